@@ -1,0 +1,17 @@
+// `updraft <command>`: the only place that wires the modules together. Each command lives in its own file
+// under cli/ and exports `register(program)`; this file just lists them.
+import { Command } from 'commander';
+
+const program = new Command();
+program
+  .name('updraft')
+  .description('Event-driven autoscaling for Kubernetes: a drop-in for KEDA (keda.sh/v1alpha1)')
+  .showHelpAfterError()
+  .enablePositionalOptions();
+
+const commands: Array<() => Promise<{ register: (p: Command) => void }>> = [
+  // one line per command module, in the order `--help` lists them
+];
+for (const load of commands) (await load()).register(program);
+
+await program.parseAsync(process.argv);
