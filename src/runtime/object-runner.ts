@@ -1,0 +1,295 @@
+// The per-object loop that ties scalers, the readings cache, the engine and a scale target together. The
+// operator (hpa and direct modes) and `updraft up` (direct mode, local processes) both run ScaledObjects through
+// this class; `updraft simulate` calls the same engine functions with a virtual clock.
+//
+// One scheduler task per object runs every pollingInterval (KEDA's scale loop, keda-spec §2.3). Each trigger is
+// read at most once per interval: a poll reuses a reading younger than the interval (pushed data, or a read the
+// metrics API just made), and concurrent asks for the same trigger share one read in flight.
+import type { HealthStatus, ScaledObject } from '../api/types.ts';
+import {
+  directStep,
+  fetchMetrics,
+  initialState,
+  operatorPoll,
+  planObject,
+  type EngineTrigger,
+  type HpaSyncResult,
+  type ObjectPlan,
+  type ObjectState,
+  type PollResult,
+  type TriggerRead,
+} from '../engine/object-step.ts';
+import type { MetricSpec, Scaler } from '../scalers/scaler.ts';
+import type { ReplicaCounts, ScaleTarget } from '../targets/scale-target.ts';
+import type { ReadingsCache, TriggerReading } from './readings-cache.ts';
+import type { Scheduler } from './scheduler.ts';
+
+export type ScalingMode = 'hpa' | 'direct';
+
+/** What one poll did, for status, Events, logs, `explain` and the live view. */
+export interface PollReport {
+  at: number;
+  counts: ReplicaCounts;
+  readings: Array<TriggerReading | undefined>;
+  poll: PollResult;
+  hpa?: HpaSyncResult;
+  /** The replica change written to the target, if any. */
+  scaled?: { from: number; to: number };
+  /** Writing the replica change failed (message safe to show). */
+  scaleError?: string;
+}
+
+export interface RunnerHooks {
+  onPoll?(report: PollReport): void | Promise<void>;
+  /** The target's replicas could not be read (KEDA: Ready=False/ErrorGettingCurrentReplicas). */
+  onTargetError?(message: string): void | Promise<void>;
+}
+
+export interface ObjectRunnerOptions {
+  so: ScaledObject;
+  /** Built scalers, one per trigger, in trigger order. */
+  scalers: Scaler[];
+  target: ScaleTarget;
+  mode: ScalingMode;
+  scheduler: Scheduler;
+  cache: ReadingsCache;
+  now?: () => number;
+  /** Per-read timeout (KEDA_HTTP_DEFAULT_TIMEOUT is 3 s for HTTP scalers; default here 10 s for the whole read). */
+  readTimeoutMs?: number;
+  /** status.lastActiveTime / status.health carried over from a previous run (operator restart). */
+  lastActiveTime?: number;
+  health?: Record<string, HealthStatus>;
+  hooks?: RunnerHooks;
+}
+
+export type MetricAnswer = { ok: true; value: number; fallback: boolean } | { ok: false; error: string };
+
+export function objectKey(so: Pick<ScaledObject, 'metadata'>): string {
+  return `scaledobject.${so.metadata.namespace}.${so.metadata.name}`.toLowerCase();
+}
+
+/** Engine triggers from the scalers' metric specs: one per metric (normally one per trigger). */
+export function engineTriggers(so: ScaledObject, scalers: readonly Scaler[]): EngineTrigger[] {
+  const out: EngineTrigger[] = [];
+  scalers.forEach((scaler, i) => {
+    for (const spec of scaler.metricSpecs) out.push(toEngineTrigger(so, i, scaler.type, spec));
+  });
+  return out;
+}
+
+function toEngineTrigger(so: ScaledObject, triggerIndex: number, type: string, spec: MetricSpec): EngineTrigger {
+  const trigger = so.spec.triggers[triggerIndex];
+  const activation = Number(trigger?.metadata.activationThreshold ?? trigger?.metadata.activationQueueLength ?? trigger?.metadata.activationTargetMetricValue ?? 'NaN');
+  return {
+    triggerIndex,
+    name: trigger?.name || undefined,
+    type,
+    metricName: spec.metricName,
+    kind: spec.kind === 'External' ? 'External' : 'Resource',
+    targetType: spec.targetType,
+    target: spec.target,
+    activationThreshold: Number.isFinite(activation) ? activation : 0,
+  };
+}
+
+export class ObjectRunner {
+  readonly key: string;
+  readonly plan: ObjectPlan;
+  private state: ObjectState;
+  private readonly now: () => number;
+  private readonly inflight = new Map<number, Promise<TriggerReading>>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private lastReport: PollReport | undefined;
+  private stopped = false;
+  private started = false;
+
+  constructor(private readonly opts: ObjectRunnerOptions) {
+    this.key = objectKey(opts.so);
+    this.now = opts.now ?? Date.now;
+    this.plan = planObject(opts.so, engineTriggers(opts.so, opts.scalers));
+    this.state = { ...initialState(0, opts.lastActiveTime), health: { ...(opts.health ?? {}) } };
+  }
+
+  get so(): ScaledObject {
+    return this.opts.so;
+  }
+
+  get mode(): ScalingMode {
+    return this.opts.mode;
+  }
+
+  /** The engine state after the last poll (replicas, lastActiveTime, HPA memory, health). */
+  get current(): ObjectState {
+    return this.state;
+  }
+
+  get last(): PollReport | undefined {
+    return this.lastReport;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.opts.scalers.forEach((scaler, i) => {
+      if (!scaler.subscribe) return;
+      this.unsubscribe.push(
+        scaler.subscribe((reading) => {
+          if (this.stopped) return;
+          this.opts.cache.set(this.triggerKey(i), { ...reading, at: this.now(), durationMs: 0, source: 'push' });
+          // Pushed data decides at once: the reaction time is the source's, not the poll interval's.
+          this.opts.scheduler.trigger(this.key);
+        }),
+      );
+    });
+    this.opts.scheduler.register(this.key, {
+      intervalMs: this.opts.so.spec.pollingInterval * 1000,
+      run: (signal) => this.poll(signal).then(() => undefined),
+    });
+  }
+
+  /** Stop polling and push subscriptions. Scalers are closed by their owner. */
+  stop(): void {
+    this.stopped = true;
+    this.opts.scheduler.unregister(this.key);
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.opts.cache.deletePrefix(`${this.key}/`);
+  }
+
+  triggerKey(index: number): string {
+    return `${this.key}/${index}`;
+  }
+
+  /** One iteration of the scale loop. Exposed for tests and `probe`-like one-shot runs. */
+  async poll(signal: AbortSignal = new AbortController().signal): Promise<PollReport | undefined> {
+    let counts: ReplicaCounts;
+    try {
+      counts = await this.opts.target.get(signal);
+    } catch (err) {
+      await this.opts.hooks?.onTargetError?.(`error getting current replicas of ${this.opts.target.description}: ${messageOf(err)}`);
+      return undefined;
+    }
+    const maxAge = this.maxAgeMs();
+    const readings = await Promise.all(this.opts.scalers.map((_, i) => this.readTrigger(i, maxAge, signal)));
+    const reads = this.engineReads(readings);
+    const now = this.now();
+    const state: ObjectState = { ...this.state, replicas: counts.replicas };
+    let poll: PollResult;
+    let hpa: HpaSyncResult | undefined;
+    let next: ObjectState;
+    if (this.opts.mode === 'direct') {
+      const r = directStep(this.plan, state, reads, { now, statusReplicas: counts.replicas, readyPods: counts.readyReplicas });
+      poll = r.poll;
+      hpa = r.hpa;
+      next = r.state;
+    } else {
+      const fetched = fetchMetrics(this.plan, state, reads, counts.readyReplicas);
+      poll = operatorPoll(this.plan, state, fetched, now);
+      next = poll.state;
+    }
+    const report: PollReport = { at: now, counts, readings, poll, hpa };
+    if (next.replicas !== counts.replicas && !this.stopped) {
+      try {
+        await this.opts.target.set(next.replicas, signal);
+        report.scaled = { from: counts.replicas, to: next.replicas };
+      } catch (err) {
+        report.scaleError = `failed to scale ${this.opts.target.description} from ${counts.replicas} to ${next.replicas}: ${messageOf(err)}`;
+        // Nothing changed on the target: keep its count, and do not claim an activation that did not happen.
+        next = { ...next, replicas: counts.replicas, lastActiveTime: this.state.lastActiveTime, hpa: this.state.hpa };
+      }
+    }
+    this.state = next;
+    this.lastReport = report;
+    await this.opts.hooks?.onPoll?.(report);
+    return report;
+  }
+
+  /**
+   * The value the HPA gets for one external metric (the external metrics API). Answers from readings younger than
+   * pollingInterval; otherwise reads the trigger (sharing any read in flight). Fallback applies as in KEDA, and
+   * health counts every fetch that really reached the source (keda-spec §2.9).
+   */
+  async metricValue(metricName: string, signal?: AbortSignal): Promise<MetricAnswer> {
+    const wanted = metricName.toLowerCase();
+    const composite = this.plan.composite !== undefined && wanted === 'composite-metric';
+    const wantedTriggers = new Set(
+      this.plan.triggers.filter((t) => t.kind === 'External' && (composite || t.metricName.toLowerCase() === wanted)).map((t) => t.triggerIndex),
+    );
+    if (wantedTriggers.size === 0) return { ok: false, error: `no matching metrics found for ${metricName}` };
+    const maxAge = this.maxAgeMs();
+    const before = this.opts.scalers.map((_, i) => this.opts.cache.get(this.triggerKey(i)));
+    const readings = await Promise.all(
+      this.opts.scalers.map((_, i) => (wantedTriggers.has(i) ? this.readTrigger(i, maxAge, signal) : Promise.resolve(this.opts.cache.get(this.triggerKey(i))))),
+    );
+    let counts: ReplicaCounts;
+    try {
+      counts = await this.opts.target.get(signal);
+    } catch (err) {
+      return { ok: false, error: `error getting current replicas of ${this.opts.target.description}: ${messageOf(err)}` };
+    }
+    const fetched = fetchMetrics(this.plan, { ...this.state, replicas: counts.replicas }, this.engineReads(readings), counts.readyReplicas);
+    // Merge back the health of the metrics that were really fetched now (not answered from the cache).
+    const health = { ...this.state.health };
+    for (const t of this.plan.triggers) {
+      if (wantedTriggers.has(t.triggerIndex) && readings[t.triggerIndex] !== before[t.triggerIndex] && fetched.health[t.metricName]) {
+        health[t.metricName] = fetched.health[t.metricName];
+      }
+    }
+    this.state = { ...this.state, health };
+    const metric = fetched.metrics.find((m) => m.kind === 'External' && m.name.toLowerCase() === (composite ? 'composite-metric' : wanted));
+    if (!metric || metric.kind !== 'External') return { ok: false, error: `no matching metrics found for ${metricName}` };
+    if (metric.value === undefined) return { ok: false, error: `metric:${metricName} encountered error: ${metric.error ?? 'no value'}` };
+    const fallback = fetched.results.some((r) => r.fallbackActive && (composite || r.metricName.toLowerCase() === wanted));
+    return { ok: true, value: metric.value, fallback };
+  }
+
+  private maxAgeMs(): number {
+    // A scheduled poll comes ~pollingInterval after the previous one: allow 10 % slack so it still re-reads.
+    return this.opts.so.spec.pollingInterval * 1000 * 0.9;
+  }
+
+  /** A reading of trigger `i` no older than `maxAgeMs`, reading the source if needed (one read in flight). */
+  private readTrigger(i: number, maxAgeMs: number, signal?: AbortSignal): Promise<TriggerReading> {
+    const cached = this.opts.cache.fresh(this.triggerKey(i), this.now(), maxAgeMs);
+    if (cached) return Promise.resolve(cached);
+    const pending = this.inflight.get(i);
+    if (pending) return pending;
+    const p = this.readSource(i, signal).finally(() => this.inflight.delete(i));
+    this.inflight.set(i, p);
+    return p;
+  }
+
+  private async readSource(i: number, signal?: AbortSignal): Promise<TriggerReading> {
+    const scaler = this.opts.scalers[i];
+    const started = this.now();
+    const timeout = AbortSignal.timeout(this.opts.readTimeoutMs ?? 10_000);
+    const s = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let reading: TriggerReading;
+    try {
+      const r = await scaler.read(s);
+      reading = { metrics: r.metrics, active: r.active, at: this.now(), durationMs: this.now() - started, source: 'poll' };
+    } catch (err) {
+      const kind = err instanceof Error && 'kind' in err && typeof err.kind === 'string' ? err.kind : undefined;
+      const msg = timeout.aborted ? `read timed out after ${this.opts.readTimeoutMs ?? 10_000} ms` : messageOf(err);
+      reading = { metrics: [], active: false, error: msg, errorKind: timeout.aborted ? 'timeout' : kind, at: this.now(), durationMs: this.now() - started, source: 'poll' };
+    }
+    this.opts.cache.set(this.triggerKey(i), reading);
+    return reading;
+  }
+
+  /** Readings (per trigger) → engine reads (per engine trigger, i.e. per metric). */
+  private engineReads(readings: ReadonlyArray<TriggerReading | undefined>): TriggerRead[] {
+    return this.plan.triggers.map((t) => {
+      if (t.kind === 'Resource') return { pods: [] };
+      const r = readings[t.triggerIndex];
+      if (!r) return { error: 'not read yet' };
+      if (r.error !== undefined) return { error: r.error };
+      const m = r.metrics.find((x) => x.name === t.metricName) ?? r.metrics[0];
+      if (!m) return { error: 'the scaler returned no value' };
+      return { value: m.value, active: r.active };
+    });
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,17 @@
+// Where replicas live. The runtime talks to every kind of target through this one interface: a Kubernetes
+// workload's `/scale` subresource, or a local process pool (`updraft up`).
+
+export interface ReplicaCounts {
+  /** Desired replicas (`spec.replicas`; KEDA treats nil as 1 for Deployments, keda-spec §2.5). */
+  replicas: number;
+  /** Pods (or processes) that are running and ready: the HPA's `readyPods` for Value targets and fallback. */
+  readyReplicas: number;
+}
+
+export interface ScaleTarget {
+  /** "<Kind> <namespace>/<name>", for reasons, Events and logs. */
+  readonly description: string;
+  get(signal?: AbortSignal): Promise<ReplicaCounts>;
+  /** Set the desired replica count (only called when it differs from the current one). */
+  set(replicas: number, signal?: AbortSignal): Promise<void>;
+}
