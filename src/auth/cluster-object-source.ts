@@ -1,0 +1,51 @@
+// ObjectSource backed by the cluster: the operator resolves TriggerAuthentications, Secrets and ConfigMaps
+// through the API server. Reads happen when scalers are (re)built, not on every poll.
+import { parseTriggerAuthentication } from '../api/parse.ts';
+import type { TriggerAuthentication } from '../api/types.ts';
+import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
+import type { ObjectSource } from './object-source.ts';
+
+interface DataObject extends KubeObject {
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+export class ClusterObjectSource implements ObjectSource {
+  constructor(private readonly client: KubeClient) {}
+
+  async getSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const s = await this.getOrUndefined<DataObject>(GVR.secrets, namespace, name);
+    if (!s) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+    return { ...out, ...(s.stringData ?? {}) };
+  }
+
+  async getConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    return (await this.getOrUndefined<DataObject>(GVR.configMaps, namespace, name))?.data ?? undefined;
+  }
+
+  async getTriggerAuthentication(namespace: string, name: string): Promise<TriggerAuthentication | undefined> {
+    return this.parseAuth(await this.getOrUndefined(GVR.triggerAuthentications, namespace, name));
+  }
+
+  async getClusterTriggerAuthentication(name: string): Promise<TriggerAuthentication | undefined> {
+    return this.parseAuth(await this.getOrUndefined(GVR.clusterTriggerAuthentications, undefined, name));
+  }
+
+  private parseAuth(raw: KubeObject | undefined): TriggerAuthentication | undefined {
+    if (!raw) return undefined;
+    const parsed = parseTriggerAuthentication(raw);
+    if (!parsed.ok) throw new Error(`${raw.kind ?? 'TriggerAuthentication'} ${raw.metadata.namespace ? `${raw.metadata.namespace}/` : ''}${raw.metadata.name} is invalid: ${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    return parsed.value;
+  }
+
+  private async getOrUndefined<T extends KubeObject>(gvr: Parameters<KubeClient['get']>[0], namespace: string | undefined, name: string): Promise<T | undefined> {
+    try {
+      return await this.client.get<T>(gvr, namespace, name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,171 @@
+// `updraft operator`: wires the informers, the work queue, the ScaledObject controller, the one shared
+// scheduler, leader election, and the servers (external metrics API, Prometheus /metrics, health probes).
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ClusterObjectSource } from '../auth/cluster-object-source.ts';
+import { GVR, type KubeClient, type KubeObject } from '../kube/client.ts';
+import { EventRecorder } from '../kube/events.ts';
+import { LeaderElector } from '../kube/leader-election.ts';
+import { ListWatch, parseWatchNamespaces } from '../kube/list-watch.ts';
+import { ReadingsCache } from '../runtime/readings-cache.ts';
+import type { ScalingMode } from '../runtime/object-runner.ts';
+import { Scheduler } from '../runtime/scheduler.ts';
+import { ExternalMetricError, startExternalMetricsServer, type ExternalMetricsProvider, type RunningServer } from '../servers/external-metrics.ts';
+import { createRegistry, startMetricsServer } from '../servers/prometheus-metrics.ts';
+import { loadRequestHeaderConfig } from '../servers/request-header-auth.ts';
+import { ScaledObjectController, type Logger } from './scaled-object-controller.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface OperatorOptions {
+  client: KubeClient;
+  log: Logger;
+  /** Namespace of the operator (Lease, cluster trigger-auth secrets). */
+  namespace: string;
+  defaultMode: ScalingMode;
+  /** Run without leader election (a single replica). */
+  leaderElection: boolean;
+  leaseName?: string;
+  identity?: string;
+  watchNamespaces?: string[];
+  watchLabelSelector?: string;
+  /** Prometheus /metrics, /healthz, /readyz; 0 picks a free port, undefined disables. */
+  metricsPort?: number;
+  /** The external metrics API (aggregated API server); undefined disables it (direct mode only). */
+  externalMetrics?: { port: number; host?: string; certFile: string; keyFile: string; minTlsVersion?: 'TLSv1.2' | 'TLSv1.3' };
+  version?: string;
+  maxReconciles?: number;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export interface RunningOperator {
+  controller: ScaledObjectController;
+  isLeader(): boolean;
+  metricsApiPort?: number;
+  metricsPort?: number;
+  stop(): Promise<void>;
+}
+
+export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
+  const scheduler = new Scheduler({ onError: (key, err) => o.log.error({ key, error: (err as Error).message }, 'scale loop iteration failed') });
+  const cache = new ReadingsCache();
+  const events = new EventRecorder(o.client, { component: 'keda-operator', onError: (err) => o.log.warn({ error: err.message }, 'event write failed') });
+  const soWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.scaledObjects, namespaces: o.watchNamespaces, labelSelector: o.watchLabelSelector });
+  const controller = new ScaledObjectController({
+    client: o.client,
+    events,
+    scheduler,
+    cache,
+    source: new ClusterObjectSource(o.client),
+    log: o.log,
+    defaultMode: o.defaultMode,
+    version: o.version ?? '2.20.2',
+    clusterObjectNamespace: o.namespace,
+    getCached: (ns, name) => soWatch.get(ns, name),
+  });
+  let leading = !o.leaderElection;
+  const queue = new WorkQueue((key) => (leading ? controller.reconcile(key) : Promise.resolve()), {
+    concurrency: o.maxReconciles ?? 5,
+    onError: (key, err, attempt) => o.log.warn({ key, attempt, error: (err as Error).message }, 'reconcile failed; retrying with backoff'),
+  });
+  const enqueue = (obj: KubeObject) => queue.add(`${obj.metadata.namespace}/${obj.metadata.name}`);
+  soWatch.on({
+    onAdd: enqueue,
+    // KEDA's predicates: generation or pause/force annotations changed. Status-only updates are skipped.
+    onUpdate: (a, b) => {
+      if (a.metadata.generation !== b.metadata.generation || JSON.stringify(a.metadata.annotations) !== JSON.stringify(b.metadata.annotations) || JSON.stringify(a.metadata.labels) !== JSON.stringify(b.metadata.labels) || b.metadata.deletionTimestamp !== a.metadata.deletionTimestamp || JSON.stringify(a.metadata.finalizers) !== JSON.stringify(b.metadata.finalizers)) enqueue(b);
+    },
+    onDelete: enqueue,
+    onError: (err, what) => o.log.warn({ what, error: err.message }, 'ScaledObject watch interrupted; resuming'),
+  });
+  // Owned HPAs: a manual edit or deletion is reverted by reconciling the owner (KEDA watches owned HPAs too).
+  const hpaWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.hpas, namespaces: o.watchNamespaces });
+  const ownerOf = (hpa: KubeObject) => {
+    const ref = hpa.metadata.ownerReferences?.find((r) => r.kind === 'ScaledObject' && r.controller);
+    if (ref) queue.add(`${hpa.metadata.namespace}/${ref.name}`);
+  };
+  hpaWatch.on({ onUpdate: (a, b) => (a.metadata.resourceVersion !== b.metadata.resourceVersion && JSON.stringify(a.spec) !== JSON.stringify(b.spec) ? ownerOf(b) : undefined), onDelete: ownerOf, onError: (err) => o.log.warn({ error: err.message }, 'HPA watch interrupted; resuming') });
+
+  const requeueAll = () => {
+    for (const obj of soWatch.list()) enqueue(obj);
+  };
+
+  let elector: LeaderElector | undefined;
+  const startWatches = () => {
+    soWatch.start();
+    hpaWatch.start();
+  };
+  if (o.leaderElection) {
+    elector = new LeaderElector(o.client, {
+      namespace: o.namespace,
+      name: o.leaseName ?? 'operator.keda.sh',
+      identity: o.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`,
+      leaseDurationMs: o.leaseDurationMs,
+      renewDeadlineMs: o.renewDeadlineMs,
+      retryPeriodMs: o.retryPeriodMs,
+      onStartedLeading: () => {
+        leading = true;
+        o.log.info({}, 'became leader; starting scale loops');
+        requeueAll();
+      },
+      onStoppedLeading: () => {
+        leading = false;
+        o.log.warn({}, 'lost leadership; stopping scale loops');
+        void controller.stopAll();
+      },
+      onError: (err) => o.log.warn({ error: err.message }, 'leader election attempt failed'),
+    });
+  }
+  startWatches();
+  await soWatch.waitForSync(60_000);
+  elector?.start();
+  if (!o.leaderElection) requeueAll();
+
+  // The external metrics API: answers from the running loops (only the leader has them; readiness says so, so
+  // the Service routes HPA requests to the leader).
+  const registry = createRegistry({ defaultMetrics: true });
+  const provider: ExternalMetricsProvider = {
+    async getMetric(namespace, soName, metricName) {
+      const runner = controller.runner(namespace, soName);
+      if (!runner) throw new ExternalMetricError(leading ? 404 : 503, leading ? `ScaledObject ${namespace}/${soName} is not ready (no scale loop running)` : 'this replica is not the leader');
+      const answer = await runner.metricValue(metricName);
+      if (!answer.ok) throw new ExternalMetricError(500, answer.error);
+      return [{ metricName, value: answer.value, metricLabels: {} }];
+    },
+  };
+  let metricsApi: RunningServer | undefined;
+  if (o.externalMetrics) {
+    metricsApi = await startExternalMetricsServer({
+      port: o.externalMetrics.port,
+      host: o.externalMetrics.host,
+      certificate: { certFile: o.externalMetrics.certFile, keyFile: o.externalMetrics.keyFile },
+      minTlsVersion: o.externalMetrics.minTlsVersion,
+      requestHeader: await loadRequestHeaderConfig(o.client),
+      provider,
+      registry,
+      ready: () => leading,
+      onRequestError: (info) => o.log.warn({ ...info }, 'external metrics request failed'),
+    });
+  }
+  let metricsServer: { port: number; close(): Promise<void> } | undefined;
+  if (o.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: o.metricsPort, registry, ready: () => soWatch.hasSynced() });
+
+  return {
+    controller,
+    isLeader: () => leading,
+    metricsApiPort: metricsApi?.port,
+    metricsPort: metricsServer?.port,
+    async stop() {
+      await queue.stop();
+      await soWatch.stop();
+      await hpaWatch.stop();
+      await controller.stopAll();
+      await scheduler.stop();
+      await elector?.stop({ release: true });
+      await events.flush();
+      await metricsApi?.close();
+      await metricsServer?.close();
+    },
+  };
+}

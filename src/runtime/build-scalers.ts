@@ -1,0 +1,71 @@
+// Build every trigger's scaler of one object: resolve its authentication (keda-spec §4.2–4.3), then parse the
+// metadata (scalers/). Used by the operator, `updraft up` and `updraft probe`, so all three fail the same way.
+import type { ScaledJob, ScaledObject } from '../api/types.ts';
+import type { PodSpecLike } from '../auth/container-env.ts';
+import type { ObjectSource } from '../auth/object-source.ts';
+import { resolveTriggerAuth } from '../auth/resolve-trigger-auth.ts';
+import { buildScaler } from '../scalers/index.ts';
+import type { Scaler } from '../scalers/scaler.ts';
+
+export interface BuildScalersOptions {
+  source: ObjectSource;
+  /** Pod template spec of the scale target, for `...FromEnv` parameters and TriggerAuthentication `env`. */
+  podSpec?: PodSpecLike;
+  /** Annotation `eks.amazonaws.com/role-arn` of the workload's ServiceAccount (identityOwner: workload). */
+  workloadRoleArn?: string;
+  clusterObjectNamespace?: string;
+  httpTimeoutMs?: number;
+}
+
+export interface TriggerBuildError {
+  triggerIndex: number;
+  type: string;
+  message: string;
+}
+
+export type BuildScalersResult =
+  | { ok: true; scalers: Scaler[]; warnings: string[] }
+  | { ok: false; errors: TriggerBuildError[]; warnings: string[] };
+
+export async function buildObjectScalers(obj: ScaledObject | ScaledJob, opts: BuildScalersOptions): Promise<BuildScalersResult> {
+  const scalers: Scaler[] = [];
+  const errors: TriggerBuildError[] = [];
+  const warnings: string[] = [];
+  const envSourceContainerName = obj.kind === 'ScaledObject' ? obj.spec.scaleTargetRef.envSourceContainerName : obj.spec.envSourceContainerName;
+  for (const [triggerIndex, trigger] of obj.spec.triggers.entries()) {
+    try {
+      const auth = await resolveTriggerAuth(opts.source, {
+        namespace: obj.metadata.namespace,
+        objectName: obj.metadata.name,
+        objectKind: obj.kind,
+        trigger,
+        triggerIndex,
+        podSpec: opts.podSpec,
+        envSourceContainerName,
+        workloadRoleArn: opts.workloadRoleArn,
+        clusterObjectNamespace: opts.clusterObjectNamespace,
+      });
+      warnings.push(...auth.warnings);
+      scalers.push(
+        buildScaler({
+          trigger,
+          triggerIndex,
+          namespace: obj.metadata.namespace,
+          objectName: obj.metadata.name,
+          objectKind: obj.kind,
+          authParams: auth.authParams,
+          resolvedEnv: auth.resolvedEnv,
+          podIdentity: auth.podIdentity,
+          httpTimeoutMs: opts.httpTimeoutMs ?? 3000,
+        }),
+      );
+    } catch (err) {
+      errors.push({ triggerIndex, type: trigger.type, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  if (errors.length > 0) {
+    await Promise.allSettled(scalers.map((s) => s.close()));
+    return { ok: false, errors, warnings };
+  }
+  return { ok: true, scalers, warnings };
+}

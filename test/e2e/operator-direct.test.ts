@@ -1,0 +1,192 @@
+// The operator on a real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok),
+// reading a real Prometheus: ScaledObjects drive real Deployments through /scale. This file covers the
+// controller paths in `direct` mode (no HPA object, Updraft applies the HPA algorithm itself) — the paths that do
+// not depend on the aggregation layer: 0→N→0, pause annotations, deletion with and without restore, a missing
+// target, an invalid trigger, status conditions and Events.
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { KubeClient } from '../../src/kube/client.ts';
+import { startOperator, type RunningOperator } from '../../src/operator/operator.ts';
+import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
+
+interface Cond { type: string; status: string; reason?: string; message?: string }
+
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('operator (direct mode) on a real control plane', { timeout: 600_000 }, () => {
+  let cp: ControlPlane;
+  let prom: LocalPrometheus;
+  let op: RunningOperator;
+  const logs: string[] = [];
+
+  const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
+  const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
+  const replicas = async (name: string) => (await getJson<{ spec: { replicas: number } }>(['get', 'deployment', name])).spec.replicas;
+  const conditions = async (so: string) => (await getJson<{ status?: { conditions?: Cond[] } }>(['get', 'scaledobject', so])).status?.conditions ?? [];
+  const condition = async (so: string, type: string) => (await conditions(so)).find((c) => c.type === type);
+  const eventReasons = async (so: string) =>
+    (await getJson<{ items: Array<{ reason: string; message: string; involvedObject: { name: string } }> }>(['get', 'events', '--field-selector', `involvedObject.name=${so}`])).items.map((e) => e.reason);
+  const deployment = (name: string, n: number) =>
+    kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' },
+      spec: { replicas: n, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1', env: [{ name: 'PROM_URL', value: prom.url }] }] } } },
+    }));
+  const scaledObject = (name: string, target: string, extra: { annotations?: Record<string, string>; spec?: Record<string, unknown>; metadata?: Record<string, string> } = {}) =>
+    kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject',
+      metadata: { name, namespace: 'default', annotations: extra.annotations ?? {} },
+      spec: {
+        scaleTargetRef: { name: target }, pollingInterval: 1, cooldownPeriod: 3, minReplicaCount: 0, maxReplicaCount: 10,
+        triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: `depth_${name.replace(/-/g, '_')}`, threshold: '5', ...(extra.metadata ?? {}) } }],
+        ...(extra.spec ?? {}),
+      },
+    }));
+  const setDepth = (queue: string, value: number) => {
+    prom.series.gauges ??= {};
+    prom.series.gauges[`depth_${queue.replace(/-/g, '_')}`] = { value };
+  };
+
+  before(async () => {
+    cp = await startControlPlane();
+    const crdDir = join(root, 'deploy', 'crds');
+    for (const f of (await readdir(crdDir)).filter((x) => x.endsWith('.yaml'))) await kubectl(['apply', '-f', '-'], await readFile(join(crdDir, f), 'utf8'));
+    await kubectl(['wait', '--for=condition=Established', 'crd/scaledobjects.keda.sh', '--timeout=60s']);
+    prom = await startPrometheus({ gauges: {} });
+    const client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
+    const log = (level: string) => (o: Record<string, unknown>, m: string) => void logs.push(`${level} ${m} ${JSON.stringify(o)}`);
+    op = await startOperator({ client, log: { info: log('info'), warn: log('warn'), error: log('error') }, namespace: 'default', defaultMode: 'direct', leaderElection: false });
+  });
+
+  after(async () => {
+    await op?.stop();
+    await prom?.stop();
+    await cp?.stop();
+    if (process.env.UPDRAFT_E2E_LOGS === '1') console.log(logs.join('\n'));
+  });
+
+  test('scales a Deployment 0→N with the metric and back to 0 after cooldownPeriod, with KEDA conditions and Events', async () => {
+    setDepth('orders', 0);
+    await deployment('orders', 0);
+    await scaledObject('orders', 'orders');
+    const ready = await eventually('Ready=True', async () => ((await condition('orders', 'Ready'))?.status === 'True' ? true : undefined));
+    assert.ok(ready);
+    const so = await getJson<{ metadata: { finalizers?: string[]; labels?: Record<string, string> }; status: Record<string, unknown> }>(['get', 'scaledobject', 'orders']);
+    assert.deepEqual(so.metadata.finalizers, ['finalizer.keda.sh']);
+    assert.equal(so.metadata.labels?.['scaledobject.keda.sh/name'], 'orders');
+    assert.equal(so.status.scaleTargetKind, 'apps/v1.Deployment');
+    assert.equal(so.status.originalReplicaCount, 0);
+    assert.deepEqual(so.status.externalMetricNames, ['s0-prometheus']);
+    assert.equal(so.status.triggersTypes, 'prometheus');
+    // Direct mode: no HPA object at all.
+    assert.equal((await getJson<{ items: unknown[] }>(['get', 'hpa'])).items.length, 0);
+
+    setDepth('orders', 23);
+    await eventually('replicas = 5 (23 / threshold 5)', async () => ((await replicas('orders')) === 5 ? true : undefined));
+    assert.equal((await condition('orders', 'Active'))?.status, 'True');
+    assert.ok((await eventReasons('orders')).includes('KEDAScaleTargetActivated'));
+
+    setDepth('orders', 0);
+    await eventually('replicas back to 0 after cooldown', async () => ((await replicas('orders')) === 0 ? true : undefined));
+    assert.ok((await eventReasons('orders')).includes('KEDAScaleTargetDeactivated'));
+    const active = await condition('orders', 'Active');
+    assert.equal(active?.status, 'False');
+    const status = (await getJson<{ status: { lastActiveTime?: string; triggersActivity?: Record<string, { isActive: boolean }> } }>(['get', 'scaledobject', 'orders'])).status;
+    assert.ok(status.lastActiveTime, 'lastActiveTime recorded');
+    assert.deepEqual(status.triggersActivity, { 's0-prometheus': { isActive: false } });
+  });
+
+  test('paused-replicas scales to its value and freezes; removing it resumes scaling', async () => {
+    setDepth('billing', 12);
+    await deployment('billing', 0);
+    await scaledObject('billing', 'billing', { annotations: { 'autoscaling.keda.sh/paused-replicas': '2' } });
+    await eventually('replicas = 2 (paused-replicas)', async () => ((await replicas('billing')) === 2 ? true : undefined));
+    const paused = await eventually('Paused=True', async () => ((await condition('billing', 'Paused'))?.status === 'True' ? true : undefined));
+    assert.ok(paused);
+    // The metric wants 3; paused holds 2.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await replicas('billing'), 2);
+    await kubectl(['annotate', 'scaledobject', 'billing', 'autoscaling.keda.sh/paused-replicas-']);
+    await eventually('replicas = 3 after unpausing (12 / 5)', async () => ((await replicas('billing')) === 3 ? true : undefined));
+    const c = await condition('billing', 'Paused');
+    assert.equal(c?.status, 'False');
+    assert.equal(c?.reason, 'ScaledObjectUnpaused');
+    assert.ok((await eventReasons('billing')).includes('ScaledObjectPaused'));
+  });
+
+  test('paused: "true" freezes the replica count while the metric changes', async () => {
+    setDepth('frozen', 10);
+    await deployment('frozen', 0);
+    await scaledObject('frozen', 'frozen');
+    await eventually('replicas = 2', async () => ((await replicas('frozen')) === 2 ? true : undefined));
+    await kubectl(['annotate', 'scaledobject', 'frozen', 'autoscaling.keda.sh/paused=true']);
+    await eventually('Paused=True', async () => ((await condition('frozen', 'Paused'))?.status === 'True' ? true : undefined));
+    setDepth('frozen', 40);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await replicas('frozen'), 2);
+  });
+
+  test('deleting with restoreToOriginalReplicaCount puts the original count back; without it the count stays', async () => {
+    setDepth('restore', 30);
+    await deployment('restore', 3);
+    await scaledObject('restore', 'restore', { spec: { advanced: { restoreToOriginalReplicaCount: true } } });
+    await eventually('replicas = 6', async () => ((await replicas('restore')) === 6 ? true : undefined));
+    await kubectl(['delete', 'scaledobject', 'restore', '--wait=true', '--timeout=60s']);
+    assert.equal(await replicas('restore'), 3);
+
+    setDepth('keep', 30);
+    await deployment('keep', 3);
+    await scaledObject('keep', 'keep');
+    await eventually('replicas = 6', async () => ((await replicas('keep')) === 6 ? true : undefined));
+    await kubectl(['delete', 'scaledobject', 'keep', '--wait=true', '--timeout=60s']);
+    assert.equal(await replicas('keep'), 6);
+  });
+
+  test('a target that does not exist makes the ScaledObject not Ready with a clear message, and it recovers once created', async () => {
+    setDepth('ghost', 8);
+    await scaledObject('ghost', 'ghost');
+    const c = await eventually('Ready=False', async () => {
+      const r = await condition('ghost', 'Ready');
+      return r?.status === 'False' ? r : undefined;
+    });
+    assert.equal(c.reason, 'ScaledObjectCheckFailed');
+    assert.match(c.message ?? '', /Deployment default\/ghost not found/);
+    assert.ok((await eventReasons('ghost')).includes('ScaledObjectCheckFailed'));
+    await deployment('ghost', 0);
+    await kubectl(['annotate', 'scaledobject', 'ghost', 'retry=1']);
+    await eventually('replicas = 2 once the target exists', async () => ((await replicas('ghost')) === 2 ? true : undefined));
+  });
+
+  test('an invalid trigger is reported on the object and in an Event, without touching replicas', async () => {
+    await deployment('broken', 1);
+    await kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'broken', namespace: 'default' },
+      spec: { scaleTargetRef: { name: 'broken' }, pollingInterval: 1, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, threshold: '5' } }] },
+    }));
+    const c = await eventually('Ready=False', async () => {
+      const r = await condition('broken', 'Ready');
+      return r?.status === 'False' ? r : undefined;
+    });
+    assert.match(c.message ?? '', /query/);
+    assert.ok((await eventReasons('broken')).includes('KEDAScalerFailed'));
+    assert.equal(await replicas('broken'), 1);
+  });
+});
