@@ -183,7 +183,16 @@ export interface ScaledJob {
   kind: 'ScaledJob';
   metadata: ObjectMeta;
   spec: ScaledJobSpec;
-  status: { lastActiveTime?: string; conditions?: Condition[]; triggersTypes?: string; authenticationsTypes?: string };
+  status: {
+    lastActiveTime?: string;
+    conditions?: Condition[];
+    triggersTypes?: string;
+    authenticationsTypes?: string;
+    /** Unused by KEDA but in its CRD (json key with a capital P). */
+    Paused?: string;
+    externalMetricNames?: string[];
+    triggersActivity?: Record<string, { isActive: boolean }>;
+  };
 }
 
 export interface SecretKeyRef { name: string; key: string }

@@ -11,6 +11,13 @@ program
 
 const commands: Array<() => Promise<{ register: (p: Command) => void }>> = [
   // one line per command module, in the order `--help` lists them
+  () => import('./operator.ts'),
+  () => import('./webhooks.ts'),
+  () => import('./validate.ts'),
+  () => import('./probe.ts'),
+  () => import('./up.ts'),
+  () => import('./load.ts'),
+  () => import('./simulate.ts'),
 ];
 for (const load of commands) (await load()).register(program);
 

@@ -2,6 +2,7 @@
 // A scaler parses its trigger once (at build), then reads its source when asked. It never decides replicas:
 // that is the engine's job (CONVENTIONS.md).
 import type { MetricTargetType, Trigger, TriggerAuthenticationSpec } from '../api/types.ts';
+import type { AwsCredentialCache } from '../auth/aws-credentials.ts';
 
 /** A trigger's metadata (or resolved auth) is wrong. Message reads "<type>: <field> <what is wrong>, got <x>". */
 export class ConfigError extends Error {
@@ -63,6 +64,8 @@ export interface ScalerContext {
   podIdentity?: TriggerAuthenticationSpec['podIdentity'];
   /** KEDA_HTTP_DEFAULT_TIMEOUT, default 3000 ms. */
   httpTimeoutMs: number;
+  /** Shared AWS credential providers/clients (one per identity and region); default the process-wide cache. */
+  awsCredentials?: AwsCredentialCache;
 }
 
 export interface Scaler {

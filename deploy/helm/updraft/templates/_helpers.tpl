@@ -1,0 +1,44 @@
+{{/* Common labels (KEDA chart style: app.kubernetes.io/* plus additionalLabels). */}}
+{{- define "updraft.labels" -}}
+app.kubernetes.io/part-of: {{ .Chart.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- with .Values.additionalLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "updraft.operator.selectorLabels" -}}
+app: {{ .Values.operator.name }}
+app.kubernetes.io/name: {{ .Values.operator.name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "updraft.image" -}}
+{{- $img := .Values.image.updraft -}}
+{{- $tag := default .Chart.AppVersion $img.tag -}}
+{{- if $img.registry }}{{ printf "%s/%s:%s" $img.registry $img.repository $tag }}{{ else }}{{ printf "%s:%s" $img.repository $tag }}{{ end -}}
+{{- end -}}
+
+{{- define "updraft.serviceAccountName" -}}
+{{- .Values.serviceAccount.operator.name -}}
+{{- end -}}
+
+{{/* The APIService is registered only for mode hpa (or when forced), so direct mode can run beside another adapter. */}}
+{{- define "updraft.apiServiceEnabled" -}}
+{{- if and .Values.metricsServer.enabled (or (ne .Values.mode "direct") .Values.metricsServer.forceAPIService) -}}true{{- end -}}
+{{- end -}}
+
+{{/* DNS names of the services the serving certificate must cover. */}}
+{{- define "updraft.certDNSNames" -}}
+{{- $ns := .Release.Namespace -}}
+{{- $names := list -}}
+{{- range $svc := list .Values.metricsServer.name .Values.webhooks.name .Values.operator.name -}}
+{{- $names = append $names $svc -}}
+{{- $names = append $names (printf "%s.%s" $svc $ns) -}}
+{{- $names = append $names (printf "%s.%s.svc" $svc $ns) -}}
+{{- $names = append $names (printf "%s.%s.svc.%s" $svc $ns $.Values.clusterDomain) -}}
+{{- end -}}
+{{- toJson $names -}}
+{{- end -}}

@@ -1,0 +1,241 @@
+// `updraft up DIR|FILE...`: run ScaledObjects against local ProcessGroups on this machine, no cluster needed.
+// The same runtime and engine as the operator in direct mode (Updraft applies the HPA algorithm itself); the
+// scale target is a local process pool instead of a Deployment's /scale; `opentelemetry` triggers read Updraft's
+// own OTLP receiver. The ScaledObject moves to Kubernetes unchanged (scaleTargetRef → the Deployment).
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parseManifests } from '../api/parse.ts';
+import { isProcessGroupManifest, parseProcessGroup, PROCESS_GROUP_KIND, UPDRAFT_API_VERSION, type ProcessGroup } from '../api/process-group.ts';
+import type { Problem } from '../api/problem.ts';
+import type { ScaledObject } from '../api/types.ts';
+import { InMemoryObjectSource } from '../auth/object-source.ts';
+import { buildObjectScalers } from '../runtime/build-scalers.ts';
+import { ObjectRunner, type PollReport } from '../runtime/object-runner.ts';
+import { ReadingsCache } from '../runtime/readings-cache.ts';
+import { Scheduler } from '../runtime/scheduler.ts';
+import { sharedOtlpMetricStore } from '../scalers/common/otlp-metric-store.ts';
+import type { Scaler } from '../scalers/scaler.ts';
+import { DEFAULT_OTLP_HTTP_PORT, OtlpReceiver } from '../servers/otlp-receiver.ts';
+import { ProcessPool, type PoolEvent } from '../targets/process-pool.ts';
+import { ProcessService } from '../targets/process-service.ts';
+
+export interface UpPlan {
+  groups: Array<{ group: ProcessGroup; baseDir: string }>;
+  scaledObjects: ScaledObject[];
+  source: InMemoryObjectSource;
+  problems: string[];
+  warnings: string[];
+}
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+async function manifestFiles(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(p);
+    const st = await stat(abs).catch(() => undefined);
+    if (!st) throw new Error(`${p}: no such file or directory`);
+    if (st.isDirectory()) {
+      for (const name of (await readdir(abs)).sort()) if (MANIFEST_EXTENSIONS.has(extname(name))) out.push(join(abs, name));
+    } else out.push(abs);
+  }
+  return out;
+}
+
+function problemText(p: Problem): string {
+  return `${p.source ? `${p.source}: ` : ''}${p.object}${p.path ? ` ${p.path}` : ''}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`;
+}
+
+/** Read manifests and pair every ScaledObject with its ProcessGroup. No processes are started. */
+export async function planUp(paths: string[]): Promise<UpPlan> {
+  const plan: UpPlan = { groups: [], scaledObjects: [], source: new InMemoryObjectSource(), problems: [], warnings: [] };
+  for (const file of await manifestFiles(paths)) {
+    const parsed = parseManifests(await readFile(file, 'utf8'), file);
+    for (const p of parsed.problems) (p.severity === 'error' ? plan.problems : plan.warnings).push(problemText(p));
+    for (const o of parsed.objects) {
+      if (o.kind === 'ScaledObject') plan.scaledObjects.push(o);
+      else if (o.kind === 'ScaledJob') plan.warnings.push(`ScaledJob ${o.metadata.namespace}/${o.metadata.name}: not run locally (updraft up runs ScaledObjects)`);
+      else plan.source.addTriggerAuthentication(o);
+    }
+    for (const other of parsed.others) {
+      if (isProcessGroupManifest(other.raw)) {
+        const r = parseProcessGroup(other.raw, file);
+        if (r.ok) plan.groups.push({ group: r.value, baseDir: dirname(file) });
+        else plan.problems.push(...r.problems.map(problemText));
+      } else if (other.kind === 'Secret' || other.kind === 'ConfigMap') {
+        const raw = other.raw as { metadata?: { namespace?: string; name?: string }; data?: Record<string, string>; stringData?: Record<string, string> };
+        const ns = raw.metadata?.namespace ?? 'default';
+        const name = raw.metadata?.name ?? '';
+        if (other.kind === 'Secret') plan.source.addSecretManifest(ns, name, raw.data, raw.stringData);
+        else plan.source.addConfigMap(ns, name, raw.data ?? {});
+      } else {
+        plan.warnings.push(`${file}: ${other.kind ?? '<no kind>'} ${other.name ?? ''} ignored (updraft up runs ProcessGroups and ScaledObjects)`);
+      }
+    }
+  }
+  const byName = new Map(plan.groups.map((g) => [`${g.group.metadata.namespace}/${g.group.metadata.name}`, g]));
+  for (const so of plan.scaledObjects) {
+    const ref = so.spec.scaleTargetRef;
+    const id = `ScaledObject ${so.metadata.namespace}/${so.metadata.name}`;
+    if (ref.kind !== PROCESS_GROUP_KIND || ref.apiVersion !== UPDRAFT_API_VERSION) {
+      plan.problems.push(`${id}: spec.scaleTargetRef is ${ref.kind} ${ref.name}; updraft up scales local processes — point it at a ProcessGroup (apiVersion: ${UPDRAFT_API_VERSION}, kind: ${PROCESS_GROUP_KIND}) or run the operator on a cluster`);
+    } else if (!byName.has(`${so.metadata.namespace}/${ref.name}`)) {
+      plan.problems.push(`${id}: spec.scaleTargetRef names ProcessGroup ${ref.name}, which none of the files define in namespace ${so.metadata.namespace}`);
+    }
+  }
+  const targeted = new Map<string, string>();
+  for (const so of plan.scaledObjects) {
+    const key = `${so.metadata.namespace}/${so.spec.scaleTargetRef.name}`;
+    const prev = targeted.get(key);
+    if (prev) plan.problems.push(`ScaledObject ${so.metadata.namespace}/${so.metadata.name}: ProcessGroup ${so.spec.scaleTargetRef.name} is already scaled by ScaledObject ${prev} (KEDA allows one per target)`);
+    targeted.set(key, `${so.metadata.namespace}/${so.metadata.name}`);
+  }
+  if (plan.groups.length === 0) plan.problems.push(`no ProcessGroup (apiVersion: ${UPDRAFT_API_VERSION}) found in ${paths.join(', ')}`);
+  return plan;
+}
+
+interface UpOptions {
+  otlpPort: string;
+  otlpHost: string;
+  output: boolean;
+}
+
+function say(line: string): void {
+  process.stdout.write(`updraft | ${line}\n`);
+}
+
+function describeEvent(group: string, e: PoolEvent): string | undefined {
+  switch (e.type) {
+    case 'started': return `${e.instance} started (pid ${e.pid}${e.port !== undefined ? `, PORT ${e.port}` : ''})`;
+    case 'ready': return `${e.instance} ready`;
+    case 'not-ready': return `${e.instance} not ready: ${e.reason}`;
+    case 'exited': return e.expected ? `${e.instance} stopped` : `${e.instance} exited (${e.signal ?? `code ${e.code}`})`;
+    case 'backoff': return `${e.instance} restarting in ${(e.delayMs / 1000).toFixed(1)}s (restart ${e.restarts})`;
+    case 'stopping': return `${e.instance} stopping (SIGTERM)`;
+    case 'killed': return `${e.instance} did not stop within the grace period: SIGKILL`;
+    case 'failed-to-start': return `${e.instance} failed to start: ${e.message}`;
+    case 'replicas': return `ProcessGroup ${group}: ${e.ready}/${e.desired} ready`;
+  }
+}
+
+function pollLine(so: ScaledObject, r: PollReport): string | undefined {
+  if (!r.scaled && !r.scaleError) return undefined;
+  // Activation/deactivation (0↔N) is KEDA's decision; changes within 1..N are the HPA algorithm's.
+  const reason = r.poll.decision.replicas !== undefined && r.poll.decision.replicas !== r.counts.replicas ? r.poll.decision.reason : (r.hpa?.reason ?? r.poll.decision.reason);
+  return `ScaledObject ${so.metadata.namespace}/${so.metadata.name}: ${r.scaleError ?? reason}`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('run ScaledObjects and their ProcessGroups on this machine: Updraft scales local processes on live metrics')
+    .argument('[paths...]', 'manifest files or directories (*.yaml, *.yml, *.json)', ['.'])
+    .option('--otlp-port <port>', 'port of the OTLP/HTTP metrics receiver for opentelemetry triggers', String(DEFAULT_OTLP_HTTP_PORT))
+    .option('--otlp-host <host>', 'address the OTLP receiver listens on (0.0.0.0 to take metrics from other machines)', '127.0.0.1')
+    .option('--no-output', 'hide the instances\' own output lines')
+    .addHelpText('after', `
+ScaledObjects are the keda.sh/v1alpha1 ones you would apply to a cluster; only scaleTargetRef points at a
+ProcessGroup (apiVersion: updraft.dev/v1alpha1) instead of a Deployment. Instances get PORT and
+OTEL_EXPORTER_OTLP_ENDPOINT in their environment. Ctrl-C stops every instance (SIGTERM, then SIGKILL after
+terminationGracePeriodSeconds); no process outlives Updraft. See docs/local.md.
+
+Examples:
+  updraft up examples/quickstart
+  updraft up examples/quickstart --otlp-port 14318 --no-output`)
+    .action(async (paths: string[], o: UpOptions) => {
+      const plan = await planUp(paths).catch((err: unknown) => program.error(`up: ${(err as Error).message}`));
+      for (const w of plan.warnings) say(`warning: ${w}`);
+      if (plan.problems.length > 0) {
+        for (const p of plan.problems) process.stderr.write(`error: ${p}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      await runUp(plan, o).catch((err: unknown) => program.error(`up: ${(err as Error).message}`));
+    });
+}
+
+async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
+  const store = sharedOtlpMetricStore();
+  const needsReceiver = plan.scaledObjects.some((so) => so.spec.triggers.some((t) => t.type === 'opentelemetry'));
+  const otlpPort = Number(o.otlpPort);
+  if (!Number.isInteger(otlpPort) || otlpPort < 0 || otlpPort > 65535) throw new Error(`--otlp-port must be a port number, got '${o.otlpPort}'`);
+  let receiver: OtlpReceiver | undefined;
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env };
+  if (needsReceiver) {
+    receiver = new OtlpReceiver({ store, port: otlpPort, host: o.otlpHost });
+    const { url } = await receiver.start().catch((err: Error) => {
+      throw new Error(`cannot listen for OTLP on ${o.otlpHost}:${otlpPort} (${err.message}); stop what uses it or pass --otlp-port`);
+    });
+    const local = url.replace('0.0.0.0', '127.0.0.1');
+    baseEnv.OTEL_EXPORTER_OTLP_ENDPOINT = local;
+    say(`OTLP metrics receiver on ${local}/v1/metrics`);
+  }
+
+  const pools = new Map<string, ProcessPool>();
+  const services: ProcessService[] = [];
+  for (const { group, baseDir } of plan.groups) {
+    const pool = new ProcessPool(group, { baseDir, baseEnv, ...(o.output ? {} : { output: () => undefined }) });
+    pool.on('event', (e: PoolEvent) => {
+      const line = describeEvent(group.metadata.name, e);
+      if (line) say(line);
+    });
+    pools.set(`${group.metadata.namespace}/${group.metadata.name}`, pool);
+    if (group.spec.service) {
+      const svc = new ProcessService(pool, store);
+      const { url } = await svc.start();
+      services.push(svc);
+      say(`ProcessGroup ${group.metadata.name}: service on ${url} (forwards to ready instances; holds requests while there are none)`);
+    }
+    if (group.spec.replicas > 0) await pool.setReplicas(group.spec.replicas);
+  }
+
+  const scheduler = new Scheduler({ onError: (key, err) => say(`error in ${key}: ${(err as Error).message}`) });
+  const cache = new ReadingsCache();
+  const runners: ObjectRunner[] = [];
+  const scalers: Scaler[] = [];
+  for (const so of plan.scaledObjects) {
+    const pool = pools.get(`${so.metadata.namespace}/${so.spec.scaleTargetRef.name}`)!;
+    const built = await buildObjectScalers(so, { source: plan.source, podSpec: { containers: [{ name: pool.name, env: Object.entries(pool.group.spec.env).map(([name, value]) => ({ name, value })) }] } });
+    for (const w of built.warnings) say(`warning: ScaledObject ${so.metadata.name}: ${w}`);
+    if (!built.ok) {
+      for (const e of built.errors) process.stderr.write(`error: ScaledObject ${so.metadata.namespace}/${so.metadata.name} trigger ${e.triggerIndex} (${e.type}): ${e.message}\n`);
+      throw new Error('fix the triggers above and run again');
+    }
+    scalers.push(...built.scalers);
+    const runner = new ObjectRunner({
+      so, scalers: built.scalers, target: pool, mode: 'direct', scheduler, cache,
+      hooks: {
+        onPoll: (r) => {
+          const line = pollLine(so, r);
+          if (line) say(line);
+        },
+        onTargetError: (m) => say(`ScaledObject ${so.metadata.name}: ${m}`),
+      },
+    });
+    runners.push(runner);
+    say(`ScaledObject ${so.metadata.namespace}/${so.metadata.name} scales ProcessGroup ${pool.name} (${so.spec.minReplicaCount}..${so.spec.maxReplicaCount}, every ${so.spec.pollingInterval}s and on every push)`);
+  }
+  for (const r of runners) r.start();
+  say('running; Ctrl-C stops every instance');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      say(`${signal} again: exiting now (instances get SIGTERM, then SIGKILL)`);
+      process.exit(130);
+    }
+    stopping = true;
+    say(`${signal}: stopping every instance (Ctrl-C again to exit at once)`);
+    for (const r of runners) r.stop();
+    await scheduler.stop();
+    await Promise.all(scalers.map((s) => s.close().catch(() => undefined)));
+    await Promise.all(services.map((s) => s.close()));
+    await Promise.all([...pools.values()].map((p) => p.close()));
+    await receiver?.close();
+    say('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

@@ -1,0 +1,129 @@
+// `updraft validate` as a user runs it: the real CLI binary on real files, stdin and directories.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { formatText, validateTexts } from './validate.ts';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
+const bin = join(root, 'bin', 'updraft.js');
+const tmp = mkdtempSync(join(tmpdir(), 'updraft-validate-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function run(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [bin, 'validate', ...args], { cwd: root, input, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function file(name: string, text: string): string {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const so = (name: string, extra = '', target = 'worker') => `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: ${name}
+  namespace: shop
+spec:
+  scaleTargetRef:
+    name: ${target}
+${extra}  triggers:
+    - type: aws-sqs-queue
+      name: queue
+      metadata:
+        queueLength: "5"
+`;
+
+describe('updraft validate', () => {
+  it('passes the seed manifests (exit 0) and reports their KEDA warnings', () => {
+    const r = run(['examples/seed-manifests/']);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /6 keda\.sh objects checked: valid, 0 errors, 3 warnings\n$/);
+    assert.match(r.out, /examples\/seed-manifests\/04-amp-prometheus-scaledobject\.yaml:12: warning: ScaledObject keda-prometheus-guidance\/app-http-requests-minute spec\.pollingInterval/);
+  });
+
+  it('fails (exit 1) on an invalid object and prints file:line, object, field path, message and fix', () => {
+    const p = file('bad.yaml', so('orders', '  minReplicaCount: "1"\n'));
+    const r = run([p]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.out,
+      `${p}:9: error: ScaledObject shop/orders spec.minReplicaCount\n` +
+        '  minReplicaCount must be an integer, not the string "1": the API server rejects quoted numbers in int32 fields\n' +
+        '  fix: write it without quotes: minReplicaCount: 1\n' +
+        '0 keda.sh objects checked: 1 invalid, 1 error, 0 warnings\n',
+    );
+  });
+
+  it('counts only errors as invalid: warnings alone leave the summary valid', () => {
+    const report = validateTexts([{ name: 'warn.yaml', text: so('orders', '  minReplicaCount: 2\n  cooldownPeriod: 30\n') }]);
+    assert.deepEqual(report.summary, { objects: 1, invalidObjects: 0, errors: 0, warnings: 1 });
+    assert.match(formatText(report), /^warn\.yaml:10: warning: ScaledObject shop\/orders spec\.cooldownPeriod\n/);
+  });
+
+  it('reports webhook rules found after parsing at the field line', () => {
+    const report = validateTexts([{ name: 'idle.yaml', text: so('orders', '  idleReplicaCount: 0\n') }]);
+    assert.match(formatText(report), /^idle\.yaml:9: error: ScaledObject shop\/orders spec\.idleReplicaCount\n  IdleReplicaCount=0 must be less than MinReplicaCount=0\n/);
+  });
+
+  it('checks the scalingModifiers formula with the engine', () => {
+    const report = validateTexts([{ name: 'f.yaml', text: so('orders', '  advanced:\n    scalingModifiers:\n      formula: "queue + missing"\n      target: "5"\n') }]);
+    assert.equal(report.summary.errors, 1);
+    assert.equal(report.problems[0].path, 'spec.advanced.scalingModifiers.formula');
+    assert.match(report.problems[0].message, /missing/);
+    assert.equal(report.problems[0].source, 'f.yaml:11');
+  });
+
+  it('reports the scalingModifiers fallback rule once, though both api/ and the engine check it', () => {
+    const report = validateTexts([{ name: 'fb.yaml', text: so('orders', '  fallback:\n    failureThreshold: 3\n    replicas: 2\n    behavior: scalingModifiers\n') }]);
+    assert.deepEqual(report.problems.map((p) => p.message), ['scalingModifiers fallback behavior requires scalingModifiers.formula to be defined']);
+  });
+
+  it('checks objects from several files together (two ScaledObjects on one workload)', () => {
+    const report = validateTexts([{ name: 'a.yaml', text: so('a') }, { name: 'b.yaml', text: so('b') }]);
+    assert.match(formatText(report), /^b\.yaml:8: error: ScaledObject shop\/b spec\.scaleTargetRef\.name\n  the workload 'worker' of type 'apps\/v1\.Deployment' is already managed by the ScaledObject 'a'/);
+  });
+
+  it('warns about a file with no objects at all', () => {
+    const report = validateTexts([{ name: 'empty.yaml', text: '# nothing here\n---\n' }]);
+    assert.deepEqual(report.problems.map((p) => [p.severity, p.message]), [['warning', 'no Kubernetes objects found in empty.yaml']]);
+  });
+
+  it('reads stdin with "-" and prints JSON with --output json', () => {
+    const r = run(['-', '--output', 'json'], `${so('orders')}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\n`);
+    assert.equal(r.code, 0, r.out + r.err);
+    const report = JSON.parse(r.out);
+    assert.deepEqual(report.objects, [{ kind: 'ScaledObject', namespace: 'shop', name: 'orders', source: '<stdin>:1' }]);
+    assert.deepEqual(report.others, [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'worker', source: '<stdin>' }]);
+    assert.deepEqual(report.summary, { objects: 1, invalidObjects: 0, errors: 0, warnings: 0 });
+  });
+
+  it('JSON output lists problems with severity, object, path, message, fix and source; a missing file fails too', () => {
+    const p = file('json-bad.yaml', so('orders', '  pollingInterval: 0\n'));
+    const missing = join(tmp, 'nope.yaml');
+    const r = run([p, missing, '-o', 'json']);
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.out);
+    assert.deepEqual(report.problems, [
+      { severity: 'error', object: missing, path: '', message: `cannot read ${missing}: no such file or directory`, fix: 'check the path' },
+      { severity: 'error', object: 'ScaledObject shop/orders', path: 'spec.pollingInterval', message: 'pollingInterval must be greater than or equal to 1, got number 0', fix: "set pollingInterval to 1 or more (KEDA's CRD minimum)", source: `${p}:9` },
+    ]);
+  });
+
+  it('rejects an unknown --output format', () => {
+    const r = run(['examples/seed-manifests/', '--output', 'xml']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /--output must be text or json/);
+  });
+
+  it('--help shows an example', () => {
+    const r = spawnSync(process.execPath, [bin, 'validate', '--help'], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /\$ updraft validate examples\/seed-manifests\//);
+  });
+});

@@ -1,0 +1,41 @@
+// `updraft webhooks`: the validating admission webhook server (KEDA's keda-admission-webhooks).
+import type { Command } from 'commander';
+import pino from 'pino';
+import { KubeClient } from '../kube/client.ts';
+import { clusterLookups, KedaAdmissionValidator } from '../operator/admission-validator.ts';
+import { startAdmissionWebhookServer } from '../servers/admission-webhook.ts';
+
+export function register(program: Command): void {
+  program
+    .command('webhooks')
+    .description('serve the validating admission webhooks for ScaledObject, ScaledJob and (Cluster)TriggerAuthentication')
+    .requiredOption('--tls-cert-file <file>', 'serving certificate')
+    .requiredOption('--tls-key-file <file>', 'serving key')
+    .option('--port <port>', 'HTTPS port', '9443')
+    .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG)')
+    .option('--tls-min-version <v>', 'TLSv1.2 or TLSv1.3', 'TLSv1.2')
+    .addHelpText('after', `
+Paths: /validate-keda-sh-v1alpha1-scaledobject, -scaledjob, -triggerauthentication, -clustertriggerauthentication.
+
+Example:
+  updraft webhooks --tls-cert-file /certs/tls.crt --tls-key-file /certs/tls.key --port 9443
+`)
+    .action(async (opts: { tlsCertFile: string; tlsKeyFile: string; port: string; kubeconfig?: string; tlsMinVersion: string }) => {
+      const log = pino({ base: { component: 'updraft-webhooks' } });
+      const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig });
+      const server = await startAdmissionWebhookServer({
+        port: Number(opts.port),
+        certificate: { certFile: opts.tlsCertFile, keyFile: opts.tlsKeyFile },
+        minTlsVersion: opts.tlsMinVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2',
+        validator: new KedaAdmissionValidator(clusterLookups(client)),
+        onDecision: (req, result) => log.info({ kind: req.kind, namespace: req.namespace, name: req.name, operation: req.operation, allowed: result.allowed, reason: result.reason, message: result.message, warnings: result.warnings }, 'admission decision'),
+      });
+      log.info({ port: server.port }, 'webhooks listening');
+      const stop = async () => {
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+}

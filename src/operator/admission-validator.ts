@@ -1,0 +1,98 @@
+// The admission decisions (keda-spec §6): the object's own rules (api/validate.ts), the scalingModifiers
+// formula (engine/formula.ts), and the checks that need the cluster — another ScaledObject on the same workload or
+// HPA name, and an HPA that already drives the workload (with the transfer-hpa-ownership escape hatch).
+import { parseKedaObject } from '../api/parse.ts';
+import type { Problem } from '../api/problem.ts';
+import {
+  ANNOTATION_HPA_OWNERSHIP_VALIDATION,
+  ANNOTATION_TRANSFER_HPA_OWNERSHIP,
+  type KedaObject,
+  type ScaledObject,
+} from '../api/types.ts';
+import { gvkr, gvkString, validateObject, validateSet } from '../api/validate.ts';
+import { validateScalingModifiers } from '../engine/formula.ts';
+import { GVR, type KubeClient, type KubeObject } from '../kube/client.ts';
+import type { AdmissionRequestInfo, AdmissionValidator, ValidationResult } from '../servers/admission-webhook.ts';
+
+interface HpaLike extends KubeObject {
+  spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
+}
+
+/** Cluster lookups the cross-object checks need (the operator passes its client; tests may pass a real one too). */
+export interface AdmissionLookups {
+  scaledObjects(namespace: string): Promise<KedaObject[]>;
+  hpas(namespace: string): Promise<HpaLike[]>;
+}
+
+export function clusterLookups(client: KubeClient): AdmissionLookups {
+  return {
+    async scaledObjects(namespace) {
+      const list = await client.listAll(GVR.scaledObjects, { namespace });
+      return list.items.flatMap((raw) => {
+        const p = parseKedaObject(raw);
+        return p && p.ok ? [p.value] : [];
+      });
+    },
+    async hpas(namespace) {
+      return (await client.listAll<HpaLike>(GVR.hpas, { namespace })).items;
+    },
+  };
+}
+
+function format(p: Problem): string {
+  return `${p.path ? `${p.path}: ` : ''}${p.message}${p.fix ? ` (fix: ${p.fix})` : ''}`;
+}
+
+export class KedaAdmissionValidator implements AdmissionValidator {
+  constructor(private readonly lookups: AdmissionLookups) {}
+
+  async validate(req: AdmissionRequestInfo): Promise<ValidationResult> {
+    if (req.kind === 'CloudEventSource' || req.kind === 'ClusterCloudEventSource') return { allowed: true };
+    const parsed = parseKedaObject(req.object);
+    if (!parsed) return { allowed: true };
+    if (!parsed.ok) {
+      const errors = parsed.problems.filter((p) => p.severity === 'error');
+      return { allowed: false, message: `${errors[0]?.object ?? req.kind}: ${errors.map(format).join('; ')}`, reason: 'invalid-spec' };
+    }
+    const obj = parsed.value;
+    const problems: Problem[] = [...parsed.warnings, ...validateObject(obj)];
+    if (obj.kind === 'ScaledObject') {
+      for (const m of validateScalingModifiers(obj)) problems.push({ severity: 'error', object: `ScaledObject ${obj.metadata.namespace}/${obj.metadata.name}`, path: m.path, message: m.message });
+      problems.push(...(await this.clusterProblems(obj)));
+    }
+    const errors = problems.filter((p) => p.severity === 'error');
+    const warnings = problems.filter((p) => p.severity === 'warning').map(format);
+    if (errors.length > 0) return { allowed: false, message: `${errors[0].object}: ${errors.map(format).join('; ')}`, warnings };
+    return { allowed: true, warnings };
+  }
+
+  private async clusterProblems(so: ScaledObject): Promise<Problem[]> {
+    const ns = so.metadata.namespace;
+    const others = (await this.lookups.scaledObjects(ns)).filter((o) => !(o.kind === 'ScaledObject' && o.metadata.name === so.metadata.name));
+    // Existing objects first, ours last: validateSet reports the later duplicate, i.e. the object being admitted.
+    const problems = validateSet([...others, so]).filter((p) => p.object === `ScaledObject ${ns}/${so.metadata.name}` && p.severity === 'error');
+    const target = gvkr(so.spec.scaleTargetRef);
+    const gvk = gvkString(target);
+    for (const hpa of await this.lookups.hpas(ns)) {
+      const ref = hpa.spec?.scaleTargetRef;
+      if (!ref || ref.name !== so.spec.scaleTargetRef.name) continue;
+      if (gvkString(gvkr({ apiVersion: ref.apiVersion ?? '', kind: ref.kind ?? '' })) !== gvk) continue;
+      if (hpa.metadata.annotations?.[ANNOTATION_HPA_OWNERSHIP_VALIDATION] === 'false') continue;
+      if (hpa.metadata.ownerReferences?.some((r) => r.kind === 'ScaledObject' && r.name === so.metadata.name)) continue;
+      const transfer = so.metadata.annotations[ANNOTATION_TRANSFER_HPA_OWNERSHIP] === 'true';
+      if (transfer && so.spec.advanced.horizontalPodAutoscalerConfig?.name === hpa.metadata.name) continue;
+      problems.push({
+        severity: 'error',
+        object: `ScaledObject ${ns}/${so.metadata.name}`,
+        path: transfer ? 'spec.advanced.horizontalPodAutoscalerConfig.name' : 'spec.scaleTargetRef.name',
+        message: transfer
+          ? `the existing hpa '${hpa.metadata.name}' for workload '${so.spec.scaleTargetRef.name}' of type '${gvk}' must be specified by name in advanced settings to enable ownership transfer`
+          : `the workload '${so.spec.scaleTargetRef.name}' of type '${gvk}' is already managed by the hpa '${hpa.metadata.name}'`,
+        fix: transfer
+          ? `set spec.advanced.horizontalPodAutoscalerConfig.name: ${hpa.metadata.name}`
+          : `delete that HPA, or take it over with annotation ${ANNOTATION_TRANSFER_HPA_OWNERSHIP}: "true" and spec.advanced.horizontalPodAutoscalerConfig.name: ${hpa.metadata.name}`,
+      });
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,84 @@
+// A minimal HTTP(S) GET for scalers that talk to HTTP APIs: per-request timeout + caller abort, TLS options
+// (KEDA unsafeSsl / client certificates / custom CA), keep-alive agents, and errors classified as ReadErrors.
+// node:http is used rather than fetch because fetch on Node 20 cannot take TLS options without undici's Agent.
+import http from 'node:http';
+import https from 'node:https';
+import { ReadError } from '../scaler.ts';
+
+export interface HttpTlsOptions {
+  rejectUnauthorized: boolean;
+  cert?: string;
+  key?: string;
+  ca?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+}
+
+/** Server address shown in errors: no user:password, no query string (may hold tokens). */
+export function displayAddress(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+export class HttpGetter {
+  private readonly agent: http.Agent | https.Agent;
+
+  constructor(private readonly protocol: 'http:' | 'https:', tls?: HttpTlsOptions) {
+    this.agent = protocol === 'https:'
+      ? new https.Agent({ keepAlive: true, maxSockets: 4, ...(tls ?? { rejectUnauthorized: true }) })
+      : new http.Agent({ keepAlive: true, maxSockets: 4 });
+  }
+
+  /** GET `url`; rejects with ReadError('timeout' | 'unreachable' | 'other'). Bodies are capped at 8 MiB. */
+  get(url: URL, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal, what: string): Promise<HttpResponse> {
+    const mod = this.protocol === 'https:' ? https : http;
+    const shownUrl = displayAddress(url);
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let timedOut = false;
+      const req = mod.request(url, { method: 'GET', headers, agent: this.agent });
+      const timer = setTimeout(() => {
+        timedOut = true;
+        req.destroy(new Error('timeout'));
+      }, timeoutMs);
+      const onAbort = () => req.destroy(new Error('aborted'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        done();
+        if (timedOut) reject(new ReadError('timeout', `${what}: no answer from ${shownUrl} within ${timeoutMs} ms`, { cause: e }));
+        else if (signal.aborted) reject(new ReadError('timeout', `${what}: read cancelled (${shownUrl})`, { cause: e }));
+        else if (e.code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH'].includes(e.code)) {
+          reject(new ReadError('unreachable', `${what}: cannot reach ${shownUrl} (${e.code})`, { cause: e }));
+        } else if (e.code?.startsWith('ERR_TLS') || e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || e.code === 'SELF_SIGNED_CERT_IN_CHAIN' || e.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') {
+          reject(new ReadError('unreachable', `${what}: TLS handshake with ${shownUrl} failed (${e.code}); set ca, or unsafeSsl: "true" for a test server`, { cause: e }));
+        } else reject(new ReadError('other', `${what}: request to ${shownUrl} failed: ${e.code ?? e.message}`, { cause: e }));
+      });
+      req.on('response', (res) => {
+        let text = '';
+        const decoder = new TextDecoder();
+        let size = 0;
+        res.on('data', (c: Uint8Array) => {
+          size += c.length;
+          if (size > 8 * 1024 * 1024) req.destroy(new Error('response too large'));
+          else text += decoder.decode(c, { stream: true });
+        });
+        res.on('end', () => {
+          done();
+          resolve({ status: res.statusCode ?? 0, body: text + decoder.decode() });
+        });
+        res.on('error', () => undefined);
+      });
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

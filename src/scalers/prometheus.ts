@@ -1,0 +1,272 @@
+// `prometheus`: scale on the value of one PromQL instant query (keda-spec §5.3, KEDA prometheus_scaler.go),
+// with Amazon Managed Prometheus SigV4 signing built in (service `aps`) so no SigV4 proxy is needed.
+import {
+  AwsIdentityError, defaultAwsCredentials, describeAwsIdentity, resolveAwsIdentity, type AwsIdentity,
+} from '../auth/aws-credentials.ts';
+import { SigV4Signer } from '../auth/sigv4.ts';
+import { displayAddress, HttpGetter } from './common/http-get.ts';
+import { metricName } from './common/metric-name.ts';
+import { externalTargetType } from './common/metric-target.ts';
+import { bool, duration, float, keyValues, resolveConfig, someOf, str, type ConfigInput } from './common/typed-config.ts';
+import { ConfigError, ReadError, type MetricSpec, type Reading, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
+
+export const TYPE = 'prometheus';
+
+// ---- 1. the typed config (defaults next to the fields) ----
+
+const AUTH_MODES = ['basic', 'bearer', 'tls', 'custom', 'oauth', 'apiKey'] as const;
+type AuthMode = (typeof AUTH_MODES)[number];
+
+const fields = {
+  /** Base URL; `/api/v1/query` is appended. */
+  serverAddress: str(),
+  /** Must return exactly one instant-vector element. */
+  query: str(),
+  /** HPA target (float). */
+  threshold: float(),
+  activationThreshold: float({ default: 0 }),
+  /** Appended as `namespace=<ns>` (Thanos/Cortex tenancy). */
+  namespace: str({ optional: true }),
+  /** `k=v,k2=v2`, each appended to the query string. */
+  queryParameters: keyValues({ optional: true }),
+  /** `k=v,k2=v2` request headers. */
+  customHeaders: keyValues({ optional: true }),
+  /** true: an empty result, NaN or ±Inf reads as 0; false: it is an error. */
+  ignoreNullValues: bool({ default: true }),
+  /** Skip TLS certificate verification. */
+  unsafeSsl: bool({ default: false }),
+  /** Per-request timeout; default KEDA_HTTP_DEFAULT_TIMEOUT (3 s). */
+  timeout: duration({ optional: true }),
+  /** Region of an Amazon Managed Prometheus workspace; enables SigV4 signing with an AWS identity. */
+  awsRegion: str({ order: ['triggerMetadata', 'authParams'], optional: true }),
+  authModes: someOf(AUTH_MODES)({ aliases: ['authMode'], order: ['triggerMetadata', 'authParams'], optional: true }),
+  bearerToken: str({ aliases: ['token'], order: ['authParams'], optional: true }),
+  username: str({ order: ['authParams'], optional: true }),
+  password: str({ order: ['authParams'], optional: true }),
+  cert: str({ order: ['authParams'], optional: true }),
+  key: str({ order: ['authParams'], optional: true }),
+  ca: str({ order: ['authParams'], optional: true }),
+  customAuthHeader: str({ order: ['authParams'], optional: true }),
+  customAuthValue: str({ order: ['authParams'], optional: true }),
+};
+
+export interface PrometheusConfig {
+  serverAddress: URL;
+  query: string;
+  threshold: number;
+  activationThreshold: number;
+  namespace?: string;
+  queryParameters: Record<string, string>;
+  /** customHeaders plus the auth header of basic/bearer/custom. Holds secrets: never log. */
+  headers: Record<string, string>;
+  ignoreNullValues: boolean;
+  timeoutMs: number;
+  tls: { rejectUnauthorized: boolean; cert?: string; key?: string; ca?: string };
+  /** Set when requests are SigV4-signed for Amazon Managed Prometheus. */
+  sigv4?: { region: string; identity: AwsIdentity };
+}
+
+// ---- 2. parse ----
+
+const AMP_HOST = /^aps-workspaces\.([a-z0-9-]+)\.amazonaws\.com$/;
+
+function hasAwsParams(input: ConfigInput): boolean {
+  const a = input.authParams;
+  return Boolean(a.awsRoleArn?.trim() || a.awsAccessKeyID?.trim() || a.awsAccessKeyId?.trim() || input.metadata.identityOwner?.trim() === 'operator');
+}
+
+export function parse(input: ConfigInput & { podIdentity?: ScalerContext['podIdentity'] }, httpTimeoutMs = 3000): PrometheusConfig {
+  const c = resolveConfig(TYPE, fields, input);
+  let serverAddress: URL;
+  try {
+    serverAddress = new URL(c.serverAddress);
+    if (serverAddress.protocol !== 'http:' && serverAddress.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError(TYPE, 'serverAddress', `serverAddress must be an http(s) URL such as http://prometheus.monitoring:9090, got '${c.serverAddress}'`);
+  }
+  const modes = new Set<AuthMode>(c.authModes ?? []);
+  const provider = input.podIdentity?.provider;
+  if (modes.size > 0 && provider && provider !== 'none') {
+    throw new ConfigError(TYPE, 'authModes', 'pod identity cannot be enabled with other auth types; remove authModes or the podIdentity');
+  }
+  if ([modes.has('basic'), modes.has('bearer'), modes.has('oauth')].filter(Boolean).length > 1) {
+    throw new ConfigError(TYPE, 'authModes', `authModes may hold only one of basic, bearer, oauth, got '${[...modes].join(',')}'`);
+  }
+  for (const m of ['oauth', 'apiKey'] as const) {
+    if (modes.has(m)) throw new ConfigError(TYPE, 'authModes', `authModes ${m} is not supported by Updraft yet; use bearer, basic, custom or tls`);
+  }
+
+  const headers: Record<string, string> = { ...(c.customHeaders ?? {}) };
+  const tls: PrometheusConfig['tls'] = { rejectUnauthorized: !c.unsafeSsl };
+  if (modes.has('basic')) {
+    if (!c.username) throw new ConfigError(TYPE, 'username', 'authModes basic needs a TriggerAuthentication parameter "username"');
+    headers.Authorization = `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
+  }
+  if (modes.has('bearer')) {
+    if (!c.bearerToken) throw new ConfigError(TYPE, 'bearerToken', 'authModes bearer needs a TriggerAuthentication parameter "bearerToken"');
+    headers.Authorization = `Bearer ${c.bearerToken}`;
+  }
+  if (modes.has('custom')) {
+    if (!c.customAuthHeader || !c.customAuthValue) {
+      throw new ConfigError(TYPE, 'customAuthHeader', 'authModes custom needs TriggerAuthentication parameters "customAuthHeader" and "customAuthValue"');
+    }
+    headers[c.customAuthHeader] = c.customAuthValue;
+  }
+  if (modes.has('tls')) {
+    if (!c.cert || !c.key) throw new ConfigError(TYPE, 'cert', 'authModes tls needs TriggerAuthentication parameters "cert" and "key" (PEM)');
+    tls.cert = c.cert;
+    tls.key = c.key;
+  }
+  // KEDA applies `ca` only when some authMode is set (keda-spec §10.4); so does Updraft.
+  if (modes.size > 0 && c.ca) tls.ca = c.ca;
+
+  // SigV4 for Amazon Managed Prometheus when no authModes and an AWS identity is configured (KEDA), or when the
+  // server is an AMP workspace URL (Updraft: such a server refuses unsigned queries, so sign with the operator's
+  // credentials unless another identity is given). The region comes from awsRegion or the AMP host name.
+  let sigv4: PrometheusConfig['sigv4'];
+  if (modes.size === 0) {
+    const amp = AMP_HOST.exec(serverAddress.hostname);
+    const awsPodIdentity = provider === 'aws' || provider === 'aws-eks';
+    const wantsAws = awsPodIdentity || Boolean(amp) || (Boolean(c.awsRegion) && hasAwsParams(input));
+    if (wantsAws) {
+      const region = c.awsRegion ?? amp?.[1];
+      if (!region) {
+        throw new ConfigError(TYPE, 'awsRegion', 'awsRegion is needed to sign requests for Amazon Managed Prometheus; set metadata.awsRegion');
+      }
+      let identity: AwsIdentity;
+      try {
+        identity = amp && !awsPodIdentity && !hasAwsParams(input) && !input.metadata.awsAccessKeyID?.trim()
+          ? { kind: 'operator' }
+          : resolveAwsIdentity(input);
+      } catch (e) {
+        if (e instanceof AwsIdentityError) throw new ConfigError(TYPE, e.field, e.message);
+        throw e;
+      }
+      sigv4 = { region, identity };
+    }
+  }
+
+  return {
+    serverAddress, query: c.query, threshold: c.threshold, activationThreshold: c.activationThreshold,
+    ...(c.namespace ? { namespace: c.namespace } : {}),
+    queryParameters: c.queryParameters ?? {}, headers, ignoreNullValues: c.ignoreNullValues,
+    timeoutMs: c.timeout ?? httpTimeoutMs, tls, ...(sigv4 ? { sigv4 } : {}),
+  };
+}
+
+// ---- 3. the reader ----
+
+/** RFC 3986 encoding (spaces as %20), so the URL sent is exactly the one SigV4 canonicalizes. */
+function rfc3986(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** `GET <server>/api/v1/query?query=…&time=<RFC3339 UTC>[&namespace=…][&k=v…]` (KEDA ExecutePromQuery). */
+export function queryURL(config: PrometheusConfig, now: Date): URL {
+  const base = config.serverAddress.href.replace(/\/+$/, '');
+  const time = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  let q = `query=${rfc3986(config.query)}&time=${rfc3986(time)}`;
+  if (config.namespace) q += `&namespace=${rfc3986(config.namespace)}`;
+  for (const [k, v] of Object.entries(config.queryParameters)) q += `&${rfc3986(k)}=${rfc3986(v)}`;
+  return new URL(`${base}/api/v1/query?${q}`);
+}
+
+interface PromResponse {
+  status?: string;
+  error?: string;
+  errorType?: string;
+  data?: { resultType?: string; result?: unknown };
+}
+
+/** KEDA result handling: exactly one element; empty/NaN/±Inf are 0 with ignoreNullValues, else errors. */
+export function valueFromResponse(body: string, config: Pick<PrometheusConfig, 'query' | 'ignoreNullValues'>): number {
+  let parsed: PromResponse;
+  try {
+    parsed = JSON.parse(body) as PromResponse;
+  } catch {
+    throw new ReadError('other', `${TYPE}: the server's answer is not Prometheus JSON; check serverAddress`);
+  }
+  const type = parsed.data?.resultType;
+  const result = parsed.data?.result;
+  if (type !== 'vector' || !Array.isArray(result)) {
+    // KEDA fails to decode a scalar and reads a matrix as empty; Updraft says what to change instead.
+    throw new ReadError('bad-query', `${TYPE}: query ${config.query} returned a ${type ?? 'non-vector'} result; it must return an instant vector (for a scalar use vector(...), drop range selectors [..] outside functions)`);
+  }
+  if (result.length > 1) throw new ReadError('bad-query', `${TYPE}: prometheus query ${config.query} returned multiple elements; aggregate it, e.g. sum(...)`);
+  const value = (result[0] as { value?: unknown[] } | undefined)?.value;
+  if (result.length === 0 || !Array.isArray(value) || value.length < 2) {
+    if (config.ignoreNullValues) return 0;
+    throw new ReadError('empty', `${TYPE}: prometheus metrics 'prometheus' target may be lost, the result is empty (query ${config.query})`);
+  }
+  const v = Number.parseFloat(String(value[1]));
+  if (!Number.isFinite(v)) {
+    if (config.ignoreNullValues) return 0;
+    throw new ReadError('empty', `${TYPE}: query ${config.query} returned ${String(value[1])} and ignoreNullValues is false`);
+  }
+  return v;
+}
+
+function statusError(status: number, body: string, config: PrometheusConfig, identity?: string): ReadError {
+  let detail = '';
+  try {
+    const p = JSON.parse(body) as PromResponse;
+    if (p.error) detail = `: ${p.errorType ? `${p.errorType}: ` : ''}${p.error}`;
+  } catch {
+    // not JSON (a proxy's page); the status says enough
+  }
+  const head = `${TYPE}: prometheus query api returned error. status: ${status}${detail}`;
+  if (status === 401 || status === 403) {
+    return new ReadError('auth', `${head} (${displayAddress(config.serverAddress)} refused ${identity ?? 'the request'}; check the credentials or authModes)`);
+  }
+  if (status === 429) return new ReadError('throttled', `${head} (throttled; raise pollingInterval)`);
+  if (status === 400 || status === 422) return new ReadError('bad-query', `${head} (query ${config.query})`);
+  return new ReadError('other', `${head} (${displayAddress(config.serverAddress)})`);
+}
+
+export function metricSpecs(config: PrometheusConfig, ctx: ScalerContext): MetricSpec[] {
+  return [{
+    metricName: metricName(ctx.triggerIndex, TYPE),
+    kind: 'External',
+    targetType: externalTargetType(ctx.trigger),
+    target: config.threshold,
+  }];
+}
+
+export const factory: ScalerFactory = {
+  type: TYPE,
+  build(ctx: ScalerContext): Scaler {
+    const config = parse({ metadata: ctx.trigger.metadata, authParams: ctx.authParams, resolvedEnv: ctx.resolvedEnv, podIdentity: ctx.podIdentity }, ctx.httpTimeoutMs);
+    const specs = metricSpecs(config, ctx);
+    const http = new HttpGetter(config.serverAddress.protocol as 'http:' | 'https:', config.tls);
+    let signer: SigV4Signer | undefined;
+    let identity: string | undefined;
+    if (config.sigv4) {
+      const credentials = (ctx.awsCredentials ?? defaultAwsCredentials()).provider(config.sigv4.identity, config.sigv4.region);
+      signer = new SigV4Signer('aps', config.sigv4.region, credentials);
+      identity = describeAwsIdentity(config.sigv4.identity);
+    }
+    return {
+      type: TYPE,
+      metricSpecs: specs,
+      async read(signal) {
+        const url = queryURL(config, new Date());
+        let headers = { ...config.headers };
+        if (signer) {
+          try {
+            headers = await signer.sign({ method: 'GET', url, headers });
+          } catch (e) {
+            const why = e instanceof Error ? e.message : String(e);
+            throw new ReadError('auth', `${TYPE}: cannot sign the query for Amazon Managed Prometheus: ${why}`, { cause: e });
+          }
+        }
+        const res = await http.get(url, headers, config.timeoutMs, signal, `${TYPE}: query`);
+        if (res.status < 200 || res.status > 299) throw statusError(res.status, res.body, config, identity);
+        const value = valueFromResponse(res.body, config);
+        return { metrics: [{ name: specs[0].metricName, value }], active: value > config.activationThreshold };
+      },
+      async close() {
+        http.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,196 @@
+// The KEDA-compatible path on a real control plane: the operator owns 0↔1, generates the HPA, and the real HPA
+// controller (kube-controller-manager) drives 1..N by querying Updraft's external metrics API through the
+// aggregation layer (APIService → front-proxy client certificate → our TLS server). Also: fallback when the source
+// dies, leader election between two operators, and an operator restart that loses nothing.
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { KubeClient } from '../../src/kube/client.ts';
+import { startOperator, type RunningOperator } from '../../src/operator/operator.ts';
+import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { freePort } from '../support/free-port.ts';
+import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
+
+interface Cond { type: string; status: string; reason?: string; message?: string }
+
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('operator (hpa mode) with the real HPA controller and the external metrics API', { timeout: 900_000 }, () => {
+  let cp: ControlPlane;
+  let prom: LocalPrometheus;
+  let client: KubeClient;
+  let metricsPort: number;
+  let cert: { certFile: string; keyFile: string; caFile: string };
+  const operators: RunningOperator[] = [];
+  const logs: string[] = [];
+
+  const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
+  const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
+  const replicas = async (name: string) => (await getJson<{ spec: { replicas: number } }>(['get', 'deployment', name])).spec.replicas;
+  const condition = async (so: string, type: string) => ((await getJson<{ status?: { conditions?: Cond[] } }>(['get', 'scaledobject', so])).status?.conditions ?? []).find((c) => c.type === type);
+  const deployment = (name: string, n: number) =>
+    kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' },
+      spec: { replicas: n, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1' }] } } },
+    }));
+  const setGauge = (name: string, value: number) => {
+    prom.series.gauges ??= {};
+    prom.series.gauges[name] = { value };
+  };
+  const operator = async (extra: { leaderElection?: boolean; identity?: string } = {}) => {
+    const log = (level: string) => (o: Record<string, unknown>, m: string) => void logs.push(`${extra.identity ?? 'op'} ${level} ${m} ${JSON.stringify(o)}`);
+    const op = await startOperator({
+      client,
+      log: { info: log('info'), warn: log('warn'), error: log('error') },
+      namespace: 'default',
+      defaultMode: 'hpa',
+      leaderElection: extra.leaderElection ?? false,
+      identity: extra.identity,
+      leaseDurationMs: 4000,
+      renewDeadlineMs: 3000,
+      retryPeriodMs: 500,
+      externalMetrics: extra.leaderElection === undefined || !extra.leaderElection ? { port: metricsPort, host: '127.0.0.1', certFile: cert.certFile, keyFile: cert.keyFile } : undefined,
+    });
+    operators.push(op);
+    return op;
+  };
+
+  before(async () => {
+    cp = await startControlPlane({ hpaSyncSeconds: 1 });
+    const crdDir = join(root, 'deploy', 'crds');
+    for (const f of (await readdir(crdDir)).filter((x) => x.endsWith('.yaml'))) await kubectl(['apply', '-f', '-'], await readFile(join(crdDir, f), 'utf8'));
+    await kubectl(['wait', '--for=condition=Established', 'crd/scaledobjects.keda.sh', '--timeout=60s']);
+    prom = await startPrometheus({ gauges: {} });
+    client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
+    metricsPort = await freePort();
+    cert = await cp.issueServingCert('updraft-metrics-apiserver', ['updraft-metrics-apiserver.default.svc', '127.0.0.1']);
+    // The apiserver refuses loopback Endpoints; an ExternalName Service makes the aggregator dial 127.0.0.1.
+    await kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'List', items: [
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'updraft-metrics-apiserver', namespace: 'default' }, spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port: metricsPort, protocol: 'TCP' }] } },
+        { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.external.metrics.k8s.io' }, spec: { group: 'external.metrics.k8s.io', version: 'v1beta1', service: { namespace: 'default', name: 'updraft-metrics-apiserver', port: metricsPort }, caBundle: (await readFile(cert.caFile)).toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 } },
+      ],
+    }));
+  });
+
+  after(async () => {
+    for (const op of operators) await op.stop().catch(() => undefined);
+    await prom?.stop();
+    await cp?.stop();
+    if (process.env.UPDRAFT_E2E_LOGS === '1') console.log(logs.join('\n'));
+  });
+
+  test('vector(100)-like value with threshold 25: the generated HPA drives the Deployment to exactly 4 replicas', async () => {
+    await operator();
+    setGauge('requests_web', 100);
+    await deployment('web', 0);
+    await kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'web', namespace: 'default' },
+      spec: { scaleTargetRef: { name: 'web' }, pollingInterval: 1, cooldownPeriod: 5, minReplicaCount: 0, maxReplicaCount: 30, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, metricName: 's0-prometheus', threshold: '25', query: 'requests_web' } }] },
+    }));
+    const hpa = await eventually('HPA keda-hpa-web', async () => getJson<{ metadata: { labels: Record<string, string>; ownerReferences: Array<{ kind: string; name: string }> }; spec: { minReplicas: number; maxReplicas: number; metrics: Array<{ type: string; external: { metric: { name: string; selector: { matchLabels: Record<string, string> } }; target: { type: string; averageValue: string } } }> } }>(['get', 'hpa', 'keda-hpa-web']));
+    assert.equal(hpa.spec.minReplicas, 1);
+    assert.equal(hpa.spec.maxReplicas, 30);
+    assert.equal(hpa.spec.metrics[0].external.metric.name, 's0-prometheus');
+    assert.deepEqual(hpa.spec.metrics[0].external.metric.selector.matchLabels, { 'scaledobject.keda.sh/name': 'web' });
+    assert.equal(hpa.spec.metrics[0].external.target.averageValue, '25');
+    assert.equal(hpa.metadata.labels['app.kubernetes.io/managed-by'], 'keda-operator');
+    assert.deepEqual(hpa.metadata.ownerReferences.map((r) => `${r.kind}/${r.name}`), ['ScaledObject/web']);
+
+    // The metrics API answers through the aggregation layer, as the HPA controller asks it.
+    const raw = JSON.parse(await kubectl(['get', '--raw', '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3Dweb'])) as { items: Array<{ metricName: string; value: string }> };
+    assert.equal(raw.items[0].value, '100');
+
+    await eventually('4 replicas (100 / 25)', async () => ((await replicas('web')) === 4 ? true : undefined));
+    const printed = await kubectl(['get', 'hpa', 'keda-hpa-web']);
+    assert.match(printed, /keda-hpa-web\s+Deployment\/web\s+25\/25 \(avg\)\s+1\s+30\s+4/);
+  });
+
+  test('the metric drops to 0: KEDA scales to zero after cooldown and the HPA reports ScalingDisabled', async () => {
+    setGauge('requests_web', 0);
+    await eventually('web back to 0', async () => ((await replicas('web')) === 0 ? true : undefined));
+    const hpa = await eventually('HPA ScalingActive=False/ScalingDisabled', async () => {
+      const h = await getJson<{ status: { conditions?: Cond[] } }>(['get', 'hpa', 'keda-hpa-web']);
+      const c = h.status.conditions?.find((x) => x.type === 'ScalingActive');
+      return c?.status === 'False' && c.reason === 'ScalingDisabled' ? c : undefined;
+    });
+    assert.ok(hpa);
+    setGauge('requests_web', 60);
+    await eventually('web back up to 3 (60 / 25) from zero', async () => ((await replicas('web')) === 3 ? true : undefined));
+  });
+
+  test('fallback: when the source dies, the HPA gets target × fallback.replicas and scales to 6', async () => {
+    setGauge('jobs_worker', 10);
+    await deployment('worker', 1);
+    await kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'worker', namespace: 'default' },
+      spec: { scaleTargetRef: { name: 'worker' }, pollingInterval: 1, minReplicaCount: 1, maxReplicaCount: 20, fallback: { failureThreshold: 2, replicas: 6 }, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, threshold: '5', query: 'jobs_worker' } }] },
+    }));
+    await eventually('worker at 2 (10 / 5)', async () => ((await replicas('worker')) === 2 ? true : undefined));
+    // Point the trigger at a dead port: every read fails.
+    const dead = await freePort();
+    await kubectl(['patch', 'scaledobject', 'worker', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/triggers/0/metadata/serverAddress', value: `http://127.0.0.1:${dead}` }])]);
+    await eventually('worker at 6 (fallback)', async () => ((await replicas('worker')) === 6 ? true : undefined));
+    const fb = await condition('worker', 'Fallback');
+    assert.equal(fb?.status, 'True');
+    assert.equal(fb?.reason, 'FallbackExists');
+    const events = await getJson<{ items: Array<{ reason: string }> }>(['get', 'events', '--field-selector', 'involvedObject.name=worker']);
+    assert.ok(events.items.some((e) => e.reason === 'ScaledObjectFallbackActivated'));
+  });
+
+  test('an operator restart mid-run loses nothing: replicas stay, status carries over, scaling continues', async () => {
+    setGauge('requests_api', 40);
+    await deployment('api', 0);
+    await kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'api', namespace: 'default' },
+      spec: { scaleTargetRef: { name: 'api' }, pollingInterval: 1, cooldownPeriod: 5, maxReplicaCount: 10, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, threshold: '10', query: 'requests_api' } }] },
+    }));
+    await eventually('api at 4', async () => ((await replicas('api')) === 4 ? true : undefined));
+    const before = (await getJson<{ status: { lastActiveTime: string; originalReplicaCount: number } }>(['get', 'scaledobject', 'api'])).status;
+    const first = operators.shift();
+    await first?.stop();
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await replicas('api'), 4, 'nothing scales while the operator is down, and nothing is lost');
+    await operator();
+    const after = (await getJson<{ status: { lastActiveTime: string; originalReplicaCount: number } }>(['get', 'scaledobject', 'api'])).status;
+    assert.equal(after.originalReplicaCount, before.originalReplicaCount);
+    setGauge('requests_api', 80);
+    await eventually('api at 8 after the restart', async () => ((await replicas('api')) === 8 ? true : undefined));
+  });
+
+  test('leader election: of two operators only the leader scales; when it stops the other takes over', async () => {
+    for (const op of operators.splice(0)) await op.stop();
+    const a = await operator({ leaderElection: true, identity: 'op-a' });
+    const b = await operator({ leaderElection: true, identity: 'op-b' });
+    const leader = await eventually('a leader', async () => (a.isLeader() ? a : b.isLeader() ? b : undefined));
+    const follower = leader === a ? b : a;
+    assert.equal(follower.isLeader(), false);
+    for (let i = 0; i < 10; i++) {
+      assert.ok(!(a.isLeader() && b.isLeader()), 'never two leaders');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await leader.stop();
+    operators.splice(operators.indexOf(leader), 1);
+    await eventually('the follower takes over', async () => (follower.isLeader() ? true : undefined), 15_000);
+    // The new leader runs the loops: a change in the source is acted on (direct check on the 0↔N path).
+    setGauge('requests_api', 0);
+    await eventually('api scaled to 0 by the new leader', async () => ((await replicas('api')) === 0 ? true : undefined));
+  });
+});

@@ -1,0 +1,91 @@
+// The Helm chart renders (with helm built by scripts/deps/helm.sh) into objects a real API server accepts
+// (`kubectl apply --dry-run=server`), and its options change what is installed.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
+const chart = join(root, 'deploy', 'helm', 'updraft');
+const helm = join(process.env.UPDRAFT_CACHE ?? join(homedir(), '.cache', 'updraft'), 'helm', 'v3.22.0', 'bin', 'helm');
+const haveHelm = existsSync(helm);
+
+interface Doc {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+function render(sets: string[] = []): { text: string; docs: Doc[] } {
+  const text = execFileSync(helm, ['template', 'updraft', chart, '--namespace', 'updraft-system', ...sets.flatMap((s) => ['--set', s])], { encoding: 'utf8' });
+  const docs = parseAllDocuments(text)
+    .map((d) => d.toJS() as Doc | null)
+    .filter((d): d is Doc => d !== null);
+  return { text, docs };
+}
+const find = (docs: Doc[], kind: string, name?: string) => docs.filter((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
+
+test('the chart ships the same CRDs as deploy/crds', () => {
+  const source = join(root, 'deploy', 'crds');
+  const copy = join(chart, 'files', 'crds');
+  assert.deepEqual(readdirSync(copy).sort(), readdirSync(source).sort(), 'run: cp deploy/crds/*.yaml deploy/helm/updraft/files/crds/');
+  for (const f of readdirSync(source)) assert.equal(readFileSync(join(copy, f), 'utf8'), readFileSync(join(source, f), 'utf8'), `${f} differs; copy deploy/crds/ into the chart`);
+});
+
+describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run scripts/deps/helm.sh` }, () => {
+  let cp: ControlPlane;
+  before(async () => {
+    cp = await startControlPlane();
+    await cp.kubectl(['create', 'namespace', 'updraft-system']);
+  });
+  after(async () => {
+    await cp?.stop();
+  });
+
+  test('default values: operator, services, APIService, webhook, RBAC and CRDs, all accepted by the API server', async () => {
+    const { text, docs } = render();
+    const deployment = find(docs, 'Deployment', 'updraft-operator')[0] as Doc & { spec: { template: { spec: { securityContext: Record<string, unknown>; containers: Array<{ securityContext: Record<string, unknown>; ports: Array<{ name: string }> }> } } } };
+    assert.ok(deployment, 'operator Deployment');
+    const pod = deployment.spec.template.spec;
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.equal(pod.containers[0].securityContext.readOnlyRootFilesystem, true);
+    assert.deepEqual(pod.containers[0].ports.map((p) => p.name), ['metrics', 'probes', 'metrics-api', 'webhook']);
+    assert.equal(find(docs, 'APIService', 'v1beta1.external.metrics.k8s.io').length, 1);
+    assert.equal(find(docs, 'ValidatingWebhookConfiguration', 'updraft-admission').length, 1);
+    assert.equal(find(docs, 'CustomResourceDefinition').length, 4);
+    const bindings = find(docs, 'ClusterRoleBinding').map((b) => (b as Doc & { roleRef: { name: string } }).roleRef.name);
+    assert.ok(bindings.includes('system:auth-delegator'));
+    assert.ok(find(docs, 'RoleBinding').some((b) => (b as Doc & { roleRef: { name: string } }).roleRef.name === 'extension-apiserver-authentication-reader'));
+    const apiService = find(docs, 'APIService')[0] as Doc & { spec: { caBundle: string } };
+    const secret = find(docs, 'Secret', 'updraft-certs')[0] as Doc & { data: Record<string, string> };
+    assert.equal(apiService.spec.caBundle, secret.data['ca.crt'], 'the APIService trusts the generated CA');
+    const out = await cp.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: text });
+    assert.match(out, /deployment.apps\/updraft-operator created \(server dry run\)/);
+    assert.match(out, /apiservice.apiregistration.k8s.io\/v1beta1.external.metrics.k8s.io created \(server dry run\)/);
+  });
+
+  test('direct mode registers no APIService; IRSA annotates the ServiceAccount; webhooks can be turned off', async () => {
+    const direct = render(['mode=direct']).docs;
+    assert.equal(find(direct, 'APIService').length, 0);
+    assert.equal(find(direct, 'Service', 'updraft-operator-metrics-apiserver').length, 1, 'the metrics API is still served');
+    const forced = render(['mode=direct', 'metricsServer.forceAPIService=true']).docs;
+    assert.equal(find(forced, 'APIService').length, 1);
+
+    const irsa = render(['podIdentity.aws.irsa.enabled=true', 'podIdentity.aws.irsa.roleArn=arn:aws:iam::123456789012:role/updraft']);
+    const sa = find(irsa.docs, 'ServiceAccount', 'updraft-operator')[0];
+    assert.equal(sa.metadata.annotations?.['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/updraft');
+    assert.throws(() => render(['podIdentity.aws.irsa.enabled=true']), /podIdentity.aws.irsa.roleArn is required/);
+
+    const noHooks = render(['webhooks.enabled=false', 'crds.install=false']).docs;
+    assert.equal(find(noHooks, 'ValidatingWebhookConfiguration').length, 0);
+    assert.equal(find(noHooks, 'CustomResourceDefinition').length, 0);
+    const out = await cp.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: irsa.text });
+    assert.match(out, /serviceaccount\/updraft-operator created \(server dry run\)/);
+  });
+});
