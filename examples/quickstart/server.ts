@@ -21,14 +21,16 @@ const instance = process.env.UPDRAFT_INSTANCE ?? `${hostname()}-${process.pid}`;
 const workMs = Number(process.env.WORK_MS ?? 50);
 
 // ---- OpenTelemetry: pushed to Updraft ----
+const exportIntervalMillis = Number(process.env.OTEL_METRIC_EXPORT_INTERVAL ?? 1000);
 const provider = new MeterProvider({
   resource: resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME ?? 'quickstart', 'service.instance.id': instance }),
   readers: [
     new PeriodicExportingMetricReader({
       // The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/metrics) itself.
       exporter: new OTLPMetricExporter(),
-      exportIntervalMillis: Number(process.env.OTEL_METRIC_EXPORT_INTERVAL ?? 1000),
-      exportTimeoutMillis: 800,
+      exportIntervalMillis,
+      // A late export is worth less than the next one; the SDK requires timeout <= interval.
+      exportTimeoutMillis: Math.min(800, exportIntervalMillis),
     }),
   ],
 });

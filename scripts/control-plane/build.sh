@@ -52,15 +52,15 @@ if [ $force = 0 ] && is_current; then
 fi
 
 # The wrapper modules must name the versions in versions.env, or the stamp would lie.
-grep -q "k8s.io/kubernetes $K8S_VERSION\$" "$CP_HERE/gomod/kubernetes/go.mod" \
+grep -Eq "k8s.io/kubernetes $K8S_VERSION( |$)" "$CP_HERE/gomod/kubernetes/go.mod" \
   || { log "gomod/kubernetes/go.mod does not require k8s.io/kubernetes $K8S_VERSION (versions.env)"; exit 1; }
 staging="v0.${K8S_VERSION#v1.}"
 if grep -E '=> k8s.io/[a-z-]+ v' "$CP_HERE/gomod/kubernetes/go.mod" | grep -vq " $staging\$"; then
   log "gomod/kubernetes/go.mod: every k8s.io staging replace must pin $staging"; exit 1
 fi
-grep -q "go.etcd.io/etcd/server/v3 $ETCD_VERSION\$" "$CP_HERE/gomod/etcd/go.mod" \
+grep -Eq "go.etcd.io/etcd/server/v3 $ETCD_VERSION( |$)" "$CP_HERE/gomod/etcd/go.mod" \
   || { log "gomod/etcd/go.mod does not require go.etcd.io/etcd/server/v3 $ETCD_VERSION"; exit 1; }
-grep -q "sigs.k8s.io/kwok $KWOK_VERSION\$" "$CP_HERE/gomod/kwok/go.mod" \
+grep -Eq "sigs.k8s.io/kwok $KWOK_VERSION( |$)" "$CP_HERE/gomod/kwok/go.mod" \
   || { log "gomod/kwok/go.mod does not require sigs.k8s.io/kwok $KWOK_VERSION"; exit 1; }
 
 export GOMODCACHE=$CP_CACHE/go/mod

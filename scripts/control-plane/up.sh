@@ -13,6 +13,7 @@
 #   --watch-pid PID          tear the control plane down when PID exits (env
 #                            UPDRAFT_CP_WATCH_PID), so a crashed test leaves no processes
 # env: UPDRAFT_CP_READY_TIMEOUT seconds to wait for health (default 180)
+#      UPDRAFT_CP_AGGREGATOR_ROUTING kube-apiserver --enable-aggregator-routing (default false)
 #
 # stdout: the admin kubeconfig path (last line). DIR/state.json describes the instance
 # (server URL, ports, CA and front-proxy files, pids); DIR/env is the same for shells.
@@ -24,18 +25,24 @@ hpa_sync=${UPDRAFT_CP_HPA_SYNC_PERIOD:-15s}
 nodes=${UPDRAFT_CP_NODES:-1}
 watch_pid=${UPDRAFT_CP_WATCH_PID:-}
 ready_timeout=${UPDRAFT_CP_READY_TIMEOUT:-180}
+# false (the Kubernetes default) on purpose: aggregated API servers here run on 127.0.0.1 and
+# are reached through an ExternalName Service, which only the ClusterIP resolver (routing off)
+# supports; with routing on, the apiserver needs Endpoints/EndpointSlices, and it refuses
+# loopback addresses in those. See docs/control-plane.md.
+aggregator_routing=${UPDRAFT_CP_AGGREGATOR_ROUTING:-false}
 dir=
 while [ $# -gt 0 ]; do
   case $1 in
     --hpa-sync-period) hpa_sync=$2; shift 2 ;;
     --nodes) nodes=$2; shift 2 ;;
     --watch-pid) watch_pid=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     -*) echo "up.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) dir=$1; shift ;;
   esac
 done
 [[ $nodes =~ ^[1-9][0-9]*$ ]] || { echo "up.sh: --nodes must be a positive integer, got '$nodes'" >&2; exit 2; }
+[[ $aggregator_routing =~ ^(true|false)$ ]] || { echo "up.sh: UPDRAFT_CP_AGGREGATOR_ROUTING must be true or false, got '$aggregator_routing'" >&2; exit 2; }
 [[ $hpa_sync =~ ^[0-9]+(ms|s|m)$ ]] || { echo "up.sh: --hpa-sync-period must be a duration like 15s or 500ms, got '$hpa_sync'" >&2; exit 2; }
 
 log() { echo "control-plane/up: $*" >&2; }
@@ -45,8 +52,10 @@ elapsed() { echo "$(( ($(date +%s%N) - t0) / 1000000 ))ms"; }
 bash "$CP_HERE/build.sh" >/dev/null
 BIN=$CP_BIN
 
+auto_dir=0
 if [ -z "$dir" ]; then
   dir=$(mktemp -d "${TMPDIR:-/tmp}/updraft-cp.XXXXXX")
+  auto_dir=1
 fi
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -220,10 +229,20 @@ launch() {
     --requestheader-uid-headers X-Remote-Uid \
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
-    --enable-aggregator-routing=true \
+    --enable-aggregator-routing="$aggregator_routing" \
     --profiling=false
 
-  # Started right away: they retry until the apiserver answers, which overlaps their start-up.
+  # kwok waits for the apiserver by itself, so it starts alongside it.
+  start kwok "$BIN/kwok" --config "$BIN/kwok-stages.yaml" \
+    --kubeconfig "$dir/kwok.kubeconfig" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --node-lease-duration-seconds 40 --cidr 10.244.0.1/16 --node-ip 10.0.0.1 \
+    --server-address "127.0.0.1:$kwok_port"
+
+  wait_for kube-apiserver https_ok "$server/readyz" || return $?
+
+  # Only once the apiserver is ready: they exit when the RBAC bootstrap policy that lets them
+  # read kube-system/extension-apiserver-authentication is not there yet.
   start kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$dir/controller-manager.kubeconfig" \
     --authentication-kubeconfig "$dir/controller-manager.kubeconfig" \
@@ -243,13 +262,6 @@ launch() {
     --bind-address 127.0.0.1 --secure-port "$sched_port" \
     --cert-dir "$dir/run/scheduler-certs" \
     --leader-elect=false --profiling=false
-  start kwok "$BIN/kwok" --config "$BIN/kwok-stages.yaml" \
-    --kubeconfig "$dir/kwok.kubeconfig" \
-    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --node-lease-duration-seconds 40 --cidr 10.244.0.1/16 --node-ip 10.0.0.1 \
-    --server-address "127.0.0.1:$kwok_port"
-
-  wait_for kube-apiserver https_ok "$server/readyz" || return $?
 
   local kc=("$BIN/kubectl" --kubeconfig "$dir/admin.kubeconfig")
   local i manifest=""
@@ -307,9 +319,12 @@ while :; do
 done
 
 if [ -n "$watch_pid" ]; then
-  # Watchdog: when the owner process dies without calling down.sh, tear everything down.
-  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec bash "$2" "$3"' \
-    updraft-cp-watchdog "$watch_pid" "$CP_HERE/down.sh" "$dir" >"$dir/logs/watchdog.log" 2>&1 </dev/null &
+  # Watchdog: when the owner process dies without calling down.sh, tear everything down (and
+  # delete DIR when up.sh made it, as nobody else knows it is there).
+  purge=""
+  [ $auto_dir = 1 ] && purge=--purge
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec bash "$2" "$3" $4' \
+    updraft-cp-watchdog "$watch_pid" "$CP_HERE/down.sh" "$dir" "$purge" >"$dir/logs/watchdog.log" 2>&1 </dev/null &
   echo $! >"$dir/run/watchdog.pid"
 fi
 

@@ -82,6 +82,11 @@ export async function planUp(paths: string[]): Promise<UpPlan> {
       plan.problems.push(`${id}: spec.scaleTargetRef is ${ref.kind} ${ref.name}; updraft up scales local processes — point it at a ProcessGroup (apiVersion: ${UPDRAFT_API_VERSION}, kind: ${PROCESS_GROUP_KIND}) or run the operator on a cluster`);
     } else if (!byName.has(`${so.metadata.namespace}/${ref.name}`)) {
       plan.problems.push(`${id}: spec.scaleTargetRef names ProcessGroup ${ref.name}, which none of the files define in namespace ${so.metadata.namespace}`);
+    } else {
+      const ports = byName.get(`${so.metadata.namespace}/${ref.name}`)!.group.spec.ports;
+      if (ports && so.spec.maxReplicaCount > ports.to - ports.from + 1) {
+        plan.problems.push(`${id}: spec.maxReplicaCount ${so.spec.maxReplicaCount} is more than the ${ports.to - ports.from + 1} ports of ProcessGroup ${ref.name} (spec.ports ${ports.from}-${ports.to}); widen the range or lower maxReplicaCount`);
+      }
     }
   }
   const targeted = new Map<string, string>();
@@ -122,7 +127,11 @@ function describeEvent(group: string, e: PoolEvent): string | undefined {
 function pollLine(so: ScaledObject, r: PollReport): string | undefined {
   if (!r.scaled && !r.scaleError) return undefined;
   // Activation/deactivation (0↔N) is KEDA's decision; changes within 1..N are the HPA algorithm's.
-  const reason = r.poll.decision.replicas !== undefined && r.poll.decision.replicas !== r.counts.replicas ? r.poll.decision.reason : (r.hpa?.reason ?? r.poll.decision.reason);
+  const d = r.poll.decision;
+  const activated = d.replicas !== undefined && d.replicas !== r.counts.replicas;
+  const reason = activated
+    ? `${d.reason}${r.hpa?.changed ? `; then ${r.hpa.reason}` : ''}`
+    : (r.hpa?.reason ?? d.reason);
   return `ScaledObject ${so.metadata.namespace}/${so.metadata.name}: ${r.scaleError ?? reason}`;
 }
 

@@ -56,7 +56,7 @@ describe('updraft validate', () => {
       `${p}:9: error: ScaledObject shop/orders spec.minReplicaCount\n` +
         '  minReplicaCount must be an integer, not the string "1": the API server rejects quoted numbers in int32 fields\n' +
         '  fix: write it without quotes: minReplicaCount: 1\n' +
-        '0 keda.sh objects checked: 1 invalid, 1 error, 0 warnings\n',
+        '1 keda.sh object checked: 1 invalid, 1 error, 0 warnings\n',
     );
   });
 

@@ -83,12 +83,15 @@ export function validateTexts(inputs: ReadonlyArray<{ name: string; text: string
   }
   const setProblems = validateSet(all.map((a) => a.obj));
   for (const p of setProblems) {
-    const owner = all.find((a) => label(a.obj) === p.object);
+    // validateSet reports on the later of two conflicting objects, so locate the last one with that label.
+    const owner = [...all].reverse().find((a) => label(a.obj) === p.object);
     problems.push({ ...p, source: owner?.locate(p.path) });
   }
   const invalid = new Set(problems.filter((p) => p.severity === 'error').map((p) => p.object));
+  // Objects that failed to parse are not in report.objects but were checked all the same.
+  const checked = new Set([...all.map((a) => label(a.obj)), ...[...invalid].filter((o) => /^(Scaled|ClusterTrigger|Trigger)\w+ /.test(o))]);
   report.summary = {
-    objects: report.objects.length,
+    objects: checked.size,
     invalidObjects: invalid.size,
     errors: problems.filter((p) => p.severity === 'error').length,
     warnings: problems.filter((p) => p.severity === 'warning').length,

@@ -280,7 +280,11 @@ export class KubeClient {
     }
     const mod = this.isHttps ? https : http;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { method: spec.method, headers, agent: this.agent, signal: spec.signal }, (res) => resolve({ res, req }));
+      const req = mod.request(url, { method: spec.method, headers, agent: this.agent, signal: spec.signal }, (res) => {
+        // Aborting (stop, timeout) makes the response emit 'aborted' errors; readers see them through iteration.
+        res.on('error', () => undefined);
+        resolve({ res, req });
+      });
       req.on('error', (err) => reject(new KubeApiError(0, 'NetworkError', err.message, spec.method, spec.path, undefined, { cause: err })));
       req.end(payload);
     });

@@ -218,7 +218,8 @@ export class LeaderElector {
       leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
       acquireTime: takingOver ? now : (previous?.acquireTime ?? now),
       renewTime: now,
-      leaseTransitions: (previous?.leaseTransitions ?? 0) + (takingOver && previous?.holderIdentity ? 1 : 0),
+      // client-go counts a transition whenever the holder was not us, released (empty) holders included.
+      leaseTransitions: (previous?.leaseTransitions ?? 0) + (previous && takingOver ? 1 : 0),
     };
   }
 

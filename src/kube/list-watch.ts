@@ -172,7 +172,6 @@ export class ListWatch<T extends KubeObject = KubeObject> {
   private async loop(ns: string): Promise<void> {
     const signal = this.abort.signal;
     let rv = this.opts.startResourceVersion;
-    if (rv) this.markSynced(ns);
     let failures = 0;
     let lastList = 0;
     while (!signal.aborted) {
@@ -190,6 +189,7 @@ export class ListWatch<T extends KubeObject = KubeObject> {
         phase = 'watch';
         rv = await this.watchOnce(ns, rv as string, () => {
           failures = 0;
+          this.markSynced(ns); // (already true after a list; with startResourceVersion, once the watch is accepted)
         });
       } catch (err) {
         if (signal.aborted) return;
@@ -222,6 +222,7 @@ export class ListWatch<T extends KubeObject = KubeObject> {
     const onStop = () => controller.abort();
     this.abort.signal.addEventListener('abort', onStop, { once: true });
     let rv = fromRv;
+    let lines: ReturnType<typeof createInterface> | undefined;
     let lastEvent = Date.now();
     let silent = false;
     const watchdog = setInterval(() => {
@@ -247,7 +248,9 @@ export class ListWatch<T extends KubeObject = KubeObject> {
       );
       lastEvent = Date.now();
       onHealthy();
-      const lines = createInterface({ input: res, crlfDelay: Infinity });
+      lines = createInterface({ input: res, crlfDelay: Infinity });
+      // Aborting re-emits the response's 'aborted' error on the interface; iteration already reports real errors.
+      lines.on('error', () => undefined);
       for await (const line of lines) {
         if (!line.trim()) continue;
         lastEvent = Date.now();
@@ -270,11 +273,14 @@ export class ListWatch<T extends KubeObject = KubeObject> {
         }
       }
       if (silent) throw new SilentWatchError(silenceMs);
+      // A server-side timeout ends the chunked body properly; a cut connection just closes it.
+      if (!res.complete && !this.abort.signal.aborted) throw new Error(`watch connection closed before the server ended the watch (resourceVersion ${rv})`);
       return rv;
     } catch (err) {
       if (silent) throw new SilentWatchError(silenceMs);
       throw err;
     } finally {
+      lines?.close();
       clearInterval(watchdog);
       this.abort.signal.removeEventListener('abort', onStop);
       controller.abort();

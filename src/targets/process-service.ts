@@ -84,19 +84,22 @@ export class ProcessService {
     return best.port;
   }
 
-  private waitForInstance(): Promise<number | undefined> {
+  /** A ready instance's port; undefined after holdTimeoutSeconds, or at once if the client goes away. */
+  private waitForInstance(res: ServerResponse): Promise<number | undefined> {
     const now = this.pick();
     if (now !== undefined) return Promise.resolve(now);
     return new Promise((resolve) => {
-      const w: Waiter = {
-        resolve,
-        timer: setTimeout(() => {
-          const i = this.waiting.indexOf(w);
-          if (i >= 0) this.waiting.splice(i, 1);
-          this.report();
-          resolve(undefined);
-        }, this.spec.holdTimeoutSeconds * 1000),
+      const giveUp = () => {
+        clearTimeout(w.timer);
+        const i = this.waiting.indexOf(w);
+        if (i < 0) return;
+        this.waiting.splice(i, 1);
+        this.report();
+        resolve(undefined);
       };
+      const w: Waiter = { resolve, timer: setTimeout(giveUp, this.spec.holdTimeoutSeconds * 1000) };
+      // A client that hung up no longer counts as demand.
+      res.once('close', giveUp);
       this.waiting.push(w);
       this.report();
     });
@@ -118,8 +121,9 @@ export class ProcessService {
   }
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let port = await this.waitForInstance();
+    let port = await this.waitForInstance(res);
     if (port === undefined) {
+      if (res.destroyed || res.writableEnded) return;
       req.resume();
       res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1' });
       res.end(`no ready instance of ${this.pool.description} within ${this.spec.holdTimeoutSeconds}s\n`);

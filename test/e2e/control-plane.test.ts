@@ -135,8 +135,9 @@ async function startProbeServer(cp: ControlPlane, externalValue: string): Promis
 
 /**
  * Routes APIService group/version to 127.0.0.1:port. The apiserver refuses loopback addresses
- * in Endpoints/EndpointSlices, so the Service is an ExternalName one: the aggregator dials
- * externalName:port and verifies the cert for <service>.<namespace>.svc against caBundle.
+ * in Endpoints/EndpointSlices, so the Service is an ExternalName one, which the aggregator's
+ * ClusterIP resolver (--enable-aggregator-routing=false) dials as externalName:port; it checks
+ * the serving cert for the name <service>.<namespace>.svc against caBundle.
  */
 function apiServiceManifests(group: string, version: string, port: number, caBundle: string): string {
   const service = {
@@ -247,6 +248,63 @@ describe('local control plane (real kube-apiserver, controller-manager, schedule
     assert.equal(fromKubectl.clientCertCN, 'front-proxy-client');
     assert.ok(cp.frontProxy.allowedNames.includes(fromKubectl.clientCertCN));
     assert.equal(fromKubectl.clientCertVerified, true, 'the client cert chains to the front-proxy CA');
+  });
+
+  test('an admission webhook at https://127.0.0.1:<port> is called by the apiserver and can deny a request', async () => {
+    const cert = await cp.issueServingCert('webhook', ['127.0.0.1']);
+    const reviewed: string[] = [];
+    const reviewSchema = z.object({
+      request: z.object({ uid: z.string(), name: z.string().optional(), object: z.object({ metadata: z.object({ labels: z.record(z.string(), z.string()).optional() }) }) }),
+    });
+    const webhook = createServer({ key: await readFile(cert.keyFile), cert: await readFile(cert.certFile) }, (req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        const review = reviewSchema.parse(JSON.parse(body)).request;
+        reviewed.push(review.name ?? '');
+        const allowed = review.object.metadata.labels?.['probe.updraft.test/deny'] !== 'true';
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          response: { uid: review.uid, allowed, status: allowed ? undefined : { code: 403, message: 'denied by the probe webhook' } },
+        }));
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (webhook.address() as AddressInfo).port;
+      const config = {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: 'probe-webhook' },
+        webhooks: [{
+          name: 'configmaps.probe.updraft.test',
+          clientConfig: { url: `https://127.0.0.1:${port}/validate`, caBundle: (await readFile(cert.caFile)).toString('base64') },
+          rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } },
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+          failurePolicy: 'Fail',
+          timeoutSeconds: 5,
+        }],
+      };
+      await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(config) });
+      // The apiserver's webhook informer picks the configuration up asynchronously.
+      let attempt = 0;
+      await eventually('the apiserver to call the webhook', async () => {
+        const name = `allowed-${attempt++}`;
+        await cp.kubectl(['create', 'configmap', name]);
+        return reviewed.includes(name) ? true : undefined;
+      }, 30_000);
+      await assert.rejects(
+        cp.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'denied', labels: { 'probe.updraft.test/deny': 'true' } } }) }),
+        /denied by the probe webhook/,
+      );
+    } finally {
+      webhook.close();
+      await cp.kubectl(['delete', 'validatingwebhookconfiguration', 'probe-webhook', '--ignore-not-found']);
+    }
   });
 
   test('the HPA controller scales a Deployment on an external metric served through the aggregation layer', async () => {

@@ -150,6 +150,7 @@ describe('what the CRDs do on a real API server', () => {
     const { authenticationsTypes: _empty, ...kept } = status; // "" is dropped by the merge patch, not pruned
     for (const [k, v] of Object.entries(kept)) assert.deepEqual(stored.status[k], v, `status.${k}`);
     const line = (await cp.kubectl(['get', 'so', 'sqsconsumer-hpa', '-n', 'keda-sqs-guidance', '--no-headers'])).trim().split(/\s+/);
-    assert.deepEqual(line.slice(0, 7), ['sqsconsumer-hpa', 'apps/v1.Deployment', 'sqs-consumer-backend', '0', '100', 'True', '']);
+    assert.deepEqual(line.slice(0, 6), ['sqsconsumer-hpa', 'apps/v1.Deployment', 'sqs-consumer-backend', '0', '100', 'True']);
+    assert.ok(line.includes('aws-sqs-queue'), `TRIGGERS column shows status.triggersTypes: ${line.join(' ')}`);
   });
 });

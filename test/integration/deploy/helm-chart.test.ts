@@ -23,7 +23,7 @@ interface Doc {
 }
 
 function render(sets: string[] = []): { text: string; docs: Doc[] } {
-  const text = execFileSync(helm, ['template', 'updraft', chart, '--namespace', 'updraft-system', ...sets.flatMap((s) => ['--set', s])], { encoding: 'utf8' });
+  const text = execFileSync(helm, ['template', 'updraft', chart, '--namespace', 'updraft-system', '--kube-version', '1.37.0', ...sets.flatMap((s) => ['--set', s])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const docs = parseAllDocuments(text)
     .map((d) => d.toJS() as Doc | null)
     .filter((d): d is Doc => d !== null);

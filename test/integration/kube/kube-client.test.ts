@@ -2,6 +2,7 @@
 // writes and Events.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
 import { waitFor } from '../../support/free-port.ts';
 import { GVR, isAlreadyExists, isConflict, isNotFound, KubeApiError, KubeClient, type GroupVersionResource, type KubeObject } from '../../../src/kube/client.ts';
@@ -62,6 +63,10 @@ describe('client', () => {
     const c = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
     try {
       for (let i = 0; i < 50; i++) await c.get(GVR.namespaces, undefined, 'default');
+      assert.equal(c.connectionsOpened, 1);
+      // client-node's generated APIs, made through the client, use the same agent.
+      const core = await c.makeApiClient(CoreV1Api);
+      for (let i = 0; i < 10; i++) assert.equal((await core.readNamespace({ name: 'default' })).metadata?.name, 'default');
       assert.equal(c.connectionsOpened, 1);
     } finally {
       c.close();
@@ -209,6 +214,7 @@ describe('list-watch', () => {
     lw.start();
     await lw.waitForSync(20_000);
 
+    await new Promise((r) => setTimeout(r, 300)); // the watch request is sent after the list
     own.dropConnections(); // kill the watch's TCP connection
     await client.create(WIDGETS, widget('after-drop', 'lw-b'));
     await waitFor('add after the connection was dropped', async () => seen.adds.includes('lw-b/after-drop'), 15_000);

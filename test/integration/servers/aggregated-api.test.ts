@@ -4,7 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import https from 'node:https';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
@@ -28,29 +27,16 @@ after(async () => {
   await cp?.stop();
 });
 
-/**
- * The aggregator reaches an APIService through its Service's EndpointSlice, and the API server refuses loopback
- * addresses there ("may not be in the loopback range"). So the metrics server binds this machine's first
- * non-loopback IPv4 address for the duration of the test (it only accepts the front-proxy certificate).
- */
-function nonLoopbackIPv4(): string | undefined {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
-}
-
 describe('external metrics API through the aggregator', () => {
-  const address = nonLoopbackIPv4();
   let server: RunningServer | undefined;
   const asked: Array<[string, string, string]> = [];
 
   before(async () => {
-    if (!address) return;
-    const cert = await cp.issueServingCert('updraft-metrics', ['updraft-metrics.default.svc', address]);
+    // The aggregator verifies the serving certificate for <service>.<namespace>.svc.
+    const cert = await cp.issueServingCert('updraft-metrics', ['updraft-metrics.default.svc', '127.0.0.1']);
     server = await startExternalMetricsServer({
       port: 0,
-      host: address,
+      host: '127.0.0.1',
       certificate: { certFile: cert.certFile, keyFile: cert.keyFile },
       // Who may call comes from the API server itself (kube-system/extension-apiserver-authentication).
       requestHeader: await loadRequestHeaderConfig(client),
@@ -62,21 +48,14 @@ describe('external metrics API through the aggregator', () => {
         },
       },
     });
-    await client.create(GVR.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'updraft-system' } }).catch(() => undefined);
-    await client.create({ group: '', version: 'v1', resource: 'services' }, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'updraft-metrics', namespace: 'default' }, spec: { ports: [{ name: 'https', port: 443, targetPort: server.port }] } });
-    await client.create({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' }, {
-      apiVersion: 'discovery.k8s.io/v1',
-      kind: 'EndpointSlice',
-      metadata: { name: 'updraft-metrics-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'updraft-metrics' } },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: [address], conditions: { ready: true } }],
-      ports: [{ name: 'https', port: server.port, protocol: 'TCP' }],
-    } as unknown as KubeObject);
+    // Loopback endpoints are refused in EndpointSlices; an ExternalName Service works with the aggregator's
+    // ClusterIP resolver (docs/control-plane.md). The APIService port is the port dialled.
+    await client.create({ group: '', version: 'v1', resource: 'services' }, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'updraft-metrics', namespace: 'default' }, spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port: server.port }] } });
     await client.create(GVR.apiServices, {
       apiVersion: 'apiregistration.k8s.io/v1',
       kind: 'APIService',
       metadata: { name: 'v1beta1.external.metrics.k8s.io' },
-      spec: { group: 'external.metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, service: { name: 'updraft-metrics', namespace: 'default', port: 443 }, caBundle: readFileSync(cp.caFile).toString('base64') },
+      spec: { group: 'external.metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, service: { name: 'updraft-metrics', namespace: 'default', port: server.port }, caBundle: readFileSync(cp.caFile).toString('base64') },
     } as unknown as KubeObject);
     await waitFor(
       'APIService Available',
@@ -92,7 +71,7 @@ describe('external metrics API through the aggregator', () => {
     await server?.close();
   });
 
-  test('kubectl get --raw reaches the server through the aggregator with the front-proxy identity', { skip: !address && 'no non-loopback IPv4 address to publish in an EndpointSlice' }, async () => {
+  test('kubectl get --raw reaches the server through the aggregator with the front-proxy identity', async () => {
     asked.length = 0;
     const out = JSON.parse(await cp.kubectl(['get', '--raw', '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-x?labelSelector=scaledobject.keda.sh%2Fname%3Dworker'])) as { kind: string; items: Array<{ metricName: string; value: string }> };
     assert.equal(out.kind, 'ExternalMetricValueList');
@@ -102,9 +81,9 @@ describe('external metrics API through the aggregator', () => {
     assert.equal(resources.kind, 'APIResourceList');
   });
 
-  test('a direct call without the front-proxy certificate is refused', { skip: !address && 'no non-loopback IPv4 address' }, async () => {
+  test('a direct call without the front-proxy certificate is refused', async () => {
     const code = await new Promise<number>((resolve, reject) => {
-      const req = https.request({ host: address, port: server!.port, path: '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-x?labelSelector=scaledobject.keda.sh%2Fname%3Dworker', ca: readFileSync(cp.caFile), headers: { 'X-Remote-User': 'system:admin', 'X-Remote-Group': 'system:masters' }, agent: false }, (res) => {
+      const req = https.request({ host: '127.0.0.1', port: server!.port, path: '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-x?labelSelector=scaledobject.keda.sh%2Fname%3Dworker', ca: readFileSync(cp.caFile), headers: { 'X-Remote-User': 'system:admin', 'X-Remote-Group': 'system:masters' }, agent: false }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
@@ -114,7 +93,7 @@ describe('external metrics API through the aggregator', () => {
     assert.equal(code, 401);
   });
 
-  test('the HPA controller reads the metric and computes replicas from it', { skip: !address && 'no non-loopback IPv4 address' }, async () => {
+  test('the HPA controller reads the metric and computes replicas from it', async () => {
     await client.create(GVR.deployments, {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
