@@ -1,34 +1,93 @@
-// `updraft operator`: run the operator against a cluster (in-cluster config or a kubeconfig).
+// `updraft operator`: run the operator against a cluster (in-cluster config or a kubeconfig). One process serves
+// the scale loops, the external metrics API, the admission webhook, Prometheus /metrics and the health probes;
+// the flags are the ones the Helm chart (deploy/helm/updraft) passes.
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { KubeClient } from '../kube/client.ts';
 import { parseWatchNamespaces } from '../kube/list-watch.ts';
 import { startOperator } from '../operator/operator.ts';
 
+/** ":8080" → {port 8080}, "127.0.0.1:8080" → host too; "0"/"" → disabled (undefined). */
+export function parseBindAddress(flag: string, value: string): { host?: string; port: number } | undefined {
+  if (value === '' || value === '0') return undefined;
+  const m = /^(?:\[?([^\]]*)\]?)?:(\d{1,5})$/.exec(value) ?? /^()(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new Error(`${flag}: '${value}' is not a bind address (use ':8080', '127.0.0.1:8080', or '0' to turn it off)`);
+  return { host: m[1] ? m[1] : undefined, port: Number(m[2]) };
+}
+
+/** KEDA writes TLS12/TLS13; Node wants TLSv1.2/TLSv1.3. */
+export function parseTlsVersion(flag: string, value: string): 'TLSv1.2' | 'TLSv1.3' {
+  const v = value.replace(/^TLSv?1\.?/i, 'TLS1').toUpperCase();
+  if (v === 'TLS12') return 'TLSv1.2';
+  if (v === 'TLS13') return 'TLSv1.3';
+  throw new Error(`${flag}: '${value}' is not a TLS version (use TLS12 or TLS13)`);
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error'];
+
+interface OperatorFlags {
+  kubeconfig?: string;
+  namespace: string;
+  mode: string;
+  leaderElect: boolean;
+  leaderElectionId: string;
+  metricsBindAddress: string;
+  healthProbeBindAddress: string;
+  metricsApiBindAddress: string;
+  metricsApiMinTlsVersion: string;
+  webhookBindAddress: string;
+  webhookMinTlsVersion: string;
+  certDir: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  logLevel: string;
+  logFormat: string;
+}
+
 export function register(program: Command): void {
   program
     .command('operator')
-    .description('run the operator: watch ScaledObjects, scale 0↔N, manage HPAs, serve the external metrics API')
+    .description('run the operator: watch ScaledObjects, scale 0↔N, manage HPAs, serve the external metrics API and the admission webhook')
     .option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)')
     .option('--namespace <ns>', 'namespace of the operator (Lease, ClusterTriggerAuthentication secrets)', process.env.POD_NAMESPACE ?? process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? 'keda')
-    .option('--mode <mode>', "default scaling mode: 'hpa' (KEDA-compatible, HPA + external metrics API) or 'direct' (Updraft applies the HPA algorithm itself); per object: annotation updraft.dev/mode", 'hpa')
+    .option('--mode <mode>', "default scaling mode: 'hpa' (KEDA-compatible, HPA + external metrics API) or 'direct' (Updraft applies the HPA algorithm itself); per object: annotation updraft.dev/mode", process.env.UPDRAFT_DEFAULT_MODE || 'hpa')
+    .option('--leader-elect', 'elect a leader on a Lease so only one replica scales (default)', true)
     .option('--no-leader-elect', 'run without leader election (single replica only)')
-    .option('--lease-name <name>', 'Lease used for leader election', 'operator.keda.sh')
-    .option('--metrics-port <port>', 'Prometheus /metrics, /healthz and /readyz port', '8080')
-    .option('--metrics-api-port <port>', 'port of the external.metrics.k8s.io server (requires --tls-cert-file/--tls-key-file)', '6443')
-    .option('--tls-cert-file <file>', 'serving certificate of the external metrics API')
-    .option('--tls-key-file <file>', 'serving key of the external metrics API')
-    .option('--tls-min-version <v>', 'TLSv1.2 or TLSv1.3', 'TLSv1.2')
+    .option('--leader-election-id <name>', 'name of the Lease used for leader election', 'operator.keda.sh')
+    .option('--metrics-bind-address <addr>', "Prometheus /metrics ('0' turns it off)", ':8080')
+    .option('--health-probe-bind-address <addr>', "/healthz and /readyz for the kubelet ('0' turns it off)", ':8081')
+    .option('--metrics-api-bind-address <addr>', "the external.metrics.k8s.io server (TLS; '0' turns it off)", ':6443')
+    .option('--metrics-api-min-tls-version <v>', 'TLS12 or TLS13', 'TLS12')
+    .option('--webhook-bind-address <addr>', "the validating admission webhook (TLS; '0' = not served here)", '0')
+    .option('--webhook-min-tls-version <v>', 'TLS12 or TLS13', 'TLS12')
+    .option('--cert-dir <dir>', 'directory holding tls.crt and tls.key for the metrics API and the webhook', '/certs')
+    .option('--tls-cert-file <file>', 'serving certificate (overrides <cert-dir>/tls.crt)')
+    .option('--tls-key-file <file>', 'serving key (overrides <cert-dir>/tls.key)')
+    .option('--log-level <level>', LEVELS.join(', '), 'info')
+    .option('--log-format <format>', "'json' or 'console'", 'json')
     .addHelpText('after', `
 Environment (as KEDA): WATCH_NAMESPACE (comma list, empty = all), WATCH_LABEL_SELECTOR,
-KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES (default 5).
+KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES (default 5), KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION / _RENEW_DEADLINE /
+_RETRY_PERIOD (Go durations, e.g. 15s), UPDRAFT_DEFAULT_MODE (default for --mode).
 
-Example:
-  updraft operator --kubeconfig ~/.kube/config --no-leader-elect --mode direct --metrics-port 8080
+Example (outside a cluster, one replica, direct mode, no metrics API):
+  updraft operator --kubeconfig ~/.kube/config --no-leader-elect --mode direct --metrics-api-bind-address 0 --log-format console
 `)
-    .action(async (opts: { kubeconfig?: string; namespace: string; mode: string; leaderElect: boolean; leaseName: string; metricsPort: string; metricsApiPort: string; tlsCertFile?: string; tlsKeyFile?: string; tlsMinVersion: string }) => {
+    .action(async (opts: OperatorFlags) => {
       if (opts.mode !== 'hpa' && opts.mode !== 'direct') throw new Error(`--mode must be 'hpa' or 'direct', got '${opts.mode}'`);
-      const log = pino({ base: { component: 'updraft-operator' }, redact: ['*.authorization', '*.token', '*.password', '*.awsSecretAccessKey', '*.secret'] }, process.stdout.isTTY ? pino.transport({ target: 'pino-pretty' }) : undefined);
+      if (!LEVELS.includes(opts.logLevel)) throw new Error(`--log-level must be one of ${LEVELS.join(', ')}, got '${opts.logLevel}'`);
+      if (opts.logFormat !== 'json' && opts.logFormat !== 'console') throw new Error(`--log-format must be 'json' or 'console', got '${opts.logFormat}'`);
+      const metrics = parseBindAddress('--metrics-bind-address', opts.metricsBindAddress);
+      const health = parseBindAddress('--health-probe-bind-address', opts.healthProbeBindAddress);
+      const metricsApi = parseBindAddress('--metrics-api-bind-address', opts.metricsApiBindAddress);
+      const webhook = parseBindAddress('--webhook-bind-address', opts.webhookBindAddress);
+      const certFile = opts.tlsCertFile ?? join(opts.certDir, 'tls.crt');
+      const keyFile = opts.tlsKeyFile ?? join(opts.certDir, 'tls.key');
+      const log = pino(
+        { level: opts.logLevel, base: { component: 'updraft-operator' }, redact: ['*.authorization', '*.token', '*.password', '*.awsSecretAccessKey', '*.secret'] },
+        opts.logFormat === 'console' ? pino.transport({ target: 'pino-pretty' }) : undefined,
+      );
       const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig });
       const op = await startOperator({
         client,
@@ -36,14 +95,22 @@ Example:
         namespace: opts.namespace,
         defaultMode: opts.mode,
         leaderElection: opts.leaderElect,
-        leaseName: opts.leaseName,
+        leaseName: opts.leaderElectionId,
+        identity: process.env.POD_NAME,
         watchNamespaces: parseWatchNamespaces(process.env.WATCH_NAMESPACE),
         watchLabelSelector: process.env.WATCH_LABEL_SELECTOR || undefined,
-        metricsPort: Number(opts.metricsPort),
-        externalMetrics: opts.tlsCertFile && opts.tlsKeyFile ? { port: Number(opts.metricsApiPort), certFile: opts.tlsCertFile, keyFile: opts.tlsKeyFile, minTlsVersion: opts.tlsMinVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2' } : undefined,
+        metricsPort: metrics?.port,
+        metricsHost: metrics?.host,
+        healthPort: health?.port,
+        healthHost: health?.host,
+        externalMetrics: metricsApi ? { ...metricsApi, certFile, keyFile, minTlsVersion: parseTlsVersion('--metrics-api-min-tls-version', opts.metricsApiMinTlsVersion) } : undefined,
+        webhook: webhook ? { ...webhook, certFile, keyFile, minTlsVersion: parseTlsVersion('--webhook-min-tls-version', opts.webhookMinTlsVersion) } : undefined,
         maxReconciles: Number(process.env.KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES ?? 5),
+        leaseDurationMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION'),
+        renewDeadlineMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE'),
+        retryPeriodMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RETRY_PERIOD'),
       });
-      log.info({ metricsPort: op.metricsPort, metricsApiPort: op.metricsApiPort, mode: opts.mode }, 'operator started');
+      log.info({ metricsPort: op.metricsPort, healthPort: op.healthPort, metricsApiPort: op.metricsApiPort, webhookPort: op.webhookPort, mode: opts.mode }, 'operator started');
       const shutdown = async (signal: string) => {
         log.info({ signal }, 'shutting down');
         await op.stop();
@@ -52,4 +119,21 @@ Example:
       process.once('SIGINT', () => void shutdown('SIGINT'));
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
     });
+}
+
+/** An optional Go duration from the environment ("15s", "1m30s", "500ms"); empty → undefined (the default). */
+export function goDurationMs(envName: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[envName];
+  if (!raw) return undefined;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let m: RegExpExecArray | null;
+  let consumed = 0;
+  while ((m = re.exec(raw))) {
+    total += Number(m[1]) * units[m[2]];
+    consumed = re.lastIndex;
+  }
+  if (consumed !== raw.length || consumed === 0) throw new Error(`${envName}: '${raw}' is not a duration (use e.g. 15s, 1m30s, 500ms)`);
+  return total;
 }

@@ -11,7 +11,9 @@ import { ReadingsCache } from '../runtime/readings-cache.ts';
 import type { ScalingMode } from '../runtime/object-runner.ts';
 import { Scheduler } from '../runtime/scheduler.ts';
 import { ExternalMetricError, startExternalMetricsServer, type ExternalMetricsProvider, type RunningServer } from '../servers/external-metrics.ts';
-import { createRegistry, startMetricsServer } from '../servers/prometheus-metrics.ts';
+import { startAdmissionWebhookServer } from '../servers/admission-webhook.ts';
+import { createRegistry, startMetricsServer, startProbeServer } from '../servers/prometheus-metrics.ts';
+import { clusterLookups, KedaAdmissionValidator } from './admission-validator.ts';
 import { loadRequestHeaderConfig } from '../servers/request-header-auth.ts';
 import { ScaledObjectController, type Logger } from './scaled-object-controller.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -28,8 +30,14 @@ export interface OperatorOptions {
   identity?: string;
   watchNamespaces?: string[];
   watchLabelSelector?: string;
-  /** Prometheus /metrics, /healthz, /readyz; 0 picks a free port, undefined disables. */
+  /** Prometheus /metrics (also answers /healthz, /readyz); 0 picks a free port, undefined disables. */
   metricsPort?: number;
+  metricsHost?: string;
+  /** A separate port for the kubelet's /healthz and /readyz probes (the chart's `probes` port); undefined disables. */
+  healthPort?: number;
+  healthHost?: string;
+  /** The validating admission webhook, served by the same process (the chart's `webhook` port). */
+  webhook?: { port: number; host?: string; certFile: string; keyFile: string; minTlsVersion?: 'TLSv1.2' | 'TLSv1.3' };
   /** The external metrics API (aggregated API server); undefined disables it (direct mode only). */
   externalMetrics?: { port: number; host?: string; certFile: string; keyFile: string; minTlsVersion?: 'TLSv1.2' | 'TLSv1.3' };
   version?: string;
@@ -44,6 +52,8 @@ export interface RunningOperator {
   isLeader(): boolean;
   metricsApiPort?: number;
   metricsPort?: number;
+  healthPort?: number;
+  webhookPort?: number;
   stop(): Promise<void>;
 }
 
@@ -148,14 +158,35 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       onRequestError: (info) => o.log.warn({ ...info }, 'external metrics request failed'),
     });
   }
+  let webhook: { port: number; close(): Promise<void> } | undefined;
+  if (o.webhook) {
+    webhook = await startAdmissionWebhookServer({
+      port: o.webhook.port,
+      host: o.webhook.host,
+      certificate: { certFile: o.webhook.certFile, keyFile: o.webhook.keyFile },
+      minTlsVersion: o.webhook.minTlsVersion,
+      validator: new KedaAdmissionValidator(clusterLookups(o.client)),
+      registry,
+      onDecision: (req, result) => {
+        if (!result.allowed) o.log.info({ kind: req.kind, namespace: req.namespace, name: req.name, operation: req.operation, message: result.message }, 'admission denied');
+      },
+    });
+  }
+  // Ready once the ScaledObject cache has synced; every replica is ready (the metrics API answers 503 on a
+  // non-leader, which the HPA retries on its next sync).
+  const ready = () => soWatch.hasSynced();
   let metricsServer: { port: number; close(): Promise<void> } | undefined;
-  if (o.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: o.metricsPort, registry, ready: () => soWatch.hasSynced() });
+  if (o.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: o.metricsPort, host: o.metricsHost, registry, ready });
+  let healthServer: { port: number; close(): Promise<void> } | undefined;
+  if (o.healthPort !== undefined) healthServer = await startProbeServer({ port: o.healthPort, host: o.healthHost, ready });
 
   return {
     controller,
     isLeader: () => leading,
     metricsApiPort: metricsApi?.port,
     metricsPort: metricsServer?.port,
+    healthPort: healthServer?.port,
+    webhookPort: webhook?.port,
     async stop() {
       await queue.stop();
       await soWatch.stop();
@@ -166,6 +197,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       await events.flush();
       await metricsApi?.close();
       await metricsServer?.close();
+      await healthServer?.close();
+      await webhook?.close();
     },
   };
 }

@@ -69,20 +69,17 @@ export async function handleProbe(path: string, res: http.ServerResponse, ready:
   return false;
 }
 
-/** Plain-HTTP server for `/metrics`, `/healthz`, `/livez`, `/readyz`. Resolves with the bound port. */
-export async function startMetricsServer(opts: { port: number; host?: string; registry: Registry; ready?: ReadyCheck }): Promise<{ port: number; close(): Promise<void> }> {
+type PlainServer = { port: number; close(): Promise<void> };
+
+async function listenPlain(port: number, host: string | undefined, route: (path: string, res: http.ServerResponse) => Promise<void>): Promise<PlainServer> {
   const server = http.createServer((req, res) => {
-    void (async () => {
-      if (await handleProbe(req.url ?? '/', res, opts.ready)) return;
-      if ((req.url ?? '').split('?')[0] === '/metrics') return writeMetrics(opts.registry, res);
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-    })().catch(() => {
+    route(req.url ?? '/', res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
+    server.listen(port, host ?? '0.0.0.0', () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
@@ -92,4 +89,22 @@ export async function startMetricsServer(opts: { port: number; host?: string; re
         server.closeAllConnections();
       }),
   };
+}
+
+const notFound = (res: http.ServerResponse) => void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+
+/** Plain-HTTP server for `/metrics`, `/healthz`, `/livez`, `/readyz`. Resolves with the bound port. */
+export function startMetricsServer(opts: { port: number; host?: string; registry: Registry; ready?: ReadyCheck }): Promise<PlainServer> {
+  return listenPlain(opts.port, opts.host, async (url, res) => {
+    if (await handleProbe(url, res, opts.ready)) return;
+    if (url.split('?')[0] === '/metrics') return writeMetrics(opts.registry, res);
+    notFound(res);
+  });
+}
+
+/** Plain-HTTP server for the kubelet's probes only (`/healthz`, `/livez`, `/readyz`). */
+export function startProbeServer(opts: { port: number; host?: string; ready?: ReadyCheck }): Promise<PlainServer> {
+  return listenPlain(opts.port, opts.host, async (url, res) => {
+    if (!(await handleProbe(url, res, opts.ready))) notFound(res);
+  });
 }

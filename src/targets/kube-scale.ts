@@ -23,8 +23,9 @@ export class KubeScaleTarget implements ScaleTarget {
 
   async get(): Promise<ReplicaCounts> {
     const scale = await this.client.getScale(this.gvr, this.namespace, this.name);
-    // KEDA reads nil spec.replicas of a Deployment as 1 (the API server's default).
-    const replicas = scale.spec.replicas ?? 1;
+    // autoscaling/v1 Scale serialises spec.replicas with omitempty: an absent field is 0, not the Deployment's
+    // default of 1 (the API server has already applied that default to the workload itself).
+    const replicas = scale.spec.replicas ?? 0;
     return { replicas, readyReplicas: await this.readyPods(scale.status.selector) };
   }
 

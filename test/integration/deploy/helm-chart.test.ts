@@ -2,13 +2,15 @@
 // (`kubectl apply --dry-run=server`), and its options change what is installed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { connect } from 'node:tls';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
+import { freePort, waitFor } from '../../support/free-port.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const chart = join(root, 'deploy', 'helm', 'updraft');
@@ -88,4 +90,60 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
     const out = await cp.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: irsa.text });
     assert.match(out, /serviceaccount\/updraft-operator created \(server dry run\)/);
   });
+
+  test('the operator runs with exactly the args and env the chart gives it: probes, /metrics, metrics API and webhook listen', async () => {
+    const { docs } = render();
+    const container = (find(docs, 'Deployment', 'updraft-operator')[0] as Doc & { spec: { template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; value?: string }> }> } } } }).spec.template.spec.containers[0];
+    assert.equal(container.args[0], 'operator');
+    // Same flags; only the listen ports (to free ones on loopback) and the certificate directory change.
+    const ports = new Map<string, number>();
+    const certDir = mkdtempSync(join(tmpdir(), 'updraft-chart-certs-'));
+    const cert = await cp.issueServingCert('updraft-operator', ['127.0.0.1']);
+    copyFileSync(cert.certFile, join(certDir, 'tls.crt'));
+    copyFileSync(cert.keyFile, join(certDir, 'tls.key'));
+    const args: string[] = [];
+    for (const a of container.args.slice(1)) {
+      const m = /^(--[a-z-]+-bind-address)=:(\d+)$/.exec(a);
+      if (m) {
+        const port = await freePort();
+        ports.set(m[1], port);
+        args.push(`${m[1]}=127.0.0.1:${port}`);
+      } else if (a.startsWith('--cert-dir=')) args.push(`--cert-dir=${certDir}`);
+      else args.push(a);
+    }
+    assert.deepEqual([...ports.keys()].sort(), ['--health-probe-bind-address', '--metrics-api-bind-address', '--metrics-bind-address', '--webhook-bind-address']);
+    const env: Record<string, string> = { ...process.env, POD_NAMESPACE: 'updraft-system', POD_NAME: 'updraft-operator-0' } as Record<string, string>;
+    for (const e of container.env) if (e.value !== undefined) env[e.name] = e.value;
+    for (const f of readdirSync(join(root, 'deploy', 'crds'))) await cp.kubectl(['apply', '-f', join(root, 'deploy', 'crds', f)]);
+    const child = spawn(process.execPath, [join(root, 'bin', 'updraft.js'), 'operator', ...args, '--kubeconfig', cp.kubeconfig], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    try {
+      const get = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`).then(async (r) => ({ status: r.status, body: await r.text() }));
+      await waitFor('the probes port to answer /readyz', async () => (await get(ports.get('--health-probe-bind-address')!, '/readyz').catch(() => ({ status: 0 }))).status === 200, 60_000, 250);
+      assert.equal((await get(ports.get('--health-probe-bind-address')!, '/healthz')).status, 200);
+      assert.match((await get(ports.get('--metrics-bind-address')!, '/metrics')).body, /process_cpu_seconds_total/);
+      for (const flag of ['--metrics-api-bind-address', '--webhook-bind-address']) {
+        const protocol = await new Promise<string | null>((resolve, reject) => {
+          const s = connect({ host: '127.0.0.1', port: ports.get(flag)!, rejectUnauthorized: false, servername: 'localhost' }, () => {
+            resolve(s.getProtocol());
+            s.end();
+          });
+          s.once('error', reject);
+        });
+        assert.match(protocol ?? '', /TLSv1\.[23]/, `${flag} serves TLS`);
+      }
+      // The chart asks for leader election on the Lease named by --leader-election-id, held by POD_NAME.
+      await waitFor('the Lease to be held', async () => /updraft-operator-0/.test(await cp.kubectl(['get', 'lease', '-n', 'updraft-system', 'operator.updraft.dev', '-o', 'jsonpath={.spec.holderIdentity}']).catch(() => '')), 30_000, 250);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\noperator output:\n${output}`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(certDir, { recursive: true, force: true });
+    }
+    assert.doesNotMatch(output, /error: unknown option/);
+  });
 });
+

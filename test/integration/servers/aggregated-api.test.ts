@@ -12,7 +12,7 @@ import { GVR, KubeClient, type KubeObject } from '../../../src/kube/client.ts';
 import { startExternalMetricsServer, type RunningServer } from '../../../src/servers/external-metrics.ts';
 import { loadRequestHeaderConfig, subjectAccessReviewAuthorizer } from '../../../src/servers/request-header-auth.ts';
 import { startAdmissionWebhookServer } from '../../../src/servers/admission-webhook.ts';
-import { objectModelValidator } from '../../../src/servers/admission-validator.ts';
+import { clusterLookups, KedaAdmissionValidator } from '../../../src/operator/admission-validator.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 let cp: ControlPlane;
@@ -131,7 +131,7 @@ describe('admission webhook called by the API server', () => {
       return true;
     });
     const cert = await cp.issueServingCert('updraft-webhook', ['127.0.0.1']);
-    const s = await startAdmissionWebhookServer({ port: 0, host: '127.0.0.1', certificate: { certFile: cert.certFile, keyFile: cert.keyFile }, validator: objectModelValidator() });
+    const s = await startAdmissionWebhookServer({ port: 0, host: '127.0.0.1', certificate: { certFile: cert.certFile, keyFile: cert.keyFile }, validator: new KedaAdmissionValidator(clusterLookups(client)) });
     close = s.close;
     await client.create(GVR.validatingWebhookConfigurations, {
       apiVersion: 'admissionregistration.k8s.io/v1',
