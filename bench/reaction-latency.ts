@@ -13,14 +13,13 @@
 //
 // usage: node --import tsx bench/reaction-latency.ts [rounds=5]     env: HPA_SYNC=15 REQUESTS=3000 CONCURRENCY=8
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GVR, KubeClient } from '../src/kube/client.ts';
 import { startOperator } from '../src/operator/operator.ts';
 import { startControlPlane } from '../test/support/control-plane.ts';
-import { freePort } from '../test/support/free-port.ts';
+import { installCrds, registerMetricsApi } from '../test/support/metrics-api-registration.ts';
 import { startPrometheus } from '../test/support/prometheus.ts';
 
 const rounds = Number(process.argv[2] ?? 5);
@@ -51,19 +50,13 @@ const prom = await startPrometheus({ gauges: { depth_polled: { value: 0 }, rps_h
 let stopOperator: (() => Promise<void>) | undefined;
 try {
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
-  for (const f of (await readdir(join(root, 'deploy', 'crds'))).filter((x) => x.endsWith('.yaml'))) await kubectl(['apply', '-f', join(root, 'deploy', 'crds', f)]);
-  await kubectl(['wait', '--for=condition=Established', 'crd/scaledobjects.keda.sh', '--timeout=60s']);
+  await installCrds(cp, root);
   const client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
-  const metricsPort = await freePort();
-  const cert = await cp.issueServingCert('updraft-metrics-apiserver', ['127.0.0.1']);
-  await kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'v1', kind: 'List', items: [
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'updraft-metrics-apiserver', namespace: 'default' }, spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port: metricsPort, protocol: 'TCP' }] } },
-      { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.external.metrics.k8s.io' }, spec: { group: 'external.metrics.k8s.io', version: 'v1beta1', service: { namespace: 'default', name: 'updraft-metrics-apiserver', port: metricsPort }, caBundle: (await readFile(cert.caFile)).toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 } },
-    ],
-  }));
+  const reg = await registerMetricsApi(cp);
+  const metricsPort = reg.port;
+  const cert = reg.cert;
   const quiet = () => undefined;
-  const op = await startOperator({ client, log: { info: quiet, warn: quiet, error: quiet }, namespace: 'default', defaultMode: 'direct', leaderElection: false, externalMetrics: { port: metricsPort, host: '127.0.0.1', certFile: cert.certFile, keyFile: cert.keyFile } });
+  const op = await startOperator({ client, log: { info: quiet, warn: quiet, error: quiet }, namespace: 'default', defaultMode: 'direct', leaderElection: false, externalMetrics: reg.serverOptions });
   stopOperator = () => op.stop();
 
   const deployment = (name: string, n: number) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' }, spec: { replicas: n, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1' }] } } } });
@@ -111,6 +104,7 @@ try {
     polledSource.push(seen - t0);
     polledTotal.push(tReplicas - t0);
     polledUpdraft.push(tReplicas - seen);
+    console.error(`polled round ${i + 1}: ${(tReplicas - t0).toFixed(0)} ms`);
   }
   setGauge('depth_polled', 0);
 
@@ -128,11 +122,14 @@ try {
     const tReplicas = await until('hpapath at 4', async () => {
       if (!seen && (await promValue('rps_hpa')) === 100) seen = performance.now();
       return (await replicasOf('hpapath')) === 4;
-    }, 180_000);
+    }, 180_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${await kubectl(['describe', 'hpa', 'keda-hpa-hpapath']).catch((e: Error) => e.message)}\n${await kubectl(['get', 'scaledobject', 'hpapath', '-o', 'yaml']).catch((e: Error) => e.message)}`);
+    });
     if (!seen) seen = tReplicas;
     hpaSource.push(seen - t0);
     hpaTotal.push(tReplicas - t0);
     hpaAfterSource.push(tReplicas - seen);
+    console.error(`hpa round ${i + 1}: ${(tReplicas - t0).toFixed(0)} ms`);
   }
 
   // 3. metrics API under load from a second process

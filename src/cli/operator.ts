@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .option('--mode <mode>', "default scaling mode: 'hpa' (KEDA-compatible, HPA + external metrics API) or 'direct' (Updraft applies the HPA algorithm itself); per object: annotation updraft.dev/mode", process.env.UPDRAFT_DEFAULT_MODE || 'hpa')
     .option('--leader-elect', 'elect a leader on a Lease so only one replica scales (default)', true)
     .option('--no-leader-elect', 'run without leader election (single replica only)')
-    .option('--leader-election-id <name>', 'name of the Lease used for leader election', 'operator.keda.sh')
+    .option('--leader-election-id <name>', 'name of the Lease used for leader election (not KEDA\'s, so both can run during a migration)', 'operator.updraft.dev')
     .option('--metrics-bind-address <addr>', "Prometheus /metrics ('0' turns it off)", ':8080')
     .option('--health-probe-bind-address <addr>', "/healthz and /readyz for the kubelet ('0' turns it off)", ':8081')
     .option('--metrics-api-bind-address <addr>', "the external.metrics.k8s.io server (TLS; '0' turns it off)", ':6443')

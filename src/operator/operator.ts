@@ -109,7 +109,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   if (o.leaderElection) {
     elector = new LeaderElector(o.client, {
       namespace: o.namespace,
-      name: o.leaseName ?? 'operator.keda.sh',
+      name: o.leaseName ?? 'operator.updraft.dev',
       identity: o.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`,
       leaseDurationMs: o.leaseDurationMs,
       renewDeadlineMs: o.renewDeadlineMs,

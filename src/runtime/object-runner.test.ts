@@ -37,8 +37,10 @@ class RecordingTarget implements ScaleTarget {
   readonly description = 'Deployment default/consumer';
   writes: number[] = [];
   failWrites = false;
+  gets = 0;
   constructor(public replicas = 0) {}
   async get(): Promise<ReplicaCounts> {
+    this.gets++;
     return { replicas: this.replicas, readyReplicas: this.replicas };
   }
   async set(n: number): Promise<void> {
@@ -111,6 +113,24 @@ test('the metrics API answers from a fresh reading instead of querying the sourc
   assert.deepEqual(await runner.metricValue('s0-aws-sqs-queue'), { ok: true, value: 40, fallback: false });
   assert.equal(scaler.reads, 2);
   assert.deepEqual(await runner.metricValue('s1-nope'), { ok: false, error: 'no matching metrics found for s1-nope' });
+});
+
+test('metric requests within pollingInterval of a poll reuse its replica counts: no /scale or pod reads per HPA sync', async () => {
+  const { scaler, target, runner, clock } = setup('hpa');
+  scaler.value = 23;
+  await runner.poll(); // reads the target, scales 0→1
+  const afterPoll = target.gets;
+  clock.t += 1_000;
+  await runner.metricValue('s0-aws-sqs-queue'); // the target changed in that poll: read it once
+  assert.equal(target.gets, afterPoll + 1);
+  for (let i = 0; i < 5; i++) {
+    clock.t += 1_000;
+    assert.deepEqual(await runner.metricValue('s0-aws-sqs-queue'), { ok: true, value: 23, fallback: false });
+  }
+  assert.equal(target.gets, afterPoll + 1);
+  clock.t += 10_000; // older than pollingInterval: read again
+  await runner.metricValue('s0-aws-sqs-queue');
+  assert.equal(target.gets, afterPoll + 2);
 });
 
 test('a failing source past failureThreshold is answered with the fallback value (target × replicas)', async () => {

@@ -100,6 +100,7 @@ export class ObjectRunner {
   private readonly inflight = new Map<number, Promise<TriggerReading>>();
   private readonly unsubscribe: Array<() => void> = [];
   private lastReport: PollReport | undefined;
+  private lastCounts: { counts: ReplicaCounts; at: number } | undefined;
   private stopped = false;
   private started = false;
 
@@ -168,6 +169,7 @@ export class ObjectRunner {
       await this.opts.hooks?.onTargetError?.(`error getting current replicas of ${this.opts.target.description}: ${messageOf(err)}`);
       return undefined;
     }
+    this.lastCounts = { counts, at: this.now() };
     const maxAge = this.maxAgeMs();
     const readings = await Promise.all(this.opts.scalers.map((_, i) => this.readTrigger(i, maxAge, signal)));
     const reads = this.engineReads(readings);
@@ -197,6 +199,7 @@ export class ObjectRunner {
         next = { ...next, replicas: counts.replicas, lastActiveTime: this.state.lastActiveTime, hpa: this.state.hpa };
       }
     }
+    if (report.scaled) this.lastCounts = undefined; // the target changed: the next metric request reads it again
     this.state = next;
     this.lastReport = report;
     await this.opts.hooks?.onPoll?.(report);
@@ -220,11 +223,17 @@ export class ObjectRunner {
     const readings = await Promise.all(
       this.opts.scalers.map((_, i) => (wantedTriggers.has(i) ? this.readTrigger(i, maxAge, signal) : Promise.resolve(this.opts.cache.get(this.triggerKey(i))))),
     );
+    // Replica counts (the fallback and Value maths need them) from the last poll while fresh: an HPA sync then
+    // costs no API-server round trip, only the first request after a quiet period reads /scale and the pods.
     let counts: ReplicaCounts;
-    try {
-      counts = await this.opts.target.get(signal);
-    } catch (err) {
-      return { ok: false, error: `error getting current replicas of ${this.opts.target.description}: ${messageOf(err)}` };
+    if (this.lastCounts && this.now() - this.lastCounts.at <= maxAge) counts = this.lastCounts.counts;
+    else {
+      try {
+        counts = await this.opts.target.get(signal);
+        this.lastCounts = { counts, at: this.now() };
+      } catch (err) {
+        return { ok: false, error: `error getting current replicas of ${this.opts.target.description}: ${messageOf(err)}` };
+      }
     }
     const fetched = fetchMetrics(this.plan, { ...this.state, replicas: counts.replicas }, this.engineReads(readings), counts.readyReplicas);
     // Merge back the health of the metrics that were really fetched now (not answered from the cache).

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../../src/kube/client.ts';
 import { startOperator, type RunningOperator } from '../../src/operator/operator.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { installCrds } from '../support/metrics-api-registration.ts';
 import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -67,9 +68,7 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
 
   before(async () => {
     cp = await startControlPlane();
-    const crdDir = join(root, 'deploy', 'crds');
-    for (const f of (await readdir(crdDir)).filter((x) => x.endsWith('.yaml'))) await kubectl(['apply', '-f', '-'], await readFile(join(crdDir, f), 'utf8'));
-    await kubectl(['wait', '--for=condition=Established', 'crd/scaledobjects.keda.sh', '--timeout=60s']);
+    await installCrds(cp, root);
     prom = await startPrometheus({ gauges: {} });
     const client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
     const log = (level: string) => (o: Record<string, unknown>, m: string) => void logs.push(`${level} ${m} ${JSON.stringify(o)}`);

@@ -11,6 +11,7 @@ import { KubeClient } from '../../src/kube/client.ts';
 import { startOperator, type RunningOperator } from '../../src/operator/operator.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { freePort } from '../support/free-port.ts';
+import { installCrds, registerMetricsApi } from '../support/metrics-api-registration.ts';
 import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -74,20 +75,12 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
 
   before(async () => {
     cp = await startControlPlane({ hpaSyncSeconds: 1 });
-    const crdDir = join(root, 'deploy', 'crds');
-    for (const f of (await readdir(crdDir)).filter((x) => x.endsWith('.yaml'))) await kubectl(['apply', '-f', '-'], await readFile(join(crdDir, f), 'utf8'));
-    await kubectl(['wait', '--for=condition=Established', 'crd/scaledobjects.keda.sh', '--timeout=60s']);
+    await installCrds(cp, root);
     prom = await startPrometheus({ gauges: {} });
     client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
-    metricsPort = await freePort();
-    cert = await cp.issueServingCert('updraft-metrics-apiserver', ['updraft-metrics-apiserver.default.svc', '127.0.0.1']);
-    // The apiserver refuses loopback Endpoints; an ExternalName Service makes the aggregator dial 127.0.0.1.
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1', kind: 'List', items: [
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'updraft-metrics-apiserver', namespace: 'default' }, spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port: metricsPort, protocol: 'TCP' }] } },
-        { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.external.metrics.k8s.io' }, spec: { group: 'external.metrics.k8s.io', version: 'v1beta1', service: { namespace: 'default', name: 'updraft-metrics-apiserver', port: metricsPort }, caBundle: (await readFile(cert.caFile)).toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 } },
-      ],
-    }));
+    const reg = await registerMetricsApi(cp);
+    metricsPort = reg.port;
+    cert = reg.cert;
   });
 
   after(async () => {
