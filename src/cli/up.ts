@@ -2,7 +2,7 @@
 // The same runtime and engine as the operator in direct mode (Updraft applies the HPA algorithm itself); the
 // scale target is a local process pool instead of a Deployment's /scale; `opentelemetry` triggers read Updraft's
 // own OTLP receiver. The ScaledObject moves to Kubernetes unchanged (scaleTargetRef → the Deployment).
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseManifests } from '../api/parse.ts';
@@ -10,6 +10,11 @@ import { isProcessGroupManifest, parseProcessGroup, PROCESS_GROUP_KIND, UPDRAFT_
 import type { Problem } from '../api/problem.ts';
 import type { ScaledObject } from '../api/types.ts';
 import { InMemoryObjectSource } from '../auth/object-source.ts';
+import { runLoad, type LoadSummary } from '../load/load-generator.ts';
+import { parseStages, totalDurationMs } from '../load/stages.ts';
+import { RunRecorder, statusLine } from '../local/run-recorder.ts';
+import { parseDurationMs } from '../scalers/common/go-values.ts';
+import { progressLine, summaryText } from './load.ts';
 import { buildObjectScalers } from '../runtime/build-scalers.ts';
 import { ObjectRunner, type PollReport } from '../runtime/object-runner.ts';
 import { ReadingsCache } from '../runtime/readings-cache.ts';
@@ -104,10 +109,51 @@ interface UpOptions {
   otlpPort: string;
   otlpHost: string;
   output: boolean;
+  load?: string;
+  stages: string;
+  concurrency: string;
+  exitWhenIdle?: boolean;
+  chart?: string;
+  maxDuration: string;
+  live: boolean;
 }
 
+/**
+ * Output: plain lines, and on a terminal one live status line per ScaledObject kept at the bottom (cleared before
+ * each log line and drawn again after it). Not a TTY (CI, a pipe): plain lines only.
+ */
+class Console {
+  private statusLines: string[] = [];
+  constructor(private readonly live: boolean) {}
+  line(text: string): void {
+    this.clear();
+    process.stdout.write(`${text}\n`);
+    this.draw();
+  }
+  status(lines: string[]): void {
+    if (!this.live) return;
+    this.clear();
+    this.statusLines = lines;
+    this.draw();
+  }
+  private clear(): void {
+    if (!this.live || this.statusLines.length === 0) return;
+    process.stdout.write(`\x1b[${this.statusLines.length}F\x1b[J`);
+  }
+  private draw(): void {
+    if (!this.live || this.statusLines.length === 0) return;
+    process.stdout.write(`\x1b[7m${this.statusLines.join('\x1b[K\n')}\x1b[K\x1b[0m\n`);
+  }
+  end(): void {
+    this.clear();
+    this.statusLines = [];
+  }
+}
+
+let out = new Console(false);
+
 function say(line: string): void {
-  process.stdout.write(`updraft | ${line}\n`);
+  out.line(`updraft | ${line}`);
 }
 
 function describeEvent(group: string, e: PoolEvent): string | undefined {
@@ -143,6 +189,13 @@ export function register(program: Command): void {
     .option('--otlp-port <port>', 'port of the OTLP/HTTP metrics receiver for opentelemetry triggers', String(DEFAULT_OTLP_HTTP_PORT))
     .option('--otlp-host <host>', 'address the OTLP receiver listens on (0.0.0.0 to take metrics from other machines)', '127.0.0.1')
     .option('--no-output', 'hide the instances\' own output lines')
+    .option('--load <url>', 'also drive load: request this URL (or a path on the first ProcessGroup service, e.g. /work) at --stages rates')
+    .option('--stages <list>', 'load stages for --load, k6-style <duration>:<req/s>', '20s:40,40s:150,30s:0')
+    .option('--concurrency <n>', 'most requests in flight for --load', '200')
+    .option('--exit-when-idle', 'after the load ends, stop once every ScaledObject is back at its minimum (default with --load)')
+    .option('--chart <file.svg>', 'on exit, write a chart of metrics, load and replicas over the run (default with --load: updraft-up.svg)')
+    .option('--max-duration <d>', 'stop after this long whatever happens (with --exit-when-idle)', '5m')
+    .option('--no-live', 'no live status line on a terminal (plain log lines only)')
     .addHelpText('after', `
 ScaledObjects are the keda.sh/v1alpha1 ones you would apply to a cluster; only scaleTargetRef points at a
 ProcessGroup (apiVersion: updraft.dev/v1alpha1) instead of a Deployment. Instances get PORT and
@@ -151,7 +204,8 @@ terminationGracePeriodSeconds); no process outlives Updraft. See docs/local.md.
 
 Examples:
   updraft up examples/quickstart
-  updraft up examples/quickstart --otlp-port 14318 --no-output`)
+  updraft up examples/quickstart --load /work --stages 20s:40,40s:150,30s:0     # the whole quickstart, ~2 min
+  updraft up examples/quickstart --otlp-port 14318 --no-output --chart run.svg`)
     .action(async (paths: string[], o: UpOptions) => {
       const plan = await planUp(paths).catch((err: unknown) => program.error(`up: ${(err as Error).message}`));
       for (const w of plan.warnings) say(`warning: ${w}`);
@@ -165,6 +219,12 @@ Examples:
 }
 
 async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
+  out = new Console(o.live && process.stdout.isTTY === true);
+  const startedMs = Date.now();
+  const chartFile = o.chart ?? (o.load ? 'updraft-up.svg' : undefined);
+  const exitWhenIdle = o.exitWhenIdle ?? o.load !== undefined;
+  const maxDurationMs = parseDurationMs(o.maxDuration);
+  if (maxDurationMs === undefined || maxDurationMs <= 0) throw new Error(`--max-duration must be a duration such as 5m, got '${o.maxDuration}'`);
   const store = sharedOtlpMetricStore();
   const needsReceiver = plan.scaledObjects.some((so) => so.spec.triggers.some((t) => t.type === 'opentelemetry'));
   const otlpPort = Number(o.otlpPort);
@@ -182,9 +242,9 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
   }
 
   const pools = new Map<string, ProcessPool>();
-  const services: ProcessService[] = [];
+  const services: Array<ProcessService & { url?: string }> = [];
   for (const { group, baseDir } of plan.groups) {
-    const pool = new ProcessPool(group, { baseDir, baseEnv, ...(o.output ? {} : { output: () => undefined }) });
+    const pool = new ProcessPool(group, { baseDir, baseEnv, output: o.output ? (l) => out.line(`${l.instance} | ${l.line}`) : () => undefined });
     pool.on('event', (e: PoolEvent) => {
       const line = describeEvent(group.metadata.name, e);
       if (line) say(line);
@@ -193,7 +253,7 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     if (group.spec.service) {
       const svc = new ProcessService(pool, store);
       const { url } = await svc.start();
-      services.push(svc);
+      services.push(Object.assign(svc, { url }));
       say(`ProcessGroup ${group.metadata.name}: service on ${url} (forwards to ready instances; holds requests while there are none)`);
     }
     if (group.spec.replicas > 0) await pool.setReplicas(group.spec.replicas);
@@ -202,7 +262,9 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
   const scheduler = new Scheduler({ onError: (key, err) => say(`error in ${key}: ${(err as Error).message}`) });
   const cache = new ReadingsCache();
   const runners: ObjectRunner[] = [];
+  const recorders: RunRecorder[] = [];
   const scalers: Scaler[] = [];
+  const drawStatus = () => out.status(recorders.flatMap((r) => (r.status ? [statusLine(r.status, process.stdout.columns ?? 160)] : [])));
   for (const so of plan.scaledObjects) {
     const pool = pools.get(`${so.metadata.namespace}/${so.spec.scaleTargetRef.name}`)!;
     const built = await buildObjectScalers(so, { source: plan.source, podSpec: { containers: [{ name: pool.name, env: Object.entries(pool.group.spec.env).map(([name, value]) => ({ name, value })) }] } });
@@ -212,39 +274,93 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
       throw new Error('fix the triggers above and run again');
     }
     scalers.push(...built.scalers);
+    let recorder: RunRecorder | undefined;
     const runner = new ObjectRunner({
       so, scalers: built.scalers, target: pool, mode: 'direct', scheduler, cache,
       hooks: {
         onPoll: (r) => {
+          recorder?.record(r);
           const line = pollLine(so, r);
           if (line) say(line);
+          drawStatus();
         },
         onTargetError: (m) => say(`ScaledObject ${so.metadata.name}: ${m}`),
       },
     });
+    recorder = new RunRecorder(so, runner.plan.triggers, startedMs);
+    recorders.push(recorder);
     runners.push(runner);
     say(`ScaledObject ${so.metadata.namespace}/${so.metadata.name} scales ProcessGroup ${pool.name} (${so.spec.minReplicaCount}..${so.spec.maxReplicaCount}, every ${so.spec.pollingInterval}s and on every push)`);
   }
   for (const r of runners) r.start();
-  say('running; Ctrl-C stops every instance');
+  say(exitWhenIdle ? 'running; stops once the load is over and every ScaledObject is back at its minimum (Ctrl-C stops now)' : 'running; Ctrl-C stops every instance');
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (why: string, code = 0) => {
     if (stopping) {
-      say(`${signal} again: exiting now (instances get SIGTERM, then SIGKILL)`);
+      say(`${why} again: exiting now (instances get SIGTERM, then SIGKILL)`);
       process.exit(130);
     }
     stopping = true;
-    say(`${signal}: stopping every instance (Ctrl-C again to exit at once)`);
+    say(`${why}: stopping every instance${why.startsWith('SIG') ? ' (Ctrl-C again to exit at once)' : ''}`);
+    loadAbort.abort();
     for (const r of runners) r.stop();
     await scheduler.stop();
     await Promise.all(scalers.map((s) => s.close().catch(() => undefined)));
     await Promise.all(services.map((s) => s.close()));
     await Promise.all([...pools.values()].map((p) => p.close()));
     await receiver?.close();
+    out.end();
+    const end = Date.now();
+    for (const r of recorders) process.stdout.write(`${r.summary(end)}\n`);
+    if (loadSummary) process.stdout.write(`load: ${summaryText(loadSummary).replace(/\n/g, '\n  ')}\n`);
+    if (chartFile && recorders.length > 0) {
+      await writeFile(chartFile, recorders[0].chart(end));
+      process.stdout.write(`chart: ${chartFile}\n`);
+    }
     say('stopped');
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  // Optional load, in this process: the quickstart in one command.
+  const loadAbort = new AbortController();
+  let loadSummary: LoadSummary | undefined;
+  let loadDone = o.load === undefined;
+  if (o.load !== undefined) {
+    const firstService = services[0];
+    const url = /^https?:\/\//.test(o.load) ? o.load : firstService ? new URL(o.load, firstService.url).toString() : undefined;
+    if (!url) throw new Error(`--load ${o.load}: give a full URL, or a path with a ProcessGroup that has spec.service`);
+    const stages = parseStages(o.stages);
+    say(`load: ${url} at ${o.stages} (${(totalDurationMs(stages) / 1000).toFixed(0)} s)`);
+    void runLoad({
+      url, stages, concurrency: Number(o.concurrency), signal: loadAbort.signal,
+      onProgress: (p) => {
+        for (const r of recorders) r.recordLoad(Date.now(), p.targetRate);
+        if (Math.round(p.elapsedMs / 1000) % 5 === 0) say(`load ${progressLine(p).trim()}`);
+      },
+    })
+      .then((summary) => {
+        loadSummary = summary;
+        for (const r of recorders) r.recordLoad(Date.now(), 0);
+        say(`load finished: ${summary.completed} requests, ${summary.errors} errors`);
+      })
+      .catch((err: Error) => say(`load failed: ${err.message}`))
+      .finally(() => (loadDone = true));
+  }
+
+  if (exitWhenIdle) {
+    const atMinimum = () => runners.every((r) => r.last !== undefined && r.current.replicas <= Math.max(r.so.spec.minReplicaCount, 0) && !r.last.poll.activity.isActive);
+    const timer = setInterval(() => {
+      if (stopping) return clearInterval(timer);
+      if (Date.now() - startedMs > maxDurationMs) {
+        clearInterval(timer);
+        void shutdown(`--max-duration ${o.maxDuration} reached`, 1);
+      } else if (loadDone && atMinimum()) {
+        clearInterval(timer);
+        void shutdown('load over and every ScaledObject back at its minimum');
+      }
+    }, 500);
+  }
 }

@@ -72,10 +72,11 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
     const url = (await sqs.send(new CreateQueueCommand({ QueueName: 'app-queue' }))).QueueUrl!;
     for (let i = 0; i < 23; i++) await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `order ${i}` }));
     await waitReplicas(ns, 'sqs-consumer-backend', 5); // pollingInterval 10 s: 0 → 1 by Updraft, then the HPA: ceil(23 / 5)
-    const hpa = await kubectl(['get', 'hpa', '-n', ns, 'keda-hpa-sqsconsumer-hpa']);
-    assert.match(hpa, /keda-hpa-sqsconsumer-hpa\s+Deployment\/sqs-consumer-backend\s+[\d.]+m?\/5 \(avg\)\s+1\s+100\s+5/);
+    // kubectl get hpa as a KEDA user sees it, once the HPA has recorded its last sync (23 / 5 replicas = 4600m).
+    await waitFor('kubectl get hpa to show 4600m/5 at 5 replicas', async () => /keda-hpa-sqsconsumer-hpa\s+Deployment\/sqs-consumer-backend\s+4600m\/5 \(avg\)\s+1\s+100\s+5\s/.test(await kubectl(['get', 'hpa', '-n', ns, 'keda-hpa-sqsconsumer-hpa'])), 30_000, 250);
     const active = await kubectl(['get', 'scaledobject', '-n', ns, so.metadata.name]);
-    assert.match(active, /sqsconsumer-hpa\s+apps\/v1\.Deployment\s+sqs-consumer-backend\s+0\s+100\s+aws-sqs-queue\s+\S*\s+True\s+True\s+False/);
+    // KEDA's printer columns: MIN MAX READY ACTIVE FALLBACK PAUSED TRIGGERS.
+    assert.match(active, /sqsconsumer-hpa\s+apps\/v1\.Deployment\s+sqs-consumer-backend\s+0\s+100\s+True\s+True\s+False\s+False\s+aws-sqs-queue\s/);
 
     await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
     await waitReplicas(ns, 'sqs-consumer-backend', 0, 60_000); // cooldownPeriod 10 s, not the HPA's 300 s window
