@@ -18,6 +18,19 @@ import { loadRequestHeaderConfig } from '../servers/request-header-auth.ts';
 import { ScaledObjectController, type Logger } from './scaled-object-controller.ts';
 import { WorkQueue } from './work-queue.ts';
 
+/** Where a TLS server of the operator listens, and its serving certificate files. */
+export interface TlsListenOptions {
+  port: number;
+  host?: string;
+  certFile: string;
+  keyFile: string;
+  minTlsVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+function tlsListen(t: TlsListenOptions) {
+  return { port: t.port, host: t.host, certificate: { certFile: t.certFile, keyFile: t.keyFile }, minTlsVersion: t.minTlsVersion };
+}
+
 export interface OperatorOptions {
   client: KubeClient;
   log: Logger;
@@ -37,9 +50,9 @@ export interface OperatorOptions {
   healthPort?: number;
   healthHost?: string;
   /** The validating admission webhook, served by the same process (the chart's `webhook` port). */
-  webhook?: { port: number; host?: string; certFile: string; keyFile: string; minTlsVersion?: 'TLSv1.2' | 'TLSv1.3' };
+  webhook?: TlsListenOptions;
   /** The external metrics API (aggregated API server); undefined disables it (direct mode only). */
-  externalMetrics?: { port: number; host?: string; certFile: string; keyFile: string; minTlsVersion?: 'TLSv1.2' | 'TLSv1.3' };
+  externalMetrics?: TlsListenOptions;
   version?: string;
   maxReconciles?: number;
   leaseDurationMs?: number;
@@ -147,10 +160,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   let metricsApi: RunningServer | undefined;
   if (o.externalMetrics) {
     metricsApi = await startExternalMetricsServer({
-      port: o.externalMetrics.port,
-      host: o.externalMetrics.host,
-      certificate: { certFile: o.externalMetrics.certFile, keyFile: o.externalMetrics.keyFile },
-      minTlsVersion: o.externalMetrics.minTlsVersion,
+      ...tlsListen(o.externalMetrics),
       requestHeader: await loadRequestHeaderConfig(o.client),
       provider,
       registry,
@@ -161,10 +171,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   let webhook: { port: number; close(): Promise<void> } | undefined;
   if (o.webhook) {
     webhook = await startAdmissionWebhookServer({
-      port: o.webhook.port,
-      host: o.webhook.host,
-      certificate: { certFile: o.webhook.certFile, keyFile: o.webhook.keyFile },
-      minTlsVersion: o.webhook.minTlsVersion,
+      ...tlsListen(o.webhook),
       validator: new KedaAdmissionValidator(clusterLookups(o.client)),
       registry,
       onDecision: (req, result) => {
