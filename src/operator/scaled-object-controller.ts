@@ -156,7 +156,9 @@ export class ScaledObjectController {
       if (err instanceof CheckFailed) {
         await this.stopRunner(key);
         await this.checkFailed(raw, err.message, err.eventMessage);
-        return;
+        // As KEDA (controller-runtime requeues a failed reconcile): retry with backoff, so a target created later
+        // or a fixed TriggerAuthentication is picked up without touching the ScaledObject.
+        throw new Error(`ScaledObject ${key} is not ready: ${err.message}`);
       }
       throw err;
     }
