@@ -86,6 +86,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     version: o.version ?? '2.20.2',
     clusterObjectNamespace: o.namespace,
     getCached: (ns, name) => soWatch.get(ns, name),
+    requeue: (key) => queue.add(key),
   });
   let leading = !o.leaderElection;
   const queue = new WorkQueue((key) => (leading ? controller.reconcile(key) : Promise.resolve()), {
@@ -110,6 +111,30 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   };
   hpaWatch.on({ onUpdate: (a, b) => (a.metadata.resourceVersion !== b.metadata.resourceVersion && JSON.stringify(a.spec) !== JSON.stringify(b.spec) ? ownerOf(b) : undefined), onDelete: ownerOf, onError: (err) => o.log.warn({ error: err.message }, 'HPA watch interrupted; resuming') });
 
+  // TriggerAuthentications and ClusterTriggerAuthentications: a change rebuilds the scalers of every ScaledObject
+  // that references it (KEDA reconciles those objects too), so fixed credentials apply without touching them.
+  const authChanged = (kind: 'TriggerAuthentication' | 'ClusterTriggerAuthentication') => (obj: KubeObject) => {
+    for (const so of soWatch.list()) {
+      if (kind === 'TriggerAuthentication' && so.metadata.namespace !== obj.metadata.namespace) continue;
+      const triggers = ((so as { spec?: { triggers?: Array<{ authenticationRef?: { name?: string; kind?: string } }> } }).spec?.triggers ?? []);
+      if (!triggers.some((t) => t.authenticationRef?.name === obj.metadata.name && (t.authenticationRef.kind ?? 'TriggerAuthentication') === kind)) continue;
+      const key = `${so.metadata.namespace}/${so.metadata.name}`;
+      controller.invalidate(key);
+      queue.add(key);
+    }
+  };
+  const authWatches = (['TriggerAuthentication', 'ClusterTriggerAuthentication'] as const).map((kind) => {
+    const w = new ListWatch<KubeObject>(o.client, { gvr: kind === 'TriggerAuthentication' ? GVR.triggerAuthentications : GVR.clusterTriggerAuthentications, namespaces: kind === 'TriggerAuthentication' ? o.watchNamespaces : undefined });
+    const changed = authChanged(kind);
+    w.on({
+      onUpdate: (a, b) => (a.metadata.generation !== b.metadata.generation || JSON.stringify((a as { spec?: unknown }).spec) !== JSON.stringify((b as { spec?: unknown }).spec) ? changed(b) : undefined),
+      onAdd: changed,
+      onDelete: changed,
+      onError: (err) => o.log.warn({ kind, error: err.message }, `${kind} watch interrupted; resuming`),
+    });
+    return w;
+  });
+
   const requeueAll = () => {
     for (const obj of soWatch.list()) enqueue(obj);
   };
@@ -118,6 +143,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const startWatches = () => {
     soWatch.start();
     hpaWatch.start();
+    for (const w of authWatches) w.start();
   };
   if (o.leaderElection) {
     elector = new LeaderElector(o.client, {
@@ -198,6 +224,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       await queue.stop();
       await soWatch.stop();
       await hpaWatch.stop();
+      for (const w of authWatches) await w.stop();
       await controller.stopAll();
       await scheduler.stop();
       await elector?.stop({ release: true });

@@ -45,6 +45,10 @@ export interface ControllerOptions {
   clusterObjectNamespace?: string;
   /** Read the ScaledObject from the informer store (fresh annotations/status). */
   getCached(namespace: string, name: string): KubeObject | undefined;
+  /** Ask for another reconcile of `namespace/name` (the operator's work queue). */
+  requeue?(key: string): void;
+  /** Least time between two scaler refreshes after read errors (default 30 s). */
+  refreshAfterErrorMs?: number;
   now?: () => number;
 }
 
@@ -55,6 +59,9 @@ interface RunnerEntry {
   uid: string;
   mode: ScalingMode;
   annotationsKey: string;
+  /** Rebuild the scalers at the next reconcile (a TriggerAuthentication changed, or reads failed). */
+  stale?: boolean;
+  refreshedAt: number;
 }
 
 const FIELD_MANAGER = 'updraft-operator';
@@ -193,7 +200,7 @@ export class ScaledObjectController {
     const generation = so.metadata.generation ?? 0;
     const annotationsKey = JSON.stringify(so.metadata.annotations);
     let entry = this.runners.get(key);
-    if (!entry || entry.generation !== generation || entry.uid !== so.metadata.uid || entry.mode !== mode || entry.annotationsKey !== annotationsKey) {
+    if (!entry || entry.stale || entry.generation !== generation || entry.uid !== so.metadata.uid || entry.mode !== mode || entry.annotationsKey !== annotationsKey) {
       await this.stopRunner(key);
       const pod = (workload as { spec?: { template?: { spec?: PodSpecLike } } }).spec?.template?.spec;
       const built = await buildObjectScalers(so, { source: this.o.source, podSpec: pod, clusterObjectNamespace: this.o.clusterObjectNamespace });
@@ -218,7 +225,7 @@ export class ScaledObjectController {
           onTargetError: (message) => this.onTargetError(so, message),
         },
       });
-      entry = { runner, scalers: built.scalers, generation, uid: so.metadata.uid ?? '', mode, annotationsKey };
+      entry = { runner, scalers: built.scalers, generation, uid: so.metadata.uid ?? '', mode, annotationsKey, refreshedAt: this.o.now?.() ?? Date.now() };
       this.runners.set(key, entry);
       for (const s of built.scalers) this.event(so, 'Normal', 'KEDAScalersStarted', `Scaler ${s.type} is built`);
     }
@@ -334,6 +341,7 @@ export class ScaledObjectController {
 
   /** Status and Events after one scale-loop iteration (keda-spec §2.3 step 4). */
   private async afterPoll(so: ScaledObject, report: PollReport): Promise<void> {
+    this.onReadErrors(so, report);
     const d = report.poll.decision;
     const fallbackNow = report.poll.fallbackActive;
     let fallbackBefore = false;
@@ -364,6 +372,39 @@ export class ScaledObjectController {
       if (d.event && (d.action === 'activate' || d.action === 'deactivate')) this.event(so, d.event.type, d.event.reason, d.event.message);
       const why = report.hpa && report.hpa.changed ? report.hpa.reason : d.reason;
       this.o.log.info({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, from: report.scaled.from, to: report.scaled.to, reason: why, at: new Date(now).toISOString() }, 'scaled');
+    }
+  }
+
+  /**
+   * Rebuild this object's scalers at its next reconcile (credentials and parameters are resolved again). Returns
+   * false when no scale loop runs for it.
+   */
+  invalidate(key: string): boolean {
+    const entry = this.runners.get(key);
+    if (!entry) return false;
+    entry.stale = true;
+    return true;
+  }
+
+  /**
+   * Failed reads: a Warning Event per trigger (KEDA's KEDAScalerFailed; repeats are folded by the recorder), and,
+   * as KEDA refreshes a scaler after an error, a rebuild — so a rotated Secret or a fixed TriggerAuthentication
+   * takes effect — at most once per refreshAfterErrorMs.
+   */
+  private onReadErrors(so: ScaledObject, report: PollReport): void {
+    const failed = report.readings.map((r, i) => ({ r, i })).filter((x) => x.r?.error);
+    if (failed.length === 0) return;
+    const key = `${so.metadata.namespace}/${so.metadata.name}`;
+    for (const { r, i } of failed) {
+      const type = so.spec.triggers[i]?.type ?? 'unknown';
+      this.event(so, 'Warning', 'KEDAScalerFailed', `trigger ${i} (${type}): ${r!.error}`);
+      this.o.log.warn({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, trigger: i, type, error: r!.error }, 'trigger read failed');
+    }
+    const entry = this.runners.get(key);
+    const now = this.o.now?.() ?? Date.now();
+    if (entry && !entry.stale && this.o.requeue && now - entry.refreshedAt >= (this.o.refreshAfterErrorMs ?? 30_000)) {
+      entry.stale = true;
+      this.o.requeue(key);
     }
   }
 

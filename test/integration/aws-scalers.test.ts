@@ -8,11 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ChangeMessageVisibilityCommand, CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsCredentialCache } from '../../src/auth/aws-credentials.ts';
-import { SigV4Signer } from '../../src/auth/sigv4.ts';
 import { buildScaler } from '../../src/scalers/index.ts';
 import { ReadError, type ScalerContext } from '../../src/scalers/scaler.ts';
 import { startCaptureServer } from '../support/capture-server.ts';
-import { startMoto, type Moto } from '../support/moto.ts';
+import { createIamUserKeys, startMoto, type Moto } from '../support/moto.ts';
 import { contextFor } from '../support/scaler-context.ts';
 
 const testCreds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -244,21 +243,7 @@ describe('moto with request authentication: SigV4 is checked', () => {
   before(async () => {
     moto = await startMoto({ auth: true });
     const root = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-    // IAM's query protocol by hand (no IAM SDK client in the project): signed POSTs to moto.
-    const signer = new SigV4Signer('iam', 'us-east-1', async () => root);
-    const iam = async (params: Record<string, string>) => {
-      const body = new URLSearchParams({ ...params, Version: '2010-05-08' }).toString();
-      const url = new URL(`${moto.endpoint}/`);
-      const headers = await signer.sign({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
-      const res = await fetch(url, { method: 'POST', headers, body });
-      const text = await res.text();
-      assert.ok(res.ok, `IAM ${params.Action}: ${res.status} ${text}`);
-      return text;
-    };
-    await iam({ Action: 'CreateUser', UserName: 'keda' });
-    await iam({ Action: 'PutUserPolicy', UserName: 'keda', PolicyName: 'all', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) });
-    const xml = await iam({ Action: 'CreateAccessKey', UserName: 'keda' });
-    good = { accessKeyId: /<AccessKeyId>([^<]+)</.exec(xml)?.[1] ?? '', secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(xml)?.[1] ?? '' };
+    good = await createIamUserKeys(moto, 'keda');
     const sqs = new SQSClient({ region: 'us-west-2', endpoint: moto.endpoint, credentials: root });
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'auth-queue' }))).QueueUrl ?? '';
     sqs.destroy();

@@ -1,5 +1,6 @@
 // Starts moto server (the local AWS: SQS, CloudWatch, STS, IAM) on a free loopback port for a test, from the venv
 // scripts/deps/moto.sh installs. Stop it with `stop()`.
+import { SigV4Signer } from '../../src/auth/sigv4.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -49,4 +50,25 @@ export async function startMoto(options: { auth?: boolean } = {}): Promise<Moto>
       setTimeout(() => child.kill('SIGKILL'), 3000).unref();
     }),
   };
+}
+
+/**
+ * An IAM user with an allow-all policy and its access key, created in moto with the root test keys (IAM's query
+ * protocol, signed by hand: the project has no IAM SDK client). With `auth: true`, call before resetAuth(0).
+ */
+export async function createIamUserKeys(moto: Moto, userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const signer = new SigV4Signer('iam', 'us-east-1', async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' }));
+  const iam = async (params: Record<string, string>) => {
+    const body = new URLSearchParams({ ...params, Version: '2010-05-08' }).toString();
+    const url = new URL(`${moto.endpoint}/`);
+    const headers = await signer.sign({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const res = await fetch(url, { method: 'POST', headers, body });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`IAM ${params.Action}: ${res.status} ${text}`);
+    return text;
+  };
+  await iam({ Action: 'CreateUser', UserName: userName });
+  await iam({ Action: 'PutUserPolicy', UserName: userName, PolicyName: 'all', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) });
+  const xml = await iam({ Action: 'CreateAccessKey', UserName: userName });
+  return { accessKeyId: /<AccessKeyId>([^<]+)</.exec(xml)?.[1] ?? '', secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(xml)?.[1] ?? '' };
 }
