@@ -21,4 +21,11 @@ const commands: Array<() => Promise<{ register: (p: Command) => void }>> = [
 ];
 for (const load of commands) (await load()).register(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // A command's own error: one line naming what is wrong and the fix, no stack trace (UPDRAFT_DEBUG=1 shows it).
+  process.stderr.write(`updraft: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (process.env.UPDRAFT_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exitCode = 1;
+}

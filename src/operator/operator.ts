@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ClusterObjectSource } from '../auth/cluster-object-source.ts';
-import { GVR, type KubeClient, type KubeObject } from '../kube/client.ts';
+import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
 import { ListWatch, parseWatchNamespaces } from '../kube/list-watch.ts';
@@ -71,6 +71,13 @@ export interface RunningOperator {
 }
 
 export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
+  // Without the keda.sh CRDs there is nothing to watch: say so and how to fix it, instead of waiting on a watch.
+  try {
+    await o.client.list(GVR.scaledObjects, { namespace: o.watchNamespaces?.find((n) => n), limit: 1 });
+  } catch (err) {
+    if (isNotFound(err)) throw new Error('the keda.sh/v1alpha1 CRDs are not installed (no scaledobjects resource on the API server); install them with `kubectl apply -f deploy/crds/` or the Helm chart (crds.install: true)');
+    throw err;
+  }
   const scheduler = new Scheduler({ onError: (key, err) => o.log.error({ key, error: (err as Error).message }, 'scale loop iteration failed') });
   const cache = new ReadingsCache();
   const events = new EventRecorder(o.client, { component: 'keda-operator', onError: (err) => o.log.warn({ error: err.message }, 'event write failed') });

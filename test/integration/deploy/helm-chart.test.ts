@@ -2,7 +2,7 @@
 // (`kubectl apply --dry-run=server`), and its options change what is installed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:tls';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -114,6 +114,10 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
     assert.deepEqual([...ports.keys()].sort(), ['--health-probe-bind-address', '--metrics-api-bind-address', '--metrics-bind-address', '--webhook-bind-address']);
     const env: Record<string, string> = { ...process.env, POD_NAMESPACE: 'updraft-system', POD_NAME: 'updraft-operator-0' } as Record<string, string>;
     for (const e of container.env) if (e.value !== undefined) env[e.name] = e.value;
+    // Before the CRDs exist the operator stops at once with what to do, instead of waiting on a watch.
+    const early = spawnSync(process.execPath, [join(root, 'bin', 'updraft.js'), 'operator', ...args, '--kubeconfig', cp.kubeconfig], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(early.status, 1);
+    assert.match(early.stderr, /^updraft: the keda.sh\/v1alpha1 CRDs are not installed .*kubectl apply -f deploy\/crds\//m);
     for (const f of readdirSync(join(root, 'deploy', 'crds'))) await cp.kubectl(['apply', '-f', join(root, 'deploy', 'crds', f)]);
     const child = spawn(process.execPath, [join(root, 'bin', 'updraft.js'), 'operator', ...args, '--kubeconfig', cp.kubeconfig], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
