@@ -15,6 +15,7 @@ import { startAdmissionWebhookServer } from '../servers/admission-webhook.ts';
 import { createRegistry, startMetricsServer, startProbeServer } from '../servers/prometheus-metrics.ts';
 import { clusterLookups, KedaAdmissionValidator } from './admission-validator.ts';
 import { loadRequestHeaderConfig } from '../servers/request-header-auth.ts';
+import { ScaledJobController } from './scaled-job-controller.ts';
 import { ScaledObjectController, type Logger } from './scaled-object-controller.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -101,6 +102,32 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     onError: (key, err, attempt) => o.log.warn({ key, attempt, error: (err as Error).message }, 'reconcile failed; retrying with backoff'),
   });
   const enqueue = (obj: KubeObject) => queue.add(`${obj.metadata.namespace}/${obj.metadata.name}`);
+
+  // ScaledJobs: their own watch, queue and controller; the same shared scheduler runs their poll loops.
+  const sjWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.scaledJobs, namespaces: o.watchNamespaces, labelSelector: o.watchLabelSelector });
+  const jobController = new ScaledJobController({
+    client: o.client,
+    events,
+    scheduler,
+    source: new ClusterObjectSource(o.client),
+    log: o.log,
+    version: o.version ?? '2.20.2',
+    clusterObjectNamespace: o.namespace,
+    getCached: (ns, name) => sjWatch.get(ns, name),
+  });
+  const jobQueue = new WorkQueue((key) => (leading ? jobController.reconcile(key) : Promise.resolve()), {
+    concurrency: o.maxReconciles ?? 5,
+    onError: (key, err, attempt) => o.log.warn({ key, attempt, error: (err as Error).message }, 'ScaledJob reconcile failed; retrying with backoff'),
+  });
+  const enqueueJob = (obj: KubeObject) => jobQueue.add(`${obj.metadata.namespace}/${obj.metadata.name}`);
+  sjWatch.on({
+    onAdd: enqueueJob,
+    onUpdate: (a, b) => {
+      if (a.metadata.generation !== b.metadata.generation || JSON.stringify(a.metadata.annotations) !== JSON.stringify(b.metadata.annotations) || b.metadata.deletionTimestamp !== a.metadata.deletionTimestamp || JSON.stringify(a.metadata.finalizers) !== JSON.stringify(b.metadata.finalizers)) enqueueJob(b);
+    },
+    onDelete: enqueueJob,
+    onError: (err) => o.log.warn({ error: err.message }, 'ScaledJob watch interrupted; resuming'),
+  });
   soWatch.on({
     onAdd: enqueue,
     // KEDA's predicates: generation or pause/force annotations changed. Status-only updates are skipped.
@@ -144,11 +171,13 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
 
   const requeueAll = () => {
     for (const obj of soWatch.list()) enqueue(obj);
+    for (const obj of sjWatch.list()) enqueueJob(obj);
   };
 
   let elector: LeaderElector | undefined;
   const startWatches = () => {
     soWatch.start();
+    sjWatch.start();
     hpaWatch.start();
     for (const w of authWatches) w.start();
   };
@@ -169,6 +198,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         leading = false;
         o.log.warn({}, 'lost leadership; stopping scale loops');
         void controller.stopAll();
+        void jobController.stopAll();
       },
       onError: (err) => o.log.warn({ error: err.message }, 'leader election attempt failed'),
     });
@@ -229,10 +259,13 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     webhookPort: webhook?.port,
     async stop() {
       await queue.stop();
+      await jobQueue.stop();
       await soWatch.stop();
+      await sjWatch.stop();
       await hpaWatch.stop();
       for (const w of authWatches) await w.stop();
       await controller.stopAll();
+      await jobController.stopAll();
       await scheduler.stop();
       await elector?.stop({ release: true });
       await events.flush();

@@ -1,0 +1,309 @@
+// The ScaledJob reconciler and its poll loop (keda-spec §3): finalizer, pause, rollout cleanup of Jobs from older
+// generations, scalers, and on every pollingInterval: read the triggers, compute queueLength/maxScale
+// (engine/scaledjob.ts), count running and pending Jobs, create Jobs per the scaling strategy, clean up the Job
+// history beyond the limits, and write status conditions and Events. No HPA, no cooldown, no fallback.
+import { parseScaledJob } from '../api/parse.ts';
+import { FINALIZER, type Condition, type ScaledJob } from '../api/types.ts';
+import { isPaused } from '../api/validate.ts';
+import type { PodSpecLike } from '../auth/container-env.ts';
+import type { ObjectSource } from '../auth/object-source.ts';
+import { decideJobScale, scaledJobMetrics, type JobTriggerMetrics } from '../engine/scaledjob.ts';
+import { GVR, type KubeClient, type KubeObject } from '../kube/client.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import { updateStatus } from '../kube/status.ts';
+import { buildObjectScalers } from '../runtime/build-scalers.ts';
+import type { Scheduler } from '../runtime/scheduler.ts';
+import type { Scaler } from '../scalers/scaler.ts';
+import { getCondition, setCondition, withInitialConditions } from './conditions.ts';
+import type { Logger } from './scaled-object-controller.ts';
+
+export const LABEL_SCALEDJOB_NAME = 'scaledjob.keda.sh/name';
+export const ANNOTATION_SCALEDJOB_GENERATION = 'scaledjob.keda.sh/generation';
+const FIELD_MANAGER = 'updraft-operator';
+/** Annotations of the ScaledJob not copied onto its Jobs (kubectl bookkeeping). */
+const EXCLUDED_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration']);
+
+interface SjStatus {
+  lastActiveTime?: string;
+  conditions?: Condition[];
+  triggersTypes?: string;
+  authenticationsTypes?: string;
+  triggersActivity?: Record<string, { isActive: boolean }>;
+  [k: string]: unknown;
+}
+type SjObject = KubeObject & { spec?: unknown; status?: SjStatus };
+interface JobObject extends KubeObject {
+  spec?: Record<string, unknown>;
+  status?: { conditions?: Array<{ type: string; status: string }>; completionTime?: string; startTime?: string };
+}
+interface PodLike extends KubeObject {
+  status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
+}
+
+export interface ScaledJobControllerOptions {
+  client: KubeClient;
+  events: EventRecorder;
+  scheduler: Scheduler;
+  source: ObjectSource;
+  log: Logger;
+  version: string;
+  clusterObjectNamespace?: string;
+  getCached(namespace: string, name: string): KubeObject | undefined;
+  now?: () => number;
+}
+
+interface LoopEntry {
+  generation: number;
+  annotationsKey: string;
+  scalers: Scaler[];
+}
+
+const finished = (j: JobObject) => j.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') ?? false;
+const failed = (j: JobObject) => j.status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True') ?? false;
+
+export class ScaledJobController {
+  private readonly loops = new Map<string, LoopEntry>();
+
+  constructor(private readonly o: ScaledJobControllerOptions) {}
+
+  async stopAll(): Promise<void> {
+    for (const key of [...this.loops.keys()]) await this.stopLoop(key);
+  }
+
+  private async stopLoop(key: string): Promise<void> {
+    const entry = this.loops.get(key);
+    if (!entry) return;
+    this.loops.delete(key);
+    this.o.scheduler.unregister(`scaledjob/${key}`);
+    await Promise.all(entry.scalers.map((s) => s.close().catch(() => undefined)));
+  }
+
+  /** Reconcile one ScaledJob (key "namespace/name"). Throws to be retried with backoff. */
+  async reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split('/');
+    const raw = this.o.getCached(namespace, name) as SjObject | undefined;
+    if (!raw) return this.stopLoop(key);
+    const finalizers = raw.metadata.finalizers ?? [];
+    if (raw.metadata.deletionTimestamp) {
+      // Jobs go with their owner (ownerReferences); only the loop and the finalizer are ours to clear.
+      await this.stopLoop(key);
+      if (finalizers.includes(FINALIZER)) {
+        await this.o.client.mergePatch(GVR.scaledJobs, namespace, name, { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion: raw.metadata.resourceVersion } }, { fieldManager: FIELD_MANAGER });
+      }
+      return;
+    }
+    if (!finalizers.includes(FINALIZER)) {
+      await this.o.client.mergePatch(GVR.scaledJobs, namespace, name, { metadata: { finalizers: [...finalizers, FINALIZER], resourceVersion: raw.metadata.resourceVersion } }, { fieldManager: FIELD_MANAGER });
+      return; // comes back through the watch
+    }
+    const parsed = parseScaledJob(raw);
+    if (!parsed.ok) {
+      await this.stopLoop(key);
+      const msg = parsed.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`).join('; ');
+      await this.checkFailed(namespace, name, `ScaledJob doesn't have correct spec: ${msg}`);
+      throw new Error(`ScaledJob ${key} is not ready: ${msg}`);
+    }
+    const sj = parsed.value;
+    if (!raw.status?.conditions || withInitialConditions(raw.status.conditions).length !== raw.status.conditions.length) {
+      await this.patchStatus(sj, (s) => ({ ...s, conditions: withInitialConditions(s.conditions) }));
+    }
+
+    // Pause: the loop stops, existing Jobs are left alone (keda-spec §3.1).
+    const wasPaused = getCondition(raw.status?.conditions, 'Paused')?.status === 'True';
+    if (isPaused(sj)) {
+      await this.stopLoop(key);
+      await this.patchStatus(sj, (s) => ({ ...s, conditions: setCondition(s.conditions, { type: 'Paused', status: 'True', reason: 'ScaledJobPaused', message: 'ScaledJob is paused' }) }));
+      if (!wasPaused) this.event(sj, 'Normal', 'ScaledJobPaused', 'ScaledJob is paused');
+      return;
+    }
+    if (wasPaused) {
+      await this.patchStatus(sj, (s) => ({ ...s, conditions: setCondition(s.conditions, { type: 'Paused', status: 'False', reason: 'ScaledJobUnpaused', message: 'pause annotation removed for ScaledJob' }) }));
+      this.event(sj, 'Normal', 'ScaledJobUnpaused', 'pause annotation removed for ScaledJob');
+    }
+
+    const generation = sj.metadata.generation ?? 0;
+    const annotationsKey = JSON.stringify(sj.metadata.annotations);
+    const entry = this.loops.get(key);
+    if (entry && entry.generation === generation && entry.annotationsKey === annotationsKey) return;
+
+    // Rollout: unless `gradual`, Jobs of other generations are deleted (KEDA's default and `immediate`).
+    const strategy = sj.spec.rolloutStrategy ?? sj.spec.rollout.strategy;
+    if (strategy !== 'gradual') await this.cleanupOldGenerations(sj, generation);
+
+    await this.stopLoop(key);
+    const template = (sj.spec.jobTargetRef as { template?: { spec?: PodSpecLike } }).template?.spec;
+    const built = await buildObjectScalers(sj, { source: this.o.source, podSpec: template, clusterObjectNamespace: this.o.clusterObjectNamespace });
+    for (const w of built.warnings) this.event(sj, 'Normal', 'KEDAScalerInfo', w);
+    if (!built.ok) {
+      const msg = built.errors.map((e) => `trigger ${e.triggerIndex} (${e.type}): ${e.message}`).join('; ');
+      for (const e of built.errors) this.event(sj, 'Warning', 'KEDAScalerFailed', `trigger ${e.triggerIndex} (${e.type}): ${e.message}`);
+      await this.checkFailed(namespace, name, `error building scalers: ${msg}`);
+      throw new Error(`ScaledJob ${key} is not ready: ${msg}`);
+    }
+    const wasReady = getCondition(raw.status?.conditions, 'Ready')?.status === 'True';
+    await this.patchStatus(sj, (s) => ({
+      ...s,
+      triggersTypes: [...new Set(sj.spec.triggers.map((t) => t.type))].join(','),
+      authenticationsTypes: [...new Set(sj.spec.triggers.map((t) => t.authenticationRef?.name).filter((n): n is string => !!n))].join(',') || undefined,
+      conditions: setCondition(s.conditions, { type: 'Ready', status: 'True', reason: 'ScaledJobReady', message: 'ScaledJob is defined correctly and is ready to scaling' }),
+    }));
+    if (!wasReady) this.event(sj, 'Normal', 'ScaledJobReady', 'ScaledJob is ready for scaling');
+    this.loops.set(key, { generation, annotationsKey, scalers: built.scalers });
+    this.o.scheduler.register(`scaledjob/${key}`, {
+      intervalMs: sj.spec.pollingInterval * 1000,
+      timeoutMs: Math.max(10_000, sj.spec.pollingInterval * 1000),
+      run: (signal) => this.poll(sj, built.scalers, signal),
+    });
+  }
+
+  /** One poll: metrics → Jobs to create; history cleanup; status and Events. Errors are reported, never thrown. */
+  async poll(sj: ScaledJob, scalers: Scaler[], signal: AbortSignal): Promise<void> {
+    const { namespace, name } = sj.metadata;
+    const triggers: JobTriggerMetrics[] = await Promise.all(
+      scalers.map(async (s, i): Promise<JobTriggerMetrics> => {
+        const spec = s.metricSpecs.filter((m) => m.kind === 'External');
+        const targetAverageValue = spec.length ? spec.reduce((a, m) => a + m.target, 0) / spec.length : 0;
+        const metricName = spec[0]?.metricName ?? `s${i}`;
+        try {
+          const r = await s.read(signal);
+          const queueLength = r.metrics.filter((m) => m.name.toLowerCase() === metricName.toLowerCase()).reduce((a, m) => a + m.value, 0);
+          return { name: metricName, queueLength, targetAverageValue, active: r.active };
+        } catch (err) {
+          return { name: metricName, targetAverageValue, active: false, error: (err as Error).message };
+        }
+      }),
+    );
+    for (const [i, t] of triggers.entries()) {
+      if (t.error) {
+        this.event(sj, 'Warning', 'KEDAScalerFailed', `trigger ${i} (${sj.spec.triggers[i]?.type}): ${t.error}`);
+        this.o.log.warn({ namespace, scaledJob: name, trigger: i, error: t.error }, 'trigger read failed');
+      }
+    }
+    const metrics = scaledJobMetrics(sj.spec, triggers);
+    try {
+      const jobs = (await this.o.client.listAll<JobObject>(GVR.jobs, { namespace, labelSelector: `${LABEL_SCALEDJOB_NAME}=${name}` })).items;
+      const running = jobs.filter((j) => !finished(j));
+      const pending = await this.countPending(sj, running);
+      const decision = decideJobScale({ spec: sj.spec, metrics, running: running.length, pending });
+      let created = 0;
+      if (metrics.isActive && decision.create > 0) {
+        for (let i = 0; i < decision.create; i++) {
+          try {
+            await this.o.client.create(GVR.jobs, this.jobFor(sj));
+            created++;
+          } catch (err) {
+            this.event(sj, 'Warning', 'KEDAJobCreateFailed', `Failed to create job: ${(err as Error).message}`);
+          }
+        }
+        if (created > 0) {
+          this.event(sj, 'Normal', 'KEDAJobsCreated', `Created ${created} jobs`);
+          this.o.log.info({ namespace, scaledJob: name, created, running: running.length, pending, reason: `${metrics.reason}; ${decision.reason}` }, 'jobs created');
+        }
+      }
+      await this.cleanupHistory(sj, jobs);
+      await this.writePollStatus(sj, triggers, metrics.isActive, metrics.isError);
+    } catch (err) {
+      this.o.log.error({ namespace, scaledJob: name, error: (err as Error).message }, 'ScaledJob poll failed');
+    }
+  }
+
+  /** Unfinished Jobs none of whose pods has started (or, with pendingPodConditions, has them all True). */
+  private async countPending(sj: ScaledJob, running: JobObject[]): Promise<number> {
+    if (running.length === 0) return 0;
+    const pods = (await this.o.client.listAll<PodLike>(GVR.pods, { namespace: sj.metadata.namespace, labelSelector: `${LABEL_SCALEDJOB_NAME}=${sj.metadata.name}` })).items;
+    const byJob = new Map<string, PodLike[]>();
+    for (const p of pods) {
+      const job = p.metadata.labels?.['job-name'] ?? p.metadata.labels?.['batch.kubernetes.io/job-name'];
+      if (job) byJob.set(job, [...(byJob.get(job) ?? []), p]);
+    }
+    const conds = sj.spec.scalingStrategy.pendingPodConditions;
+    return running.filter((j) => {
+      const ps = byJob.get(j.metadata.name) ?? [];
+      if (conds?.length) return !ps.some((p) => conds.every((c) => p.status?.conditions?.some((x) => x.type === c && x.status === 'True')));
+      return !ps.some((p) => p.status?.phase === 'Running' || p.status?.phase === 'Succeeded');
+    }).length;
+  }
+
+  /** The Job KEDA creates (keda-spec §3.4): generateName, labels, annotations, the template, an owner reference. */
+  jobFor(sj: ScaledJob): KubeObject {
+    const { name, namespace } = sj.metadata;
+    const spec = structuredClone(sj.spec.jobTargetRef) as { template?: { metadata?: { labels?: Record<string, string> }; spec?: { restartPolicy?: string } } };
+    spec.template ??= {};
+    spec.template.metadata = { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, [LABEL_SCALEDJOB_NAME]: name } };
+    spec.template.spec ??= {};
+    if (!spec.template.spec.restartPolicy) spec.template.spec.restartPolicy = 'OnFailure';
+    const annotations = Object.fromEntries(Object.entries(sj.metadata.annotations).filter(([k]) => !EXCLUDED_ANNOTATIONS.has(k)));
+    return {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        generateName: `${name}-`,
+        namespace,
+        labels: { ...sj.metadata.labels, 'app.kubernetes.io/name': name, 'app.kubernetes.io/version': this.o.version, 'app.kubernetes.io/part-of': name, 'app.kubernetes.io/managed-by': 'keda-operator', [LABEL_SCALEDJOB_NAME]: name },
+        annotations: { ...annotations, [ANNOTATION_SCALEDJOB_GENERATION]: String(sj.metadata.generation ?? 0) },
+        ownerReferences: [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', name, uid: sj.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+      },
+      spec,
+    } as unknown as KubeObject;
+  }
+
+  private async cleanupOldGenerations(sj: ScaledJob, generation: number): Promise<void> {
+    const jobs = (await this.o.client.listAll<JobObject>(GVR.jobs, { namespace: sj.metadata.namespace, labelSelector: `${LABEL_SCALEDJOB_NAME}=${sj.metadata.name}` })).items;
+    const old = jobs.filter((j) => j.metadata.annotations?.[ANNOTATION_SCALEDJOB_GENERATION] !== String(generation));
+    if (old.length === 0) return;
+    this.event(sj, 'Normal', 'ScaledJobRolloutCleanupStarted', `Started cleanup of ${old.length} jobs from previous generations`);
+    const policy = sj.spec.rollout.propagationPolicy === 'foreground' ? 'Foreground' : 'Background';
+    try {
+      for (const j of old) await this.o.client.delete(GVR.jobs, sj.metadata.namespace, j.metadata.name, { propagationPolicy: policy });
+      this.event(sj, 'Normal', 'ScaledJobRolloutCleanupCompleted', `Deleted ${old.length} jobs from previous generations`);
+    } catch (err) {
+      this.event(sj, 'Warning', 'ScaledJobRolloutCleanupFailed', `Cleanup of jobs from previous generations failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Keep the newest successfulJobsHistoryLimit completed and failedJobsHistoryLimit failed Jobs. */
+  private async cleanupHistory(sj: ScaledJob, jobs: JobObject[]): Promise<void> {
+    const done = jobs.filter(finished);
+    const byAge = (a: JobObject, b: JobObject) => Date.parse(a.status?.completionTime ?? a.status?.startTime ?? a.metadata.creationTimestamp ?? '') - Date.parse(b.status?.completionTime ?? b.status?.startTime ?? b.metadata.creationTimestamp ?? '');
+    const succeeded = done.filter((j) => !failed(j)).sort(byAge);
+    const failures = done.filter(failed).sort(byAge);
+    const extra = [...succeeded.slice(0, Math.max(0, succeeded.length - sj.spec.successfulJobsHistoryLimit)), ...failures.slice(0, Math.max(0, failures.length - sj.spec.failedJobsHistoryLimit))];
+    for (const j of extra) await this.o.client.delete(GVR.jobs, sj.metadata.namespace, j.metadata.name, { propagationPolicy: 'Background' }).catch(() => undefined);
+  }
+
+  private async writePollStatus(sj: ScaledJob, triggers: JobTriggerMetrics[], isActive: boolean, isError: boolean): Promise<void> {
+    let before: boolean | undefined;
+    const now = new Date(this.o.now?.() ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await this.patchStatus(sj, (s) => {
+      before = getCondition(s.conditions, 'Active')?.status === 'True';
+      let conditions = setCondition(s.conditions, isActive
+        ? { type: 'Active', status: 'True', reason: 'ScalerActive', message: 'Scaling is performed because triggers are active' }
+        : { type: 'Active', status: 'False', reason: 'ScalerNotActive', message: 'Scaling is not performed because triggers are not active' });
+      conditions = setCondition(conditions, !isError
+        ? { type: 'Ready', status: 'True', reason: 'ScaledJobReady', message: 'ScaledJob is defined correctly and is ready to scaling' }
+        : isActive
+          ? { type: 'Ready', status: 'Unknown', reason: 'PartialTriggerError', message: 'Some triggers could not be read; scaling on the others' }
+          : { type: 'Ready', status: 'False', reason: 'TriggerError', message: 'Triggers could not be read' });
+      return {
+        ...s,
+        conditions,
+        ...(isActive ? { lastActiveTime: now } : {}),
+        triggersActivity: Object.fromEntries(triggers.map((t) => [t.name, { isActive: t.active }])),
+      };
+    });
+    if (before !== undefined && before !== isActive) this.event(sj, 'Normal', isActive ? 'ScaledJobActive' : 'ScaledJobInactive', isActive ? 'ScaledJob is active' : 'ScaledJob is inactive');
+  }
+
+  private async checkFailed(namespace: string, name: string, message: string): Promise<void> {
+    await updateStatus<SjStatus, SjObject>(this.o.client, GVR.scaledJobs, { namespace, name }, (s) => ({ ...s, conditions: setCondition(withInitialConditions(s.conditions), { type: 'Ready', status: 'False', reason: 'ScaledJobCheckFailed', message }) }), { fieldManager: FIELD_MANAGER });
+    this.o.events.event({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name, namespace } }, 'Warning', 'ScaledJobCheckFailed', message);
+  }
+
+  private async patchStatus(sj: ScaledJob, mutate: (s: SjStatus) => SjStatus): Promise<void> {
+    await updateStatus<SjStatus, SjObject>(this.o.client, GVR.scaledJobs, { namespace: sj.metadata.namespace, name: sj.metadata.name }, (s) => Object.fromEntries(Object.entries(mutate(s)).filter(([, v]) => v !== undefined)) as SjStatus, { fieldManager: FIELD_MANAGER });
+  }
+
+  private event(sj: ScaledJob, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.o.events.event({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name: sj.metadata.name, namespace: sj.metadata.namespace, uid: sj.metadata.uid } }, type, reason, message);
+  }
+}
