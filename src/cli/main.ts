@@ -18,6 +18,7 @@ const commands: Array<() => Promise<{ register: (p: Command) => void }>> = [
   () => import('./up.ts'),
   () => import('./load.ts'),
   () => import('./simulate.ts'),
+  () => import('./explain.ts'),
 ];
 for (const load of commands) (await load()).register(program);
 

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, PurgeQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parse } from 'yaml';
+import { explainScaledObject } from '../../src/cli/explain.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { startOperator, type RunningOperator } from '../../src/operator/operator.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
@@ -27,6 +28,7 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
   let prom: LocalPrometheus;
   let op: RunningOperator;
   let sqs: SQSClient;
+  let client: KubeClient;
   const saved = { ...process.env };
   const logs: string[] = [];
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
@@ -44,7 +46,7 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
     sqs = new SQSClient({ region: 'us-west-2', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     await sqs.send(new CreateQueueCommand({ QueueName: 'app-queue' }));
     const reg = await registerMetricsApi(cp);
-    const client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
+    client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
     const log = (level: string) => (o: Record<string, unknown>, m: string) => void logs.push(`${level} ${m} ${JSON.stringify(o)}`);
     op = await startOperator({ client, log: { info: log('info'), warn: log('warn'), error: log('error') }, namespace: 'default', defaultMode: 'hpa', leaderElection: false, externalMetrics: reg.serverOptions });
   });
@@ -74,6 +76,13 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
     await waitReplicas(ns, 'sqs-consumer-backend', 5); // pollingInterval 10 s: 0 → 1 by Updraft, then the HPA: ceil(23 / 5)
     // kubectl get hpa as a KEDA user sees it, once the HPA has recorded its last sync (23 / 5 replicas = 4600m).
     await waitFor('kubectl get hpa to show 4600m/5 at 5 replicas', async () => /keda-hpa-sqsconsumer-hpa\s+Deployment\/sqs-consumer-backend\s+4600m\/5 \(avg\)\s+1\s+100\s+5\s/.test(await kubectl(['get', 'hpa', '-n', ns, 'keda-hpa-sqsconsumer-hpa'])), 30_000, 250);
+    // `updraft explain` tells the same story from the cluster: the HPA's view and the maths behind 5.
+    const story = await explainScaledObject(client, ns, so.metadata.name);
+    assert.match(story, /ScaledObject keda-sqs-guidance\/sqsconsumer-hpa → Deployment keda-sqs-guidance\/sqs-consumer-backend {2}\(mode hpa, HPA keda-hpa-sqsconsumer-hpa\)/);
+    assert.match(story, /replicas: 5 wanted/);
+    assert.match(story, /s0-aws-sqs-app-queue: 4\.6 per pod \(total 23\) vs target 5 per pod → 5 replicas/);
+    assert.match(story, /Active +True +ScalerActive/);
+    assert.match(story, /KEDAScaleTargetActivated/);
     const active = await kubectl(['get', 'scaledobject', '-n', ns, so.metadata.name]);
     // KEDA's printer columns: MIN MAX READY ACTIVE FALLBACK PAUSED TRIGGERS.
     assert.match(active, /sqsconsumer-hpa\s+apps\/v1\.Deployment\s+sqs-consumer-backend\s+0\s+100\s+True\s+True\s+False\s+False\s+aws-sqs-queue\s/);
