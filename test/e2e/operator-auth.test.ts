@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { KubeClient } from '../../src/kube/client.ts';
-import { startOperator, type RunningOperator } from '../../src/operator/operator.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { startTestOperator, type TestOperator } from '../support/test-operator.ts';
 import { waitFor } from '../support/free-port.ts';
 import { installCrds } from '../support/metrics-api-registration.ts';
 import { createIamUserKeys, startMoto, type Moto } from '../support/moto.ts';
@@ -21,10 +20,9 @@ const WRONG_SECRET = 'wrong-secret-that-must-never-be-printed';
 describe('credentials through the cluster (moto with SigV4 checked)', { timeout: 600_000 }, () => {
   let cp: ControlPlane;
   let moto: Moto;
-  let op: RunningOperator;
+  let op: TestOperator;
   let keys: { accessKeyId: string; secretAccessKey: string };
   const queues: Record<string, string> = {};
-  const logs: string[] = [];
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
   const apply = (...items: unknown[]) => kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
   const replicas = async (name: string) => Number(await kubectl(['get', 'deployment', name, '-o', 'jsonpath={.spec.replicas}']));
@@ -49,16 +47,13 @@ describe('credentials through the cluster (moto with SigV4 checked)', { timeout:
     }
     sqs.destroy();
     await moto.resetAuth(0); // from now on every request must be signed by a known key
-    const client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
-    const log = (level: string) => (o: Record<string, unknown>, m: string) => void logs.push(`${level} ${m} ${JSON.stringify(o)}`);
-    op = await startOperator({ client, log: { info: log('info'), warn: log('warn'), error: log('error') }, namespace: 'updraft-system', defaultMode: 'direct', leaderElection: false });
+    op = await startTestOperator(cp, { namespace: 'updraft-system' });
   });
 
   after(async () => {
     await op?.stop();
     await moto?.stop();
     await cp?.stop();
-    if (process.env.UPDRAFT_E2E_LOGS === '1') console.log(logs.join('\n'));
   });
 
   test('TriggerAuthentication → Secret: a wrong key is refused and reported without the secret; fixing the TriggerAuthentication scales 0 → 3', async () => {
@@ -77,7 +72,7 @@ describe('credentials through the cluster (moto with SigV4 checked)', { timeout:
     // Fix the TriggerAuthentication (point it at the good Secret): picked up without touching the ScaledObject.
     await kubectl(['patch', 'triggerauthentication', 'sqs-auth', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/secretTargetRef/1/name', value: 'sqs-good' }])]);
     await waitReplicas('from-secret', 3); // ceil(12 / 5)
-    const all = `${logs.join('\n')}\n${await kubectl(['get', 'events', '-A', '-o', 'json'])}\n${await kubectl(['get', 'scaledobjects', '-A', '-o', 'json'])}`;
+    const all = `${op.logs.join('\n')}\n${await kubectl(['get', 'events', '-A', '-o', 'json'])}\n${await kubectl(['get', 'scaledobjects', '-A', '-o', 'json'])}`;
     assert.doesNotMatch(all, new RegExp(WRONG_SECRET));
     assert.doesNotMatch(all, new RegExp(keys.secretAccessKey.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
   });

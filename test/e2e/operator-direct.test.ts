@@ -8,9 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { KubeClient } from '../../src/kube/client.ts';
-import { startOperator, type RunningOperator } from '../../src/operator/operator.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { startTestOperator, type TestOperator } from '../support/test-operator.ts';
 import { installCrds } from '../support/metrics-api-registration.ts';
 import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
 
@@ -36,8 +35,7 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
 describe('operator (direct mode) on a real control plane', { timeout: 600_000 }, () => {
   let cp: ControlPlane;
   let prom: LocalPrometheus;
-  let op: RunningOperator;
-  const logs: string[] = [];
+  let op: TestOperator;
 
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
   const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
@@ -70,16 +68,13 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     cp = await startControlPlane();
     await installCrds(cp, root);
     prom = await startPrometheus({ gauges: {} });
-    const client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
-    const log = (level: string) => (o: Record<string, unknown>, m: string) => void logs.push(`${level} ${m} ${JSON.stringify(o)}`);
-    op = await startOperator({ client, log: { info: log('info'), warn: log('warn'), error: log('error') }, namespace: 'default', defaultMode: 'direct', leaderElection: false });
+    op = await startTestOperator(cp);
   });
 
   after(async () => {
     await op?.stop();
     await prom?.stop();
     await cp?.stop();
-    if (process.env.UPDRAFT_E2E_LOGS === '1') console.log(logs.join('\n'));
   });
 
   test('scales a Deployment 0→N with the metric and back to 0 after cooldownPeriod, with KEDA conditions and Events', async () => {

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { KubeClient } from '../../src/kube/client.ts';
-import { startOperator, type RunningOperator } from '../../src/operator/operator.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { startTestOperator, type TestOperator } from '../support/test-operator.ts';
 import { waitFor } from '../support/free-port.ts';
 import { installCrds } from '../support/metrics-api-registration.ts';
 import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
@@ -19,8 +18,7 @@ interface Job { metadata: { name: string; labels: Record<string, string>; annota
 describe('ScaledJob on a real control plane', { timeout: 600_000 }, () => {
   let cp: ControlPlane;
   let prom: LocalPrometheus;
-  let op: RunningOperator;
-  const logs: string[] = [];
+  let op: TestOperator;
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
   const jobs = async () => (JSON.parse(await kubectl(['get', 'jobs', '-l', 'scaledjob.keda.sh/name=worker', '-o', 'json'])) as { items: Job[] }).items;
   const jobCount = async () => (await jobs()).length;
@@ -43,16 +41,13 @@ describe('ScaledJob on a real control plane', { timeout: 600_000 }, () => {
     cp = await startControlPlane();
     await installCrds(cp, root);
     prom = await startPrometheus({ gauges: { queue_jobs: { value: 0 } } });
-    const client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
-    const log = (level: string) => (o: Record<string, unknown>, m: string) => void logs.push(`${level} ${m} ${JSON.stringify(o)}`);
-    op = await startOperator({ client, log: { info: log('info'), warn: log('warn'), error: log('error') }, namespace: 'default', defaultMode: 'direct', leaderElection: false });
+    op = await startTestOperator(cp);
   });
 
   after(async () => {
     await op?.stop();
     await prom?.stop();
     await cp?.stop();
-    if (process.env.UPDRAFT_E2E_LOGS === '1') console.log(logs.join('\n'));
   });
 
   // kwok completes a Job's pods at once (its default pod-complete stage), so Jobs here finish within a second or

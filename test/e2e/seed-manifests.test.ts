@@ -11,8 +11,8 @@ import { CreateQueueCommand, PurgeQueueCommand, SendMessageCommand, SQSClient } 
 import { parse } from 'yaml';
 import { explainScaledObject } from '../../src/cli/explain.ts';
 import { KubeClient } from '../../src/kube/client.ts';
-import { startOperator, type RunningOperator } from '../../src/operator/operator.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { startTestOperator, type TestOperator } from '../support/test-operator.ts';
 import { waitFor } from '../support/free-port.ts';
 import { installCrds, registerMetricsApi } from '../support/metrics-api-registration.ts';
 import { startMoto, type Moto } from '../support/moto.ts';
@@ -26,11 +26,10 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
   let cp: ControlPlane;
   let moto: Moto;
   let prom: LocalPrometheus;
-  let op: RunningOperator;
+  let op: TestOperator;
   let sqs: SQSClient;
   let client: KubeClient;
   const saved = { ...process.env };
-  const logs: string[] = [];
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
   const replicas = async (ns: string, name: string) => Number(await kubectl(['get', 'deployment', '-n', ns, name, '-o', 'jsonpath={.spec.replicas}']));
   const deployment = (ns: string, name: string, n: number) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns }, spec: { replicas: n, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1' }] } } } });
@@ -46,9 +45,8 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
     sqs = new SQSClient({ region: 'us-west-2', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     await sqs.send(new CreateQueueCommand({ QueueName: 'app-queue' }));
     const reg = await registerMetricsApi(cp);
-    client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
-    const log = (level: string) => (o: Record<string, unknown>, m: string) => void logs.push(`${level} ${m} ${JSON.stringify(o)}`);
-    op = await startOperator({ client, log: { info: log('info'), warn: log('warn'), error: log('error') }, namespace: 'default', defaultMode: 'hpa', leaderElection: false, externalMetrics: reg.serverOptions });
+    op = await startTestOperator(cp, { defaultMode: 'hpa', externalMetrics: reg.serverOptions });
+    client = op.client;
   });
 
   after(async () => {
@@ -59,7 +57,6 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
     await cp?.stop();
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
-    if (process.env.UPDRAFT_E2E_LOGS === '1') console.log(logs.join('\n'));
   });
 
   test('01 SQS: 23 messages take the consumer 0 → 5 (queueLength 5) and an empty queue returns it to 0 after cooldown', async () => {
