@@ -153,7 +153,7 @@ export const processGroupSpecSchema = z
         message: 'is required when spec.ports is not set (the probe defaults to the instance PORT)',
       });
     }
-    if (s.ports && s.replicas > s.ports.to - s.ports.from + 1) {
+    if (s.ports && s.ports.from <= s.ports.to && s.replicas > s.ports.to - s.ports.from + 1) {
       ctx.addIssue({
         code: 'custom',
         path: ['replicas'],

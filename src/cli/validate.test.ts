@@ -1,7 +1,7 @@
 // `updraft validate` as a user runs it: the real CLI binary on real files, stdin and directories.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -43,7 +43,7 @@ describe('updraft validate', () => {
   it('passes the seed manifests (exit 0) and reports their KEDA warnings', () => {
     const r = run(['examples/seed-manifests/']);
     assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /6 keda\.sh objects checked: valid, 0 errors, 3 warnings\n$/);
+    assert.match(r.out, /6 objects checked: valid, 0 errors, 3 warnings\n$/);
     assert.match(r.out, /examples\/seed-manifests\/04-amp-prometheus-scaledobject\.yaml:12: warning: ScaledObject keda-prometheus-guidance\/app-http-requests-minute spec\.pollingInterval/);
   });
 
@@ -56,7 +56,7 @@ describe('updraft validate', () => {
       `${p}:9: error: ScaledObject shop/orders spec.minReplicaCount\n` +
         '  minReplicaCount must be an integer, not the string "1": the API server rejects quoted numbers in int32 fields\n' +
         '  fix: write it without quotes: minReplicaCount: 1\n' +
-        '1 keda.sh object checked: 1 invalid, 1 error, 0 warnings\n',
+        '1 object checked: 1 invalid, 1 error, 0 warnings\n',
     );
   });
 
@@ -127,3 +127,19 @@ describe('updraft validate', () => {
     assert.match(r.stdout, /\$ updraft validate examples\/seed-manifests\//);
   });
 });
+
+describe('updraft validate on ProcessGroups (the quickstart kind)', () => {
+  it('checks a ProcessGroup like the keda.sh objects and names its field', () => {
+    const r = validateTexts([{ name: 'pg.yaml', text: 'apiVersion: updraft.dev/v1alpha1\nkind: ProcessGroup\nmetadata: {name: web}\nspec: {command: node, ports: {from: 9000, to: 8000}}\n' }]);
+    assert.equal(r.summary.objects, 1);
+    assert.equal(r.summary.invalidObjects, 1);
+    assert.deepEqual(r.problems.map((p) => `${p.object} ${p.path}: ${p.message}`), ['ProcessGroup default/web spec.ports: from must be <= to']);
+    assert.deepEqual(r.others, []);
+  });
+  it('the quickstart manifest is valid as a whole', () => {
+    const r = validateTexts([{ name: 'updraft.yaml', text: readFileSync(join(root, 'examples', 'quickstart', 'updraft.yaml'), 'utf8') }]);
+    assert.deepEqual(r.problems.filter((p) => p.severity === 'error'), []);
+    assert.deepEqual(r.objects.map((o) => o.kind).sort(), ['ProcessGroup', 'ScaledObject']);
+  });
+});
+

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseManifests } from '../api/parse.ts';
+import { isProcessGroupManifest, parseProcessGroup, PROCESS_GROUP_KIND } from '../api/process-group.ts';
 import { hasErrors, type Problem } from '../api/problem.ts';
 import type { KedaObject } from '../api/types.ts';
 import { label, validateObject, validateSet } from '../api/validate.ts';
@@ -50,10 +51,20 @@ export function validateTexts(inputs: ReadonlyArray<{ name: string; text: string
   const problems: Problem[] = [];
   const all: Array<{ obj: KedaObject; locate: (path: string) => string | undefined }> = [];
   const report: ValidateReport = { objects: [], others: [], problems, summary: { objects: 0, invalidObjects: 0, errors: 0, warnings: 0 } };
+  const processGroups: string[] = [];
   for (const input of inputs) {
     const parsed = parseManifests(input.text, input.name);
     problems.push(...parsed.problems);
     for (const o of parsed.others) {
+      // ProcessGroups (Updraft's own kind for `updraft up`) are checked too.
+      if (isProcessGroupManifest(o.raw)) {
+        const pg = parseProcessGroup(o.raw, input.name);
+        const ns = (o.raw as { metadata?: { namespace?: string } }).metadata?.namespace ?? 'default';
+        report.objects.push({ kind: PROCESS_GROUP_KIND, namespace: ns, name: o.name ?? '', source: input.name });
+        processGroups.push(`${PROCESS_GROUP_KIND} ${ns}/${o.name ?? ''}`);
+        if (!pg.ok) problems.push(...pg.problems);
+        continue;
+      }
       const other: ValidateReport['others'][number] = { source: input.name };
       if (o.apiVersion !== undefined) other.apiVersion = o.apiVersion;
       if (o.kind !== undefined) other.kind = o.kind;
@@ -89,7 +100,7 @@ export function validateTexts(inputs: ReadonlyArray<{ name: string; text: string
   }
   const invalid = new Set(problems.filter((p) => p.severity === 'error').map((p) => p.object));
   // Objects that failed to parse are not in report.objects but were checked all the same.
-  const checked = new Set([...all.map((a) => label(a.obj)), ...[...invalid].filter((o) => /^(Scaled|ClusterTrigger|Trigger)\w+ /.test(o))]);
+  const checked = new Set([...all.map((a) => label(a.obj)), ...processGroups, ...[...invalid].filter((o) => /^(Scaled|ClusterTrigger|Trigger)\w+ /.test(o))]);
   report.summary = {
     objects: checked.size,
     invalidObjects: invalid.size,
@@ -110,7 +121,7 @@ export function formatText(report: ValidateReport): string {
   const s = report.summary;
   const others = report.others.length ? `, ${report.others.length} other object${report.others.length === 1 ? '' : 's'} skipped` : '';
   const verdict = s.errors === 0 ? 'valid' : `${s.invalidObjects} invalid`;
-  lines.push(`${s.objects} keda.sh object${s.objects === 1 ? '' : 's'} checked${others}: ${verdict}, ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`);
+  lines.push(`${s.objects} object${s.objects === 1 ? '' : 's'} checked${others}: ${verdict}, ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`);
   return `${lines.join('\n')}\n`;
 }
 
