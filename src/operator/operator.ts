@@ -192,6 +192,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       onStartedLeading: () => {
         leading = true;
         o.log.info({}, 'became leader; starting scale loops');
+        void controller.closeStandby();
         requeueAll();
       },
       onStoppedLeading: () => {
@@ -213,8 +214,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const registry = createRegistry({ defaultMetrics: true });
   const provider: ExternalMetricsProvider = {
     async getMetric(namespace, soName, metricName) {
-      const runner = controller.runner(namespace, soName);
-      if (!runner) throw new ExternalMetricError(leading ? 404 : 503, leading ? `ScaledObject ${namespace}/${soName} is not ready (no scale loop running)` : 'this replica is not the leader');
+      // The leader answers from its scale loops; a standby from a runner of its own that never scales.
+      const runner = controller.runner(namespace, soName) ?? (leading ? undefined : await controller.standbyRunner(namespace, soName));
+      if (!runner) throw new ExternalMetricError(404, `ScaledObject ${namespace}/${soName} is not ready (no scale loop running)`);
       const answer = await runner.metricValue(metricName);
       if (!answer.ok) throw new ExternalMetricError(500, answer.error);
       return [{ metricName, value: answer.value, metricLabels: {} }];
@@ -227,7 +229,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       requestHeader: await loadRequestHeaderConfig(o.client),
       provider,
       registry,
-      ready: () => leading,
+      ready: () => soWatch.hasSynced(),
       onRequestError: (info) => o.log.warn({ ...info }, 'external metrics request failed'),
     });
   }

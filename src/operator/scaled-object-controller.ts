@@ -89,6 +89,50 @@ export class ScaledObjectController {
 
   async stopAll(): Promise<void> {
     for (const key of [...this.runners.keys()]) await this.stopRunner(key);
+    await this.closeStandby();
+  }
+
+  private readonly standby = new Map<string, Promise<{ runner: ObjectRunner; scalers: Scaler[]; generation: number } | undefined>>();
+
+  /**
+   * On a replica that is not the leader: a runner that is never started — it runs no loop and never scales — so
+   * this replica can still answer the external metrics API from its own readings (one source read per
+   * pollingInterval at most), and an HPA whose request the Service sends here is not refused.
+   */
+  async standbyRunner(namespace: string, name: string): Promise<ObjectRunner | undefined> {
+    const key = `${namespace}/${name}`;
+    const raw = this.o.getCached(namespace, name);
+    const parsed = raw ? parseScaledObject(raw) : undefined;
+    if (!parsed?.ok) return undefined;
+    const so = parsed.value;
+    const generation = so.metadata.generation ?? 0;
+    const existing = await this.standby.get(key);
+    if (existing && existing.generation === generation) return existing.runner;
+    if (existing) await Promise.all(existing.scalers.map((s) => s.close().catch(() => undefined)));
+    const building = (async () => {
+      try {
+        const target = await this.target(so);
+        const workload = await this.o.client.get(await this.resolveTarget(so), namespace, so.spec.scaleTargetRef.name);
+        const pod = (workload as { spec?: { template?: { spec?: PodSpecLike } } }).spec?.template?.spec;
+        const built = await buildObjectScalers(so, { source: this.o.source, podSpec: pod, clusterObjectNamespace: this.o.clusterObjectNamespace });
+        if (!built.ok) return undefined;
+        const runner = new ObjectRunner({ so, scalers: built.scalers, target, mode: 'hpa', scheduler: this.o.scheduler, cache: this.o.cache, now: this.o.now });
+        return { runner, scalers: built.scalers, generation };
+      } catch {
+        return undefined;
+      }
+    })();
+    this.standby.set(key, building);
+    const entry = await building;
+    if (!entry) this.standby.delete(key);
+    return entry?.runner;
+  }
+
+  /** Drop the standby runners (on becoming leader, and on stop). */
+  async closeStandby(): Promise<void> {
+    const entries = await Promise.all([...this.standby.values()]);
+    this.standby.clear();
+    await Promise.all(entries.flatMap((e) => e?.scalers ?? []).map((s) => s.close().catch(() => undefined)));
   }
 
   /** Reconcile one ScaledObject (key "namespace/name"). Throws to be retried with backoff. */

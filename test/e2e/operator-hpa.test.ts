@@ -3,7 +3,9 @@
 // aggregation layer (APIService → front-proxy client certificate → our TLS server). Also: fallback when the source
 // dies, leader election between two operators, and an operator restart that loses nothing.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +69,8 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
       leaseDurationMs: 4000,
       renewDeadlineMs: 3000,
       retryPeriodMs: 500,
-      externalMetrics: extra.leaderElection === undefined || !extra.leaderElection ? { port: metricsPort, host: '127.0.0.1', certFile: cert.certFile, keyFile: cert.keyFile } : undefined,
+      // Election candidates serve the metrics API on ports of their own (not behind the APIService), asked directly.
+      externalMetrics: { port: extra.leaderElection ? await freePort() : metricsPort, host: '127.0.0.1', certFile: cert.certFile, keyFile: cert.keyFile },
     });
     operators.push(op);
     return op;
@@ -189,6 +192,23 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
     for (let i = 0; i < 10; i++) {
       assert.ok(!(a.isLeader() && b.isLeader()), 'never two leaders');
       await new Promise((r) => setTimeout(r, 100));
+    }
+    // Both replicas answer the external metrics API (as the aggregator calls them, with the front-proxy identity):
+    // the standby from a runner of its own that never scales, so an HPA request sent to it is not refused.
+    const ask = (port: number) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpsRequest({ host: '127.0.0.1', port, path: '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3Dapi', ca: readFileSync(cert.caFile), cert: readFileSync(cp.frontProxy.clientCertFile), key: readFileSync(cp.frontProxy.clientKeyFile), headers: { 'X-Remote-User': 'system:kube-controller-manager', 'X-Remote-Group': 'system:masters' } }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const op of [leader, follower]) {
+      const r = await ask(op.metricsApiPort!);
+      assert.equal(r.status, 200, `${op === leader ? 'leader' : 'standby'}: ${r.body}`);
+      assert.equal((JSON.parse(r.body) as { items: Array<{ value: string }> }).items[0].value, '80');
     }
     await leader.stop();
     operators.splice(operators.indexOf(leader), 1);
