@@ -63,6 +63,7 @@ const failed = (j: JobObject) => j.status?.conditions?.some((c) => c.type === 'F
 
 export class ScaledJobController {
   private readonly loops = new Map<string, LoopEntry>();
+  private readonly lastReadError = new Map<string, string>();
 
   constructor(private readonly o: ScaledJobControllerOptions) {}
 
@@ -173,11 +174,14 @@ export class ScaledJobController {
         }
       }),
     );
+    // Reported when a trigger's error starts or changes, not on every poll.
     for (const [i, t] of triggers.entries()) {
-      if (t.error) {
+      const errKey = `${namespace}/${name}#${i}`;
+      if (t.error && this.lastReadError.get(errKey) !== t.error) {
+        this.lastReadError.set(errKey, t.error);
         this.event(sj, 'Warning', 'KEDAScalerFailed', `trigger ${i} (${sj.spec.triggers[i]?.type}): ${t.error}`);
         this.o.log.warn({ namespace, scaledJob: name, trigger: i, error: t.error }, 'trigger read failed');
-      }
+      } else if (!t.error) this.lastReadError.delete(errKey);
     }
     const metrics = scaledJobMetrics(sj.spec, triggers);
     try {

@@ -79,6 +79,8 @@ class CheckFailed extends Error {
 
 export class ScaledObjectController {
   private readonly runners = new Map<string, RunnerEntry>();
+  /** Last read error per `namespace/name#trigger`, so a failure is reported when it starts or changes. */
+  private readonly lastReadError = new Map<string, string>();
 
   constructor(private readonly o: ControllerOptions) {}
 
@@ -436,14 +438,23 @@ export class ScaledObjectController {
    * takes effect — at most once per refreshAfterErrorMs.
    */
   private onReadErrors(so: ScaledObject, report: PollReport): void {
-    const failed = report.readings.map((r, i) => ({ r, i })).filter((x) => x.r?.error);
-    if (failed.length === 0) return;
     const key = `${so.metadata.namespace}/${so.metadata.name}`;
-    for (const { r, i } of failed) {
+    // One log line and one Event per change of a trigger's error (not one per poll), and one when it recovers.
+    report.readings.forEach((r, i) => {
+      if (!r) return;
+      const errKey = `${key}#${i}`;
+      const before = this.lastReadError.get(errKey);
       const type = so.spec.triggers[i]?.type ?? 'unknown';
-      this.event(so, 'Warning', 'KEDAScalerFailed', `trigger ${i} (${type}): ${r!.error}`);
-      this.o.log.warn({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, trigger: i, type, error: r!.error }, 'trigger read failed');
-    }
+      if (r.error && r.error !== before) {
+        this.lastReadError.set(errKey, r.error);
+        this.event(so, 'Warning', 'KEDAScalerFailed', `trigger ${i} (${type}): ${r.error}`);
+        this.o.log.warn({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, trigger: i, type, error: r.error }, 'trigger read failed');
+      } else if (!r.error && before !== undefined) {
+        this.lastReadError.delete(errKey);
+        this.o.log.info({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, trigger: i, type }, 'trigger read recovered');
+      }
+    });
+    if (!report.readings.some((r) => r?.error)) return;
     const entry = this.runners.get(key);
     const now = this.o.now?.() ?? Date.now();
     if (entry && !entry.stale && this.o.requeue && now - entry.refreshedAt >= (this.o.refreshAfterErrorMs ?? 30_000)) {

@@ -79,17 +79,14 @@ describe('operator process killed with SIGKILL and restarted', { timeout: 300_00
     await new Promise((r) => setTimeout(r, 4000));
     assert.equal(await replicas(), 5, 'nothing scales while no operator runs');
 
-    const killedAt = Date.now();
     await operator('operator-b');
     await waitFor('orders back to 0 after the cooldown', async () => (await replicas()) === 0, 90_000, 200);
-    const tookMs = Date.now() - killedAt;
     const after = await status();
     assert.equal(after.originalReplicaCount, 0, 'originalReplicaCount survives the restart (not the 5 found at restart)');
     sampling = false;
     await sampler;
     seen.delete(-1);
     assert.deepEqual([...seen].sort(), [0, 5], `replica counts seen: ${[...seen].join(', ')}`);
-    assert.ok(tookMs < 60_000, `took ${tookMs} ms`);
     assert.match(output, /became leader/);
 
     // And it keeps scaling.
