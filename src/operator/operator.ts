@@ -14,7 +14,7 @@ import { ExternalMetricError, startExternalMetricsServer, type ExternalMetricsPr
 import { startAdmissionWebhookServer } from '../servers/admission-webhook.ts';
 import { createRegistry, startMetricsServer, startProbeServer } from '../servers/prometheus-metrics.ts';
 import { clusterLookups, KedaAdmissionValidator } from './admission-validator.ts';
-import { loadRequestHeaderConfig } from '../servers/request-header-auth.ts';
+import { loadRequestHeaderConfig, subjectAccessReviewAuthorizer } from '../servers/request-header-auth.ts';
 import { ScaledJobController } from './scaled-job-controller.ts';
 import { ScaledObjectController, type Logger } from './scaled-object-controller.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -227,6 +227,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     metricsApi = await startExternalMetricsServer({
       ...tlsListen(o.externalMetrics),
       requestHeader: await loadRequestHeaderConfig(o.client),
+      // As KEDA's metrics server: the caller the front-proxy names must be allowed to read the metric (RBAC,
+      // through a SubjectAccessReview; the chart binds system:auth-delegator), answers cached 10 s.
+      authorize: subjectAccessReviewAuthorizer(o.client),
       provider,
       registry,
       ready: () => soWatch.hasSynced(),

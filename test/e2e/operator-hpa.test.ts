@@ -195,9 +195,9 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
     }
     // Both replicas answer the external metrics API (as the aggregator calls them, with the front-proxy identity):
     // the standby from a runner of its own that never scales, so an HPA request sent to it is not refused.
-    const ask = (port: number) =>
+    const ask = (port: number, user = { name: 'system:kube-controller-manager', group: 'system:masters' }) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpsRequest({ host: '127.0.0.1', port, path: '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3Dapi', ca: readFileSync(cert.caFile), cert: readFileSync(cp.frontProxy.clientCertFile), key: readFileSync(cp.frontProxy.clientKeyFile), headers: { 'X-Remote-User': 'system:kube-controller-manager', 'X-Remote-Group': 'system:masters' } }, (res) => {
+        const req = httpsRequest({ host: '127.0.0.1', port, path: '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3Dapi', ca: readFileSync(cert.caFile), cert: readFileSync(cp.frontProxy.clientCertFile), key: readFileSync(cp.frontProxy.clientKeyFile), headers: { 'X-Remote-User': user.name, 'X-Remote-Group': user.group } }, (res) => {
           let body = '';
           res.on('data', (d) => (body += d));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -210,6 +210,10 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
       assert.equal(r.status, 200, `${op === leader ? 'leader' : 'standby'}: ${r.body}`);
       assert.equal((JSON.parse(r.body) as { items: Array<{ value: string }> }).items[0].value, '80');
     }
+    // Authorization as KEDA's metrics server: a user RBAC does not allow is refused (SubjectAccessReview).
+    const refused = await ask(leader.metricsApiPort!, { name: 'alice', group: 'developers' });
+    assert.equal(refused.status, 403, refused.body);
+    assert.match((JSON.parse(refused.body) as { message: string }).message, /user "alice" cannot list resource "s0-prometheus" in API group "external.metrics.k8s.io" in the namespace "default"/);
     await leader.stop();
     operators.splice(operators.indexOf(leader), 1);
     await eventually('the follower takes over', async () => (follower.isLeader() ? true : undefined), 15_000);
