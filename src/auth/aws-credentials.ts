@@ -120,7 +120,7 @@ export interface AwsCredentialCacheOptions {
 }
 
 /** Something with the SDK client's `destroy`. */
-interface Destroyable {
+export interface Destroyable {
   destroy(): void;
 }
 

@@ -2,11 +2,10 @@
 // aws_cloudwatch_scaler.go), read with GetMetricData.
 import { CloudWatchClient, GetMetricDataCommand, StandardUnit, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
-  AwsIdentityError, defaultAwsCredentials, describeAwsIdentity, resolveAwsIdentity, type AwsCredentialCache, type AwsIdentity,
+  AwsIdentityError, resolveAwsIdentity, type AwsIdentity,
 } from '../auth/aws-credentials.ts';
-import { awsReadError } from './common/aws-read-error.ts';
-import { metricName } from './common/metric-name.ts';
-import { externalTargetType } from './common/metric-target.ts';
+import { awsScaler } from './common/aws-scaler.ts';
+import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, float, int, resolveConfig, str, type ConfigInput } from './common/typed-config.ts';
 import { ConfigError, ReadError, type MetricSpec, type Reading, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
 
@@ -193,12 +192,7 @@ export async function readMetric(config: AwsCloudwatchConfig, cw: CloudWatchLike
 }
 
 export function metricSpecs(config: AwsCloudwatchConfig, ctx: ScalerContext): MetricSpec[] {
-  return [{
-    metricName: metricName(ctx.triggerIndex, TYPE),
-    kind: 'External',
-    targetType: externalTargetType(ctx.trigger),
-    target: config.targetMetricValue,
-  }];
+  return externalMetricSpec(ctx, TYPE, config.targetMetricValue);
 }
 
 export const factory: ScalerFactory = {
@@ -206,30 +200,12 @@ export const factory: ScalerFactory = {
   build(ctx: ScalerContext): Scaler {
     const config = parse({ metadata: ctx.trigger.metadata, authParams: ctx.authParams, resolvedEnv: ctx.resolvedEnv, podIdentity: ctx.podIdentity });
     const specs = metricSpecs(config, ctx);
-    const credentials: AwsCredentialCache = ctx.awsCredentials ?? defaultAwsCredentials();
-    const lease = credentials.acquireClient('cloudwatch', config.identity, config.awsRegion, config.awsEndpoint,
-      (cfg) => new CloudWatchClient({ ...cfg, maxAttempts: 1 }));
     const what = config.query.kind === 'expression' ? `expression ${config.query.expression}` : `${config.query.namespace}/${config.query.metricName}`;
-    const callContext = {
-      triggerType: TYPE,
+    return awsScaler({
+      type: TYPE, ctx, config, metricSpecs: specs, service: 'cloudwatch',
+      makeClient: (cfg) => new CloudWatchClient({ ...cfg, maxAttempts: 1 }),
       operation: `GetMetricData (${what})`,
-      identity: describeAwsIdentity(config.identity),
-      region: config.awsRegion,
-      ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
-    };
-    return {
-      type: TYPE,
-      metricSpecs: specs,
-      async read(signal) {
-        try {
-          return await readMetric(config, lease.client, specs[0].metricName, Date.now(), signal);
-        } catch (e) {
-          throw awsReadError(e, callContext);
-        }
-      },
-      async close() {
-        lease.release();
-      },
-    };
+      read: (client, signal) => readMetric(config, client, specs[0].metricName, Date.now(), signal),
+    });
   },
 };

@@ -1,11 +1,10 @@
 // `aws-sqs-queue`: scale on the number of messages in an SQS queue (keda-spec §5.1, KEDA aws_sqs_queue_scaler.go).
 import { GetQueueAttributesCommand, SQSClient, type QueueAttributeName } from '@aws-sdk/client-sqs';
 import {
-  AwsIdentityError, defaultAwsCredentials, describeAwsIdentity, resolveAwsIdentity, type AwsCredentialCache, type AwsIdentity,
+  AwsIdentityError, resolveAwsIdentity, type AwsIdentity,
 } from '../auth/aws-credentials.ts';
-import { awsReadError } from './common/aws-read-error.ts';
-import { metricName } from './common/metric-name.ts';
-import { externalTargetType } from './common/metric-target.ts';
+import { awsScaler } from './common/aws-scaler.ts';
+import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, int, resolveConfig, str, type ConfigInput } from './common/typed-config.ts';
 import { ConfigError, ReadError, type MetricSpec, type Reading, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
 
@@ -129,12 +128,7 @@ export async function readQueue(config: AwsSqsQueueConfig, sqs: SqsLike, name: s
 }
 
 export function metricSpecs(config: AwsSqsQueueConfig, ctx: ScalerContext): MetricSpec[] {
-  return [{
-    metricName: metricName(ctx.triggerIndex, `aws-sqs-${config.queueName}`),
-    kind: 'External',
-    targetType: externalTargetType(ctx.trigger),
-    target: config.queueLength,
-  }];
+  return externalMetricSpec(ctx, `aws-sqs-${config.queueName}`, config.queueLength);
 }
 
 export const factory: ScalerFactory = {
@@ -142,29 +136,11 @@ export const factory: ScalerFactory = {
   build(ctx: ScalerContext): Scaler {
     const config = parse({ metadata: ctx.trigger.metadata, authParams: ctx.authParams, resolvedEnv: ctx.resolvedEnv, podIdentity: ctx.podIdentity });
     const specs = metricSpecs(config, ctx);
-    const credentials: AwsCredentialCache = ctx.awsCredentials ?? defaultAwsCredentials();
-    const lease = credentials.acquireClient('sqs', config.identity, config.awsRegion, config.awsEndpoint,
-      (cfg) => new SQSClient({ ...cfg, maxAttempts: 1 }));
-    const callContext = {
-      triggerType: TYPE,
+    return awsScaler({
+      type: TYPE, ctx, config, metricSpecs: specs, service: 'sqs',
+      makeClient: (cfg) => new SQSClient({ ...cfg, maxAttempts: 1 }),
       operation: `GetQueueAttributes on ${config.queueURL}`,
-      identity: describeAwsIdentity(config.identity),
-      region: config.awsRegion,
-      ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
-    };
-    return {
-      type: TYPE,
-      metricSpecs: specs,
-      async read(signal) {
-        try {
-          return await readQueue(config, lease.client, specs[0].metricName, signal);
-        } catch (e) {
-          throw awsReadError(e, callContext);
-        }
-      },
-      async close() {
-        lease.release();
-      },
-    };
+      read: (client, signal) => readQueue(config, client, specs[0].metricName, signal),
+    });
   },
 };

@@ -12,7 +12,7 @@
 //       threshold: "5"                          # target per replica (AverageValue)
 import type { OtlpMetricStore, Sample, Series } from './common/otlp-metric-store.ts';
 import { MAX_WINDOW_MS, sharedOtlpMetricStore } from './common/otlp-metric-store.ts';
-import { metricName } from './common/metric-name.ts';
+import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, duration, float, keyValues, oneOf, resolveConfig, str, type ConfigOf } from './common/typed-config.ts';
 import { ConfigError, ReadError, type MetricSpec, type Reading, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
 
@@ -172,15 +172,10 @@ class OpenTelemetryScaler implements Scaler {
   constructor(
     private readonly cfg: OpenTelemetryConfig,
     private readonly store: OtlpMetricStore,
-    private readonly ctx: ScalerContext,
+    ctx: ScalerContext,
     private readonly now: () => number,
   ) {
-    this.metricSpecs = [{
-      metricName: metricName(ctx.triggerIndex, `${TYPE}-${cfg.metricName}`),
-      kind: 'External',
-      targetType: ctx.trigger.metricType ?? 'AverageValue',
-      target: cfg.threshold,
-    }];
+    this.metricSpecs = externalMetricSpec(ctx, `${TYPE}-${cfg.metricName}`, cfg.threshold);
   }
 
   private reading(): Reading {

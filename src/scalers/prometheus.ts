@@ -5,10 +5,9 @@ import {
 } from '../auth/aws-credentials.ts';
 import { SigV4Signer } from '../auth/sigv4.ts';
 import { displayAddress, HttpGetter } from './common/http-get.ts';
-import { metricName } from './common/metric-name.ts';
-import { externalTargetType } from './common/metric-target.ts';
+import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, duration, float, keyValues, resolveConfig, someOf, str, type ConfigInput } from './common/typed-config.ts';
-import { ConfigError, ReadError, type MetricSpec, type Reading, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
+import { ConfigError, ReadError, type MetricSpec, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
 
 export const TYPE = 'prometheus';
 
@@ -224,12 +223,7 @@ function statusError(status: number, body: string, config: PrometheusConfig, ide
 }
 
 export function metricSpecs(config: PrometheusConfig, ctx: ScalerContext): MetricSpec[] {
-  return [{
-    metricName: metricName(ctx.triggerIndex, TYPE),
-    kind: 'External',
-    targetType: externalTargetType(ctx.trigger),
-    target: config.threshold,
-  }];
+  return externalMetricSpec(ctx, TYPE, config.threshold);
 }
 
 export const factory: ScalerFactory = {
