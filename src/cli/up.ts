@@ -242,7 +242,8 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
   }
 
   const pools = new Map<string, ProcessPool>();
-  const services: Array<ProcessService & { url?: string }> = [];
+  const services: ProcessService[] = [];
+  let firstServiceUrl: string | undefined;
   for (const { group, baseDir } of plan.groups) {
     const pool = new ProcessPool(group, { baseDir, baseEnv, output: o.output ? (l) => out.line(`${l.instance} | ${l.line}`) : () => undefined });
     pool.on('event', (e: PoolEvent) => {
@@ -253,7 +254,8 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     if (group.spec.service) {
       const svc = new ProcessService(pool, store);
       const { url } = await svc.start();
-      services.push(Object.assign(svc, { url }));
+      services.push(svc);
+      firstServiceUrl ??= url;
       say(`ProcessGroup ${group.metadata.name}: service on ${url} (forwards to ready instances; holds requests while there are none)`);
     }
     if (group.spec.replicas > 0) await pool.setReplicas(group.spec.replicas);
@@ -329,8 +331,7 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
   let loadSummary: LoadSummary | undefined;
   let loadDone = o.load === undefined;
   if (o.load !== undefined) {
-    const firstService = services[0];
-    const url = /^https?:\/\//.test(o.load) ? o.load : firstService ? new URL(o.load, firstService.url).toString() : undefined;
+    const url = /^https?:\/\//.test(o.load) ? o.load : firstServiceUrl ? new URL(o.load, firstServiceUrl).toString() : undefined;
     if (!url) throw new Error(`--load ${o.load}: give a full URL, or a path with a ProcessGroup that has spec.service`);
     const stages = parseStages(o.stages);
     say(`load: ${url} at ${o.stages} (${(totalDurationMs(stages) / 1000).toFixed(0)} s)`);

@@ -6,7 +6,7 @@ import { ClusterObjectSource } from '../auth/cluster-object-source.ts';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
-import { ListWatch, parseWatchNamespaces } from '../kube/list-watch.ts';
+import { ListWatch } from '../kube/list-watch.ts';
 import { ReadingsCache } from '../runtime/readings-cache.ts';
 import type { ScalingMode } from '../runtime/object-runner.ts';
 import { Scheduler } from '../runtime/scheduler.ts';
@@ -71,6 +71,16 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
+/**
+ * KEDA's update predicates: the spec generation, annotations (pause, force-activation, mode), deletion or
+ * finalizers changed — and for ScaledObjects the labels (the scaledobject.keda.sh/name label is ours to keep).
+ * Status-only updates are skipped.
+ */
+function needsReconcile(a: KubeObject, b: KubeObject, opts: { labels: boolean }): boolean {
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  return a.metadata.generation !== b.metadata.generation || !same(a.metadata.annotations, b.metadata.annotations) || (opts.labels && !same(a.metadata.labels, b.metadata.labels)) || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || !same(a.metadata.finalizers, b.metadata.finalizers);
+}
+
 export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
   // Without the keda.sh CRDs there is nothing to watch: say so and how to fix it, instead of waiting on a watch.
   try {
@@ -82,26 +92,39 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const scheduler = new Scheduler({ onError: (key, err) => o.log.error({ key, error: (err as Error).message }, 'scale loop iteration failed') });
   const cache = new ReadingsCache();
   const events = new EventRecorder(o.client, { component: 'keda-operator', onError: (err) => o.log.warn({ error: err.message }, 'event write failed') });
+  const source = new ClusterObjectSource(o.client);
+  const version = o.version ?? '2.20.2';
+  let leading = !o.leaderElection;
+  // One work queue per kind; only the leader reconciles (a standby keeps its caches warm).
+  const workQueue = (reconcile: (key: string) => Promise<void>, what: string) =>
+    new WorkQueue((key) => (leading ? reconcile(key) : Promise.resolve()), {
+      concurrency: o.maxReconciles ?? 5,
+      onError: (key, err, attempt) => o.log.warn({ key, attempt, error: (err as Error).message }, `${what} reconcile failed; retrying with backoff`),
+    });
+  const keyOf = (obj: KubeObject) => `${obj.metadata.namespace}/${obj.metadata.name}`;
+
   const soWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.scaledObjects, namespaces: o.watchNamespaces, labelSelector: o.watchLabelSelector });
   const controller = new ScaledObjectController({
     client: o.client,
     events,
     scheduler,
     cache,
-    source: new ClusterObjectSource(o.client),
+    source,
     log: o.log,
     defaultMode: o.defaultMode,
-    version: o.version ?? '2.20.2',
+    version,
     clusterObjectNamespace: o.namespace,
     getCached: (ns, name) => soWatch.get(ns, name),
     requeue: (key) => queue.add(key),
   });
-  let leading = !o.leaderElection;
-  const queue = new WorkQueue((key) => (leading ? controller.reconcile(key) : Promise.resolve()), {
-    concurrency: o.maxReconciles ?? 5,
-    onError: (key, err, attempt) => o.log.warn({ key, attempt, error: (err as Error).message }, 'reconcile failed; retrying with backoff'),
+  const queue = workQueue((key) => controller.reconcile(key), 'ScaledObject');
+  const enqueue = (obj: KubeObject) => queue.add(keyOf(obj));
+  soWatch.on({
+    onAdd: enqueue,
+    onUpdate: (a, b) => (needsReconcile(a, b, { labels: true }) ? enqueue(b) : undefined),
+    onDelete: enqueue,
+    onError: (err, what) => o.log.warn({ what, error: err.message }, 'ScaledObject watch interrupted; resuming'),
   });
-  const enqueue = (obj: KubeObject) => queue.add(`${obj.metadata.namespace}/${obj.metadata.name}`);
 
   // ScaledJobs: their own watch, queue and controller; the same shared scheduler runs their poll loops.
   const sjWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.scaledJobs, namespaces: o.watchNamespaces, labelSelector: o.watchLabelSelector });
@@ -109,33 +132,19 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     client: o.client,
     events,
     scheduler,
-    source: new ClusterObjectSource(o.client),
+    source,
     log: o.log,
-    version: o.version ?? '2.20.2',
+    version,
     clusterObjectNamespace: o.namespace,
     getCached: (ns, name) => sjWatch.get(ns, name),
   });
-  const jobQueue = new WorkQueue((key) => (leading ? jobController.reconcile(key) : Promise.resolve()), {
-    concurrency: o.maxReconciles ?? 5,
-    onError: (key, err, attempt) => o.log.warn({ key, attempt, error: (err as Error).message }, 'ScaledJob reconcile failed; retrying with backoff'),
-  });
-  const enqueueJob = (obj: KubeObject) => jobQueue.add(`${obj.metadata.namespace}/${obj.metadata.name}`);
+  const jobQueue = workQueue((key) => jobController.reconcile(key), 'ScaledJob');
+  const enqueueJob = (obj: KubeObject) => jobQueue.add(keyOf(obj));
   sjWatch.on({
     onAdd: enqueueJob,
-    onUpdate: (a, b) => {
-      if (a.metadata.generation !== b.metadata.generation || JSON.stringify(a.metadata.annotations) !== JSON.stringify(b.metadata.annotations) || b.metadata.deletionTimestamp !== a.metadata.deletionTimestamp || JSON.stringify(a.metadata.finalizers) !== JSON.stringify(b.metadata.finalizers)) enqueueJob(b);
-    },
+    onUpdate: (a, b) => (needsReconcile(a, b, { labels: false }) ? enqueueJob(b) : undefined),
     onDelete: enqueueJob,
     onError: (err) => o.log.warn({ error: err.message }, 'ScaledJob watch interrupted; resuming'),
-  });
-  soWatch.on({
-    onAdd: enqueue,
-    // KEDA's predicates: generation or pause/force annotations changed. Status-only updates are skipped.
-    onUpdate: (a, b) => {
-      if (a.metadata.generation !== b.metadata.generation || JSON.stringify(a.metadata.annotations) !== JSON.stringify(b.metadata.annotations) || JSON.stringify(a.metadata.labels) !== JSON.stringify(b.metadata.labels) || b.metadata.deletionTimestamp !== a.metadata.deletionTimestamp || JSON.stringify(a.metadata.finalizers) !== JSON.stringify(b.metadata.finalizers)) enqueue(b);
-    },
-    onDelete: enqueue,
-    onError: (err, what) => o.log.warn({ what, error: err.message }, 'ScaledObject watch interrupted; resuming'),
   });
   // Owned HPAs: a manual edit or deletion is reverted by reconciling the owner (KEDA watches owned HPAs too).
   const hpaWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.hpas, namespaces: o.watchNamespaces });
@@ -152,7 +161,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       if (kind === 'TriggerAuthentication' && so.metadata.namespace !== obj.metadata.namespace) continue;
       const triggers = ((so as { spec?: { triggers?: Array<{ authenticationRef?: { name?: string; kind?: string } }> } }).spec?.triggers ?? []);
       if (!triggers.some((t) => t.authenticationRef?.name === obj.metadata.name && (t.authenticationRef.kind ?? 'TriggerAuthentication') === kind)) continue;
-      const key = `${so.metadata.namespace}/${so.metadata.name}`;
+      const key = keyOf(so);
       controller.invalidate(key);
       queue.add(key);
     }

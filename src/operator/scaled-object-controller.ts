@@ -113,8 +113,9 @@ export class ScaledObjectController {
     if (existing) await Promise.all(existing.scalers.map((s) => s.close().catch(() => undefined)));
     const building = (async () => {
       try {
-        const target = await this.target(so);
-        const workload = await this.o.client.get(await this.resolveTarget(so), namespace, so.spec.scaleTargetRef.name);
+        const resolved = await this.resolveTarget(so);
+        const target = new KubeScaleTarget(this.o.client, resolved, resolved.kind, namespace, so.spec.scaleTargetRef.name);
+        const workload = await this.o.client.get(resolved, namespace, so.spec.scaleTargetRef.name);
         const pod = (workload as { spec?: { template?: { spec?: PodSpecLike } } }).spec?.template?.spec;
         const built = await buildObjectScalers(so, { source: this.o.source, podSpec: pod, clusterObjectNamespace: this.o.clusterObjectNamespace });
         if (!built.ok) return undefined;
@@ -218,7 +219,7 @@ export class ScaledObjectController {
   }
 
   private async reconcileActive(key: string, so: ScaledObject, raw: SoObject): Promise<void> {
-    const { namespace, name } = so.metadata;
+    const { namespace } = so.metadata;
     const status = raw.status ?? {};
     // Target: exists and exposes /scale (keda-spec §2.2 step 7).
     const resolved = await this.resolveTarget(so);
