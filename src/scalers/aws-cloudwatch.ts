@@ -2,9 +2,9 @@
 // aws_cloudwatch_scaler.go), read with GetMetricData.
 import { CloudWatchClient, GetMetricDataCommand, StandardUnit, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
-  AwsIdentityError, resolveAwsIdentity, type AwsIdentity,
+  type AwsIdentity,
 } from '../auth/aws-credentials.ts';
-import { awsScaler } from './common/aws-scaler.ts';
+import { awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, float, int, resolveConfig, str, type ConfigInput } from './common/typed-config.ts';
 import { ConfigError, ReadError, type MetricSpec, type Reading, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
@@ -110,13 +110,7 @@ export function parse(input: ConfigInput & { podIdentity?: ScalerContext['podIde
     throw new ConfigError(TYPE, 'metricCollectionTime',
       `metricCollectionTime must be 0 or more and a multiple of metricStatPeriod (${c.metricStatPeriod}), got '${c.metricCollectionTime}'`);
   }
-  let identity: AwsIdentity;
-  try {
-    identity = resolveAwsIdentity(input);
-  } catch (e) {
-    if (e instanceof AwsIdentityError) throw new ConfigError(TYPE, e.field, e.message);
-    throw e;
-  }
+  const identity = triggerAwsIdentity(TYPE, input);
   return {
     query,
     targetMetricValue: c.targetMetricValue,

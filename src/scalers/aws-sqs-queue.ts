@@ -1,9 +1,9 @@
 // `aws-sqs-queue`: scale on the number of messages in an SQS queue (keda-spec §5.1, KEDA aws_sqs_queue_scaler.go).
 import { GetQueueAttributesCommand, SQSClient, type QueueAttributeName } from '@aws-sdk/client-sqs';
 import {
-  AwsIdentityError, resolveAwsIdentity, type AwsIdentity,
+  type AwsIdentity,
 } from '../auth/aws-credentials.ts';
-import { awsScaler } from './common/aws-scaler.ts';
+import { awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, int, resolveConfig, str, type ConfigInput } from './common/typed-config.ts';
 import { ConfigError, ReadError, type MetricSpec, type Reading, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
@@ -85,13 +85,7 @@ export function parse(input: ConfigInput & { podIdentity?: ScalerContext['podIde
     awsRegion = m[1];
     regionSource = 'queueURL';
   }
-  let identity: AwsIdentity;
-  try {
-    identity = resolveAwsIdentity(input);
-  } catch (e) {
-    if (e instanceof AwsIdentityError) throw new ConfigError(TYPE, e.field, e.message);
-    throw e;
-  }
+  const identity = triggerAwsIdentity(TYPE, input);
   const attributeNames: QueueAttributeName[] = ['ApproximateNumberOfMessages'];
   if (c.scaleOnInFlight) attributeNames.push('ApproximateNumberOfMessagesNotVisible');
   if (c.scaleOnDelayed) attributeNames.push('ApproximateNumberOfMessagesDelayed');

@@ -1,10 +1,11 @@
 // `prometheus`: scale on the value of one PromQL instant query (keda-spec §5.3, KEDA prometheus_scaler.go),
 // with Amazon Managed Prometheus SigV4 signing built in (service `aps`) so no SigV4 proxy is needed.
 import {
-  AwsIdentityError, defaultAwsCredentials, describeAwsIdentity, resolveAwsIdentity, type AwsIdentity,
+  defaultAwsCredentials, describeAwsIdentity, type AwsIdentity,
 } from '../auth/aws-credentials.ts';
 import { SigV4Signer } from '../auth/sigv4.ts';
 import { displayAddress, HttpGetter } from './common/http-get.ts';
+import { triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, duration, float, keyValues, resolveConfig, someOf, str, type ConfigInput } from './common/typed-config.ts';
 import { ConfigError, ReadError, type MetricSpec, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
@@ -132,15 +133,9 @@ export function parse(input: ConfigInput & { podIdentity?: ScalerContext['podIde
       if (!region) {
         throw new ConfigError(TYPE, 'awsRegion', 'awsRegion is needed to sign requests for Amazon Managed Prometheus; set metadata.awsRegion');
       }
-      let identity: AwsIdentity;
-      try {
-        identity = amp && !awsPodIdentity && !hasAwsParams(input) && !input.metadata.awsAccessKeyID?.trim()
-          ? { kind: 'operator' }
-          : resolveAwsIdentity(input);
-      } catch (e) {
-        if (e instanceof AwsIdentityError) throw new ConfigError(TYPE, e.field, e.message);
-        throw e;
-      }
+      const identity: AwsIdentity = amp && !awsPodIdentity && !hasAwsParams(input) && !input.metadata.awsAccessKeyID?.trim()
+        ? { kind: 'operator' }
+        : triggerAwsIdentity(TYPE, input);
       sigv4 = { region, identity };
     }
   }

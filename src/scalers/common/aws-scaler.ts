@@ -1,7 +1,10 @@
 // The part every AWS trigger shares: an SDK client leased from the credential cache per (identity, region,
 // endpoint), reads whose failures become ReadErrors in the user's terms (awsReadError), and the release on close.
-import { defaultAwsCredentials, describeAwsIdentity, type AwsClientConfig, type AwsCredentialCache, type AwsIdentity, type Destroyable } from '../../auth/aws-credentials.ts';
-import type { MetricSpec, Reading, Scaler, ScalerContext } from '../scaler.ts';
+import {
+  AwsIdentityError, defaultAwsCredentials, describeAwsIdentity, resolveAwsIdentity,
+  type AwsClientConfig, type AwsCredentialCache, type AwsIdentity, type AwsIdentityInput, type Destroyable,
+} from '../../auth/aws-credentials.ts';
+import { ConfigError, type MetricSpec, type Reading, type Scaler, type ScalerContext } from '../scaler.ts';
 import { awsReadError } from './aws-read-error.ts';
 
 export interface AwsScalerOptions<C extends Destroyable> {
@@ -41,4 +44,14 @@ export function awsScaler<C extends Destroyable>(o: AwsScalerOptions<C>): Scaler
       lease.release();
     },
   };
+}
+
+/** The trigger's AWS identity (keda-spec §4.4), with resolution problems reported as the trigger's ConfigError. */
+export function triggerAwsIdentity(type: string, input: AwsIdentityInput): AwsIdentity {
+  try {
+    return resolveAwsIdentity(input);
+  } catch (e) {
+    if (e instanceof AwsIdentityError) throw new ConfigError(type, e.field, e.message);
+    throw e;
+  }
 }
