@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { GVR, KubeClient } from '../src/kube/client.ts';
 import { startOperator } from '../src/operator/operator.ts';
 import { startControlPlane } from '../test/support/control-plane.ts';
+import { deploymentObject } from '../test/support/manifests.ts';
 import { installCrds, registerMetricsApi } from '../test/support/metrics-api-registration.ts';
 import { startPrometheus } from '../test/support/prometheus.ts';
 
@@ -59,7 +60,7 @@ try {
   const op = await startOperator({ client, log: { info: quiet, warn: quiet, error: quiet }, namespace: 'default', defaultMode: 'direct', leaderElection: false, externalMetrics: reg.serverOptions });
   stopOperator = () => op.stop();
 
-  const deployment = (name: string, n: number) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' }, spec: { replicas: n, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1' }] } } } });
+  const deployment = (name: string, n: number) => deploymentObject(name, n);
   await kubectl(['apply', '-f', '-'], JSON.stringify({
     apiVersion: 'v1', kind: 'List', items: [
       deployment('polled', 0),

@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { eventually } from '../support/wait.ts';
 
 const conditionSchema = z.object({ type: z.string(), status: z.string(), reason: z.string().optional() });
 const podListSchema = z.object({
@@ -35,24 +36,6 @@ const scaleSchema = z.object({
 const hpaSchema = z.object({
   status: z.object({ conditions: z.array(conditionSchema).optional(), desiredReplicas: z.number().optional() }),
 });
-
-/** Polls check until it returns a value (not undefined) or the time is up; the last error is reported. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function deployment(name: string, replicas: number): string {
   // kwok never pulls or runs the image; a name that cannot resolve makes that obvious.

@@ -9,8 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { deploymentObject } from '../support/manifests.ts';
 import { startTestOperator, type TestOperator } from '../support/test-operator.ts';
-import { waitFor } from '../support/free-port.ts';
+import { waitFor } from '../support/wait.ts';
 import { installCrds } from '../support/metrics-api-registration.ts';
 import { createIamUserKeys, startMoto, type Moto } from '../support/moto.ts';
 
@@ -27,7 +28,7 @@ describe('credentials through the cluster (moto with SigV4 checked)', { timeout:
   const apply = (...items: unknown[]) => kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
   const replicas = async (name: string) => Number(await kubectl(['get', 'deployment', name, '-o', 'jsonpath={.spec.replicas}']));
   const waitReplicas = (name: string, n: number, timeoutMs = 60_000) => waitFor(`${name} at ${n} replicas`, async () => (await replicas(name)) === n, timeoutMs, 250);
-  const deployment = (name: string, env: Array<{ name: string; value: string }> = []) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' }, spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1', env }] } } } });
+  const deployment = (name: string, env: Array<{ name: string; value: string }> = []) => deploymentObject(name, 0, { env });
   const secret = (name: string, namespace: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData: data });
   const sqsObject = (name: string, metadata: Record<string, string>, authenticationRef?: { name: string; kind?: string }) => ({
     apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name, namespace: 'default' },

@@ -4,11 +4,12 @@
 // not depend on the aggregation layer: 0→N→0, pause annotations, deletion with and without restore, a missing
 // target, an invalid trigger, status conditions and Events.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { deploymentObject } from '../support/manifests.ts';
+import { eventually as poll } from '../support/wait.ts';
 import { startTestOperator, type TestOperator } from '../support/test-operator.ts';
 import { installCrds } from '../support/metrics-api-registration.ts';
 import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
@@ -17,20 +18,8 @@ const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
 interface Cond { type: string; status: string; reason?: string; message?: string }
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** This file's polling: up to 60 s, every 200 ms. */
+const eventually = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000) => poll(what, check, timeoutMs, 200);
 
 describe('operator (direct mode) on a real control plane', { timeout: 600_000 }, () => {
   let cp: ControlPlane;
@@ -44,11 +33,7 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
   const condition = async (so: string, type: string) => (await conditions(so)).find((c) => c.type === type);
   const eventReasons = async (so: string) =>
     (await getJson<{ items: Array<{ reason: string; message: string; involvedObject: { name: string } }> }>(['get', 'events', '--field-selector', `involvedObject.name=${so}`])).items.map((e) => e.reason);
-  const deployment = (name: string, n: number) =>
-    kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' },
-      spec: { replicas: n, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1', env: [{ name: 'PROM_URL', value: prom.url }] }] } } },
-    }));
+  const deployment = (name: string, n: number) => kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject(name, n, { env: [{ name: 'PROM_URL', value: prom.url }] })));
   const scaledObject = (name: string, target: string, extra: { annotations?: Record<string, string>; spec?: Record<string, unknown>; metadata?: Record<string, string> } = {}) =>
     kubectl(['apply', '-f', '-'], JSON.stringify({
       apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject',

@@ -4,7 +4,6 @@
 // dies, leader election between two operators, and an operator restart that loses nothing.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../../src/kube/client.ts';
 import { startOperator, type RunningOperator } from '../../src/operator/operator.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { deploymentObject } from '../support/manifests.ts';
+import { eventually } from '../support/wait.ts';
 import { freePort } from '../support/free-port.ts';
 import { installCrds, registerMetricsApi } from '../support/metrics-api-registration.ts';
 import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
@@ -19,21 +20,6 @@ import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts'
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
 interface Cond { type: string; status: string; reason?: string; message?: string }
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('operator (hpa mode) with the real HPA controller and the external metrics API', { timeout: 900_000 }, () => {
   let cp: ControlPlane;
@@ -48,11 +34,7 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
   const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
   const replicas = async (name: string) => (await getJson<{ spec: { replicas: number } }>(['get', 'deployment', name])).spec.replicas;
   const condition = async (so: string, type: string) => ((await getJson<{ status?: { conditions?: Cond[] } }>(['get', 'scaledobject', so])).status?.conditions ?? []).find((c) => c.type === type);
-  const deployment = (name: string, n: number) =>
-    kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' },
-      spec: { replicas: n, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1' }] } } },
-    }));
+  const deployment = (name: string, n: number) => kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject(name, n)));
   const setGauge = (name: string, value: number) => {
     prom.series.gauges ??= {};
     prom.series.gauges[name] = { value };

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
-import { freePort, waitFor } from '../support/free-port.ts';
+import { deploymentObject } from '../support/manifests.ts';
+import { freePort } from '../support/free-port.ts';
+import { waitFor } from '../support/wait.ts';
 import { installCrds } from '../support/metrics-api-registration.ts';
 import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
 
@@ -43,7 +45,7 @@ describe('operator process killed with SIGKILL and restarted', { timeout: 300_00
     prom = await startPrometheus({ gauges: { depth_orders: { value: 23 } } });
     await kubectl(['apply', '-f', '-'], JSON.stringify({
       apiVersion: 'v1', kind: 'List', items: [
-        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'orders', namespace: 'default' }, spec: { replicas: 0, selector: { matchLabels: { app: 'orders' } }, template: { metadata: { labels: { app: 'orders' } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1' }] } } } },
+        deploymentObject('orders', 0),
         { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'orders', namespace: 'default' }, spec: { scaleTargetRef: { name: 'orders' }, pollingInterval: 1, cooldownPeriod: 8, maxReplicaCount: 10, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'depth_orders', threshold: '5' } }] } },
       ],
     }));

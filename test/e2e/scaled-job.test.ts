@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { startTestOperator, type TestOperator } from '../support/test-operator.ts';
-import { waitFor } from '../support/free-port.ts';
+import { waitFor } from '../support/wait.ts';
 import { installCrds } from '../support/metrics-api-registration.ts';
 import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
 

@@ -12,8 +12,9 @@ import { parse } from 'yaml';
 import { explainScaledObject } from '../../src/cli/explain.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
+import { deploymentObject } from '../support/manifests.ts';
 import { startTestOperator, type TestOperator } from '../support/test-operator.ts';
-import { waitFor } from '../support/free-port.ts';
+import { waitFor } from '../support/wait.ts';
 import { installCrds, registerMetricsApi } from '../support/metrics-api-registration.ts';
 import { startMoto, type Moto } from '../support/moto.ts';
 import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts';
@@ -32,7 +33,7 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
   const saved = { ...process.env };
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
   const replicas = async (ns: string, name: string) => Number(await kubectl(['get', 'deployment', '-n', ns, name, '-o', 'jsonpath={.spec.replicas}']));
-  const deployment = (ns: string, name: string, n: number) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns }, spec: { replicas: n, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1' }] } } } });
+  const deployment = (ns: string, name: string, n: number) => deploymentObject(name, n, { namespace: ns });
   const waitReplicas = (ns: string, name: string, n: number, timeoutMs = 90_000) => waitFor(`${ns}/${name} at ${n} replicas`, async () => (await replicas(ns, name)) === n, timeoutMs, 250);
 
   before(async () => {

@@ -2,7 +2,8 @@
 // an APIService for v1beta1.external.metrics.k8s.io trusting a serving certificate from the cluster CA, and a
 // Service in front of it. The apiserver refuses loopback Endpoints, so the Service is an ExternalName for
 // 127.0.0.1, which the aggregator dials. Returns the port the operator must serve on and its certificate.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ControlPlane, ServingCert } from './control-plane.ts';
 import { freePort } from './free-port.ts';
 
@@ -36,8 +37,6 @@ export async function registerMetricsApi(cp: ControlPlane, namespace = 'default'
 
 /** Applies every CRD in deploy/crds and waits until the ScaledObject CRD is served. */
 export async function installCrds(cp: ControlPlane, root: string): Promise<void> {
-  const { readdir } = await import('node:fs/promises');
-  const { join } = await import('node:path');
   const dir = join(root, 'deploy', 'crds');
   for (const f of (await readdir(dir)).filter((x) => x.endsWith('.yaml'))) await cp.kubectl(['apply', '-f', join(dir, f)]);
   await cp.kubectl(['wait', '--for=condition=Established', 'crd/scaledobjects.keda.sh', '--timeout=60s']);

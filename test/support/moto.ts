@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './free-port.ts';
+import { freePort } from './free-port.ts';
+import { waitFor } from './wait.ts';
 
 export function motoVenv(): string {
   return join(process.env.UPDRAFT_CACHE ?? join(homedir(), '.cache', 'updraft'), 'moto-venv');

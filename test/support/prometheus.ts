@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './free-port.ts';
+import { freePort } from './free-port.ts';
+import { waitFor } from './wait.ts';
 
 /** Counters that grow at a fixed rate per second (so `rate(x[...])` is known) and gauges set by the test. */
 export interface ExporterSeries {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
-import { freePort, waitFor } from '../../support/free-port.ts';
+import { freePort } from '../../support/free-port.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const chart = join(root, 'deploy', 'helm', 'updraft');

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
-import { waitFor } from '../../support/free-port.ts';
+import { waitFor } from '../../support/wait.ts';
 import { GVR, isAlreadyExists, isConflict, isNotFound, KubeApiError, KubeClient, type GroupVersionResource, type KubeObject } from '../../../src/kube/client.ts';
 import { ListWatch } from '../../../src/kube/list-watch.ts';
 import { updateStatus } from '../../../src/kube/status.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
-import { waitFor } from '../../support/free-port.ts';
+import { waitFor } from '../../support/wait.ts';
 import { GVR, KubeClient } from '../../../src/kube/client.ts';
 import { LeaderElector, type Lease } from '../../../src/kube/leader-election.ts';
 

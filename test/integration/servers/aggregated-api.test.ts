@@ -7,7 +7,7 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
-import { waitFor } from '../../support/free-port.ts';
+import { waitFor } from '../../support/wait.ts';
 import { GVR, KubeClient, type KubeObject } from '../../../src/kube/client.ts';
 import { startExternalMetricsServer, type RunningServer } from '../../../src/servers/external-metrics.ts';
 import { loadRequestHeaderConfig, subjectAccessReviewAuthorizer } from '../../../src/servers/request-header-auth.ts';
