@@ -77,7 +77,7 @@ try {
       },
     ],
   }));
-  const replicasOf = async (name: string) => (await client.getScale(GVR.deployments, 'default', name)).spec.replicas ?? 0;
+  const replicasOf = async (name: string) => (await client.getScale(GVR.deployments, 'default', name)).spec.replicas;
   const promValue = async (query: string) => {
     const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
     return Number(r.data.result[0]?.value[1] ?? NaN);

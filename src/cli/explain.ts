@@ -54,8 +54,8 @@ export async function explainScaledObject(client: KubeClient, namespace: string,
   if (gvr) {
     try {
       const scale = await client.getScale(gvr, namespace, ref.name);
-      specReplicas = scale.spec.replicas ?? 0;
-      statusReplicas = scale.status.replicas ?? 0;
+      specReplicas = scale.spec.replicas;
+      statusReplicas = scale.status.replicas;
       out.push(`  replicas: ${specReplicas} wanted, ${statusReplicas} existing${status.originalReplicaCount !== undefined ? ` (before Updraft: ${status.originalReplicaCount})` : ''}`);
     } catch (err) {
       out.push(`  replicas: cannot read ${ref.kind} ${namespace}/${ref.name}/scale: ${(err as Error).message}`);

@@ -71,8 +71,13 @@ export interface Scale {
   apiVersion?: string;
   kind?: string;
   metadata: KubeObjectMeta;
-  spec: { replicas?: number };
+  /** Always set: autoscaling/v1 serialises replicas with omitempty, so an absent count is read as 0 here. */
+  spec: { replicas: number };
   status: { replicas: number; selector?: string };
+}
+
+function withReplicas(scale: Scale): Scale {
+  return { ...scale, spec: { ...scale.spec, replicas: scale.spec?.replicas ?? 0 }, status: { ...scale.status, replicas: scale.status?.replicas ?? 0 } };
 }
 
 export interface ListOptions {
@@ -393,19 +398,19 @@ export class KubeClient {
   // ---- /scale and /status ----
 
   /** GET `<resource>/<name>/scale` for any scalable kind (Deployment, StatefulSet, custom resources with scale). */
-  getScale(gvr: GroupVersionResource, namespace: string, name: string): Promise<Scale> {
-    return this.request<Scale>({ method: 'GET', path: resourcePath(gvr, namespace, name, 'scale') });
+  async getScale(gvr: GroupVersionResource, namespace: string, name: string): Promise<Scale> {
+    return withReplicas(await this.request<Scale>({ method: 'GET', path: resourcePath(gvr, namespace, name, 'scale') }));
   }
 
   /** Set `spec.replicas` through `/scale` with a merge patch (no read-modify-write race on the parent). */
-  patchScale(gvr: GroupVersionResource, namespace: string, name: string, replicas: number, opts: WriteOptions = {}): Promise<Scale> {
-    return this.request<Scale>({
+  async patchScale(gvr: GroupVersionResource, namespace: string, name: string, replicas: number, opts: WriteOptions = {}): Promise<Scale> {
+    return withReplicas(await this.request<Scale>({
       method: 'PATCH',
       path: resourcePath(gvr, namespace, name, 'scale'),
       body: { spec: { replicas } },
       contentType: PatchType.Merge,
       query: writeQuery(opts),
-    });
+    }));
   }
 
   /**

@@ -232,7 +232,7 @@ export class ScaledObjectController {
     }
     let scaleReplicas: number;
     try {
-      scaleReplicas = (await this.o.client.getScale(resolved, namespace, so.spec.scaleTargetRef.name)).spec.replicas ?? 0; // omitempty: absent is 0
+      scaleReplicas = (await this.o.client.getScale(resolved, namespace, so.spec.scaleTargetRef.name)).spec.replicas;
     } catch (err) {
       if (isNotFound(err)) throw new CheckFailed(`${resolved.kind} ${namespace}/${so.spec.scaleTargetRef.name} doesn't expose /scale subresource`, 'Target resource doesn\'t expose /scale subresource');
       throw err;

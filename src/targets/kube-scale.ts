@@ -23,10 +23,7 @@ export class KubeScaleTarget implements ScaleTarget {
 
   async get(): Promise<ReplicaCounts> {
     const scale = await this.client.getScale(this.gvr, this.namespace, this.name);
-    // autoscaling/v1 Scale serialises spec.replicas with omitempty: an absent field is 0, not the Deployment's
-    // default of 1 (the API server has already applied that default to the workload itself).
-    const replicas = scale.spec.replicas ?? 0;
-    return { replicas, readyReplicas: await this.readyPods(scale.status.selector) };
+    return { replicas: scale.spec.replicas, readyReplicas: await this.readyPods(scale.status.selector) };
   }
 
   async set(replicas: number): Promise<void> {

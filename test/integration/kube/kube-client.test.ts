@@ -120,6 +120,9 @@ describe('client', () => {
     assert.equal((await client.getScale(deploy, 'default', 'web')).spec.replicas, 1);
     await client.patchScale(deploy, 'default', 'web', 3);
     assert.equal((await client.get<KubeObject & { spec: { replicas: number } }>(GVR.deployments, 'default', 'web')).spec.replicas, 3);
+    // At zero the API server omits spec.replicas (omitempty); the client reads it as 0, never as a missing count.
+    assert.equal((await client.patchScale(deploy, 'default', 'web', 0)).spec.replicas, 0);
+    assert.equal((await client.getScale(deploy, 'default', 'web')).spec.replicas, 0);
 
     await client.create(WIDGETS, widget('scalable'));
     const w = await client.resolveKind('test.updraft.dev/v1', 'Widget');
