@@ -106,8 +106,10 @@ export async function explainScaledObject(client: KubeClient, namespace: string,
     out.push('no HPA: in direct mode Updraft applies the HPA algorithm itself; the operator log line "scaled" carries each step\'s reason');
   }
 
-  const events = (await client.listAll<EventLike>(GVR.events, { namespace })).items
-    .filter((e) => (e.involvedObject?.kind === 'ScaledObject' && e.involvedObject.name === name) || (e.involvedObject?.kind === 'HorizontalPodAutoscaler' && e.involvedObject.name === status.hpaName))
+  // The API server filters by the involved object; only the Events of this ScaledObject and its HPA are read.
+  const eventsOf = async (kind: string, objName: string) =>
+    (await client.listAll<EventLike>(GVR.events, { namespace, fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${objName}` })).items;
+  const events = [...(await eventsOf('ScaledObject', name)), ...(status.hpaName ? await eventsOf('HorizontalPodAutoscaler', status.hpaName) : [])]
     .sort((a, b) => Date.parse(a.lastTimestamp ?? a.eventTime ?? '') - Date.parse(b.lastTimestamp ?? b.eventTime ?? ''))
     .slice(-10);
   out.push(events.length ? 'recent events:' : 'no recent events');
@@ -120,14 +122,14 @@ export function register(program: Command): void {
     .command('explain')
     .description('explain why a ScaledObject\'s workload has its replica count: conditions, triggers, the HPA\'s maths, recent Events')
     .argument('<name>', 'ScaledObject name, or namespace/name')
-    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else default)')
+    .option('-n, --namespace <ns>', 'namespace of the ScaledObject', 'default')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
     .addHelpText('after', `
 Example:
   updraft explain -n keda-sqs-guidance sqsconsumer-hpa
   updraft explain keda-prometheus-guidance/app-http-requests-minute`)
-    .action(async (nameArg: string, o: { namespace?: string; kubeconfig?: string }) => {
-      const [ns, name] = nameArg.includes('/') ? nameArg.split('/', 2) : [o.namespace ?? 'default', nameArg];
+    .action(async (nameArg: string, o: { namespace: string; kubeconfig?: string }) => {
+      const [ns, name] = nameArg.includes('/') ? nameArg.split('/', 2) : [o.namespace, nameArg];
       const client = await KubeClient.fromEnvironment({ kubeconfig: o.kubeconfig });
       try {
         process.stdout.write(`${await explainScaledObject(client, ns, name)}\n`);
