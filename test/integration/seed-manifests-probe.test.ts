@@ -50,7 +50,11 @@ describe('seed manifests against moto (SQS, CloudWatch)', () => {
     try {
       const end = Math.floor(Date.now() / 300_000) * 300_000; // newest 300 s window the scaler asks for
       const cw = new CloudWatchClient({ region: 'us-east-2', endpoint: own.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-      await cw.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metric, Value: value, Dimensions: [{ Name: 'Host', Value: 'pod-1' }], Timestamp: new Date(end - 20_000) }] }));
+      // One datapoint in this window and one in the next: the probe starts a second or two later and may cross a
+      // 5-minute boundary, but any one aligned window holds exactly one of them.
+      for (const at of [end - 20_000, end + 280_000]) {
+        await cw.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metric, Value: value, Dimensions: [{ Name: 'Host', Value: 'pod-1' }], Timestamp: new Date(at) }] }));
+      }
       cw.destroy();
       const [r] = await probeJson(['-f', seed(file), '--aws-endpoint', own.endpoint]);
       return r;
