@@ -33,6 +33,29 @@ export interface EngineTrigger {
   activationThreshold?: number;
 }
 
+/** A trigger's metric as its scaler describes it (src/scalers/scaler.ts MetricSpec, structurally). */
+export interface TriggerMetric {
+  metricName: string;
+  kind: 'External' | 'Resource' | 'ContainerResource';
+  targetType: MetricTargetType;
+  target: number;
+}
+
+/** The engine's view of one metric of trigger `triggerIndex`; target and activation threshold are the scaler's. */
+export function engineTrigger(so: ScaledObject, triggerIndex: number, type: string, metric: TriggerMetric, activationThreshold: number | undefined): EngineTrigger {
+  const name = so.spec.triggers[triggerIndex]?.name;
+  return {
+    triggerIndex,
+    ...(name ? { name } : {}),
+    type,
+    metricName: metric.metricName,
+    kind: metric.kind === 'External' ? 'External' : 'Resource',
+    targetType: metric.targetType,
+    target: metric.target,
+    ...(activationThreshold !== undefined ? { activationThreshold } : {}),
+  };
+}
+
 /** One read of one trigger. Resource triggers carry pod samples instead of a value. */
 export type TriggerRead = { value: number; active: boolean } | { error: string } | { pods: PodSample[] };
 

@@ -8,6 +8,7 @@
 import type { HealthStatus, ScaledObject } from '../api/types.ts';
 import {
   directStep,
+  engineTrigger,
   fetchMetrics,
   initialState,
   operatorPoll,
@@ -19,7 +20,7 @@ import {
   type PollResult,
   type TriggerRead,
 } from '../engine/object-step.ts';
-import type { MetricSpec, Scaler } from '../scalers/scaler.ts';
+import type { Scaler } from '../scalers/scaler.ts';
 import type { ReplicaCounts, ScaleTarget } from '../targets/scale-target.ts';
 import type { ReadingsCache, TriggerReading } from './readings-cache.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -69,27 +70,12 @@ export function objectKey(so: Pick<ScaledObject, 'metadata'>): string {
 }
 
 /** Engine triggers from the scalers' metric specs: one per metric (normally one per trigger). */
-export function engineTriggers(so: ScaledObject, scalers: readonly Scaler[]): EngineTrigger[] {
+export function engineTriggers(so: ScaledObject, scalers: readonly Pick<Scaler, 'type' | 'metricSpecs' | 'activationThreshold'>[]): EngineTrigger[] {
   const out: EngineTrigger[] = [];
   scalers.forEach((scaler, i) => {
-    for (const spec of scaler.metricSpecs) out.push(toEngineTrigger(so, i, scaler.type, spec));
+    for (const spec of scaler.metricSpecs) out.push(engineTrigger(so, i, scaler.type, spec, scaler.activationThreshold));
   });
   return out;
-}
-
-function toEngineTrigger(so: ScaledObject, triggerIndex: number, type: string, spec: MetricSpec): EngineTrigger {
-  const trigger = so.spec.triggers[triggerIndex];
-  const activation = Number(trigger?.metadata.activationThreshold ?? trigger?.metadata.activationQueueLength ?? trigger?.metadata.activationTargetMetricValue ?? 'NaN');
-  return {
-    triggerIndex,
-    name: trigger?.name || undefined,
-    type,
-    metricName: spec.metricName,
-    kind: spec.kind === 'External' ? 'External' : 'Resource',
-    targetType: spec.targetType,
-    target: spec.target,
-    activationThreshold: Number.isFinite(activation) ? activation : 0,
-  };
 }
 
 export class ObjectRunner {

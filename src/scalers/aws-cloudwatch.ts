@@ -4,10 +4,11 @@ import { CloudWatchClient, GetMetricDataCommand, StandardUnit, type MetricDataQu
 import {
   type AwsIdentity,
 } from '../auth/aws-credentials.ts';
-import { awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
+import { httpUrlParam } from './common/address-policy.ts';
+import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
-import { bool, float, int, resolveConfig, str, type ConfigInput } from './common/typed-config.ts';
-import { ConfigError, ReadError, type MetricSpec, type Reading, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
+import { bool, float, int, resolveConfig, str } from './common/typed-config.ts';
+import { ConfigError, defineScaler, ReadError, type ParseInput, type Reading } from './scaler.ts';
 
 export const TYPE = 'aws-cloudwatch';
 
@@ -80,7 +81,7 @@ function checkStatPeriod(p: number): void {
   }
 }
 
-export function parse(input: ConfigInput & { podIdentity?: ScalerContext['podIdentity'] }): AwsCloudwatchConfig {
+export function parse(input: ParseInput): AwsCloudwatchConfig {
   const c = resolveConfig(TYPE, fields, input);
   let query: AwsCloudwatchQuery;
   if (c.expression) {
@@ -110,6 +111,8 @@ export function parse(input: ConfigInput & { podIdentity?: ScalerContext['podIde
     throw new ConfigError(TYPE, 'metricCollectionTime',
       `metricCollectionTime must be 0 or more and a multiple of metricStatPeriod (${c.metricStatPeriod}), got '${c.metricCollectionTime}'`);
   }
+  // http(s) only, and no cloud metadata / link-local literal (address-policy.ts; checked again at connect).
+  if (c.awsEndpoint) httpUrlParam(TYPE, 'awsEndpoint', c.awsEndpoint, { example: 'http://localstack.localstack:4566' });
   const identity = triggerAwsIdentity(TYPE, input);
   return {
     query,
@@ -185,21 +188,21 @@ export async function readMetric(config: AwsCloudwatchConfig, cw: CloudWatchLike
   return { metrics: [{ name, value }], active: value > config.activationTargetMetricValue };
 }
 
-export function metricSpecs(config: AwsCloudwatchConfig, ctx: ScalerContext): MetricSpec[] {
-  return externalMetricSpec(ctx, TYPE, config.targetMetricValue);
-}
-
-export const factory: ScalerFactory = {
+export const descriptor = defineScaler<AwsCloudwatchConfig>({
   type: TYPE,
-  build(ctx: ScalerContext): Scaler {
-    const config = parse({ metadata: ctx.trigger.metadata, authParams: ctx.authParams, resolvedEnv: ctx.resolvedEnv, podIdentity: ctx.podIdentity });
-    const specs = metricSpecs(config, ctx);
+  fields,
+  otherKeys: AWS_IDENTITY_KEYS,
+  example: { metadata: { namespace: 'AWS/ApplicationELB', metricName: 'RequestCountPerTarget', dimensionName: 'TargetGroup', dimensionValue: 'targetgroup/app/0123', targetMetricValue: '100', awsRegion: 'eu-west-1', identityOwner: 'operator' } },
+  parse,
+  metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, TYPE, config.targetMetricValue, TYPE, metricType),
+  activationThreshold: (config) => config.activationTargetMetricValue,
+  createReader(config, ctx) {
     const what = config.query.kind === 'expression' ? `expression ${config.query.expression}` : `${config.query.namespace}/${config.query.metricName}`;
     return awsScaler({
-      type: TYPE, ctx, config, metricSpecs: specs, service: 'cloudwatch',
+      type: TYPE, ctx, config, service: 'cloudwatch',
       makeClient: (cfg) => new CloudWatchClient({ ...cfg, maxAttempts: 1 }),
       operation: `GetMetricData (${what})`,
-      read: (client, signal) => readMetric(config, client, specs[0].metricName, Date.now(), signal),
+      read: (client, signal) => readMetric(config, client, ctx.metricSpecs[0].metricName, Date.now(), signal),
     });
   },
-};
+});

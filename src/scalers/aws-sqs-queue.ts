@@ -3,10 +3,11 @@ import { GetQueueAttributesCommand, SQSClient, type QueueAttributeName } from '@
 import {
   type AwsIdentity,
 } from '../auth/aws-credentials.ts';
-import { awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
+import { httpUrlParam, refusedHost } from './common/address-policy.ts';
+import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
-import { bool, int, resolveConfig, str, type ConfigInput } from './common/typed-config.ts';
-import { ConfigError, ReadError, type MetricSpec, type Reading, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
+import { bool, int, resolveConfig, str } from './common/typed-config.ts';
+import { ConfigError, defineScaler, ReadError, type ParseInput, type Reading } from './scaler.ts';
 
 export const TYPE = 'aws-sqs-queue';
 
@@ -67,13 +68,18 @@ export function parseQueueURL(queueURL: string): { queueName: string; host?: str
   return { queueName: parts[2], host: url.hostname };
 }
 
-export function parse(input: ConfigInput & { podIdentity?: ScalerContext['podIdentity'] }): AwsSqsQueueConfig {
+export function parse(input: ParseInput): AwsSqsQueueConfig {
   const c = resolveConfig(TYPE, fields, input);
   if (c.queueLength <= 0) {
     // The HPA rejects a target of 0 (KEDA would fail later, creating the HPA); say so here.
     throw new ConfigError(TYPE, 'queueLength', `queueLength must be a positive number, got '${c.queueLength}'`);
   }
   const { queueName, host } = parseQueueURL(c.queueURL);
+  // Without awsEndpoint the SDK sends to the queueURL's host; both must be http(s) and not a cloud metadata /
+  // link-local address (address-policy.ts; checked again at connect time by awsScaler's request handler).
+  const refusedQueueHost = host ? refusedHost(TYPE, 'queueURL', c.queueURL, host) : undefined;
+  if (refusedQueueHost) throw refusedQueueHost;
+  if (c.awsEndpoint) httpUrlParam(TYPE, 'awsEndpoint', c.awsEndpoint, { example: 'http://localstack.localstack:4566' });
   let awsRegion = c.awsRegion;
   let regionSource: AwsSqsQueueConfig['regionSource'] = 'configured';
   if (!awsRegion) {
@@ -121,20 +127,18 @@ export async function readQueue(config: AwsSqsQueueConfig, sqs: SqsLike, name: s
   return { metrics: [{ name, value }], active: value > config.activationQueueLength };
 }
 
-export function metricSpecs(config: AwsSqsQueueConfig, ctx: ScalerContext): MetricSpec[] {
-  return externalMetricSpec(ctx, `aws-sqs-${config.queueName}`, config.queueLength);
-}
-
-export const factory: ScalerFactory = {
+export const descriptor = defineScaler<AwsSqsQueueConfig>({
   type: TYPE,
-  build(ctx: ScalerContext): Scaler {
-    const config = parse({ metadata: ctx.trigger.metadata, authParams: ctx.authParams, resolvedEnv: ctx.resolvedEnv, podIdentity: ctx.podIdentity });
-    const specs = metricSpecs(config, ctx);
-    return awsScaler({
-      type: TYPE, ctx, config, metricSpecs: specs, service: 'sqs',
-      makeClient: (cfg) => new SQSClient({ ...cfg, maxAttempts: 1 }),
-      operation: `GetQueueAttributes on ${config.queueURL}`,
-      read: (client, signal) => readQueue(config, client, specs[0].metricName, signal),
-    });
-  },
-};
+  fields,
+  otherKeys: AWS_IDENTITY_KEYS,
+  example: { metadata: { queueURL: 'https://sqs.eu-west-1.amazonaws.com/111122223333/orders', queueLength: '5', identityOwner: 'operator' } },
+  parse,
+  metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `aws-sqs-${config.queueName}`, config.queueLength, TYPE, metricType),
+  activationThreshold: (config) => config.activationQueueLength,
+  createReader: (config, ctx) => awsScaler({
+    type: TYPE, ctx, config, service: 'sqs',
+    makeClient: (cfg) => new SQSClient({ ...cfg, maxAttempts: 1 }),
+    operation: `GetQueueAttributes on ${config.queueURL}`,
+    read: (client, signal) => readQueue(config, client, ctx.metricSpecs[0].metricName, signal),
+  }),
+});

@@ -1,20 +1,162 @@
-// The registry of trigger types Updraft can read, and the one way to build a scaler from a trigger.
+// The registry of trigger types Updraft can read, and the only ways to get at a trigger's meaning: `describeTrigger`
+// (pure: config, metric specs, activation threshold — for validate, simulate, explain, the webhook) and
+// `buildScaler` (the same, plus the reader — for the runtime and probe). No other table of trigger semantics exists.
+import type { MetricTargetType, Trigger } from '../api/types.ts';
 import * as awsCloudwatch from './aws-cloudwatch.ts';
 import * as awsSqsQueue from './aws-sqs-queue.ts';
+import { metadataKeys, type OfflineParse } from './common/typed-config.ts';
 import * as opentelemetry from './opentelemetry.ts';
 import * as prometheus from './prometheus.ts';
-import { ConfigError, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
+import { ConfigError, type MetricSpec, type ParseInput, type Scaler, type ScalerContext, type ScalerDescriptor } from './scaler.ts';
 
-export const scalerFactories: ReadonlyMap<string, ScalerFactory> = new Map(
-  [awsSqsQueue.factory, awsCloudwatch.factory, prometheus.factory, opentelemetry.factory].map((f) => [f.type, f]),
+// One line per trigger type (docs/adding-a-scaler.md).
+const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
+  awsSqsQueue.descriptor,
+  awsCloudwatch.descriptor,
+  prometheus.descriptor,
+  opentelemetry.descriptor,
+] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
+
+export const scalerDescriptors: ReadonlyMap<string, ScalerDescriptor<unknown>> = new Map(
+  descriptors.map((d) => [d.type, d as unknown as ScalerDescriptor<unknown>]),
 );
 
-/** Parse the trigger and build its scaler (no I/O). Unknown type → ConfigError `no scaler found for type: X`. */
-export function buildScaler(ctx: ScalerContext): Scaler {
-  const factory = scalerFactories.get(ctx.trigger.type);
-  if (!factory) {
-    throw new ConfigError(ctx.trigger.type, 'type',
-      `no scaler found for type: ${ctx.trigger.type} (Updraft reads ${[...scalerFactories.keys()].join(', ')})`);
+/** The types Updraft reads, sorted, for messages. */
+export function supportedTypes(): string[] {
+  return [...scalerDescriptors.keys()].sort();
+}
+
+/** The descriptor of a type, or the ConfigError KEDA gives for an unknown type (plus the list of known ones). */
+export function descriptorFor(type: string): ScalerDescriptor<unknown> {
+  const d = scalerDescriptors.get(type);
+  if (!d) {
+    throw new ConfigError(type, 'type', `no scaler found for type: ${type} (Updraft reads ${supportedTypes().join(', ')})`);
   }
-  return factory.build(ctx);
+  return d;
+}
+
+/** A parsed trigger: what every consumer needs, computed without I/O. */
+export interface DescribedTrigger {
+  descriptor: ScalerDescriptor<unknown>;
+  config: unknown;
+  metricSpecs: MetricSpec[];
+  activationThreshold: number;
+}
+
+/** Parse one trigger and compute its metric specs and activation threshold. Throws ConfigError. */
+export function describeTrigger(trigger: Pick<Trigger, 'type' | 'metadata' | 'metricType'>, triggerIndex: number, input: Omit<ParseInput, 'metadata' | 'metricType'>): DescribedTrigger {
+  const descriptor = descriptorFor(trigger.type);
+  const metricType: MetricTargetType | undefined = trigger.metricType;
+  const config = descriptor.parse({ ...input, metadata: trigger.metadata ?? {}, ...(metricType ? { metricType } : {}) });
+  return {
+    descriptor,
+    config,
+    metricSpecs: descriptor.metricSpecs(config, triggerIndex, metricType),
+    activationThreshold: descriptor.activationThreshold(config),
+  };
+}
+
+/** What an offline check of one trigger found. */
+export type OfflineTrigger =
+  | { ok: true; described: DescribedTrigger; notes: string[]; unknownKeys: UnknownKey[] }
+  | { ok: false; error: ConfigError; notes: string[]; unknownKeys: UnknownKey[] };
+
+export interface UnknownKey {
+  key: string;
+  /** The known key it is probably a misspelling of. */
+  suggestion?: string;
+}
+
+/**
+ * Parse a trigger without the cluster (`validate`, the webhook, `simulate`, `explain`): a TriggerAuthentication's
+ * parameters and the target's env are unknown, so what only they can supply is a note, not an error. Metadata keys
+ * the type does not read are listed (KEDA ignores them silently; a near-miss of a known key is most likely a typo).
+ */
+export function checkTriggerOffline(trigger: Pick<Trigger, 'type' | 'metadata' | 'metricType' | 'authenticationRef'>, triggerIndex: number): OfflineTrigger {
+  const offline: OfflineParse = { authUnknown: trigger.authenticationRef !== undefined, envUnknown: true, notes: [] };
+  const d = scalerDescriptors.get(trigger.type);
+  const unknownKeys = d ? unknownMetadataKeys(d, trigger.metadata ?? {}) : [];
+  try {
+    const described = describeTrigger(trigger, triggerIndex, { authParams: {}, resolvedEnv: {}, offline });
+    return { ok: true, described, notes: offline.notes, unknownKeys };
+  } catch (e) {
+    if (e instanceof ConfigError) return { ok: false, error: e, notes: offline.notes, unknownKeys };
+    throw e;
+  }
+}
+
+/** Metadata keys the descriptor does not read, each with the closest known key when it is a likely typo. */
+export function unknownMetadataKeys(d: ScalerDescriptor<unknown>, metadata: Record<string, string>): UnknownKey[] {
+  const known = [...metadataKeys(d.fields), ...(d.otherKeys ?? [])];
+  const knownSet = new Set(known);
+  const out: UnknownKey[] = [];
+  for (const key of Object.keys(metadata)) {
+    if (knownSet.has(key)) continue;
+    const suggestion = closest(key, known);
+    out.push(suggestion ? { key, suggestion } : { key });
+  }
+  return out;
+}
+
+/** The known key within a small edit distance (or equal ignoring case), if exactly one is closest. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, k);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = k;
+    }
+  }
+  const limit = key.length <= 4 ? 1 : key.length <= 10 ? 2 : 3;
+  return bestDistance <= limit ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return Infinity;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** Parse the trigger and build its scaler (no I/O until the first read). Throws ConfigError. */
+export function buildScaler(ctx: ScalerContext): Scaler {
+  const { descriptor, config, metricSpecs, activationThreshold } = describeTrigger(ctx.trigger, ctx.triggerIndex, {
+    authParams: ctx.authParams,
+    resolvedEnv: ctx.resolvedEnv,
+    ...(ctx.podIdentity ? { podIdentity: ctx.podIdentity } : {}),
+    httpTimeoutMs: ctx.httpTimeoutMs,
+  });
+  const reader = descriptor.createReader(config, {
+    trigger: ctx.trigger,
+    triggerIndex: ctx.triggerIndex,
+    namespace: ctx.namespace,
+    objectName: ctx.objectName,
+    objectKind: ctx.objectKind,
+    metricSpecs,
+    activationThreshold,
+    httpTimeoutMs: ctx.httpTimeoutMs,
+    ...(ctx.awsCredentials ? { awsCredentials: ctx.awsCredentials } : {}),
+    ...(ctx.otlpStore ? { otlpStore: ctx.otlpStore } : {}),
+    ...(ctx.now ? { now: ctx.now } : {}),
+  });
+  const scaler: Scaler = {
+    type: descriptor.type,
+    metricSpecs,
+    activationThreshold,
+    read: (signal) => reader.read(signal),
+    close: () => reader.close(),
+  };
+  if (reader.subscribe) {
+    const subscribe = reader.subscribe.bind(reader);
+    return { ...scaler, subscribe };
+  }
+  return scaler;
 }

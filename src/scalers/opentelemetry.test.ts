@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OtlpMetricStore, type OtlpPoint } from './common/otlp-metric-store.ts';
-import { compute, opentelemetryScalerFactory, parse, seriesValue } from './opentelemetry.ts';
+import { buildScaler } from './index.ts';
+import { compute, parse, seriesValue } from './opentelemetry.ts';
 import { ConfigError, ReadError, type Reading, type ScalerContext } from './scaler.ts';
 
 describe('opentelemetry trigger metadata', () => {
@@ -169,18 +170,18 @@ describe('opentelemetry scaler', () => {
   });
 
   it('names its metric s<index>-opentelemetry-<metricName> normalized, AverageValue by default', () => {
-    const scaler = opentelemetryScalerFactory(new OtlpMetricStore()).build(ctx({ metricName: 'http.server.request.count', threshold: '5' }));
+    const scaler = buildScaler(ctx({ metricName: 'http.server.request.count', threshold: '5' }));
     assert.deepEqual(scaler.metricSpecs, [{ metricName: 's1-opentelemetry-http-server-request-count', kind: 'External', targetType: 'AverageValue', target: 5 }]);
   });
 
   it('refuses metricType Utilization', () => {
-    assert.throws(() => opentelemetryScalerFactory(new OtlpMetricStore()).build(ctx({ metricName: 'm', threshold: '5' }, 'Utilization')), /Utilization is only for cpu\/memory/);
+    assert.throws(() => buildScaler(ctx({ metricName: 'm', threshold: '5' }, 'Utilization')), /metricType Utilization is only supported by cpu and memory triggers/);
   });
 
   it('pushes a reading as soon as data for its metric arrives, active only above activationThreshold', async () => {
     let now = 1000;
     const store = new OtlpMetricStore({ now: () => now });
-    const scaler = opentelemetryScalerFactory(store, () => now).build(ctx({ metricName: 'q', threshold: '5', activationThreshold: '3' }));
+    const scaler = buildScaler({ ...ctx({ metricName: 'q', threshold: '5', activationThreshold: '3' }), otlpStore: store, now: () => now });
     const pushed: Reading[] = [];
     const off = scaler.subscribe!((r) => pushed.push(r));
     const g = (value: number): OtlpPoint => ({ metric: 'q', kind: 'gauge', monotonic: false, temporality: 'cumulative', resource: {}, attributes: {}, startMs: 0, timeMs: now, value });

@@ -14,7 +14,7 @@ import type { OtlpMetricStore, Sample, Series } from './common/otlp-metric-store
 import { MAX_WINDOW_MS, sharedOtlpMetricStore } from './common/otlp-metric-store.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, duration, float, keyValues, oneOf, resolveConfig, str, type ConfigOf } from './common/typed-config.ts';
-import { ConfigError, ReadError, type MetricSpec, type Reading, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
+import { ConfigError, defineScaler, ReadError, type Reading, type TriggerReader } from './scaler.ts';
 
 export const TYPE = 'opentelemetry';
 
@@ -163,24 +163,20 @@ export function compute(all: readonly Series[], cfg: Pick<OpenTelemetryConfig, '
   return { value, instances: values.length };
 }
 
-// 4. the scaler
-class OpenTelemetryScaler implements Scaler {
-  readonly type = TYPE;
-  readonly metricSpecs: MetricSpec[];
+// 4. the reader
+class OpenTelemetryReader implements TriggerReader {
   private readonly unsubscribers = new Set<() => void>();
 
   constructor(
     private readonly cfg: OpenTelemetryConfig,
     private readonly store: OtlpMetricStore,
-    ctx: ScalerContext,
+    private readonly name: string,
     private readonly now: () => number,
-  ) {
-    this.metricSpecs = externalMetricSpec(ctx, `${TYPE}-${cfg.metricName}`, cfg.threshold);
-  }
+  ) {}
 
   private reading(): Reading {
     const { value } = compute(this.store.series(this.cfg.metricName, this.cfg.window), this.cfg, this.now());
-    return { metrics: [{ name: this.metricSpecs[0].metricName, value }], active: value > this.cfg.activationThreshold };
+    return { metrics: [{ name: this.name, value }], active: value > this.cfg.activationThreshold };
   }
 
   async read(signal: AbortSignal): Promise<Reading> {
@@ -211,22 +207,16 @@ class OpenTelemetryScaler implements Scaler {
   }
 }
 
-/** The factory needs the store the receiver writes into; `updraft up` and the operator create one per process. */
-export function opentelemetryScalerFactory(store: OtlpMetricStore, now: () => number = Date.now): ScalerFactory {
-  return {
-    type: TYPE,
-    build(ctx: ScalerContext): Scaler {
-      const cfg = parse(ctx.trigger.metadata);
-      if (ctx.trigger.metricType === 'Utilization') {
-        throw new ConfigError(TYPE, 'metricType', `${TYPE}: metricType Utilization is only for cpu/memory; use AverageValue or Value`);
-      }
-      return new OpenTelemetryScaler(cfg, store, ctx, now);
-    },
-  };
-}
-
-/** The registered factory: reads the process's shared store, which `updraft up` and the operator feed. */
-export const factory: ScalerFactory = {
+/**
+ * Reads the store the OTLP receiver writes into: the one in the ReaderContext (tests, `updraft up` with its own),
+ * else the process's shared store that `updraft up` and the operator feed.
+ */
+export const descriptor = defineScaler<OpenTelemetryConfig>({
   type: TYPE,
-  build: (ctx) => opentelemetryScalerFactory(sharedOtlpMetricStore()).build(ctx),
-};
+  fields,
+  example: { metadata: { metricName: 'http.server.request.count', rate: 'true', threshold: '15' } },
+  parse: (input) => parse(input.metadata),
+  metricSpecs: (cfg, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `${TYPE}-${cfg.metricName}`, cfg.threshold, TYPE, metricType),
+  activationThreshold: (cfg) => cfg.activationThreshold,
+  createReader: (cfg, ctx) => new OpenTelemetryReader(cfg, ctx.otlpStore ?? sharedOtlpMetricStore(), ctx.metricSpecs[0].metricName, ctx.now ?? Date.now),
+});

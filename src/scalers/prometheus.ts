@@ -4,11 +4,12 @@ import {
   defaultAwsCredentials, describeAwsIdentity, type AwsIdentity,
 } from '../auth/aws-credentials.ts';
 import { SigV4Signer } from '../auth/sigv4.ts';
+import { httpUrlParam } from './common/address-policy.ts';
 import { displayAddress, HttpGetter } from './common/http-get.ts';
-import { triggerAwsIdentity } from './common/aws-scaler.ts';
+import { AWS_IDENTITY_KEYS, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, duration, float, keyValues, resolveConfig, someOf, str, type ConfigInput } from './common/typed-config.ts';
-import { ConfigError, ReadError, type MetricSpec, type Scaler, type ScalerContext, type ScalerFactory } from './scaler.ts';
+import { ConfigError, defineScaler, ReadError, type ParseInput } from './scaler.ts';
 
 export const TYPE = 'prometheus';
 
@@ -75,15 +76,10 @@ function hasAwsParams(input: ConfigInput): boolean {
   return Boolean(a.awsRoleArn?.trim() || a.awsAccessKeyID?.trim() || a.awsAccessKeyId?.trim() || input.metadata.identityOwner?.trim() === 'operator');
 }
 
-export function parse(input: ConfigInput & { podIdentity?: ScalerContext['podIdentity'] }, httpTimeoutMs = 3000): PrometheusConfig {
+export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 3000): PrometheusConfig {
   const c = resolveConfig(TYPE, fields, input);
-  let serverAddress: URL;
-  try {
-    serverAddress = new URL(c.serverAddress);
-    if (serverAddress.protocol !== 'http:' && serverAddress.protocol !== 'https:') throw new Error('scheme');
-  } catch {
-    throw new ConfigError(TYPE, 'serverAddress', `serverAddress must be an http(s) URL such as http://prometheus.monitoring:9090, got '${c.serverAddress}'`);
-  }
+  // http(s) only, and no cloud metadata / link-local literal (address-policy.ts; checked again at connect).
+  const serverAddress = httpUrlParam(TYPE, 'serverAddress', c.serverAddress, { example: 'http://prometheus.monitoring:9090' });
   const modes = new Set<AuthMode>(c.authModes ?? []);
   const provider = input.podIdentity?.provider;
   if (modes.size > 0 && provider && provider !== 'none') {
@@ -217,15 +213,17 @@ function statusError(status: number, body: string, config: PrometheusConfig, ide
   return new ReadError('other', `${head} (${displayAddress(config.serverAddress)})`);
 }
 
-export function metricSpecs(config: PrometheusConfig, ctx: ScalerContext): MetricSpec[] {
-  return externalMetricSpec(ctx, TYPE, config.threshold);
-}
-
-export const factory: ScalerFactory = {
+export const descriptor = defineScaler<PrometheusConfig>({
   type: TYPE,
-  build(ctx: ScalerContext): Scaler {
-    const config = parse({ metadata: ctx.trigger.metadata, authParams: ctx.authParams, resolvedEnv: ctx.resolvedEnv, podIdentity: ctx.podIdentity }, ctx.httpTimeoutMs);
-    const specs = metricSpecs(config, ctx);
+  fields,
+  // KEDA reads these AWS keys too when it signs for Amazon Managed Prometheus (pkg/scalers/aws/aws_common.go).
+  otherKeys: AWS_IDENTITY_KEYS,
+  example: { metadata: { serverAddress: 'http://prometheus.monitoring:9090', query: 'sum(rate(http_requests_total[2m]))', threshold: '100' } },
+  parse: (input) => parse(input),
+  metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, TYPE, config.threshold, TYPE, metricType),
+  activationThreshold: (config) => config.activationThreshold,
+  createReader(config, ctx) {
+    const name = ctx.metricSpecs[0].metricName;
     const http = new HttpGetter(config.serverAddress.protocol as 'http:' | 'https:', config.tls);
     let signer: SigV4Signer | undefined;
     let identity: string | undefined;
@@ -235,8 +233,6 @@ export const factory: ScalerFactory = {
       identity = describeAwsIdentity(config.sigv4.identity);
     }
     return {
-      type: TYPE,
-      metricSpecs: specs,
       async read(signal) {
         const url = queryURL(config, new Date());
         let headers = { ...config.headers };
@@ -251,11 +247,11 @@ export const factory: ScalerFactory = {
         const res = await http.get(url, headers, config.timeoutMs, signal, `${TYPE}: query`);
         if (res.status < 200 || res.status > 299) throw statusError(res.status, res.body, config, identity);
         const value = valueFromResponse(res.body, config);
-        return { metrics: [{ name: specs[0].metricName, value }], active: value > config.activationThreshold };
+        return { metrics: [{ name, value }], active: value > config.activationThreshold };
       },
       async close() {
         http.close();
       },
     };
   },
-};
+});

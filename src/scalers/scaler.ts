@@ -3,6 +3,8 @@
 // that is the engine's job (CONVENTIONS.md).
 import type { MetricTargetType, Trigger, TriggerAuthenticationSpec } from '../api/types.ts';
 import type { AwsCredentialCache } from '../auth/aws-credentials.ts';
+import type { OtlpMetricStore } from './common/otlp-metric-store.ts';
+import type { ConfigInput, Fields } from './common/typed-config.ts';
 
 /** A trigger's metadata (or resolved auth) is wrong. Message reads "<type>: <field> <what is wrong>, got <x>". */
 export class ConfigError extends Error {
@@ -66,12 +68,18 @@ export interface ScalerContext {
   httpTimeoutMs: number;
   /** Shared AWS credential providers/clients (one per identity and region); default the process-wide cache. */
   awsCredentials?: AwsCredentialCache;
+  /** The store pushed OTLP metrics land in (opentelemetry triggers); default the process-wide store. */
+  otlpStore?: OtlpMetricStore;
+  /** Clock of push readers (tests); default Date.now. */
+  now?: () => number;
 }
 
 export interface Scaler {
   readonly type: string;
   /** The HPA metrics this trigger contributes, computed at build. */
   readonly metricSpecs: MetricSpec[];
+  /** The descriptor's activation threshold (active when the value is strictly greater). */
+  readonly activationThreshold?: number;
   /** Read the source once. Honour `signal` (per-read timeout / shutdown). Throws ReadError on failure. */
   read(signal: AbortSignal): Promise<Reading>;
   /** Push triggers: deliver readings as they arrive; returns an unsubscribe function. */
@@ -80,8 +88,69 @@ export interface Scaler {
   close(): Promise<void>;
 }
 
-export interface ScalerFactory {
+/**
+ * What the parse of a trigger gets: its metadata, the merged TriggerAuthentication parameters, the target's
+ * container env (for `xxxFromEnv`), the pod identity, and the trigger's `metricType`. Strings as in KEDA.
+ */
+export interface ParseInput extends ConfigInput {
+  podIdentity?: TriggerAuthenticationSpec['podIdentity'];
+  /** The trigger's `metricType` (unset: AverageValue). */
+  metricType?: MetricTargetType;
+  /** KEDA_HTTP_DEFAULT_TIMEOUT in ms, for HTTP scalers' default timeouts (default 3000). */
+  httpTimeoutMs?: number;
+}
+
+/** What a reader is built from besides its config: the metric names it reports, clients, timeouts. */
+export interface ReaderContext {
+  trigger: Trigger;
+  triggerIndex: number;
+  namespace: string;
+  objectName: string;
+  objectKind: 'ScaledObject' | 'ScaledJob';
+  /** The descriptor's metric specs for this config (the reading reports one value per spec, by name). */
+  metricSpecs: MetricSpec[];
+  activationThreshold: number;
+  httpTimeoutMs: number;
+  awsCredentials?: AwsCredentialCache;
+  otlpStore?: OtlpMetricStore;
+  now?: () => number;
+}
+
+/** The I/O half of a scaler: reads (and optionally streams) its source. */
+export interface TriggerReader {
+  /** Read the source once. Honour `signal`. Throws ReadError on failure. */
+  read(signal: AbortSignal): Promise<Reading>;
+  subscribe?(onReading: (reading: Reading) => void): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * One trigger type, described once (docs/adding-a-scaler.md). Everything but `createReader` is pure: no clients,
+ * no clocks, no I/O, so `validate`, `simulate`, `explain`, the webhook, `probe` and the runtime all get the same
+ * verdict, metric names and targets from the same code.
+ */
+export interface ScalerDescriptor<C = unknown> {
   readonly type: string;
-  /** Parse metadata + auth into a ready scaler. Throws ConfigError on bad configuration; does no I/O. */
-  build(ctx: ScalerContext): Scaler;
+  /** Every parameter with its default and where it may come from (KEDA names), written once. */
+  readonly fields: Fields;
+  /**
+   * Metadata keys the scaler reads besides `fields` (and their `xxxFromEnv` forms), e.g. the AWS identity keys.
+   * With `fields` they are the keys `validate` knows; any other key is reported (KEDA ignores it silently).
+   */
+  readonly otherKeys?: readonly string[];
+  /** A minimal valid trigger, for `--help`-style docs and the contract test. */
+  readonly example: { metadata: Record<string, string>; authParams?: Record<string, string> };
+  /** Metadata + auth + env → config, or a ConfigError naming the type, the field and what is valid. */
+  parse(input: ParseInput): C;
+  /** The HPA metrics this trigger contributes (names `s<triggerIndex>-<part>`), from the config alone. */
+  metricSpecs(config: C, triggerIndex: number, metricType?: MetricTargetType): MetricSpec[];
+  /** KEDA's activation threshold: the trigger is active when its value is strictly greater. */
+  activationThreshold(config: C): number;
+  /** The reader for a parsed config (clients are created here, not in parse). */
+  createReader(config: C, ctx: ReaderContext): TriggerReader;
+}
+
+/** Declare a descriptor with its config type checked across its functions. */
+export function defineScaler<C>(d: ScalerDescriptor<C>): ScalerDescriptor<C> {
+  return d;
 }

@@ -9,7 +9,7 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { OtlpMetricStore } from '../../src/scalers/common/otlp-metric-store.ts';
-import { opentelemetryScalerFactory } from '../../src/scalers/opentelemetry.ts';
+import { buildScaler } from '../../src/scalers/index.ts';
 import type { Reading } from '../../src/scalers/scaler.ts';
 import { OtlpReceiver } from '../../src/servers/otlp-receiver.ts';
 
@@ -90,9 +90,10 @@ describe('OTLP receiver with the OpenTelemetry SDK exporters', () => {
   }
 
   it('wakes a subscribed opentelemetry trigger within the export request, before any poll', async () => {
-    const scaler = opentelemetryScalerFactory(store).build({
+    const scaler = buildScaler({
       trigger: { type: 'opentelemetry', metadata: { metricName: 'push.queue', threshold: '10' }, useCachedMetrics: false },
       triggerIndex: 0, namespace: 'default', objectName: 'worker', objectKind: 'ScaledObject', authParams: {}, resolvedEnv: {}, httpTimeoutMs: 3000,
+      otlpStore: store,
     });
     const pushed: Reading[] = [];
     scaler.subscribe!((r) => pushed.push(r));

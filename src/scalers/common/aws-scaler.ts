@@ -4,14 +4,14 @@ import {
   AwsIdentityError, defaultAwsCredentials, describeAwsIdentity, resolveAwsIdentity,
   type AwsClientConfig, type AwsCredentialCache, type AwsIdentity, type AwsIdentityInput, type Destroyable,
 } from '../../auth/aws-credentials.ts';
-import { ConfigError, type MetricSpec, type Reading, type Scaler, type ScalerContext } from '../scaler.ts';
+import { ConfigError, type Reading, type ReaderContext, type TriggerReader } from '../scaler.ts';
 import { awsReadError } from './aws-read-error.ts';
+import type { OfflineParse } from './typed-config.ts';
 
 export interface AwsScalerOptions<C extends Destroyable> {
   type: string;
-  ctx: ScalerContext;
+  ctx: Pick<ReaderContext, 'awsCredentials'>;
   config: { identity: AwsIdentity; awsRegion: string; awsEndpoint?: string };
-  metricSpecs: MetricSpec[];
   /** Client cache key part, e.g. 'sqs'. */
   service: string;
   makeClient(config: AwsClientConfig): C;
@@ -20,7 +20,7 @@ export interface AwsScalerOptions<C extends Destroyable> {
   read(client: C, signal: AbortSignal): Promise<Reading>;
 }
 
-export function awsScaler<C extends Destroyable>(o: AwsScalerOptions<C>): Scaler {
+export function awsScaler<C extends Destroyable>(o: AwsScalerOptions<C>): TriggerReader {
   const credentials: AwsCredentialCache = o.ctx.awsCredentials ?? defaultAwsCredentials();
   const lease = credentials.acquireClient(o.service, o.config.identity, o.config.awsRegion, o.config.awsEndpoint, o.makeClient);
   const callContext = {
@@ -31,8 +31,6 @@ export function awsScaler<C extends Destroyable>(o: AwsScalerOptions<C>): Scaler
     ...(o.config.awsEndpoint ? { endpoint: o.config.awsEndpoint } : {}),
   };
   return {
-    type: o.type,
-    metricSpecs: o.metricSpecs,
     async read(signal) {
       try {
         return await o.read(lease.client, signal);
@@ -46,11 +44,21 @@ export function awsScaler<C extends Destroyable>(o: AwsScalerOptions<C>): Scaler
   };
 }
 
+/** Metadata keys KEDA reads for an AWS identity (pkg/scalers/aws/aws_common.go), besides a scaler's own fields. */
+export const AWS_IDENTITY_KEYS = ['identityOwner', 'awsAccessKeyID', 'awsAccessKeyIDFromEnv', 'awsSecretAccessKeyFromEnv'] as const;
+
 /** The trigger's AWS identity (keda-spec §4.4), with resolution problems reported as the trigger's ConfigError. */
-export function triggerAwsIdentity(type: string, input: AwsIdentityInput): AwsIdentity {
+export function triggerAwsIdentity(type: string, input: AwsIdentityInput & { offline?: OfflineParse }): AwsIdentity {
   try {
     return resolveAwsIdentity(input);
   } catch (e) {
+    const o = input.offline;
+    const fromEnv = Object.keys(input.metadata).some((k) => k.startsWith('aws') && k.endsWith('FromEnv'));
+    if (e instanceof AwsIdentityError && o && (o.authUnknown || (o.envUnknown && fromEnv))) {
+      // Offline, the identity may come from the TriggerAuthentication (keys, role, pod identity) or the env.
+      o.notes.push(`the AWS identity comes from ${o.authUnknown ? 'the TriggerAuthentication' : "the target's env"} at run time; not checked offline`);
+      return { kind: 'operator' };
+    }
     if (e instanceof AwsIdentityError) throw new ConfigError(type, e.field, e.message);
     throw e;
   }

@@ -13,6 +13,22 @@ export interface ConfigInput {
   metadata: Record<string, string>;
   authParams: Record<string, string>;
   resolvedEnv: Record<string, string>;
+  /** Set when parsing without the cluster (`validate`, the webhook, `simulate`, `explain`). */
+  offline?: OfflineParse;
+}
+
+/**
+ * Offline, a TriggerAuthentication's parameters and the target's env are unknown. A parameter that only they can
+ * supply is then not an error: it gets a placeholder that passes its own type check, and a note says it was not
+ * checked. The placeholder never reaches a reader (offline parses build none).
+ */
+export interface OfflineParse {
+  /** The trigger has an authenticationRef: its parameters and pod identity are unknown. */
+  authUnknown: boolean;
+  /** The target's container env is unknown, so `xxxFromEnv` values are too. */
+  envUnknown: boolean;
+  /** What parse could not check, one sentence each. */
+  notes: string[];
 }
 
 interface FieldOptions<T> {
@@ -29,6 +45,8 @@ interface FieldOptions<T> {
 export interface Field<T, V> extends FieldOptions<T> {
   /** Human wording of what is valid, used in errors: "must be <expected>". */
   readonly expected: string;
+  /** A raw value that converts: stands in offline for a value only the cluster knows. */
+  readonly placeholder: string;
   /** Converts the trimmed raw string. */
   readonly convert: (raw: string) => Converted<T>;
   /** Phantom: the resolved value type (T, or T | undefined for optional fields without default). */
@@ -40,44 +58,45 @@ export type Converted<T> = { ok: true; value: T } | { ok: false; why?: string };
 
 type ValueOf<T, O> = O extends { default: unknown } ? T : O extends { optional: true } ? T | undefined : T;
 
-function define<T>(expected: string, parse: (raw: string) => T | undefined) {
-  return defineWith<T>(expected, (raw) => {
+function define<T>(expected: string, placeholder: string, parse: (raw: string) => T | undefined) {
+  return defineWith<T>(expected, placeholder, (raw) => {
     const value = parse(raw);
     return value === undefined ? { ok: false } : { ok: true, value };
   });
 }
 
-function defineWith<T>(expected: string, convert: (raw: string) => Converted<T>) {
+function defineWith<T>(expected: string, placeholder: string, convert: (raw: string) => Converted<T>) {
   return <const O extends FieldOptions<T> = {}>(options?: O): Field<T, ValueOf<T, O>> => ({
     ...(options ?? {}),
     expected,
+    placeholder,
     convert,
   });
 }
 
-export const str = define<string>('a string', (raw) => raw);
+export const str = define<string>('a string', 'placeholder', (raw) => raw);
 /** Integer (Go int decoded from JSON): "5" is fine, "5.0" is not, as in KEDA. */
-export const int = define<number>('a whole number', parseJsonInt);
-export const float = define<number>('a number', parseJsonFloat);
+export const int = define<number>('a whole number', '1', parseJsonInt);
+export const float = define<number>('a number', '1', parseJsonFloat);
 /** Go ParseBool spellings: 1/0, t/f, true/false (any of TRUE/True/true). */
-export const bool = define<boolean>('true or false', parseGoBool);
+export const bool = define<boolean>('true or false', 'false', parseGoBool);
 /** Go duration ("30s", "1m30s", "500ms") or integer milliseconds; resolves to milliseconds. */
-export const duration = define<number>('a duration such as 3s or 500ms (or a number of milliseconds)', parseDurationMs);
+export const duration = define<number>('a duration such as 3s or 500ms (or a number of milliseconds)', '1s', parseDurationMs);
 /** `k1=v1,k2=v2`. */
-export const keyValues = defineWith<Record<string, string>>('a list of key=value pairs separated by commas', (raw) => {
+export const keyValues = defineWith<Record<string, string>>('a list of key=value pairs separated by commas', 'k=v', (raw) => {
   const r = parseKeyValueMap(raw);
   return 'error' in r ? { ok: false, why: r.error } : { ok: true, value: r.map };
 });
 /** Comma list, each element trimmed, empty elements dropped. */
-export const list = define<string[]>('a comma-separated list', (raw) =>
+export const list = define<string[]>('a comma-separated list', 'placeholder', (raw) =>
   raw.split(',').map((s) => s.trim()).filter((s) => s !== ''));
 
 /** A string restricted to `values` (KEDA `enum=`); each comma-element is checked when `multi`. */
 export function oneOf<const V extends string>(values: readonly V[]) {
-  return define<V>(`one of ${values.join(', ')}`, (raw) => ((values as readonly string[]).includes(raw) ? (raw as V) : undefined));
+  return define<V>(`one of ${values.join(', ')}`, values[0], (raw) => ((values as readonly string[]).includes(raw) ? (raw as V) : undefined));
 }
 export function someOf<const V extends string>(values: readonly V[]) {
-  return define<V[]>(`a comma-separated list of ${values.join(', ')}`, (raw) => {
+  return define<V[]>(`a comma-separated list of ${values.join(', ')}`, values[0], (raw) => {
     const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
     return items.every((i) => (values as readonly string[]).includes(i)) ? (items as V[]) : undefined;
   });
@@ -127,7 +146,16 @@ export function resolveConfig<F extends Fields>(triggerType: string, fields: F, 
   for (const [prop, f] of Object.entries(fields)) {
     const name = f.name ?? prop;
     const order = f.order ?? ['triggerMetadata'];
-    const found = lookupParam(input, name, f.aliases ?? [], order);
+    let found = lookupParam(input, name, f.aliases ?? [], order);
+    if (!found && input.offline && f.default === undefined) {
+      // Offline, a value the cluster may supply stands in as a placeholder; a note says so for required ones
+      // (optional ones are silent: most triggers never set them).
+      const unknownSource = offlineSource(input, name, order);
+      if (unknownSource) {
+        if (!f.optional) input.offline.notes.push(`${name} is taken from ${unknownSource} at run time; not checked offline`);
+        found = { value: f.placeholder, source: 'authParams', key: name };
+      }
+    }
     if (!found) {
       if (f.default !== undefined) out[prop] = f.default;
       else if (f.optional) out[prop] = undefined;
@@ -145,6 +173,29 @@ export function resolveConfig<F extends Fields>(triggerType: string, fields: F, 
     out[prop] = converted.value;
   }
   return out as ConfigOf<F>;
+}
+
+/** Offline: which unknown source could supply `name`, if any (a TriggerAuthentication, or the env var named by `xxxFromEnv`). */
+function offlineSource(input: ConfigInput, name: string, order: ParamSource[]): string | undefined {
+  const o = input.offline!;
+  if (order.includes('resolvedEnv') && o.envUnknown && input.metadata[`${name}FromEnv`]?.trim()) {
+    return `env ${input.metadata[`${name}FromEnv`].trim()} of the target's container (${name}FromEnv)`;
+  }
+  if (order.includes('authParams') && o.authUnknown) return 'the TriggerAuthentication';
+  return undefined;
+}
+
+/** The keys of `fields` a trigger's metadata may hold: names, aliases and `xxxFromEnv` forms. */
+export function metadataKeys(fields: Fields): string[] {
+  const keys: string[] = [];
+  for (const [prop, f] of Object.entries(fields)) {
+    const order = f.order ?? ['triggerMetadata'];
+    for (const k of [f.name ?? prop, ...(f.aliases ?? [])]) {
+      if (order.includes('triggerMetadata')) keys.push(k);
+      if (order.includes('resolvedEnv')) keys.push(`${k}FromEnv`);
+    }
+  }
+  return keys;
 }
 
 /** How a bad value is shown in an error: metadata is not secret; auth params and env may be. */
