@@ -3,6 +3,7 @@
 // thousand triggers that share a role make one STS call per credential lifetime, not a thousand.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { LookupFunction } from 'node:net';
 import { fromNodeProviderChain, fromTemporaryCredentials, fromWebToken } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { TriggerAuthenticationSpec } from '../api/types.ts';
@@ -129,6 +130,8 @@ export interface AwsClientConfig {
   region: string;
   credentials: AwsCredentialIdentityProvider;
   endpoint?: string;
+  /** NodeHttpHandler options; scalers set agents whose DNS lookup applies the scaler address policy. */
+  requestHandler?: { httpAgent: { lookup: LookupFunction }; httpsAgent: { lookup: LookupFunction } };
 }
 
 /**

@@ -4,7 +4,8 @@ import {
   AwsIdentityError, defaultAwsCredentials, describeAwsIdentity, resolveAwsIdentity,
   type AwsClientConfig, type AwsCredentialCache, type AwsIdentity, type AwsIdentityInput, type Destroyable,
 } from '../../auth/aws-credentials.ts';
-import { ConfigError, type Reading, type ReaderContext, type TriggerReader } from '../scaler.ts';
+import { ConfigError, ReadError, type Reading, type ReaderContext, type TriggerReader } from '../scaler.ts';
+import { findAddressRefused, guardedRequestHandler } from './address-policy.ts';
 import { awsReadError } from './aws-read-error.ts';
 import type { OfflineParse } from './typed-config.ts';
 
@@ -22,7 +23,10 @@ export interface AwsScalerOptions<C extends Destroyable> {
 
 export function awsScaler<C extends Destroyable>(o: AwsScalerOptions<C>): TriggerReader {
   const credentials: AwsCredentialCache = o.ctx.awsCredentials ?? defaultAwsCredentials();
-  const lease = credentials.acquireClient(o.service, o.config.identity, o.config.awsRegion, o.config.awsEndpoint, o.makeClient);
+  // Connect-time address check (address-policy.ts): the SDK's agents resolve through guardedLookup, so an
+  // awsEndpoint (or an SQS queueURL host) whose name resolves to a cloud metadata address is refused after DNS.
+  const makeClient = (cfg: AwsClientConfig) => o.makeClient({ ...cfg, requestHandler: guardedRequestHandler() });
+  const lease = credentials.acquireClient(o.service, o.config.identity, o.config.awsRegion, o.config.awsEndpoint, makeClient);
   const callContext = {
     triggerType: o.type,
     operation: o.operation,
@@ -35,6 +39,8 @@ export function awsScaler<C extends Destroyable>(o: AwsScalerOptions<C>): Trigge
       try {
         return await o.read(lease.client, signal);
       } catch (e) {
+        const refused = findAddressRefused(e);
+        if (refused) throw new ReadError('other', `${o.type}: ${o.operation}: ${refused.message}`, { cause: refused });
         throw awsReadError(e, callContext);
       }
     },

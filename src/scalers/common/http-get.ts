@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ReadError } from '../scaler.ts';
+import { AddressRefusedError, checkLiteralHost, guardedLookup, type AddressPolicy, type Resolver } from './address-policy.ts';
 
 export interface HttpTlsOptions {
   rejectUnauthorized: boolean;
@@ -22,19 +23,32 @@ export function displayAddress(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
+export interface HttpGetterOptions {
+  /** Where connections may go; default the process-wide scalerAddressPolicy() (--allow-scaler-address). */
+  policy?: AddressPolicy;
+  /** DNS resolver behind the policy check (tests); default dns.lookup. */
+  resolve?: Resolver;
+}
+
 export class HttpGetter {
   private readonly agent: http.Agent | https.Agent;
 
-  constructor(private readonly protocol: 'http:' | 'https:', tls?: HttpTlsOptions) {
+  constructor(private readonly protocol: 'http:' | 'https:', tls?: HttpTlsOptions, private readonly options: HttpGetterOptions = {}) {
+    // Connect-time address check (address-policy.ts): the agents resolve host names through guardedLookup, which
+    // refuses cloud metadata / link-local addresses after DNS, so a name resolving to 169.254.169.254 never connects.
+    const lookup = guardedLookup(options);
     this.agent = protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, maxSockets: 4, ...(tls ?? { rejectUnauthorized: true }) })
-      : new http.Agent({ keepAlive: true, maxSockets: 4 });
+      ? new https.Agent({ keepAlive: true, maxSockets: 4, lookup, ...(tls ?? { rejectUnauthorized: true }) })
+      : new http.Agent({ keepAlive: true, maxSockets: 4, lookup });
   }
 
   /** GET `url`; rejects with ReadError('timeout' | 'unreachable' | 'other'). Bodies are capped at 8 MiB. */
   get(url: URL, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal, what: string): Promise<HttpResponse> {
     const mod = this.protocol === 'https:' ? https : http;
     const shownUrl = displayAddress(url);
+    // node:net skips `lookup` for a literal IP host, so check that one here.
+    const literal = checkLiteralHost(url.hostname, this.options.policy);
+    if (literal) return Promise.reject(new ReadError('other', `${what}: ${literal.message}`, { cause: literal }));
     return new Promise<HttpResponse>((resolve, reject) => {
       let timedOut = false;
       const req = mod.request(url, { method: 'GET', headers, agent: this.agent });
@@ -51,7 +65,8 @@ export class HttpGetter {
       };
       req.on('error', (e: NodeJS.ErrnoException) => {
         done();
-        if (timedOut) reject(new ReadError('timeout', `${what}: no answer from ${shownUrl} within ${timeoutMs} ms`, { cause: e }));
+        if (e instanceof AddressRefusedError) reject(new ReadError('other', `${what}: ${e.message}`, { cause: e }));
+        else if (timedOut) reject(new ReadError('timeout', `${what}: no answer from ${shownUrl} within ${timeoutMs} ms`, { cause: e }));
         else if (signal.aborted) reject(new ReadError('timeout', `${what}: read cancelled (${shownUrl})`, { cause: e }));
         else if (e.code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH'].includes(e.code)) {
           reject(new ReadError('unreachable', `${what}: cannot reach ${shownUrl} (${e.code})`, { cause: e }));
