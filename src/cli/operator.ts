@@ -7,6 +7,7 @@ import pino from 'pino';
 import { KubeClient } from '../kube/client.ts';
 import { parseWatchNamespaces } from '../kube/list-watch.ts';
 import { startOperator } from '../operator/operator.ts';
+import { AddressPolicy, setScalerAddressPolicy } from '../scalers/common/address-policy.ts';
 
 /** ":8080" → {port 8080}, "127.0.0.1:8080" → host too; "0"/"" → disabled (undefined). */
 export function parseBindAddress(flag: string, value: string): { host?: string; port: number } | undefined {
@@ -43,6 +44,7 @@ interface OperatorFlags {
   tlsKeyFile?: string;
   logLevel: string;
   logFormat: string;
+  allowScalerAddress: string[];
 }
 
 export function register(program: Command): void {
@@ -66,6 +68,9 @@ export function register(program: Command): void {
     .option('--tls-key-file <file>', 'serving key (overrides <cert-dir>/tls.key)')
     .option('--log-level <level>', LEVELS.join(', '), 'info')
     .option('--log-format <format>', "'json' or 'console'", 'json')
+    .option('--allow-scaler-address <cidr-or-host>',
+      'let scalers connect to this cloud metadata / link-local address, CIDR or host name, refused by default (repeatable, or a comma list)',
+      (value: string, previous: string[]) => [...previous, value], [] as string[])
     .addHelpText('after', `
 Environment (as KEDA): WATCH_NAMESPACE (comma list, empty = all), WATCH_LABEL_SELECTOR,
 KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES (default 5), KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION / _RENEW_DEADLINE /
@@ -82,6 +87,9 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
       const health = parseBindAddress('--health-probe-bind-address', opts.healthProbeBindAddress);
       const metricsApi = parseBindAddress('--metrics-api-bind-address', opts.metricsApiBindAddress);
       const webhook = parseBindAddress('--webhook-bind-address', opts.webhookBindAddress);
+      // Scaler targets (serverAddress, awsEndpoint …): refused cloud metadata / link-local addresses, minus these.
+      const addressPolicy = new AddressPolicy(opts.allowScalerAddress);
+      setScalerAddressPolicy(addressPolicy);
       const certFile = opts.tlsCertFile ?? join(opts.certDir, 'tls.crt');
       const keyFile = opts.tlsKeyFile ?? join(opts.certDir, 'tls.key');
       const log = pino(
@@ -110,7 +118,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         renewDeadlineMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE'),
         retryPeriodMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RETRY_PERIOD'),
       });
-      log.info({ metricsPort: op.metricsPort, healthPort: op.healthPort, metricsApiPort: op.metricsApiPort, webhookPort: op.webhookPort, mode: opts.mode }, 'operator started');
+      log.info({ metricsPort: op.metricsPort, healthPort: op.healthPort, metricsApiPort: op.metricsApiPort, webhookPort: op.webhookPort, mode: opts.mode, allowedScalerAddresses: addressPolicy.exceptions }, 'operator started');
       const shutdown = async (signal: string) => {
         log.info({ signal }, 'shutting down');
         await op.stop();
