@@ -85,6 +85,11 @@ export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 
   if (modes.size > 0 && provider && provider !== 'none') {
     throw new ConfigError(TYPE, 'authModes', 'pod identity cannot be enabled with other auth types; remove authModes or the podIdentity');
   }
+  // KEDA authenticates to Azure Managed Prometheus (azure-workload) and Google Managed Prometheus (gcp) with the pod
+  // identity; Updraft cannot yet, and says so rather than send the queries unauthenticated.
+  if (provider === 'azure-workload' || provider === 'gcp') {
+    throw new ConfigError(TYPE, 'podIdentity', `podIdentity provider ${provider} is not supported by Updraft for prometheus yet; use authModes (bearer, basic, custom or tls) with a TriggerAuthentication instead`);
+  }
   if ([modes.has('basic'), modes.has('bearer'), modes.has('oauth')].filter(Boolean).length > 1) {
     throw new ConfigError(TYPE, 'authModes', `authModes may hold only one of basic, bearer, oauth, got '${[...modes].join(',')}'`);
   }
@@ -102,14 +107,23 @@ export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 
     if (!c.bearerToken) throw new ConfigError(TYPE, 'bearerToken', 'authModes bearer needs a TriggerAuthentication parameter "bearerToken"');
     headers.Authorization = `Bearer ${c.bearerToken}`;
   }
+  // Name the parameters that are missing (KEDA: "cert=<present> and key=<empty> are required ...").
+  const notSet = (names: Record<string, string | undefined>) => {
+    const missing = Object.keys(names).filter((n) => !names[n]);
+    return { first: missing[0], text: `${missing.map((n) => `"${n}"`).join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set` };
+  };
   if (modes.has('custom')) {
     if (!c.customAuthHeader || !c.customAuthValue) {
-      throw new ConfigError(TYPE, 'customAuthHeader', 'authModes custom needs TriggerAuthentication parameters "customAuthHeader" and "customAuthValue"');
+      const m = notSet({ customAuthHeader: c.customAuthHeader, customAuthValue: c.customAuthValue });
+      throw new ConfigError(TYPE, m.first, `authModes custom needs TriggerAuthentication parameters "customAuthHeader" and "customAuthValue"; ${m.text}`);
     }
     headers[c.customAuthHeader] = c.customAuthValue;
   }
   if (modes.has('tls')) {
-    if (!c.cert || !c.key) throw new ConfigError(TYPE, 'cert', 'authModes tls needs TriggerAuthentication parameters "cert" and "key" (PEM)');
+    if (!c.cert || !c.key) {
+      const m = notSet({ cert: c.cert, key: c.key });
+      throw new ConfigError(TYPE, m.first, `authModes tls needs TriggerAuthentication parameters "cert" and "key" (PEM); ${m.text}`);
+    }
     tls.cert = c.cert;
     tls.key = c.key;
   }
