@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { metricDataQuery, parse, queryWindow, valueFromResults } from './aws-cloudwatch.ts';
+import { descriptor, metricDataQuery, parse, queryWindow, valueFromResults } from './aws-cloudwatch.ts';
 
 const base = { namespace: 'NS', metricName: 'M', dimensionName: 'A;B', dimensionValue: '1;2', targetMetricValue: '2', awsRegion: 'us-east-2', identityOwner: 'operator' };
 const p = (md: Record<string, string>) => parse({ metadata: md, authParams: {}, resolvedEnv: {} });
@@ -63,8 +63,8 @@ test('aws-cloudwatch value: newest point; none → minMetricValue; empty values 
 // ---------------------------------------------------------------------------------------------------------------
 // KEDA's metadata table (pkg/scalers/aws_cloudwatch_scaler_test.go)
 //
-// `testAWSCloudwatchMetadata` (TestCloudwatchParseMetadata), one subtest per row, in KEDA's order, with KEDA's
-// resolved env; the parsed values KEDA checks in TestAWSCloudwatchScalerMultipleDimensions and
+// `testAWSCloudwatchMetadata` (TestCloudwatchParseMetadata) and `awsCloudwatchMetricIdentifiers`
+// (TestAWSCloudwatchGetMetricSpecForScaling), one subtest per row, in KEDA's order, with KEDA's resolved env; the parsed values KEDA checks in TestAWSCloudwatchScalerMultipleDimensions and
 // TestCreateCloudwatchMetricDataInput are checked on the rows with the same metadata. KEDA checks only "parses / does
 // not"; a valid row here also checks the values the row is about, an invalid row the field its ConfigError names.
 
@@ -207,13 +207,22 @@ const kedaRows: KedaRow[] = [
 describe("KEDA's metadata table (pkg/scalers/aws_cloudwatch_scaler_test.go)", () => {
   for (const [i, r] of kedaRows.entries()) {
     test(`KEDA row ${i}: ${r.name}`, () => {
-      const run = () => parse({ metadata: r.metadata, authParams: r.authParams, resolvedEnv: kedaEnv });
-      if (r.error) return assertConfigError(run, r.error.field, r.error.message);
-      const c = run() as unknown as Record<string, unknown>;
+      if (r.error) return assertConfigError(() => parseRow(r), r.error.field, r.error.message);
+      const c = parseRow(r) as unknown as Record<string, unknown>;
       for (const [k, v] of Object.entries(r.want ?? {})) assert.deepEqual(c[k], v, k);
     });
   }
+  // awsCloudwatchMetricIdentifiers: KEDA rows 1 (metric query) and 2 (expression); the name is s<index>-aws-cloudwatch.
+  for (const [row, triggerIndex, name] of [[1, 0, 's0-aws-cloudwatch'], [1, 3, 's3-aws-cloudwatch'], [2, 5, 's5-aws-cloudwatch']] as const) {
+    test(`KEDA metric name: KEDA row ${row} as trigger ${triggerIndex} is named ${name}`, () => {
+      assert.equal(descriptor.metricSpecs(parseRow(kedaRows[row]), triggerIndex)[0].metricName, name);
+    });
+  }
 });
+
+function parseRow(r: KedaRow) {
+  return parse({ metadata: r.metadata, authParams: r.authParams, resolvedEnv: kedaEnv });
+}
 
 /** A ConfigError for `field`, whose message matches `message` and names the field. */
 function assertConfigError(fn: () => unknown, field: string, message: RegExp): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parse, queueValue } from './aws-sqs-queue.ts';
+import { descriptor, parse, queueValue } from './aws-sqs-queue.ts';
 
 const Q = 'https://sqs.eu-west-1.amazonaws.com/111122223333/orders';
 const p = (metadata: Record<string, string>, authParams: Record<string, string> = {}) => parse({ metadata, authParams, resolvedEnv: { QURL: Q } });
@@ -57,8 +57,8 @@ test('aws-sqs-queue value is the sum of the asked attributes; a missing one is a
 // ---------------------------------------------------------------------------------------------------------------
 // KEDA's metadata table (pkg/scalers/aws_sqs_queue_scaler_test.go)
 //
-// `testAWSSQSMetadata` (TestSQSParseMetadata) and the cases of TestQueueURLFromEnvResolution, one subtest per row,
-// in KEDA's order. KEDA checks only "parses / does not" (and the queue URL); a valid row here also checks the values
+// `testAWSSQSMetadata` (TestSQSParseMetadata), the cases of TestQueueURLFromEnvResolution and
+// `awsSQSMetricIdentifiers` (TestAWSSQSGetMetricSpecForScaling), one subtest per row, in KEDA's order. KEDA checks only "parses / does not" (and the queue URL); a valid row here also checks the values
 // the row is about, an invalid row the field its ConfigError names.
 
 type PodIdentity = NonNullable<Parameters<typeof parse>[0]['podIdentity']>;
@@ -196,6 +196,12 @@ const parseRow = (r: KedaRow) =>
 describe("KEDA's metadata table (pkg/scalers/aws_sqs_queue_scaler_test.go)", () => {
   for (const [i, r] of kedaRows.entries()) test(`KEDA row ${i}: ${r.name}`, () => checkRow(r));
   for (const [i, r] of kedaQueueURLRows.entries()) test(`KEDA queueURL case ${i}: ${r.name}`, () => checkRow(r));
+  // awsSQSMetricIdentifiers: KEDA row 1 at two trigger indexes; the name is s<index>-aws-sqs-<queue name>.
+  for (const [triggerIndex, name] of [[0, 's0-aws-sqs-DeleteArtifactQ'], [1, 's1-aws-sqs-DeleteArtifactQ']] as const) {
+    test(`KEDA metric name: trigger ${triggerIndex} on the properly formed queue URL is named ${name}`, () => {
+      assert.equal(descriptor.metricSpecs(parseRow(kedaRows[1]), triggerIndex)[0].metricName, name);
+    });
+  }
 });
 
 function checkRow(r: KedaRow): void {
