@@ -4,8 +4,15 @@
 import { z } from 'zod';
 import type { ObjectMeta } from './types.ts';
 
-/** RFC 1123 subdomain, the rule the API server applies to custom resource names. */
+/**
+ * RFC 1123 subdomain, the rule the API server applies to custom resource names
+ * (staging/src/k8s.io/apiextensions-apiserver/pkg/registry/customresource/validator.go: ValidateObjectMetaAccessor
+ * with NameIsDNSSubdomain), at most 253 characters.
+ */
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** RFC 1123 label: namespace names (ValidateNamespaceName), at most 63 characters. */
+export const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const objectMetaSchema = z.looseObject({
   name: z

@@ -140,10 +140,11 @@ describe('parseManifests: input forms', () => {
     assert.match(syntax[0].source ?? '', /^broken\.yaml:1[45]$/);
   });
 
-  it('rejects duplicate keys (the API server rejects them too)', () => {
-    const r = parseManifests(SO.replace('  triggers:', '  pollingInterval: 5\n  pollingInterval: 6\n  triggers:'));
+  it('rejects duplicate keys (the API server rejects them too) and names the key and its line', () => {
+    const r = parseManifests(SO.replace('  triggers:', '  pollingInterval: 5\n  pollingInterval: 6\n  triggers:'), 'dup.yaml');
     assert.ok(hasErrors(r.problems));
-    assert.match(r.problems[0].message, /YAML syntax error/);
+    assert.match(r.problems[0].message, /^duplicate key "pollingInterval": a map must have each key once/);
+    assert.equal(r.problems[0].source, 'dup.yaml:10');
   });
 
   it('rejects the retired KEDA v1 group and other keda.sh versions with a migration fix', () => {

@@ -6,17 +6,18 @@
 // so `yes`/`on`/`y` are booleans and `0755` is octal (an unquoted `yes` in trigger metadata is rejected, as by the
 // API server), but without 1.1's sexagesimal numbers and timestamps, which go-yaml v2 leaves as strings
 // (`10:30`, `2024-01-01`).
-import { isScalar, LineCounter, parseAllDocuments, type Document, type Tags } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, visit, type Document, type Tags, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { describeIssue } from './issue-messages.ts';
-import { objectMetaSchema, toObjectMeta } from './object-meta.ts';
-import { hasErrors, joinPath, objectLabel, splitPath, type Problem } from './problem.ts';
+import { DNS_LABEL, objectMetaSchema, toObjectMeta } from './object-meta.ts';
+import { blankRegions, findDeepDocuments, formatBytes, MAX_ALIAS_COUNT, MAX_DEPTH, MAX_FILE_BYTES, MAX_OBJECT_BYTES, measure, PROTOTYPE_KEYS } from './bounds.ts';
+import { hasErrors, joinPath, objectLabel, quote, splitPath, truncate, type Problem } from './problem.ts';
 import { scaledJobSpecSchema, scaledJobStatusSchema, toScaledJob, toScaledJobSpec } from './scaled-job.ts';
 import { scaledObjectSpecSchema, scaledObjectStatusSchema, toScaledObject, toScaledObjectSpec } from './scaled-object.ts';
 import { toTriggerAuthentication, toTriggerAuthenticationSpec, triggerAuthenticationSpecSchema, triggerAuthenticationStatusSchema } from './trigger-authentication.ts';
 import type { KedaObject, ScaledJob, ScaledObject, TriggerAuthentication } from './types.ts';
 import { KEDA_API_VERSION, KEDA_GROUP } from './types.ts';
-import { findUnknownFields } from './unknown-fields.ts';
+import { closest, findUnknownFields } from './unknown-fields.ts';
 
 export type ParseOutcome<T> = { ok: true; value: T; warnings: Problem[] } | { ok: false; problems: Problem[] };
 
@@ -56,6 +57,43 @@ function str(v: unknown): string | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Text → documents → items
 
+function tooDeepProblem(object: string, depth: number, source: string | undefined): Problem {
+  return {
+    severity: 'error',
+    object,
+    path: '',
+    message: `the document nests maps and lists more than ${MAX_DEPTH} levels deep (${depth} at this line); refused without parsing it`,
+    fix: `nest at most ${MAX_DEPTH} levels (no Kubernetes object needs more than about 20)`,
+    source,
+  };
+}
+
+/** A YAML error as a Problem; a duplicate key is named (the yaml library's message does not say which). */
+function yamlErrorProblem(doc: Document.Parsed, e: YAMLError, object: string, source: string | undefined): Problem {
+  if (e.code === 'DUPLICATE_KEY') {
+    let key: string | undefined;
+    visit(doc, {
+      Pair(_, pair) {
+        const k = pair.key as { range?: [number, number, number]; value?: unknown } | null;
+        if (k?.range?.[0] === e.pos[0]) {
+          key = isScalar(k) ? String(k.value) : String(k);
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    return {
+      severity: 'error',
+      object,
+      path: '',
+      message: `duplicate key${key === undefined ? '' : ` ${quote(key)}`}: a map must have each key once (the API server's strict field validation refuses duplicate fields, and tools disagree on which copy wins)`,
+      fix: 'remove one of the two, or merge them',
+      source,
+    };
+  }
+  return { severity: 'error', object, path: '', message: `YAML syntax error: ${truncate(e.message.split('\n')[0], 200)}`, fix: 'fix the YAML at the given line', source };
+}
+
 export function parseManifests(text: string, source?: string): ParsedManifests {
   const objects: KedaObject[] = [];
   const others: OtherObject[] = [];
@@ -64,20 +102,58 @@ export function parseManifests(text: string, source?: string): ParsedManifests {
   const lineCounter = new LineCounter();
   const where = (line: number | undefined) => (line === undefined ? undefined : `${source ?? '<input>'}:${line}`);
 
-  const docs = parseAllDocuments(text, { version: '1.1', merge: true, lineCounter, prettyErrors: false, customTags: goYamlV2Tags });
+  // Bounds first (src/api/bounds.ts): documents nested too deep are blanked before the YAML parser sees them.
+  const deep = findDeepDocuments(text);
+  const docs = parseAllDocuments(blankRegions(text, deep), { version: '1.1', merge: true, uniqueKeys: true, lineCounter, prettyErrors: false, customTags: goYamlV2Tags });
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  // A too-deep first document with no `---` blanks to nothing and yields no Document; report it on its own.
+  for (const r of deep) {
+    if (!list.some((d) => d.range[0] <= r.start && r.start <= d.range[2])) problems.push(tooDeepProblem('document 1', r.depth, where(lineAt(r.at))));
+  }
   list.forEach((doc, docIndex) => {
     const docLabel = `document ${docIndex + 1}`;
+    const tooDeep = deep.find((r) => doc.range[0] <= r.start && r.start <= doc.range[2]);
+    if (tooDeep) {
+      problems.push(tooDeepProblem(docLabel, tooDeep.depth, where(lineAt(tooDeep.at))));
+      return;
+    }
     for (const e of doc.errors) {
-      const line = e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line;
-      problems.push({ severity: 'error', object: docLabel, path: '', message: `YAML syntax error: ${e.message.split('\n')[0]}`, fix: 'fix the YAML at the given line', source: where(line) });
+      const line = e.linePos?.[0]?.line ?? lineAt(e.pos[0]);
+      problems.push(yamlErrorProblem(doc, e, docLabel, where(line)));
     }
     for (const w of doc.warnings) {
-      problems.push({ severity: 'warning', object: docLabel, path: '', message: `YAML: ${w.message.split('\n')[0]}`, source: where(w.linePos?.[0]?.line ?? lineCounter.linePos(w.pos[0]).line) });
+      problems.push({ severity: 'warning', object: docLabel, path: '', message: `YAML: ${truncate(w.message.split('\n')[0], 200)}`, source: where(w.linePos?.[0]?.line ?? lineAt(w.pos[0])) });
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    const contentStart = (doc.contents as { range?: [number, number, number] }).range?.[0] ?? doc.range[0];
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      // The yaml library throws a ReferenceError for too many aliases ("billion laughs") and unresolved ones.
+      const excessive = e instanceof ReferenceError && /Excessive alias count/.test(e.message);
+      problems.push({
+        severity: 'error',
+        object: docLabel,
+        path: '',
+        message: excessive
+          ? `YAML aliases expand too much: the document refers to its anchors more than ${MAX_ALIAS_COUNT} times over (nested aliases, as in a "billion laughs" attack); refused`
+          : `YAML: ${truncate(e instanceof Error ? e.message : String(e), 200)}`,
+        fix: excessive ? 'write the repeated parts out, or use fewer, non-nested aliases' : 'fix the YAML at the given line',
+        source: where(lineAt(contentStart)),
+      });
+      return;
+    }
     if (value === null || value === undefined) return; // empty documents (`---` alone, only comments) are fine
+    const size = measure(value, { maxBytes: MAX_FILE_BYTES });
+    if (size.tooDeep !== undefined || size.overBytes) {
+      const m = size.tooDeep !== undefined
+        ? `the document nests maps and lists more than ${MAX_DEPTH} levels deep (at ${truncate(size.tooDeep, 200)}${/[&*]/.test(text.slice(doc.range[0], doc.range[2])) ? ', with its aliases expanded' : ''}); refused`
+        : `the document expands to more than ${formatBytes(MAX_FILE_BYTES)} (with its YAML aliases expanded); refused`;
+      problems.push({ severity: 'error', object: docLabel, path: '', message: m, fix: size.tooDeep !== undefined ? `nest at most ${MAX_DEPTH} levels` : 'write the repeated parts out once, or split the document', source: where(lineAt(contentStart)) });
+      return;
+    }
     const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
       for (let n = path.length; n >= 0; n--) {
         const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
@@ -141,7 +217,7 @@ export function parseKedaObject(raw: unknown): ParseOutcome<KedaObject> | undefi
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   const isKedaKind = (KEDA_KINDS as readonly string[]).includes(kind ?? '');
   if (apiVersion === KEDA_API_VERSION) {
-    if (!isKedaKind) return undefined; // e.g. a future keda.sh kind: not ours to judge
+    if (!isKedaKind) return unknownKedaKind(raw, kind);
   } else if (group === KEDA_GROUP || (group === 'keda.k8s.io' && isKedaKind)) {
     const label = objectLabel(kind, metaNamespace(raw, kind !== 'ClusterTriggerAuthentication'), metaName(raw));
     const fix = group === 'keda.k8s.io' ? `KEDA v1 (keda.k8s.io) objects must be migrated: use apiVersion: ${KEDA_API_VERSION}` : `use apiVersion: ${KEDA_API_VERSION}`;
@@ -156,6 +232,27 @@ export function parseKedaObject(raw: unknown): ParseOutcome<KedaObject> | undefi
     default:
       return parseTriggerAuthentication(raw);
   }
+}
+
+/**
+ * keda.sh/v1alpha1 serves exactly KEDA_KINDS (KEDA `apis/keda/v1alpha1/*_types.go`; CloudEventSources are
+ * eventing.keda.sh), so any other kind there is a typo the API server would refuse ("no matches for kind").
+ * `*List` kinds (kubectl output) stay with the other objects.
+ */
+function unknownKedaKind(raw: Record<string, unknown>, kind: string | undefined): ParseOutcome<KedaObject> | undefined {
+  if (kind && kind.endsWith('List') && (KEDA_KINDS as readonly string[]).includes(kind.slice(0, -'List'.length))) return undefined;
+  const label = objectLabel(kind, metaNamespace(raw, true), metaName(raw));
+  const known = KEDA_KINDS.join(', ');
+  if (kind === undefined || kind === '') {
+    return { ok: false, problems: [{ severity: 'error', object: label, path: 'kind', message: `kind is required; ${KEDA_API_VERSION} serves ${known}`, fix: 'add kind: ScaledObject (or another of these kinds)' }] };
+  }
+  const eventing = kind === 'CloudEventSource' || kind === 'ClusterCloudEventSource';
+  const guess = closest(kind, KEDA_KINDS);
+  const fix = eventing ? `use apiVersion: eventing.keda.sh/v1alpha1 for ${kind}` : guess ? `did you mean kind: ${guess}?` : `use one of ${known}`;
+  return {
+    ok: false,
+    problems: [{ severity: 'error', object: label, path: 'kind', message: `kind ${quote(kind)} is not served by ${KEDA_API_VERSION} (the API server refuses it: no matches for kind); the kinds are ${known}`, fix }],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -179,6 +276,7 @@ function pruneNulls(v: unknown, path: Array<string | number>, dropped: string[])
   if (!isPlainObject(v)) return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
+    if (PROTOTYPE_KEYS.has(k)) continue; // reported by parseCommon; `out[k] = ` would set out's prototype
     if (x === null) {
       if (path[0] === 'spec' || (path.length === 0 && k === 'spec')) dropped.push(joinPath([...path, k]));
       continue;
@@ -233,6 +331,31 @@ function parseCommon<SpecSchema extends z.ZodType, StatusSchema extends z.ZodTyp
   const namespaced = kind !== 'ClusterTriggerAuthentication';
   const rawObj = isPlainObject(raw) ? raw : {};
   const c: Collected = { label: objectLabel(kind, metaNamespace(rawObj, namespaced), metaName(rawObj)), problems: [] };
+  // Bounds before anything recursive (src/api/bounds.ts); the admission webhook's objects come here directly.
+  const size = measure(rawObj, { maxBytes: MAX_OBJECT_BYTES });
+  if (size.tooDeep !== undefined || size.overBytes) {
+    c.problems.push(
+      size.tooDeep !== undefined
+        ? { severity: 'error', object: c.label, path: size.tooDeep, message: `the object nests maps and lists more than ${MAX_DEPTH} levels deep; refused`, fix: `nest at most ${MAX_DEPTH} levels` }
+        : {
+            severity: 'error',
+            object: c.label,
+            path: '',
+            message: `the object is larger than ${formatBytes(MAX_OBJECT_BYTES)} as JSON; etcd refuses to store it ("etcdserver: request is too large", its default --max-request-bytes is 1.5 MiB)`,
+            fix: 'make it smaller: move large values (scripts, certificates) into a Secret or ConfigMap and refer to it',
+          },
+    );
+    return { c, pruned: {}, specKeys: new Set() };
+  }
+  for (const path of size.prototypeKeys) {
+    c.problems.push({
+      severity: 'error',
+      object: c.label,
+      path,
+      message: `the key __proto__ is refused: no Kubernetes or KEDA field has this name, and copied into a JavaScript object it would replace the object's prototype (e.g. make spec.__proto__.scaleTargetRef count as spec.scaleTargetRef)`,
+      fix: 'remove it',
+    });
+  }
   const dropped: string[] = [];
   const pruned = pruneNulls(rawObj, [], dropped) as Record<string, unknown>;
   const out: Common<z.output<SpecSchema>, z.output<StatusSchema>> = { c, pruned, specKeys: new Set(isPlainObject(pruned.spec) ? Object.keys(pruned.spec) : []) };
@@ -248,6 +371,17 @@ function parseCommon<SpecSchema extends z.ZodType, StatusSchema extends z.ZodTyp
   const meta = objectMetaSchema.safeParse(pruned.metadata);
   if (meta.success) out.meta = meta.data;
   else collectIssues(c, meta.error.issues, 'metadata', pruned, kind);
+  if (meta.success && namespaced && meta.data.namespace && !DNS_LABEL.test(meta.data.namespace)) {
+    // ObjectMeta validation (staging/src/k8s.io/apimachinery/pkg/api/validation/objectmeta.go, ValidateNamespaceName).
+    const ns = meta.data.namespace;
+    c.problems.push({
+      severity: 'error',
+      object: c.label,
+      path: 'metadata.namespace',
+      message: `namespace ${quote(ns)} is not a valid namespace name: it must be an RFC 1123 label (at most 63 characters of a-z, 0-9 and "-", starting and ending alphanumeric)${ns.length > 63 ? `, and it has ${ns.length}` : ''}`,
+      fix: 'use the name of an existing namespace, e.g. lowercase it and replace "_" and "." with "-"',
+    });
+  }
   if (meta.success && !namespaced && meta.data.namespace) {
     c.problems.push({ severity: 'warning', object: c.label, path: 'metadata.namespace', message: `${kind} is cluster-scoped; metadata.namespace is ignored`, fix: 'remove metadata.namespace' });
   }

@@ -50,7 +50,8 @@ function walk(schema: z.core.$ZodType, value: unknown, path: Array<string | numb
     // A catchall (looseObject) means unknown fields are kept on purpose (x-kubernetes-preserve-unknown-fields).
     const keepsUnknown = d.catchall !== undefined && defOf(d.catchall as z.core.$ZodType).type !== 'never';
     for (const [k, v] of Object.entries(value)) {
-      const field = shape[k];
+      // Own fields only: `shape.constructor` would be Object's, not a field (a `constructor:` key in the input).
+      const field = Object.hasOwn(shape, k) ? shape[k] : undefined;
       if (field) walk(field, v, [...path, k], out);
       else if (!keepsUnknown) {
         const u: UnknownField = { path: joinPath([...path, k]) };
