@@ -2,7 +2,7 @@
 // the API server or KEDA where they have one. zod's texts are never shown to users (CONVENTIONS.md).
 import type { z } from 'zod';
 import { INT32_MAX, INT32_MIN } from './openapi-types.ts';
-import { joinPath } from './problem.ts';
+import { joinPath, quote, truncate } from './problem.ts';
 
 export interface IssueText {
   path: string;
@@ -19,16 +19,17 @@ function at(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return v;
 }
 
+/** The value as messages echo it, truncated (src/api/problem.ts MAX_ECHO). */
 function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return quote(v);
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a map';
-  return `${typeof v} ${String(v)}`;
+  return `${typeof v} ${truncate(String(v))}`;
 }
 
 function yamlScalar(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(String(v));
+  return quote(typeof v === 'string' ? v : String(v));
 }
 
 /** Describe one issue. `root` is the raw object the issue paths point into; `kind` names it in KEDA's messages. */
@@ -36,7 +37,8 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown, kind: stri
   const pathParts = issue.path as PropertyKey[];
   const path = joinPath(pathParts);
   const last = pathParts[pathParts.length - 1];
-  const field = typeof last === 'string' ? last : path;
+  const field = typeof last === 'string' ? truncate(last) : path;
+  const lastKey = truncate(String(last));
   const value = at(root, pathParts);
   const parent = pathParts[pathParts.length - 2];
 
@@ -50,22 +52,22 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown, kind: stri
         // KEDA's trigger metadata is map<string,string>; so are tokenUrlParams.
         return {
           path,
-          message: `metadata values must be strings, but ${String(last)} is ${show(value)}: the API server rejects non-string values in KEDA's map<string,string> fields`,
-          fix: `quote it: ${String(last)}: ${yamlScalar(value)}`,
+          message: `metadata values must be strings, but ${lastKey} is ${show(value)}: the API server rejects non-string values in KEDA's map<string,string> fields`,
+          fix: `quote it: ${lastKey}: ${yamlScalar(value)}`,
         };
       }
       if (expected === 'string' && (parent === 'labels' || parent === 'annotations') && pathParts[0] === 'metadata') {
         return {
           path,
-          message: `${parent === 'labels' ? 'label' : 'annotation'} values must be strings, but ${String(last)} is ${show(value)}; the API server rejects the object`,
-          fix: `quote it: ${String(last)}: ${yamlScalar(value)}`,
+          message: `${parent === 'labels' ? 'label' : 'annotation'} values must be strings, but ${lastKey} is ${show(value)}; the API server rejects the object`,
+          fix: `quote it: ${lastKey}: ${yamlScalar(value)}`,
         };
       }
       if ((expected === 'number' || expected === 'int') && typeof value === 'string' && /^-?\d+$/.test(value.trim())) {
         return {
           path,
-          message: `${field} must be an integer, not the string ${JSON.stringify(value)}: the API server rejects quoted numbers in int32 fields`,
-          fix: `write it without quotes: ${field}: ${value.trim()}`,
+          message: `${field} must be an integer, not the string ${quote(value)}: the API server rejects quoted numbers in int32 fields`,
+          fix: `write it without quotes: ${field}: ${truncate(value.trim())}`,
         };
       }
       if (expected === 'int') {
@@ -93,7 +95,7 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown, kind: stri
       };
     }
     case 'too_big': {
-      if (issue.origin === 'string') return { path, message: `${field} is longer than ${String(issue.maximum)} characters` };
+      if (issue.origin === 'string') return { path, message: `${field} is longer than ${String(issue.maximum)} characters (it has ${typeof value === 'string' ? value.length : '?'}): ${show(value)}`, fix: `shorten it to at most ${String(issue.maximum)} characters` };
       if (Number(issue.maximum) === INT32_MAX) return { path, message: `${field} is above the int32 range (max ${INT32_MAX})` };
       return { path, message: `${field} must be at most ${String(issue.maximum)}, got ${show(value)}` };
     }
@@ -118,7 +120,7 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown, kind: stri
 
 function required(path: string, parts: ReadonlyArray<PropertyKey>, kind: string): IssueText {
   const last = parts[parts.length - 1];
-  const message = `${String(last)} is required`;
+  const message = `${truncate(String(last))} is required`;
   if (last === 'metadata' && parts.includes('triggers')) {
     return { path, message: 'trigger metadata is required, even when the scaler needs no parameters (KEDA\'s CRD requires it)', fix: 'add `metadata: {}` to the trigger (a bare `metadata:` is null and gets dropped)' };
   }

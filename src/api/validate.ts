@@ -5,7 +5,8 @@
 import { gvkr, gvkString } from './gvkr.ts';
 import { hpaMinReplicas, hpaName } from './hpa-spec.ts';
 import { parseGoBool, pausedReplicas } from './pause.ts';
-import { objectLabel, type Problem } from './problem.ts';
+import { DNS_SUBDOMAIN } from './object-meta.ts';
+import { objectLabel, quote, truncate, type Problem } from './problem.ts';
 import {
   ANNOTATION_FORCE_ACTIVATION,
   ANNOTATION_PAUSED,
@@ -93,7 +94,7 @@ export function verifyFallback(so: ScaledObject): Problem[] {
     );
   }
   if (sm?.target !== undefined && !/^[+-]?\d+$/.test(sm.target.trim())) {
-    out.push(problem(so, 'warning', 'spec.advanced.scalingModifiers.target', `with scalingModifiers, KEDA only applies fallback when scalingModifiers.target is an integer; got ${JSON.stringify(sm.target)}`, 'use an integer target, e.g. "2"'));
+    out.push(problem(so, 'warning', 'spec.advanced.scalingModifiers.target', `with scalingModifiers, KEDA only applies fallback when scalingModifiers.target is an integer; got ${quote(sm.target)}`, 'use an integer target, e.g. "2"'));
   }
   return out;
 }
@@ -112,10 +113,60 @@ export function verifyName(so: ScaledObject): Problem[] {
         so,
         'error',
         explicit ? 'spec.advanced.horizontalPodAutoscalerConfig.name' : 'metadata.name',
-        `HPA name '${hpa}' is ${hpa.length} characters; it must be at most ${MAX_NAME}`,
+        `HPA name '${truncate(hpa)}' is ${hpa.length} characters; it must be at most ${MAX_NAME}`,
         explicit ? 'use a shorter advanced.horizontalPodAutoscalerConfig.name' : `shorten the ScaledObject name to at most ${MAX_NAME - 'keda-hpa-'.length} characters, or set a short advanced.horizontalPodAutoscalerConfig.name`,
       ),
     );
+  }
+  // The HPA's own name rule (pkg/apis/autoscaling/validation/validation.go, ValidateHorizontalPodAutoscalerName:
+  // NameIsDNSSubdomain). `keda-hpa-<name>` satisfies it whenever the ScaledObject's name does; an explicit name may not.
+  const explicitName = so.spec.advanced.horizontalPodAutoscalerConfig?.name;
+  if (explicitName && !DNS_SUBDOMAIN.test(explicitName)) {
+    out.push(
+      problem(
+        so,
+        'error',
+        'spec.advanced.horizontalPodAutoscalerConfig.name',
+        `HPA name ${quote(explicitName)} is not a valid object name: it must be a lowercase RFC 1123 subdomain (a-z, 0-9, "-" and ".", starting and ending alphanumeric); the API server would refuse the HPA and the ScaledObject would never become ready`,
+        'use a lowercase name such as "orders-hpa"',
+      ),
+    );
+  }
+  return out;
+}
+
+/** autoscaling/v2 limits (pkg/apis/autoscaling/validation/validation.go: MaxStabilizationWindowSeconds, MaxPeriodSeconds). */
+export const MAX_STABILIZATION_WINDOW_SECONDS = 3600;
+export const MAX_PERIOD_SECONDS = 1800;
+
+/**
+ * What the API server checks when KEDA creates the HPA from `advanced.horizontalPodAutoscalerConfig.behavior`
+ * (pkg/apis/autoscaling/validation/validation.go, validateScalingRules and validateScalingPolicy):
+ * stabilizationWindowSeconds 0..3600, each policy's periodSeconds 1..1800 and value > 0. KEDA's CRD checks only
+ * the types, so such a ScaledObject is accepted but its HPA is refused on every reconcile.
+ */
+export function verifyHpaBehavior(so: ScaledObject): Problem[] {
+  const out: Problem[] = [];
+  const behavior = so.spec.advanced.horizontalPodAutoscalerConfig?.behavior;
+  if (!behavior) return out;
+  const refused = 'the API server refuses the generated HPA, so the ScaledObject never gets one';
+  for (const dir of ['scaleUp', 'scaleDown'] as const) {
+    const rules = behavior[dir];
+    if (!rules) continue;
+    const at = `spec.advanced.horizontalPodAutoscalerConfig.behavior.${dir}`;
+    const w = rules.stabilizationWindowSeconds;
+    if (w !== undefined && (w < 0 || w > MAX_STABILIZATION_WINDOW_SECONDS)) {
+      out.push(problem(so, 'error', `${at}.stabilizationWindowSeconds`, `stabilizationWindowSeconds must be between 0 and ${MAX_STABILIZATION_WINDOW_SECONDS} (one hour), got ${w}; ${refused}`, `set stabilizationWindowSeconds to ${w < 0 ? 0 : MAX_STABILIZATION_WINDOW_SECONDS} or less`));
+    }
+    (rules.policies ?? []).forEach((policy, i) => {
+      const pat = `${at}.policies[${i}]`;
+      if (policy.value <= 0) {
+        out.push(problem(so, 'error', `${pat}.value`, `a scaling policy's value must be greater than zero, got ${policy.value}; ${refused}`, dir === 'scaleUp' ? 'use a positive value, or selectPolicy: Disabled to stop scaling up' : 'use a positive value, or selectPolicy: Disabled to stop scaling down'));
+      }
+      if (policy.periodSeconds <= 0 || policy.periodSeconds > MAX_PERIOD_SECONDS) {
+        out.push(problem(so, 'error', `${pat}.periodSeconds`, `a scaling policy's periodSeconds must be between 1 and ${MAX_PERIOD_SECONDS} (30 minutes), got ${policy.periodSeconds}; ${refused}`, `set periodSeconds between 1 and ${MAX_PERIOD_SECONDS}`));
+      }
+    });
   }
   return out;
 }
@@ -142,7 +193,7 @@ export function verifyTriggers(obj: ScaledObject | ScaledJob): Problem[] {
     if (t.name) {
       const first = seen.get(t.name);
       if (first !== undefined) {
-        out.push(problem(obj, 'error', `${at}.name`, `triggerName "${t.name}" is defined multiple times in the ${obj.kind}, but it must be unique (also used by triggers[${first}])`, 'give each trigger a distinct name'));
+        out.push(problem(obj, 'error', `${at}.name`, `triggerName ${quote(t.name)} is defined multiple times in the ${obj.kind}, but it must be unique (also used by triggers[${first}])`, 'give each trigger a distinct name'));
       } else seen.set(t.name, i);
     }
     if (obj.kind === 'ScaledJob') {
@@ -233,7 +284,7 @@ export function verifyAnnotations(so: ScaledObject): Problem[] {
   for (const key of [ANNOTATION_PAUSED, ANNOTATION_PAUSED_SCALE_IN, ANNOTATION_PAUSED_SCALE_OUT, ANNOTATION_FORCE_ACTIVATION]) {
     const v = a[key];
     if (v !== undefined && parseGoBool(v) === undefined) {
-      out.push(problem(so, 'warning', at(key), `${key}: ${JSON.stringify(v)} is not a boolean, so it counts as "true" (only "false" turns it off)`, 'use "true" or "false"'));
+      out.push(problem(so, 'warning', at(key), `${key}: ${quote(v)} is not a boolean, so it counts as "true" (only "false" turns it off)`, 'use "true" or "false"'));
     }
   }
   if (a[ANNOTATION_TRANSFER_HPA_OWNERSHIP] === 'true' && !so.spec.advanced.horizontalPodAutoscalerConfig?.name) {
@@ -241,7 +292,7 @@ export function verifyAnnotations(so: ScaledObject): Problem[] {
   }
   const mode = a[ANNOTATION_UPDRAFT_MODE];
   if (mode !== undefined && mode !== 'hpa' && mode !== 'direct') {
-    out.push(problem(so, 'error', at(ANNOTATION_UPDRAFT_MODE), `${ANNOTATION_UPDRAFT_MODE} must be "hpa" or "direct", got ${JSON.stringify(mode)}`, 'use "hpa" (default, KEDA-compatible) or "direct"'));
+    out.push(problem(so, 'error', at(ANNOTATION_UPDRAFT_MODE), `${ANNOTATION_UPDRAFT_MODE} must be "hpa" or "direct", got ${quote(mode)}`, 'use "hpa" (default, KEDA-compatible) or "direct"'));
   }
   return out;
 }
@@ -249,6 +300,7 @@ export function verifyAnnotations(so: ScaledObject): Problem[] {
 export function validateScaledObject(so: ScaledObject): Problem[] {
   return [
     ...verifyName(so),
+    ...verifyHpaBehavior(so),
     ...verifyReplicaCount(so),
     ...verifyFallback(so),
     ...verifyScalingModifiersFallback(so),
@@ -277,7 +329,7 @@ export function validateScaledJob(sj: ScaledJob): Problem[] {
   const podSpec = typeof template === 'object' && template !== null ? (template as Record<string, unknown>).spec : undefined;
   const restart = typeof podSpec === 'object' && podSpec !== null ? (podSpec as Record<string, unknown>).restartPolicy : undefined;
   if (restart !== 'Never' && restart !== 'OnFailure') {
-    out.push(problem(sj, 'error', 'spec.jobTargetRef.template.spec.restartPolicy', `a Job's pods need restartPolicy Never or OnFailure, got ${restart === undefined ? 'none (the Pod default is Always)' : JSON.stringify(restart)}; every Job creation would be rejected`, 'set jobTargetRef.template.spec.restartPolicy: Never'));
+    out.push(problem(sj, 'error', 'spec.jobTargetRef.template.spec.restartPolicy', `a Job's pods need restartPolicy Never or OnFailure, got ${restart === undefined ? 'none (the Pod default is Always)' : typeof restart === 'string' ? quote(restart) : truncate(JSON.stringify(restart) ?? String(restart))}; every Job creation would be rejected`, 'set jobTargetRef.template.spec.restartPolicy: Never'));
   }
   return out;
 }
@@ -305,13 +357,13 @@ export function validateTriggerAuthentication(ta: TriggerAuthentication): Proble
   if (o) {
     if (!o.clientId) out.push(problem(ta, 'error', 'spec.oauth2.clientId', 'clientId is required for oauth2', 'set oauth2.clientId'));
     if (!o.tokenUrl) out.push(problem(ta, 'error', 'spec.oauth2.tokenUrl', 'tokenUrl is required for oauth2', 'set oauth2.tokenUrl, e.g. https://idp.example.com/oauth2/token'));
-    else if (!isHttpUrlWithHost(o.tokenUrl)) out.push(problem(ta, 'error', 'spec.oauth2.tokenUrl', `tokenUrl must be an http(s) URL with a host, got ${JSON.stringify(o.tokenUrl)}`, 'use a full URL such as https://idp.example.com/oauth2/token'));
+    else if (!isHttpUrlWithHost(o.tokenUrl)) out.push(problem(ta, 'error', 'spec.oauth2.tokenUrl', `tokenUrl must be an http(s) URL with a host, got ${quote(o.tokenUrl)}`, 'use a full URL such as https://idp.example.com/oauth2/token'));
   }
   if (s.filePath !== undefined) {
     if (ta.kind === 'TriggerAuthentication') {
       out.push(problem(ta, 'warning', 'spec.filePath', 'filePath is only read from a ClusterTriggerAuthentication; it is ignored here', 'move it to a ClusterTriggerAuthentication'));
     } else if (s.filePath.startsWith('/') || s.filePath.split(/[\\/]/).includes('..')) {
-      out.push(problem(ta, 'error', 'spec.filePath', `filePath must be relative to the operator's --filepath-auth-root-path and must not contain "..", got ${JSON.stringify(s.filePath)}`, 'use a path relative to the configured root'));
+      out.push(problem(ta, 'error', 'spec.filePath', `filePath must be relative to the operator's --filepath-auth-root-path and must not contain "..", got ${quote(s.filePath)}`, 'use a path relative to the configured root'));
     }
   }
   const sources = ['podIdentity', 'secretTargetRef', 'configMapTargetRef', 'env', 'filePath', 'hashiCorpVault', 'azureKeyVault', 'gcpSecretManager', 'awsSecretManager', 'boundServiceAccountToken', 'oauth2'] as const;
@@ -365,12 +417,12 @@ export function validateSet(objects: ReadonlyArray<KedaObject>): Problem[] {
     const workload = `${obj.metadata.namespace}/${gvk}/${obj.spec.scaleTargetRef.name}`;
     const owner = byWorkload.get(workload);
     if (owner) {
-      out.push(problem(obj, 'error', 'spec.scaleTargetRef.name', `the workload '${obj.spec.scaleTargetRef.name}' of type '${gvk}' is already managed by the ScaledObject '${owner.metadata.name}'`, 'use one ScaledObject per workload (put all triggers in it)'));
+      out.push(problem(obj, 'error', 'spec.scaleTargetRef.name', `the workload '${truncate(obj.spec.scaleTargetRef.name)}' of type '${truncate(gvk)}' is already managed by the ScaledObject '${truncate(owner.metadata.name)}'`, 'use one ScaledObject per workload (put all triggers in it)'));
     } else byWorkload.set(workload, obj);
     const hpa = `${obj.metadata.namespace}/${hpaName(obj)}`;
     const hpaOwner = byHpa.get(hpa);
     if (hpaOwner) {
-      out.push(problem(obj, 'error', 'spec.advanced.horizontalPodAutoscalerConfig.name', `the HPA '${hpaName(obj)}' is already managed by the ScaledObject '${hpaOwner.metadata.name}'`, 'give each ScaledObject its own HPA name'));
+      out.push(problem(obj, 'error', 'spec.advanced.horizontalPodAutoscalerConfig.name', `the HPA '${truncate(hpaName(obj))}' is already managed by the ScaledObject '${truncate(hpaOwner.metadata.name)}'`, 'give each ScaledObject its own HPA name'));
     } else byHpa.set(hpa, obj);
   }
   return out;
