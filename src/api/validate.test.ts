@@ -208,3 +208,26 @@ describe('gvkr (keda-spec §1.2 ParseGVKR)', () => {
     });
   }
 });
+
+describe('the generated HPA, refused offline as the API server would refuse it (pkg/apis/autoscaling/validation)', () => {
+  const at = 'spec.advanced.horizontalPodAutoscalerConfig';
+  const behavior = (b: Record<string, unknown>) => ({ advanced: { horizontalPodAutoscalerConfig: { behavior: b } } });
+  const policy = (value: number, periodSeconds: number) => ({ policies: [{ type: 'Pods', value, periodSeconds }] });
+  const rows: Array<{ name: string; spec: Record<string, unknown>; paths: string[]; message?: RegExp }> = [
+    { name: 'a stabilization window of 3600 s and policies at the limits are accepted', spec: behavior({ scaleDown: { stabilizationWindowSeconds: 3600, ...policy(1, 1800) }, scaleUp: { stabilizationWindowSeconds: 0, ...policy(100, 1) } }), paths: [] },
+    { name: 'a scaleDown stabilization window over 3600 s is refused', spec: behavior({ scaleDown: { stabilizationWindowSeconds: 3601 } }), paths: [`${at}.behavior.scaleDown.stabilizationWindowSeconds`], message: /between 0 and 3600 .*got 3601; the API server refuses the generated HPA/ },
+    { name: 'a negative scaleUp stabilization window is refused', spec: behavior({ scaleUp: { stabilizationWindowSeconds: -1 } }), paths: [`${at}.behavior.scaleUp.stabilizationWindowSeconds`] },
+    { name: 'a policy periodSeconds over 1800 is refused', spec: behavior({ scaleUp: policy(4, 1801) }), paths: [`${at}.behavior.scaleUp.policies[0].periodSeconds`], message: /between 1 and 1800 .*got 1801/ },
+    { name: 'a policy periodSeconds of 0 is refused', spec: behavior({ scaleDown: policy(4, 0) }), paths: [`${at}.behavior.scaleDown.policies[0].periodSeconds`] },
+    { name: 'a policy value of 0 is refused', spec: behavior({ scaleDown: policy(0, 60) }), paths: [`${at}.behavior.scaleDown.policies[0].value`], message: /greater than zero, got 0/ },
+    { name: 'an explicit HPA name that is not a DNS-1123 subdomain is refused', spec: { advanced: { horizontalPodAutoscalerConfig: { name: 'Orders_HPA' } } }, paths: [`${at}.name`], message: /HPA name "Orders_HPA" is not a valid object name/ },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      const found = validateScaledObject(so(row.spec)).filter((p) => p.severity === 'error');
+      assert.deepEqual(found.map((p) => p.path), row.paths);
+      for (const p of found) assert.ok(p.fix, 'every problem has a fix');
+      if (row.message) assert.match(found[0].message, row.message);
+    });
+  }
+});

@@ -10,6 +10,7 @@ import { hasErrors, type Problem } from '../api/problem.ts';
 import type { KedaObject } from '../api/types.ts';
 import { label, validateObject, validateSet } from '../api/validate.ts';
 import { validateScalingModifiers } from '../engine/formula.ts';
+import { triggerProblems } from '../scalers/trigger-problems.ts';
 
 export interface ValidateReport {
   objects: Array<{ kind: string; namespace: string; name: string; source?: string }>;
@@ -46,6 +47,11 @@ export function expandInputs(inputs: ReadonlyArray<string>): { files: string[]; 
   return { files, problems };
 }
 
+/** `more` minus the errors at a path `found` already has an error for (the CRD rules and the scaler may agree). */
+function withoutRepeats(found: readonly Problem[], more: readonly Problem[]): Problem[] {
+  return more.filter((p) => !(p.severity === 'error' && found.some((f) => f.severity === 'error' && f.path === p.path)));
+}
+
 /** Validate manifest texts given together (the pure part of the command, used by tests and the CLI). */
 export function validateTexts(inputs: ReadonlyArray<{ name: string; text: string }>): ValidateReport {
   const problems: Problem[] = [];
@@ -79,6 +85,8 @@ export function validateTexts(inputs: ReadonlyArray<{ name: string; text: string
       if (src) entry.source = src;
       report.objects.push(entry);
       const found = validateObject(obj);
+      // Each trigger's metadata, parsed offline by its scaler's descriptor: what the operator would refuse.
+      if (obj.kind === 'ScaledObject' || obj.kind === 'ScaledJob') found.push(...withoutRepeats(found, triggerProblems(obj)));
       if (obj.kind === 'ScaledObject') {
         // The formula compiler lives in engine/; api/ cannot call it. Skip what api/ already reported at the same field.
         for (const f of validateScalingModifiers(obj)) {
