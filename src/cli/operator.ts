@@ -39,6 +39,7 @@ interface OperatorFlags {
   metricsApiMinTlsVersion: string;
   webhookBindAddress: string;
   webhookMinTlsVersion: string;
+  webhookStrictTriggers: boolean;
   certDir: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
@@ -63,6 +64,7 @@ export function register(program: Command): void {
     .option('--metrics-api-min-tls-version <v>', 'TLS12 or TLS13', 'TLS12')
     .option('--webhook-bind-address <addr>', "the validating admission webhook (TLS; '0' = not served here)", '0')
     .option('--webhook-min-tls-version <v>', 'TLS12 or TLS13', 'TLS12')
+    .option('--webhook-strict-triggers', 'deny objects whose trigger metadata would fail at run time (default: admit them with a warning, as KEDA admits them)', false)
     .option('--cert-dir <dir>', 'directory holding tls.crt and tls.key for the metrics API and the webhook', '/certs')
     .option('--tls-cert-file <file>', 'serving certificate (overrides <cert-dir>/tls.crt)')
     .option('--tls-key-file <file>', 'serving key (overrides <cert-dir>/tls.key)')
@@ -112,7 +114,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         healthPort: health?.port,
         healthHost: health?.host,
         externalMetrics: metricsApi ? { ...metricsApi, certFile, keyFile, minTlsVersion: parseTlsVersion('--metrics-api-min-tls-version', opts.metricsApiMinTlsVersion) } : undefined,
-        webhook: webhook ? { ...webhook, certFile, keyFile, minTlsVersion: parseTlsVersion('--webhook-min-tls-version', opts.webhookMinTlsVersion) } : undefined,
+        webhook: webhook ? { ...webhook, certFile, keyFile, minTlsVersion: parseTlsVersion('--webhook-min-tls-version', opts.webhookMinTlsVersion), strictTriggers: opts.webhookStrictTriggers } : undefined,
         maxReconciles: Number(process.env.KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES ?? 5),
         leaseDurationMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION'),
         renewDeadlineMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE'),

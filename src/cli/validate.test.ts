@@ -36,14 +36,17 @@ ${extra}  triggers:
     - type: aws-sqs-queue
       name: queue
       metadata:
+        queueURL: https://sqs.eu-west-1.amazonaws.com/111122223333/orders
         queueLength: "5"
+        identityOwner: operator
 `;
 
 describe('updraft validate', () => {
   it('passes the seed manifests (exit 0) and reports their KEDA warnings', () => {
     const r = run(['examples/seed-manifests/']);
     assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /6 objects checked: valid, 0 errors, 3 warnings\n$/);
+    assert.match(r.out, /6 objects checked: valid, 0 errors, 6 warnings\n$/);
+    assert.match(r.out, /spec\.triggers\[0\]\.metadata\.metricName\n  prometheus does not read metadata 'metricName'; it is ignored \(as by KEDA\)/);
     assert.match(r.out, /examples\/seed-manifests\/04-amp-prometheus-scaledobject\.yaml:12: warning: ScaledObject keda-prometheus-guidance\/app-http-requests-minute spec\.pollingInterval/);
   });
 
@@ -125,6 +128,63 @@ describe('updraft validate', () => {
     const r = spawnSync(process.execPath, [bin, 'validate', '--help'], { cwd: root, encoding: 'utf8' });
     assert.equal(r.status, 0);
     assert.match(r.stdout, /\$ updraft validate examples\/seed-manifests\//);
+  });
+});
+
+// What the operator would refuse when it builds each trigger's scaler, found offline by the same descriptor.
+const trigger = (type: string, metadata: Record<string, string>, extra = '') => `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: t, namespace: shop}
+spec:
+  scaleTargetRef: {name: worker}
+  triggers:
+  - type: ${type}
+${extra}    metadata: ${JSON.stringify(metadata)}
+`;
+const Q = 'https://sqs.eu-west-1.amazonaws.com/111122223333/orders';
+const PROM = { serverAddress: 'http://prometheus:9090', query: 'sum(up)' };
+const triggerCases: Array<{ name: string; text: string; want: Array<[string, string, RegExp]> }> = [
+  { name: 'a typo of a known key is an error with the key it probably means', text: trigger('aws-sqs-queue', { queueURL: Q, queuLength: '5', identityOwner: 'operator' }),
+    want: [['error', 'spec.triggers[0].metadata.queuLength', /^aws-sqs-queue has no parameter 'queuLength'; did you mean 'queueLength'\?/]] },
+  { name: 'a value that never parses is an error quoting it', text: trigger('prometheus', { ...PROM, threshold: 'twenty-five' }),
+    want: [['error', 'spec.triggers[0].metadata.threshold', /^prometheus: threshold must be a number, got 'twenty-five'$/]] },
+  { name: 'a JSON-number spelling KEDA refuses (2.5e1 is not a whole number) is refused here too', text: trigger('aws-sqs-queue', { queueURL: Q, queueLength: '2.5e1', identityOwner: 'operator' }),
+    want: [['error', 'spec.triggers[0].metadata.queueLength', /queueLength must be a whole number, got '2\.5e1'/]] },
+  { name: 'a non-HTTP serverAddress is an error', text: trigger('prometheus', { ...PROM, serverAddress: 'file:///etc/passwd', threshold: '5' }),
+    want: [['error', 'spec.triggers[0].metadata.serverAddress', /serverAddress/]] },
+  { name: 'an unsupported type is an error naming the supported ones', text: trigger('kafka', { topic: 'orders', lagThreshold: '5' }),
+    want: [['error', 'spec.triggers[0].type', /^trigger type 'kafka' is not supported by Updraft \(it reads aws-cloudwatch, aws-sqs-queue, opentelemetry, prometheus\)$/]] },
+  { name: 'a missing required parameter with no TriggerAuthentication is an error', text: trigger('prometheus', { serverAddress: 'http://prometheus:9090', threshold: '5' }),
+    want: [['error', 'spec.triggers[0].metadata', /^prometheus: missing required parameter "query"/]] },
+  { name: 'a parameter the TriggerAuthentication may supply is a note, not an error', text: trigger('aws-cloudwatch', { expression: 'SELECT AVG(x) FROM y', targetMetricValue: '5' }, '    authenticationRef: {name: aws}\n'),
+    want: [['note', 'spec.triggers[0].metadata', /awsRegion is taken from the TriggerAuthentication at run time; not checked offline/], ['note', 'spec.triggers[0].metadata', /the AWS identity comes from the TriggerAuthentication/]] },
+  { name: 'a value from the target\'s env is a note', text: trigger('aws-sqs-queue', { queueURLFromEnv: 'QUEUE_URL', awsRegion: 'eu-west-1', identityOwner: 'operator' }),
+    want: [['note', 'spec.triggers[0].metadata', /queueURL is taken from env QUEUE_URL of the target's container \(queueURLFromEnv\)/]] },
+  { name: 'an unknown key far from any known one is a warning (KEDA ignores it)', text: trigger('prometheus', { ...PROM, threshold: '5', owner: 'team-a' }),
+    want: [['warning', 'spec.triggers[0].metadata.owner', /^prometheus does not read metadata 'owner'; it is ignored \(as by KEDA\)$/]] },
+  { name: 'a valid trigger has no problem at all', text: trigger('prometheus', { ...PROM, threshold: '5', activationThreshold: '1' }), want: [] },
+];
+
+describe('updraft validate parses every trigger\'s metadata offline', () => {
+  for (const c of triggerCases) {
+    it(c.name, () => {
+      const report = validateTexts([{ name: 't.yaml', text: c.text }]);
+      const got = report.problems.map((p) => [p.severity, p.path, p.message]);
+      assert.equal(got.length, c.want.length, JSON.stringify(got));
+      c.want.forEach(([severity, path, message], i) => {
+        assert.equal(got[i][0], severity);
+        assert.equal(got[i][1], path);
+        assert.match(got[i][2], message);
+      });
+      assert.equal(report.summary.invalidObjects, c.want.some(([sev]) => sev === 'error') ? 1 : 0);
+    });
+  }
+
+  it('exits 1 on the typo through the real CLI, naming file:line and the fix', () => {
+    const p = file('typo.yaml', triggerCases[0].text);
+    const r = run([p]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:8: error: ScaledObject shop/t spec\\.triggers\\[0\\]\\.metadata\\.queuLength\n.*\n  fix: rename it to queueLength\n`));
   });
 });
 

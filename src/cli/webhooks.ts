@@ -14,20 +14,21 @@ export function register(program: Command): void {
     .option('--port <port>', 'HTTPS port', '9443')
     .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG)')
     .option('--tls-min-version <v>', 'TLSv1.2 or TLSv1.3', 'TLSv1.2')
+    .option('--strict-triggers', 'deny objects whose trigger metadata would fail at run time (default: admit with a warning)', false)
     .addHelpText('after', `
 Paths: /validate-keda-sh-v1alpha1-scaledobject, -scaledjob, -triggerauthentication, -clustertriggerauthentication.
 
 Example:
   updraft webhooks --tls-cert-file /certs/tls.crt --tls-key-file /certs/tls.key --port 9443
 `)
-    .action(async (opts: { tlsCertFile: string; tlsKeyFile: string; port: string; kubeconfig?: string; tlsMinVersion: string }) => {
+    .action(async (opts: { tlsCertFile: string; tlsKeyFile: string; port: string; kubeconfig?: string; tlsMinVersion: string; strictTriggers: boolean }) => {
       const log = pino({ base: { component: 'updraft-webhooks' } });
       const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig });
       const server = await startAdmissionWebhookServer({
         port: Number(opts.port),
         certificate: { certFile: opts.tlsCertFile, keyFile: opts.tlsKeyFile },
         minTlsVersion: opts.tlsMinVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2',
-        validator: new KedaAdmissionValidator(clusterLookups(client)),
+        validator: new KedaAdmissionValidator(clusterLookups(client), { strictTriggers: opts.strictTriggers }),
         onDecision: (req, result) => log.info({ kind: req.kind, namespace: req.namespace, name: req.name, operation: req.operation, allowed: result.allowed, reason: result.reason, message: result.message, warnings: result.warnings }, 'admission decision'),
       });
       log.info({ port: server.port }, 'webhooks listening');

@@ -11,6 +11,7 @@ import {
 } from '../api/types.ts';
 import { gvkr, gvkString, validateObject, validateSet } from '../api/validate.ts';
 import { validateScalingModifiers } from '../engine/formula.ts';
+import { triggerProblems } from '../scalers/trigger-problems.ts';
 import { GVR, type KubeClient, type KubeObject } from '../kube/client.ts';
 import type { AdmissionRequestInfo, AdmissionValidator, ValidationResult } from '../servers/admission-webhook.ts';
 
@@ -43,8 +44,17 @@ function format(p: Problem): string {
   return `${p.path ? `${p.path}: ` : ''}${p.message}${p.fix ? ` (fix: ${p.fix})` : ''}`;
 }
 
+export interface AdmissionOptions {
+  /**
+   * Deny objects whose trigger metadata the operator would refuse when it builds the scaler (chart value
+   * `webhooks.strictTriggers`). Off by default: KEDA's webhook does not parse trigger metadata, so these are
+   * returned as warnings (kubectl prints them) and the object is admitted, as KEDA would admit it.
+   */
+  strictTriggers?: boolean;
+}
+
 export class KedaAdmissionValidator implements AdmissionValidator {
-  constructor(private readonly lookups: AdmissionLookups) {}
+  constructor(private readonly lookups: AdmissionLookups, private readonly options: AdmissionOptions = {}) {}
 
   async validate(req: AdmissionRequestInfo): Promise<ValidationResult> {
     if (req.kind === 'CloudEventSource' || req.kind === 'ClusterCloudEventSource') return { allowed: true };
@@ -59,6 +69,13 @@ export class KedaAdmissionValidator implements AdmissionValidator {
     if (obj.kind === 'ScaledObject') {
       for (const m of validateScalingModifiers(obj)) problems.push({ severity: 'error', object: `ScaledObject ${obj.metadata.namespace}/${obj.metadata.name}`, path: m.path, message: m.message });
       problems.push(...(await this.clusterProblems(obj)));
+    }
+    if (obj.kind === 'ScaledObject' || obj.kind === 'ScaledJob') {
+      for (const p of triggerProblems(obj)) {
+        if (p.severity === 'note') continue;
+        if (problems.some((q) => q.severity === 'error' && q.path === p.path)) continue;
+        problems.push(p.severity === 'error' && !this.options.strictTriggers ? { ...p, severity: 'warning' } : p);
+      }
     }
     const errors = problems.filter((p) => p.severity === 'error');
     const warnings = problems.filter((p) => p.severity === 'warning').map(format);

@@ -51,7 +51,7 @@ export interface OperatorOptions {
   healthPort?: number;
   healthHost?: string;
   /** The validating admission webhook, served by the same process (the chart's `webhook` port). */
-  webhook?: TlsListenOptions;
+  webhook?: TlsListenOptions & { strictTriggers?: boolean };
   /** The external metrics API (aggregated API server); undefined disables it (direct mode only). */
   externalMetrics?: TlsListenOptions;
   version?: string;
@@ -249,7 +249,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   if (o.webhook) {
     webhook = await startAdmissionWebhookServer({
       ...tlsListen(o.webhook),
-      validator: new KedaAdmissionValidator(clusterLookups(o.client)),
+      validator: new KedaAdmissionValidator(clusterLookups(o.client), { strictTriggers: o.webhook.strictTriggers ?? false }),
       registry,
       onDecision: (req, result) => {
         if (!result.allowed) o.log.info({ kind: req.kind, namespace: req.namespace, name: req.name, operation: req.operation, message: result.message }, 'admission denied');

@@ -8,7 +8,7 @@ import { httpUrlParam } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, float, int, resolveConfig, str } from './common/typed-config.ts';
-import { ConfigError, defineScaler, ReadError, type ParseInput, type Reading } from './scaler.ts';
+import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
 
 export const TYPE = 'aws-cloudwatch';
 
@@ -176,7 +176,7 @@ export interface CloudWatchLike {
   send(command: GetMetricDataCommand, options?: { abortSignal?: AbortSignal }): Promise<{ MetricDataResults?: Array<{ Values?: number[] }> }>;
 }
 
-export async function readMetric(config: AwsCloudwatchConfig, cw: CloudWatchLike, name: string, nowMs: number, signal: AbortSignal): Promise<Reading> {
+export async function readMetric(config: AwsCloudwatchConfig, cw: CloudWatchLike, name: string, nowMs: number, signal: AbortSignal): Promise<RawReading> {
   const { start, end } = queryWindow(nowMs, config);
   const out = await cw.send(new GetMetricDataCommand({
     StartTime: start,
@@ -185,7 +185,7 @@ export async function readMetric(config: AwsCloudwatchConfig, cw: CloudWatchLike
     MetricDataQueries: [metricDataQuery(config)],
   }), { abortSignal: signal });
   const value = valueFromResults(out.MetricDataResults, config);
-  return { metrics: [{ name, value }], active: value > config.activationTargetMetricValue };
+  return { metrics: [{ name, value }] };
 }
 
 export const descriptor = defineScaler<AwsCloudwatchConfig>({

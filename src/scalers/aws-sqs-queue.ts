@@ -7,7 +7,7 @@ import { httpUrlParam, refusedHost } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, int, resolveConfig, str } from './common/typed-config.ts';
-import { ConfigError, defineScaler, ReadError, type ParseInput, type Reading } from './scaler.ts';
+import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
 
 export const TYPE = 'aws-sqs-queue';
 
@@ -121,10 +121,10 @@ export interface SqsLike {
   send(command: GetQueueAttributesCommand, options?: { abortSignal?: AbortSignal }): Promise<{ Attributes?: Partial<Record<string, string>> }>;
 }
 
-export async function readQueue(config: AwsSqsQueueConfig, sqs: SqsLike, name: string, signal: AbortSignal): Promise<Reading> {
+export async function readQueue(config: AwsSqsQueueConfig, sqs: SqsLike, name: string, signal: AbortSignal): Promise<RawReading> {
   const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: config.queueURL, AttributeNames: config.attributeNames }), { abortSignal: signal });
   const value = queueValue(out.Attributes ?? {}, config.attributeNames);
-  return { metrics: [{ name, value }], active: value > config.activationQueueLength };
+  return { metrics: [{ name, value }] };
 }
 
 export const descriptor = defineScaler<AwsSqsQueueConfig>({

@@ -7,7 +7,9 @@ import * as awsSqsQueue from './aws-sqs-queue.ts';
 import { metadataKeys, type OfflineParse } from './common/typed-config.ts';
 import * as opentelemetry from './opentelemetry.ts';
 import * as prometheus from './prometheus.ts';
-import { ConfigError, type MetricSpec, type ParseInput, type Scaler, type ScalerContext, type ScalerDescriptor } from './scaler.ts';
+import {
+  activeByThreshold, ConfigError, type MetricSpec, type ParseInput, type RawReading, type Reading, type Scaler, type ScalerContext, type ScalerDescriptor,
+} from './scaler.ts';
 
 // One line per trigger type (docs/adding-a-scaler.md).
 const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
@@ -147,16 +149,17 @@ export function buildScaler(ctx: ScalerContext): Scaler {
     ...(ctx.otlpStore ? { otlpStore: ctx.otlpStore } : {}),
     ...(ctx.now ? { now: ctx.now } : {}),
   });
+  const complete = (r: RawReading): Reading => ({ metrics: r.metrics, active: r.active ?? activeByThreshold(r.metrics, activationThreshold) });
   const scaler: Scaler = {
     type: descriptor.type,
     metricSpecs,
     activationThreshold,
-    read: (signal) => reader.read(signal),
+    read: async (signal) => complete(await reader.read(signal)),
     close: () => reader.close(),
   };
   if (reader.subscribe) {
     const subscribe = reader.subscribe.bind(reader);
-    return { ...scaler, subscribe };
+    return { ...scaler, subscribe: (onReading) => subscribe((r) => onReading(complete(r))) };
   }
   return scaler;
 }

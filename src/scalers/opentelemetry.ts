@@ -14,7 +14,7 @@ import type { OtlpMetricStore, Sample, Series } from './common/otlp-metric-store
 import { MAX_WINDOW_MS, sharedOtlpMetricStore } from './common/otlp-metric-store.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, duration, float, keyValues, oneOf, resolveConfig, str, type ConfigOf } from './common/typed-config.ts';
-import { ConfigError, defineScaler, ReadError, type Reading, type TriggerReader } from './scaler.ts';
+import { ConfigError, defineScaler, ReadError, type RawReading, type TriggerReader } from './scaler.ts';
 
 export const TYPE = 'opentelemetry';
 
@@ -174,19 +174,19 @@ class OpenTelemetryReader implements TriggerReader {
     private readonly now: () => number,
   ) {}
 
-  private reading(): Reading {
+  private reading(): RawReading {
     const { value } = compute(this.store.series(this.cfg.metricName, this.cfg.window), this.cfg, this.now());
-    return { metrics: [{ name: this.name, value }], active: value > this.cfg.activationThreshold };
+    return { metrics: [{ name: this.name, value }] };
   }
 
-  async read(signal: AbortSignal): Promise<Reading> {
+  async read(signal: AbortSignal): Promise<RawReading> {
     signal.throwIfAborted();
     return this.reading();
   }
 
-  subscribe(onReading: (reading: Reading) => void): () => void {
+  subscribe(onReading: (reading: RawReading) => void): () => void {
     const off = this.store.subscribe(this.cfg.metricName, () => {
-      let r: Reading;
+      let r: RawReading;
       try {
         r = this.reading();
       } catch {

@@ -261,7 +261,7 @@ export const descriptor = defineScaler<PrometheusConfig>({
         const res = await http.get(url, headers, config.timeoutMs, signal, `${TYPE}: query`);
         if (res.status < 200 || res.status > 299) throw statusError(res.status, res.body, config, identity);
         const value = valueFromResponse(res.body, config);
-        return { metrics: [{ name, value }], active: value > config.activationThreshold };
+        return { metrics: [{ name, value }] };
       },
       async close() {
         http.close();

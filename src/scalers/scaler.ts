@@ -116,12 +116,27 @@ export interface ReaderContext {
   now?: () => number;
 }
 
+/**
+ * What a reader returns: the value of each metric. `active` is left out by scalers that follow KEDA's rule (active
+ * when a value is strictly greater than the activation threshold), which `buildScaler` then applies in one place;
+ * a scaler whose activity is not a threshold (a time window, say) sets it.
+ */
+export interface RawReading {
+  metrics: Array<{ name: string; value: number }>;
+  active?: boolean;
+}
+
 /** The I/O half of a scaler: reads (and optionally streams) its source. */
 export interface TriggerReader {
   /** Read the source once. Honour `signal`. Throws ReadError on failure. */
-  read(signal: AbortSignal): Promise<Reading>;
-  subscribe?(onReading: (reading: Reading) => void): () => void;
+  read(signal: AbortSignal): Promise<RawReading>;
+  subscribe?(onReading: (reading: RawReading) => void): () => void;
   close(): Promise<void>;
+}
+
+/** KEDA's activation rule: active when any metric value is strictly greater than the threshold (NaN never is). */
+export function activeByThreshold(metrics: RawReading['metrics'], activationThreshold: number): boolean {
+  return metrics.some((m) => m.value > activationThreshold);
 }
 
 /**

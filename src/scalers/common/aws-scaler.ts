@@ -4,7 +4,7 @@ import {
   AwsIdentityError, defaultAwsCredentials, describeAwsIdentity, resolveAwsIdentity,
   type AwsClientConfig, type AwsCredentialCache, type AwsIdentity, type AwsIdentityInput, type Destroyable,
 } from '../../auth/aws-credentials.ts';
-import { ConfigError, ReadError, type Reading, type ReaderContext, type TriggerReader } from '../scaler.ts';
+import { ConfigError, ReadError, type RawReading, type ReaderContext, type TriggerReader } from '../scaler.ts';
 import { findAddressRefused, guardedRequestHandler } from './address-policy.ts';
 import { awsReadError } from './aws-read-error.ts';
 import type { OfflineParse } from './typed-config.ts';
@@ -18,7 +18,7 @@ export interface AwsScalerOptions<C extends Destroyable> {
   makeClient(config: AwsClientConfig): C;
   /** What a failed read was doing, e.g. "GetQueueAttributes on <queue URL>". */
   operation: string;
-  read(client: C, signal: AbortSignal): Promise<Reading>;
+  read(client: C, signal: AbortSignal): Promise<RawReading>;
 }
 
 export function awsScaler<C extends Destroyable>(o: AwsScalerOptions<C>): TriggerReader {

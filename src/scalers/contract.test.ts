@@ -1,0 +1,159 @@
+// The contract every registered trigger type keeps (docs/adding-a-scaler.md). Each check runs for each type, one
+// subtest per (type, check, field), so a new scaler is held to the same rules the day it is registered.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { metadataKeys } from './common/typed-config.ts';
+import { buildScaler, checkTriggerOffline, describeTrigger, scalerDescriptors, supportedTypes } from './index.ts';
+import { activeByThreshold, ConfigError, type ParseInput, type ScalerDescriptor } from './scaler.ts';
+
+const SECRET = 'S3CR3T-do-not-echo';
+const METRIC_NAME = /^s\d+-[^/.:%()\s]+$/;
+
+function input(d: ScalerDescriptor<unknown>, over: Partial<ParseInput> = {}): ParseInput {
+  return { metadata: { ...d.example.metadata }, authParams: { ...(d.example.authParams ?? {}) }, resolvedEnv: {}, ...over };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+function thrown(fn: () => unknown): ConfigError | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+    return e;
+  }
+}
+
+for (const [type, d] of scalerDescriptors) {
+  const fields = Object.entries(d.fields).map(([prop, f]) => ({ name: f.name ?? prop, f, order: f.order ?? ['triggerMetadata'] }));
+
+  describe(`scaler contract: ${type}`, () => {
+    it('the example parses and contributes External metrics named s<index>-<normalized part> with a positive target', () => {
+      for (const index of [0, 3]) {
+        const specs = d.metricSpecs(d.parse(input(d)), index);
+        assert.ok(specs.length > 0);
+        for (const s of specs) {
+          assert.match(s.metricName, METRIC_NAME);
+          assert.ok(s.metricName.startsWith(`s${index}-`), s.metricName);
+          assert.ok(Number.isFinite(s.target) && s.target > 0, `target ${s.target}`);
+          assert.equal(s.kind, 'External');
+          assert.equal(s.targetType, 'AverageValue', 'metricType unset means AverageValue');
+        }
+        assert.equal(d.metricSpecs(d.parse(input(d)), index, 'Value')[0].targetType, 'Value');
+      }
+    });
+
+    it('metricType Utilization is refused with the field named (only cpu and memory have it)', () => {
+      const e = thrown(() => describeTrigger({ type, metadata: d.example.metadata, metricType: 'Utilization' }, 0, { authParams: d.example.authParams ?? {}, resolvedEnv: {} }));
+      assert.equal(e?.field, 'metricType');
+    });
+
+    it('parse is pure: frozen input, the same config twice', () => {
+      const frozen = deepFreeze(input(d));
+      assert.deepEqual(d.parse(frozen), d.parse(frozen));
+    });
+
+    for (const { name, f } of fields.filter((x) => x.name.startsWith('activation'))) {
+      it(`${name} is the activation threshold, and activity is strictly greater than it`, () => {
+        const config = d.parse(input(d, { metadata: { ...d.example.metadata, [name]: '7' } }));
+        assert.equal(d.activationThreshold(config), 7);
+        assert.equal(activeByThreshold([{ name: 'm', value: 7 }], d.activationThreshold(config)), false);
+        assert.equal(activeByThreshold([{ name: 'm', value: 7.001 }], d.activationThreshold(config)), true);
+        assert.equal(f.default ?? 0, 0, 'KEDA: activation thresholds default to 0');
+      });
+    }
+
+    for (const { name, f, order } of fields.filter((x) => x.f.default === undefined && !x.f.optional && x.name in d.example.metadata)) {
+      it(`a missing ${name} is a ConfigError naming it and where to set it`, () => {
+        const metadata = { ...d.example.metadata };
+        delete metadata[name];
+        const e = thrown(() => d.parse(input(d, { metadata })));
+        assert.equal(e?.field, name);
+        assert.ok(e?.message.startsWith(`${type}: missing required parameter "${name}" in [${order.join(' ')}]; set metadata.${name}`), e?.message);
+        void f;
+      });
+      if (order.includes('authParams')) {
+        it(`${name} may come from a TriggerAuthentication: offline that is a note, not an error`, () => {
+          const metadata = { ...d.example.metadata };
+          delete metadata[name];
+          const r = checkTriggerOffline({ type, metadata, authenticationRef: { name: 'auth', kind: 'TriggerAuthentication' } }, 0);
+          assert.ok(r.ok, r.ok ? '' : r.error.message);
+          assert.ok(r.notes.some((n) => n.startsWith(`${name} is taken from the TriggerAuthentication`)), r.notes.join('; '));
+        });
+      }
+    }
+
+    for (const { name, f, order } of fields.filter((x) => ['a whole number', 'a number', 'true or false'].includes(x.f.expected))) {
+      if (order.includes('triggerMetadata')) {
+        it(`a bad ${name} in metadata is a ConfigError quoting the value and what is valid`, () => {
+          const e = thrown(() => d.parse(input(d, { metadata: { ...d.example.metadata, [name]: 'twenty-five' } })));
+          assert.equal(e?.field, name);
+          assert.equal(e?.message, `${type}: ${name} must be ${f.expected}, got 'twenty-five'`);
+        });
+      }
+      if (order.includes('authParams') || order.includes('resolvedEnv')) {
+        it(`a bad ${name} from a TriggerAuthentication or the env is refused without echoing it (it may be a secret)`, () => {
+          const metadata = { ...d.example.metadata };
+          delete metadata[name];
+          const viaAuth = order.includes('authParams') ? thrown(() => d.parse(input(d, { metadata, authParams: { [name]: SECRET } }))) : undefined;
+          const viaEnv = order.includes('resolvedEnv')
+            ? thrown(() => d.parse(input(d, { metadata: { ...metadata, [`${name}FromEnv`]: 'V' }, resolvedEnv: { V: SECRET } })))
+            : undefined;
+          for (const e of [viaAuth, viaEnv]) if (e) assert.ok(!e.message.includes(SECRET), e.message);
+          assert.ok(viaAuth ?? viaEnv, 'refused');
+        });
+      }
+    }
+
+    it('no error message ever holds a secret given as a TriggerAuthentication parameter or env value', () => {
+      // Every field that may come from auth or env, set to a secret-looking, invalid-looking value, alone and with
+      // the rest of the example broken too: whatever parse says must not contain it.
+      const authParams: Record<string, string> = { awsSecretAccessKey: SECRET, awsAccessKeyID: 'AKIA-' + SECRET, password: SECRET, bearerToken: SECRET };
+      const resolvedEnv: Record<string, string> = { V: SECRET };
+      const metadata: Record<string, string> = {};
+      for (const { name, order } of fields) {
+        if (order.includes('authParams')) authParams[name] = SECRET;
+        if (order.includes('resolvedEnv')) metadata[`${name}FromEnv`] = 'V';
+      }
+      for (const md of [metadata, { ...d.example.metadata, ...metadata }, { ...metadata, identityOwner: 'pod' }]) {
+        const e = thrown(() => d.parse({ metadata: md, authParams, resolvedEnv }));
+        if (e) assert.ok(!e.message.includes(SECRET), e.message);
+      }
+    });
+
+    it('every metadata key the type reads is known to validate, and a near-miss is suggested', () => {
+      const keys = metadataKeys(d.fields);
+      for (const k of Object.keys(d.example.metadata)) assert.ok(keys.includes(k) || (d.otherKeys ?? []).includes(k), k);
+      const target = fields.find((x) => x.name in d.example.metadata && !x.name.startsWith('activation'))!.name;
+      const typo = target.slice(0, -1);
+      const r = checkTriggerOffline({ type, metadata: { ...d.example.metadata, [typo]: '5' } }, 0);
+      assert.deepEqual(r.unknownKeys, [{ key: typo, suggestion: target }]);
+    });
+
+    it('buildScaler gives the reader the descriptor\'s metric specs and activation threshold, with no I/O', async () => {
+      const s = buildScaler({
+        trigger: { type, metadata: d.example.metadata, useCachedMetrics: false }, triggerIndex: 2, namespace: 'ns', objectName: 'o',
+        objectKind: 'ScaledObject', authParams: d.example.authParams ?? {}, resolvedEnv: {}, httpTimeoutMs: 1000,
+      });
+      const described = describeTrigger({ type, metadata: d.example.metadata }, 2, { authParams: d.example.authParams ?? {}, resolvedEnv: {} });
+      assert.deepEqual(s.metricSpecs, described.metricSpecs);
+      assert.equal(s.activationThreshold, described.activationThreshold);
+      await s.close();
+    });
+  });
+}
+
+describe('scaler registry', () => {
+  it('an unknown type is a ConfigError naming the types Updraft reads', () => {
+    const e = thrown(() => describeTrigger({ type: 'kafka', metadata: {} }, 0, { authParams: {}, resolvedEnv: {} }));
+    assert.equal(e?.message, `kafka: no scaler found for type: kafka (Updraft reads ${supportedTypes().join(', ')})`);
+    assert.equal(e?.field, 'type');
+  });
+});
