@@ -1,12 +1,12 @@
 // `updraft validate` as a user runs it: the real CLI binary on real files, stdin and directories.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { formatText, validateTexts } from './validate.ts';
+import { decodeManifest, expandInputs, formatText, readManifestFile, validateTexts } from './validate.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const bin = join(root, 'bin', 'updraft.js');
@@ -203,3 +203,68 @@ describe('updraft validate on ProcessGroups (the quickstart kind)', () => {
   });
 });
 
+
+describe('updraft validate: one broken or hostile file never hides the others', () => {
+  it('prints a result for every file: a.yaml, a hostile file (alias bomb, deep nesting, duplicate key), c.yaml', () => {
+    let bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+    for (let i = 1; i < 9; i++) bomb += `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]\n`;
+    const a = file('h-a.yaml', so('orders', '  minReplicaCount: "1"\n', 'a'));
+    const hostile = file('h-hostile.yaml', `${bomb}---\n${'['.repeat(1024 * 1024)}\n---\nx: 1\nx: 2\n`);
+    const c = file('h-c.yaml', so('payments', '  minReplicaCount: "2"\n', 'c'));
+    const t0 = Date.now();
+    const r = run([a, hostile, c]);
+    assert.ok(Date.now() - t0 < 30_000);
+    assert.equal(r.code, 1, r.err);
+    assert.equal(r.err, '');
+    assert.match(r.out, new RegExp(`${a}:9: error: ScaledObject shop/orders spec.minReplicaCount`));
+    assert.match(r.out, new RegExp(`${hostile}:1: error: document 1\n  YAML aliases expand too much`));
+    assert.match(r.out, new RegExp(`${hostile}:11: error: document 2\n  the document nests maps and lists more than 100 levels deep`));
+    assert.match(r.out, new RegExp(`${hostile}:14: error: document 3\n  duplicate key "x"`));
+    assert.match(r.out, new RegExp(`${c}:9: error: ScaledObject shop/payments spec.minReplicaCount`));
+  });
+
+  const unreadable: Array<{ name: string; make: () => string; message: RegExp }> = [
+    { name: 'a binary file is a problem for that file', make: () => file('h-bin.yaml', '\u0000\u0001binary'), message: /is a binary file \(it contains NUL bytes\)/ },
+    { name: 'a file that is not UTF-8 is a problem for that file', make: () => { const p = join(tmp, 'h-latin1.yaml'); writeFileSync(p, Buffer.from([0x6b, 0x3a, 0x20, 0xe9, 0x0a])); return p; }, message: /is not UTF-8 text/ },
+    { name: 'a file over 8 MiB is a problem for that file, not read', make: () => file('h-big.yaml', `a: "${'x'.repeat(8 * 1024 * 1024)}"\n`), message: /is larger than 8 MiB/ },
+    { name: 'a missing file is a problem for that file', make: () => join(tmp, 'h-missing.yaml'), message: /no such file or directory/ },
+  ];
+  for (const row of unreadable) {
+    it(`${row.name}; the next file is still checked`, () => {
+      const bad = row.make();
+      const good = file('h-good.yaml', so('good', '  minReplicaCount: "1"\n', 'g'));
+      const r = run([bad, good]);
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.out, new RegExp(`^error: ${bad}\n  .*${row.message.source}`, 'm'));
+      assert.match(r.out, new RegExp(`${good}:9: error: ScaledObject shop/good spec.minReplicaCount`));
+      assert.match(r.out, /1 object checked: 2 invalid, 2 errors/);
+    });
+  }
+
+  it('a directory with a dangling link and a symlink loop is walked once, naming the unreadable entry', () => {
+    const dir = join(tmp, 'h-dir');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'sub', 'ok.yaml'), so('ok'));
+    symlinkSync(join(dir, 'nowhere.yaml'), join(dir, 'dangling.yaml'));
+    symlinkSync(dir, join(dir, 'sub', 'loop'));
+    const x = expandInputs([dir]);
+    assert.deepEqual(x.files, [join(dir, 'sub', 'ok.yaml')]);
+    assert.deepEqual(x.problems.map((p) => [p.object, p.message]), [[join(dir, 'dangling.yaml'), `cannot read ${join(dir, 'dangling.yaml')}: no such file or directory`]]);
+  });
+
+  it('a directory named as a file is a problem, not a crash', () => {
+    const r = readManifestFile(tmp);
+    assert.ok('problem' in r && /is a directory/.test(r.problem.message));
+  });
+
+  it('decodeManifest reads UTF-8 text, dropping a byte-order mark', () => {
+    const r = decodeManifest('x.yaml', Buffer.from('\ufeffa: 1\n'));
+    assert.deepEqual(r, { text: 'a: 1\n' });
+  });
+
+  it('stdin over 8 MiB is refused with a problem', () => {
+    const r = run(['-'], `a: "${'x'.repeat(8 * 1024 * 1024 + 10)}"\n`);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /^error: <stdin>\n  <stdin> is larger than 8 MiB/);
+  });
+});

@@ -1,12 +1,13 @@
 // `updraft validate FILE...`: check keda.sh manifests without a cluster — the CRD schema (as the API server would),
 // KEDA's admission-webhook rules that need no cluster, the scalingModifiers formula, and checks across all files
 // given together. Prints every problem with file:line, object, field path, message and fix.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseManifests } from '../api/parse.ts';
 import { isProcessGroupManifest, parseProcessGroup, PROCESS_GROUP_KIND } from '../api/process-group.ts';
-import { hasErrors, type Problem } from '../api/problem.ts';
+import { formatBytes, MAX_FILE_BYTES, MAX_OBJECT_BYTES } from '../api/bounds.ts';
+import { hasErrors, truncate, type Problem } from '../api/problem.ts';
 import type { KedaObject } from '../api/types.ts';
 import { label, validateObject, validateSet } from '../api/validate.ts';
 import { validateScalingModifiers } from '../engine/formula.ts';
@@ -21,15 +22,51 @@ export interface ValidateReport {
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
-/** Expand directories (recursively, sorted) into their manifest files; `-` stays as stdin. */
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ELOOP') return 'too many levels of symbolic links';
+  if (code === 'EISDIR') return 'is a directory';
+  return truncate(e instanceof Error ? e.message : String(e), 200);
+}
+
+function inputProblem(path: string, message: string, fix: string): Problem {
+  return { severity: 'error', object: truncate(path, 200), path: '', message, fix };
+}
+
+/**
+ * Expand directories (recursively, sorted) into their manifest files; `-` stays as stdin. An entry that cannot be
+ * read (permissions, a dangling link) is a problem for that entry and the walk goes on; in directories, only regular
+ * files are taken (a FIFO named x.yaml would block the read) and each directory is walked once (symlink loops).
+ */
 export function expandInputs(inputs: ReadonlyArray<string>): { files: string[]; problems: Problem[] } {
   const files: string[] = [];
   const problems: Problem[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
+  const seen = new Set<string>();
+  const walk = (dir: string, id: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (e) {
+      problems.push(inputProblem(dir, `cannot read directory ${truncate(dir, 200)}: ${reason(e)}`, 'check its permissions'));
+      return;
+    }
+    for (const name of names) {
       const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (MANIFEST_EXTENSIONS.some((e) => name.endsWith(e))) files.push(p);
+      const isManifest = MANIFEST_EXTENSIONS.some((e) => name.endsWith(e));
+      let st;
+      try {
+        st = statSync(p);
+      } catch (e) {
+        if (isManifest) problems.push(inputProblem(p, `cannot read ${truncate(p, 200)}: ${reason(e)}`, 'check the path and its permissions'));
+        continue;
+      }
+      if (st.isDirectory()) walk(p, `${st.dev}:${st.ino}`);
+      else if (isManifest && st.isFile()) files.push(p);
+      else if (isManifest) problems.push({ ...inputProblem(p, `${truncate(p, 200)} is not a regular file; skipped`, 'name it on the command line to read it anyway'), severity: 'warning' });
     }
   };
   for (const input of inputs) {
@@ -38,13 +75,55 @@ export function expandInputs(inputs: ReadonlyArray<string>): { files: string[]; 
       continue;
     }
     try {
-      if (statSync(input).isDirectory()) walk(input);
+      const st = statSync(input);
+      if (st.isDirectory()) walk(input, `${st.dev}:${st.ino}`);
       else files.push(input);
-    } catch {
-      problems.push({ severity: 'error', object: input, path: '', message: `cannot read ${input}: no such file or directory`, fix: 'check the path' });
+    } catch (e) {
+      problems.push(inputProblem(input, `cannot read ${truncate(input, 200)}: ${reason(e)}`, 'check the path'));
     }
   }
   return { files, problems };
+}
+
+/** Bytes → text, or why they are not a manifest: too large (MAX_FILE_BYTES), binary (NUL bytes) or not UTF-8. */
+export function decodeManifest(name: string, bytes: Buffer, truncated = false): { text: string } | { problem: Problem } {
+  if (truncated || bytes.length > MAX_FILE_BYTES) {
+    return { problem: inputProblem(name, `${truncate(name, 200)} is larger than ${formatBytes(MAX_FILE_BYTES)}; Updraft reads at most that much per file (each object must also fit the ${formatBytes(MAX_OBJECT_BYTES)} etcd stores), so it was not read`, 'split it into several files') };
+  }
+  if (bytes.includes(0)) {
+    return { problem: inputProblem(name, `${truncate(name, 200)} is a binary file (it contains NUL bytes), not YAML or JSON text`, 'give a YAML or JSON file (UTF-16 text: save it as UTF-8)') };
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return { problem: inputProblem(name, `${truncate(name, 200)} is not UTF-8 text`, 'save it as UTF-8') };
+  }
+}
+
+/** Read at most MAX_FILE_BYTES + 1 bytes of a file (regular, or a pipe such as <(kubectl get ...)). */
+export function readManifestFile(path: string): { text: string } | { problem: Problem } {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return { problem: inputProblem(path, `cannot read ${truncate(path, 200)}: is a directory`, 'check the path') };
+    if (st.isFile() && st.size > MAX_FILE_BYTES) return decodeManifest(path, Buffer.alloc(0), true);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, MAX_FILE_BYTES + 1 - total));
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > MAX_FILE_BYTES) return decodeManifest(path, Buffer.alloc(0), true);
+    }
+    return decodeManifest(path, Buffer.concat(chunks));
+  } catch (e) {
+    return { problem: inputProblem(path, `cannot read ${truncate(path, 200)}: ${reason(e)}`, 'check the path and its permissions') };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** `more` minus the errors at a path `found` already has an error for (the CRD rules and the scaler may agree). */
@@ -133,10 +212,19 @@ export function formatText(report: ValidateReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<{ text: string } | { problem: Problem }> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  let total = 0;
+  for await (const c of process.stdin) {
+    const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+    total += b.length;
+    if (total > MAX_FILE_BYTES) {
+      process.stdin.destroy();
+      return decodeManifest('<stdin>', Buffer.alloc(0), true);
+    }
+    chunks.push(b);
+  }
+  return decodeManifest('<stdin>', Buffer.concat(chunks));
 }
 
 export function register(program: Command): void {
@@ -164,12 +252,19 @@ Examples:
       }
       const { files, problems: inputProblems } = expandInputs(inputs);
       const texts: Array<{ name: string; text: string }> = [];
-      for (const f of files) texts.push({ name: f === '-' ? '<stdin>' : f, text: f === '-' ? await readStdin() : readFileSync(f, 'utf8') });
+      // A file that cannot be read is a problem for that file; the others are still checked.
+      for (const f of files) {
+        const read = f === '-' ? await readStdin() : readManifestFile(f);
+        if ('problem' in read) inputProblems.push(read.problem);
+        else texts.push({ name: f === '-' ? '<stdin>' : f, text: read.text });
+      }
       const report = validateTexts(texts);
       if (inputProblems.length) {
         report.problems.unshift(...inputProblems);
-        report.summary.errors += inputProblems.length;
-        report.summary.invalidObjects += inputProblems.length;
+        const errors = inputProblems.filter((p) => p.severity === 'error').length;
+        report.summary.errors += errors;
+        report.summary.invalidObjects += errors;
+        report.summary.warnings += inputProblems.length - errors;
       }
       process.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report));
       process.exitCode = hasErrors(report.problems) ? 1 : 0;
