@@ -7,6 +7,7 @@ import { isPaused, isPausedScaleIn, isPausedScaleOut, pausedReplicas } from '../
 import { DEFAULT_TOLERANCE, externalAverageValueReplicas, externalValueReplicas } from '../engine/hpa-replicas.ts';
 import { formatNumber, parseQuantity } from '../engine/metric-value.ts';
 import { GVR, isNotFound, KubeClient, type KubeObject } from '../kube/client.ts';
+import { checkTriggerOffline } from '../scalers/index.ts';
 
 interface Cond { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }
 interface HpaMetricStatus { type: string; external?: { metric: { name: string }; current: { value?: string; averageValue?: string } } }
@@ -66,9 +67,15 @@ export async function explainScaledObject(client: KubeClient, namespace: string,
   for (const c of status.conditions ?? []) out.push(`  ${c.type.padEnd(9)} ${c.status.padEnd(7)} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
   out.push('triggers:');
   so.spec.triggers.forEach((t, i) => {
-    const metric = status.externalMetricNames?.find((m) => m.startsWith(`s${i}-`)) ?? `s${i}`;
+    // The trigger's metric, target and activation threshold as the operator parses them (its scaler's descriptor).
+    const checked = checkTriggerOffline(t, i);
+    const spec = checked.ok ? checked.described.metricSpecs[0] : undefined;
+    const metric = spec?.metricName ?? status.externalMetricNames?.find((m) => m.startsWith(`s${i}-`)) ?? `s${i}`;
     const act = status.triggersActivity?.[metric];
-    out.push(`  [${i}] ${t.type}${t.name ? ` "${t.name}"` : ''}  metric ${metric}  ${act === undefined ? 'activity unknown' : act.isActive ? 'active' : 'not active'}`);
+    const what = checked.ok && spec
+      ? `target ${formatNumber(spec.target)} (${spec.targetType}), active above ${formatNumber(checked.described.activationThreshold)}`
+      : !checked.ok ? `invalid: ${checked.error.message}` : '';
+    out.push(`  [${i}] ${t.type}${t.name ? ` "${t.name}"` : ''}  metric ${metric}  ${what}  ${act === undefined ? 'activity unknown' : act.isActive ? 'active' : 'not active'}`);
   });
 
   if (status.hpaName) {

@@ -6,7 +6,7 @@ import { parseManifests, type OtherObject } from '../api/parse.ts';
 import type { KedaObject, ScaledJob, ScaledObject, Trigger } from '../api/types.ts';
 import { AwsCredentialCache, setDefaultAwsCredentials } from '../auth/aws-credentials.ts';
 import { AuthResolutionError, InMemoryObjectSource, resolveTriggerAuth } from '../auth/resolve-trigger-auth.ts';
-import { buildScaler } from '../scalers/index.ts';
+import { buildScaler, scalerDescriptors } from '../scalers/index.ts';
 import { ConfigError, ReadError } from '../scalers/scaler.ts';
 
 export interface ProbeOptions {
@@ -35,13 +35,12 @@ export interface ProbeResult {
   notes: string[];
 }
 
-const AWS_TYPES = new Set(['aws-sqs-queue', 'aws-cloudwatch', 'aws-dynamodb', 'aws-kinesis-stream', 'aws-dynamodb-streams']);
-
 /** Applies the --aws-endpoint / --prometheus-url overrides to a copy of the trigger. */
 export function overrideTrigger(trigger: Trigger, opts: Pick<ProbeOptions, 'awsEndpoint' | 'prometheusUrl'>): { trigger: Trigger; notes: string[] } {
   const metadata = { ...trigger.metadata };
   const notes: string[] = [];
-  if (opts.awsEndpoint && AWS_TYPES.has(trigger.type)) {
+  // Every trigger type with an awsEndpoint parameter (its descriptor says which) is pointed at the override.
+  if (opts.awsEndpoint && 'awsEndpoint' in (scalerDescriptors.get(trigger.type)?.fields ?? {})) {
     metadata.awsEndpoint = opts.awsEndpoint;
     notes.push(`awsEndpoint overridden to ${opts.awsEndpoint}`);
   }

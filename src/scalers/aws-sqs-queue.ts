@@ -7,6 +7,7 @@ import { httpUrlParam, refusedHost } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, int, resolveConfig, str } from './common/typed-config.ts';
+import { truncate } from '../api/problem.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
 
 export const TYPE = 'aws-sqs-queue';
@@ -63,7 +64,7 @@ export function parseQueueURL(queueURL: string): { queueName: string; host?: str
   const parts = url.pathname.split('/');
   if (parts.length !== 3 || parts[1] === '' || parts[2] === '') {
     throw new ConfigError(TYPE, 'queueURL',
-      `cannot get queueName from queueURL: its path must be /<account id>/<queue name>, got '${queueURL}'`);
+      `cannot get queueName from queueURL: its path must be /<account id>/<queue name>, got '${truncate(queueURL)}'`);
   }
   return { queueName: parts[2], host: url.hostname };
 }

@@ -79,6 +79,7 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
     assert.match(story, /ScaledObject keda-sqs-guidance\/sqsconsumer-hpa → Deployment keda-sqs-guidance\/sqs-consumer-backend {2}\(mode hpa, HPA keda-hpa-sqsconsumer-hpa\)/);
     assert.match(story, /replicas: 5 wanted/);
     assert.match(story, /s0-aws-sqs-app-queue: 4\.6 per pod \(total 23\) vs target 5 per pod → 5 replicas/);
+    assert.match(story, /\[0\] aws-sqs-queue {2}metric s0-aws-sqs-app-queue {2}target 5 \(AverageValue\), active above 0 {2}active/);
     assert.match(story, /Active +True +ScalerActive/);
     assert.match(story, /KEDAScaleTargetActivated/);
     const active = await kubectl(['get', 'scaledobject', '-n', ns, so.metadata.name]);

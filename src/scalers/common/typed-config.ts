@@ -2,6 +2,7 @@
 // declarative table: each scaler lists its parameters once — name, where it may come from, default, type — and
 // `resolveConfig` turns metadata + TriggerAuthentication params + container env into a typed object, or throws a
 // ConfigError that names the trigger type and the parameter.
+import { truncate } from '../../api/problem.ts';
 import { ConfigError } from '../scaler.ts';
 import { parseDurationMs, parseGoBool, parseJsonFloat, parseJsonInt, parseKeyValueMap } from './go-values.ts';
 
@@ -200,7 +201,7 @@ export function metadataKeys(fields: Fields): string[] {
 
 /** How a bad value is shown in an error: metadata is not secret; auth params and env may be. */
 export function shown(found: Found): string {
-  if (found.source === 'triggerMetadata') return `'${found.value}'`;
+  if (found.source === 'triggerMetadata') return `'${truncate(found.value)}'`;
   return found.source === 'authParams'
     ? 'a value from the TriggerAuthentication (not shown)'
     : `a value from env ${found.key}FromEnv (not shown)`;

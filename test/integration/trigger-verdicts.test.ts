@@ -1,0 +1,114 @@
+// One table of triggers through the four places that read trigger metadata — `updraft validate`, `updraft simulate`,
+// `updraft probe` and the operator's scaler build — which must give the same verdict and the same metric names
+// (they all ask the scaler's descriptor, src/scalers/index.ts).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseManifests } from '../../src/api/parse.ts';
+import type { ScaledObject } from '../../src/api/types.ts';
+import { InMemoryObjectSource } from '../../src/auth/resolve-trigger-auth.ts';
+import { probe } from '../../src/cli/probe.ts';
+import { validateTexts } from '../../src/cli/validate.ts';
+import { buildObjectScalers } from '../../src/runtime/build-scalers.ts';
+import { simulatedTriggers } from '../../src/simulate/trigger-targets.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'updraft-verdicts-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+// Reads go to a closed loopback port: probe fails fast as unreachable, after it has named the metric.
+const CLOSED = 'http://127.0.0.1:1';
+process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+
+interface Row {
+  name: string;
+  type: string;
+  metadata: Record<string, string>;
+  metricType?: string;
+  /** The metric names every path reports, or the error every path gives. */
+  want: { metrics: string[] } | { error: RegExp };
+}
+
+const Q = 'https://sqs.eu-west-1.amazonaws.com/111122223333/orders';
+const rows: Row[] = [
+  { name: 'an SQS trigger names its metric after the queue', type: 'aws-sqs-queue', metadata: { queueURL: Q, queueLength: '5', awsEndpoint: CLOSED, identityOwner: 'operator' }, want: { metrics: ['s0-aws-sqs-orders'] } },
+  { name: 'queueLength 2.5e1 is not a whole number anywhere', type: 'aws-sqs-queue', metadata: { queueURL: Q, queueLength: '2.5e1', identityOwner: 'operator' }, want: { error: /^aws-sqs-queue: queueLength must be a whole number, got '2\.5e1'$/ } },
+  { name: 'a prometheus threshold that is not a number', type: 'prometheus', metadata: { serverAddress: CLOSED, query: 'sum(up)', threshold: 'twenty-five' }, want: { error: /^prometheus: threshold must be a number, got 'twenty-five'$/ } },
+  { name: 'a prometheus trigger with metricType Utilization', type: 'prometheus', metricType: 'Utilization', metadata: { serverAddress: CLOSED, query: 'sum(up)', threshold: '5' }, want: { error: /metricType Utilization is only supported by cpu and memory triggers/ } },
+  { name: 'a prometheus trigger', type: 'prometheus', metadata: { serverAddress: CLOSED, query: 'sum(up)', threshold: '5' }, want: { metrics: ['s0-prometheus'] } },
+  { name: 'a CloudWatch expression', type: 'aws-cloudwatch', metadata: { expression: 'SELECT AVG(CPUUtilization) FROM "AWS/EC2"', targetMetricValue: '50', awsRegion: 'eu-west-1', awsEndpoint: CLOSED, identityOwner: 'operator' }, want: { metrics: ['s0-aws-cloudwatch'] } },
+  { name: 'an opentelemetry trigger normalizes the OTLP name', type: 'opentelemetry', metadata: { metricName: 'http.server.request.count', threshold: '15' }, want: { metrics: ['s0-opentelemetry-http-server-request-count'] } },
+  { name: 'a type Updraft does not read', type: 'kafka', metadata: { topic: 'orders', lagThreshold: '10' }, want: { error: /^kafka: no scaler found for type: kafka \(Updraft reads aws-cloudwatch, aws-sqs-queue, opentelemetry, prometheus\)$/ } },
+];
+
+function manifest(r: Row): string {
+  return `apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: verdict, namespace: default}
+spec:
+  scaleTargetRef: {name: worker}
+  triggers:
+  - type: ${r.type}
+${r.metricType ? `    metricType: ${r.metricType}\n` : ''}    metadata: ${JSON.stringify(r.metadata)}
+`;
+}
+
+type Verdict = { metrics: string[] } | { error: string };
+
+async function verdicts(r: Row): Promise<Record<string, Verdict>> {
+  const text = manifest(r);
+  const so = parseManifests(text, 'v.yaml').objects[0] as ScaledObject;
+  assert.ok(so, 'the manifest parses');
+  const out: Record<string, Verdict> = {};
+
+  // validate: the trigger's error (the unsupported-type message is worded for people; its facts are the same).
+  const report = validateTexts([{ name: 'v.yaml', text }]);
+  const err = report.problems.find((p) => p.severity === 'error' && p.path.startsWith('spec.triggers[0]'));
+  out.validate = err ? { error: err.message } : { metrics: simulatedTriggers(so).map((t) => t.metricName) };
+
+  // simulate
+  try {
+    out.simulate = { metrics: simulatedTriggers(so).map((t) => t.metricName) };
+  } catch (e) {
+    out.simulate = { error: (e as Error).message.replace(/^ScaledObject default\/verdict: spec\.triggers\[0\]: /, '') };
+  }
+
+  // probe
+  const file = join(tmp, `${r.name.replace(/\W+/g, '-')}.yaml`);
+  writeFileSync(file, text);
+  const { results } = await probe({ files: [file], secrets: [], env: {}, httpTimeoutMs: 500 });
+  const p = results[0];
+  out.probe = p.error?.kind === 'config' ? { error: p.error.message } : { metrics: p.metricName ? [p.metricName] : [] };
+
+  // the operator's build (auth resolution, then the descriptor)
+  const built = await buildObjectScalers(so, { source: new InMemoryObjectSource() });
+  if (built.ok) {
+    out.operator = { metrics: built.scalers.flatMap((s) => s.metricSpecs.map((m) => m.metricName)) };
+    await Promise.all(built.scalers.map((s) => s.close()));
+  } else {
+    out.operator = { error: built.errors[0].message };
+  }
+  return out;
+}
+
+describe('validate, simulate, probe and the operator agree on every trigger', () => {
+  for (const r of rows) {
+    it(r.name, async () => {
+      const got = await verdicts(r);
+      for (const [path, v] of Object.entries(got)) {
+        if ('metrics' in r.want) {
+          assert.deepEqual(v, r.want, `${path}: ${JSON.stringify(v)}`);
+        } else if (path === 'validate' && r.type === 'kafka') {
+          assert.ok('error' in v && /not supported by Updraft/.test(v.error), `${path}: ${JSON.stringify(v)}`);
+        } else if (path === 'validate' && r.metricType === 'Utilization') {
+          // validate reports the CRD webhook's rule first (KEDA's own wording); the scaler's says the same.
+          assert.ok('error' in v && /Utilization/.test(v.error), `${path}: ${JSON.stringify(v)}`);
+        } else {
+          assert.ok('error' in v, `${path} accepted it: ${JSON.stringify(v)}`);
+          assert.match(v.error, r.want.error, path);
+        }
+      }
+    });
+  }
+});
