@@ -40,7 +40,9 @@ export interface AwsIdentityInput {
 }
 
 function param(map: Record<string, string>, key: string): string | undefined {
-  const v = map[key]?.trim();
+  // Own strings only: an env var named `constructor` (via awsAccessKeyIDFromEnv) must not find Object's member.
+  const raw = Object.hasOwn(map, key) ? map[key] : undefined;
+  const v = typeof raw === 'string' ? raw.trim() : undefined;
   return v ? v : undefined;
 }
 

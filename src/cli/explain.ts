@@ -127,7 +127,6 @@ export async function explainScaledObject(client: KubeClient, namespace: string,
 export function register(program: Command): void {
   program
     .command('explain')
-    .description('explain why a ScaledObject\'s workload has its replica count: conditions, triggers, the HPA\'s maths, recent Events')
     .argument('<name>', 'ScaledObject name, or namespace/name')
     .option('-n, --namespace <ns>', 'namespace of the ScaledObject', 'default')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')

@@ -57,7 +57,6 @@ export function planFromOptions(o: Pick<LoadCliOptions, 'stages' | 'rate' | 'dur
 export function register(program: Command): void {
   program
     .command('load')
-    .description('send HTTP requests at a ramping rate (k6-style stages) and show rate, latency and errors')
     .argument('<url>', 'the URL to request, e.g. http://127.0.0.1:8080/api/work')
     .option('-s, --stages <list>', 'comma list of <duration>:<requests per second>; the rate ramps linearly from one to the next, starting at 0')
     .option('-r, --rate <n>', 'constant requests per second (instead of --stages; default 10)')

@@ -51,7 +51,6 @@ interface OperatorFlags {
 export function register(program: Command): void {
   program
     .command('operator')
-    .description('run the operator: watch ScaledObjects, scale 0↔N, manage HPAs, serve the external metrics API and the admission webhook')
     .option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)')
     .option('--namespace <ns>', 'namespace of the operator (Lease, ClusterTriggerAuthentication secrets)', process.env.POD_NAMESPACE ?? process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? 'keda')
     .option('--mode <mode>', "default scaling mode: 'hpa' (KEDA-compatible, HPA + external metrics API) or 'direct' (Updraft applies the HPA algorithm itself); per object: annotation updraft.dev/mode", process.env.UPDRAFT_DEFAULT_MODE || 'hpa')

@@ -159,7 +159,6 @@ function collect(value: string, previous: string[]): string[] {
 export function register(program: Command): void {
   program
     .command('probe')
-    .description('read every trigger of the given ScaledObjects/ScaledJobs once and print metric, value, target and activity')
     .requiredOption('-f, --filename <file>', 'manifest file (ScaledObjects, ScaledJobs, TriggerAuthentications); repeatable', collect, [])
     .option('--secrets <file>', 'Kubernetes Secret/ConfigMap manifests that TriggerAuthentications refer to; repeatable', collect, [])
     .option('--env <K=V>', 'environment variable for xxxFromEnv parameters; repeatable', collect, [])

@@ -23,7 +23,6 @@ function positive(name: string) {
 export function register(program: Command): void {
   program
     .command('simulate')
-    .description('replay metric series through a ScaledObject with the real decision engine (no cluster)')
     .argument('<manifest>', 'YAML/JSON file holding the ScaledObject')
     .requiredOption('--series <file>', "CSV 't,<trigger>...' or JSON series; a value holds until the next row; empty or 'error' = failed read")
     .option('--scaled-object <name>', 'which ScaledObject, when the file holds several')

@@ -184,7 +184,6 @@ function pollLine(so: ScaledObject, r: PollReport): string | undefined {
 export function register(program: Command): void {
   program
     .command('up')
-    .description('run ScaledObjects and their ProcessGroups on this machine: Updraft scales local processes on live metrics')
     .argument('[paths...]', 'manifest files or directories (*.yaml, *.yml, *.json)', ['.'])
     .option('--otlp-port <port>', 'port of the OTLP/HTTP metrics receiver for opentelemetry triggers', String(DEFAULT_OTLP_HTTP_PORT))
     .option('--otlp-host <host>', 'address the OTLP receiver listens on (0.0.0.0 to take metrics from other machines)', '127.0.0.1')

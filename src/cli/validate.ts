@@ -230,7 +230,6 @@ async function readStdin(): Promise<{ text: string } | { problem: Problem }> {
 export function register(program: Command): void {
   program
     .command('validate')
-    .description('Check ScaledObject, ScaledJob and (Cluster)TriggerAuthentication manifests without a cluster')
     .argument('<files...>', 'YAML/JSON files or directories (searched for *.yaml, *.yml, *.json); "-" reads stdin')
     .option('-o, --output <format>', 'text or json', 'text')
     .addHelpText(

@@ -8,7 +8,6 @@ import { startAdmissionWebhookServer } from '../servers/admission-webhook.ts';
 export function register(program: Command): void {
   program
     .command('webhooks')
-    .description('serve the validating admission webhooks for ScaledObject, ScaledJob and (Cluster)TriggerAuthentication')
     .requiredOption('--tls-cert-file <file>', 'serving certificate')
     .requiredOption('--tls-key-file <file>', 'serving key')
     .option('--port <port>', 'HTTPS port', '9443')

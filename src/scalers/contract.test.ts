@@ -157,3 +157,15 @@ describe('scaler registry', () => {
     assert.equal(e?.field, 'type');
   });
 });
+
+describe('scaler input with prototype keys', () => {
+  for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    it(`an env var or key named ${key} never resolves to an inherited member`, () => {
+      const d = scalerDescriptors.get('aws-sqs-queue')!;
+      const e = thrown(() => d.parse({ metadata: { queueURLFromEnv: key, awsAccessKeyIDFromEnv: key, awsSecretAccessKeyFromEnv: key }, authParams: {}, resolvedEnv: {} }));
+      assert.equal(e?.field, 'queueURL');
+      const r = checkTriggerOffline({ type: 'prometheus', metadata: { serverAddress: 'http://p:9090', query: 'up', threshold: '1', [key]: 'x' } }, 0);
+      assert.ok(r.ok);
+    });
+  }
+});

@@ -112,16 +112,22 @@ interface Found {
   key: string;
 }
 
+/** `map[key]` only when it is the map's own string (`constructor`, `__proto__` never resolve to inherited members). */
+function own(map: Record<string, string>, key: string): string | undefined {
+  const v = Object.hasOwn(map, key) ? map[key] : undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** First non-empty (trimmed) value, sources in `order`, then aliases within each source (KEDA getParamValue). */
 export function lookupParam(input: ConfigInput, name: string, aliases: string[], order: ParamSource[]): Found | undefined {
   for (const source of order) {
     for (const key of [name, ...aliases]) {
       let raw: string | undefined;
-      if (source === 'triggerMetadata') raw = input.metadata[key];
-      else if (source === 'authParams') raw = input.authParams[key];
+      if (source === 'triggerMetadata') raw = own(input.metadata, key);
+      else if (source === 'authParams') raw = own(input.authParams, key);
       else {
-        const envName = input.metadata[`${key}FromEnv`];
-        raw = envName === undefined ? undefined : input.resolvedEnv[envName.trim()];
+        const envName = own(input.metadata, `${key}FromEnv`);
+        raw = envName === undefined ? undefined : own(input.resolvedEnv, envName.trim());
       }
       const value = raw?.trim();
       if (value) return { value, source, key };
@@ -179,8 +185,9 @@ export function resolveConfig<F extends Fields>(triggerType: string, fields: F, 
 /** Offline: which unknown source could supply `name`, if any (a TriggerAuthentication, or the env var named by `xxxFromEnv`). */
 function offlineSource(input: ConfigInput, name: string, order: ParamSource[]): string | undefined {
   const o = input.offline!;
-  if (order.includes('resolvedEnv') && o.envUnknown && input.metadata[`${name}FromEnv`]?.trim()) {
-    return `env ${input.metadata[`${name}FromEnv`].trim()} of the target's container (${name}FromEnv)`;
+  const envName = own(input.metadata, `${name}FromEnv`)?.trim();
+  if (order.includes('resolvedEnv') && o.envUnknown && envName) {
+    return `env ${envName} of the target's container (${name}FromEnv)`;
   }
   if (order.includes('authParams') && o.authUnknown) return 'the TriggerAuthentication';
   return undefined;
