@@ -184,4 +184,17 @@ describe('admission webhook called by the API server', () => {
     watcher.close();
     assert.ok(warnings.some((w) => /pollingInterval/i.test(w)), `warnings: ${JSON.stringify(warnings)}`);
   });
+
+  test('trigger metadata the operator would refuse is admitted with a Warning naming the field (strictTriggers off, as KEDA admits it)', async () => {
+    const warnings: string[] = [];
+    const c = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig, onWarning: (w) => warnings.push(w) });
+    try {
+      await c.create({ group: 'keda.sh', version: 'v1alpha1', resource: 'scaledobjects' }, JSON.parse(so('typo', [{
+        type: 'aws-sqs-queue', metadata: { queueURL: 'https://sqs.eu-west-1.amazonaws.com/111122223333/orders', queuLength: '5', identityOwner: 'operator' },
+      }])) as KubeObject);
+    } finally {
+      c.close();
+    }
+    assert.ok(warnings.some((w) => /spec\.triggers\[0\]\.metadata\.queuLength: aws-sqs-queue has no parameter 'queuLength'; did you mean 'queueLength'\?/.test(w)), `warnings: ${JSON.stringify(warnings)}`);
+  });
 });
