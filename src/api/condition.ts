@@ -1,4 +1,4 @@
-// `status.conditions[]` as KEDA writes them (keda-spec §1.6): {type, status, reason, message}, no timestamps.
+// `status.conditions[]` as KEDA writes them (KEDA `apis/keda/v1alpha1/condition_types.go`): {type, status, reason, message}, no timestamps.
 import { z } from 'zod';
 
 export const conditionSchema = z

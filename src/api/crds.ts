@@ -1,6 +1,6 @@
 // The four keda.sh CustomResourceDefinitions (apiextensions.k8s.io/v1), generated from the zod schemas so the
 // CRD and the runtime parser can never disagree. Names, short names, scope, served/storage version, status
-// subresource, printer columns and the CEL rule match KEDA's (keda-spec §1.1), so a cluster running KEDA can switch
+// subresource, printer columns and the CEL rule match KEDA's (`config/crd/bases/keda.sh_*.yaml`), so a cluster running KEDA can switch
 // to Updraft without re-creating its objects. scripts/gen-crds.ts writes them to deploy/crds/.
 import { stringify } from 'yaml';
 import { z } from 'zod';

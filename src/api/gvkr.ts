@@ -1,4 +1,4 @@
-// Group/version/kind/resource of a scale target (keda-spec §1.2, KEDA `apis/keda/v1alpha1/gvkr.go` `ParseGVKR`).
+// Group/version/kind/resource of a scale target (KEDA `apis/keda/v1alpha1/gvkr.go` `ParseGVKR`).
 import type { ScaleTargetRef } from './types.ts';
 
 export interface GroupVersionKindResource {

@@ -1,5 +1,5 @@
 // `autoscaling/v2` HorizontalPodAutoscalerBehavior, as accepted in
-// `spec.advanced.horizontalPodAutoscalerConfig.behavior` and copied verbatim into the generated HPA (keda-spec §2.6).
+// `spec.advanced.horizontalPodAutoscalerConfig.behavior` and copied verbatim into the generated HPA (KEDA `controllers/keda/hpa.go`).
 // The HPA API validates ranges (stabilization 0..3600 s, period 1..1800 s); the CRD only checks shapes, like KEDA's.
 import { z } from 'zod';
 import { int32, intOrString } from './openapi-types.ts';

@@ -1,4 +1,4 @@
-// Name and replica bounds of the HPA generated for a ScaledObject (keda-spec §2.6, KEDA `controllers/keda/hpa.go`,
+// Name and replica bounds of the HPA generated for a ScaledObject (KEDA `controllers/keda/hpa.go`,
 // `scaledobject_types.go` `GetHPAMinReplicas`/`GetHPAMaxReplicas`).
 import type { ScaledObject } from './types.ts';
 

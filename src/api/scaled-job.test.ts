@@ -1,4 +1,5 @@
-// ScaledJob parsing and validation: defaults and CRD constraints of keda-spec §3.1, webhook rules of §6.
+// ScaledJob parsing and validation: defaults and CRD constraints of KEDA apis/keda/v1alpha1/scaledjob_types.go, webhook rules of
+// scaledjob_webhook.go.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseScaledJob } from './parse.ts';
@@ -22,7 +23,7 @@ function parsed(spec?: Record<string, unknown>): ScaledJob {
   return r.value;
 }
 
-describe('ScaledJob defaults (keda-spec §3.1)', () => {
+describe('ScaledJob defaults (scaledjob_types.go)', () => {
   const cases: Array<[string, (sj: ScaledJob) => unknown, unknown]> = [
     ['pollingInterval defaults to 30 s', (sj) => sj.spec.pollingInterval, 30],
     ['successfulJobsHistoryLimit defaults to 100', (sj) => sj.spec.successfulJobsHistoryLimit, 100],
@@ -51,7 +52,7 @@ describe('ScaledJob defaults (keda-spec §3.1)', () => {
   });
 });
 
-describe('ScaledJob CRD-level rejections (keda-spec §3.1)', () => {
+describe('ScaledJob CRD-level rejections (scaledjob_types.go)', () => {
   const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
     ['jobTargetRef is required', { jobTargetRef: undefined }, 'spec.jobTargetRef', /ScaledJob.spec.jobTargetRef not found/],
     ['jobTargetRef.template is required (batch/v1 JobSpec)', { jobTargetRef: { parallelism: 1 } }, 'spec.jobTargetRef.template', /template is required/],
@@ -76,7 +77,7 @@ describe('ScaledJob CRD-level rejections (keda-spec §3.1)', () => {
   }
 });
 
-describe('ScaledJob validation (keda-spec §6: only verifyTriggers; plus Job-creation failures)', () => {
+describe('ScaledJob validation (scaledjob_webhook.go: only verifyTriggers; plus Job-creation failures)', () => {
   const cases: Array<{ name: string; spec: Record<string, unknown>; severity: 'error' | 'warning'; path: string; message: RegExp }> = [
     { name: '§1.3 metricType is forbidden on ScaledJob triggers', spec: { triggers: [{ type: 'aws-sqs-queue', metadata: {}, metricType: 'AverageValue' }] }, severity: 'error', path: 'spec.triggers[0].metricType', message: /^Cannot set metricType in ScaledJob triggers$/ },
     { name: '§1.3 useCachedMetrics is ignored on ScaledJobs (warning)', spec: { triggers: [{ type: 'aws-sqs-queue', metadata: {}, useCachedMetrics: true }] }, severity: 'warning', path: 'spec.triggers[0].useCachedMetrics', message: /ignored on ScaledJob/ },

@@ -1,5 +1,5 @@
 // ScaledJob (keda.sh/v1alpha1): zod schema of `spec` and `status` with KEDA's CRD constraints and runtime defaults
-// (keda-spec §3.1), and the mapping to the model in types.ts.
+// (KEDA `apis/keda/v1alpha1/scaledjob_types.go`), and the mapping to the model in types.ts.
 import { z } from 'zod';
 import { conditionsSchema } from './condition.ts';
 import { int32, preservedObject } from './openapi-types.ts';

@@ -1,4 +1,5 @@
-// ScaledObject parsing: every runtime default of keda-spec §1.2/§1.3, and every CRD-level rejection (§1.1/§1.2).
+// ScaledObject parsing: every runtime default KEDA applies (apis/keda/v1alpha1/*_types.go, gvkr.go,
+// pkg/scaling/executor/scale_executor.go), and every CRD-level rejection (config/crd/bases/keda.sh_scaledobjects.yaml).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseScaledObject } from './parse.ts';
@@ -19,7 +20,7 @@ function parsed(spec?: Record<string, unknown>, metadata?: Record<string, unknow
   return r.value;
 }
 
-describe('ScaledObject defaults (keda-spec §1.2, §1.3)', () => {
+describe('ScaledObject defaults (scaledobject_types.go, scaletriggers_types.go, gvkr.go, scale_executor.go)', () => {
   const cases: Array<[string, (so: ScaledObject) => unknown, unknown]> = [
     ['§1.2 scaleTargetRef.apiVersion defaults to apps/v1', (so) => so.spec.scaleTargetRef.apiVersion, 'apps/v1'],
     ['§1.2 scaleTargetRef.kind defaults to Deployment', (so) => so.spec.scaleTargetRef.kind, 'Deployment'],
@@ -86,7 +87,7 @@ describe('ScaledObject defaults (keda-spec §1.2, §1.3)', () => {
   });
 });
 
-describe('ScaledObject CRD-level rejections (keda-spec §1.1, §1.2)', () => {
+describe('ScaledObject CRD-level rejections (keda.sh_scaledobjects.yaml)', () => {
   const cases: Array<{ name: string; spec?: Record<string, unknown>; metadata?: Record<string, unknown>; raw?: unknown; path: string; message: RegExp }> = [
     { name: '§1.1 scaleTargetRef is required', spec: { scaleTargetRef: undefined }, path: 'spec.scaleTargetRef', message: /scaleTargetRef is required/ },
     { name: '§1.2 scaleTargetRef.name must not be empty', spec: { scaleTargetRef: { name: '' } }, path: 'spec.scaleTargetRef.name', message: /must not be empty/ },

@@ -1,5 +1,5 @@
 // ScaledObject (keda.sh/v1alpha1): the zod schema of `spec` and `status` with KEDA's CRD constraints and runtime
-// defaults (keda-spec §1.1–§1.5), and the mapping from the parsed value to the model in types.ts.
+// defaults (KEDA `apis/keda/v1alpha1/scaledobject_types.go`, `config/crd/bases/keda.sh_scaledobjects.yaml`), and the mapping from the parsed value to the model in types.ts.
 import { z } from 'zod';
 import { conditionsSchema } from './condition.ts';
 import { hpaBehaviorSchema } from './hpa-behavior.ts';

@@ -1,4 +1,5 @@
-// TriggerAuthentication / ClusterTriggerAuthentication: the spec of keda-spec §4.1 and the webhook rules of §6.
+// TriggerAuthentication / ClusterTriggerAuthentication: the spec of KEDA triggerauthentication_types.go and the
+// webhook rules of triggerauthentication_webhook.go.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTriggerAuthentication } from './parse.ts';
@@ -15,7 +16,7 @@ function parsed(spec: Record<string, unknown>, kind = 'TriggerAuthentication'): 
   return r.value;
 }
 
-describe('TriggerAuthentication spec (keda-spec §4.1)', () => {
+describe('TriggerAuthentication spec (triggerauthentication_types.go)', () => {
   it('reads every source kind and keeps the values', () => {
     const spec = {
       podIdentity: { provider: 'aws', roleArn: 'arn:aws:iam::111122223333:role/keda' },
@@ -74,7 +75,7 @@ describe('TriggerAuthentication spec (keda-spec §4.1)', () => {
   }
 });
 
-describe('TriggerAuthentication webhook rules (keda-spec §6)', () => {
+describe('TriggerAuthentication webhook rules (triggerauthentication_webhook.go)', () => {
   const cases: Array<{ name: string; spec: Record<string, unknown>; kind?: string; severity: 'error' | 'warning'; path: string; message: RegExp }> = [
     { name: 'azure-workload identityId set but empty is rejected', spec: { podIdentity: { provider: 'azure-workload', identityId: '' } }, severity: 'error', path: 'spec.podIdentity.identityId', message: /identityId of PodIdentity should not be empty/ },
     { name: 'azure-workload identityTenantId set but empty is rejected', spec: { podIdentity: { provider: 'azure-workload', identityId: 'i', identityTenantId: '' } }, severity: 'error', path: 'spec.podIdentity.identityTenantId', message: /identityTenantId of PodIdentity should not be empty/ },

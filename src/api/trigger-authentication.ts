@@ -1,5 +1,5 @@
 // TriggerAuthentication (namespaced) and ClusterTriggerAuthentication (cluster-scoped) share one spec
-// (keda-spec §4.1, `apis/keda/v1alpha1/triggerauthentication_types.go`): the zod schema and the model mapping.
+// (KEDA `apis/keda/v1alpha1/triggerauthentication_types.go`): the zod schema and the model mapping.
 import { z } from 'zod';
 import type { ObjectMeta, TriggerAuthentication, TriggerAuthenticationSpec } from './types.ts';
 import { KEDA_API_VERSION } from './types.ts';

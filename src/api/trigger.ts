@@ -1,4 +1,4 @@
-// One entry of `spec.triggers[]`, shared by ScaledObject and ScaledJob (keda-spec §1.3,
+// One entry of `spec.triggers[]`, shared by ScaledObject and ScaledJob (KEDA
 // `apis/keda/v1alpha1/scaletriggers_types.go`).
 import { z } from 'zod';
 import type { Trigger } from './types.ts';

@@ -1,4 +1,4 @@
-// The keda.sh/v1alpha1 object model as Updraft uses it after parsing and defaulting (keda-spec §1, §3, §4).
+// The keda.sh/v1alpha1 object model as Updraft uses it after parsing and defaulting (KEDA `apis/keda/v1alpha1/*_types.go`).
 // This file is the contract between api/ (which produces these values from YAML/JSON), engine/, scalers/,
 // auth/, runtime/ and operator/. Field names keep KEDA's exact spelling. Optional fields stay optional where
 // "unset" has a meaning of its own (idleReplicaCount, fallback, ...); everything with a KEDA default is filled.
@@ -37,7 +37,7 @@ export interface Trigger {
   /** All values are strings, as in KEDA. */
   metadata: Record<string, string>;
   authenticationRef?: AuthenticationRef;
-  /** Undefined means AverageValue for external scalers; cpu/memory require it (keda-spec §5.4). */
+  /** Undefined means AverageValue for external scalers; cpu/memory require it (KEDA `pkg/scalers/scaler.go`, `cpu_memory_scaler.go`). */
   metricType?: MetricTargetType;
   useCachedMetrics: boolean;
 }
@@ -162,7 +162,7 @@ export interface ScaledJobSpec {
   successfulJobsHistoryLimit: number;
   failedJobsHistoryLimit: number;
   envSourceContainerName?: string;
-  /** Raw minReplicaCount (default 0); use engine helpers for the effective bounds (keda-spec §3.1). */
+  /** Raw minReplicaCount (default 0); use engine helpers for the effective bounds (KEDA `scaledjob_types.go` `MaxReplicaCount`). */
   minReplicaCount: number;
   /** Raw maxReplicaCount; undefined when unset (effective max is then 100). */
   maxReplicaCount?: number;
@@ -236,7 +236,7 @@ export interface TriggerAuthentication {
 
 export type KedaObject = ScaledObject | ScaledJob | TriggerAuthentication;
 
-// ---- Constants the operator, engine and webhook share (keda-spec §1.4, §1.7, §2.6) ----
+// ---- Constants the operator, engine and webhook share (KEDA `apis/keda/v1alpha1/scaledobject_types.go`, `controllers/keda/hpa.go`) ----
 export const ANNOTATION_PAUSED = 'autoscaling.keda.sh/paused';
 export const ANNOTATION_PAUSED_REPLICAS = 'autoscaling.keda.sh/paused-replicas';
 export const ANNOTATION_PAUSED_SCALE_IN = 'autoscaling.keda.sh/paused-scale-in';

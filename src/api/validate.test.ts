@@ -1,5 +1,5 @@
-// KEDA's webhook rules that need no cluster (keda-spec §6), checks over a set of objects, and the helpers the
-// operator uses (HPA name/bounds §2.6, pause annotations §1.4, GVKR §1.2).
+// KEDA's webhook rules that need no cluster (KEDA apis/keda/v1alpha1/scaledobject_webhook.go), checks over a set of objects, and the helpers the
+// operator uses (HPA name/bounds controllers/keda/hpa.go, pause annotations scaledobject_types.go, GVKR gvkr.go).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseScaledObject } from './parse.ts';
@@ -86,7 +86,7 @@ const cases: Case[] = [
   { name: 'a plain ScaledObject has no problems', want: null },
 ];
 
-describe('ScaledObject validation (keda-spec §6)', () => {
+describe('ScaledObject validation (scaledobject_webhook.go)', () => {
   for (const c of cases) {
     it(c.name, () => {
       const problems = validateScaledObject(so(c.spec, c.metadata));
@@ -107,7 +107,7 @@ describe('ScaledObject validation (keda-spec §6)', () => {
   });
 });
 
-describe('validateSet: checks across objects given together (keda-spec §6.1)', () => {
+describe('validateSet: checks across objects given together (scaledobject_webhook.go verifyScaledObjects)', () => {
   it('rejects a second ScaledObject on the same workload and GVK in a namespace', () => {
     const a = so({}, { name: 'a' });
     const b = so({ scaleTargetRef: { name: 'orders-worker', apiVersion: 'apps/v1', kind: 'Deployment' } }, { name: 'b' });
@@ -137,7 +137,7 @@ describe('validateSet: checks across objects given together (keda-spec §6.1)', 
   });
 });
 
-describe('HPA name and bounds (keda-spec §2.6)', () => {
+describe('HPA name and bounds (controllers/keda/hpa.go)', () => {
   const cases: Array<[string, Record<string, unknown>, string, number, number]> = [
     ['defaults: keda-hpa-<name>, min 1 (minReplicaCount 0), max 100', {}, 'keda-hpa-orders', 1, 100],
     ['custom HPA name and explicit bounds', { advanced: { horizontalPodAutoscalerConfig: { name: 'orders-hpa' } }, minReplicaCount: 3, maxReplicaCount: 9 }, 'orders-hpa', 3, 9],
@@ -151,7 +151,7 @@ describe('HPA name and bounds (keda-spec §2.6)', () => {
   }
 });
 
-describe('pause annotations (keda-spec §1.4)', () => {
+describe('pause annotations (scaledobject_types.go)', () => {
   const goBools: Array<[string | undefined, boolean]> = [
     [undefined, false],
     ...['1', 't', 'T', 'TRUE', 'true', 'True'].map((v): [string, boolean] => [v, true]),
@@ -194,7 +194,7 @@ describe('pause annotations (keda-spec §1.4)', () => {
   }
 });
 
-describe('gvkr (keda-spec §1.2 ParseGVKR)', () => {
+describe('gvkr (gvkr.go ParseGVKR)', () => {
   const cases: Array<[{ apiVersion: string; kind: string }, ReturnType<typeof gvkr>, string]> = [
     [{ apiVersion: '', kind: '' }, { group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', resourceGuessed: false }, 'apps/v1.Deployment'],
     [{ apiVersion: 'apps/v1', kind: 'StatefulSet' }, { group: 'apps', version: 'v1', kind: 'StatefulSet', resource: 'statefulsets', resourceGuessed: false }, 'apps/v1.StatefulSet'],

@@ -1,4 +1,4 @@
-// KEDA's admission-webhook rules that need no cluster (keda-spec §6), plus checks for objects that the API server
+// KEDA's admission-webhook rules that need no cluster (KEDA `apis/keda/v1alpha1/*_webhook.go`), plus checks for objects that the API server
 // accepts but that can never work, as pure functions over parsed objects. Each returns Problem[]; messages keep
 // KEDA's wording where KEDA has one. The scalingModifiers formula is compiled by engine/formula.ts, which api/
 // must not import (DESIGN.md): callers (CLI, webhook) run `validateScalingModifiers` from there as well.
@@ -72,7 +72,7 @@ export function verifyReplicaCount(so: ScaledObject): Problem[] {
 
 /**
  * KEDA `CheckFallbackValid`. Without scalingModifiers, fallback needs a trigger that is not cpu/memory. KEDA's
- * message still says "AverageValue" but Value targets have worked since KEDA 2.18 (keda-spec §10.14).
+ * message still says "AverageValue" but Value targets have worked since KEDA 2.18 (KEDA `scaledobject_types.go` `CheckFallbackValid`).
  */
 export function verifyFallback(so: ScaledObject): Problem[] {
   const fb = so.spec.fallback;
@@ -172,7 +172,7 @@ export function verifyHpaBehavior(so: ScaledObject): Problem[] {
 }
 
 /**
- * KEDA `ValidateTriggers` plus the metricType rules of keda-spec §1.3/§5.4: at least one trigger; no
+ * KEDA `ValidateTriggers` plus the metricType rules of `pkg/scalers/scaler.go` / `cpu_memory_scaler.go`: at least one trigger; no
  * useCachedMetrics on cpu/memory/cron; unique non-empty names; Utilization only for cpu/memory; cpu/memory need
  * metricType Utilization or AverageValue; ScaledJob triggers take no metricType and ignore useCachedMetrics.
  */
@@ -274,7 +274,7 @@ export function verifyCpuMemoryMinReplicas(so: ScaledObject): Problem[] {
   return [problem(so, 'error', 'spec.minReplicaCount', "scaledobject has only cpu/memory triggers AND minReplica is 0 (scale to zero doesn't work in this case)", 'set minReplicaCount: 1 (or more), or add an event-source trigger')];
 }
 
-/** Annotation values KEDA reads (keda-spec §1.4) and Updraft's mode annotation. */
+/** Annotation values KEDA reads (`apis/keda/v1alpha1/scaledobject_types.go`) and Updraft's mode annotation. */
 export function verifyAnnotations(so: ScaledObject): Problem[] {
   const out: Problem[] = [];
   const a = so.metadata.annotations;

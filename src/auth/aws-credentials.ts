@@ -1,4 +1,4 @@
-// AWS credentials the way EKS users have them (keda-spec §4.3 "AWS credentials", KEDA `pkg/scalers/aws/`):
+// AWS credentials the way EKS users have them (KEDA `pkg/scalers/aws/aws_common.go` `GetAwsAuthorization`):
 // which identity a trigger uses, and one shared, refreshing credential provider (and SDK client) per identity, so a
 // thousand triggers that share a role make one STS call per credential lifetime, not a thousand.
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 // The environment of the scale target's container, for `xxxFromEnv` parameters and TriggerAuthentication `env`
-// (keda-spec §4.3 "Container env resolution", KEDA `resolver.resolveEnv`).
+// (KEDA `pkg/scaling/resolver/scale_resolvers.go` `resolveEnv`).
 import type { ObjectSource } from './object-source.ts';
 
 /** The parts of a Kubernetes container spec that contribute environment variables. */

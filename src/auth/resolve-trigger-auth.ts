@@ -1,4 +1,4 @@
-// TriggerAuthentication / ClusterTriggerAuthentication resolution (keda-spec §4.2, KEDA
+// TriggerAuthentication / ClusterTriggerAuthentication resolution (KEDA
 // `pkg/scaling/resolver/scale_resolvers.go`): turns a trigger's `authenticationRef` plus the scale target's
 // container env into the `{ authParams, resolvedEnv, podIdentity }` a scaler is built from.
 import { readFile } from 'node:fs/promises';
@@ -52,7 +52,7 @@ export class AuthResolutionError extends Error {
  *
  * Deliberate difference from KEDA: a referenced (Cluster)TriggerAuthentication that does not exist is an error here
  * naming it and the object, instead of being logged and leaving the scaler to fail later with "missing required
- * parameter" (keda-spec §11) — the cause is then visible where the user looks.
+ * parameter" (KEDA `scale_resolvers.go` `resolveAuthRef`; see docs/authentication.md) — the cause is then visible where the user looks.
  */
 export async function resolveTriggerAuth(source: ObjectSource, input: ResolveTriggerAuthInput): Promise<ResolvedTriggerAuth> {
   const where = `${input.objectKind} ${input.namespace}/${input.objectName} trigger ${input.triggerIndex} (${input.trigger.type})`;
@@ -123,7 +123,7 @@ async function mergeAuthParams(source: ObjectSource, ta: TriggerAuthentication, 
   }
 
   if (spec.filePath) {
-    // KEDA: ClusterTriggerAuthentication only; the file's map replaces everything (keda-spec §10.2).
+    // KEDA: ClusterTriggerAuthentication only; the file's map replaces everything (KEDA `scale_resolvers.go` `resolveAuthRef`).
     if (ta.kind !== 'ClusterTriggerAuthentication') {
       throw new AuthResolutionError(`${ctx.where}: filePath is only allowed on a ClusterTriggerAuthentication`);
     }
@@ -183,7 +183,7 @@ async function readFilePathParams(filePath: string, ctx: MergeContext): Promise<
   return { ...(parsed as Record<string, string>) };
 }
 
-// keda-spec §4.2 pod identity post-processing for AWS.
+// Pod identity post-processing for AWS (KEDA `scale_resolvers.go` `ResolveAuthRefAndPodIdentity`).
 function applyAwsPodIdentity(
   pi: NonNullable<TriggerAuthenticationSpec['podIdentity']>,
   params: Record<string, string>,

@@ -1,4 +1,4 @@
-// Activity of a ScaledObject from its triggers' results (keda-spec §2.4, `getScaledObjectState`).
+// Activity of a ScaledObject from its triggers' results (KEDA `pkg/scaling/scale_handler.go` `getScaledObjectState`).
 import { formatNumber } from './metric-value.ts';
 
 /** One trigger's (one metric's) result for this poll, after fallback processing (fallback.ts). */
@@ -15,7 +15,7 @@ export interface TriggerResult {
   active: boolean;
   /** The read failed and no fallback value replaced it. */
   error?: string;
-  /** Fallback replaced the value (counts as active, keda-spec §2.4, since v2.19 #7239). */
+  /** Fallback replaced the value (counts as active, KEDA `scale_handler.go` `isActiveOrFallback`, since v2.19 #7239). */
   fallbackActive?: boolean;
 }
 
@@ -50,7 +50,7 @@ function describeTrigger(r: TriggerResult): string {
 }
 
 /**
- * Combine per-trigger results (keda-spec §2.4): OR of activity, OR of errors; an erroring trigger is never active;
+ * Combine per-trigger results (KEDA `getScaledObjectState`): OR of activity, OR of errors; an erroring trigger is never active;
  * fallback-active counts as active; with scalingModifiers activity is `composite > activationTarget` and only when
  * no trigger errored; an object whose triggers are all cpu/memory is always active (when there was no error).
  */
@@ -85,7 +85,7 @@ export function combineActivity(results: readonly TriggerResult[], composite?: C
     activeTriggers.length = 0;
     if (isActive) activeTriggers.push('composite-metric');
   } else if (external.length === 0 && results.length > 0) {
-    // keda-spec §2.4: only cpu/memory triggers ⇒ always active (they can never scale to zero).
+    // KEDA `getScaledObjectState`: only cpu/memory triggers ⇒ always active (they can never scale to zero).
     isActive = !isError;
     reason = 'only cpu/memory triggers: always active';
   } else {

@@ -1,4 +1,4 @@
-// Fallback (keda-spec §2.9, KEDA `pkg/fallback/fallback.go`): per-metric health counted per fetch, and the metric
+// Fallback (KEDA `pkg/fallback/fallback.go`): per-metric health counted per fetch, and the metric
 // value that makes the HPA compute exactly the fallback replica count once `failures > failureThreshold`.
 import type { Condition, Fallback, HealthStatus, ScaledObject } from '../api/types.ts';
 import { formatNumber } from './metric-value.ts';
@@ -6,7 +6,7 @@ import { formatNumber } from './metric-value.ts';
 /**
  * Whether fallback applies to this object at all: a fallback block with non-negative numbers, and — when
  * scalingModifiers are used — a target that parses as an integer > 0 (KEDA uses strconv.ParseInt, so "2.5"
- * silently disables fallback; keda-spec §2.9).
+ * silently disables fallback; KEDA `pkg/fallback/fallback.go`).
  */
 export function fallbackEnabled(so: Pick<ScaledObject, 'spec'>): boolean {
   const f = so.spec.fallback;
@@ -30,7 +30,7 @@ export function inFallback(health: HealthStatus | undefined, failureThreshold: n
   return health !== undefined && health.status === 'Failing' && health.numberOfFailures > failureThreshold;
 }
 
-/** The replica count a fallback behavior asks for (keda-spec §2.9). `scalingModifiers` is handled by the formula. */
+/** The replica count a fallback behavior asks for (KEDA `pkg/fallback/fallback.go` `doFallback`). `scalingModifiers` is handled by the formula. */
 export function fallbackReplicas(fallback: Fallback, currentReplicas: number): number {
   switch (fallback.behavior) {
     case 'currentReplicas': return currentReplicas;
@@ -102,7 +102,7 @@ export function fetchWithFallback(args: {
     return { error, fallbackActive: false, health, reason: `read failed ${health.numberOfFailures}× (fallback after more than ${args.fallback.failureThreshold})` };
   }
   if (args.fallback.behavior === 'scalingModifiers') {
-    // keda-spec §2.10: the trigger becomes nil in the formula; the composite falls back to replicas × target.
+    // KEDA `pkg/fallback/fallback.go` (behavior scalingModifiers): the trigger becomes nil in the formula; the composite falls back to replicas × target.
     return { error, fallbackActive: true, health, reason: `read failed ${health.numberOfFailures}×: passed to the formula as nil` };
   }
   const fb = fallbackMetricValue({ fallback: args.fallback, currentReplicas: args.currentReplicas, target: args.target, targetType: args.targetType, readyReplicas: args.readyReplicas });
@@ -110,7 +110,7 @@ export function fetchWithFallback(args: {
   return { value: fb.value, fallbackActive: true, health, reason: `read failed ${health.numberOfFailures}× > ${args.fallback.failureThreshold}: ${fb.reason}` };
 }
 
-/** The Fallback condition (keda-spec §1.6): True iff some metric is Failing past the threshold. */
+/** The Fallback condition (KEDA `apis/keda/v1alpha1/condition_types.go`, `pkg/fallback/fallback.go`): True iff some metric is Failing past the threshold. */
 export function fallbackCondition(health: Record<string, HealthStatus>, fallback: Fallback | undefined, enabled: boolean): Condition {
   const active = enabled && fallback !== undefined && Object.values(health).some((h) => inFallback(h, fallback.failureThreshold));
   return active

@@ -1,4 +1,4 @@
-// scalingModifiers.formula (keda-spec §2.10): a small, safe parser and evaluator for the subset of expr-lang
+// scalingModifiers.formula (KEDA `pkg/scaling/modifiers/formula.go`): a small, safe parser and evaluator for the subset of expr-lang
 // (github.com/expr-lang/expr) that KEDA's documentation uses. No eval/Function, no property access, no strings,
 // no calls except an allow-list of builtins, variables looked up in a Map (never on an object's prototype chain).
 import type { ScaledObject } from '../api/types.ts';
@@ -415,7 +415,7 @@ export function evaluateFormula(compiled: CompiledFormula, vars: Record<string, 
 const RESOURCE_TRIGGERS = new Set(['cpu', 'memory']);
 
 /**
- * The admission webhook's scalingModifiers checks (keda-spec §2.10, §6 [scaling-modifiers],
+ * The admission webhook's scalingModifiers checks (KEDA `scaledobject_webhook.go` `ValidateAndCompileScalingModifiers`, [scaling-modifiers],
  * [scaling-modifiers-fallback]): formula and target mandatory, target a float > 0, metricType not Utilization,
  * the formula compiles and runs with every named non-cpu/memory trigger bound to -1.
  */

@@ -224,7 +224,7 @@ export function recordScaleEvent(state: BehaviorState, behavior: ResolvedBehavio
 }
 
 /**
- * KEDA paused-scale-in / paused-scale-out (keda-spec §1.4, §2.6): inject selectPolicy Disabled into the generated
+ * KEDA paused-scale-in / paused-scale-out (KEDA `controllers/keda/hpa.go`): inject selectPolicy Disabled into the generated
  * HPA's behavior, creating the structs if needed (which also switches the HPA from its legacy path to behaviors).
  */
 export function behaviorWithPauses(behavior: HPABehavior | undefined, scaleInPaused: boolean, scaleOutPaused: boolean): HPABehavior | undefined {

@@ -1,5 +1,5 @@
 // The HPA's replica maths (Kubernetes pkg/controller/podautoscaler/replica_calculator.go and the metric loop of
-// horizontal.go; keda-spec §2.13): per-metric proposals, the max over metrics, the invalid-metric rule, and the
+// horizontal.go): per-metric proposals, the max over metrics, the invalid-metric rule, and the
 // special cases that bypass the metrics (ScalingDisabled, above max, below min).
 import { formatNumber } from './metric-value.ts';
 

@@ -1,4 +1,4 @@
-// Metric values and names as KEDA hands them to the HPA (keda-spec §2.6, §11).
+// Metric values and names as KEDA hands them to the HPA (KEDA `pkg/scalers/scaler.go`, `pkg/util/normalize_string.go`).
 
 /**
  * A value as the external metrics API reports it: a milli-quantity. KEDA (since 2.20.2, `quantityFromFloat64`)
@@ -10,7 +10,7 @@ export function metricValueForHpa(raw: number): number {
   return Math.round(raw * 1000) / 1000;
 }
 
-/** Formula and fallback values are truncated (not rounded) to milli units (keda-spec §11). */
+/** Formula and fallback values are truncated (not rounded) to milli units (KEDA `pkg/scaling/modifiers/formula.go`, `pkg/fallback/fallback.go`). */
 export function truncateToMilli(raw: number): number {
   if (!Number.isFinite(raw) || raw < 0) return 0;
   return Math.trunc(raw * 1000) / 1000;

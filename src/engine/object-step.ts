@@ -191,7 +191,7 @@ export function fetchMetrics(plan: ObjectPlan, state: ObjectState, reads: readon
     if (formulaBlockedBy) {
       error = formulaBlockedBy;
     } else if (firstFallbackValue !== undefined && fallback?.behavior !== 'scalingModifiers') {
-      // keda-spec §2.10: with a classic fallback behavior the formula is skipped and the first fallback value wins.
+      // KEDA `pkg/scaling/modifiers/formula.go` `HandleScalingModifiers`: with a classic fallback behavior the formula is skipped and the first fallback value wins.
       value = firstFallbackValue;
       notes.push(`composite-metric = fallback value ${value} (formula skipped)`);
     } else {
@@ -219,7 +219,7 @@ export interface PollResult {
   fallbackActive: boolean;
 }
 
-/** One operator poll (keda-spec §2.3–§2.5) on fetched values. */
+/** One operator poll (KEDA `pkg/scaling/scale_handler.go` `checkScalers`, `executor/scale_scaledobjects.go`) on fetched values. */
 export function operatorPoll(plan: ObjectPlan, state: ObjectState, fetched: Fetched, now: number): PollResult {
   const activity = combineActivity(fetched.results, fetched.composite);
   const decision = decideScale({
@@ -258,7 +258,7 @@ export interface HpaSyncResult {
 
 /**
  * One HPA sync on fetched values (horizontal.go `reconcileAutoscaler`): the HPA's minReplicas is max(min, 1), and
- * with the target at 0 the HPA is disabled — the operator owns 0↔N, the HPA 1..N (keda-spec §2.5 end).
+ * with the target at 0 the HPA is disabled — the operator owns 0↔N, the HPA 1..N (KEDA `pkg/scaling/executor/scale_scaledobjects.go`).
  */
 export function hpaSync(plan: ObjectPlan, state: ObjectState, fetched: Fetched, ctx: { now: number; statusReplicas: number; readyPods: number }): HpaSyncResult {
   if (plan.pause.paused) return { state, changed: false, kind: 'paused', reason: 'paused: KEDA deletes the HPA' };

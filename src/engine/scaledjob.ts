@@ -1,4 +1,5 @@
-// ScaledJob decisions (keda-spec §3.1 effective bounds, §3.3 per-poll metrics, §3.4 RequestJobScale).
+// ScaledJob decisions (KEDA `apis/keda/v1alpha1/scaledjob_types.go` effective bounds, `pkg/scaling/scaledjob/metrics.go`
+// per-poll metrics, `pkg/scaling/executor/scale_jobs.go` RequestJobScale).
 import type { ScaledJobSpec } from '../api/types.ts';
 import { formatNumber } from './metric-value.ts';
 
@@ -75,7 +76,7 @@ export function scaledJobMetrics(spec: Pick<ScaledJobSpec, 'minReplicaCount' | '
       }
     }
   }
-  // KEDA forces activity for ScaledJobs with a minimum (keda-spec §3.3, §10.5).
+  // KEDA forces activity for ScaledJobs with a minimum (KEDA `pkg/scaling/scaledjob/metrics.go` `IsScaledJobActive`; not ScaledObjects).
   if (min > 0) isActive = true;
   maxValue = Math.min(maxValue, max);
   const scaleTo = Math.ceil(queueLength);
@@ -118,7 +119,7 @@ export function decideJobScale(args: {
     let percentage = NaN;
     if (strategy === 'custom') {
       percentage = Number.parseFloat(s?.customScalingRunningJobPercentage ?? '');
-      // An unparsable percentage falls back to the default strategy (keda-spec §3.1).
+      // An unparsable percentage falls back to the default strategy (KEDA `pkg/scaling/executor/scale_jobs.go`).
       if (!Number.isFinite(percentage)) strategy = 'default';
     }
     switch (strategy) {

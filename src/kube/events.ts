@@ -2,7 +2,7 @@
 //
 // Writes core/v1 Events (what `kubectl describe` lists under "Events:"; the API server also serves them as
 // events.k8s.io/v1) with source/reportingComponent "keda-operator" by default, as KEDA's recorder reports
-// (keda-spec §7.2). Repeats are folded like client-go's EventCorrelator does:
+// (KEDA `cmd/operator/main.go`; reasons from `pkg/eventreason/eventreason.go`). Repeats are folded like client-go's EventCorrelator does:
 // - an identical event (same object, type, reason, message) PATCHes `count` and `lastTimestamp` of the existing
 //   Event instead of creating a new one (shown as "(x5 over 2m)");
 // - after 10 events with the same object/type/reason but different messages within 10 minutes, further ones are

@@ -33,7 +33,8 @@ export function formatMilliQuantity(milli: bigint | number): string {
 
 /**
  * A KEDA metric target as a quantity: integers as whole quantities (resource.NewQuantity), fractions truncated to
- * milli units (resource.NewMilliQuantity(int64(v*1000))), e.g. 100.5 → "100500m" (keda-spec §2.6).
+ * milli units (resource.NewMilliQuantity(int64(v*1000))), e.g. 100.5 → "100500m" (KEDA `pkg/scalers/scaler.go`
+ * `GetMetricTargetMili`, `controllers/keda/hpa.go`).
  */
 export function targetQuantity(value: number): string {
   if (Number.isInteger(value)) return formatMilliQuantity(BigInt(value) * 1000n);
@@ -42,7 +43,7 @@ export function targetQuantity(value: number): string {
 
 /**
  * A metric value as sent to the HPA: rounded to milli units; NaN, ±Infinity and negative values become 0
- * (KEDA 2.20.2 quantityFromFloat64, keda-spec §2.6).
+ * (KEDA 2.20.2 `pkg/scalers/scaler.go` quantityFromFloat64).
  */
 export function metricValueQuantity(value: number): string {
   if (!Number.isFinite(value) || value < 0) return '0';

@@ -1,4 +1,4 @@
-// The admission decisions (keda-spec §6): the object's own rules (api/validate.ts), the scalingModifiers
+// The admission decisions (KEDA `apis/keda/v1alpha1/*_webhook.go`): the object's own rules (api/validate.ts), the scalingModifiers
 // formula (engine/formula.ts), and the checks that need the cluster — another ScaledObject on the same workload or
 // HPA name, and an HPA that already drives the workload (with the transfer-hpa-ownership escape hatch).
 import { parseKedaObject } from '../api/parse.ts';

@@ -1,5 +1,5 @@
 // The HorizontalPodAutoscaler a ScaledObject generates, built exactly as KEDA's controllers/keda/hpa.go does
-// (keda-spec §2.6), and KEDA's rule for when an existing HPA must be updated. Pure: no I/O.
+// `newHPAForScaledObject`, and KEDA's rule for when an existing HPA must be updated. Pure: no I/O.
 import { hpaMaxReplicas, hpaMinReplicas, hpaName } from '../api/hpa-spec.ts';
 import type { GroupVersionKindResource } from '../api/gvkr.ts';
 import { isPausedScaleIn, isPausedScaleOut, pausedReplicas } from '../api/pause.ts';

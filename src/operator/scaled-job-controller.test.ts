@@ -17,7 +17,7 @@ function sj(extra: Record<string, unknown> = {}) {
   return r.value;
 }
 
-test("a Job as KEDA creates it (keda-spec §3.4): generateName, labels, generation annotation, owner, template label", () => {
+test("a Job as KEDA creates it (pkg/scaling/executor/scale_jobs.go): generateName, labels, generation annotation, owner, template label", () => {
   const job = controller.jobFor(sj()) as unknown as { metadata: Record<string, any>; spec: Record<string, any> };
   assert.equal(job.metadata.generateName, 'worker-');
   assert.equal(job.metadata.namespace, 'batch');

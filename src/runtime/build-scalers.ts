@@ -1,4 +1,4 @@
-// Build every trigger's scaler of one object: resolve its authentication (keda-spec §4.2–4.3), then parse the
+// Build every trigger's scaler of one object: resolve its authentication (KEDA `pkg/scaling/resolver/scale_resolvers.go`), then parse the
 // metadata (scalers/). Used by the operator, `updraft up` and `updraft probe`, so all three fail the same way.
 import type { ScaledJob, ScaledObject } from '../api/types.ts';
 import type { PodSpecLike } from '../auth/container-env.ts';

@@ -2,7 +2,7 @@
 // operator (hpa and direct modes) and `updraft up` (direct mode, local processes) both run ScaledObjects through
 // this class; `updraft simulate` calls the same engine functions with a virtual clock.
 //
-// One scheduler task per object runs every pollingInterval (KEDA's scale loop, keda-spec §2.3). Each trigger is
+// One scheduler task per object runs every pollingInterval (KEDA's scale loop, `pkg/scaling/scale_handler.go` `startScaleLoop`). Each trigger is
 // read at most once per interval: a poll reuses a reading younger than the interval (pushed data, or a read the
 // metrics API just made), and concurrent asks for the same trigger share one read in flight.
 import type { HealthStatus, ScaledObject } from '../api/types.ts';
@@ -195,7 +195,7 @@ export class ObjectRunner {
   /**
    * The value the HPA gets for one external metric (the external metrics API). Answers from readings younger than
    * pollingInterval; otherwise reads the trigger (sharing any read in flight). Fallback applies as in KEDA, and
-   * health counts every fetch that really reached the source (keda-spec §2.9).
+   * health counts every fetch that really reached the source (KEDA `pkg/fallback/fallback.go`).
    */
   async metricValue(metricName: string, signal?: AbortSignal): Promise<MetricAnswer> {
     const wanted = metricName.toLowerCase();

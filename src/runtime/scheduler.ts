@@ -2,7 +2,7 @@
 // timer, a per-task in-flight guard, a global concurrency limit, and a per-run timeout.
 //
 // KEDA runs the loop body immediately, then arms the next tick before each check, so the period is
-// max(pollingInterval, check duration) (keda-spec §2.3). Here a task runs on register, then at
+// max(pollingInterval, check duration) (KEDA `pkg/scaling/scale_handler.go` `startScaleLoop`). Here a task runs on register, then at
 // max(start + interval, end of the run): never two runs of one task at once, never a burst to catch up.
 import { TimerHeap } from './timer-heap.ts';
 

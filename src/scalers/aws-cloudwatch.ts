@@ -1,5 +1,5 @@
-// `aws-cloudwatch`: scale on a CloudWatch metric or Metrics Insights / math expression (keda-spec §5.2, KEDA
-// aws_cloudwatch_scaler.go), read with GetMetricData.
+// `aws-cloudwatch`: scale on a CloudWatch metric or Metrics Insights / math expression (KEDA
+// pkg/scalers/aws_cloudwatch_scaler.go), read with GetMetricData.
 import { CloudWatchClient, GetMetricDataCommand, StandardUnit, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
   type AwsIdentity,
@@ -27,7 +27,7 @@ const fields = {
   activationTargetMetricValue: float({ default: 0 }),
   /**
    * Value used when CloudWatch returns no datapoints. KEDA's source requires it although its docs say default 0;
-   * Updraft defaults to 0 as documented, so manifests written from the docs work (keda-spec §10.3).
+   * Updraft defaults to 0 as documented, so manifests written from the docs work (docs/scalers.md).
    */
   minMetricValue: float({ default: 0 }),
   /** false: an empty result is an error instead of minMetricValue. */

@@ -1,4 +1,4 @@
-// `aws-sqs-queue`: scale on the number of messages in an SQS queue (keda-spec §5.1, KEDA aws_sqs_queue_scaler.go).
+// `aws-sqs-queue`: scale on the number of messages in an SQS queue (KEDA pkg/scalers/aws_sqs_queue_scaler.go).
 import { GetQueueAttributesCommand, SQSClient, type QueueAttributeName } from '@aws-sdk/client-sqs';
 import {
   type AwsIdentity,

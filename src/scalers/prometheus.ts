@@ -1,4 +1,4 @@
-// `prometheus`: scale on the value of one PromQL instant query (keda-spec §5.3, KEDA prometheus_scaler.go),
+// `prometheus`: scale on the value of one PromQL instant query (KEDA pkg/scalers/prometheus_scaler.go),
 // with Amazon Managed Prometheus SigV4 signing built in (service `aps`) so no SigV4 proxy is needed.
 import {
   defaultAwsCredentials, describeAwsIdentity, type AwsIdentity,
@@ -127,7 +127,7 @@ export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 
     tls.cert = c.cert;
     tls.key = c.key;
   }
-  // KEDA applies `ca` only when some authMode is set (keda-spec §10.4); so does Updraft.
+  // KEDA applies `ca` only when some authMode is set (`pkg/scalers/prometheus_scaler.go`; its docs say otherwise); so does Updraft.
   if (modes.size > 0 && c.ca) tls.ca = c.ca;
 
   // SigV4 for Amazon Managed Prometheus when no authModes and an AWS identity is configured (KEDA), or when the

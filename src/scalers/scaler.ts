@@ -30,7 +30,7 @@ export class ReadError extends Error {
   }
 }
 
-/** One HPA metric a trigger produces (keda-spec §2.6). */
+/** One HPA metric a trigger produces (KEDA `pkg/scalers/scaler.go`, `controllers/keda/hpa.go`). */
 export interface MetricSpec {
   /** External: `s<triggerIndex>-<normalized scaler part>`; Resource: `cpu` / `memory`. */
   metricName: string;
@@ -50,7 +50,7 @@ export interface Reading {
   active: boolean;
 }
 
-/** Everything a scaler may need to build itself, resolved beforehand by auth/ (keda-spec §4.2–4.3). */
+/** Everything a scaler may need to build itself, resolved beforehand by auth/ (KEDA `pkg/scaling/resolver/scale_resolvers.go`). */
 export interface ScalerContext {
   trigger: Trigger;
   triggerIndex: number;

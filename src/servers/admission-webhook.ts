@@ -1,5 +1,5 @@
 // The validating admission webhook (admission.k8s.io/v1 AdmissionReview) on node:https, at KEDA's paths
-// (keda-spec §6). The HTTP layer only decodes the review, skips what KEDA skips (DELETE; updates that only remove
+// (KEDA `apis/keda/v1alpha1/*_webhook.go`). The HTTP layer only decodes the review, skips what KEDA skips (DELETE; updates that only remove
 // finalizers), and asks a validator — the object model's validation plus cluster checks, wired by the operator.
 // Denials are answered like controller-runtime's `admission.Denied`: allowed=false, code 403, the message shown
 // by kubectl as `admission webhook "..." denied the request: <message>`.
@@ -124,7 +124,7 @@ async function readBody(req: IncomingMessage, limit = 3 * 1024 * 1024): Promise<
 
 export async function startAdmissionWebhookServer(opts: AdmissionWebhookServerOptions): Promise<{ port: number; reloadCertificate(): void; close(): Promise<void> }> {
   const http = opts.registry ? requestMetrics(opts.registry, 'admission-webhook') : undefined;
-  // KEDA's webhook metrics (keda-spec §7.1, names as in source, §10.8).
+  // KEDA's webhook metrics (`pkg/metricscollector/webhook/webhook_prommetrics.go`; names as in source, not as in KEDA's docs).
   const validations = opts.registry
     ? ((opts.registry.getSingleMetric('keda_webhook_scaled_object_validations_total') as Counter<string> | undefined) ??
       new Counter({ name: 'keda_webhook_scaled_object_validations_total', help: 'ScaledObject validations', labelNames: ['namespace', 'action'], registers: [opts.registry] }))

@@ -1,4 +1,4 @@
-// The examples in examples/simulate/ reproduce the walkthroughs' numbers (seeds-summary.md, keda-spec §2.14).
+// The examples in examples/simulate/ reproduce the walkthroughs' numbers (docs/simulate.md, examples table).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // workload's `/scale` subresource, or a local process pool (`updraft up`).
 
 export interface ReplicaCounts {
-  /** Desired replicas (`spec.replicas`; KEDA treats nil as 1 for Deployments, keda-spec §2.5). */
+  /** Desired replicas (`spec.replicas`; KEDA treats nil as 1 for Deployments, `pkg/scaling/resolver/scale_resolvers.go` `GetCurrentReplicas`). */
   replicas: number;
   /** Pods (or processes) that are running and ready: the HPA's `readyPods` for Value targets and fallback. */
   readyReplicas: number;

@@ -53,7 +53,7 @@ export function awsScaler<C extends Destroyable>(o: AwsScalerOptions<C>): Trigge
 /** Metadata keys KEDA reads for an AWS identity (pkg/scalers/aws/aws_common.go), besides a scaler's own fields. */
 export const AWS_IDENTITY_KEYS = ['identityOwner', 'awsAccessKeyID', 'awsAccessKeyIDFromEnv', 'awsSecretAccessKeyFromEnv'] as const;
 
-/** The trigger's AWS identity (keda-spec §4.4), with resolution problems reported as the trigger's ConfigError. */
+/** The trigger's AWS identity (KEDA `pkg/scalers/aws/aws_common.go` `GetAwsAuthorization`), with resolution problems reported as the trigger's ConfigError. */
 export function triggerAwsIdentity(type: string, input: AwsIdentityInput & { offline?: OfflineParse }): AwsIdentity {
   try {
     return resolveAwsIdentity(input);

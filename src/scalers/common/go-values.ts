@@ -1,5 +1,5 @@
 // Parsers for metadata values written the way KEDA (Go) reads them, so a manifest that KEDA accepts is accepted
-// here with the same meaning, and one KEDA rejects is rejected (keda-spec §4.3).
+// here with the same meaning, and one KEDA rejects is rejected (KEDA `pkg/scalers/scalersconfig/typed_config.go`).
 
 /** Go `strconv.ParseBool`: exactly these spellings, nothing else (so "yes" is an error, as in KEDA). */
 export function parseGoBool(raw: string): boolean | undefined {
@@ -39,7 +39,7 @@ const GO_DURATION = /^([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/;
 
 /**
  * KEDA's duration fields: a Go duration string ("1m30s", "500ms") or a bare integer meaning milliseconds.
- * Negative durations are rejected (keda-spec §4.3). Returns milliseconds.
+ * Negative durations are rejected (KEDA `typed_config.go`). Returns milliseconds.
  */
 export function parseDurationMs(raw: string): number | undefined {
   if (JSON_INT.test(raw)) {

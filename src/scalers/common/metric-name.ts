@@ -1,4 +1,4 @@
-// HPA metric names of external triggers (keda-spec §2.6): `s<triggerIndex>-<NormalizeString(part)>`.
+// HPA metric names of external triggers (KEDA `pkg/scalers/scaler.go` `GenerateMetricNameWithIndex`, `pkg/util/normalize_string.go`): `s<triggerIndex>-<NormalizeString(part)>`.
 
 /** KEDA `NormalizeString`: `/ . : % ( )` become `-` so the name is a valid metric/URL path segment. */
 export function normalizeString(s: string): string {

@@ -1,4 +1,4 @@
-// KEDA's typed scaler configuration (keda-spec §4.3, `pkg/scalers/scalersconfig/typed_config.go`) as a small
+// KEDA's typed scaler configuration (`pkg/scalers/scalersconfig/typed_config.go`) as a small
 // declarative table: each scaler lists its parameters once — name, where it may come from, default, type — and
 // `resolveConfig` turns metadata + TriggerAuthentication params + container env into a typed object, or throws a
 // ConfigError that names the trigger type and the parameter.

@@ -111,7 +111,7 @@ describe('external metrics API through the aggregator', () => {
         metrics: [{ type: 'External', external: { metric: { name: 's0-x', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'worker' } } }, target: { type: 'AverageValue', averageValue: '5' } } }],
       },
     });
-    // 23 / 5 → ceil = 5 replicas (keda-spec §2.13, AverageValue).
+    // 23 / 5 → ceil = 5 replicas (Kubernetes replica_calculator.go, AverageValue).
     await waitFor(
       'HPA scaled the Deployment to 5',
       async () => (await client.get<KubeObject & { status?: { desiredReplicas?: number } }>(GVR.hpas, 'default', 'keda-hpa-worker')).status?.desiredReplicas === 5,
@@ -191,7 +191,7 @@ describe('admission webhook called by the API server', () => {
     try {
       await c.create({ group: 'keda.sh', version: 'v1alpha1', resource: 'scaledobjects' }, JSON.parse(so('typo', [{
         type: 'aws-sqs-queue', metadata: { queueURL: 'https://sqs.eu-west-1.amazonaws.com/111122223333/orders', queuLength: '5', identityOwner: 'operator' },
-      }])) as KubeObject);
+      }], { scaleTargetRef: { name: 'worker' } })) as KubeObject);
     } finally {
       c.close();
     }
