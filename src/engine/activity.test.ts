@@ -1,10 +1,10 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { combineActivity, type TriggerResult } from './activity.ts';
 
 const r = (metricName: string, extra: Partial<TriggerResult> = {}): TriggerResult => ({ metricName, active: false, ...extra });
 
-test('activity across triggers (keda-spec §2.4)', () => {
+describe('activity across triggers (scale_handler.go getScaledObjectState)', () => {
   const cases: Array<[string, TriggerResult[], Parameters<typeof combineActivity>[1], { isActive: boolean; isError: boolean; active: string[] }]> = [
     ['any active trigger activates (OR)', [r('s0-a', { active: true, value: 3 }), r('s1-b', { value: 0 })], undefined, { isActive: true, isError: false, active: ['s0-a'] }],
     ['none active', [r('s0-a', { value: 0 }), r('s1-b', { value: 0 })], undefined, { isActive: false, isError: false, active: [] }],
@@ -19,10 +19,12 @@ test('activity across triggers (keda-spec §2.4)', () => {
     ['scalingModifiers: a formula error is an error', [r('s0-a', { active: true })], { value: undefined, activationTarget: 0, error: 'bad' }, { isActive: false, isError: true, active: [] }],
   ];
   for (const [name, results, composite, want] of cases) {
-    const a = combineActivity(results, composite);
-    assert.equal(a.isActive, want.isActive, `${name}: isActive (${a.reason})`);
-    assert.equal(a.isError, want.isError, `${name}: isError`);
-    assert.deepEqual(a.activeTriggers, want.active, `${name}: activeTriggers`);
+    test(name, () => {
+      const a = combineActivity(results, composite);
+      assert.equal(a.isActive, want.isActive, `${name}: isActive (${a.reason})`);
+      assert.equal(a.isError, want.isError, `${name}: isError`);
+      assert.deepEqual(a.activeTriggers, want.active, `${name}: activeTriggers`);
+    });
   }
 });
 

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fallbackCondition, fallbackEnabled, fallbackMetricValue, fallbackReplicas, fetchWithFallback, nextHealth } from './fallback.ts';
 import { scaledObject } from './scaled-object-fixture.ts';
@@ -6,7 +6,7 @@ import type { Fallback, HealthStatus } from '../api/types.ts';
 
 const fb = (behavior: Fallback['behavior'], replicas = 6, failureThreshold = 3): Fallback => ({ behavior, replicas, failureThreshold });
 
-test('the five fallback behaviors pick their replica count (keda-spec §2.9)', () => {
+describe('the five fallback behaviors pick their replica count (pkg/fallback/fallback.go doFallback)', () => {
   const cases: Array<[Fallback['behavior'], number, number]> = [
     ['static', 2, 6],
     ['currentReplicas', 2, 2],
@@ -16,7 +16,9 @@ test('the five fallback behaviors pick their replica count (keda-spec §2.9)', (
     ['currentReplicasIfLower', 9, 6],
     ['scalingModifiers', 2, 6],
   ];
-  for (const [behavior, current, want] of cases) assert.equal(fallbackReplicas(fb(behavior), current), want, `${behavior} at ${current}`);
+  for (const [behavior, current, want] of cases) {
+    test(`${behavior} at ${current} current replicas gives ${want}`, () => assert.equal(fallbackReplicas(fb(behavior), current), want, `${behavior} at ${current}`));
+  }
 });
 
 test('the fallback metric value makes the HPA compute exactly the fallback replicas', () => {

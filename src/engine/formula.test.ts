@@ -1,11 +1,11 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileFormula, evaluateFormula, FormulaError, validateScalingModifiers } from './formula.ts';
 import { scaledObject, trigger } from './scaled-object-fixture.ts';
 
 const run = (f: string, vars: Record<string, number | null>): number | null => evaluateFormula(compileFormula(f), vars);
 
-test('evaluates the formulas from the KEDA scalingModifiers documentation', () => {
+describe('evaluates the formulas from the KEDA scalingModifiers documentation', () => {
   const cases: Array<[string, Record<string, number | null>, number | null]> = [
     ['(trig_one + trig_two)/2', { trig_one: 3, trig_two: 4 }, 3.5],
     ['trig_one > 2 ? trig_one + trig_two : 1', { trig_one: 3, trig_two: 4 }, 7],
@@ -19,10 +19,10 @@ test('evaluates the formulas from the KEDA scalingModifiers documentation', () =
     ['count([a,b,c],{#>1}) > 1 ? 5 : 0', { a: 2, b: 3, c: 0 }, 5],
     ['count([a,b,c],{#>1}) > 1 ? 5 : 0', { a: 2, b: 0, c: 0 }, 0],
   ];
-  for (const [f, vars, want] of cases) assert.equal(run(f, vars), want, `${f} with ${JSON.stringify(vars)}`);
+  for (const [f, vars, want] of cases) test(`${f} with ${JSON.stringify(vars)} is ${want}`, () => assert.equal(run(f, vars), want, `${f} with ${JSON.stringify(vars)}`));
 });
 
-test('implements expr-lang operators, precedence and builtins', () => {
+describe('implements expr-lang operators, precedence and builtins', () => {
   const cases: Array<[string, number]> = [
     ['1 + 2 * 3', 7],
     ['(1 + 2) * 3', 9],
@@ -47,10 +47,10 @@ test('implements expr-lang operators, precedence and builtins', () => {
     ['count([1, 5, 7], # > 2)', 2], // bare predicate
     ['1_000 + .5', 1000.5],
   ];
-  for (const [f, want] of cases) assert.equal(run(f, { x: 2 }), want, f);
+  for (const [f, want] of cases) test(`${f} is ${want} (x = 2)`, () => assert.equal(run(f, { x: 2 }), want, f));
 });
 
-test('rejects injection attempts and anything outside the allowed subset at compile time', () => {
+describe('rejects injection attempts and anything outside the allowed subset at compile time', () => {
   const bad = [
     'constructor.constructor("return process")()',
     '__proto__',
@@ -66,7 +66,7 @@ test('rejects injection attempts and anything outside the allowed subset at comp
     '',
   ];
   for (const f of bad) {
-    assert.throws(() => compileFormula(f), FormulaError, f);
+    test(`${JSON.stringify(f)} does not compile`, () => assert.throws(() => compileFormula(f), FormulaError, f));
   }
 });
 
@@ -81,7 +81,7 @@ test('reports the position of a syntax error', () => {
   }
 });
 
-test('runtime errors: unknown names, arithmetic on nil, non-bool conditions, non-number results', () => {
+describe('runtime errors: unknown names, arithmetic on nil, non-bool conditions, non-number results', () => {
   const cases: Array<[string, Record<string, number | null>, RegExp]> = [
     ['a + b', { a: 1 }, /unknown name 'b'/],
     ['a + 1', { a: null }, /needs a number, got nil/],
@@ -90,7 +90,7 @@ test('runtime errors: unknown names, arithmetic on nil, non-bool conditions, non
     ['a', { a: null }, /returned nil/],
     ['toString', {}, /unknown name/],
   ];
-  for (const [f, vars, re] of cases) assert.throws(() => run(f, vars), re, f);
+  for (const [f, vars, re] of cases) test(`${f} with ${JSON.stringify(vars)} fails with ${re}`, () => assert.throws(() => run(f, vars), re, f));
 });
 
 test('a prototype property is never read as a variable', () => {
@@ -103,7 +103,7 @@ test('a formula with ?? may return nil (the fallback then applies)', () => {
   assert.equal(run('a ?? b', { a: null, b: null }), null);
 });
 
-test('validateScalingModifiers applies the webhook rules', () => {
+describe('validateScalingModifiers applies the webhook rules', () => {
   const named = [trigger('prometheus', { threshold: '1' }, { name: 'a' }), trigger('aws-sqs-queue', { queueLength: '5' }, { name: 'b' }), trigger('cpu', { value: '50' }, { name: 'c', metricType: 'Utilization' })];
   const withSm = (sm: Record<string, string | undefined>, extra: Record<string, unknown> = {}) =>
     scaledObject({ triggers: named, advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { metricType: 'AverageValue', ...sm } }, ...extra });
@@ -119,12 +119,16 @@ test('validateScalingModifiers applies the webhook rules', () => {
     ['runs with every trigger at -1 (bool result fails)', withSm({ formula: 'a > 0', target: '5' }), ['spec.advanced.scalingModifiers.formula']],
   ];
   for (const [name, so, paths] of cases) {
-    assert.deepEqual(validateScalingModifiers(so).map((p) => p.path), paths, name);
+    test(name, () => assert.deepEqual(validateScalingModifiers(so).map((p) => p.path), paths, name));
   }
-  const util = withSm({ formula: 'a', target: '5' });
-  util.spec.advanced.scalingModifiers!.metricType = 'Utilization';
-  assert.deepEqual(validateScalingModifiers(util).map((p) => p.path), ['spec.advanced.scalingModifiers.metricType']);
-  const fbNoFormula = scaledObject({ fallback: { failureThreshold: 3, replicas: 2, behavior: 'scalingModifiers' } });
-  assert.deepEqual(validateScalingModifiers(fbNoFormula).map((p) => p.path), ['spec.fallback.behavior']);
-  assert.deepEqual(validateScalingModifiers(scaledObject()), [], 'no scalingModifiers: nothing to check');
+  test('metricType Utilization is refused', () => {
+    const util = withSm({ formula: 'a', target: '5' });
+    util.spec.advanced.scalingModifiers!.metricType = 'Utilization';
+    assert.deepEqual(validateScalingModifiers(util).map((p) => p.path), ['spec.advanced.scalingModifiers.metricType']);
+  });
+  test('fallback behavior scalingModifiers needs a formula', () => {
+    const fbNoFormula = scaledObject({ fallback: { failureThreshold: 3, replicas: 2, behavior: 'scalingModifiers' } });
+    assert.deepEqual(validateScalingModifiers(fbNoFormula).map((p) => p.path), ['spec.fallback.behavior']);
+  });
+  test('no scalingModifiers: nothing to check', () => assert.deepEqual(validateScalingModifiers(scaledObject()), [], 'no scalingModifiers: nothing to check'));
 });

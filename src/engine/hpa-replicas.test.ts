@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { desiredFromMetrics, metricReplicas, type HpaMetric, type PodSample, type ReplicaContext } from './hpa-replicas.ts';
 
@@ -8,7 +8,7 @@ const ext = (value: number | undefined, target: number, targetType: 'AverageValu
 const pods = (n: number, usage: number | undefined, extra: Partial<PodSample> = {}): PodSample[] =>
   Array.from({ length: n }, (_, i) => ({ name: `p${i}-${usage}-${extra.ready === false ? 'u' : 'r'}`, ready: true, usage, request: 1, ...extra }));
 
-test('External and Resource replica maths (replica_calculator.go, keda-spec §2.13/§2.14)', () => {
+describe('External and Resource replica maths (replica_calculator.go)', () => {
   const cases: Array<[string, HpaMetric, ReplicaContext, number]> = [
     ['§2.14 SQS: 23 messages, queueLength 5, 2 replicas, AverageValue → ceil(23/5) = 5', ext(23, 5), ctx(2), 5],
     ['§2.14 SQS with metricType Value: ceil(23/5 × 2 ready) = 10', ext(23, 5, 'Value'), ctx(2), 10],
@@ -31,9 +31,11 @@ test('External and Resource replica maths (replica_calculator.go, keda-spec §2.
     ['deleting and failed pods are ignored', { kind: 'Resource', name: 'cpu', targetType: 'Utilization', target: 50, pods: [...pods(2, 1), ...pods(1, 5, { deleting: true }), ...pods(1, 5, { phase: 'Failed' })] }, ctx(2), 4],
   ];
   for (const [name, metric, c, want] of cases) {
-    const p = metricReplicas(metric, c);
-    assert.ok(p.ok, `${name}: ${!p.ok ? p.error : ''}`);
-    assert.equal(p.replicas, want, `${name}: ${p.reason}`);
+    test(name, () => {
+      const p = metricReplicas(metric, c);
+      assert.ok(p.ok, `${name}: ${!p.ok ? p.error : ''}`);
+      assert.equal(p.replicas, want, `${name}: ${p.reason}`);
+    });
   }
 });
 
@@ -42,7 +44,7 @@ test('Utilization without requests is an invalid metric', () => {
   assert.equal(p.ok, false);
 });
 
-test('the HPA takes the max over metrics and handles invalid metrics like horizontal.go', () => {
+describe('the HPA takes the max over metrics and handles invalid metrics like horizontal.go', () => {
   const cases: Array<[string, HpaMetric[], number, { kind: string; replicas?: number }]> = [
     ['max over metrics', [ext(23, 5, 'AverageValue', 'a'), ext(40, 5, 'AverageValue', 'b')], 2, { kind: 'metrics', replicas: 8 }],
     ['one invalid metric: still scales up with the valid one', [ext(40, 5, 'AverageValue', 'a'), ext(undefined, 5, 'AverageValue', 'b', 'boom')], 2, { kind: 'metrics', replicas: 8 }],
@@ -53,8 +55,10 @@ test('the HPA takes the max over metrics and handles invalid metrics like horizo
     ['above maxReplicas: straight to max', [ext(1, 5)], 12, { kind: 'bounds', replicas: 10 }],
   ];
   for (const [name, metrics, current, want] of cases) {
-    const d = desiredFromMetrics({ metrics, minReplicas: 1, maxReplicas: 10, ctx: ctx(current) });
-    assert.equal(d.kind, want.kind, name);
-    if (want.replicas !== undefined) assert.equal((d as { replicas: number }).replicas, want.replicas, name);
+    test(name, () => {
+      const d = desiredFromMetrics({ metrics, minReplicas: 1, maxReplicas: 10, ctx: ctx(current) });
+      assert.equal(d.kind, want.kind, name);
+      if (want.replicas !== undefined) assert.equal((d as { replicas: number }).replicas, want.replicas, name);
+    });
   }
 });

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decideScale, pauseState, type ScaleDecisionInput } from './scale-decision.ts';
 import { scaledObject } from './scaled-object-fixture.ts';
@@ -21,7 +21,7 @@ function input(over: Partial<ScaleDecisionInput> & { spec?: Partial<ScaledObject
   };
 }
 
-test('scale decision table (KEDA RequestScale, keda-spec §2.5)', () => {
+describe('scale decision table (KEDA RequestScale, pkg/scaling/executor/scale_scaledobjects.go)', () => {
   const now = T0 + 1000 * S;
   const cases: Array<[string, ScaleDecisionInput, { action: string; replicas?: number; active?: string; ready?: string; event?: string }]> = [
     ['activates 0→1 when a trigger is active', input({ isActive: true, activeTriggers: ['s0-aws-sqs-queue'] }), { action: 'activate', replicas: 1, active: 'ScalerActive', event: 'KEDAScaleTargetActivated' }],
@@ -51,13 +51,15 @@ test('scale decision table (KEDA RequestScale, keda-spec §2.5)', () => {
     ['paused-replicas wins over paused', input({ currentReplicas: 5, annotations: { 'autoscaling.keda.sh/paused-replicas': '2', 'autoscaling.keda.sh/paused': 'false' } }), { action: 'paused', replicas: 2 }],
   ];
   for (const [name, inp, want] of cases) {
-    const d = decideScale(inp);
-    assert.equal(d.action, want.action, `${name}: action (${d.reason})`);
-    if ('replicas' in want) assert.equal(d.replicas, want.replicas, `${name}: replicas`);
-    if (want.active) assert.equal(d.conditions.find((c) => c.type === 'Active')?.reason, want.active, `${name}: Active`);
-    if (want.ready) assert.equal(d.conditions.find((c) => c.type === 'Ready')?.reason, want.ready, `${name}: Ready`);
-    if (want.event) assert.equal(d.event?.reason, want.event, `${name}: event`);
-    assert.ok(d.reason.length > 0, `${name}: has a reason`);
+    test(name, () => {
+      const d = decideScale(inp);
+      assert.equal(d.action, want.action, `${name}: action (${d.reason})`);
+      if ('replicas' in want) assert.equal(d.replicas, want.replicas, `${name}: replicas`);
+      if (want.active) assert.equal(d.conditions.find((c) => c.type === 'Active')?.reason, want.active, `${name}: Active`);
+      if (want.ready) assert.equal(d.conditions.find((c) => c.type === 'Ready')?.reason, want.ready, `${name}: Ready`);
+      if (want.event) assert.equal(d.event?.reason, want.event, `${name}: event`);
+      assert.ok(d.reason.length > 0, `${name}: has a reason`);
+    });
   }
 });
 
@@ -73,7 +75,7 @@ test('partial errors while active do not refresh lastActiveTime', () => {
   assert.equal(decideScale(input({ isActive: true, currentReplicas: 3, activeTriggers: ['s0'] })).lastActiveTime, T0 + 1000 * S);
 });
 
-test('pause annotations parse like KEDA (strconv.ParseBool, non-bool ⇒ true; paused-replicas by presence)', () => {
+describe('pause annotations parse like KEDA (strconv.ParseBool, non-bool ⇒ true; paused-replicas by presence)', () => {
   const cases: Array<[Record<string, string>, Partial<ReturnType<typeof pauseState>>]> = [
     [{}, { paused: false, scaleInPaused: false, scaleOutPaused: false, forceActivation: false }],
     [{ 'autoscaling.keda.sh/paused': 'True' }, { paused: true }],
@@ -87,7 +89,9 @@ test('pause annotations parse like KEDA (strconv.ParseBool, non-bool ⇒ true; p
     [{ 'autoscaling.keda.sh/force-activation': 'false' }, { forceActivation: false }],
   ];
   for (const [ann, want] of cases) {
-    const got = pauseState(ann);
-    for (const [k, v] of Object.entries(want)) assert.equal(got[k as keyof typeof got], v, `${JSON.stringify(ann)} ${k}`);
+    test(`annotations ${JSON.stringify(ann)} give ${JSON.stringify(want)}`, () => {
+      const got = pauseState(ann);
+      for (const [k, v] of Object.entries(want)) assert.equal(got[k as keyof typeof got], v, `${JSON.stringify(ann)} ${k}`);
+    });
   }
 });

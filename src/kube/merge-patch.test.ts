@@ -1,8 +1,8 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deepEqual, mergePatchDiff } from './merge-patch.ts';
 
-test('a merge-patch diff carries only changes: new values, removed keys as null, arrays whole', () => {
+describe('a merge-patch diff carries only changes: new values, removed keys as null, arrays whole', () => {
   const cases: Array<[string, unknown, unknown, unknown]> = [
     ['equal', { a: 1, b: { c: [1, 2] } }, { a: 1, b: { c: [1, 2] } }, undefined],
     ['changed scalar', { a: 1, b: 2 }, { a: 1, b: 3 }, { b: 3 }],
@@ -12,7 +12,9 @@ test('a merge-patch diff carries only changes: new values, removed keys as null,
     ['undefined counts as absent', { a: 1, b: undefined }, { a: 1 }, undefined],
   ];
   for (const [name, from, to, want] of cases) {
-    assert.deepEqual(mergePatchDiff(from, to), want, name);
-    assert.equal(deepEqual(from, to), want === undefined, name);
+    test(`${name}: the diff is ${JSON.stringify(want)}`, () => {
+      assert.deepEqual(mergePatchDiff(from, to), want, name);
+      assert.equal(deepEqual(from, to), want === undefined, name);
+    });
   }
 });

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScaledObject } from '../api/types.ts';
 import type { MetricSpec } from '../scalers/scaler.ts';
@@ -60,18 +60,18 @@ test('HPA labels: four defaults, then all ScaledObject labels (overriding) excep
   assert.deepEqual(hpa.metadata.annotations, { 'scaledobject.keda.sh/hpa-excluded-labels': 'secret,other' });
 });
 
-test('the name label is cut to 63 characters and loses trailing non-alphanumerics', () => {
+describe('the name label is cut to 63 characters and loses trailing non-alphanumerics', () => {
   const cases: Array<[string, string]> = [
     ['short', 'short'],
     ['a'.repeat(63), 'a'.repeat(63)],
     [`${'a'.repeat(61)}--b`, 'a'.repeat(61)],
     [`${'a'.repeat(60)}.-_xyz`, 'a'.repeat(60)],
   ];
-  for (const [input, want] of cases) assert.equal(hpaNameLabel(input), want, input);
-  assert.equal(build(so({ name: `${'x'.repeat(53)}-y` })).hpa.metadata.labels?.['app.kubernetes.io/name'], `keda-hpa-${'x'.repeat(53)}`);
+  for (const [input, want] of cases) test(`a name of ${input.length} characters ending ${JSON.stringify(input.slice(-6))} gives a label of ${want.length}`, () => assert.equal(hpaNameLabel(input), want, input));
+  test('the HPA carries the cut name label', () => assert.equal(build(so({ name: `${'x'.repeat(53)}-y` })).hpa.metadata.labels?.['app.kubernetes.io/name'], `keda-hpa-${'x'.repeat(53)}`));
 });
 
-test('minReplicas is max(min, 1) and maxReplicas the spec value; paused-replicas pins both (0 becomes 1)', () => {
+describe('minReplicas is max(min, 1) and maxReplicas the spec value; paused-replicas pins both (0 becomes 1)', () => {
   const cases: Array<[Parameters<typeof so>[0], number, number]> = [
     [{ min: 0, max: 10 }, 1, 10],
     [{ min: 3, max: 7 }, 3, 7],
@@ -79,10 +79,12 @@ test('minReplicas is max(min, 1) and maxReplicas the spec value; paused-replicas
     [{ annotations: { 'autoscaling.keda.sh/paused-replicas': '0' } }, 1, 1],
   ];
   for (const [o, min, max] of cases) {
-    const { hpa } = build(so(o));
-    assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [min, max], JSON.stringify(o));
+    test(`${JSON.stringify(o)} gives minReplicas ${min} and maxReplicas ${max}`, () => {
+      const { hpa } = build(so(o));
+      assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [min, max], JSON.stringify(o));
+    });
   }
-  assert.throws(() => build(so({ annotations: { 'autoscaling.keda.sh/paused-replicas': 'four' } })), /paused-replicas must be an integer, got "four"/);
+  test('a paused-replicas that is not an integer is refused', () => assert.throws(() => build(so({ annotations: { 'autoscaling.keda.sh/paused-replicas': 'four' } })), /paused-replicas must be an integer, got "four"/));
 });
 
 test('metrics: external ones select the ScaledObject by label, targets are quantities, sorted by type', () => {
@@ -102,31 +104,35 @@ test('metrics: external ones select the ScaledObject by label, targets are quant
   assert.deepEqual(resourceMetricNames, ['cpu']);
 });
 
-test('building fails with KEDA messages on duplicate metric names, no metrics, or a Utilization composite', () => {
+describe('building fails with KEDA messages on duplicate metric names, no metrics, or a Utilization composite', () => {
   const cases: Array<[ScaledObject, MetricSpec[], RegExp]> = [
     [so(), [sqs, { ...sqs }], /metricName s0-aws-sqs-queue-orders defined multiple times in ScaledObject worker/],
     [so(), [], /no metric specs returned from scalers of ScaledObject prod\/worker/],
     [so({ advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: 'a+b', target: '2', metricType: 'Utilization' } } }), [sqs], /metricType is Utilization/],
   ];
-  for (const [o, specs, re] of cases) assert.throws(() => build(o, specs), (e: unknown) => e instanceof HpaBuildError && re.test(e.message));
+  for (const [o, specs, re] of cases) test(`fails with ${re}`, () => assert.throws(() => build(o, specs), (e: unknown) => e instanceof HpaBuildError && re.test(e.message)));
 });
 
-test('scalingModifiers with a positive target replace external metrics by composite-metric and keep Resource ones', () => {
+describe('scalingModifiers with a positive target replace external metrics by composite-metric and keep Resource ones', () => {
   const mods = (target: string, metricType: 'AverageValue' | 'Value' = 'AverageValue') => so({ advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: 'a + b', target, metricType } } });
-  const r = build(mods('2.5'), [sqs, prom, cpu, mem]);
-  assert.deepEqual(r.hpa.spec.metrics, [
-    { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } },
-    { type: 'External', external: { metric: { name: 'composite-metric', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'worker' } } }, target: { type: 'AverageValue', averageValue: '2500m' } } },
-  ]);
-  assert.equal(r.compositeScalerName, 'composite-metric');
-  assert.deepEqual(r.externalMetricNames, ['s0-aws-sqs-queue-orders', 's1-prometheus']);
-  const v = build(mods('10', 'Value'), [sqs]).hpa.spec.metrics[0];
-  assert.deepEqual(v.type === 'External' && v.external.target, { type: 'Value', value: '10' });
+  test('composite-metric replaces the external metrics, the Resource ones stay', () => {
+    const r = build(mods('2.5'), [sqs, prom, cpu, mem]);
+    assert.deepEqual(r.hpa.spec.metrics, [
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } },
+      { type: 'External', external: { metric: { name: 'composite-metric', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'worker' } } }, target: { type: 'AverageValue', averageValue: '2500m' } } },
+    ]);
+    assert.equal(r.compositeScalerName, 'composite-metric');
+    assert.deepEqual(r.externalMetricNames, ['s0-aws-sqs-queue-orders', 's1-prometheus']);
+    const v = build(mods('10', 'Value'), [sqs]).hpa.spec.metrics[0];
+    assert.deepEqual(v.type === 'External' && v.external.target, { type: 'Value', value: '10' });
+  });
   // A target that is not a positive number leaves the metrics as they are.
   for (const t of ['0', 'abc']) {
-    const r0 = build(mods(t), [sqs]);
-    assert.equal(r0.compositeScalerName, undefined);
-    assert.equal(r0.hpa.spec.metrics.length, 1);
+    test(`a target of ${JSON.stringify(t)} leaves the metrics as they are`, () => {
+      const r0 = build(mods(t), [sqs]);
+      assert.equal(r0.compositeScalerName, undefined);
+      assert.equal(r0.hpa.spec.metrics.length, 1);
+    });
   }
 });
 
@@ -140,7 +146,7 @@ test('behavior is copied and the paused-scale-in/out annotations disable the mat
   assert.equal(behavior.scaleDown.policies.length, 1, 'the ScaledObject itself is not modified');
 });
 
-test('an HPA read back from the API server needs no update; real differences are reported', () => {
+describe('an HPA read back from the API server needs no update; real differences are reported', () => {
   const desired = build(so({ annotations: { a: '1' } }), [sqs, prom]).hpa;
   // What the API server returns: canonical quantities, defaulted fields, status, extra labels from others.
   const found: HorizontalPodAutoscaler = structuredClone(desired);
@@ -149,7 +155,7 @@ test('an HPA read back from the API server needs no update; real differences are
   found.spec.behavior = undefined;
   (found.spec.metrics[1] as { external: { target: { value?: string } } }).external.target.value = '100.5';
   found.status = { currentReplicas: 1 };
-  assert.deepEqual(hpaUpdateReasons(desired, found), []);
+  test('canonical quantities, defaulted fields, status and extra labels need no update', () => assert.deepEqual(hpaUpdateReasons(desired, found), []));
 
   const cases: Array<[string, (h: HorizontalPodAutoscaler) => void, string]> = [
     ['max changed by hand', (h) => (h.spec.maxReplicas = 50), 'spec differs'],
@@ -160,15 +166,19 @@ test('an HPA read back from the API server needs no update; real differences are
     ['annotation changed', (h) => (h.metadata.annotations = { a: '2' }), 'annotations differ'],
   ];
   for (const [name, edit, reason] of cases) {
-    const f = structuredClone(found);
-    edit(f);
-    assert.ok(hpaUpdateReasons(desired, f).includes(reason), `${name}: ${hpaUpdateReasons(desired, f).join(', ')}`);
+    test(`${name}: ${reason}`, () => {
+      const f = structuredClone(found);
+      edit(f);
+      assert.ok(hpaUpdateReasons(desired, f).includes(reason), `${name}: ${hpaUpdateReasons(desired, f).join(', ')}`);
+    });
   }
-  const noAnnotations = build(so(), [sqs, prom]).hpa;
-  assert.deepEqual(hpaUpdateReasons(noAnnotations, { ...structuredClone(noAnnotations), metadata: { ...noAnnotations.metadata, annotations: { stray: 'x' } } }), ['annotations differ']);
+  test('a stray annotation on an HPA we set none on differs', () => {
+    const noAnnotations = build(so(), [sqs, prom]).hpa;
+    assert.deepEqual(hpaUpdateReasons(noAnnotations, { ...structuredClone(noAnnotations), metadata: { ...noAnnotations.metadata, annotations: { stray: 'x' } } }), ['annotations differ']);
+  });
 });
 
-test('DeepDerivative ignores unset desired fields and extra found entries, but not changed values', () => {
+describe('DeepDerivative ignores unset desired fields and extra found entries, but not changed values', () => {
   const cases: Array<[unknown, unknown, boolean]> = [
     [{ a: 1 }, { a: 1, b: 2 }, true],
     [{ a: '' }, { a: 'x' }, true],
@@ -179,5 +189,5 @@ test('DeepDerivative ignores unset desired fields and extra found entries, but n
     [{ a: 0 }, {}, false],
     [{ value: '1k' }, { value: '1000' }, true],
   ];
-  for (const [d, f, want] of cases) assert.equal(isDeepDerivative(d, f), want, JSON.stringify([d, f]));
+  for (const [d, f, want] of cases) test(`${JSON.stringify(d)} ${want ? 'is' : 'is not'} a derivative of ${JSON.stringify(f)}`, () => assert.equal(isDeepDerivative(d, f), want, JSON.stringify([d, f])));
 });
