@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCsvSeries, parseJsonSeries, SeriesCursor, SeriesError } from './series.ts';
 
@@ -16,14 +16,14 @@ test('JSON: a series map or an array of rows give the same points', () => {
   assert.deepEqual(a.points.get('q'), b.points.get('q'));
 });
 
-test('bad series are rejected with the line and a fix', () => {
+describe('bad series are rejected with the line and a fix', () => {
   const cases: Array<[() => unknown, RegExp]> = [
     [() => parseCsvSeries('time,q\n0,1'), /first column must be 't'/],
     [() => parseCsvSeries('t,q\n0,abc'), /series.csv:2 column q: 'abc' is not a number/],
     [() => parseCsvSeries('t,q\n10,1\n5,1'), /time order/],
     [() => parseJsonSeries('{"x": 1}'), /expected \{"series"/],
   ];
-  for (const [f, re] of cases) assert.throws(f, (e: unknown) => e instanceof SeriesError && re.test((e as Error).message));
+  for (const [f, re] of cases) test(`${f.toString().replace(/^\(\)\s*=>\s*/, '')} is refused with ${re}`, () => assert.throws(f, (e: unknown) => e instanceof SeriesError && re.test((e as Error).message)));
 });
 
 test('before the first point there is no value', () => {
