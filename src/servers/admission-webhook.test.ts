@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import { certFactory, type CertFactory, type Pem } from '../../test/support/openssl-certs.ts';
@@ -21,7 +21,7 @@ const validator: AdmissionValidator = {
 const so = (spec: Record<string, unknown>, finalizers?: string[]) => ({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'w', namespace: 'prod', finalizers }, spec });
 const reviewOf = (operation: string, object: unknown, oldObject?: unknown) => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u-1', operation, namespace: 'prod', name: 'w', object, oldObject } });
 
-test('admission decisions: invalid denied with its message, valid admitted with warnings, deletes and finalizer removals skipped', async () => {
+describe('admission decisions: invalid denied with its message, valid admitted with warnings, deletes and finalizer removals skipped', () => {
   const cases: Array<[string, ReturnType<typeof reviewOf>, boolean, boolean, unknown]> = [
     ['invalid create', reviewOf('CREATE', so({ minReplicaCount: 5, maxReplicaCount: 2 })), false, true, { code: 403, reason: 'Forbidden', message: 'MinReplicaCount=5 must be less than MaxReplicaCount=2' }],
     ['valid create', reviewOf('CREATE', so({ maxReplicaCount: 2 })), true, true, undefined],
@@ -31,16 +31,20 @@ test('admission decisions: invalid denied with its message, valid admitted with 
     ['finalizer removed with a spec change', reviewOf('UPDATE', so({ minReplicaCount: 5, maxReplicaCount: 2 }, []), so({}, ['finalizer.keda.sh'])), false, true, { code: 403, reason: 'Forbidden', message: 'MinReplicaCount=5 must be less than MaxReplicaCount=2' }],
   ];
   for (const [name, body, allowed, validated, status] of cases) {
-    seen.length = 0;
-    const out = await review('ScaledObject', body as Parameters<typeof review>[1], validator);
-    const response = (out.response as { response: { uid: string; allowed: boolean; status?: unknown } }).response;
-    assert.equal(response.uid, 'u-1', name);
-    assert.equal(response.allowed, allowed, name);
-    assert.deepEqual(response.status, status, name);
-    assert.equal(seen.length, validated ? 1 : 0, `${name}: validator called`);
+    test(`${name}: ${allowed ? 'admitted' : 'denied'}, ${validated ? 'validated' : 'not validated'}`, async () => {
+      seen.length = 0;
+      const out = await review('ScaledObject', body as Parameters<typeof review>[1], validator);
+      const response = (out.response as { response: { uid: string; allowed: boolean; status?: unknown } }).response;
+      assert.equal(response.uid, 'u-1', name);
+      assert.equal(response.allowed, allowed, name);
+      assert.deepEqual(response.status, status, name);
+      assert.equal(seen.length, validated ? 1 : 0, `${name}: validator called`);
+    });
   }
-  const warned = await review('ScaledObject', reviewOf('CREATE', so({ pollingInterval: 10 })) as Parameters<typeof review>[1], validator);
-  assert.deepEqual((warned.response as { response: { warnings?: string[] } }).response.warnings, ['PollingInterval is configured but is not relevant']);
+  test('a valid create is admitted with the validator warnings', async () => {
+    const warned = await review('ScaledObject', reviewOf('CREATE', so({ pollingInterval: 10 })) as Parameters<typeof review>[1], validator);
+    assert.deepEqual((warned.response as { response: { warnings?: string[] } }).response.warnings, ['PollingInterval is configured but is not relevant']);
+  });
 });
 
 let certs: CertFactory;
@@ -75,7 +79,7 @@ function post(path: string, body: unknown, method = 'POST'): Promise<{ code: num
   });
 }
 
-test('the webhook answers AdmissionReviews over HTTPS at KEDA paths and counts ScaledObject validations', async () => {
+test('the webhook answers AdmissionReviews over HTTPS at KEDA paths and counts ScaledObject validations', async (t) => {
   const r = await post('/validate-keda-sh-v1alpha1-scaledobject', reviewOf('CREATE', so({ minReplicaCount: 5, maxReplicaCount: 2 })));
   assert.equal(r.code, 200);
   const body = JSON.parse(r.text) as { apiVersion: string; kind: string; response: { allowed: boolean; status: { message: string } } };
@@ -93,7 +97,7 @@ test('the webhook answers AdmissionReviews over HTTPS at KEDA paths and counts S
     ['/healthz', undefined, 'GET', 200],
     ['/readyz', undefined, 'GET', 200],
   ];
-  for (const [path, body2, method, code] of cases) assert.equal((await post(path, body2, method)).code, code, `${method} ${path}`);
+  for (const [path, body2, method, code] of cases) await t.test(`${method} ${path} answers ${code}`, async () => assert.equal((await post(path, body2, method)).code, code, `${method} ${path}`));
   const metrics = await post('/metrics', undefined, 'GET');
   assert.match(metrics.text, /keda_webhook_scaled_object_validations_total\{namespace="prod",action="create"\} 1/);
   assert.match(metrics.text, /keda_webhook_scaled_object_validation_errors_total\{namespace="prod",action="create",reason="incorrect-replicas"\} 1/);

@@ -104,7 +104,7 @@ test('the HPA, through the aggregator, gets an ExternalMetricValueList of milli 
   assert.deepEqual(calls, [['prod', 'worker', 's0-aws-sqs-queue']]);
 });
 
-test('identity headers are trusted only with a front-proxy certificate whose CN is allowed', async () => {
+test('identity headers are trusted only with a front-proxy certificate whose CN is allowed', async (t) => {
   const cases: Array<[string, { client?: Pem; headers?: Record<string, string | string[]> }, number, RegExp]> = [
     ['no certificate, spoofed X-Remote-User', { headers: hpaUser }, 401, /no client certificate/],
     ['certificate from another CA', { client: foreign, headers: hpaUser }, 401, /client certificate rejected/],
@@ -113,16 +113,18 @@ test('identity headers are trusted only with a front-proxy certificate whose CN 
     ['authenticated but not authorized', { client: frontProxy, headers: { 'X-Remote-User': 'mallory', 'X-Remote-Group': 'system:authenticated' } }, 403, /user "mallory" cannot list resource "s0-aws-sqs-queue"/],
   ];
   for (const [name, opts, code, message] of cases) {
-    calls.length = 0;
-    const r = await get(metricPath, opts);
-    assert.equal(r.code, code, name);
-    assert.equal(r.body.kind, 'Status', name);
-    assert.match(String(r.body.message), message, name);
-    assert.deepEqual(calls, [], `${name}: the provider must not be asked`);
+    await t.test(`${name}: ${code}, the provider is not asked`, async () => {
+      calls.length = 0;
+      const r = await get(metricPath, opts);
+      assert.equal(r.code, code, name);
+      assert.equal(r.body.kind, 'Status', name);
+      assert.match(String(r.body.message), message, name);
+      assert.deepEqual(calls, [], `${name}: the provider must not be asked`);
+    });
   }
 });
 
-test('requests without the ScaledObject selector fail with KEDA message; provider errors keep their code', async () => {
+test('requests without the ScaledObject selector fail with KEDA message; provider errors keep their code', async (t) => {
   const admin = { client: frontProxy, headers: { 'X-Remote-User': 'admin', 'X-Remote-Group': 'system:masters' } };
   const cases: Array<[string, number, RegExp]> = [
     ['/apis/external.metrics.k8s.io/v1beta1/namespaces/prod/s0-x', 400, /^scaledObject name is not specified$/],
@@ -132,13 +134,15 @@ test('requests without the ScaledObject selector fail with KEDA message; provide
     ['/apis/external.metrics.k8s.io/v1beta1/namespaces/prod', 404, /could not find the requested resource/],
   ];
   for (const [path, code, message] of cases) {
-    const r = await get(path, admin);
-    assert.equal(r.code, code, path);
-    assert.match(String(r.body.message), message, path);
+    await t.test(`${path.replace('/apis/external.metrics.k8s.io/v1beta1', '')} answers ${code}`, async () => {
+      const r = await get(path, admin);
+      assert.equal(r.code, code, path);
+      assert.match(String(r.body.message), message, path);
+    });
   }
 });
 
-test('discovery and OpenAPI documents describe external.metrics.k8s.io/v1beta1', async () => {
+test('discovery and OpenAPI documents describe external.metrics.k8s.io/v1beta1', async (t) => {
   const admin = { client: frontProxy, headers: { 'X-Remote-User': 'admin', 'X-Remote-Group': 'system:masters' } };
   const resources = await get('/apis/external.metrics.k8s.io/v1beta1', admin);
   assert.equal(resources.body.kind, 'APIResourceList');
@@ -148,11 +152,11 @@ test('discovery and OpenAPI documents describe external.metrics.k8s.io/v1beta1',
   assert.equal(group.body.kind, 'APIGroup');
   const groups = await get('/apis', admin);
   assert.equal(groups.body.kind, 'APIGroupList');
-  for (const p of ['/openapi/v2', '/openapi/v3', '/openapi/v3/apis/external.metrics.k8s.io/v1beta1']) assert.equal((await get(p, admin)).code, 200, p);
+  for (const p of ['/openapi/v2', '/openapi/v3', '/openapi/v3/apis/external.metrics.k8s.io/v1beta1']) await t.test(`${p} is served`, async () => assert.equal((await get(p, admin)).code, 200, p));
 });
 
-test('probes answer without a client certificate (kubelet has none)', async () => {
-  for (const p of ['/healthz', '/livez', '/readyz']) assert.equal((await get(p)).code, 200, p);
+test('probes answer without a client certificate (kubelet has none)', async (t) => {
+  for (const p of ['/healthz', '/livez', '/readyz']) await t.test(`${p} answers 200`, async () => assert.equal((await get(p)).code, 200, p));
 });
 
 test('request metrics are recorded per route and status code', async () => {
