@@ -59,14 +59,14 @@ describe('parseManifests: input forms', () => {
     assert.deepEqual(r.objects.map((o) => o.metadata.name), ['a', 'b']);
   });
 
-  it('reads a kind: List (kubectl get -o yaml) and ScaledObjectList', () => {
-    for (const kind of ['List', 'ScaledObjectList']) {
+  for (const kind of ['List', 'ScaledObjectList']) {
+    it(`reads a kind: ${kind}${kind === 'List' ? ' (kubectl get -o yaml)' : ''}`, () => {
       const text = `apiVersion: v1\nkind: ${kind}\nitems:\n${SO.split('\n').map((l, i) => (l ? (i === 0 ? `- ${l}` : `  ${l}`) : l)).join('\n')}`;
       const r = parseManifests(text);
       assert.deepEqual(r.problems, [], kind);
       assert.deepEqual(r.objects.map((o) => o.metadata.name), ['orders'], kind);
-    }
-  });
+    });
+  }
 
   it('defaults namespace to "default" and labels/annotations to {}', () => {
     const r = parseManifests(SO.replace('  namespace: shop\n', ''));

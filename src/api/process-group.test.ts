@@ -19,13 +19,13 @@ describe('ProcessGroup', () => {
     assert.equal(r.value.metadata.namespace, 'default');
   });
 
-  it('accepts env as a map or as the Kubernetes list, numbers as strings', () => {
-    for (const env of [{ A: '1', B: 2 }, [{ name: 'A', value: '1' }, { name: 'B', value: 2 }]]) {
+  for (const env of [{ A: '1', B: 2 }, [{ name: 'A', value: '1' }, { name: 'B', value: 2 }]]) {
+    it(`accepts env as ${Array.isArray(env) ? 'the Kubernetes list' : 'a map'}, numbers as strings`, () => {
       const r = parseProcessGroup(withSpec({ env }));
       assert.ok(r.ok);
       assert.deepEqual(r.value.spec.env, { A: '1', B: '2' });
-    }
-  });
+    });
+  }
 
   const errors: Array<{ name: string; raw: unknown; path: string; message: RegExp }> = [
     { name: 'command is required', raw: { ...base, spec: {} }, path: 'spec.command', message: /expected string/ },
