@@ -92,7 +92,7 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
     assert.match(out, /serviceaccount\/updraft-operator created \(server dry run\)/);
   });
 
-  test('the operator runs with exactly the args and env the chart gives it: probes, /metrics, metrics API and webhook listen', async () => {
+  test('the operator runs with exactly the args and env the chart gives it: probes, /metrics, metrics API and webhook listen', async (t) => {
     const { docs } = render();
     const container = (find(docs, 'Deployment', 'updraft-operator')[0] as Doc & { spec: { template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; value?: string }> }> } } } }).spec.template.spec.containers[0];
     assert.equal(container.args[0], 'operator');
@@ -130,14 +130,16 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
       assert.equal((await get(ports.get('--health-probe-bind-address')!, '/healthz')).status, 200);
       assert.match((await get(ports.get('--metrics-bind-address')!, '/metrics')).body, /process_cpu_seconds_total/);
       for (const flag of ['--metrics-api-bind-address', '--webhook-bind-address']) {
-        const protocol = await new Promise<string | null>((resolve, reject) => {
-          const s = connect({ host: '127.0.0.1', port: ports.get(flag)!, rejectUnauthorized: false, servername: 'localhost' }, () => {
-            resolve(s.getProtocol());
-            s.end();
+        await t.test(`${flag} serves TLS`, async () => {
+          const protocol = await new Promise<string | null>((resolve, reject) => {
+            const s = connect({ host: '127.0.0.1', port: ports.get(flag)!, rejectUnauthorized: false, servername: 'localhost' }, () => {
+              resolve(s.getProtocol());
+              s.end();
+            });
+            s.once('error', reject);
           });
-          s.once('error', reject);
+          assert.match(protocol ?? '', /TLSv1\.[23]/, `${flag} serves TLS`);
         });
-        assert.match(protocol ?? '', /TLSv1\.[23]/, `${flag} serves TLS`);
       }
       // The chart asks for leader election on the Lease named by --leader-election-id, held by POD_NAME.
       await waitFor('the Lease to be held', async () => /updraft-operator-0/.test(await cp.kubectl(['get', 'lease', '-n', 'updraft-system', 'operator.updraft.dev', '-o', 'jsonpath={.spec.holderIdentity}']).catch(() => '')), 30_000, 250);
