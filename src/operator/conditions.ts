@@ -1,4 +1,4 @@
-// ScaledObject conditions (keda-spec §1.6): the initial set, and setting one condition by type.
+// ScaledObject conditions (KEDA apis/keda/v1alpha1/condition_types.go): the initial set, and setting one by type.
 import type { Condition } from '../api/types.ts';
 
 export const INITIAL_CONDITIONS: Condition[] = [

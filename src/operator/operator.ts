@@ -184,6 +184,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   };
 
   let elector: LeaderElector | undefined;
+  let stopping = false;
   const startWatches = () => {
     soWatch.start();
     sjWatch.start();
@@ -206,7 +207,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       },
       onStoppedLeading: () => {
         leading = false;
-        o.log.warn({}, 'lost leadership; stopping scale loops');
+        // A graceful stop releases the Lease on purpose: that is not a lost leadership.
+        if (stopping) o.log.info({}, 'released leadership on stop');
+        else o.log.warn({}, 'lost leadership; stopping scale loops');
         void controller.stopAll();
         void jobController.stopAll();
       },
@@ -272,6 +275,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     healthPort: healthServer?.port,
     webhookPort: webhook?.port,
     async stop() {
+      stopping = true;
       await queue.stop();
       await jobQueue.stop();
       await soWatch.stop();

@@ -1,16 +1,17 @@
-// The ScaledObject reconciler (keda-spec §1.4–§1.7, §2.2): finalizer, label, pause handling, target check,
-// validation, scalers, the generated HPA (hpa mode) and the scale loop (runtime/ObjectRunner), with status
-// conditions and Events as KEDA writes them. One reconcile per key at a time (work-queue.ts).
+// The ScaledObject reconciler (KEDA controllers/keda/scaledobject_controller.go), as a thin applier: it gathers the
+// facts (the object, the target check, the scalers it builds), asks scaled-object-plan.ts what to do, and applies
+// that — the HPA, one status write at most, the Events, the scale loop (runtime/ObjectRunner). One reconcile per key
+// at a time (work-queue.ts). The loop's own status writes (after each poll) change only what a poll decides.
 import { parseScaledObject } from '../api/parse.ts';
+import { EventMessage, EventReason, SoCondition } from '../api/keda-reasons.ts';
 import {
-  ANNOTATION_UPDRAFT_MODE,
   FINALIZER,
   LABEL_SCALEDOBJECT_NAME,
   type Condition,
   type ScaledObject,
   type ScaledObjectStatus,
 } from '../api/types.ts';
-import { gvkString, isPaused, isPausedScaleIn, isPausedScaleOut, pausedReplicas, validateScaledObject } from '../api/validate.ts';
+import { pausedReplicas } from '../api/pause.ts';
 import type { PodSpecLike } from '../auth/container-env.ts';
 import type { ObjectSource } from '../auth/object-source.ts';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
@@ -22,8 +23,12 @@ import type { ReadingsCache } from '../runtime/readings-cache.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import type { Scaler } from '../scalers/scaler.ts';
 import { KubeScaleTarget } from '../targets/kube-scale.ts';
-import { getCondition, setCondition, withInitialConditions } from './conditions.ts';
-import { buildHpa, hpaUpdateReasons, type HorizontalPodAutoscaler } from './hpa.ts';
+import { getCondition, setCondition } from './conditions.ts';
+import { hpaUpdateReasons, type HorizontalPodAutoscaler } from './hpa.ts';
+import {
+  needsBuild, needsTarget, planScaledObject, runnerIdentity,
+  type RunnerIdentity, type ScaledObjectFacts, type ScaledObjectPlan, type TargetFacts,
+} from './scaled-object-plan.ts';
 
 export interface Logger {
   info(obj: Record<string, unknown>, msg: string): void;
@@ -55,12 +60,10 @@ export interface ControllerOptions {
 interface RunnerEntry {
   runner: ObjectRunner;
   scalers: Scaler[];
-  generation: number;
-  uid: string;
-  mode: ScalingMode;
-  annotationsKey: string;
-  /** Rebuild the scalers at the next reconcile (a TriggerAuthentication changed, or reads failed). */
-  stale?: boolean;
+  /** What the scalers were built for (generation, uid, mode, annotations). */
+  identity: RunnerIdentity;
+  /** Rebuild the scalers at the next reconcile: a TriggerAuthentication changed, or reads failed. */
+  stale?: 'auth' | 'read-errors';
   refreshedAt: number;
 }
 
@@ -138,7 +141,10 @@ export class ScaledObjectController {
     await Promise.all(entries.flatMap((e) => e?.scalers ?? []).map((s) => s.close().catch(() => undefined)));
   }
 
-  /** Reconcile one ScaledObject (key "namespace/name"). Throws to be retried with backoff. */
+  /**
+   * Reconcile one ScaledObject (key "namespace/name"): gather the facts (parse, target check, scalers), let
+   * planScaledObject decide, apply the plan with one status write at most. Throws to be retried with backoff.
+   */
   async reconcile(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const raw = this.o.getCached(namespace, name) as SoObject | undefined;
@@ -158,110 +164,98 @@ export class ScaledObjectController {
       return; // the update comes back through the watch and reconciles again
     }
 
-    const parsed = parseScaledObject(raw);
-    if (!parsed.ok) {
-      const msg = parsed.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`).join('; ');
-      await this.stopRunner(key);
-      await this.checkFailed(raw, `ScaledObject doesn't have correct spec: ${msg}`);
-      return;
-    }
-    const so = parsed.value;
-    const status = raw.status ?? {};
-    if (!status.conditions || withInitialConditions(status.conditions).length !== status.conditions.length) {
-      await this.patchStatus(so, (s) => ({ ...s, conditions: withInitialConditions(s.conditions) }));
-    }
-
-    // Pause (keda-spec §2.2 step 4).
-    const paused = isPaused(so);
-    const pr = pausedReplicas(so);
-    if (paused || pr) {
-      await this.stopRunner(key);
-      await this.deleteHpa(so, status.hpaName);
-      if (pr && 'error' in pr) throw new CheckFailed(pr.error);
-      let target: KubeScaleTarget | undefined;
-      if (pr && 'replicas' in pr) {
-        target = await this.target(so);
-        const counts = await target.get();
-        if (counts.replicas !== pr.replicas) await target.set(pr.replicas);
-      }
-      const wasPaused = getCondition(status.conditions, 'Paused')?.status === 'True';
-      await this.patchStatus(so, (s) => ({
-        ...s,
-        conditions: setCondition(setCondition(s.conditions, { type: 'Paused', status: 'True', reason: 'ScaledObjectPaused', message: 'ScaledObject is paused' }), { type: 'Ready', status: 'True', reason: 'ScaledObjectReady', message: 'ScaledObject is paused' }),
-        pausedReplicaCount: pr && 'replicas' in pr ? pr.replicas : undefined,
-      }));
-      if (!wasPaused) this.event(so, 'Normal', 'ScaledObjectPaused', 'ScaledObject is paused');
-      return;
-    }
-    const pausedCondition = getCondition(status.conditions, 'Paused');
-    if (isPausedScaleIn(so) || isPausedScaleOut(so)) {
-      if (pausedCondition?.status !== 'True') {
-        await this.patchStatus(so, (s) => ({ ...s, conditions: setCondition(s.conditions, { type: 'Paused', status: 'True', reason: 'ScaledObjectPaused', message: 'ScaledObject is paused' }) }));
-        this.event(so, 'Normal', 'ScaledObjectPaused', 'ScaledObject is paused');
-      }
-    } else if (pausedCondition?.status === 'True') {
-      await this.patchStatus(so, (s) => ({ ...s, pausedReplicaCount: undefined, conditions: setCondition(s.conditions, { type: 'Paused', status: 'False', reason: 'ScaledObjectUnpaused', message: 'pause annotation removed for ScaledObject' }) }));
-      this.event(so, 'Normal', 'ScaledObjectUnpaused', 'pause annotation removed for ScaledObject');
-    }
-
+    const { facts, scalers } = await this.gather(key, raw);
+    const plan = planScaledObject(facts);
     try {
-      await this.reconcileActive(key, so, raw);
+      await this.apply(key, raw, facts, plan, scalers);
     } catch (err) {
-      if (err instanceof CheckFailed) {
-        await this.stopRunner(key);
-        await this.checkFailed(raw, err.message, err.eventMessage);
-        // As KEDA (controller-runtime requeues a failed reconcile): retry with backoff, so a target created later
-        // or a fixed TriggerAuthentication is picked up without touching the ScaledObject.
-        throw new Error(`ScaledObject ${key} is not ready: ${err.message}`);
-      }
+      if (scalers && plan.runner !== 'start') await Promise.allSettled(scalers.map((x) => x.close()));
       throw err;
     }
+    // As KEDA (controller-runtime requeues a failed reconcile): retry with backoff, so a target created later or a
+    // fixed TriggerAuthentication is picked up without touching the ScaledObject.
+    if (plan.retry) throw new Error(`ScaledObject ${key} is not ready: ${plan.retry}`);
   }
 
-  private async reconcileActive(key: string, so: ScaledObject, raw: SoObject): Promise<void> {
+  /** The facts planScaledObject needs, read from the cluster (only what the object's state calls for). */
+  private async gather(key: string, raw: SoObject): Promise<{ facts: ScaledObjectFacts; scalers?: Scaler[] }> {
+    const entry = this.runners.get(key);
+    const runner = entry ? { builtFor: entry.identity, ...(entry.stale ? { stale: entry.stale } : {}), metricSpecs: entry.scalers.flatMap((x) => x.metricSpecs) } : {};
+    const base = { status: raw.status ?? {}, runner, defaultMode: this.o.defaultMode, version: this.o.version };
+    const parsed = parseScaledObject(raw);
+    if (!parsed.ok) {
+      const message = parsed.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`).join('; ');
+      return { facts: { ...base, parsed: { ok: false, message } } };
+    }
+    const so = parsed.value;
+    const facts: ScaledObjectFacts = { ...base, parsed: { ok: true, so } };
+    if (!needsTarget(so)) {
+      const pr = pausedReplicas(so);
+      if (pr && 'replicas' in pr) facts.pausedTargetReplicas = (await (await this.target(so)).get()).replicas;
+      return { facts };
+    }
+    const checked = await this.checkTarget(so);
+    facts.target = checked.target;
+    if (!checked.target.ok || !needsBuild(so, runner, this.o.defaultMode)) return { facts };
+    const built = await buildObjectScalers(so, { source: this.o.source, podSpec: checked.podSpec, clusterObjectNamespace: this.o.clusterObjectNamespace });
+    facts.build = built.ok
+      ? { ok: true, scalerTypes: built.scalers.map((x) => x.type), metricSpecs: built.scalers.flatMap((x) => x.metricSpecs), warnings: built.warnings }
+      : { ok: false, errors: built.errors, warnings: built.warnings };
+    return { facts, ...(built.ok ? { scalers: built.scalers } : {}) };
+  }
+
+  /** Target check (KEDA: the target exists and exposes /scale). A missing kind or object is a finding, not a throw. */
+  private async checkTarget(so: ScaledObject): Promise<{ target: TargetFacts; podSpec?: PodSpecLike }> {
     const { namespace } = so.metadata;
-    const status = raw.status ?? {};
-    // Target: exists and exposes /scale (keda-spec §2.2 step 7).
-    const resolved = await this.resolveTarget(so);
+    const ref = so.spec.scaleTargetRef;
+    let resolved: Awaited<ReturnType<KubeClient['resolveKind']>>;
+    try {
+      resolved = await this.resolveTarget(so);
+    } catch (err) {
+      if (err instanceof CheckFailed) return { target: { ok: false, message: err.message, eventMessage: err.eventMessage } };
+      throw err;
+    }
     let workload: KubeObject;
     try {
-      workload = await this.o.client.get(resolved, namespace, so.spec.scaleTargetRef.name);
+      workload = await this.o.client.get(resolved, namespace, ref.name);
     } catch (err) {
-      if (isNotFound(err)) throw new CheckFailed(`ScaledObject doesn't have correct scaleTargetRef specification: ${resolved.kind} ${namespace}/${so.spec.scaleTargetRef.name} not found`, 'Target resource doesn\'t exist');
+      if (isNotFound(err)) return { target: { ok: false, message: `ScaledObject doesn't have correct scaleTargetRef specification: ${resolved.kind} ${namespace}/${ref.name} not found`, eventMessage: EventMessage.targetMissing } };
       throw err;
     }
     let scaleReplicas: number;
     try {
-      scaleReplicas = (await this.o.client.getScale(resolved, namespace, so.spec.scaleTargetRef.name)).spec.replicas;
+      scaleReplicas = (await this.o.client.getScale(resolved, namespace, ref.name)).spec.replicas;
     } catch (err) {
-      if (isNotFound(err)) throw new CheckFailed(`${resolved.kind} ${namespace}/${so.spec.scaleTargetRef.name} doesn't expose /scale subresource`, 'Target resource doesn\'t expose /scale subresource');
+      if (isNotFound(err)) return { target: { ok: false, message: `${resolved.kind} ${namespace}/${ref.name} doesn't expose /scale subresource`, eventMessage: EventMessage.targetNoScale } };
       throw err;
     }
-    const gvk = { group: resolved.group, version: resolved.version, kind: resolved.kind, resource: resolved.resource };
+    const podSpec = (workload as { spec?: { template?: { spec?: PodSpecLike } } }).spec?.template?.spec;
+    return { target: { ok: true, gvkr: { group: resolved.group, version: resolved.version, kind: resolved.kind, resource: resolved.resource }, scaleReplicas }, ...(podSpec ? { podSpec } : {}) };
+  }
 
-    const problems = validateScaledObject(so).filter((p) => p.severity === 'error');
-    if (problems.length > 0) throw new CheckFailed(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
-
-    // Scalers: rebuilt when the spec generation, the annotations or the mode change.
-    const mode: ScalingMode = so.metadata.annotations[ANNOTATION_UPDRAFT_MODE] === 'direct' ? 'direct' : so.metadata.annotations[ANNOTATION_UPDRAFT_MODE] === 'hpa' ? 'hpa' : this.o.defaultMode;
-    const generation = so.metadata.generation ?? 0;
-    const annotationsKey = JSON.stringify(so.metadata.annotations);
-    let entry = this.runners.get(key);
-    if (!entry || entry.stale || entry.generation !== generation || entry.uid !== so.metadata.uid || entry.mode !== mode || entry.annotationsKey !== annotationsKey) {
+  /** Apply a plan: runner stop, paused-replicas write, HPA, the one status write, Events, runner start. */
+  private async apply(key: string, raw: SoObject, facts: ScaledObjectFacts, plan: ScaledObjectPlan, scalers: Scaler[] | undefined): Promise<void> {
+    const { namespace, name } = raw.metadata as { namespace: string; name: string };
+    const so = facts.parsed.ok ? facts.parsed.so : undefined;
+    if (plan.runner === 'stop') await this.stopRunner(key);
+    if (plan.scaleTo !== undefined && so) await (await this.target(so)).set(plan.scaleTo);
+    if (so && plan.hpa.action === 'ensure') await this.ensureHpa(so, plan.hpa.hpa, plan.hpa.deletePrevious);
+    if (so && plan.hpa.action === 'delete') await this.deleteHpa(so, plan.hpa.name);
+    await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => dropUndefined(plan.status(s)), { fieldManager: FIELD_MANAGER });
+    if (plan.warn) this.o.log.warn({ namespace, scaledObject: name, error: plan.warn }, 'ScaledObject check failed');
+    for (const e of plan.events) this.o.events.event(this.eventTarget(raw), e.type, e.reason, e.message);
+    if (!so || !facts.target?.ok) return;
+    if (plan.runner === 'start' && scalers) {
       await this.stopRunner(key);
-      const pod = (workload as { spec?: { template?: { spec?: PodSpecLike } } }).spec?.template?.spec;
-      const built = await buildObjectScalers(so, { source: this.o.source, podSpec: pod, clusterObjectNamespace: this.o.clusterObjectNamespace });
-      for (const w of built.warnings) this.event(so, 'Normal', 'KEDAScalerInfo', w);
-      if (!built.ok) {
-        for (const e of built.errors) this.event(so, 'Warning', 'KEDAScalerFailed', `trigger ${e.triggerIndex} (${e.type}): ${e.message}`);
-        throw new CheckFailed(`error building scalers: ${built.errors.map((e) => `trigger ${e.triggerIndex} (${e.type}): ${e.message}`).join('; ')}`);
-      }
-      const target = new KubeScaleTarget(this.o.client, resolved, resolved.kind, namespace, so.spec.scaleTargetRef.name);
+      const status = facts.status;
+      const identity = runnerIdentity(so, this.o.defaultMode);
+      const gvkr = facts.target.gvkr;
+      const target = new KubeScaleTarget(this.o.client, gvkr, gvkr.kind, namespace, so.spec.scaleTargetRef.name);
       const runner = new ObjectRunner({
         so,
-        scalers: built.scalers,
+        scalers,
         target,
-        mode,
+        mode: identity.mode,
         scheduler: this.o.scheduler,
         cache: this.o.cache,
         now: this.o.now,
@@ -272,37 +266,11 @@ export class ScaledObjectController {
           onTargetError: (message) => this.onTargetError(so, message),
         },
       });
-      entry = { runner, scalers: built.scalers, generation, uid: so.metadata.uid ?? '', mode, annotationsKey, refreshedAt: this.o.now?.() ?? Date.now() };
-      this.runners.set(key, entry);
-      for (const s of built.scalers) this.event(so, 'Normal', 'KEDAScalersStarted', `Scaler ${s.type} is built`);
+      this.runners.set(key, { runner, scalers, identity, refreshedAt: this.o.now?.() ?? Date.now() });
+      runner.start();
+    } else if (plan.runner === 'keep') {
+      this.runners.get(key)?.runner.start();
     }
-
-    // The generated HPA (hpa mode) or none (direct mode: no HPA and no APIService needed).
-    const metricSpecs = entry.scalers.flatMap((s) => s.metricSpecs);
-    const built = buildHpa({ scaledObject: so, gvkr: gvk, metricSpecs, version: this.o.version });
-    if (mode === 'hpa') await this.ensureHpa(so, built.hpa, status.hpaName);
-    else await this.deleteHpa(so, status.hpaName);
-
-    const wasReady = getCondition(status.conditions, 'Ready')?.status === 'True';
-    await this.patchStatus(so, (s) => {
-      const next: ScaledObjectStatus = {
-        ...s,
-        scaleTargetKind: gvkString(gvk),
-        scaleTargetGVKR: gvk,
-        originalReplicaCount: s.originalReplicaCount ?? scaleReplicas,
-        externalMetricNames: built.externalMetricNames,
-        resourceMetricNames: built.resourceMetricNames.length ? built.resourceMetricNames : undefined,
-        compositeScalerName: built.compositeScalerName,
-        hpaName: mode === 'hpa' ? built.hpa.metadata.name : undefined,
-        triggersTypes: [...new Set(so.spec.triggers.map((t) => t.type))].join(','),
-        authenticationsTypes: [...new Set(so.spec.triggers.map((t) => t.authenticationRef?.name).filter((n): n is string => !!n))].join(',') || undefined,
-        conditions: setCondition(s.conditions, { type: 'Ready', status: 'True', reason: 'ScaledObjectReady', message: 'ScaledObject is defined correctly and is ready for scaling' }),
-      };
-      if (!so.spec.fallback) next.conditions = setCondition(next.conditions, { type: 'Fallback', status: 'False', reason: 'NoFallbackFound', message: 'No fallbacks are active on this scaled object' });
-      return next;
-    });
-    if (!wasReady) this.event(so, 'Normal', 'ScaledObjectReady', 'ScaledObject is ready for scaling');
-    entry.runner.start();
   }
 
   private async resolveTarget(so: ScaledObject) {
@@ -311,7 +279,7 @@ export class ScaledObjectController {
     try {
       return await this.o.client.resolveKind(apiVersion, kind);
     } catch (err) {
-      if (isNotFound(err)) throw new CheckFailed(`ScaledObject doesn't have correct scaleTargetRef specification: ${(err as Error).message}`, 'Target resource doesn\'t exist');
+      if (isNotFound(err)) throw new CheckFailed(`ScaledObject doesn't have correct scaleTargetRef specification: ${(err as Error).message}`, EventMessage.targetMissing);
       throw err;
     }
   }
@@ -364,7 +332,7 @@ export class ScaledObjectController {
     const finalizers = raw.metadata.finalizers ?? [];
     if (finalizers.includes(FINALIZER)) {
       await this.o.client.mergePatch(GVR.scaledObjects, namespace, name, { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion: raw.metadata.resourceVersion } }, { fieldManager: FIELD_MANAGER });
-      this.o.events.event(this.eventTarget(raw), 'Warning', 'ScaledObjectDeleted', 'ScaledObject was deleted');
+      this.o.events.event(this.eventTarget(raw), 'Warning', EventReason.ScaledObjectDeleted, EventMessage.scaledObjectDeleted);
     }
   }
 
@@ -376,17 +344,7 @@ export class ScaledObjectController {
     await Promise.allSettled(e.scalers.map((s) => s.close()));
   }
 
-  private async checkFailed(raw: SoObject, message: string, eventMessage = message): Promise<void> {
-    const { namespace, name } = raw.metadata as { namespace: string; name: string };
-    this.o.log.warn({ namespace, scaledObject: name, error: message }, 'ScaledObject check failed');
-    await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => ({
-      ...s,
-      conditions: setCondition(setCondition(s.conditions, { type: 'Ready', status: 'False', reason: 'ScaledObjectCheckFailed', message }), { type: 'Active', status: 'Unknown', reason: 'UnknownState', message: 'ScaledObject check failed' }),
-    }), { fieldManager: FIELD_MANAGER });
-    this.o.events.event(this.eventTarget(raw), 'Warning', 'ScaledObjectCheckFailed', eventMessage);
-  }
-
-  /** Status and Events after one scale-loop iteration (keda-spec §2.3 step 4). */
+  /** Status and Events after one scale-loop iteration (KEDA pkg/scaling/scale_handler.go, executor/scale_scaledobjects.go). */
   private async afterPoll(so: ScaledObject, report: PollReport): Promise<void> {
     this.onReadErrors(so, report);
     const d = report.poll.decision;
@@ -398,9 +356,7 @@ export class ScaledObjectController {
       let conditions = s.conditions;
       for (const c of d.conditions) conditions = setCondition(conditions, c);
       if (so.spec.fallback) {
-        conditions = setCondition(conditions, fallbackNow
-          ? { type: 'Fallback', status: 'True', reason: 'FallbackExists', message: 'At least one trigger is falling back on this scaled object' }
-          : { type: 'Fallback', status: 'False', reason: 'NoFallbackFound', message: 'No fallbacks are active on this scaled object' });
+        conditions = setCondition(conditions, fallbackNow ? SoCondition.fallbackActive : SoCondition.noFallback);
       }
       const next: ScaledObjectStatus = { ...s, conditions, triggersActivity: Object.fromEntries(Object.entries(report.poll.activity.triggersActivity).filter(([n]) => n !== 'cpu' && n !== 'memory').map(([n, a]) => [n, { isActive: a }])) };
       const last = report.scaleError ? undefined : report.poll.state.lastActiveTime;
@@ -409,14 +365,17 @@ export class ScaledObjectController {
       return next;
     });
     if (fallbackNow !== fallbackBefore) {
-      this.event(so, fallbackNow ? 'Warning' : 'Normal', fallbackNow ? 'ScaledObjectFallbackActivated' : 'ScaledObjectFallbackDeactivated', fallbackNow ? 'Fallback activated: at least one trigger is falling back' : 'Fallback deactivated: all triggers are healthy');
+      this.event(so, fallbackNow ? 'Warning' : 'Normal', fallbackNow ? EventReason.ScaledObjectFallbackActivated : EventReason.ScaledObjectFallbackDeactivated, fallbackNow ? EventMessage.fallbackActivated : EventMessage.fallbackDeactivated);
     }
     if (report.scaleError) {
-      const reason = d.action === 'deactivate' ? 'KEDAScaleTargetDeactivationFailed' : 'KEDAScaleTargetActivationFailed';
+      const reason = d.action === 'deactivate' ? EventReason.KEDAScaleTargetDeactivationFailed : EventReason.KEDAScaleTargetActivationFailed;
       this.event(so, 'Warning', reason, report.scaleError);
       this.o.log.error({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, error: report.scaleError }, 'scaling failed');
     } else if (report.scaled) {
-      if (d.event && (d.action === 'activate' || d.action === 'deactivate')) this.event(so, d.event.type, d.event.reason, d.event.message);
+      // The Event names what was written: in direct mode one write can take 0→5 (activation and the HPA maths).
+      if (d.event && (d.action === 'activate' || d.action === 'deactivate')) {
+        this.event(so, d.event.type, d.event.reason, d.event.message.replace(/ from \d+ to \d+/, ` from ${report.scaled.from} to ${report.scaled.to}`));
+      }
       const why = report.hpa && report.hpa.changed ? report.hpa.reason : d.reason;
       this.o.log.info({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, from: report.scaled.from, to: report.scaled.to, reason: why, at: new Date(now).toISOString() }, 'scaled');
     }
@@ -429,7 +388,7 @@ export class ScaledObjectController {
   invalidate(key: string): boolean {
     const entry = this.runners.get(key);
     if (!entry) return false;
-    entry.stale = true;
+    entry.stale = 'auth';
     return true;
   }
 
@@ -448,7 +407,7 @@ export class ScaledObjectController {
       const type = so.spec.triggers[i]?.type ?? 'unknown';
       if (r.error && r.error !== before) {
         this.lastReadError.set(errKey, r.error);
-        this.event(so, 'Warning', 'KEDAScalerFailed', `trigger ${i} (${type}): ${r.error}`);
+        this.event(so, 'Warning', EventReason.KEDAScalerFailed, EventMessage.triggerFailed(i, type, r.error));
         this.o.log.warn({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, trigger: i, type, error: r.error }, 'trigger read failed');
       } else if (!r.error && before !== undefined) {
         this.lastReadError.delete(errKey);
@@ -459,13 +418,13 @@ export class ScaledObjectController {
     const entry = this.runners.get(key);
     const now = this.o.now?.() ?? Date.now();
     if (entry && !entry.stale && this.o.requeue && now - entry.refreshedAt >= (this.o.refreshAfterErrorMs ?? 30_000)) {
-      entry.stale = true;
+      entry.stale = 'read-errors';
       this.o.requeue(key);
     }
   }
 
   private async onTargetError(so: ScaledObject, message: string): Promise<void> {
-    await this.patchStatus(so, (s) => ({ ...s, conditions: setCondition(s.conditions, { type: 'Ready', status: 'False', reason: 'ErrorGettingCurrentReplicas', message }) }));
+    await this.patchStatus(so, (s) => ({ ...s, conditions: setCondition(s.conditions, SoCondition.errorGettingReplicas(message)) }));
     this.o.log.warn({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, error: message }, 'cannot read replicas');
   }
 
