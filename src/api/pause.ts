@@ -1,4 +1,4 @@
-// Pause and force-activation annotations (keda-spec §1.4, KEDA `scaledobject_types.go`): how their values read.
+// Pause and force-activation annotations (KEDA `apis/keda/v1alpha1/scaledobject_types.go`): how their values read.
 import {
   ANNOTATION_FORCE_ACTIVATION,
   ANNOTATION_PAUSED,
@@ -8,17 +8,9 @@ import {
   type ScaledJob,
   type ScaledObject,
 } from './types.ts';
-import { INT32_MAX, INT32_MIN } from './openapi-types.ts';
+import { parseGoBool, parseGoInt } from './values.ts';
 
-const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
-const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
-
-/** Go `strconv.ParseBool`: exactly these spellings, anything else (including "yes", " true") is not a bool. */
-export function parseGoBool(value: string): boolean | undefined {
-  if (GO_TRUE.has(value)) return true;
-  if (GO_FALSE.has(value)) return false;
-  return undefined;
-}
+export { parseGoBool } from './values.ts';
 
 /**
  * A boolean KEDA annotation: absent → false; a Go bool → its value; anything else → true
@@ -31,7 +23,7 @@ export function parseBoolAnnotation(value: string | undefined): boolean {
 
 /**
  * ScaledObject: paused when `paused-replicas` is present (whatever its value) or `paused` reads true.
- * ScaledJob: only `paused` counts (keda-spec §3.1).
+ * ScaledJob: only `paused` counts (KEDA `apis/keda/v1alpha1/scaledjob_types.go` `NeedToBePausedByAnnotation`).
  */
 export function isPaused(obj: ScaledObject | ScaledJob): boolean {
   const a = obj.metadata.annotations;
@@ -42,17 +34,26 @@ export function isPaused(obj: ScaledObject | ScaledJob): boolean {
 export type PausedReplicas = { replicas: number } | { error: string };
 
 /**
- * The `paused-replicas` value: undefined when absent; else Go `strconv.ParseInt(v, 10, 32)`. An invalid value
- * still pauses (presence is enough) but KEDA fails the reconcile, so callers must surface the error.
+ * The `paused-replicas` value, the one parser of it (validate, the engine, the operator): undefined when absent;
+ * else KEDA `GetPausedReplicaCount` (apis/keda/v1alpha1/scaledobject_types.go): `strconv.ParseInt(v, 10, 32)`,
+ * untrimmed, so " 2" is an error as in KEDA. A negative count parses there but the /scale write that
+ * `scaleTargetToPausedCount` (controllers/keda/scaledobject_controller.go) makes with it is refused, so it is an
+ * error here too. An invalid value still pauses (presence is enough) but KEDA fails the reconcile, so callers
+ * must surface the error.
  */
-export function pausedReplicas(so: ScaledObject): PausedReplicas | undefined {
-  const v = so.metadata.annotations[ANNOTATION_PAUSED_REPLICAS];
+export function parsePausedReplicas(annotations: Record<string, string> | undefined): PausedReplicas | undefined {
+  const v = annotations?.[ANNOTATION_PAUSED_REPLICAS];
   if (v === undefined) return undefined;
   if (!/^[+-]?\d+$/.test(v)) return { error: `${ANNOTATION_PAUSED_REPLICAS} must be an integer, got ${JSON.stringify(v)}` };
-  const n = Number(v);
-  if (n < INT32_MIN || n > INT32_MAX) return { error: `${ANNOTATION_PAUSED_REPLICAS} is out of the int32 range: ${v}` };
+  const n = parseGoInt(v, 32);
+  if (n === undefined) return { error: `${ANNOTATION_PAUSED_REPLICAS} is out of the int32 range: ${v}` };
   if (n < 0) return { error: `${ANNOTATION_PAUSED_REPLICAS} must not be negative, got ${v}` };
   return { replicas: n };
+}
+
+/** `parsePausedReplicas` of a ScaledObject's annotations. */
+export function pausedReplicas(so: ScaledObject): PausedReplicas | undefined {
+  return parsePausedReplicas(so.metadata.annotations);
 }
 
 export function isPausedScaleIn(so: ScaledObject): boolean {

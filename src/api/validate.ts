@@ -5,6 +5,7 @@
 import { gvkr, gvkString } from './gvkr.ts';
 import { hpaMinReplicas, hpaName } from './hpa-spec.ts';
 import { parseGoBool, pausedReplicas } from './pause.ts';
+import { parseGoInt } from './values.ts';
 import { DNS_SUBDOMAIN } from './object-meta.ts';
 import { objectLabel, quote, truncate, type Problem } from './problem.ts';
 import {
@@ -93,7 +94,7 @@ export function verifyFallback(so: ScaledObject): Problem[] {
       ),
     );
   }
-  if (sm?.target !== undefined && !/^[+-]?\d+$/.test(sm.target.trim())) {
+  if (sm?.target !== undefined && parseGoInt(sm.target, 64) === undefined) { // pkg/fallback/fallback.go: strconv.ParseInt(target, 10, 64)
     out.push(problem(so, 'warning', 'spec.advanced.scalingModifiers.target', `with scalingModifiers, KEDA only applies fallback when scalingModifiers.target is an integer; got ${quote(sm.target)}`, 'use an integer target, e.g. "2"'));
   }
   return out;

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { parseScaledObject } from '../api/parse.ts';
 import { isPaused, isPausedScaleIn, isPausedScaleOut, pausedReplicas } from '../api/validate.ts';
 import { DEFAULT_TOLERANCE, externalAverageValueReplicas, externalValueReplicas } from '../engine/hpa-replicas.ts';
-import { formatNumber, parseQuantity } from '../engine/metric-value.ts';
+import { formatNumber } from '../engine/metric-value.ts';
+import { parseQuantity } from '../api/values.ts';
 import { GVR, isNotFound, KubeClient, type KubeObject } from '../kube/client.ts';
 import { checkTriggerOffline } from '../scalers/index.ts';
 

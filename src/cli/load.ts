@@ -1,7 +1,7 @@
 // `updraft load URL`: drive an HTTP service with a ramping request rate (k6-style stages) and show the rate,
 // latency and errors live — the "make it busy" half of the local quickstart.
 import type { Command } from 'commander';
-import { parseDurationMs } from '../scalers/common/go-values.ts';
+import { parseDurationMs } from '../api/values.ts';
 import { runLoad, type LoadSummary, type Progress } from '../load/load-generator.ts';
 import { constantRate, parseStages, totalDurationMs, type Stage } from '../load/stages.ts';
 

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
+import { parseGoDuration } from '../api/values.ts';
 import { KubeClient } from '../kube/client.ts';
 import { parseWatchNamespaces } from '../kube/list-watch.ts';
 import { startOperator } from '../operator/operator.ts';
@@ -130,19 +131,14 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
     });
 }
 
-/** An optional Go duration from the environment ("15s", "1m30s", "500ms"); empty → undefined (the default). */
+/**
+ * An optional Go duration from the environment ("15s", "1m30s", "500ms"); empty → undefined (the default).
+ * KEDA `ResolveOsEnvDuration` (pkg/util/env_resolver.go) is time.ParseDuration; a negative one is refused here.
+ */
 export function goDurationMs(envName: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
   const raw = env[envName];
   if (!raw) return undefined;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let m: RegExpExecArray | null;
-  let consumed = 0;
-  while ((m = re.exec(raw))) {
-    total += Number(m[1]) * units[m[2]];
-    consumed = re.lastIndex;
-  }
-  if (consumed !== raw.length || consumed === 0) throw new Error(`${envName}: '${raw}' is not a duration (use e.g. 15s, 1m30s, 500ms)`);
+  const total = parseGoDuration(raw);
+  if (total === undefined || total < 0) throw new Error(`${envName}: '${raw}' is not a duration (use e.g. 15s, 1m30s, 500ms)`);
   return total;
 }

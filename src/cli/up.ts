@@ -13,7 +13,7 @@ import { InMemoryObjectSource } from '../auth/object-source.ts';
 import { runLoad, type LoadSummary } from '../load/load-generator.ts';
 import { parseStages, totalDurationMs } from '../load/stages.ts';
 import { RunRecorder, statusLine } from '../local/run-recorder.ts';
-import { parseDurationMs } from '../scalers/common/go-values.ts';
+import { parseDurationMs } from '../api/values.ts';
 import { progressLine, summaryText } from './load.ts';
 import { buildObjectScalers } from '../runtime/build-scalers.ts';
 import { ObjectRunner, type PollReport } from '../runtime/object-runner.ts';

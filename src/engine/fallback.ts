@@ -2,6 +2,7 @@
 // value that makes the HPA compute exactly the fallback replica count once `failures > failureThreshold`.
 import type { Condition, Fallback, HealthStatus, ScaledObject } from '../api/types.ts';
 import { formatNumber } from './metric-value.ts';
+import { parseGoInt } from '../api/values.ts';
 
 /**
  * Whether fallback applies to this object at all: a fallback block with non-negative numbers, and — when
@@ -13,8 +14,9 @@ export function fallbackEnabled(so: Pick<ScaledObject, 'spec'>): boolean {
   if (!f || f.failureThreshold < 0 || f.replicas < 0) return false;
   const sm = so.spec.advanced?.scalingModifiers;
   if (sm && (sm.formula ?? '').trim() !== '') {
-    const t = (sm.target ?? '').trim();
-    if (!/^[+-]?\d+$/.test(t) || Number(t) <= 0) return false;
+    // pkg/fallback/fallback.go: strconv.ParseInt(target, 10, 64), untrimmed.
+    const t = parseGoInt(sm.target ?? '', 64);
+    if (t === undefined || t <= 0) return false;
   }
   return true;
 }

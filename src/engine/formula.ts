@@ -2,7 +2,7 @@
 // (github.com/expr-lang/expr) that KEDA's documentation uses. No eval/Function, no property access, no strings,
 // no calls except an allow-list of builtins, variables looked up in a Map (never on an object's prototype chain).
 import type { ScaledObject } from '../api/types.ts';
-import { parseQuantity } from './metric-value.ts';
+import { parseGoFloat } from '../api/values.ts';
 
 /** A formula that does not parse or cannot be evaluated. `position` is a 0-based index into the formula. */
 export class FormulaError extends Error {
@@ -437,11 +437,12 @@ export function validateScalingModifiers(so: ScaledObject): Array<{ path: string
   if (!targetText) {
     problems.push({ path: `${base}.target`, message: 'formula is given but target is empty: set scalingModifiers.target to the composite value one replica handles, e.g. "10"' });
   } else {
-    const t = Number(targetText);
+    // KEDA webhook verifyScalingModifiers (apis/keda/v1alpha1/scaledobject_webhook.go): strconv.ParseFloat.
+    const t = parseGoFloat(sm.target ?? '') ?? NaN;
     if (!Number.isFinite(t)) problems.push({ path: `${base}.target`, message: `error converting target for scalingModifiers (string->float) to valid target: '${targetText}' is not a number` });
     else if (t <= 0) problems.push({ path: `${base}.target`, message: `target must be greater than 0, got ${targetText}` });
   }
-  if (sm.activationTarget !== undefined && sm.activationTarget.trim() !== '' && !Number.isFinite(Number(sm.activationTarget))) {
+  if (sm.activationTarget !== undefined && sm.activationTarget !== '' && !Number.isFinite(parseGoFloat(sm.activationTarget) ?? NaN)) {
     problems.push({ path: `${base}.activationTarget`, message: `activationTarget must be a number, got '${sm.activationTarget}'` });
   }
   if (sm.metricType === 'Utilization') {
@@ -472,9 +473,11 @@ export function validateScalingModifiers(so: ScaledObject): Array<{ path: string
   return problems;
 }
 
-/** The composite target as a number (scalingModifiers.target accepts plain numbers and quantities). */
+/**
+ * A scalingModifiers number (target, activationTarget): KEDA reads them with strconv.ParseFloat
+ * (pkg/scaling/modifiers/formula.go), not as quantities, so "2k" is NaN here.
+ */
 export function parseModifierNumber(text: string | undefined, fallback: number): number {
-  if (text === undefined || text.trim() === '') return fallback;
-  const v = parseQuantity(text);
-  return v === undefined ? NaN : v;
+  if (text === undefined || text === '') return fallback;
+  return parseGoFloat(text) ?? NaN;
 }

@@ -15,7 +15,8 @@ import {
   type ResolvedBehavior,
 } from './hpa-behavior.ts';
 import { DEFAULT_TOLERANCE, desiredFromMetrics, type HpaMetric, type PodSample, type Tolerances } from './hpa-replicas.ts';
-import { metricValueForHpa, parseQuantity, truncateToMilli } from './metric-value.ts';
+import { metricValueForHpa, truncateToMilli } from './metric-value.ts';
+import { parseGoFloat, parseQuantity } from '../api/values.ts';
 import { decideScale, pauseState, type PauseState, type ScaleDecision } from './scale-decision.ts';
 
 /** What the engine needs to know about one trigger's metric (scalers/ produce it as their MetricSpec). */
@@ -110,8 +111,9 @@ export function planObject(so: ScaledObject, triggers: EngineTrigger[], options:
   if (sm && (sm.formula ?? '').trim() !== '') {
     formula = compileFormula(sm.formula!);
     composite = {
-      target: Number(sm.target ?? 'NaN'),
-      activationTarget: sm.activationTarget !== undefined && sm.activationTarget.trim() !== '' ? Number(sm.activationTarget) : 0,
+      // strconv.ParseFloat of target / activationTarget (KEDA pkg/scaling/modifiers/formula.go, scale_handler.go).
+      target: parseGoFloat(sm.target ?? '') ?? NaN,
+      activationTarget: sm.activationTarget !== undefined && sm.activationTarget !== '' ? parseGoFloat(sm.activationTarget) ?? NaN : 0,
       targetType: sm.metricType === 'Value' ? 'Value' : 'AverageValue',
     };
   }

@@ -1,4 +1,4 @@
-// KEDA's operator-side scale decision (keda-spec §2.5 `RequestScale`, §1.4 annotations, §1.6 conditions):
+// KEDA's operator-side scale decision (KEDA `pkg/scaling/executor/scale_scaledobjects.go` `RequestScale`, `condition_types.go`):
 // 0↔N activation, cooldown, idle replicas, the min floor and pausing. The HPA (or direct mode) owns 1..N.
 import {
   ANNOTATION_FORCE_ACTIVATION,
@@ -9,7 +9,7 @@ import {
   type Condition,
   type ScaledObject,
 } from '../api/types.ts';
-import { parseBoolAnnotation } from '../api/pause.ts';
+import { parseBoolAnnotation, parsePausedReplicas } from '../api/pause.ts';
 
 export interface PauseState {
   /** paused (non-bool ⇒ true) or paused-replicas present: the loop stops, replicas frozen. */
@@ -23,7 +23,7 @@ export interface PauseState {
   forceActivation: boolean;
 }
 
-/** Read the pause/force annotations with KEDA's parsing rules (keda-spec §1.4). */
+/** Read the pause/force annotations with KEDA's parsing rules (`apis/keda/v1alpha1/scaledobject_types.go`). */
 export function pauseState(annotations: Record<string, string>): PauseState {
   // Non-bool values count as true (KEDA: strconv.ParseBool error ⇒ "the user wants it").
   const flag = (key: string): boolean => parseBoolAnnotation(annotations[key]);
@@ -34,12 +34,11 @@ export function pauseState(annotations: Record<string, string>): PauseState {
     forceActivation: flag(ANNOTATION_FORCE_ACTIVATION),
   };
   if (ANNOTATION_PAUSED_REPLICAS in annotations) {
-    // Presence alone pauses; the value is the replica count to hold.
+    // Presence alone pauses; the value is the replica count to hold (parsed in one place: api/pause.ts).
     state.paused = true;
-    const text = annotations[ANNOTATION_PAUSED_REPLICAS].trim();
-    const n = Number(text);
-    if (/^[+-]?\d+$/.test(text) && n >= 0 && n < 2 ** 31) state.pausedReplicas = n;
-    else state.pausedReplicasError = `annotation ${ANNOTATION_PAUSED_REPLICAS} must be a non-negative integer, got '${annotations[ANNOTATION_PAUSED_REPLICAS]}'`;
+    const parsed = parsePausedReplicas(annotations);
+    if (parsed && 'replicas' in parsed) state.pausedReplicas = parsed.replicas;
+    else if (parsed) state.pausedReplicasError = parsed.error;
   } else if (flag(ANNOTATION_PAUSED)) {
     state.paused = true;
   }
@@ -98,7 +97,7 @@ function secs(ms: number): string {
 }
 
 /**
- * One operator poll's decision for a ScaledObject (keda-spec §2.5). Pure: the caller applies `replicas` to the
+ * One operator poll's decision for a ScaledObject (KEDA `pkg/scaling/executor/scale_scaledobjects.go`). Pure: the caller applies `replicas` to the
  * target, stores `lastActiveTime` and the conditions, and records `event`.
  */
 export function decideScale(input: ScaleDecisionInput): ScaleDecision {
@@ -141,7 +140,7 @@ export function decideScale(input: ScaleDecisionInput): ScaleDecision {
       };
     }
     if (input.isError) {
-      // Partial errors keep the object active but do not refresh lastActiveTime (keda-spec §11).
+      // Partial errors keep the object active but do not refresh lastActiveTime (KEDA `scale_scaledobjects.go` `RequestScale`).
       return { action: 'none', conditions: [PARTIAL_ERROR, activeCondition, ...pausedConditions], reason: `active with errors, lastActiveTime not refreshed${why}` };
     }
     return { action: 'none', lastActiveTime: now, conditions: [READY_OK, activeCondition, ...pausedConditions], reason: `active at ${current} replicas${why}` };

@@ -7,6 +7,7 @@
 // - on graceful stop the leader releases the Lease (empty holder) so a successor starts at once.
 // Defaults are controller-runtime's (15 s / 10 s / 2 s), the values KEDA runs with.
 import { GVR, isConflict, isNotFound, type KubeClient, type KubeObject } from './client.ts';
+import { parseGoDuration } from '../api/values.ts';
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -51,9 +52,10 @@ export function leaderElectionDurationsFromEnv(env: NodeJS.ProcessEnv): { leaseD
   const parse = (key: string, fallback: number): number => {
     const v = env[key];
     if (!v) return fallback;
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(v.trim());
-    if (!m) throw new Error(`${key}=${v} is not a duration; use e.g. 15s or 500ms`);
-    return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+    // KEDA reads these with ResolveOsEnvDuration (pkg/util/env_resolver.go): time.ParseDuration, untrimmed.
+    const ms = parseGoDuration(v);
+    if (ms === undefined || ms < 0) throw new Error(`${key}=${v} is not a duration; use e.g. 15s or 500ms`);
+    return ms;
   };
   return {
     leaseDurationMs: parse('KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION', 15_000),

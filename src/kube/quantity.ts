@@ -1,6 +1,6 @@
 // Kubernetes resource.Quantity, the part Updraft needs: write milli-precision decimal quantities in the
-// canonical form the API server stores (so a written HPA compares equal to what is read back), and read any
-// quantity string into a number.
+// canonical form the API server stores (so a written HPA compares equal to what is read back). Reading a
+// quantity string into a number is api/values.ts `parseQuantity`.
 
 const DECIMAL_SUFFIXES: Array<[number, string]> = [
   [18, 'E'],
@@ -48,33 +48,4 @@ export function targetQuantity(value: number): string {
 export function metricValueQuantity(value: number): string {
   if (!Number.isFinite(value) || value < 0) return '0';
   return formatMilliQuantity(Math.round(value * 1000));
-}
-
-const MULTIPLIERS: Record<string, number> = {
-  '': 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** Parse a quantity ("1500m", "2k", "1Gi", "1e3") to a number; throws on anything else. */
-export function parseQuantity(text: string | number): number {
-  if (typeof text === 'number') return text;
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?)$/.exec(text.trim());
-  if (!m) throw new Error(`'${text}' is not a Kubernetes quantity (examples: 5, 100500m, 2k, 1Gi)`);
-  const base = Number(m[1]);
-  if (m[2]) return base * 10 ** Number(m[2].slice(1));
-  return base * MULTIPLIERS[m[3] ?? ''];
 }

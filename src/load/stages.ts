@@ -1,7 +1,7 @@
 // Load shapes for `updraft load`, k6's ramping-arrival-rate model: each stage ramps the target request rate
 // linearly from the previous stage's target (0 at the start) to its own over its duration. `30s:20,60s:200,30s:0`
 // ramps to 20 req/s in 30 s, to 200 req/s over the next minute, then down to 0.
-import { parseDurationMs } from '../scalers/common/go-values.ts';
+import { parseDurationMs } from '../api/values.ts';
 
 export interface Stage {
   durationMs: number;

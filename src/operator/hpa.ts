@@ -13,7 +13,8 @@ import {
   type ScaledObject,
 } from '../api/types.ts';
 import type { MetricSpec } from '../scalers/scaler.ts';
-import { formatMilliQuantity, parseQuantity, targetQuantity } from '../kube/quantity.ts';
+import { formatMilliQuantity, targetQuantity } from '../kube/quantity.ts';
+import { parseGoFloat, parseQuantity } from '../api/values.ts';
 
 export interface HpaMetricTarget {
   type: MetricTargetType;
@@ -156,8 +157,9 @@ export function buildHpa(input: HpaBuildInput): HpaBuildResult {
     if (mods.metricType === 'Utilization') {
       throw new HpaBuildError(`${ref}: spec.advanced.scalingModifiers.metricType is Utilization, but it needs to be AverageValue or Value for external metrics`);
     }
-    // strconv.ParseFloat; an unparsable target counts as 0, i.e. no composite metric (validation reports it elsewhere).
-    const target = mods.target !== undefined && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(mods.target) ? Number(mods.target) : 0;
+    // controllers/keda/hpa.go: strconv.ParseFloat; an unparsable target counts as 0, i.e. no composite metric
+    // (validation reports it elsewhere).
+    const target = parseGoFloat(mods.target ?? '') ?? 0;
     if (target > 0) {
       const quantity = formatMilliQuantity(Math.trunc(target * 1000)); // resource.NewMilliQuantity(int64(t*1000))
       const composite: HpaMetricSpec = {
@@ -239,11 +241,8 @@ const QUANTITY_KEYS = new Set(['value', 'averageValue', 'tolerance']);
 function sameScalar(key: string, a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (QUANTITY_KEYS.has(key) && (typeof a === 'string' || typeof a === 'number') && (typeof b === 'string' || typeof b === 'number')) {
-    try {
-      return parseQuantity(a) === parseQuantity(b); // Semantic equality compares quantities by value
-    } catch {
-      return false;
-    }
+    const qa = parseQuantity(String(a));
+    return qa !== undefined && qa === parseQuantity(String(b)); // Semantic equality compares quantities by value
   }
   return false;
 }

@@ -1,7 +1,7 @@
 // Which HPA target type an external trigger uses (KEDA `GetMetricTargetType`, pkg/scalers/scaler.go).
 import type { MetricTargetType } from '../../api/types.ts';
 import { ConfigError, type MetricSpec } from '../scaler.ts';
-import { metricName } from './metric-name.ts';
+import { metricNameWithIndex } from '../../api/metric-name.ts';
 
 /** Unset means AverageValue; Utilization is only for cpu/memory. */
 export function externalTargetType(type: string, metricType: MetricTargetType | undefined): Exclude<MetricTargetType, 'Utilization'> {
@@ -14,5 +14,5 @@ export function externalTargetType(type: string, metricType: MetricTargetType | 
 
 /** The one External metric most triggers contribute: `s<index>-<scalerPart>` against `target`. */
 export function externalMetricSpec(triggerIndex: number, scalerPart: string, target: number, type: string, metricType: MetricTargetType | undefined): MetricSpec[] {
-  return [{ metricName: metricName(triggerIndex, scalerPart), kind: 'External', targetType: externalTargetType(type, metricType), target }];
+  return [{ metricName: metricNameWithIndex(triggerIndex, scalerPart), kind: 'External', targetType: externalTargetType(type, metricType), target }];
 }

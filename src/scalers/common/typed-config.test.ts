@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDurationMs, parseGoBool, parseJsonFloat, parseJsonInt } from './go-values.ts';
-import { metricName } from './metric-name.ts';
 import { bool, duration, int, keyValues, resolveConfig, str } from './typed-config.ts';
 
 const fields = {
@@ -50,13 +48,5 @@ test('typed config: a bad value from a TriggerAuthentication is not echoed (it m
   assert.throws(() => resolveConfig('t', f, input({}, { n: 's3cr3t' })), (e: Error) => !e.message.includes('s3cr3t') && /not shown/.test(e.message));
 });
 
-test('Go/JSON value parsers match KEDA', () => {
-  assert.deepEqual(['1', 't', 'TRUE', 'True', '0', 'f', 'FALSE', 'yes', ''].map(parseGoBool), [true, true, true, true, false, false, false, undefined, undefined]);
-  assert.deepEqual(['5', '-2', '5.0', '05', '+5', '1e3'].map(parseJsonInt), [5, -2, undefined, undefined, undefined, undefined]);
-  assert.deepEqual(['5', '0.25', '1e3', 'NaN', '.5'].map(parseJsonFloat), [5, 0.25, 1000, undefined, undefined]);
-  assert.deepEqual(['3s', '500ms', '1h', '1.5s', '3000', 'x', '3'].map(parseDurationMs), [3000, 500, 3_600_000, 1500, 3000, undefined, 3]);
-});
-
-test('metric names are s<index>-<normalized part>', () => {
-  assert.equal(metricName(2, 'aws-sqs-my.queue:1/(a)%'), 's2-aws-sqs-my-queue-1--a--');
-});
+// The value parsers themselves (Go bool, JSON numbers, durations) and metric names are tested in
+// src/api/values.test.ts and src/api/metric-name.test.ts.

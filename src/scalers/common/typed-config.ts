@@ -4,7 +4,7 @@
 // ConfigError that names the trigger type and the parameter.
 import { truncate } from '../../api/problem.ts';
 import { ConfigError } from '../scaler.ts';
-import { parseDurationMs, parseGoBool, parseJsonFloat, parseJsonInt, parseKeyValueMap } from './go-values.ts';
+import { parseDurationMs, parseGoBool, parseJsonFloat, parseJsonInt, parseKeyValueMap } from '../../api/values.ts';
 
 /** Where a parameter may come from; KEDA's `order=` tag values. */
 export type ParamSource = 'triggerMetadata' | 'resolvedEnv' | 'authParams';
