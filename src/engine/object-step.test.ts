@@ -1,21 +1,10 @@
 // Properties of the composed steps (operator poll + HPA sync) over many generated scenarios, plus the 0↔N handoff.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { directStep, fetchMetrics, hpaSync, initialState, operatorPoll, planObject, type EngineTrigger, type ObjectState, type TriggerRead } from './object-step.ts';
 import { scaledObject } from './scaled-object-fixture.ts';
 import type { ScaledObject } from '../api/types.ts';
-
-// Deterministic generator (mulberry32) so every run checks the same scenarios.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const trig: EngineTrigger = { triggerIndex: 0, type: 'aws-sqs-queue', metricName: 's0-aws-sqs-queue', kind: 'External', targetType: 'AverageValue', target: 5, activationThreshold: 0 };
 
@@ -51,75 +40,97 @@ function drive(so: ScaledObject, values: Array<number | 'error'>, start: number,
   return trace;
 }
 
-function scenario(r: () => number): { so: ScaledObject; values: Array<number | 'error'>; start: number } {
-  const min = r() < 0.5 ? 0 : Math.floor(r() * 4);
-  const max = min + 1 + Math.floor(r() * 30);
-  const spec = {
-    minReplicaCount: min,
-    maxReplicaCount: max,
-    pollingInterval: [5, 10, 30][Math.floor(r() * 3)],
-    cooldownPeriod: [0, 10, 60, 300][Math.floor(r() * 4)],
-    initialCooldownPeriod: [0, 60][Math.floor(r() * 2)],
-    ...(r() < 0.3 ? { fallback: { failureThreshold: Math.floor(r() * 4), replicas: Math.floor(r() * 5), behavior: 'static' as const } } : {}),
-  };
-  const values: Array<number | 'error'> = [];
-  let level = 0;
-  for (let i = 0; i < 400; i++) {
-    if (r() < 0.08) level = r() < 0.4 ? 0 : Math.floor(r() * 300);
-    values.push(r() < 0.03 ? 'error' : level);
-  }
-  return { so: scaledObject(spec), values, start: Math.min(max, Math.floor(r() * (max + 1))) };
-}
+interface Scenario { so: ScaledObject; values: Array<number | 'error'>; start: number }
 
-test('property: replicas always stay within [0, maxReplicaCount], and ≥ minReplicaCount after the first poll', () => {
-  const r = rng(42);
-  for (let n = 0; n < 150; n++) {
-    const { so, values, start } = scenario(r);
-    for (const mode of ['hpa', 'direct'] as const) {
-      for (const s of drive(so, values, start, mode)) {
-        assert.ok(s.replicas >= 0 && s.replicas <= so.spec.maxReplicaCount, `${mode} #${n}: ${s.replicas} outside [0, ${so.spec.maxReplicaCount}] at ${s.t}`);
-        if (so.spec.minReplicaCount > 0) assert.ok(s.replicas >= so.spec.minReplicaCount, `${mode} #${n}: ${s.replicas} < min ${so.spec.minReplicaCount} at ${s.t}`);
-      }
-    }
-  }
-});
+// Generated scenarios (fast-check): bounds, polling and cooldown settings, an optional static fallback, and a
+// series of up to 400 reads made of level segments (often 0, else 0..299) with the odd failed read.
+const scenarios: fc.Arbitrary<Scenario> = fc
+  .record({
+    min: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 })),
+    span: fc.integer({ min: 1, max: 30 }),
+    pollingInterval: fc.constantFrom(5, 10, 30),
+    cooldownPeriod: fc.constantFrom(0, 10, 60, 300),
+    initialCooldownPeriod: fc.constantFrom(0, 60),
+    fallback: fc.option(fc.record({ failureThreshold: fc.integer({ min: 0, max: 3 }), replicas: fc.integer({ min: 0, max: 4 }) }), { freq: 3 }),
+    segments: fc.array(
+      fc.oneof(
+        { weight: 12, arbitrary: fc.record({ level: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 299 })), length: fc.integer({ min: 1, max: 40 }) }) },
+        { weight: 1, arbitrary: fc.record({ level: fc.constant<'error'>('error'), length: fc.integer({ min: 1, max: 2 }) }) },
+      ),
+      { minLength: 1, maxLength: 25 },
+    ),
+    startSeed: fc.nat(),
+  })
+  .map(({ min, span, pollingInterval, cooldownPeriod, initialCooldownPeriod, fallback, segments, startSeed }) => {
+    const max = min + span;
+    const spec = {
+      minReplicaCount: min,
+      maxReplicaCount: max,
+      pollingInterval,
+      cooldownPeriod,
+      initialCooldownPeriod,
+      ...(fallback ? { fallback: { ...fallback, behavior: 'static' as const } } : {}),
+    };
+    const values = segments.flatMap((s) => Array<number | 'error'>(s.length).fill(s.level)).slice(0, 400);
+    return { so: scaledObject(spec), values, start: startSeed % (max + 1) };
+  });
 
-test('property: never scales to zero before cooldownPeriod has passed since the last active poll', () => {
-  const r = rng(7);
-  for (let n = 0; n < 150; n++) {
-    const { so, values, start } = scenario(r);
-    for (const mode of ['hpa', 'direct'] as const) {
-      const trace = drive(so, values, start, mode);
-      let lastActive: number | undefined;
-      let prev = start;
-      for (const s of trace) {
-        if (s.loop === 'operator' && s.active) lastActive = s.t;
-        if (prev > 0 && s.replicas === 0) {
-          if (lastActive === undefined) assert.ok(s.t > so.spec.initialCooldownPeriod * 1000, `${mode} #${n}: zero at ${s.t} before initialCooldownPeriod`);
-          else assert.ok(s.t - lastActive > so.spec.cooldownPeriod * 1000, `${mode} #${n}: zero at ${s.t}, last active ${lastActive}, cooldown ${so.spec.cooldownPeriod}s`);
+const modes = ['hpa', 'direct'] as const;
+
+for (const mode of modes) {
+  test(`property (${mode} mode): replicas always stay within [0, maxReplicaCount], and never drop below minReplicaCount once they reached it`, () => {
+    fc.assert(
+      fc.property(scenarios, ({ so, values, start }) => {
+        // A start below min may stay there for a while: an active first poll only refreshes lastActiveTime (the
+        // HPA raises it to min, as in KEDA) and a failing read without fallback keeps the replicas.
+        let reachedMin = start >= so.spec.minReplicaCount;
+        for (const s of drive(so, values, start, mode)) {
+          assert.ok(s.replicas >= 0 && s.replicas <= so.spec.maxReplicaCount, `${s.replicas} outside [0, ${so.spec.maxReplicaCount}] at ${s.t}`);
+          if (reachedMin) assert.ok(s.replicas >= so.spec.minReplicaCount, `${s.replicas} < min ${so.spec.minReplicaCount} at ${s.t} (${s.loop})`);
+          reachedMin ||= s.replicas >= so.spec.minReplicaCount;
         }
-        prev = s.replicas;
-      }
-    }
-  }
-});
+      }),
+      { numRuns: 150 },
+    );
+  });
 
-test('property: a paused ScaledObject never moves', () => {
-  const r = rng(99);
-  for (let n = 0; n < 50; n++) {
-    const { so, values, start } = scenario(r);
-    so.metadata.annotations['autoscaling.keda.sh/paused'] = 'true';
-    for (const mode of ['hpa', 'direct'] as const) for (const s of drive(so, values, start, mode)) assert.equal(s.replicas, start, `${mode} #${n}`);
-  }
-});
+  test(`property (${mode} mode): never scales to zero before cooldownPeriod has passed since the last active poll`, () => {
+    fc.assert(
+      fc.property(scenarios, ({ so, values, start }) => {
+        let lastActive: number | undefined;
+        let prev = start;
+        for (const s of drive(so, values, start, mode)) {
+          if (s.loop === 'operator' && s.active) lastActive = s.t;
+          if (prev > 0 && s.replicas === 0) {
+            if (lastActive === undefined) assert.ok(s.t > so.spec.initialCooldownPeriod * 1000, `zero at ${s.t} before initialCooldownPeriod`);
+            else assert.ok(s.t - lastActive > so.spec.cooldownPeriod * 1000, `zero at ${s.t}, last active ${lastActive}, cooldown ${so.spec.cooldownPeriod}s`);
+          }
+          prev = s.replicas;
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
 
-test('property: the same input gives the same output', () => {
-  for (let n = 0; n < 20; n++) {
-    const a = scenario(rng(1000 + n));
-    const b = scenario(rng(1000 + n));
-    assert.deepEqual(drive(a.so, a.values, a.start, 'hpa'), drive(b.so, b.values, b.start, 'hpa'));
-  }
-});
+  test(`property (${mode} mode): a paused ScaledObject never moves`, () => {
+    fc.assert(
+      fc.property(scenarios, ({ so, values, start }) => {
+        so.metadata.annotations['autoscaling.keda.sh/paused'] = 'true';
+        for (const s of drive(so, values, start, mode)) assert.equal(s.replicas, start, `moved to ${s.replicas} at ${s.t}`);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  test(`property (${mode} mode): the same input gives the same output`, () => {
+    fc.assert(
+      fc.property(scenarios, ({ so, values, start }) => {
+        assert.deepEqual(drive(structuredClone(so), values, start, mode), drive(structuredClone(so), values, start, mode));
+      }),
+      { numRuns: 20 },
+    );
+  });
+}
 
 test('0↔N handoff: the HPA is disabled at 0 replicas and uses minReplicas = max(min, 1)', () => {
   const so = scaledObject({ minReplicaCount: 0 });
