@@ -1,9 +1,10 @@
 // ObjectSource backed by the cluster: the operator resolves TriggerAuthentications, Secrets and ConfigMaps
-// through the API server. Reads happen when scalers are (re)built, not on every poll.
+// through the API server. Reads happen when scalers are (re)built, not on every poll. It lives in operator/, the
+// layer that may import both auth/ and kube/ (src/layering.test.ts); auth/ itself knows only ObjectSource.
 import { parseTriggerAuthentication } from '../api/parse.ts';
 import type { TriggerAuthentication } from '../api/types.ts';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
-import type { ObjectSource } from './object-source.ts';
+import type { ObjectSource } from '../auth/object-source.ts';
 
 interface DataObject extends KubeObject {
   data?: Record<string, string>;

@@ -2,7 +2,7 @@
 // scheduler, leader election, and the servers (external metrics API, Prometheus /metrics, health probes).
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ClusterObjectSource } from '../auth/cluster-object-source.ts';
+import { ClusterObjectSource } from './cluster-object-source.ts';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { LeaderElector } from '../kube/leader-election.ts';

@@ -7,10 +7,21 @@
 // (resource attribute `updraft.process_group=<name>`), so an `opentelemetry` trigger can activate on them.
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OtlpMetricStore } from '../scalers/common/otlp-metric-store.ts';
 import type { ProcessPool } from './process-pool.ts';
 
 export const PENDING_REQUESTS_METRIC = 'updraft.service.pending_requests';
+
+/**
+ * Where the gauge goes: the in-process OTLP metric store (`OtlpMetricStore` of scalers/common/otlp-metric-store.ts
+ * satisfies it). Declared here, structurally, so targets/ imports nothing from scalers/ (src/layering.test.ts).
+ */
+export interface GaugeSink {
+  ingest(points: ReadonlyArray<{
+    metric: string; kind: 'gauge'; monotonic: boolean; temporality: 'cumulative';
+    resource: Readonly<Record<string, string>>; attributes: Readonly<Record<string, string>>;
+    startMs: number; timeMs: number; value: number;
+  }>): unknown;
+}
 
 interface Waiter {
   resolve: (port: number | undefined) => void;
@@ -28,7 +39,7 @@ export class ProcessService {
 
   constructor(
     private readonly pool: ProcessPool,
-    private readonly store?: OtlpMetricStore,
+    private readonly store?: GaugeSink,
   ) {}
 
   get spec() {
