@@ -7,10 +7,17 @@ import type { SimStep, SimulationResult } from './simulator.ts';
 import { formatClock } from './timeline.ts';
 
 const W = 960;
-const H = 500;
-const M = { left: 70, right: 70, top: 78, bottom: 56 };
-const PLOT_W = W - M.left - M.right;
-const PLOT_H = H - M.top - M.bottom;
+/** Height and margins with a one-row legend; every further legend row adds LEGEND_ROW_H to both. */
+const BASE_H = 500;
+const BASE_M = { left: 70, right: 70, top: 78, bottom: 56 };
+const PLOT_W = W - BASE_M.left - BASE_M.right;
+const PLOT_H = BASE_H - BASE_M.top - BASE_M.bottom;
+const LEGEND_Y = 46;
+const LEGEND_ROW_H = 20;
+/** Swatch (16 px) plus the gap before the label. */
+const LEGEND_SWATCH_W = 22;
+const LEGEND_GAP = 18;
+const LEGEND_FONT_SIZE = 12;
 const SERIES_COLORS = ['#1f6feb', '#8250df', '#0a7f83', '#bf8700', '#cf222e'];
 const REPLICA_COLOR = '#e36209';
 
@@ -32,6 +39,71 @@ function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+// Advance widths (per 1000 em) for printable ASCII, from space (32) to tilde (126): per character the wider of
+// Helvetica (which Arial and Liberation Sans share) and DejaVu Sans (what most Linux viewers substitute for it).
+// SVG has no text metrics without a renderer, so the legend is laid out with these; a label then never runs past
+// its estimate, whichever of those fonts draws it. Other characters count as 1 em.
+const SANS_WIDTHS = [
+  318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636, 636, 636, 636,
+  636, 636, 636, 337, 337, 838, 838, 838, 556, 1015, 684, 686, 722, 770, 667, 611, 778, 752, 295, 500, 667, 557, 863,
+  748, 787, 667, 787, 722, 667, 611, 732, 684, 989, 685, 667, 685, 390, 337, 390, 838, 556, 500, 613, 635, 550, 635,
+  615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636,
+  337, 636, 838,
+];
+
+/** Estimated rendered width (px) of `text` at `fontSize`: an upper bound for Helvetica, Arial and DejaVu Sans. */
+export function estimateTextWidth(text: string, fontSize = LEGEND_FONT_SIZE): number {
+  let units = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    units += c >= 32 && c <= 126 ? SANS_WIDTHS[c - 32] : 1000;
+  }
+  return (units / 1000) * fontSize;
+}
+
+export interface LegendEntry {
+  /** The label as drawn (shortened with … if it alone would not fit in a row). */
+  label: string;
+  /** The label as given (shown as a tooltip when shortened). */
+  full: string;
+  /** Left edge of the swatch; the label starts LEGEND_SWATCH_W to the right. */
+  x: number;
+  /** Baseline row centre. */
+  y: number;
+  /** Swatch + label width (px, estimated). */
+  width: number;
+}
+
+/**
+ * Lay out legend labels left to right from the plot's left edge, starting a new row whenever the next entry would
+ * pass the plot's right edge (so every entry stays inside the canvas). A label too long for a row on its own is
+ * shortened with an ellipsis.
+ */
+export function layoutLegend(labels: readonly string[]): { entries: LegendEntry[]; rows: number } {
+  const left = BASE_M.left;
+  const right = W - BASE_M.right;
+  const maxLabelW = right - left - LEGEND_SWATCH_W;
+  const entries: LegendEntry[] = [];
+  let x = left;
+  let row = 0;
+  for (const full of labels) {
+    let label = full;
+    if (estimateTextWidth(label) > maxLabelW) {
+      const chars = [...full];
+      while (chars.length > 1 && estimateTextWidth(`${chars.join('')}…`) > maxLabelW) chars.pop();
+      label = `${chars.join('')}…`;
+    }
+    const width = LEGEND_SWATCH_W + estimateTextWidth(label);
+    if (x > left && x + width > right) {
+      row += 1;
+      x = left;
+    }
+    entries.push({ label, full, x, y: LEGEND_Y + row * LEGEND_ROW_H, width });
+    x += width + LEGEND_GAP;
+  }
+  return { entries, rows: row + 1 };
+}
+
 /** Merge consecutive steps where `flag` holds into [start, end) spans (a step lasts until the next one). */
 function spans(steps: readonly SimStep[], flag: (s: SimStep) => boolean, end: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -51,6 +123,14 @@ function spans(steps: readonly SimStep[], flag: (s: SimStep) => boolean, end: nu
 export function renderChart(result: SimulationResult, series: Series, title: string): string {
   const steps = result.steps;
   const duration = Math.max(1, result.summary.durationSeconds);
+
+  // The legend is laid out first: each row beyond the first moves the plot down and makes the canvas taller.
+  const legendLabels = [...series.columns, 'replicas', 'activation', 'deactivation', 'cooldown', 'HPA stabilization'];
+  if (steps.some((s) => s.fallback)) legendLabels.push('fallback');
+  const legend = layoutLegend(legendLabels);
+  const extra = (legend.rows - 1) * LEGEND_ROW_H;
+  const H = BASE_H + extra;
+  const M = { ...BASE_M, top: BASE_M.top + extra };
   const x = (t: number): number => M.left + (Math.min(t, duration) / duration) * PLOT_W;
 
   // Left axis: metric values.
@@ -141,21 +221,22 @@ export function renderChart(result: SimulationResult, series: Series, title: str
     }
   }
 
-  // Legend (two rows above the plot).
-  let lx = M.left;
-  const ly = 46;
-  const legendItem = (draw: string, label: string): void => {
-    out.push(draw.replace(/\{x\}/g, f1(lx)).replace(/\{y\}/g, String(ly)));
-    out.push(`<text x="${f1(lx + 22)}" y="${ly + 4}" fill="#24292f">${escapeXml(label)}</text>`);
-    lx += 40 + label.length * 6.6;
-  };
-  series.columns.forEach((c, i) => legendItem(`<line x1="{x}" y1="{y}" x2="${f1(lx + 16)}" y2="{y}" stroke="${SERIES_COLORS[i % SERIES_COLORS.length]}" stroke-width="2"/>`, c));
-  legendItem(`<line x1="{x}" y1="{y}" x2="${f1(lx + 16)}" y2="{y}" stroke="${REPLICA_COLOR}" stroke-width="3"/>`, 'replicas');
-  legendItem(`<path d="M${f1(lx + 8)} ${ly - 6}l-6 11h12z" fill="#1a7f37"/>`, 'activation');
-  legendItem(`<path d="M${f1(lx + 8)} ${ly + 5}l-6 -11h12z" fill="#8250df"/>`, 'deactivation');
-  legendItem(`<rect x="{x}" y="${ly - 6}" width="16" height="12" fill="#ddf4ff" stroke="#9ecbff"/>`, 'cooldown');
-  legendItem(`<rect x="{x}" y="${ly - 6}" width="16" height="12" fill="#fff1cc" stroke="#e3b341"/>`, 'HPA stabilization');
-  if (fallback.length) legendItem(`<rect x="{x}" y="${ly - 6}" width="16" height="12" fill="#ffebe9" stroke="#ff8182"/>`, 'fallback');
+  // Legend (above the plot, as many rows as layoutLegend needed). Swatches in the order of legendLabels.
+  const swatches: Array<(lx: number, ly: number) => string> = [
+    ...series.columns.map((_, i) => (lx: number, ly: number) => `<line x1="${f1(lx)}" y1="${ly}" x2="${f1(lx + 16)}" y2="${ly}" stroke="${SERIES_COLORS[i % SERIES_COLORS.length]}" stroke-width="2"/>`),
+    (lx, ly) => `<line x1="${f1(lx)}" y1="${ly}" x2="${f1(lx + 16)}" y2="${ly}" stroke="${REPLICA_COLOR}" stroke-width="3"/>`,
+    (lx, ly) => `<path d="M${f1(lx + 8)} ${ly - 6}l-6 11h12z" fill="#1a7f37"/>`,
+    (lx, ly) => `<path d="M${f1(lx + 8)} ${ly + 5}l-6 -11h12z" fill="#8250df"/>`,
+    (lx, ly) => `<rect x="${f1(lx)}" y="${ly - 6}" width="16" height="12" fill="#ddf4ff" stroke="#9ecbff"/>`,
+    (lx, ly) => `<rect x="${f1(lx)}" y="${ly - 6}" width="16" height="12" fill="#fff1cc" stroke="#e3b341"/>`,
+    (lx, ly) => `<rect x="${f1(lx)}" y="${ly - 6}" width="16" height="12" fill="#ffebe9" stroke="#ff8182"/>`,
+  ];
+  legend.entries.forEach((e, i) => {
+    out.push(swatches[i](e.x, e.y));
+    const text = `<text class="legend" x="${f1(e.x + LEGEND_SWATCH_W)}" y="${e.y + 4}" fill="#24292f">${escapeXml(e.label)}</text>`;
+    // A shortened label keeps its full text as a tooltip.
+    out.push(e.label === e.full ? text : `<g><title>${escapeXml(e.full)}</title>${text}</g>`);
+  });
   out.push(`<text x="${W - M.right}" y="${H - 12}" text-anchor="end" fill="#57606a">${escapeXml(`mode ${result.summary.mode} · max ${result.summary.maxReplicas} · final ${result.summary.finalReplicas} replicas`)}</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
