@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { compileFormula, evaluateFormula, FormulaError, validateScalingModifiers } from './formula.ts';
 import { scaledObject, trigger } from './scaled-object-fixture.ts';
 
@@ -91,6 +92,36 @@ describe('runtime errors: unknown names, arithmetic on nil, non-bool conditions,
     ['toString', {}, /unknown name/],
   ];
   for (const [f, vars, re] of cases) test(`${f} with ${JSON.stringify(vars)} fails with ${re}`, () => assert.throws(() => run(f, vars), re, f));
+});
+
+// Generated formulas: token soup from the expr-lang subset (mostly invalid, some valid), and arbitrary text.
+const token = fc.constantFrom('a', 'b', 'c', '1', '2.5', '0', '-', '+', '*', '/', '%', '**', '^', '(', ')', '?', ':', '??', '>', '<=', '==', '!=', '!', '&&', '||', 'not', 'and', 'or', 'true', '[', ']', ',', '{', '}', '#', 'min', 'max', 'count', 'sum', 'abs', 'len', 'map', 'filter', 'round', 'int', 'constructor', '__proto__', '.', '"x"', ' ');
+const formulas = fc.oneof({ weight: 3, arbitrary: fc.array(token, { maxLength: 30 }).map((t) => t.join(' ')) }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) });
+const varValue = fc.option(fc.oneof(fc.double(), fc.integer({ min: -10, max: 10 })), { freq: 5 });
+
+test('property: compiling and evaluating any formula returns a number, nil or a FormulaError, never another exception', () => {
+  fc.assert(
+    fc.property(formulas, fc.record({ a: varValue, b: varValue, c: varValue }), (f, vars) => {
+      try {
+        const v = evaluateFormula(compileFormula(f), vars);
+        assert.ok(v === null || typeof v === 'number', `${JSON.stringify(f)} returned ${typeof v}`);
+      } catch (e) {
+        if (!(e instanceof FormulaError)) throw new Error(`${JSON.stringify(f)} threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('property: sums and products of variables evaluate like JavaScript arithmetic', () => {
+  const n = fc.integer({ min: -1000, max: 1000 });
+  fc.assert(
+    fc.property(n, n, n, (a, b, c) => {
+      assert.equal(run('a + b * c', { a, b, c }), a + b * c);
+      assert.equal(run('(a - b) * c', { a, b, c }), (a - b) * c);
+      assert.equal(run('max(a, b, c) >= min(a, b, c) ? 1 : 0', { a, b, c }), 1);
+    }),
+  );
 });
 
 test('a prototype property is never read as a variable', () => {

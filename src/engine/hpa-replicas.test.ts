@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { desiredFromMetrics, metricReplicas, type HpaMetric, type PodSample, type ReplicaContext } from './hpa-replicas.ts';
 
 const tol = { up: 0.1, down: 0.1 };
@@ -37,6 +38,34 @@ describe('External and Resource replica maths (replica_calculator.go)', () => {
       assert.equal(p.replicas, want, `${name}: ${p.reason}`);
     });
   }
+});
+
+test('property: AverageValue replicas are monotonic in the metric (a bigger queue never asks for fewer replicas)', () => {
+  const usage = fc.double({ min: 0, max: 1e5, noNaN: true });
+  fc.assert(
+    fc.property(usage, usage, fc.double({ min: 0.001, max: 1e3, noNaN: true }), fc.integer({ min: 0, max: 50 }), (a, b, target, current) => {
+      const [lo, hi] = a <= b ? [a, b] : [b, a];
+      const pLo = metricReplicas(ext(lo, target), ctx(Math.max(current, 1), current, current));
+      const pHi = metricReplicas(ext(hi, target), ctx(Math.max(current, 1), current, current));
+      assert.ok(pLo.ok && pHi.ok, 'a positive target always gives a proposal');
+      assert.ok(pLo.replicas <= pHi.replicas, `${lo} → ${pLo.replicas} but ${hi} → ${pHi.replicas} (target ${target}, ${current} replicas)`);
+    }),
+  );
+});
+
+test('property: AverageValue replicas do not depend on readiness, Value replicas never exceed ceil(ratio × ready pods) outside tolerance', () => {
+  fc.assert(
+    fc.property(fc.double({ min: 0, max: 1e5, noNaN: true }), fc.double({ min: 0.001, max: 1e3, noNaN: true }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 50 }), (usage, target, pods, ready) => {
+      const readyPods = Math.min(ready, pods);
+      const a = metricReplicas(ext(usage, target), ctx(pods, readyPods, pods));
+      const b = metricReplicas(ext(usage, target), ctx(pods, pods, pods));
+      assert.deepEqual(a, b);
+      const v = metricReplicas(ext(usage, target, 'Value'), ctx(pods, readyPods, pods));
+      assert.ok(v.ok);
+      const ratio = Math.round(usage * 1000) / Math.round(target * 1000);
+      assert.ok(v.replicas === pods || v.replicas === Math.ceil(ratio * readyPods), `${v.replicas}: ${v.reason}`);
+    }),
+  );
 });
 
 test('Utilization without requests is an invalid metric', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { Scheduler } from './scheduler.ts';
 import { TimerHeap } from './timer-heap.ts';
 import { ReadingsCache } from './readings-cache.ts';
@@ -31,11 +32,46 @@ test('timer heap pops keys in due order and a reschedule replaces the old entry'
   assert.deepEqual(h.popDue(100), []);
 });
 
-test('timer heap keeps insertion order for equal due times across many keys', () => {
-  const h = new TimerHeap();
-  const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
-  for (const k of keys) h.set(k, 100);
-  assert.deepEqual(h.popDue(100), keys);
+test('property: the timer heap keeps insertion order for equal due times across many keys', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 300 }), fc.integer({ min: 0, max: 1e9 }), (keys, due) => {
+      const h = new TimerHeap();
+      for (const k of keys) h.set(k, due);
+      assert.deepEqual(h.popDue(due), keys);
+    }),
+  );
+});
+
+test('property: the timer heap pops what a sorted list of live entries would, one entry per key', () => {
+  // Model: the last set() of each live key, ordered by due time then by when it was set.
+  const op = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant<'set'>('set'), key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), due: fc.integer({ min: 0, max: 50 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant<'delete'>('delete'), key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f') }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant<'pop'>('pop'), now: fc.integer({ min: 0, max: 50 }) }) },
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const h = new TimerHeap();
+      const model = new Map<string, { due: number; seq: number }>();
+      let seq = 0;
+      for (const o of ops) {
+        if (o.kind === 'set') {
+          h.set(o.key, o.due);
+          model.set(o.key, { due: o.due, seq: seq++ });
+        } else if (o.kind === 'delete') {
+          h.delete(o.key);
+          model.delete(o.key);
+        } else {
+          const want = [...model].filter(([, e]) => e.due <= o.now).sort(([, x], [, y]) => x.due - y.due || x.seq - y.seq).map(([k]) => k);
+          for (const k of want) model.delete(k);
+          assert.deepEqual(h.popDue(o.now), want, `popDue(${o.now})`);
+        }
+        assert.equal(h.size, model.size);
+        const earliest = Math.min(...[...model.values()].map((e) => e.due));
+        assert.equal(h.peek(), model.size ? earliest : undefined);
+      }
+    }),
+  );
 });
 
 test('a task runs at once, then every interval', async (t) => {
