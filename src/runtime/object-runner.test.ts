@@ -4,6 +4,7 @@ import type { ScaledObject } from '../api/types.ts';
 import { scaledObject, trigger } from '../engine/scaled-object-fixture.ts';
 import type { Reading, Scaler } from '../scalers/scaler.ts';
 import type { ReplicaCounts, ScaleTarget } from '../targets/scale-target.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import { ObjectRunner } from './object-runner.ts';
 import { ReadingsCache } from './readings-cache.ts';
 import { Scheduler } from './scheduler.ts';
@@ -151,11 +152,11 @@ test('a failing source past failureThreshold is answered with the fallback value
 test('pushed data wakes the object at once instead of waiting for the next poll', async () => {
   const { scaler, target, runner, scheduler } = setup('hpa', sqsObject({ pollingInterval: 3600 }));
   runner.start();
-  await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the first poll to finish', async () => runner.last !== undefined, 5_000, 5);
   assert.equal(target.replicas, 0);
   const readsBefore = scaler.reads;
   scaler.emit(7);
-  await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the pushed reading to scale the target', async () => target.replicas === 1, 5_000, 5);
   assert.equal(target.replicas, 1);
   assert.equal(scaler.reads, readsBefore, 'the pushed reading is used, the source is not polled');
   runner.stop();

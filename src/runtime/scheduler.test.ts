@@ -101,6 +101,7 @@ test('a slow run delays the next one instead of overlapping it (period = max(int
       starts.push(Date.now());
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
+      // hygiene: allow-sleep the 25 s scaler read being scheduled, under mocked timers (no wall-clock wait)
       await new Promise((r) => {
         const timer = setTimeout(r, 25_000);
         signal.addEventListener('abort', () => (clearTimeout(timer), r(undefined)));
@@ -129,7 +130,7 @@ test('trigger() runs a task immediately, and once more after a run in flight', a
     intervalMs: 60_000,
     run: async (signal) => {
       starts.push(Date.now());
-      await sleep(1_000, signal);
+      await sleep(1_000, signal); // hygiene: allow-sleep a 1 s run under mocked timers, the work being scheduled
     },
   });
   t.mock.timers.tick(0);
@@ -186,7 +187,7 @@ test('the global concurrency limit holds runs back until a slot frees', async (t
       run: async (signal) => {
         inFlight++;
         peak = Math.max(peak, inFlight);
-        await sleep(100, signal);
+        await sleep(100, signal); // hygiene: allow-sleep a 100 ms run under mocked timers, the work being scheduled
         inFlight--;
         done++;
       },
