@@ -132,6 +132,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     client: o.client,
     events,
     scheduler,
+    cache,
     source,
     log: o.log,
     version,

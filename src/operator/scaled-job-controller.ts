@@ -13,6 +13,8 @@ import type { EventRecorder } from '../kube/events.ts';
 import { updateStatus } from '../kube/status.ts';
 import { buildObjectScalers } from '../runtime/build-scalers.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
+import type { ReadingsCache } from '../runtime/readings-cache.ts';
+import { TriggerReads } from '../runtime/trigger-reads.ts';
 import type { Scaler } from '../scalers/scaler.ts';
 import { getCondition, setCondition, withInitialConditions } from './conditions.ts';
 import type { Logger } from './scaled-object-controller.ts';
@@ -44,6 +46,8 @@ export interface ScaledJobControllerOptions {
   client: KubeClient;
   events: EventRecorder;
   scheduler: Scheduler;
+  /** The readings cache ScaledObjects use too (one reading per trigger, shared reads in flight). */
+  cache: ReadingsCache;
   source: ObjectSource;
   log: Logger;
   version: string;
@@ -56,6 +60,7 @@ interface LoopEntry {
   generation: number;
   annotationsKey: string;
   scalers: Scaler[];
+  reads: TriggerReads;
 }
 
 const finished = (j: JobObject) => j.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') ?? false;
@@ -76,6 +81,7 @@ export class ScaledJobController {
     if (!entry) return;
     this.loops.delete(key);
     this.o.scheduler.unregister(`scaledjob/${key}`);
+    entry.reads.clear();
     await Promise.all(entry.scalers.map((s) => s.close().catch(() => undefined)));
   }
 
@@ -149,31 +155,30 @@ export class ScaledJobController {
       conditions: setCondition(s.conditions, { type: 'Ready', status: 'True', reason: 'ScaledJobReady', message: 'ScaledJob is defined correctly and is ready to scaling' }),
     }));
     if (!wasReady) this.event(sj, 'Normal', 'ScaledJobReady', 'ScaledJob is ready for scaling');
-    this.loops.set(key, { generation, annotationsKey, scalers: built.scalers });
+    const reads = new TriggerReads({ key: `scaledjob.${namespace}.${name}`.toLowerCase(), scalers: built.scalers, cache: this.o.cache, now: this.o.now ?? Date.now });
+    this.loops.set(key, { generation, annotationsKey, scalers: built.scalers, reads });
     this.o.scheduler.register(`scaledjob/${key}`, {
       intervalMs: sj.spec.pollingInterval * 1000,
       timeoutMs: Math.max(10_000, sj.spec.pollingInterval * 1000),
-      run: (signal) => this.poll(sj, built.scalers, signal),
+      run: (signal) => this.poll(sj, built.scalers, signal, reads),
     });
   }
 
   /** One poll: metrics → Jobs to create; history cleanup; status and Events. Errors are reported, never thrown. */
-  async poll(sj: ScaledJob, scalers: Scaler[], signal: AbortSignal): Promise<void> {
+  async poll(sj: ScaledJob, scalers: Scaler[], signal: AbortSignal, reads: TriggerReads): Promise<void> {
     const { namespace, name } = sj.metadata;
-    const triggers: JobTriggerMetrics[] = await Promise.all(
-      scalers.map(async (s, i): Promise<JobTriggerMetrics> => {
-        const spec = s.metricSpecs.filter((m) => m.kind === 'External');
-        const targetAverageValue = spec.length ? spec.reduce((a, m) => a + m.target, 0) / spec.length : 0;
-        const metricName = spec[0]?.metricName ?? `s${i}`;
-        try {
-          const r = await s.read(signal);
-          const queueLength = r.metrics.filter((m) => m.name.toLowerCase() === metricName.toLowerCase()).reduce((a, m) => a + m.value, 0);
-          return { name: metricName, queueLength, targetAverageValue, active: r.active };
-        } catch (err) {
-          return { name: metricName, targetAverageValue, active: false, error: (err as Error).message };
-        }
-      }),
-    );
+    // The same reads as a ScaledObject's (runtime/trigger-reads.ts): a reading younger than 90 % of the interval
+    // is reused, one read in flight per trigger, a per-read timeout, errors with their kind.
+    const readings = await reads.readAll(sj.spec.pollingInterval * 1000 * 0.9, signal);
+    const triggers: JobTriggerMetrics[] = scalers.map((s, i): JobTriggerMetrics => {
+      const spec = s.metricSpecs.filter((m) => m.kind === 'External');
+      const targetAverageValue = spec.length ? spec.reduce((a, m) => a + m.target, 0) / spec.length : 0;
+      const metricName = spec[0]?.metricName ?? `s${i}`;
+      const r = readings[i];
+      if (r.error !== undefined) return { name: metricName, targetAverageValue, active: false, error: r.error };
+      const queueLength = r.metrics.filter((m) => m.name.toLowerCase() === metricName.toLowerCase()).reduce((a, m) => a + m.value, 0);
+      return { name: metricName, queueLength, targetAverageValue, active: r.active };
+    });
     // Reported when a trigger's error starts or changes, not on every poll.
     for (const [i, t] of triggers.entries()) {
       const errKey = `${namespace}/${name}#${i}`;

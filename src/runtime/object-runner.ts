@@ -24,6 +24,7 @@ import type { Scaler } from '../scalers/scaler.ts';
 import type { ReplicaCounts, ScaleTarget } from '../targets/scale-target.ts';
 import type { ReadingsCache, TriggerReading } from './readings-cache.ts';
 import type { Scheduler } from './scheduler.ts';
+import { TriggerReads } from './trigger-reads.ts';
 
 export type ScalingMode = 'hpa' | 'direct';
 
@@ -83,7 +84,7 @@ export class ObjectRunner {
   readonly plan: ObjectPlan;
   private state: ObjectState;
   private readonly now: () => number;
-  private readonly inflight = new Map<number, Promise<TriggerReading>>();
+  private readonly reads: TriggerReads;
   private readonly unsubscribe: Array<() => void> = [];
   private lastReport: PollReport | undefined;
   private lastCounts: { counts: ReplicaCounts; at: number } | undefined;
@@ -94,6 +95,7 @@ export class ObjectRunner {
     this.key = objectKey(opts.so);
     this.now = opts.now ?? Date.now;
     this.plan = planObject(opts.so, engineTriggers(opts.so, opts.scalers));
+    this.reads = new TriggerReads({ key: this.key, scalers: opts.scalers, cache: opts.cache, now: this.now, ...(opts.readTimeoutMs ? { readTimeoutMs: opts.readTimeoutMs } : {}) });
     this.state = { ...initialState(0, opts.lastActiveTime), health: { ...(opts.health ?? {}) } };
   }
 
@@ -139,11 +141,11 @@ export class ObjectRunner {
     this.stopped = true;
     this.opts.scheduler.unregister(this.key);
     for (const u of this.unsubscribe.splice(0)) u();
-    this.opts.cache.deletePrefix(`${this.key}/`);
+    this.reads.clear();
   }
 
   triggerKey(index: number): string {
-    return `${this.key}/${index}`;
+    return this.reads.triggerKey(index);
   }
 
   /** One iteration of the scale loop. Exposed for tests and `probe`-like one-shot runs. */
@@ -157,7 +159,7 @@ export class ObjectRunner {
     }
     this.lastCounts = { counts, at: this.now() };
     const maxAge = this.maxAgeMs();
-    const readings = await Promise.all(this.opts.scalers.map((_, i) => this.readTrigger(i, maxAge, signal)));
+    const readings = await this.reads.readAll(maxAge, signal);
     const reads = this.engineReads(readings);
     const now = this.now();
     const state: ObjectState = { ...this.state, replicas: counts.replicas };
@@ -205,9 +207,9 @@ export class ObjectRunner {
     );
     if (wantedTriggers.size === 0) return { ok: false, error: `no matching metrics found for ${metricName}` };
     const maxAge = this.maxAgeMs();
-    const before = this.opts.scalers.map((_, i) => this.opts.cache.get(this.triggerKey(i)));
+    const before = this.opts.scalers.map((_, i) => this.reads.cached(i));
     const readings = await Promise.all(
-      this.opts.scalers.map((_, i) => (wantedTriggers.has(i) ? this.readTrigger(i, maxAge, signal) : Promise.resolve(this.opts.cache.get(this.triggerKey(i))))),
+      this.opts.scalers.map((_, i) => (wantedTriggers.has(i) ? this.reads.read(i, maxAge, signal) : Promise.resolve(this.reads.cached(i)))),
     );
     // Replica counts (the fallback and Value maths need them) from the last poll while fresh: an HPA sync then
     // costs no API-server round trip, only the first request after a quiet period reads /scale and the pods.
@@ -240,35 +242,6 @@ export class ObjectRunner {
   private maxAgeMs(): number {
     // A scheduled poll comes ~pollingInterval after the previous one: allow 10 % slack so it still re-reads.
     return this.opts.so.spec.pollingInterval * 1000 * 0.9;
-  }
-
-  /** A reading of trigger `i` no older than `maxAgeMs`, reading the source if needed (one read in flight). */
-  private readTrigger(i: number, maxAgeMs: number, signal?: AbortSignal): Promise<TriggerReading> {
-    const cached = this.opts.cache.fresh(this.triggerKey(i), this.now(), maxAgeMs);
-    if (cached) return Promise.resolve(cached);
-    const pending = this.inflight.get(i);
-    if (pending) return pending;
-    const p = this.readSource(i, signal).finally(() => this.inflight.delete(i));
-    this.inflight.set(i, p);
-    return p;
-  }
-
-  private async readSource(i: number, signal?: AbortSignal): Promise<TriggerReading> {
-    const scaler = this.opts.scalers[i];
-    const started = this.now();
-    const timeout = AbortSignal.timeout(this.opts.readTimeoutMs ?? 10_000);
-    const s = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let reading: TriggerReading;
-    try {
-      const r = await scaler.read(s);
-      reading = { metrics: r.metrics, active: r.active, at: this.now(), durationMs: this.now() - started, source: 'poll' };
-    } catch (err) {
-      const kind = err instanceof Error && 'kind' in err && typeof err.kind === 'string' ? err.kind : undefined;
-      const msg = timeout.aborted ? `read timed out after ${this.opts.readTimeoutMs ?? 10_000} ms` : messageOf(err);
-      reading = { metrics: [], active: false, error: msg, errorKind: timeout.aborted ? 'timeout' : kind, at: this.now(), durationMs: this.now() - started, source: 'poll' };
-    }
-    this.opts.cache.set(this.triggerKey(i), reading);
-    return reading;
   }
 
   /** Readings (per trigger) → engine reads (per engine trigger, i.e. per metric). */

@@ -197,4 +197,45 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     assert.ok((await eventReasons('broken')).includes('KEDAScalerFailed'));
     assert.equal(await replicas('broken'), 1);
   });
+
+  test('with no webhook, a broken scalingModifiers formula is Ready=False with a ScaledObjectCheckFailed Event', async () => {
+    await deployment('formula', 1);
+    await kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'formula', namespace: 'default' },
+      spec: {
+        scaleTargetRef: { name: 'formula' }, pollingInterval: 1,
+        advanced: { scalingModifiers: { formula: 'queue + missing', target: '5' } },
+        triggers: [{ type: 'prometheus', name: 'queue', metadata: { serverAddress: prom.url, query: 'depth_formula', threshold: '5' } }],
+      },
+    }));
+    const c = await eventually('Ready=False', async () => {
+      const r = await condition('formula', 'Ready');
+      return r?.status === 'False' ? r : undefined;
+    });
+    assert.equal(c.reason, 'ScaledObjectCheckFailed');
+    assert.match(c.message ?? '', /spec\.advanced\.scalingModifiers\.formula.*missing/);
+    assert.ok((await eventReasons('formula')).includes('ScaledObjectCheckFailed'));
+    assert.equal(await replicas('formula'), 1);
+  });
+
+  test('a steady ScaledObject writes no status: its resourceVersion holds over five polls', async () => {
+    setDepth('steady', 0);
+    await deployment('steady', 0);
+    await scaledObject('steady', 'steady');
+    await eventually('Ready=True and Active=False', async () => {
+      const cs = await conditions('steady');
+      return cs.some((x) => x.type === 'Ready' && x.status === 'True') && cs.some((x) => x.type === 'Active' && x.status === 'False') ? true : undefined;
+    });
+    const rv = async () => (await getJson<{ metadata: { resourceVersion: string } }>(['get', 'scaledobject', 'steady'])).metadata.resourceVersion;
+    const before = await rv();
+    // Five polls of the object's loop (each poll stamps its report), observed, not slept through.
+    const runner = () => op.op.controller.runner('default', 'steady');
+    const seen = new Set<number>();
+    await eventually('five polls', async () => {
+      const at = runner()?.last?.at;
+      if (at !== undefined) seen.add(at);
+      return seen.size >= 6 ? true : undefined;
+    });
+    assert.equal(await rv(), before, 'no write to the ScaledObject while nothing changed');
+  });
 });
