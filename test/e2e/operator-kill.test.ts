@@ -71,15 +71,24 @@ describe('operator process killed with SIGKILL and restarted', { timeout: 300_00
     const sampler = (async () => {
       while (sampling) {
         seen.add(await replicas().catch(() => -1));
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 100)); // hygiene: allow-sleep the sampler's 100 ms period, not a wait before an assertion
       }
     })();
 
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     prom.series.gauges = { depth_orders: { value: 0 } };
-    await new Promise((r) => setTimeout(r, 4000));
-    assert.equal(await replicas(), 5, 'nothing scales while no operator runs');
+    // While no operator runs nothing may scale, even once the cooldown (8 s) has passed since the last active
+    // poll, when anything still polling (a leftover child, a timer that outlived the kill) would scale to 0.
+    // Proof that the time passed: the dead leader's Lease, unrenewed for cooldown + 2 polling intervals.
+    const lease = async () => (JSON.parse(await kubectl(['get', 'lease', 'operator.updraft.dev', '-o', 'json'])) as { spec: { holderIdentity?: string; renewTime?: string } }).spec;
+    await waitFor('the dead leader\'s Lease to go unrenewed for longer than cooldown + 2 polls', async () => {
+      const l = await lease();
+      assert.equal(l.holderIdentity, 'operator-a', 'no one else took the Lease');
+      return Date.now() - Date.parse(l.renewTime ?? '') > 8_000 + 2 * 1_000;
+    }, 60_000, 250);
+    assert.equal(await replicas(), 5, 'nothing scales while no operator runs, even past the cooldown');
+    assert.deepEqual([...seen].filter((n) => n !== -1), [5], `replica counts seen with no operator: ${[...seen].join(', ')}`);
 
     await operator('operator-b');
     await waitFor('orders back to 0 after the cooldown', async () => (await replicas()) === 0, 90_000, 200);
