@@ -34,6 +34,15 @@ export interface EngineTrigger {
   activationThreshold?: number;
 }
 
+/**
+ * Whether a decision for this plan uses the ready-pod count: a Value target divides by it (the HPA's
+ * `GetExternalMetricReplicas`, and KEDA's fallback for Value metrics); AverageValue and Resource maths do not.
+ * Lets the runtime skip listing the target's pods on every poll.
+ */
+export function needsReadyPods(plan: ObjectPlan): boolean {
+  return plan.composite ? plan.composite.targetType === 'Value' : plan.triggers.some((t) => t.kind === 'External' && t.targetType === 'Value');
+}
+
 /** A trigger's metric as its scaler describes it (src/scalers/scaler.ts MetricSpec, structurally). */
 export interface TriggerMetric {
   metricName: string;

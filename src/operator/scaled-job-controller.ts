@@ -1,4 +1,4 @@
-// The ScaledJob reconciler and its poll loop (keda-spec §3): finalizer, pause, rollout cleanup of Jobs from older
+// The ScaledJob reconciler and its poll loop (KEDA controllers/keda/scaledjob_controller.go, pkg/scaling/executor/scale_jobs.go): finalizer, pause, rollout cleanup of Jobs from older
 // generations, scalers, and on every pollingInterval: read the triggers, compute queueLength/maxScale
 // (engine/scaledjob.ts), count running and pending Jobs, create Jobs per the scaling strategy, clean up the Job
 // history beyond the limits, and write status conditions and Events. No HPA, no cooldown, no fallback.
@@ -115,7 +115,7 @@ export class ScaledJobController {
       await this.patchStatus(sj, (s) => ({ ...s, conditions: withInitialConditions(s.conditions) }));
     }
 
-    // Pause: the loop stops, existing Jobs are left alone (keda-spec §3.1).
+    // Pause: the loop stops, existing Jobs are left alone (KEDA apis/keda/v1alpha1/scaledjob_types.go NeedToBePausedByAnnotation).
     const wasPaused = getCondition(raw.status?.conditions, 'Paused')?.status === 'True';
     if (isPaused(sj)) {
       await this.stopLoop(key);
@@ -233,7 +233,7 @@ export class ScaledJobController {
     }).length;
   }
 
-  /** The Job KEDA creates (keda-spec §3.4): generateName, labels, annotations, the template, an owner reference. */
+  /** The Job KEDA creates (KEDA pkg/scaling/executor/scale_jobs.go): generateName, labels, annotations, the template, an owner reference. */
   jobFor(sj: ScaledJob): KubeObject {
     const { name, namespace } = sj.metadata;
     const spec = structuredClone(sj.spec.jobTargetRef) as { template?: { metadata?: { labels?: Record<string, string> }; spec?: { restartPolicy?: string } } };

@@ -9,6 +9,7 @@ import type { HealthStatus, ScaledObject } from '../api/types.ts';
 import {
   directStep,
   engineTrigger,
+  needsReadyPods,
   fetchMetrics,
   initialState,
   operatorPoll,
@@ -85,6 +86,8 @@ export class ObjectRunner {
   private state: ObjectState;
   private readonly now: () => number;
   private readonly reads: TriggerReads;
+  /** List the target's pods on each poll only when a decision uses the ready count. */
+  private readonly readyPods: boolean;
   private readonly unsubscribe: Array<() => void> = [];
   private lastReport: PollReport | undefined;
   private lastCounts: { counts: ReplicaCounts; at: number } | undefined;
@@ -95,6 +98,7 @@ export class ObjectRunner {
     this.key = objectKey(opts.so);
     this.now = opts.now ?? Date.now;
     this.plan = planObject(opts.so, engineTriggers(opts.so, opts.scalers));
+    this.readyPods = needsReadyPods(this.plan);
     this.reads = new TriggerReads({ key: this.key, scalers: opts.scalers, cache: opts.cache, now: this.now, ...(opts.readTimeoutMs ? { readTimeoutMs: opts.readTimeoutMs } : {}) });
     this.state = { ...initialState(0, opts.lastActiveTime), health: { ...(opts.health ?? {}) } };
   }
@@ -152,7 +156,7 @@ export class ObjectRunner {
   async poll(signal: AbortSignal = new AbortController().signal): Promise<PollReport | undefined> {
     let counts: ReplicaCounts;
     try {
-      counts = await this.opts.target.get(signal);
+      counts = await this.opts.target.get(signal, { readyPods: this.readyPods });
     } catch (err) {
       await this.opts.hooks?.onTargetError?.(`error getting current replicas of ${this.opts.target.description}: ${messageOf(err)}`);
       return undefined;
@@ -217,7 +221,7 @@ export class ObjectRunner {
     if (this.lastCounts && this.now() - this.lastCounts.at <= maxAge) counts = this.lastCounts.counts;
     else {
       try {
-        counts = await this.opts.target.get(signal);
+        counts = await this.opts.target.get(signal, { readyPods: this.readyPods });
         this.lastCounts = { counts, at: this.now() };
       } catch (err) {
         return { ok: false, error: `error getting current replicas of ${this.opts.target.description}: ${messageOf(err)}` };

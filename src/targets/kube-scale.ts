@@ -2,7 +2,7 @@
 // exposes /scale works (Deployment, StatefulSet, Argo Rollout, custom resources).
 import type { GroupVersionResource, KubeClient, KubeObject } from '../kube/client.ts';
 import { GVR } from '../kube/client.ts';
-import type { ReplicaCounts, ScaleTarget } from './scale-target.ts';
+import type { GetOptions, ReplicaCounts, ScaleTarget } from './scale-target.ts';
 
 interface PodLike extends KubeObject {
   status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
@@ -21,9 +21,11 @@ export class KubeScaleTarget implements ScaleTarget {
     this.description = `${kind} ${namespace}/${name}`;
   }
 
-  async get(): Promise<ReplicaCounts> {
+  /** `/scale` always; the pod list only when the decision uses the ready count (Value targets). */
+  async get(_signal?: AbortSignal, opts: GetOptions = {}): Promise<ReplicaCounts> {
     const scale = await this.client.getScale(this.gvr, this.namespace, this.name);
-    return { replicas: scale.spec.replicas, readyReplicas: await this.readyPods(scale.status.selector) };
+    const readyReplicas = opts.readyPods === false ? scale.status.replicas : await this.readyPods(scale.status.selector);
+    return { replicas: scale.spec.replicas, readyReplicas };
   }
 
   async set(replicas: number): Promise<void> {

@@ -4,14 +4,24 @@
 export interface ReplicaCounts {
   /** Desired replicas (`spec.replicas`; KEDA treats nil as 1 for Deployments, `pkg/scaling/resolver/scale_resolvers.go` `GetCurrentReplicas`). */
   replicas: number;
-  /** Pods (or processes) that are running and ready: the HPA's `readyPods` for Value targets and fallback. */
+  /**
+   * Pods (or processes) that are running and ready: the HPA's `readyPods` for Value targets and fallback. When the
+   * caller said it needs no ready count (`get({ readyPods: false })`), a target may skip counting and report
+   * status.replicas here.
+   */
   readyReplicas: number;
+}
+
+export interface GetOptions {
+  signal?: AbortSignal;
+  /** Count ready pods (a pod list on Kubernetes); default true. */
+  readyPods?: boolean;
 }
 
 export interface ScaleTarget {
   /** "<Kind> <namespace>/<name>", for reasons, Events and logs. */
   readonly description: string;
-  get(signal?: AbortSignal): Promise<ReplicaCounts>;
+  get(signal?: AbortSignal, opts?: GetOptions): Promise<ReplicaCounts>;
   /** Set the desired replica count (only called when it differs from the current one). */
   set(replicas: number, signal?: AbortSignal): Promise<void>;
 }
