@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Runs the test suites with node's own test runner (one runner for the whole repo).
-// usage: node scripts/run-tests.mjs [unit|integration|e2e|all] [extra files...]
+// usage: node scripts/run-tests.mjs [unit|integration|e2e|all|integration,e2e] [--coverage] [extra files...]
+// --coverage runs the files under c8 and prints coverage per module, failing below the floors in coverage.mjs.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { c8Args, report } from './coverage.mjs';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const suites = {
@@ -26,22 +29,38 @@ function find(dir) {
   return out;
 }
 
-const which = process.argv[2] ?? 'unit';
-const dirs = which === 'all' ? Object.values(suites).flat() : suites[which];
-if (!dirs) {
-  console.error(`unknown suite '${which}'; use unit, integration, e2e or all`);
+const args = process.argv.slice(2);
+const coverage = args.includes('--coverage');
+const positional = args.filter((a) => a !== '--coverage');
+const which = positional[0] ?? 'unit';
+const names = which === 'all' ? Object.keys(suites) : which.split(',');
+if (names.some((n) => !suites[n])) {
+  console.error(`unknown suite '${which}'; use unit, integration, e2e, all or a comma list`);
   process.exit(2);
 }
-const files = [...dirs.flatMap((d) => find(join(root, d))), ...process.argv.slice(3)]
+const dirs = names.flatMap((n) => suites[n]);
+const files = [...dirs.flatMap((d) => find(join(root, d))), ...positional.slice(1)]
   .map((f) => relative(root, f))
   .sort();
 if (files.length === 0) {
   console.error(`no test files found for suite '${which}'`);
   process.exit(1);
 }
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  { cwd: root, stdio: 'inherit' },
-);
-process.exit(r.status ?? 1);
+const testArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files];
+if (!coverage) {
+  const r = spawnSync(process.execPath, testArgs, { cwd: root, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+const work = mkdtempSync(join(tmpdir(), 'updraft-coverage-'));
+try {
+  const reportsDir = join(work, 'report');
+  const r = spawnSync(process.execPath, [...c8Args(root, reportsDir, join(work, 'v8')), process.execPath, ...testArgs], { cwd: root, stdio: 'inherit' });
+  const failures = report(root, reportsDir);
+  if (failures.length > 0) {
+    console.error(`coverage below the floors (scripts/coverage.mjs):\n  ${failures.join('\n  ')}`);
+    process.exit(r.status || 1);
+  }
+  process.exit(r.status ?? 1);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

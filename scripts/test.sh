@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command (README): installs what the tests need, then runs every suite.
+# The project's test command (README): installs what the tests need, checks test hygiene (scripts/hygiene.mjs),
+# then runs every suite.
 # Each scripts/deps/*.sh is idempotent and cached, so a second run starts quickly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,5 +12,9 @@ for dep in scripts/deps/*.sh; do
   echo "== $dep"
   bash "$dep"
 done
+node scripts/hygiene.mjs
 npx tsc -p tsconfig.json --noEmit
-node scripts/run-tests.mjs all
+# The unit suite under c8 (coverage per module, floors in scripts/coverage.mjs), then the suites that drive
+# real processes, without coverage so they keep their speed.
+node scripts/run-tests.mjs unit --coverage
+node scripts/run-tests.mjs integration,e2e
