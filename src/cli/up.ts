@@ -2,108 +2,23 @@
 // The same runtime and engine as the operator in direct mode (Updraft applies the HPA algorithm itself); the
 // scale target is a local process pool instead of a Deployment's /scale; `opentelemetry` triggers read Updraft's
 // own OTLP receiver. The ScaledObject moves to Kubernetes unchanged (scaleTargetRef → the Deployment).
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, extname, join, resolve } from 'node:path';
+// This file holds the flags, the rendering (lines, live status, summary, chart) and the exit codes; reading the
+// manifests is src/local/plan.ts and running them is startLocal (src/local/start-local.ts).
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseManifests } from '../api/parse.ts';
-import { isProcessGroupManifest, parseProcessGroup, PROCESS_GROUP_KIND, UPDRAFT_API_VERSION, type ProcessGroup } from '../api/process-group.ts';
-import type { Problem } from '../api/problem.ts';
 import type { ScaledObject } from '../api/types.ts';
-import { InMemoryObjectSource } from '../auth/object-source.ts';
-import { runLoad, type LoadSummary } from '../load/load-generator.ts';
-import { parseStages, totalDurationMs } from '../load/stages.ts';
-import { RunRecorder, statusLine } from '../local/run-recorder.ts';
 import { parseDurationMs } from '../api/values.ts';
+import { parseStages, totalDurationMs } from '../load/stages.ts';
+import { planUp, type LocalPlan } from '../local/plan.ts';
+import { statusLine } from '../local/run-recorder.ts';
+import { LocalTriggerError, startLocal, type LocalEvent, type RunningLocal } from '../local/start-local.ts';
+import type { PollReport } from '../runtime/object-runner.ts';
+import { DEFAULT_OTLP_HTTP_PORT } from '../servers/otlp-receiver.ts';
+import type { PoolEvent } from '../targets/process-pool.ts';
 import { progressLine, summaryText } from './load.ts';
-import { buildObjectScalers } from '../runtime/build-scalers.ts';
-import { ObjectRunner, type PollReport } from '../runtime/object-runner.ts';
-import { ReadingsCache } from '../runtime/readings-cache.ts';
-import { Scheduler } from '../runtime/scheduler.ts';
-import { sharedOtlpMetricStore } from '../scalers/common/otlp-metric-store.ts';
-import type { Scaler } from '../scalers/scaler.ts';
-import { DEFAULT_OTLP_HTTP_PORT, OtlpReceiver } from '../servers/otlp-receiver.ts';
-import { ProcessPool, type PoolEvent } from '../targets/process-pool.ts';
-import { ProcessService } from '../targets/process-service.ts';
 
-export interface UpPlan {
-  groups: Array<{ group: ProcessGroup; baseDir: string }>;
-  scaledObjects: ScaledObject[];
-  source: InMemoryObjectSource;
-  problems: string[];
-  warnings: string[];
-}
-
-const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
-
-async function manifestFiles(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of paths) {
-    const abs = resolve(p);
-    const st = await stat(abs).catch(() => undefined);
-    if (!st) throw new Error(`${p}: no such file or directory`);
-    if (st.isDirectory()) {
-      for (const name of (await readdir(abs)).sort()) if (MANIFEST_EXTENSIONS.has(extname(name))) out.push(join(abs, name));
-    } else out.push(abs);
-  }
-  return out;
-}
-
-function problemText(p: Problem): string {
-  return `${p.source ? `${p.source}: ` : ''}${p.object}${p.path ? ` ${p.path}` : ''}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`;
-}
-
-/** Read manifests and pair every ScaledObject with its ProcessGroup. No processes are started. */
-export async function planUp(paths: string[]): Promise<UpPlan> {
-  const plan: UpPlan = { groups: [], scaledObjects: [], source: new InMemoryObjectSource(), problems: [], warnings: [] };
-  for (const file of await manifestFiles(paths)) {
-    const parsed = parseManifests(await readFile(file, 'utf8'), file);
-    for (const p of parsed.problems) (p.severity === 'error' ? plan.problems : plan.warnings).push(problemText(p));
-    for (const o of parsed.objects) {
-      if (o.kind === 'ScaledObject') plan.scaledObjects.push(o);
-      else if (o.kind === 'ScaledJob') plan.warnings.push(`ScaledJob ${o.metadata.namespace}/${o.metadata.name}: not run locally (updraft up runs ScaledObjects)`);
-      else plan.source.addTriggerAuthentication(o);
-    }
-    for (const other of parsed.others) {
-      if (isProcessGroupManifest(other.raw)) {
-        const r = parseProcessGroup(other.raw, file);
-        if (r.ok) plan.groups.push({ group: r.value, baseDir: dirname(file) });
-        else plan.problems.push(...r.problems.map(problemText));
-      } else if (other.kind === 'Secret' || other.kind === 'ConfigMap') {
-        const raw = other.raw as { metadata?: { namespace?: string; name?: string }; data?: Record<string, string>; stringData?: Record<string, string> };
-        const ns = raw.metadata?.namespace ?? 'default';
-        const name = raw.metadata?.name ?? '';
-        if (other.kind === 'Secret') plan.source.addSecretManifest(ns, name, raw.data, raw.stringData);
-        else plan.source.addConfigMap(ns, name, raw.data ?? {});
-      } else {
-        plan.warnings.push(`${file}: ${other.kind ?? '<no kind>'} ${other.name ?? ''} ignored (updraft up runs ProcessGroups and ScaledObjects)`);
-      }
-    }
-  }
-  const byName = new Map(plan.groups.map((g) => [`${g.group.metadata.namespace}/${g.group.metadata.name}`, g]));
-  for (const so of plan.scaledObjects) {
-    const ref = so.spec.scaleTargetRef;
-    const id = `ScaledObject ${so.metadata.namespace}/${so.metadata.name}`;
-    if (ref.kind !== PROCESS_GROUP_KIND || ref.apiVersion !== UPDRAFT_API_VERSION) {
-      plan.problems.push(`${id}: spec.scaleTargetRef is ${ref.kind} ${ref.name}; updraft up scales local processes — point it at a ProcessGroup (apiVersion: ${UPDRAFT_API_VERSION}, kind: ${PROCESS_GROUP_KIND}) or run the operator on a cluster`);
-    } else if (!byName.has(`${so.metadata.namespace}/${ref.name}`)) {
-      plan.problems.push(`${id}: spec.scaleTargetRef names ProcessGroup ${ref.name}, which none of the files define in namespace ${so.metadata.namespace}`);
-    } else {
-      const ports = byName.get(`${so.metadata.namespace}/${ref.name}`)!.group.spec.ports;
-      if (ports && so.spec.maxReplicaCount > ports.to - ports.from + 1) {
-        plan.problems.push(`${id}: spec.maxReplicaCount ${so.spec.maxReplicaCount} is more than the ${ports.to - ports.from + 1} ports of ProcessGroup ${ref.name} (spec.ports ${ports.from}-${ports.to}); widen the range or lower maxReplicaCount`);
-      }
-    }
-  }
-  const targeted = new Map<string, string>();
-  for (const so of plan.scaledObjects) {
-    const key = `${so.metadata.namespace}/${so.spec.scaleTargetRef.name}`;
-    const prev = targeted.get(key);
-    if (prev) plan.problems.push(`ScaledObject ${so.metadata.namespace}/${so.metadata.name}: ProcessGroup ${so.spec.scaleTargetRef.name} is already scaled by ScaledObject ${prev} (KEDA allows one per target)`);
-    targeted.set(key, `${so.metadata.namespace}/${so.metadata.name}`);
-  }
-  if (plan.groups.length === 0) plan.problems.push(`no ProcessGroup (apiVersion: ${UPDRAFT_API_VERSION}) found in ${paths.join(', ')}`);
-  return plan;
-}
+export { planUp };
+export type UpPlan = LocalPlan;
 
 interface UpOptions {
   otlpPort: string;
@@ -219,82 +134,61 @@ Examples:
 
 async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
   out = new Console(o.live && process.stdout.isTTY === true);
-  const startedMs = Date.now();
   const chartFile = o.chart ?? (o.load ? 'updraft-up.svg' : undefined);
   const exitWhenIdle = o.exitWhenIdle ?? o.load !== undefined;
   const maxDurationMs = parseDurationMs(o.maxDuration);
   if (maxDurationMs === undefined || maxDurationMs <= 0) throw new Error(`--max-duration must be a duration such as 5m, got '${o.maxDuration}'`);
-  const store = sharedOtlpMetricStore();
-  const needsReceiver = plan.scaledObjects.some((so) => so.spec.triggers.some((t) => t.type === 'opentelemetry'));
   const otlpPort = Number(o.otlpPort);
   if (!Number.isInteger(otlpPort) || otlpPort < 0 || otlpPort > 65535) throw new Error(`--otlp-port must be a port number, got '${o.otlpPort}'`);
-  let receiver: OtlpReceiver | undefined;
-  const baseEnv: NodeJS.ProcessEnv = { ...process.env };
-  if (needsReceiver) {
-    receiver = new OtlpReceiver({ store, port: otlpPort, host: o.otlpHost });
-    const { url } = await receiver.start().catch((err: Error) => {
-      throw new Error(`cannot listen for OTLP on ${o.otlpHost}:${otlpPort} (${err.message}); stop what uses it or pass --otlp-port`);
-    });
-    const local = url.replace('0.0.0.0', '127.0.0.1');
-    baseEnv.OTEL_EXPORTER_OTLP_ENDPOINT = local;
-    say(`OTLP metrics receiver on ${local}/v1/metrics`);
-  }
+  const load = o.load === undefined ? undefined : { target: o.load, stages: parseStages(o.stages), concurrency: Number(o.concurrency) };
 
-  const pools = new Map<string, ProcessPool>();
-  const services: ProcessService[] = [];
-  let firstServiceUrl: string | undefined;
-  for (const { group, baseDir } of plan.groups) {
-    const pool = new ProcessPool(group, { baseDir, baseEnv, output: o.output ? (l) => out.line(`${l.instance} | ${l.line}`) : () => undefined });
-    pool.on('event', (e: PoolEvent) => {
-      const line = describeEvent(group.metadata.name, e);
-      if (line) say(line);
-    });
-    pools.set(`${group.metadata.namespace}/${group.metadata.name}`, pool);
-    if (group.spec.service) {
-      const svc = new ProcessService(pool, store);
-      const { url } = await svc.start();
-      services.push(svc);
-      firstServiceUrl ??= url;
-      say(`ProcessGroup ${group.metadata.name}: service on ${url} (forwards to ready instances; holds requests while there are none)`);
+  // The live status lines, one per ScaledObject in plan order, from each one's last poll.
+  const statuses = new Map<string, string | undefined>(plan.scaledObjects.map((so) => [`${so.metadata.namespace}/${so.metadata.name}`, undefined]));
+  const drawStatus = () => out.status([...statuses.values()].filter((l): l is string => l !== undefined));
+  const render = (e: LocalEvent): void => {
+    switch (e.type) {
+      case 'otlp-receiver': return say(`OTLP metrics receiver on ${e.url}/v1/metrics`);
+      case 'pool': {
+        const line = describeEvent(e.group, e.event);
+        return line ? say(line) : undefined;
+      }
+      case 'service': return say(`ProcessGroup ${e.group}: service on ${e.url} (forwards to ready instances; holds requests while there are none)`);
+      case 'build-warning': return say(`warning: ScaledObject ${e.scaledObject.metadata.name}: ${e.message}`);
+      case 'runner': {
+        const so = e.scaledObject;
+        return say(`ScaledObject ${so.metadata.namespace}/${so.metadata.name} scales ProcessGroup ${e.group} (${so.spec.minReplicaCount}..${so.spec.maxReplicaCount}, every ${so.spec.pollingInterval}s and on every push)`);
+      }
+      case 'running': return say(exitWhenIdle ? 'running; stops once the load is over and every ScaledObject is back at its minimum (Ctrl-C stops now)' : 'running; Ctrl-C stops every instance');
+      case 'poll': {
+        const line = pollLine(e.scaledObject, e.report);
+        if (line) say(line);
+        statuses.set(`${e.scaledObject.metadata.namespace}/${e.scaledObject.metadata.name}`, statusLine(e.status, process.stdout.columns ?? 160));
+        return drawStatus();
+      }
+      case 'target-error': return say(`ScaledObject ${e.scaledObject.metadata.name}: ${e.message}`);
+      case 'loop-error': return say(`error in ${e.key}: ${e.error.message}`);
+      case 'load-started': return say(`load: ${e.url} at ${o.stages} (${(totalDurationMs(e.stages) / 1000).toFixed(0)} s)`);
+      case 'load-progress': return Math.round(e.progress.elapsedMs / 1000) % 5 === 0 ? say(`load ${progressLine(e.progress).trim()}`) : undefined;
+      case 'load-finished': return say(`load finished: ${e.summary.completed} requests, ${e.summary.errors} errors`);
+      case 'load-failed': return say(`load failed: ${e.error.message}`);
     }
-    if (group.spec.replicas > 0) await pool.setReplicas(group.spec.replicas);
-  }
+  };
 
-  const scheduler = new Scheduler({ onError: (key, err) => say(`error in ${key}: ${(err as Error).message}`) });
-  const cache = new ReadingsCache();
-  const runners: ObjectRunner[] = [];
-  const recorders: RunRecorder[] = [];
-  const scalers: Scaler[] = [];
-  const drawStatus = () => out.status(recorders.flatMap((r) => (r.status ? [statusLine(r.status, process.stdout.columns ?? 160)] : [])));
-  for (const so of plan.scaledObjects) {
-    const pool = pools.get(`${so.metadata.namespace}/${so.spec.scaleTargetRef.name}`)!;
-    const built = await buildObjectScalers(so, { source: plan.source, podSpec: { containers: [{ name: pool.name, env: Object.entries(pool.group.spec.env).map(([name, value]) => ({ name, value })) }] } });
-    for (const w of built.warnings) say(`warning: ScaledObject ${so.metadata.name}: ${w}`);
-    if (!built.ok) {
-      for (const e of built.errors) process.stderr.write(`error: ScaledObject ${so.metadata.namespace}/${so.metadata.name} trigger ${e.triggerIndex} (${e.type}): ${e.message}\n`);
-      throw new Error('fix the triggers above and run again');
-    }
-    scalers.push(...built.scalers);
-    let recorder: RunRecorder | undefined;
-    const runner = new ObjectRunner({
-      so, scalers: built.scalers, target: pool, mode: 'direct', scheduler, cache,
-      hooks: {
-        onPoll: (r) => {
-          recorder?.record(r);
-          const line = pollLine(so, r);
-          if (line) say(line);
-          drawStatus();
-        },
-        onTargetError: (m) => say(`ScaledObject ${so.metadata.name}: ${m}`),
-      },
+  let run: RunningLocal;
+  try {
+    run = await startLocal(plan, {
+      otlpPort,
+      otlpHost: o.otlpHost,
+      output: o.output ? (l) => out.line(`${l.instance} | ${l.line}`) : () => undefined,
+      load,
+      onEvent: render,
     });
-    recorder = new RunRecorder(so, runner.plan.triggers, startedMs);
-    recorders.push(recorder);
-    runners.push(runner);
-    say(`ScaledObject ${so.metadata.namespace}/${so.metadata.name} scales ProcessGroup ${pool.name} (${so.spec.minReplicaCount}..${so.spec.maxReplicaCount}, every ${so.spec.pollingInterval}s and on every push)`);
+  } catch (err) {
+    if (err instanceof LocalTriggerError) {
+      for (const e of err.errors) process.stderr.write(`error: ScaledObject ${e.scaledObject.metadata.namespace}/${e.scaledObject.metadata.name} trigger ${e.triggerIndex} (${e.type}): ${e.message}\n`);
+    }
+    throw err;
   }
-  for (const r of runners) r.start();
-  say(exitWhenIdle ? 'running; stops once the load is over and every ScaledObject is back at its minimum (Ctrl-C stops now)' : 'running; Ctrl-C stops every instance');
 
   let stopping = false;
   const shutdown = async (why: string, code = 0) => {
@@ -304,19 +198,13 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     }
     stopping = true;
     say(`${why}: stopping every instance${why.startsWith('SIG') ? ' (Ctrl-C again to exit at once)' : ''}`);
-    loadAbort.abort();
-    for (const r of runners) r.stop();
-    await scheduler.stop();
-    await Promise.all(scalers.map((s) => s.close().catch(() => undefined)));
-    await Promise.all(services.map((s) => s.close()));
-    await Promise.all([...pools.values()].map((p) => p.close()));
-    await receiver?.close();
+    await run.stop();
     out.end();
     const end = Date.now();
-    for (const r of recorders) process.stdout.write(`${r.summary(end)}\n`);
-    if (loadSummary) process.stdout.write(`load: ${summaryText(loadSummary).replace(/\n/g, '\n  ')}\n`);
-    if (chartFile && recorders.length > 0) {
-      await writeFile(chartFile, recorders[0].chart(end));
+    for (const r of run.recorders) process.stdout.write(`${r.summary(end)}\n`);
+    if (run.loadSummary) process.stdout.write(`load: ${summaryText(run.loadSummary).replace(/\n/g, '\n  ')}\n`);
+    if (chartFile && run.recorders.length > 0) {
+      await writeFile(chartFile, run.recorders[0].chart(end));
       process.stdout.write(`chart: ${chartFile}\n`);
     }
     say('stopped');
@@ -325,39 +213,13 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  // Optional load, in this process: the quickstart in one command.
-  const loadAbort = new AbortController();
-  let loadSummary: LoadSummary | undefined;
-  let loadDone = o.load === undefined;
-  if (o.load !== undefined) {
-    const url = /^https?:\/\//.test(o.load) ? o.load : firstServiceUrl ? new URL(o.load, firstServiceUrl).toString() : undefined;
-    if (!url) throw new Error(`--load ${o.load}: give a full URL, or a path with a ProcessGroup that has spec.service`);
-    const stages = parseStages(o.stages);
-    say(`load: ${url} at ${o.stages} (${(totalDurationMs(stages) / 1000).toFixed(0)} s)`);
-    void runLoad({
-      url, stages, concurrency: Number(o.concurrency), signal: loadAbort.signal,
-      onProgress: (p) => {
-        for (const r of recorders) r.recordLoad(Date.now(), p.targetRate);
-        if (Math.round(p.elapsedMs / 1000) % 5 === 0) say(`load ${progressLine(p).trim()}`);
-      },
-    })
-      .then((summary) => {
-        loadSummary = summary;
-        for (const r of recorders) r.recordLoad(Date.now(), 0);
-        say(`load finished: ${summary.completed} requests, ${summary.errors} errors`);
-      })
-      .catch((err: Error) => say(`load failed: ${err.message}`))
-      .finally(() => (loadDone = true));
-  }
-
   if (exitWhenIdle) {
-    const atMinimum = () => runners.every((r) => r.last !== undefined && r.current.replicas <= Math.max(r.so.spec.minReplicaCount, 0) && !r.last.poll.activity.isActive);
     const timer = setInterval(() => {
       if (stopping) return clearInterval(timer);
-      if (Date.now() - startedMs > maxDurationMs) {
+      if (Date.now() - run.startedMs > maxDurationMs) {
         clearInterval(timer);
         void shutdown(`--max-duration ${o.maxDuration} reached`, 1);
-      } else if (loadDone && atMinimum()) {
+      } else if (run.loadDone && run.atMinimum()) {
         clearInterval(timer);
         void shutdown('load over and every ScaledObject back at its minimum');
       }
