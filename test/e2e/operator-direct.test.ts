@@ -48,6 +48,25 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     prom.series.gauges ??= {};
     prom.series.gauges[`depth_${queue.replace(/-/g, '_')}`] = { value };
   };
+  // Positive proof that time passed with the metric in place (instead of a sleep): Prometheus stored `n` more
+  // samples of depth_<queue> with value `value` (it scrapes every 500 ms; the ScaledObjects poll every 1 s).
+  const promQuery = async (q: string) => Number((await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(q)}`)).json() as { data: { result: Array<{ value: [number, string] }> } }).data.result[0]?.value[1] ?? 0);
+  const scrapedAtLeast = async (queue: string, value: number, n: number) => {
+    const metric = `depth_${queue.replace(/-/g, '_')}`;
+    await eventually(`Prometheus to hold ${metric} = ${value}`, async () => ((await promQuery(metric)) === value ? true : undefined));
+    const base = await promQuery(`count_over_time(${metric}[10m])`);
+    await eventually(`${n} more scrapes of ${metric}`, async () => ((await promQuery(`count_over_time(${metric}[10m])`)) >= base + n ? true : undefined));
+  };
+  // Positive proof that the object's loop had its chances: `n` polls after now that read `value`.
+  const pollsReading = async (so: string, value: number, n: number) => {
+    const seen = new Set<number>();
+    const since = Date.now();
+    await eventually(`${n} polls of ${so} reading ${value}`, async () => {
+      const last = op.op.controller.runner('default', so)?.last;
+      if (last && last.at > since && last.readings[0]?.metrics[0]?.value === value) seen.add(last.at);
+      return seen.size >= n ? true : undefined;
+    });
+  };
 
   before(async () => {
     cp = await startControlPlane();
@@ -100,8 +119,8 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     await eventually('replicas = 2 (paused-replicas)', async () => ((await replicas('billing')) === 2 ? true : undefined));
     const paused = await eventually('Paused=True', async () => ((await condition('billing', 'Paused'))?.status === 'True' ? true : undefined));
     assert.ok(paused);
-    // The metric wants 3; paused holds 2.
-    await new Promise((r) => setTimeout(r, 3000));
+    // The metric wants 3; paused holds 2 while 6 scrapes (3 pollingIntervals) pass with it.
+    await scrapedAtLeast('billing', 12, 6);
     assert.equal(await replicas('billing'), 2);
     await kubectl(['annotate', 'scaledobject', 'billing', 'autoscaling.keda.sh/paused-replicas-']);
     await eventually('replicas = 3 after unpausing (12 / 5)', async () => ((await replicas('billing')) === 3 ? true : undefined));
@@ -119,7 +138,7 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     await kubectl(['annotate', 'scaledobject', 'frozen', 'autoscaling.keda.sh/paused=true']);
     await eventually('Paused=True', async () => ((await condition('frozen', 'Paused'))?.status === 'True' ? true : undefined));
     setDepth('frozen', 40);
-    await new Promise((r) => setTimeout(r, 3000));
+    await scrapedAtLeast('frozen', 40, 6);
     assert.equal(await replicas('frozen'), 2);
   });
 
@@ -145,7 +164,9 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     await scaledObject('ratchet', 'ratchet', { spec: { minReplicaCount: 1 }, annotations: { 'autoscaling.keda.sh/paused-scale-in': 'true' } });
     await eventually('replicas = 4 (20 / 5)', async () => ((await replicas('ratchet')) === 4 ? true : undefined));
     setDepth('ratchet', 5);
-    await new Promise((r) => setTimeout(r, 4000));
+    // The loop keeps running under paused-scale-in: 4 polls see the drop (5 / 5 wants 1) and hold 4.
+    await scrapedAtLeast('ratchet', 5, 1);
+    await pollsReading('ratchet', 5, 4);
     assert.equal(await replicas('ratchet'), 4, 'no scale-in while paused-scale-in');
     setDepth('ratchet', 30);
     await eventually('replicas = 6 (30 / 5): scale-out is not paused', async () => ((await replicas('ratchet')) === 6 ? true : undefined));

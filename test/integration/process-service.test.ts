@@ -1,6 +1,7 @@
 // A ProcessGroup's service: one port in front of real instances that holds requests while none is ready.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { waitFor } from '../support/wait.ts';
 import { fileURLToPath } from 'node:url';
 import { parseProcessGroup } from '../../src/api/process-group.ts';
 import { OtlpMetricStore } from '../../src/scalers/common/otlp-metric-store.ts';
@@ -39,7 +40,7 @@ describe('process service', () => {
     });
     const { url } = await service.start();
     const answer = fetch(`${url}/hello`);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the request to be held', async () => service.pending() === 1, 5_000, 10);
     assert.equal(service.pending(), 1);
     assert.equal(pendingGauge(store), 1);
     assert.deepEqual(store.series(PENDING_REQUESTS_METRIC)[0].resource, { 'service.name': 'updraft', 'updraft.process_group': 'svc' });
@@ -76,11 +77,11 @@ describe('process service', () => {
     const { url } = await service.start();
     const ac = new AbortController();
     const answer = fetch(`${url}/`, { signal: ac.signal }).catch(() => 'aborted');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the request to be held', async () => service.pending() === 1, 5_000, 10);
     assert.equal(service.pending(), 1);
     ac.abort();
     assert.equal(await answer, 'aborted');
-    for (let i = 0; i < 50 && service.pending() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('the aborted request to leave the queue', async () => service.pending() === 0, 1_000, 20).catch(() => undefined);
     assert.equal(service.pending(), 0);
     assert.equal(pendingGauge(store), 0);
   });

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
+import { waitFor } from '../support/wait.ts';
 import { planUp } from '../../src/cli/up.ts';
 import { OtlpMetricStore } from '../../src/scalers/common/otlp-metric-store.ts';
 import { compute } from '../../src/scalers/opentelemetry.ts';
@@ -29,23 +30,18 @@ it('the quickstart app reports its request count over OTLP and Prometheus, and d
     env: { ...process.env, PORT: String(port), OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_METRIC_EXPORT_INTERVAL: '300', UPDRAFT_INSTANCE: 'qs-0', WORK_MS: '5' },
   });
   try {
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-      if (ok) break;
+    await waitFor('the app to answer /healthz', async () => {
       if (app.exitCode !== null) throw new Error(`the app exited with ${app.exitCode}`);
-      if (i > 200) throw new Error('the app never answered /healthz');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    }, 20_000, 100);
     for (let i = 0; i < 20; i++) assert.equal((await fetch(`http://127.0.0.1:${port}/work`)).status, 200);
     const prom = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(prom, /http_server_requests_total\{method="GET",route="\/work",status="200"\} 20/);
     // The OTLP counter arrives with the instance id as its resource, and adds up to the 20 requests.
-    for (let i = 0; ; i++) {
-      const c = compute(store.series('http.server.request.count'), { rate: false, window: 30_000, aggregation: 'sum', attributes: { 'http.route': '/work' } }, Date.now());
-      if (c.value === 20) break;
-      if (i > 100) throw new Error(`OTLP count is ${c.value}, want 20`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const otlpCount = () => compute(store.series('http.server.request.count'), { rate: false, window: 30_000, aggregation: 'sum', attributes: { 'http.route': '/work' } }, Date.now()).value;
+    await waitFor('the OTLP count to reach 20', async () => otlpCount() === 20, 10_000, 100).catch(() => {
+      throw new Error(`OTLP count is ${otlpCount()}, want 20`);
+    });
     assert.equal(store.series('http.server.request.count')[0].resource['service.instance.id'], 'qs-0');
     assert.equal(store.series('http.server.request.duration')[0].kind, 'histogram');
     assert.equal(store.series('http.server.active_requests')[0].monotonic, false);

@@ -97,7 +97,7 @@ spec:
     const producer = (async () => {
       while (producing) {
         await push(depth);
-        await new Promise((r) => setTimeout(r, 300));
+        await new Promise((r) => setTimeout(r, 300)); // hygiene: allow-sleep the producer's report period (part of the scenario)
       }
     })();
     try {

@@ -89,8 +89,13 @@ test('exactly one of two candidates leads; on graceful stop the other takes over
   const a = candidate(ca, 'a', log).start();
   await waitFor('a leads', async () => a.isLeader(), 10_000, 20);
   const b = candidate(cb, 'b', log).start();
+  const bStartedAt = Date.now();
   const sampler = sampleOverlap([a, b]);
-  await new Promise((r) => setTimeout(r, 2 * timing.leaseDurationMs));
+  // Proof that b had its chances: a renewed the Lease past two lease durations after b started.
+  await waitFor('a to renew past 2 lease durations', async () => {
+    const l = await cb.get<Lease>(GVR.leases, 'default', 'updraft-test-leader');
+    return Date.parse(l.spec?.renewTime ?? '') > bStartedAt + 2 * timing.leaseDurationMs;
+  }, 4 * timing.leaseDurationMs + 10_000, 50);
   assert.equal(b.isLeader(), false, 'b must not lead while a renews');
   assert.equal(b.leader, 'a');
 
@@ -118,7 +123,7 @@ test('a leader cut off from the API server steps down before the other takes ove
   await waitFor('a leads', async () => a.isLeader(), 10_000, 20);
   const b = candidate(cb, 'b', log).start();
   const sampler = sampleOverlap([a, b]);
-  await new Promise((r) => setTimeout(r, timing.leaseDurationMs));
+  await waitFor('b to see a as the leader', async () => b.leader === 'a', 10_000, 20);
 
   const cutAt = Date.now();
   proxy.cut();
@@ -145,7 +150,7 @@ test('a crashed leader (no release) is replaced once its lease expires', async (
   const a = candidate(ca, 'a', log).start();
   await waitFor('a leads', async () => a.isLeader(), 10_000, 20);
   const b = candidate(cb, 'b', log).start();
-  await new Promise((r) => setTimeout(r, 1_000));
+  await waitFor('b to see a as the leader', async () => b.leader === 'a', 10_000, 20);
   const crashedAt = Date.now();
   await a.stop({ release: false });
   await waitFor('b leads', async () => b.isLeader(), 15_000, 20);
