@@ -217,13 +217,15 @@ describe('list-watch', () => {
     lw.start();
     await lw.waitForSync(20_000);
 
-    await new Promise((r) => setTimeout(r, 300)); // the watch request is sent after the list
+    await waitFor('the watch request after the list', async () => lw.stats.watches >= 1, 10_000, 20);
     own.dropConnections(); // kill the watch's TCP connection
     await client.create(WIDGETS, widget('after-drop', 'lw-b'));
     await waitFor('add after the connection was dropped', async () => seen.adds.includes('lw-b/after-drop'), 15_000);
 
-    // Let several server-side timeouts (2 s) and silent periods pass, then change things again.
-    await new Promise((r) => setTimeout(r, 5_000));
+    // Let several server-side timeouts (2 s) and silent periods pass (counted restarts), then change things again.
+    const restarts = () => lw.stats.watches + lw.stats.silentRestarts;
+    const before = restarts();
+    await waitFor('two watch restarts while idle', async () => restarts() >= before + 2, 20_000, 50);
     await client.mergePatch(WIDGETS, 'lw-b', 'after-drop', { spec: { color: 'late' } });
     await client.delete(WIDGETS, 'lw-b', 'after-drop');
     await waitFor('update and delete after idle periods', async () => seen.deletes.includes('lw-b/after-drop'), 15_000);
