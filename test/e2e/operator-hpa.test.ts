@@ -155,7 +155,7 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
     const before = (await getJson<{ status: { lastActiveTime: string; originalReplicaCount: number } }>(['get', 'scaledobject', 'api'])).status;
     const first = operators.shift();
     await first?.stop();
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 3000)); // hygiene: allow-sleep TODO negative check still timed by a sleep; replace by counted polls of the operator
     assert.equal(await replicas('api'), 4, 'nothing scales while the operator is down, and nothing is lost');
     await operator();
     const after = (await getJson<{ status: { lastActiveTime: string; originalReplicaCount: number } }>(['get', 'scaledobject', 'api'])).status;
@@ -173,7 +173,7 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
     assert.equal(follower.isLeader(), false);
     for (let i = 0; i < 10; i++) {
       assert.ok(!(a.isLeader() && b.isLeader()), 'never two leaders');
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 100)); // hygiene: allow-sleep sampling period of the never-two-leaders check
     }
     // Both replicas answer the external metrics API (as the aggregator calls them, with the front-proxy identity):
     // the standby from a runner of its own that never scales, so an HPA request sent to it is not refused.
