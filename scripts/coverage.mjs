@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
-// Measured when set: engine 92.2/90.0, api 98.8/90.6, scalers 95.1/92.3 (lines/branches %).
+// Measured when set: engine 97.6/90.3, api 98.7/90.7, scalers 95.1/92.3 (lines/branches %).
 export const floors = {
-  'src/engine': { lines: 90, branches: 88 },
+  'src/engine': { lines: 95, branches: 88 },
   'src/api': { lines: 96, branches: 88 },
   'src/scalers': { lines: 93, branches: 90 },
 };
