@@ -46,7 +46,37 @@ export const SoCondition = {
   unpaused: { type: 'Paused', status: 'False', reason: 'ScaledObjectUnpaused', message: 'pause annotation removed for ScaledObject' },
   fallbackActive: { type: 'Fallback', status: 'True', reason: 'FallbackExists', message: 'At least one trigger is falling back on this scaled object' },
   noFallback: { type: 'Fallback', status: 'False', reason: 'NoFallbackFound', message: 'No fallbacks are active on this scaled object' },
+  /** Updraft's, not KEDA's: see LAST_SCALE_CONDITION below. */
+  lastScale: (from: number, to: number, atMs: number, reason: string): Condition => lastScaleCondition(from, to, atMs, reason),
+} as const satisfies Record<string, Condition | ((m: string) => Condition) | ((from: number, to: number, atMs: number, reason: string) => Condition)>;
+
+/** The ScaledJob conditions KEDA writes (`controllers/keda/scaledjob_controller.go`, `pkg/scaling/executor/scale_jobs.go`). */
+export const SjCondition = {
+  ready: { type: 'Ready', status: 'True', reason: 'ScaledJobReady', message: 'ScaledJob is defined correctly and is ready to scaling' },
+  checkFailed: (message: string): Condition => ({ type: 'Ready', status: 'False', reason: 'ScaledJobCheckFailed', message }),
+  paused: { type: 'Paused', status: 'True', reason: 'ScaledJobPaused', message: 'ScaledJob is paused' },
+  unpaused: { type: 'Paused', status: 'False', reason: 'ScaledJobUnpaused', message: 'pause annotation removed for ScaledJob' },
 } as const satisfies Record<string, Condition | ((m: string) => Condition)>;
+
+/**
+ * Updraft's own ScaledObject condition, beside KEDA's (its CRD takes any condition type; `kubectl describe` shows
+ * it): the last replica write of the scale loop and the engine's reason for it, written only with a write of
+ * replicas. The CRD's condition has no lastTransitionTime (the API server would prune it), so the time is in the
+ * message: `<from>→<to> at <RFC 3339>: <reason>`, at most LAST_SCALE_MESSAGE_MAX characters.
+ */
+export const LAST_SCALE_CONDITION = 'updraft.dev/LastScale';
+export const LAST_SCALE_MESSAGE_MAX = 1000;
+
+export function lastScaleCondition(from: number, to: number, atMs: number, reason: string): Condition {
+  const message = `${from}→${to} at ${new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z')}: ${reason}`;
+  return { type: LAST_SCALE_CONDITION, status: 'True', reason: 'Scaled', message: message.length > LAST_SCALE_MESSAGE_MAX ? `${message.slice(0, LAST_SCALE_MESSAGE_MAX - 1)}…` : message };
+}
+
+/** The parts of a LAST_SCALE_CONDITION message (undefined when it is not one). */
+export function parseLastScaleMessage(message: string | undefined): { from: number; to: number; at?: string; reason: string } | undefined {
+  const m = /^(\d+)→(\d+)(?: at (\S+))?: ([\s\S]*)$/.exec(message ?? '');
+  return m ? { from: Number(m[1]), to: Number(m[2]), ...(m[3] ? { at: m[3] } : {}), reason: m[4] } : undefined;
+}
 
 /** Ready reasons the scale loop (not the reconcile) owns: a read or the target failed at run time. */
 export const RUNTIME_READY_REASONS: ReadonlySet<string> = new Set(['TriggerError', 'PartialTriggerError', 'ErrorGettingCurrentReplicas']);
@@ -54,6 +84,9 @@ export const RUNTIME_READY_REASONS: ReadonlySet<string> = new Set(['TriggerError
 /** Event messages KEDA writes (the varying parts as parameters). */
 export const EventMessage = {
   scaledObjectReady: 'ScaledObject is ready for scaling',
+  scaledJobReady: 'ScaledJob is ready for scaling',
+  scaledJobPaused: 'ScaledJob is paused',
+  scaledJobUnpaused: 'pause annotation removed for ScaledJob',
   scaledObjectPaused: 'ScaledObject is paused',
   scaledObjectUnpaused: 'pause annotation removed for ScaledObject',
   scaledObjectDeleted: 'ScaledObject was deleted',

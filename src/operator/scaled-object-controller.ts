@@ -362,6 +362,13 @@ export class ScaledObjectController {
       const last = report.scaleError ? undefined : report.poll.state.lastActiveTime;
       if (last !== undefined && (!s.lastActiveTime || Date.parse(s.lastActiveTime) !== last)) next.lastActiveTime = new Date(last).toISOString().replace(/\.\d{3}Z$/, 'Z');
       if (so.spec.fallback) next.health = report.poll.state.health;
+      // The last replica write and the engine's reason, for `updraft explain` (only when replicas were written).
+      if (report.scaled && !report.scaleError) {
+        const hpaWhy = report.hpa?.changed ? report.hpa.reason : undefined;
+        const activated = d.replicas !== undefined && d.replicas !== report.counts.replicas;
+        const why = activated ? `${d.reason}${hpaWhy ? `; then ${hpaWhy}` : ''}` : (hpaWhy ?? d.reason);
+        next.conditions = setCondition(next.conditions, SoCondition.lastScale(report.scaled.from, report.scaled.to, report.at, why));
+      }
       return next;
     });
     if (fallbackNow !== fallbackBefore) {
