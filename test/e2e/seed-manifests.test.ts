@@ -82,6 +82,8 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
     assert.match(story, /\[0\] aws-sqs-queue {2}metric s0-aws-sqs-app-queue {2}target 5 \(AverageValue\), active above 0 {2}active/);
     assert.match(story, /Active +True +ScalerActive/);
     assert.match(story, /KEDAScaleTargetActivated/);
+    // The activation the operator wrote, with the engine's reason (the updraft.dev/LastScale condition).
+    assert.match(story, /\n {2}last scale: 0→1 \d+[sm] ago: scale 0→1: /);
     const active = await kubectl(['get', 'scaledobject', '-n', ns, so.metadata.name]);
     // KEDA's printer columns: MIN MAX READY ACTIVE FALLBACK PAUSED TRIGGERS.
     assert.match(active, /sqsconsumer-hpa\s+apps\/v1\.Deployment\s+sqs-consumer-backend\s+0\s+100\s+True\s+True\s+False\s+False\s+aws-sqs-queue\s/);
