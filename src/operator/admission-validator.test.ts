@@ -16,7 +16,7 @@ const request = (object: unknown) => ({ uid: '1', kind: 'ScaledObject' as const,
 const rows: Array<{ name: string; trigger: Record<string, unknown>; message?: RegExp }> = [
   { name: 'a typo of a known key', trigger: { type: 'aws-sqs-queue', metadata: { queueURL: Q, queuLength: '5', identityOwner: 'operator' } }, message: /spec\.triggers\[0\]\.metadata\.queuLength: aws-sqs-queue has no parameter 'queuLength'; did you mean 'queueLength'\?/ },
   { name: 'a value that never parses', trigger: { type: 'prometheus', metadata: { serverAddress: 'http://p:9090', query: 'up', threshold: 'twenty-five' } }, message: /spec\.triggers\[0\]\.metadata\.threshold: prometheus: threshold must be a number, got 'twenty-five'/ },
-  { name: 'an unsupported trigger type', trigger: { type: 'kafka', metadata: { topic: 't' } }, message: /spec\.triggers\[0\]\.type: trigger type 'kafka' is not supported by Updraft/ },
+  { name: 'an unsupported trigger type', trigger: { type: 'no-such-scaler', metadata: { topic: 't' } }, message: /spec\.triggers\[0\]\.type: trigger type 'no-such-scaler' is not supported by Updraft/ },
   { name: 'a valid trigger whose auth comes from a TriggerAuthentication (a note only)', trigger: { type: 'aws-cloudwatch', authenticationRef: { name: 'aws' }, metadata: { expression: 'SELECT AVG(x) FROM y', targetMetricValue: '5' } } },
 ];
 

@@ -3,8 +3,7 @@
 // (engine/scaledjob.ts), count running and pending Jobs, create Jobs per the scaling strategy, clean up the Job
 // history beyond the limits, and write status conditions and Events. No HPA, no cooldown, no fallback.
 import { parseScaledJob } from '../api/parse.ts';
-import { FINALIZER, type Condition, type ScaledJob } from '../api/types.ts';
-import { isPaused } from '../api/validate.ts';
+import { FINALIZER, type ScaledJob } from '../api/types.ts';
 import type { PodSpecLike } from '../auth/container-env.ts';
 import type { ObjectSource } from '../auth/object-source.ts';
 import { decideJobScale, scaledJobMetrics, type JobTriggerMetrics } from '../engine/scaledjob.ts';
@@ -16,7 +15,8 @@ import type { Scheduler } from '../runtime/scheduler.ts';
 import type { ReadingsCache } from '../runtime/readings-cache.ts';
 import { TriggerReads } from '../runtime/trigger-reads.ts';
 import type { Scaler } from '../scalers/scaler.ts';
-import { getCondition, setCondition, withInitialConditions } from './conditions.ts';
+import { jobLoopIdentity, jobNeedsBuild, planScaledJob, type JobLoopIdentity, type ScaledJobFacts, type ScaledJobStatus } from './scaled-job-plan.ts';
+import { getCondition, setCondition } from './conditions.ts';
 import type { Logger } from './scaled-object-controller.ts';
 
 export const LABEL_SCALEDJOB_NAME = 'scaledjob.keda.sh/name';
@@ -25,14 +25,7 @@ const FIELD_MANAGER = 'updraft-operator';
 /** Annotations of the ScaledJob not copied onto its Jobs (kubectl bookkeeping). */
 const EXCLUDED_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration']);
 
-interface SjStatus {
-  lastActiveTime?: string;
-  conditions?: Condition[];
-  triggersTypes?: string;
-  authenticationsTypes?: string;
-  triggersActivity?: Record<string, { isActive: boolean }>;
-  [k: string]: unknown;
-}
+type SjStatus = ScaledJobStatus;
 type SjObject = KubeObject & { spec?: unknown; status?: SjStatus };
 interface JobObject extends KubeObject {
   spec?: Record<string, unknown>;
@@ -57,10 +50,11 @@ export interface ScaledJobControllerOptions {
 }
 
 interface LoopEntry {
-  generation: number;
-  annotationsKey: string;
+  identity: JobLoopIdentity;
   scalers: Scaler[];
   reads: TriggerReads;
+  /** The poll in flight, if any: a stop waits for it, so an old loop never creates Jobs beside a new one. */
+  inflight?: Promise<void>;
 }
 
 const finished = (j: JobObject) => j.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') ?? false;
@@ -81,6 +75,7 @@ export class ScaledJobController {
     if (!entry) return;
     this.loops.delete(key);
     this.o.scheduler.unregister(`scaledjob/${key}`);
+    await entry.inflight?.catch(() => undefined);
     entry.reads.clear();
     await Promise.all(entry.scalers.map((s) => s.close().catch(() => undefined)));
   }
@@ -103,64 +98,55 @@ export class ScaledJobController {
       await this.o.client.mergePatch(GVR.scaledJobs, namespace, name, { metadata: { finalizers: [...finalizers, FINALIZER], resourceVersion: raw.metadata.resourceVersion } }, { fieldManager: FIELD_MANAGER });
       return; // comes back through the watch
     }
-    const parsed = parseScaledJob(raw);
-    if (!parsed.ok) {
-      await this.stopLoop(key);
-      const msg = parsed.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`).join('; ');
-      await this.checkFailed(namespace, name, `ScaledJob doesn't have correct spec: ${msg}`);
-      throw new Error(`ScaledJob ${key} is not ready: ${msg}`);
-    }
-    const sj = parsed.value;
-    if (!raw.status?.conditions || withInitialConditions(raw.status.conditions).length !== raw.status.conditions.length) {
-      await this.patchStatus(sj, (s) => ({ ...s, conditions: withInitialConditions(s.conditions) }));
-    }
-
-    // Pause: the loop stops, existing Jobs are left alone (KEDA apis/keda/v1alpha1/scaledjob_types.go NeedToBePausedByAnnotation).
-    const wasPaused = getCondition(raw.status?.conditions, 'Paused')?.status === 'True';
-    if (isPaused(sj)) {
-      await this.stopLoop(key);
-      await this.patchStatus(sj, (s) => ({ ...s, conditions: setCondition(s.conditions, { type: 'Paused', status: 'True', reason: 'ScaledJobPaused', message: 'ScaledJob is paused' }) }));
-      if (!wasPaused) this.event(sj, 'Normal', 'ScaledJobPaused', 'ScaledJob is paused');
-      return;
-    }
-    if (wasPaused) {
-      await this.patchStatus(sj, (s) => ({ ...s, conditions: setCondition(s.conditions, { type: 'Paused', status: 'False', reason: 'ScaledJobUnpaused', message: 'pause annotation removed for ScaledJob' }) }));
-      this.event(sj, 'Normal', 'ScaledJobUnpaused', 'pause annotation removed for ScaledJob');
-    }
-
-    const generation = sj.metadata.generation ?? 0;
-    const annotationsKey = JSON.stringify(sj.metadata.annotations);
+    // Gather the facts, plan (scaled-job-plan.ts), apply with one status write at most.
     const entry = this.loops.get(key);
-    if (entry && entry.generation === generation && entry.annotationsKey === annotationsKey) return;
-
-    // Rollout: unless `gradual`, Jobs of other generations are deleted (KEDA's default and `immediate`).
-    const strategy = sj.spec.rolloutStrategy ?? sj.spec.rollout.strategy;
-    if (strategy !== 'gradual') await this.cleanupOldGenerations(sj, generation);
-
-    await this.stopLoop(key);
-    const template = (sj.spec.jobTargetRef as { template?: { spec?: PodSpecLike } }).template?.spec;
-    const built = await buildObjectScalers(sj, { source: this.o.source, podSpec: template, clusterObjectNamespace: this.o.clusterObjectNamespace });
-    for (const w of built.warnings) this.event(sj, 'Normal', 'KEDAScalerInfo', w);
-    if (!built.ok) {
-      const msg = built.errors.map((e) => `trigger ${e.triggerIndex} (${e.type}): ${e.message}`).join('; ');
-      for (const e of built.errors) this.event(sj, 'Warning', 'KEDAScalerFailed', `trigger ${e.triggerIndex} (${e.type}): ${e.message}`);
-      await this.checkFailed(namespace, name, `error building scalers: ${msg}`);
-      throw new Error(`ScaledJob ${key} is not ready: ${msg}`);
+    const parsed = parseScaledJob(raw);
+    const facts: ScaledJobFacts = parsed.ok
+      ? { parsed: { ok: true, sj: parsed.value }, status: raw.status ?? {}, ...(entry ? { loop: entry.identity } : {}) }
+      : { parsed: { ok: false, message: parsed.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`).join('; ') }, status: raw.status ?? {} };
+    let scalers: Scaler[] | undefined;
+    if (parsed.ok && jobNeedsBuild(parsed.value, entry?.identity)) {
+      const sj = parsed.value;
+      const template = (sj.spec.jobTargetRef as { template?: { spec?: PodSpecLike } }).template?.spec;
+      const built = await buildObjectScalers(sj, { source: this.o.source, podSpec: template, clusterObjectNamespace: this.o.clusterObjectNamespace });
+      facts.build = built.ok
+        ? { ok: true, scalerTypes: built.scalers.map((x) => x.type), metricSpecs: built.scalers.flatMap((x) => x.metricSpecs), warnings: built.warnings }
+        : { ok: false, errors: built.errors, warnings: built.warnings };
+      if (built.ok) scalers = built.scalers;
     }
-    const wasReady = getCondition(raw.status?.conditions, 'Ready')?.status === 'True';
-    await this.patchStatus(sj, (s) => ({
-      ...s,
-      triggersTypes: [...new Set(sj.spec.triggers.map((t) => t.type))].join(','),
-      authenticationsTypes: [...new Set(sj.spec.triggers.map((t) => t.authenticationRef?.name).filter((n): n is string => !!n))].join(',') || undefined,
-      conditions: setCondition(s.conditions, { type: 'Ready', status: 'True', reason: 'ScaledJobReady', message: 'ScaledJob is defined correctly and is ready to scaling' }),
-    }));
-    if (!wasReady) this.event(sj, 'Normal', 'ScaledJobReady', 'ScaledJob is ready for scaling');
-    const reads = new TriggerReads({ key: `scaledjob.${namespace}.${name}`.toLowerCase(), scalers: built.scalers, cache: this.o.cache, now: this.o.now ?? Date.now });
-    this.loops.set(key, { generation, annotationsKey, scalers: built.scalers, reads });
+    const plan = planScaledJob(facts);
+    try {
+      if (plan.loop !== 'keep') await this.stopLoop(key);
+      if (parsed.ok && plan.cleanupOldGenerations) await this.cleanupOldGenerations(parsed.value, parsed.value.metadata.generation ?? 0);
+      await updateStatus<SjStatus, SjObject>(this.o.client, GVR.scaledJobs, { namespace, name }, (s) => dropUndefined(plan.status(s)), { fieldManager: FIELD_MANAGER });
+      for (const e of plan.events) this.o.events.event({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name, namespace, uid: raw.metadata.uid } }, e.type, e.reason, e.message);
+    } catch (err) {
+      if (scalers) await Promise.allSettled(scalers.map((x) => x.close()));
+      throw err;
+    }
+    if (plan.retry) {
+      if (scalers) await Promise.allSettled(scalers.map((x) => x.close()));
+      this.o.log.warn({ namespace, scaledJob: name, error: plan.retry }, 'ScaledJob check failed');
+      throw new Error(`ScaledJob ${key} is not ready: ${plan.retry}`);
+    }
+    if (plan.loop === 'start' && scalers && parsed.ok) this.startLoop(key, parsed.value, scalers);
+  }
+
+  private startLoop(key: string, sj: ScaledJob, scalers: Scaler[]): void {
+    const { namespace, name } = sj.metadata;
+    const reads = new TriggerReads({ key: `scaledjob.${namespace}.${name}`.toLowerCase(), scalers, cache: this.o.cache, now: this.o.now ?? Date.now });
+    const entry: LoopEntry = { identity: jobLoopIdentity(sj), scalers, reads };
+    this.loops.set(key, entry);
     this.o.scheduler.register(`scaledjob/${key}`, {
       intervalMs: sj.spec.pollingInterval * 1000,
       timeoutMs: Math.max(10_000, sj.spec.pollingInterval * 1000),
-      run: (signal) => this.poll(sj, built.scalers, signal, reads),
+      run: (signal) => {
+        const run = this.poll(sj, scalers, signal, reads);
+        entry.inflight = run;
+        return run.finally(() => {
+          if (entry.inflight === run) entry.inflight = undefined;
+        });
+      },
     });
   }
 
@@ -303,11 +289,6 @@ export class ScaledJobController {
     if (before !== undefined && before !== isActive) this.event(sj, 'Normal', isActive ? 'ScaledJobActive' : 'ScaledJobInactive', isActive ? 'ScaledJob is active' : 'ScaledJob is inactive');
   }
 
-  private async checkFailed(namespace: string, name: string, message: string): Promise<void> {
-    await updateStatus<SjStatus, SjObject>(this.o.client, GVR.scaledJobs, { namespace, name }, (s) => ({ ...s, conditions: setCondition(withInitialConditions(s.conditions), { type: 'Ready', status: 'False', reason: 'ScaledJobCheckFailed', message }) }), { fieldManager: FIELD_MANAGER });
-    this.o.events.event({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name, namespace } }, 'Warning', 'ScaledJobCheckFailed', message);
-  }
-
   private async patchStatus(sj: ScaledJob, mutate: (s: SjStatus) => SjStatus): Promise<void> {
     await updateStatus<SjStatus, SjObject>(this.o.client, GVR.scaledJobs, { namespace: sj.metadata.namespace, name: sj.metadata.name }, (s) => Object.fromEntries(Object.entries(mutate(s)).filter(([, v]) => v !== undefined)) as SjStatus, { fieldManager: FIELD_MANAGER });
   }
@@ -315,4 +296,8 @@ export class ScaledJobController {
   private event(sj: ScaledJob, type: 'Normal' | 'Warning', reason: string, message: string): void {
     this.o.events.event({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name: sj.metadata.name, namespace: sj.metadata.namespace, uid: sj.metadata.uid } }, type, reason, message);
   }
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -153,8 +153,8 @@ for (const [type, d] of scalerDescriptors) {
 
 describe('scaler registry', () => {
   it('an unknown type is a ConfigError naming the types Updraft reads', () => {
-    const e = thrown(() => describeTrigger({ type: 'kafka', metadata: {} }, 0, { authParams: {}, resolvedEnv: {} }));
-    assert.equal(e?.message, `kafka: no scaler found for type: kafka (Updraft reads ${supportedTypes().join(', ')})`);
+    const e = thrown(() => describeTrigger({ type: 'no-such-scaler', metadata: {} }, 0, { authParams: {}, resolvedEnv: {} }));
+    assert.equal(e?.message, `no-such-scaler: no scaler found for type: no-such-scaler (Updraft reads ${supportedTypes().join(', ')})`);
     assert.equal(e?.field, 'type');
   });
 });

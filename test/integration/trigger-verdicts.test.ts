@@ -12,6 +12,7 @@ import { InMemoryObjectSource } from '../../src/auth/resolve-trigger-auth.ts';
 import { probe } from '../../src/cli/probe.ts';
 import { validateTexts } from '../../src/cli/validate.ts';
 import { buildObjectScalers } from '../../src/runtime/build-scalers.ts';
+import { supportedTypes } from '../../src/scalers/index.ts';
 import { simulatedTriggers } from '../../src/simulate/trigger-targets.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'updraft-verdicts-'));
@@ -39,7 +40,7 @@ const rows: Row[] = [
   { name: 'a prometheus trigger', type: 'prometheus', metadata: { serverAddress: CLOSED, query: 'sum(up)', threshold: '5' }, want: { metrics: ['s0-prometheus'] } },
   { name: 'a CloudWatch expression', type: 'aws-cloudwatch', metadata: { expression: 'SELECT AVG(CPUUtilization) FROM "AWS/EC2"', targetMetricValue: '50', awsRegion: 'eu-west-1', awsEndpoint: CLOSED, identityOwner: 'operator' }, want: { metrics: ['s0-aws-cloudwatch'] } },
   { name: 'an opentelemetry trigger normalizes the OTLP name', type: 'opentelemetry', metadata: { metricName: 'http.server.request.count', threshold: '15' }, want: { metrics: ['s0-opentelemetry-http-server-request-count'] } },
-  { name: 'a type Updraft does not read', type: 'kafka', metadata: { topic: 'orders', lagThreshold: '10' }, want: { error: /^kafka: no scaler found for type: kafka \(Updraft reads aws-cloudwatch, aws-sqs-queue, opentelemetry, prometheus\)$/ } },
+  { name: 'a type Updraft does not read', type: 'no-such-scaler', metadata: { topic: 'orders', lagThreshold: '10' }, want: { error: new RegExp(`^no-such-scaler: no scaler found for type: no-such-scaler \\(Updraft reads ${supportedTypes().join(', ')}\\)$`) } },
 ];
 
 function manifest(r: Row): string {
@@ -99,7 +100,7 @@ describe('validate, simulate, probe and the operator agree on every trigger', ()
       for (const [path, v] of Object.entries(got)) {
         if ('metrics' in r.want) {
           assert.deepEqual(v, r.want, `${path}: ${JSON.stringify(v)}`);
-        } else if (path === 'validate' && r.type === 'kafka') {
+        } else if (path === 'validate' && r.type === 'no-such-scaler') {
           assert.ok('error' in v && /not supported by Updraft/.test(v.error), `${path}: ${JSON.stringify(v)}`);
         } else if (path === 'validate' && r.metricType === 'Utilization') {
           // validate reports the CRD webhook's rule first (KEDA's own wording); the scaler's says the same.
