@@ -155,7 +155,7 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
     const before = (await getJson<{ status: { lastActiveTime: string; originalReplicaCount: number } }>(['get', 'scaledobject', 'api'])).status;
     const first = operators.shift();
     await first?.stop();
-    await new Promise((r) => setTimeout(r, 3000)); // hygiene: allow-sleep TODO negative check still timed by a sleep; replace by counted polls of the operator
+    await prom.waitForScrapes('requests_api', 6); // 3 s (three pollingIntervals) with the operator down
     assert.equal(await replicas('api'), 4, 'nothing scales while the operator is down, and nothing is lost');
     await operator();
     const after = (await getJson<{ status: { lastActiveTime: string; originalReplicaCount: number } }>(['get', 'scaledobject', 'api'])).status;

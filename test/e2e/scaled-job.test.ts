@@ -60,7 +60,7 @@ describe('ScaledJob on a real control plane', { timeout: 600_000 }, () => {
     await kubectl(['apply', '-f', '-'], scaledJob(1));
     await waitFor('Ready=True', async () => (await condition('Ready')).status === 'True', 30_000, 250);
     assert.deepEqual(JSON.parse(await kubectl(['get', 'scaledjob', 'worker', '-o', 'jsonpath={.metadata.finalizers}'])), ['finalizer.keda.sh']);
-    await new Promise((r) => setTimeout(r, 2500)); // hygiene: allow-sleep TODO negative check still timed by a sleep; replace by counted polls of the operator
+    await prom.waitForScrapes('queue_jobs', 5); // 2.5 s: two polls at least, each seeing an empty queue
     assert.equal(await jobCount(), 0);
     assert.equal((await condition('Active')).status, 'False');
 
@@ -104,7 +104,7 @@ describe('ScaledJob on a real control plane', { timeout: 600_000 }, () => {
     await waitFor('Paused=True', async () => (await condition('Paused')).status === 'True', 30_000, 250);
     const names = new Set((await jobs()).map((j) => j.metadata.name));
     setQueue(4);
-    await new Promise((r) => setTimeout(r, 5000)); // hygiene: allow-sleep TODO negative check still timed by a sleep; replace by counted polls of the operator
+    await prom.waitForScrapes('queue_jobs', 10); // 5 s of a queue of 4 while paused
     assert.deepEqual(new Set((await jobs()).map((j) => j.metadata.name)), names, 'no Job created while paused');
     await kubectl(['annotate', 'scaledjob', 'worker', 'autoscaling.keda.sh/paused-']);
     await waitFor('new Jobs after unpausing', async () => (await jobs()).some((j) => !names.has(j.metadata.name)), 30_000, 250);

@@ -21,6 +21,11 @@ export interface LocalPrometheus {
   series: ExporterSeries;
   /** Wait until an instant query returns a value for which `ok` holds. */
   waitForValue(query: string, ok: (v: number) => boolean, timeoutMs?: number): Promise<number>;
+  /**
+   * Wait until Prometheus has taken `n` more scrapes of `metric` (one every 500 ms): the test's clock for "nothing
+   * happens for a while" checks, observed instead of slept.
+   */
+  waitForScrapes(metric: string, n: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -96,6 +101,11 @@ export async function startPrometheus(series: ExporterSeries): Promise<LocalProm
     url,
     exporterUrl: `http://127.0.0.1:${exporterPort}/metrics`,
     series,
+    async waitForScrapes(metric, n, timeoutMs = 30_000) {
+      const samples = async () => (await instant(`count_over_time(${metric}[10m])`)) ?? 0;
+      const base = await samples();
+      await waitFor(`${n} more scrapes of ${metric}`, async () => (await samples()) >= base + n, timeoutMs, 250);
+    },
     async waitForValue(query, ok, timeoutMs = 20_000) {
       let last: number | undefined;
       await waitFor(`${query} to settle`, async () => {
