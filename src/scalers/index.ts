@@ -3,6 +3,9 @@
 // `buildScaler` (the same, plus the reader — for the runtime and probe). No other table of trigger semantics exists.
 import type { MetricTargetType, Trigger } from '../api/types.ts';
 import * as awsCloudwatch from './aws-cloudwatch.ts';
+import * as awsDynamodb from './aws-dynamodb.ts';
+import * as awsDynamodbStreams from './aws-dynamodb-streams.ts';
+import * as awsKinesisStream from './aws-kinesis-stream.ts';
 import * as awsSqsQueue from './aws-sqs-queue.ts';
 import { metadataKeys, type OfflineParse } from './common/typed-config.ts';
 import * as opentelemetry from './opentelemetry.ts';
@@ -15,6 +18,9 @@ import {
 const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   awsSqsQueue.descriptor,
   awsCloudwatch.descriptor,
+  awsKinesisStream.descriptor,
+  awsDynamodb.descriptor,
+  awsDynamodbStreams.descriptor,
   prometheus.descriptor,
   opentelemetry.descriptor,
 ] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
