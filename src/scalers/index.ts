@@ -8,6 +8,7 @@ import * as awsDynamodbStreams from './aws-dynamodb-streams.ts';
 import * as awsKinesisStream from './aws-kinesis-stream.ts';
 import * as awsSqsQueue from './aws-sqs-queue.ts';
 import { metadataKeys, type OfflineParse } from './common/typed-config.ts';
+import * as cron from './cron.ts';
 import * as opentelemetry from './opentelemetry.ts';
 import * as prometheus from './prometheus.ts';
 import {
@@ -23,6 +24,7 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   awsDynamodbStreams.descriptor,
   prometheus.descriptor,
   opentelemetry.descriptor,
+  cron.descriptor,
 ] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
 
 export const scalerDescriptors: ReadonlyMap<string, ScalerDescriptor<unknown>> = new Map(
@@ -154,6 +156,7 @@ export function buildScaler(ctx: ScalerContext): Scaler {
     ...(ctx.awsCredentials ? { awsCredentials: ctx.awsCredentials } : {}),
     ...(ctx.otlpStore ? { otlpStore: ctx.otlpStore } : {}),
     ...(ctx.now ? { now: ctx.now } : {}),
+    ...(ctx.podWatcher ? { podWatcher: ctx.podWatcher } : {}),
   });
   const complete = (r: RawReading): Reading => ({ metrics: r.metrics, active: r.active ?? activeByThreshold(r.metrics, activationThreshold) });
   const scaler: Scaler = {

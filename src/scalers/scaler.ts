@@ -50,6 +50,28 @@ export interface Reading {
   active: boolean;
 }
 
+/** One pod as a kubernetes-workload reader counts it (KEDA pkg/scalers/kubernetes_workload_scaler.go). */
+export interface WatchedPod {
+  /** status.phase (Pending, Running, Succeeded, Failed, Unknown); unset before the kubelet reports one. */
+  phase?: string;
+  /** spec.nodeName, once scheduled. */
+  nodeName?: string;
+}
+
+/** A live view of the pods of one namespace matching one label selector, kept current by a watch. */
+export interface PodWatch {
+  /** The matching pods now; waits for the first list (honouring `signal`); rejects with ReadError when it cannot. */
+  pods(signal: AbortSignal): Promise<readonly WatchedPod[]>;
+  /** Give the watch back; the last holder's close stops it. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Opens, or shares, the watch of pods in `namespace` matching `labelSelector` (Kubernetes selector syntax, already
+ * checked by the scaler). Supplied by the composition root that has a cluster (the operator); absent elsewhere.
+ */
+export type PodWatcher = (namespace: string, labelSelector: string) => PodWatch;
+
 /** Everything a scaler may need to build itself, resolved beforehand by auth/ (KEDA `pkg/scaling/resolver/scale_resolvers.go`). */
 export interface ScalerContext {
   trigger: Trigger;
@@ -72,6 +94,8 @@ export interface ScalerContext {
   otlpStore?: OtlpMetricStore;
   /** Clock of push readers (tests); default Date.now. */
   now?: () => number;
+  /** Pod watches (kubernetes-workload triggers); only the operator has a cluster to watch. */
+  podWatcher?: PodWatcher;
 }
 
 export interface Scaler {
@@ -114,6 +138,7 @@ export interface ReaderContext {
   awsCredentials?: AwsCredentialCache;
   otlpStore?: OtlpMetricStore;
   now?: () => number;
+  podWatcher?: PodWatcher;
 }
 
 /**
@@ -163,6 +188,11 @@ export interface ScalerDescriptor<C = unknown> {
   activationThreshold(config: C): number;
   /** The reader for a parsed config (clients are created here, not in parse). */
   createReader(config: C, ctx: ReaderContext): TriggerReader;
+  /**
+   * Triggers whose reading is a function of the wall clock alone (cron): the reading at `nowMs` (epoch ms). Pure.
+   * `simulate` evaluates it on its virtual clock, so such a trigger needs no series column.
+   */
+  clockReading?(config: C, nowMs: number, metricSpecs: readonly MetricSpec[]): RawReading;
 }
 
 /** Declare a descriptor with its config type checked across its functions. */
