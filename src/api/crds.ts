@@ -118,7 +118,7 @@ export const CRD_SPECS: CrdSpec[] = [
 type Json = Record<string, unknown>;
 
 /**
- * zod → apiextensions OpenAPI (ts-ecosystem §3.1 override recipe): runtime defaults are dropped (only CRD defaults
+ * zod → apiextensions OpenAPI: runtime defaults are dropped (only CRD defaults
  * stay), ±2³¹ bounds become `format: int32`, preserve-unknown objects lose zod's `additionalProperties: {}`,
  * int-or-string unions take the exact Kubernetes form, and zod's JS-only format patterns are removed (the API
  * server compiles `pattern` as RE2).

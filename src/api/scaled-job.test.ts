@@ -60,7 +60,7 @@ describe('ScaledJob CRD-level rejections (scaledjob_types.go)', () => {
     ['successfulJobsHistoryLimit minimum is 0', { successfulJobsHistoryLimit: -1 }, 'spec.successfulJobsHistoryLimit', /greater than or equal to 0/],
     ['failedJobsHistoryLimit minimum is 0', { failedJobsHistoryLimit: -1 }, 'spec.failedJobsHistoryLimit', /greater than or equal to 0/],
     ['maxReplicaCount minimum is 1', { maxReplicaCount: 0 }, 'spec.maxReplicaCount', /greater than or equal to 1/],
-    ['rollout.strategy is gradual|immediate (not the docs\' "default", §10.7)', { rollout: { strategy: 'default' } }, 'spec.rollout.strategy', /"gradual", "immediate"/],
+    ['rollout.strategy is gradual|immediate (not the docs\' "default")', { rollout: { strategy: 'default' } }, 'spec.rollout.strategy', /"gradual", "immediate"/],
     ['rollout.propagationPolicy is foreground|background', { rollout: { propagationPolicy: 'orphan' } }, 'spec.rollout.propagationPolicy', /"foreground", "background"/],
     ['scalingStrategy.strategy is an enum', { scalingStrategy: { strategy: 'fast' } }, 'spec.scalingStrategy.strategy', /"default", "custom", "accurate", "eager"/],
     ['multipleScalersCalculation is an enum', { scalingStrategy: { multipleScalersCalculation: 'median' } }, 'spec.scalingStrategy.multipleScalersCalculation', /"min", "avg", "sum", "max"/],
@@ -79,12 +79,12 @@ describe('ScaledJob CRD-level rejections (scaledjob_types.go)', () => {
 
 describe('ScaledJob validation (scaledjob_webhook.go: only verifyTriggers; plus Job-creation failures)', () => {
   const cases: Array<{ name: string; spec: Record<string, unknown>; severity: 'error' | 'warning'; path: string; message: RegExp }> = [
-    { name: '§1.3 metricType is forbidden on ScaledJob triggers', spec: { triggers: [{ type: 'aws-sqs-queue', metadata: {}, metricType: 'AverageValue' }] }, severity: 'error', path: 'spec.triggers[0].metricType', message: /^Cannot set metricType in ScaledJob triggers$/ },
-    { name: '§1.3 useCachedMetrics is ignored on ScaledJobs (warning)', spec: { triggers: [{ type: 'aws-sqs-queue', metadata: {}, useCachedMetrics: true }] }, severity: 'warning', path: 'spec.triggers[0].useCachedMetrics', message: /ignored on ScaledJob/ },
-    { name: '§6.7 useCachedMetrics is rejected for cron even on a ScaledJob', spec: { triggers: [{ type: 'cron', metadata: {}, useCachedMetrics: true }] }, severity: 'error', path: 'spec.triggers[0].useCachedMetrics', message: /property "useCachedMetrics" is not supported for "cron" scaler/ },
-    { name: '§6.7 trigger names must be unique', spec: { triggers: [{ type: 'cron', name: 'a', metadata: {} }, { type: 'cron', name: 'a', metadata: {} }] }, severity: 'error', path: 'spec.triggers[1].name', message: /triggerName "a" is defined multiple times in the ScaledJob, but it must be unique/ },
-    { name: '§3.1 min > max is clamped by KEDA (warning)', spec: { minReplicaCount: 5, maxReplicaCount: 2 }, severity: 'warning', path: 'spec.minReplicaCount', message: /KEDA clamps it to 2/ },
-    { name: '§3.1 rolloutStrategy is deprecated and overrides rollout.strategy', spec: { rolloutStrategy: 'gradual', rollout: { strategy: 'immediate' } }, severity: 'warning', path: 'spec.rolloutStrategy', message: /deprecated and overrides rollout.strategy \(immediate\)/ },
+    { name: 'metricType is forbidden on ScaledJob triggers', spec: { triggers: [{ type: 'aws-sqs-queue', metadata: {}, metricType: 'AverageValue' }] }, severity: 'error', path: 'spec.triggers[0].metricType', message: /^Cannot set metricType in ScaledJob triggers$/ },
+    { name: 'useCachedMetrics is ignored on ScaledJobs (warning)', spec: { triggers: [{ type: 'aws-sqs-queue', metadata: {}, useCachedMetrics: true }] }, severity: 'warning', path: 'spec.triggers[0].useCachedMetrics', message: /ignored on ScaledJob/ },
+    { name: 'useCachedMetrics is rejected for cron even on a ScaledJob', spec: { triggers: [{ type: 'cron', metadata: {}, useCachedMetrics: true }] }, severity: 'error', path: 'spec.triggers[0].useCachedMetrics', message: /property "useCachedMetrics" is not supported for "cron" scaler/ },
+    { name: 'trigger names must be unique', spec: { triggers: [{ type: 'cron', name: 'a', metadata: {} }, { type: 'cron', name: 'a', metadata: {} }] }, severity: 'error', path: 'spec.triggers[1].name', message: /triggerName "a" is defined multiple times in the ScaledJob, but it must be unique/ },
+    { name: 'min > max is clamped by KEDA (warning)', spec: { minReplicaCount: 5, maxReplicaCount: 2 }, severity: 'warning', path: 'spec.minReplicaCount', message: /KEDA clamps it to 2/ },
+    { name: 'rolloutStrategy is deprecated and overrides rollout.strategy', spec: { rolloutStrategy: 'gradual', rollout: { strategy: 'immediate' } }, severity: 'warning', path: 'spec.rolloutStrategy', message: /deprecated and overrides rollout.strategy \(immediate\)/ },
     { name: 'a Job template without restartPolicy Never/OnFailure can never be created', spec: { jobTargetRef: { template: { spec: { containers: [] } } } }, severity: 'error', path: 'spec.jobTargetRef.template.spec.restartPolicy', message: /Never or OnFailure.*Pod default is Always/ },
   ];
   for (const c of cases) {

@@ -22,22 +22,22 @@ function parsed(spec?: Record<string, unknown>, metadata?: Record<string, unknow
 
 describe('ScaledObject defaults (scaledobject_types.go, scaletriggers_types.go, gvkr.go, scale_executor.go)', () => {
   const cases: Array<[string, (so: ScaledObject) => unknown, unknown]> = [
-    ['§1.2 scaleTargetRef.apiVersion defaults to apps/v1', (so) => so.spec.scaleTargetRef.apiVersion, 'apps/v1'],
-    ['§1.2 scaleTargetRef.kind defaults to Deployment', (so) => so.spec.scaleTargetRef.kind, 'Deployment'],
-    ['§1.2 envSourceContainerName stays unset (first container at runtime)', (so) => so.spec.scaleTargetRef.envSourceContainerName, undefined],
-    ['§1.2 pollingInterval defaults to 30 s', (so) => so.spec.pollingInterval, 30],
-    ['§1.2 cooldownPeriod defaults to 300 s', (so) => so.spec.cooldownPeriod, 300],
-    ['§1.2 initialCooldownPeriod defaults to 0 s', (so) => so.spec.initialCooldownPeriod, 0],
-    ['§1.2 idleReplicaCount stays unset (idle mode off)', (so) => so.spec.idleReplicaCount, undefined],
-    ['§1.2 minReplicaCount defaults to 0', (so) => so.spec.minReplicaCount, 0],
-    ['§1.2 maxReplicaCount defaults to 100', (so) => so.spec.maxReplicaCount, 100],
-    ['§1.2 fallback stays unset', (so) => so.spec.fallback, undefined],
-    ['§1.2 advanced.restoreToOriginalReplicaCount defaults to false', (so) => so.spec.advanced.restoreToOriginalReplicaCount, false],
-    ['§1.2 no HPA config unless given', (so) => so.spec.advanced.horizontalPodAutoscalerConfig, undefined],
-    ['§1.2 no scalingModifiers unless given', (so) => so.spec.advanced.scalingModifiers, undefined],
-    ['§1.3 useCachedMetrics defaults to false', (so) => so.spec.triggers[0].useCachedMetrics, false],
-    ['§1.3 metricType stays unset (AverageValue for external scalers)', (so) => so.spec.triggers[0].metricType, undefined],
-    ['§1.3 trigger name stays unset', (so) => so.spec.triggers[0].name, undefined],
+    ['scaleTargetRef.apiVersion defaults to apps/v1', (so) => so.spec.scaleTargetRef.apiVersion, 'apps/v1'],
+    ['scaleTargetRef.kind defaults to Deployment', (so) => so.spec.scaleTargetRef.kind, 'Deployment'],
+    ['envSourceContainerName stays unset (first container at runtime)', (so) => so.spec.scaleTargetRef.envSourceContainerName, undefined],
+    ['pollingInterval defaults to 30 s', (so) => so.spec.pollingInterval, 30],
+    ['cooldownPeriod defaults to 300 s', (so) => so.spec.cooldownPeriod, 300],
+    ['initialCooldownPeriod defaults to 0 s', (so) => so.spec.initialCooldownPeriod, 0],
+    ['idleReplicaCount stays unset (idle mode off)', (so) => so.spec.idleReplicaCount, undefined],
+    ['minReplicaCount defaults to 0', (so) => so.spec.minReplicaCount, 0],
+    ['maxReplicaCount defaults to 100', (so) => so.spec.maxReplicaCount, 100],
+    ['fallback stays unset', (so) => so.spec.fallback, undefined],
+    ['advanced.restoreToOriginalReplicaCount defaults to false', (so) => so.spec.advanced.restoreToOriginalReplicaCount, false],
+    ['no HPA config unless given', (so) => so.spec.advanced.horizontalPodAutoscalerConfig, undefined],
+    ['no scalingModifiers unless given', (so) => so.spec.advanced.scalingModifiers, undefined],
+    ['useCachedMetrics defaults to false', (so) => so.spec.triggers[0].useCachedMetrics, false],
+    ['metricType stays unset (AverageValue for external scalers)', (so) => so.spec.triggers[0].metricType, undefined],
+    ['trigger name stays unset', (so) => so.spec.triggers[0].name, undefined],
     ['explicit flags are all false when nothing is set', (so) => so.spec.explicit, { pollingInterval: false, cooldownPeriod: false, minReplicaCount: false, maxReplicaCount: false }],
     ['labels default to {}', (so) => so.metadata.labels, {}],
     ['annotations default to {}', (so) => so.metadata.annotations, {}],
@@ -51,16 +51,16 @@ describe('ScaledObject defaults (scaledobject_types.go, scaletriggers_types.go, 
     assert.equal(r.value.metadata.namespace, 'default');
   });
 
-  it('§1.2 fallback.behavior defaults to static (also a CRD default)', () => {
+  it('fallback.behavior defaults to static (also a CRD default)', () => {
     assert.deepEqual(parsed({ fallback: { failureThreshold: 3, replicas: 2 } }).spec.fallback, { failureThreshold: 3, replicas: 2, behavior: 'static' });
   });
 
-  it('§1.3 authenticationRef.kind defaults to TriggerAuthentication', () => {
+  it('authenticationRef.kind defaults to TriggerAuthentication', () => {
     const so = parsed({ triggers: [{ type: 'aws-sqs-queue', metadata: {}, authenticationRef: { name: 'aws' } }] });
     assert.deepEqual(so.spec.triggers[0].authenticationRef, { name: 'aws', kind: 'TriggerAuthentication' });
   });
 
-  it('§1.2 scalingModifiers.metricType defaults to AverageValue when modifiers are used', () => {
+  it('scalingModifiers.metricType defaults to AverageValue when modifiers are used', () => {
     const so = parsed({ advanced: { scalingModifiers: { formula: 'a + b', target: '10' } } });
     assert.deepEqual(so.spec.advanced.scalingModifiers, { formula: 'a + b', target: '10', metricType: 'AverageValue' });
   });
@@ -89,31 +89,31 @@ describe('ScaledObject defaults (scaledobject_types.go, scaletriggers_types.go, 
 
 describe('ScaledObject CRD-level rejections (keda.sh_scaledobjects.yaml)', () => {
   const cases: Array<{ name: string; spec?: Record<string, unknown>; metadata?: Record<string, unknown>; raw?: unknown; path: string; message: RegExp }> = [
-    { name: '§1.1 scaleTargetRef is required', spec: { scaleTargetRef: undefined }, path: 'spec.scaleTargetRef', message: /scaleTargetRef is required/ },
-    { name: '§1.2 scaleTargetRef.name must not be empty', spec: { scaleTargetRef: { name: '' } }, path: 'spec.scaleTargetRef.name', message: /must not be empty/ },
-    { name: '§1.1 triggers are required', spec: { triggers: undefined }, path: 'spec.triggers', message: /no triggers defined in the ScaledObject/ },
-    { name: '§1.1 triggers has MinItems 1', spec: { triggers: [] }, path: 'spec.triggers', message: /no triggers defined in the ScaledObject/ },
-    { name: '§1.1 trigger type is required', spec: { triggers: [{ metadata: {} }] }, path: 'spec.triggers[0].type', message: /type is required/ },
-    { name: '§1.1 trigger metadata is required', spec: { triggers: [{ type: 'cpu' }] }, path: 'spec.triggers[0].metadata', message: /metadata is required/ },
-    { name: '§1.2 pollingInterval minimum is 1', spec: { pollingInterval: 0 }, path: 'spec.pollingInterval', message: /greater than or equal to 1/ },
-    { name: '§1.2 cooldownPeriod minimum is 0', spec: { cooldownPeriod: -1 }, path: 'spec.cooldownPeriod', message: /greater than or equal to 0/ },
-    { name: '§1.2 initialCooldownPeriod minimum is 0', spec: { initialCooldownPeriod: -5 }, path: 'spec.initialCooldownPeriod', message: /greater than or equal to 0/ },
-    { name: '§1.2 idleReplicaCount minimum is 0', spec: { idleReplicaCount: -1 }, path: 'spec.idleReplicaCount', message: /greater than or equal to 0/ },
-    { name: '§1.2 minReplicaCount minimum is 0', spec: { minReplicaCount: -1 }, path: 'spec.minReplicaCount', message: /greater than or equal to 0/ },
-    { name: '§1.2 maxReplicaCount minimum is 1', spec: { maxReplicaCount: 0 }, path: 'spec.maxReplicaCount', message: /greater than or equal to 1/ },
-    { name: '§1.2 int32 fields reject values above 2^31-1', spec: { maxReplicaCount: 2 ** 31 }, path: 'spec.maxReplicaCount', message: /int32 range/ },
-    { name: '§1.2 int32 fields reject fractions', spec: { pollingInterval: 1.5 }, path: 'spec.pollingInterval', message: /whole number/ },
+    { name: 'scaleTargetRef is required', spec: { scaleTargetRef: undefined }, path: 'spec.scaleTargetRef', message: /scaleTargetRef is required/ },
+    { name: 'scaleTargetRef.name must not be empty', spec: { scaleTargetRef: { name: '' } }, path: 'spec.scaleTargetRef.name', message: /must not be empty/ },
+    { name: 'triggers are required', spec: { triggers: undefined }, path: 'spec.triggers', message: /no triggers defined in the ScaledObject/ },
+    { name: 'triggers has MinItems 1', spec: { triggers: [] }, path: 'spec.triggers', message: /no triggers defined in the ScaledObject/ },
+    { name: 'trigger type is required', spec: { triggers: [{ metadata: {} }] }, path: 'spec.triggers[0].type', message: /type is required/ },
+    { name: 'trigger metadata is required', spec: { triggers: [{ type: 'cpu' }] }, path: 'spec.triggers[0].metadata', message: /metadata is required/ },
+    { name: 'pollingInterval minimum is 1', spec: { pollingInterval: 0 }, path: 'spec.pollingInterval', message: /greater than or equal to 1/ },
+    { name: 'cooldownPeriod minimum is 0', spec: { cooldownPeriod: -1 }, path: 'spec.cooldownPeriod', message: /greater than or equal to 0/ },
+    { name: 'initialCooldownPeriod minimum is 0', spec: { initialCooldownPeriod: -5 }, path: 'spec.initialCooldownPeriod', message: /greater than or equal to 0/ },
+    { name: 'idleReplicaCount minimum is 0', spec: { idleReplicaCount: -1 }, path: 'spec.idleReplicaCount', message: /greater than or equal to 0/ },
+    { name: 'minReplicaCount minimum is 0', spec: { minReplicaCount: -1 }, path: 'spec.minReplicaCount', message: /greater than or equal to 0/ },
+    { name: 'maxReplicaCount minimum is 1', spec: { maxReplicaCount: 0 }, path: 'spec.maxReplicaCount', message: /greater than or equal to 1/ },
+    { name: 'int32 fields reject values above 2^31-1', spec: { maxReplicaCount: 2 ** 31 }, path: 'spec.maxReplicaCount', message: /int32 range/ },
+    { name: 'int32 fields reject fractions', spec: { pollingInterval: 1.5 }, path: 'spec.pollingInterval', message: /whole number/ },
     { name: 'the API server rejects minReplicaCount: "1" (quoted number in an int32 field)', spec: { minReplicaCount: '1' }, path: 'spec.minReplicaCount', message: /must be an integer, not the string "1"/ },
-    { name: '§1.2 fallback.failureThreshold is required in the block', spec: { fallback: { replicas: 1 } }, path: 'spec.fallback.failureThreshold', message: /failureThreshold is required/ },
-    { name: '§1.2 fallback.replicas is required in the block', spec: { fallback: { failureThreshold: 1 } }, path: 'spec.fallback.replicas', message: /replicas is required/ },
-    { name: '§1.2 fallback.replicas minimum is 0', spec: { fallback: { failureThreshold: 1, replicas: -1 } }, path: 'spec.fallback.replicas', message: /greater than or equal to 0/ },
-    { name: '§1.2 fallback.behavior is an enum', spec: { fallback: { failureThreshold: 1, replicas: 1, behavior: 'Static' } }, path: 'spec.fallback.behavior', message: /must be one of "static"/ },
-    { name: '§1.3 metricType is an enum', spec: { triggers: [{ type: 'cpu', metadata: {}, metricType: 'utilization' }] }, path: 'spec.triggers[0].metricType', message: /must be one of "AverageValue", "Value", "Utilization"/ },
-    { name: '§1.3 authenticationRef.kind is an enum', spec: { triggers: [{ type: 'cron', metadata: {}, authenticationRef: { name: 'a', kind: 'Secret' } }] }, path: 'spec.triggers[0].authenticationRef.kind', message: /must be one of/ },
+    { name: 'fallback.failureThreshold is required in the block', spec: { fallback: { replicas: 1 } }, path: 'spec.fallback.failureThreshold', message: /failureThreshold is required/ },
+    { name: 'fallback.replicas is required in the block', spec: { fallback: { failureThreshold: 1 } }, path: 'spec.fallback.replicas', message: /replicas is required/ },
+    { name: 'fallback.replicas minimum is 0', spec: { fallback: { failureThreshold: 1, replicas: -1 } }, path: 'spec.fallback.replicas', message: /greater than or equal to 0/ },
+    { name: 'fallback.behavior is an enum', spec: { fallback: { failureThreshold: 1, replicas: 1, behavior: 'Static' } }, path: 'spec.fallback.behavior', message: /must be one of "static"/ },
+    { name: 'metricType is an enum', spec: { triggers: [{ type: 'cpu', metadata: {}, metricType: 'utilization' }] }, path: 'spec.triggers[0].metricType', message: /must be one of "AverageValue", "Value", "Utilization"/ },
+    { name: 'authenticationRef.kind is an enum', spec: { triggers: [{ type: 'cron', metadata: {}, authenticationRef: { name: 'a', kind: 'Secret' } }] }, path: 'spec.triggers[0].authenticationRef.kind', message: /must be one of/ },
     { name: 'metadata values given as numbers are rejected, like the API server does for map<string,string>', spec: { triggers: [{ type: 'aws-sqs-queue', metadata: { queueLength: 5 } }] }, path: 'spec.triggers[0].metadata.queueLength', message: /metadata values must be strings, but queueLength is number 5/ },
     { name: 'metadata values given as booleans are rejected', spec: { triggers: [{ type: 'aws-sqs-queue', metadata: { scaleOnInFlight: false } }] }, path: 'spec.triggers[0].metadata.scaleOnInFlight', message: /must be strings/ },
-    { name: '§1.1 CEL: minReplicaCount must be less than or equal to maxReplicaCount', spec: { minReplicaCount: 5, maxReplicaCount: 3 }, path: 'spec', message: /^minReplicaCount must be less than or equal to maxReplicaCount$/ },
-    { name: '§1.1 CEL: an unset maxReplicaCount counts as 100', spec: { minReplicaCount: 101 }, path: 'spec', message: /^minReplicaCount must be less than or equal to maxReplicaCount$/ },
+    { name: 'CEL: minReplicaCount must be less than or equal to maxReplicaCount', spec: { minReplicaCount: 5, maxReplicaCount: 3 }, path: 'spec', message: /^minReplicaCount must be less than or equal to maxReplicaCount$/ },
+    { name: 'CEL: an unset maxReplicaCount counts as 100', spec: { minReplicaCount: 101 }, path: 'spec', message: /^minReplicaCount must be less than or equal to maxReplicaCount$/ },
     { name: 'HPA tolerance as a JSON float is rejected (Quantity is int-or-string)', spec: { advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleUp: { tolerance: 0.05 } } } } }, path: 'spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleUp.tolerance', message: /unsupported form/ },
     { name: 'metadata.name must be an RFC 1123 subdomain', metadata: { name: 'Orders_Worker' }, path: 'metadata.name', message: /RFC 1123/ },
     { name: 'metadata.name is required', metadata: { name: undefined }, path: 'metadata.name', message: /metadata.name is required/ },

@@ -39,11 +39,11 @@ describe('TriggerAuthentication spec (triggerauthentication_types.go)', () => {
     assert.deepEqual(validateTriggerAuthentication(ta), []);
   });
 
-  it('§4.1 podIdentity.identityOwner defaults to keda (not workload, §10.9)', () => {
+  it('podIdentity.identityOwner defaults to keda (not workload)', () => {
     assert.equal(parsed({ podIdentity: { provider: 'aws' } }).spec.podIdentity?.identityOwner, 'keda');
   });
 
-  it('§4.1 oauth2.type defaults to clientCredentials', () => {
+  it('oauth2.type defaults to clientCredentials', () => {
     assert.equal(parsed({ oauth2: { clientId: 'c', tokenUrl: 'https://x/t' } }).spec.oauth2?.type, 'clientCredentials');
   });
 
@@ -56,13 +56,13 @@ describe('TriggerAuthentication spec (triggerauthentication_types.go)', () => {
   });
 
   const rejections: Array<[string, Record<string, unknown>, string, RegExp]> = [
-    ['§4.1 podIdentity.provider is an enum', { podIdentity: { provider: 'azure' } }, 'spec.podIdentity.provider', /"azure-workload", "gcp", "aws", "aws-eks", "none"/],
-    ['§4.1 identityOwner is keda|workload (the docs\' "operator" is a trigger metadata value, not this field)', { podIdentity: { provider: 'aws', identityOwner: 'operator' } }, 'spec.podIdentity.identityOwner', /"keda", "workload"/],
-    ['§4.1 secretTargetRef entries need parameter, name and key', { secretTargetRef: [{ parameter: 'p', name: 'n' }] }, 'spec.secretTargetRef[0].key', /key is required/],
-    ['§4.1 hashiCorpVault.secrets has MinItems 1', { hashiCorpVault: { address: 'a', authentication: 'token', secrets: [] } }, 'spec.hashiCorpVault.secrets', /at least 1/],
-    ['§4.1 hashiCorpVault.authentication is token|kubernetes', { hashiCorpVault: { address: 'a', authentication: 'aws', secrets: [{ parameter: 'p', path: 'x', key: 'k' }] } }, 'spec.hashiCorpVault.authentication', /"token", "kubernetes"/],
-    ['§4.1 filePath is a single string, not the docs\' list (§10.2)', { filePath: [{ parameter: 'p', path: 'x' }] }, 'spec.filePath', /must be a string/],
-    ['§6 oauth2.type must be clientCredentials', { oauth2: { type: 'password', clientId: 'c', tokenUrl: 'https://x/t' } }, 'spec.oauth2.type', /"clientCredentials"/],
+    ['podIdentity.provider is an enum', { podIdentity: { provider: 'azure' } }, 'spec.podIdentity.provider', /"azure-workload", "gcp", "aws", "aws-eks", "none"/],
+    ['identityOwner is keda|workload (the docs\' "operator" is a trigger metadata value, not this field)', { podIdentity: { provider: 'aws', identityOwner: 'operator' } }, 'spec.podIdentity.identityOwner', /"keda", "workload"/],
+    ['secretTargetRef entries need parameter, name and key', { secretTargetRef: [{ parameter: 'p', name: 'n' }] }, 'spec.secretTargetRef[0].key', /key is required/],
+    ['hashiCorpVault.secrets has MinItems 1', { hashiCorpVault: { address: 'a', authentication: 'token', secrets: [] } }, 'spec.hashiCorpVault.secrets', /at least 1/],
+    ['hashiCorpVault.authentication is token|kubernetes', { hashiCorpVault: { address: 'a', authentication: 'aws', secrets: [{ parameter: 'p', path: 'x', key: 'k' }] } }, 'spec.hashiCorpVault.authentication', /"token", "kubernetes"/],
+    ['filePath is a single string, not the docs\' list', { filePath: [{ parameter: 'p', path: 'x' }] }, 'spec.filePath', /must be a string/],
+    ['oauth2.type must be clientCredentials', { oauth2: { type: 'password', clientId: 'c', tokenUrl: 'https://x/t' } }, 'spec.oauth2.type', /"clientCredentials"/],
   ];
   for (const [name, spec, path, message] of rejections) {
     it(name, () => {

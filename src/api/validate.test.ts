@@ -40,47 +40,47 @@ interface Case {
 }
 
 const cases: Case[] = [
-  // §6.4 verifyReplicaCount — min is 0 when unset, else max(min, 1); max is spec or 100.
-  { name: '§6.4 idleReplicaCount: 0 with minReplicaCount unset is rejected (min counts as 0)', spec: { idleReplicaCount: 0 }, want: { severity: 'error', path: 'spec.idleReplicaCount', message: /^IdleReplicaCount=0 must be less than MinReplicaCount=0$/, fix: /set minReplicaCount explicitly/ } },
-  { name: '§6.4 idleReplicaCount: 0 with minReplicaCount: 0 is accepted (explicit 0 counts as 1)', spec: { idleReplicaCount: 0, minReplicaCount: 0 }, want: null },
-  { name: '§6.4 idleReplicaCount equal to minReplicaCount is rejected', spec: { idleReplicaCount: 2, minReplicaCount: 2 }, want: { severity: 'error', path: 'spec.idleReplicaCount', message: /^IdleReplicaCount=2 must be less than MinReplicaCount=2$/ } },
-  { name: '§11 idleReplicaCount above 0 is accepted but does not hold (warning, KEDA #2314)', spec: { idleReplicaCount: 1, minReplicaCount: 3 }, want: { severity: 'warning', path: 'spec.idleReplicaCount', message: /only idleReplicaCount: 0 works/ } },
-  // §6.5 verifyFallback
-  { name: '§6.5 fallback with only cpu/memory triggers is rejected; the message says Value targets are fine too (§10.14)', spec: { triggers: [cpu], minReplicaCount: 1, fallback: { failureThreshold: 3, replicas: 2 } }, want: { severity: 'error', path: 'spec.fallback', message: /at least one trigger \(that is not cpu or memory\) has to have the `AverageValue` type.*Value targets are fine too/ } },
-  { name: '§6.5 fallback with a Value-target external trigger is accepted', spec: { triggers: [{ ...sqs, metricType: 'Value' }], fallback: { failureThreshold: 3, replicas: 2 } }, want: null },
-  { name: '§6.5 fallback with cpu plus an external trigger is accepted', spec: { triggers: [cpu, sqs], fallback: { failureThreshold: 3, replicas: 2 } }, want: null },
-  { name: '§11 fallback with scalingModifiers needs an integer target to apply (warning)', spec: { triggers: [{ ...sqs, name: 'q' }], advanced: { scalingModifiers: { formula: 'q', target: '2.5' } }, fallback: { failureThreshold: 3, replicas: 2 } }, want: { severity: 'warning', path: 'spec.advanced.scalingModifiers.target', message: /only applies fallback when scalingModifiers.target is an integer/ } },
-  // §6.1 [scaling-modifiers-fallback]
-  { name: '§6.1 fallback behavior scalingModifiers requires a formula', spec: { fallback: { failureThreshold: 3, replicas: 2, behavior: 'scalingModifiers' } }, want: { severity: 'error', path: 'spec.fallback.behavior', message: /^scalingModifiers fallback behavior requires scalingModifiers.formula to be defined$/ } },
-  // §6.6 verifyName
-  { name: '§6.6 a ScaledObject name over 63 characters is rejected', metadata: { name: 'a'.repeat(64) }, want: { severity: 'error', path: 'metadata.name', message: /at most 63/ } },
-  { name: '§6.6 a computed HPA name over 63 characters is rejected (keda-hpa- + 55 chars)', metadata: { name: 'a'.repeat(55) }, want: { severity: 'error', path: 'metadata.name', message: /HPA name 'keda-hpa-a+' is 64 characters/ } },
-  { name: '§6.6 a 54-character name still fits the HPA name', metadata: { name: 'a'.repeat(54) }, want: null },
-  { name: '§6.6 a long custom HPA name is reported at its own field', spec: { advanced: { horizontalPodAutoscalerConfig: { name: 'h'.repeat(64) } } }, want: { severity: 'error', path: 'spec.advanced.horizontalPodAutoscalerConfig.name', message: /at most 63/ } },
-  // §6.7 verifyTriggers and §1.3 metricType rules
-  { name: '§6.7 useCachedMetrics is rejected for cpu', spec: { triggers: [{ ...cpu, useCachedMetrics: true }], minReplicaCount: 1 }, want: { severity: 'error', path: 'spec.triggers[0].useCachedMetrics', message: /^property "useCachedMetrics" is not supported for "cpu" scaler$/ } },
-  { name: '§6.7 useCachedMetrics is rejected for memory', spec: { triggers: [{ ...cpu, type: 'memory', useCachedMetrics: true }], minReplicaCount: 1 }, want: { severity: 'error', path: 'spec.triggers[0].useCachedMetrics', message: /not supported for "memory" scaler/ } },
-  { name: '§6.7 useCachedMetrics is rejected for cron', spec: { triggers: [{ type: 'cron', metadata: {}, useCachedMetrics: true }] }, want: { severity: 'error', path: 'spec.triggers[0].useCachedMetrics', message: /not supported for "cron" scaler/ } },
-  { name: '§6.7 useCachedMetrics is fine on an external scaler', spec: { triggers: [{ ...sqs, useCachedMetrics: true }] }, want: null },
-  { name: '§6.7 duplicate trigger names are rejected', spec: { triggers: [{ ...sqs, name: 'q' }, { ...sqs, name: 'q' }] }, want: { severity: 'error', path: 'spec.triggers[1].name', message: /^triggerName "q" is defined multiple times in the ScaledObject, but it must be unique/ } },
-  { name: '§6.7 several unnamed triggers are fine', spec: { triggers: [sqs, sqs] }, want: null },
-  { name: '§1.3 Utilization is rejected for external scalers', spec: { triggers: [{ ...sqs, metricType: 'Utilization' }] }, want: { severity: 'error', path: 'spec.triggers[0].metricType', message: /^'Utilization' metric type is unsupported for external metrics, allowed values are 'Value' or 'AverageValue'$/ } },
-  { name: '§5.4 cpu requires metricType on the trigger', spec: { triggers: [{ type: 'cpu', metadata: { value: '60' } }], minReplicaCount: 1 }, want: { severity: 'error', path: 'spec.triggers[0].metricType', message: /needs metricType/, fix: /add metricType: Utilization/ } },
-  { name: '§5.4 cpu with the removed metadata.type gets a fix that moves it', spec: { triggers: [{ type: 'cpu', metadata: { type: 'Utilization', value: '60' } }], minReplicaCount: 1 }, want: { severity: 'error', path: 'spec.triggers[0].metricType', message: /needs metricType/, fix: /move metadata.type: Utilization to the trigger as metricType: Utilization/ } },
-  { name: '§5.4 cpu rejects metricType Value', spec: { triggers: [{ ...cpu, metricType: 'Value' }], minReplicaCount: 1 }, want: { severity: 'error', path: 'spec.triggers[0].metricType', message: /Value is not supported for the cpu scaler/ } },
-  // §6.2 cpu/memory-only with min 0 (the part that needs no cluster)
-  { name: '§6.2 only cpu/memory triggers and minReplicaCount unset is rejected', spec: { triggers: [cpu] }, want: { severity: 'error', path: 'spec.minReplicaCount', message: /^scaledobject has only cpu\/memory triggers AND minReplica is 0 \(scale to zero doesn't work in this case\)$/ } },
-  { name: '§6.2 only cpu/memory triggers and minReplicaCount 0 is rejected', spec: { triggers: [cpu, { ...cpu, type: 'memory' }], minReplicaCount: 0 }, want: { severity: 'error', path: 'spec.minReplicaCount', message: /only cpu\/memory triggers/ } },
-  { name: '§6.2 only cpu/memory triggers with minReplicaCount 1 is accepted', spec: { triggers: [cpu], minReplicaCount: 1 }, want: null },
-  // §6.1 warnings of verifyScaledObjects
-  { name: '§6.1 pollingInterval set with minReplicaCount > 0 and no idleReplicaCount warns', spec: { minReplicaCount: 1, pollingInterval: 10 }, want: { severity: 'warning', path: 'spec.pollingInterval', message: /PollingInterval is configured but is not relevant/ } },
-  { name: '§6.1 no pollingInterval warning when a trigger uses cached metrics', spec: { minReplicaCount: 1, pollingInterval: 10, triggers: [{ ...sqs, useCachedMetrics: true }] }, want: null },
-  { name: '§6.1 no pollingInterval warning when idleReplicaCount is set', spec: { minReplicaCount: 2, idleReplicaCount: 0, pollingInterval: 10 }, want: null },
-  { name: '§6.1 no pollingInterval warning when the object can scale to zero', spec: { minReplicaCount: 0, pollingInterval: 10 }, want: null },
-  { name: '§6.1 cooldownPeriod set with minReplicaCount > 0 and no idleReplicaCount warns (and points to HPA stabilization, §11)', spec: { minReplicaCount: 1, cooldownPeriod: 10 }, want: { severity: 'warning', path: 'spec.cooldownPeriod', message: /CooldownPeriod is configured but is not relevant.*stabilization window/, fix: /stabilizationWindowSeconds/ } },
-  // §1.4 annotations
-  { name: '§1.4 a non-integer paused-replicas fails the reconcile', metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': 'two' } }, want: { severity: 'error', path: 'metadata.annotations.autoscaling.keda.sh/paused-replicas', message: /must be an integer/ } },
-  { name: '§1.4 a non-boolean paused value counts as true (warning)', metadata: { annotations: { 'autoscaling.keda.sh/paused': 'yes' } }, want: { severity: 'warning', path: 'metadata.annotations.autoscaling.keda.sh/paused', message: /counts as "true"/ } },
+  // KEDA apis/keda/v1alpha1/scaledobject_webhook.go verifyReplicaCount — min is 0 when unset, else max(min, 1); max is spec or 100.
+  { name: 'idleReplicaCount: 0 with minReplicaCount unset is rejected (min counts as 0)', spec: { idleReplicaCount: 0 }, want: { severity: 'error', path: 'spec.idleReplicaCount', message: /^IdleReplicaCount=0 must be less than MinReplicaCount=0$/, fix: /set minReplicaCount explicitly/ } },
+  { name: 'idleReplicaCount: 0 with minReplicaCount: 0 is accepted (explicit 0 counts as 1)', spec: { idleReplicaCount: 0, minReplicaCount: 0 }, want: null },
+  { name: 'idleReplicaCount equal to minReplicaCount is rejected', spec: { idleReplicaCount: 2, minReplicaCount: 2 }, want: { severity: 'error', path: 'spec.idleReplicaCount', message: /^IdleReplicaCount=2 must be less than MinReplicaCount=2$/ } },
+  { name: 'idleReplicaCount above 0 is accepted but does not hold (warning, KEDA #2314)', spec: { idleReplicaCount: 1, minReplicaCount: 3 }, want: { severity: 'warning', path: 'spec.idleReplicaCount', message: /only idleReplicaCount: 0 works/ } },
+  // KEDA apis/keda/v1alpha1/scaledobject_webhook.go verifyFallback
+  { name: 'fallback with only cpu/memory triggers is rejected; the message says Value targets are fine too', spec: { triggers: [cpu], minReplicaCount: 1, fallback: { failureThreshold: 3, replicas: 2 } }, want: { severity: 'error', path: 'spec.fallback', message: /at least one trigger \(that is not cpu or memory\) has to have the `AverageValue` type.*Value targets are fine too/ } },
+  { name: 'fallback with a Value-target external trigger is accepted', spec: { triggers: [{ ...sqs, metricType: 'Value' }], fallback: { failureThreshold: 3, replicas: 2 } }, want: null },
+  { name: 'fallback with cpu plus an external trigger is accepted', spec: { triggers: [cpu, sqs], fallback: { failureThreshold: 3, replicas: 2 } }, want: null },
+  { name: 'fallback with scalingModifiers needs an integer target to apply (warning)', spec: { triggers: [{ ...sqs, name: 'q' }], advanced: { scalingModifiers: { formula: 'q', target: '2.5' } }, fallback: { failureThreshold: 3, replicas: 2 } }, want: { severity: 'warning', path: 'spec.advanced.scalingModifiers.target', message: /only applies fallback when scalingModifiers.target is an integer/ } },
+  // KEDA apis/keda/v1alpha1/scaledobject_webhook.go [scaling-modifiers-fallback]
+  { name: 'fallback behavior scalingModifiers requires a formula', spec: { fallback: { failureThreshold: 3, replicas: 2, behavior: 'scalingModifiers' } }, want: { severity: 'error', path: 'spec.fallback.behavior', message: /^scalingModifiers fallback behavior requires scalingModifiers.formula to be defined$/ } },
+  // KEDA apis/keda/v1alpha1/scaledobject_webhook.go verifyName
+  { name: 'a ScaledObject name over 63 characters is rejected', metadata: { name: 'a'.repeat(64) }, want: { severity: 'error', path: 'metadata.name', message: /at most 63/ } },
+  { name: 'a computed HPA name over 63 characters is rejected (keda-hpa- + 55 chars)', metadata: { name: 'a'.repeat(55) }, want: { severity: 'error', path: 'metadata.name', message: /HPA name 'keda-hpa-a+' is 64 characters/ } },
+  { name: 'a 54-character name still fits the HPA name', metadata: { name: 'a'.repeat(54) }, want: null },
+  { name: 'a long custom HPA name is reported at its own field', spec: { advanced: { horizontalPodAutoscalerConfig: { name: 'h'.repeat(64) } } }, want: { severity: 'error', path: 'spec.advanced.horizontalPodAutoscalerConfig.name', message: /at most 63/ } },
+  // KEDA apis/keda/v1alpha1/scaledobject_webhook.go verifyTriggers and the metricType rules
+  { name: 'useCachedMetrics is rejected for cpu', spec: { triggers: [{ ...cpu, useCachedMetrics: true }], minReplicaCount: 1 }, want: { severity: 'error', path: 'spec.triggers[0].useCachedMetrics', message: /^property "useCachedMetrics" is not supported for "cpu" scaler$/ } },
+  { name: 'useCachedMetrics is rejected for memory', spec: { triggers: [{ ...cpu, type: 'memory', useCachedMetrics: true }], minReplicaCount: 1 }, want: { severity: 'error', path: 'spec.triggers[0].useCachedMetrics', message: /not supported for "memory" scaler/ } },
+  { name: 'useCachedMetrics is rejected for cron', spec: { triggers: [{ type: 'cron', metadata: {}, useCachedMetrics: true }] }, want: { severity: 'error', path: 'spec.triggers[0].useCachedMetrics', message: /not supported for "cron" scaler/ } },
+  { name: 'useCachedMetrics is fine on an external scaler', spec: { triggers: [{ ...sqs, useCachedMetrics: true }] }, want: null },
+  { name: 'duplicate trigger names are rejected', spec: { triggers: [{ ...sqs, name: 'q' }, { ...sqs, name: 'q' }] }, want: { severity: 'error', path: 'spec.triggers[1].name', message: /^triggerName "q" is defined multiple times in the ScaledObject, but it must be unique/ } },
+  { name: 'several unnamed triggers are fine', spec: { triggers: [sqs, sqs] }, want: null },
+  { name: 'Utilization is rejected for external scalers', spec: { triggers: [{ ...sqs, metricType: 'Utilization' }] }, want: { severity: 'error', path: 'spec.triggers[0].metricType', message: /^'Utilization' metric type is unsupported for external metrics, allowed values are 'Value' or 'AverageValue'$/ } },
+  { name: 'cpu requires metricType on the trigger', spec: { triggers: [{ type: 'cpu', metadata: { value: '60' } }], minReplicaCount: 1 }, want: { severity: 'error', path: 'spec.triggers[0].metricType', message: /needs metricType/, fix: /add metricType: Utilization/ } },
+  { name: 'cpu with the removed metadata.type gets a fix that moves it', spec: { triggers: [{ type: 'cpu', metadata: { type: 'Utilization', value: '60' } }], minReplicaCount: 1 }, want: { severity: 'error', path: 'spec.triggers[0].metricType', message: /needs metricType/, fix: /move metadata.type: Utilization to the trigger as metricType: Utilization/ } },
+  { name: 'cpu rejects metricType Value', spec: { triggers: [{ ...cpu, metricType: 'Value' }], minReplicaCount: 1 }, want: { severity: 'error', path: 'spec.triggers[0].metricType', message: /Value is not supported for the cpu scaler/ } },
+  // KEDA apis/keda/v1alpha1/scaledobject_webhook.go cpu/memory-only with min 0 (the part that needs no cluster)
+  { name: 'only cpu/memory triggers and minReplicaCount unset is rejected', spec: { triggers: [cpu] }, want: { severity: 'error', path: 'spec.minReplicaCount', message: /^scaledobject has only cpu\/memory triggers AND minReplica is 0 \(scale to zero doesn't work in this case\)$/ } },
+  { name: 'only cpu/memory triggers and minReplicaCount 0 is rejected', spec: { triggers: [cpu, { ...cpu, type: 'memory' }], minReplicaCount: 0 }, want: { severity: 'error', path: 'spec.minReplicaCount', message: /only cpu\/memory triggers/ } },
+  { name: 'only cpu/memory triggers with minReplicaCount 1 is accepted', spec: { triggers: [cpu], minReplicaCount: 1 }, want: null },
+  // KEDA apis/keda/v1alpha1/scaledobject_webhook.go warnings of verifyScaledObjects
+  { name: 'pollingInterval set with minReplicaCount > 0 and no idleReplicaCount warns', spec: { minReplicaCount: 1, pollingInterval: 10 }, want: { severity: 'warning', path: 'spec.pollingInterval', message: /PollingInterval is configured but is not relevant/ } },
+  { name: 'no pollingInterval warning when a trigger uses cached metrics', spec: { minReplicaCount: 1, pollingInterval: 10, triggers: [{ ...sqs, useCachedMetrics: true }] }, want: null },
+  { name: 'no pollingInterval warning when idleReplicaCount is set', spec: { minReplicaCount: 2, idleReplicaCount: 0, pollingInterval: 10 }, want: null },
+  { name: 'no pollingInterval warning when the object can scale to zero', spec: { minReplicaCount: 0, pollingInterval: 10 }, want: null },
+  { name: 'cooldownPeriod set with minReplicaCount > 0 and no idleReplicaCount warns (and points to HPA stabilization)', spec: { minReplicaCount: 1, cooldownPeriod: 10 }, want: { severity: 'warning', path: 'spec.cooldownPeriod', message: /CooldownPeriod is configured but is not relevant.*stabilization window/, fix: /stabilizationWindowSeconds/ } },
+  // KEDA apis/keda/v1alpha1/scaledobject_webhook.go annotations
+  { name: 'a non-integer paused-replicas fails the reconcile', metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': 'two' } }, want: { severity: 'error', path: 'metadata.annotations.autoscaling.keda.sh/paused-replicas', message: /must be an integer/ } },
+  { name: 'a non-boolean paused value counts as true (warning)', metadata: { annotations: { 'autoscaling.keda.sh/paused': 'yes' } }, want: { severity: 'warning', path: 'metadata.annotations.autoscaling.keda.sh/paused', message: /counts as "true"/ } },
   { name: 'the Updraft mode annotation accepts only hpa or direct', metadata: { annotations: { 'updraft.dev/mode': 'fast' } }, want: { severity: 'error', path: 'metadata.annotations.updraft.dev/mode', message: /must be "hpa" or "direct"/ } },
   { name: 'the Updraft mode annotation direct is valid', metadata: { annotations: { 'updraft.dev/mode': 'direct' } }, want: null },
   { name: 'a plain ScaledObject has no problems', want: null },
@@ -100,7 +100,7 @@ describe('ScaledObject validation (scaledobject_webhook.go)', () => {
     });
   }
 
-  it('§6.4 MinReplicaCount > MaxReplicaCount cannot reach the webhook: the CRD CEL rule rejects it first', () => {
+  it('MinReplicaCount > MaxReplicaCount cannot reach the webhook: the CRD CEL rule rejects it first', () => {
     const r = parseScaledObject({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'x' }, spec: { scaleTargetRef: { name: 'w' }, minReplicaCount: 4, maxReplicaCount: 3, triggers: [sqs] } });
     assert.ok(!r.ok);
     assert.deepEqual(r.problems.map((p) => p.message), ['minReplicaCount must be less than or equal to maxReplicaCount']);

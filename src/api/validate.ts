@@ -47,7 +47,7 @@ function problem(obj: KedaObject, severity: Problem['severity'], path: string, m
 
 /**
  * KEDA `CheckReplicaCountBoundsAreValid`: min is 0 when minReplicaCount is unset, else max(minReplicaCount, 1).
- * So `idleReplicaCount: 0` is rejected without minReplicaCount but accepted with `minReplicaCount: 0` (§6.4, §11).
+ * So `idleReplicaCount: 0` is rejected without minReplicaCount but accepted with `minReplicaCount: 0`.
  */
 export function verifyReplicaCount(so: ScaledObject): Problem[] {
   const out: Problem[] = [];

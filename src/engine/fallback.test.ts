@@ -23,7 +23,7 @@ describe('the five fallback behaviors pick their replica count (pkg/fallback/fal
 
 test('the fallback metric value makes the HPA compute exactly the fallback replicas', () => {
   const avg = fallbackMetricValue({ fallback: fb('static'), currentReplicas: 2, target: 5, targetType: 'AverageValue', readyReplicas: 2 });
-  assert.deepEqual(avg.ok && avg.value, 30); // §2.14: 6 × 5 = 30 → ceil(30/5) = 6
+  assert.deepEqual(avg.ok && avg.value, 30); // 6 × 5 = 30 → ceil(30/5) = 6
   const val = fallbackMetricValue({ fallback: fb('static'), currentReplicas: 2, target: 5, targetType: 'Value', readyReplicas: 3 });
   assert.deepEqual(val.ok && val.value, 10); // 5 × 6 / 3 ready → ceil(10/5 × 3) = 6
   const none = fallbackMetricValue({ fallback: fb('static'), currentReplicas: 2, target: 5, targetType: 'Value', readyReplicas: 0 });

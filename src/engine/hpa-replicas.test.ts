@@ -11,14 +11,14 @@ const pods = (n: number, usage: number | undefined, extra: Partial<PodSample> = 
 
 describe('External and Resource replica maths (replica_calculator.go)', () => {
   const cases: Array<[string, HpaMetric, ReplicaContext, number]> = [
-    ['§2.14 SQS: 23 messages, queueLength 5, 2 replicas, AverageValue → ceil(23/5) = 5', ext(23, 5), ctx(2), 5],
-    ['§2.14 SQS with metricType Value: ceil(23/5 × 2 ready) = 10', ext(23, 5, 'Value'), ctx(2), 10],
+    ['SQS: 23 messages, queueLength 5, 2 replicas, AverageValue → ceil(23/5) = 5', ext(23, 5), ctx(2), 5],
+    ['SQS with metricType Value: ceil(23/5 × 2 ready) = 10', ext(23, 5, 'Value'), ctx(2), 10],
     ['Value target with the target at 0 replicas: ceil(ratio)', ext(23, 5, 'Value'), ctx(0, 0), 5],
     ['Value target multiplies by ready pods only', ext(23, 5, 'Value'), ctx(4, 1), 5],
     ['AverageValue within tolerance keeps the replica count (10.5 / (5×2) = 1.05)', ext(10.5, 5), ctx(2), 2],
     ['AverageValue just past tolerance scales (11.5 / 10 = 1.15)', ext(11.5, 5), ctx(2), 3],
     ['seed 05: vector(100), threshold 25 → 4 replicas', ext(100, 25), ctx(1), 4],
-    ['fallback value 30 for target 5 → 6 replicas (§2.14)', ext(30, 5), ctx(2), 6],
+    ['fallback value 30 for target 5 → 6 replicas', ext(30, 5), ctx(2), 6],
     ['AverageValue with no pods yet (statusReplicas 0): ceil(usage/target)', ext(12, 5), ctx(1, 0, 0), 3],
     ['HPA docs: current 200m vs target 100m doubles the replicas', { kind: 'Resource', name: 'cpu', targetType: 'AverageValue', target: 0.1, pods: pods(3, 0.2) }, ctx(3), 6],
     ['HPA docs: current 50m vs target 100m halves the replicas', { kind: 'Resource', name: 'cpu', targetType: 'AverageValue', target: 0.1, pods: pods(4, 0.05) }, ctx(4), 2],

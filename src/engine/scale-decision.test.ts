@@ -32,7 +32,7 @@ describe('scale decision table (KEDA RequestScale, pkg/scaling/executor/scale_sc
     ['active with errors at N: PartialTriggerError', input({ isActive: true, isError: true, currentReplicas: 4, activeTriggers: ['s0'] }), { action: 'none', ready: 'PartialTriggerError' }],
     ['force-activation activates with no active trigger', input({ annotations: { 'autoscaling.keda.sh/force-activation': 'true' } }), { action: 'activate', replicas: 1, event: 'KEDAScaleTargetActivated' }],
     ['paused-scale-out blocks activation', input({ isActive: true, activeTriggers: ['s0'], annotations: { 'autoscaling.keda.sh/paused-scale-out': 'true' } }), { action: 'none' }],
-    ['inactive past cooldown deactivates from any N straight to 0 (§10.11)', input({ currentReplicas: 7, lastActiveTime: now - 301 * S }), { action: 'deactivate', replicas: 0, event: 'KEDAScaleTargetDeactivated' }],
+    ['inactive past cooldown deactivates from any N straight to 0', input({ currentReplicas: 7, lastActiveTime: now - 301 * S }), { action: 'deactivate', replicas: 0, event: 'KEDAScaleTargetDeactivated' }],
     ['inactive within cooldown waits (ScalerCooldown)', input({ currentReplicas: 7, lastActiveTime: now - 299 * S }), { action: 'none', active: 'ScalerCooldown' }],
     ['cooldown boundary: exactly cooldownPeriod is not yet past', input({ currentReplicas: 1, lastActiveTime: now - 300 * S }), { action: 'none', active: 'ScalerCooldown' }],
     ['never active: initialCooldownPeriod counts from creation', input({ currentReplicas: 2, now: T0 + 100 * S, spec: { initialCooldownPeriod: 120 } }), { action: 'none', active: 'ScalerCooldown' }],

@@ -33,7 +33,7 @@ export interface JobMetrics {
   reason: string;
 }
 
-/** §3.3: per-trigger maxValue = min(queueLength / target, Max()); combine active triggers per multipleScalersCalculation. */
+/** KEDA pkg/scaling/executor/scale_jobs.go: per-trigger maxValue = min(queueLength / target, Max()); combine active triggers per multipleScalersCalculation. */
 export function scaledJobMetrics(spec: Pick<ScaledJobSpec, 'minReplicaCount' | 'maxReplicaCount' | 'scalingStrategy'>, triggers: readonly JobTriggerMetrics[]): JobMetrics {
   const { min, max } = scaledJobBounds(spec);
   let isError = false;
@@ -94,7 +94,7 @@ export interface JobScaleDecision {
   reason: string;
 }
 
-/** §3.4 RequestJobScale: how many Jobs to create given running/pending Jobs and the strategy. */
+/** KEDA RequestJobScale (pkg/scaling/executor/scale_jobs.go): how many Jobs to create given running/pending Jobs and the strategy. */
 export function decideJobScale(args: {
   spec: Pick<ScaledJobSpec, 'minReplicaCount' | 'maxReplicaCount' | 'scalingStrategy'>;
   metrics: Pick<JobMetrics, 'isActive' | 'scaleTo' | 'maxScale'>;

@@ -2,8 +2,8 @@
 //
 // Credentials come from @kubernetes/client-node's KubeConfig (kubeconfig file, KUBECONFIG, or in-cluster service
 // account with its rotating token), but every request goes through ONE keep-alive agent owned here: client-node
-// 1.4.0 builds a new https.Agent per request, i.e. one TLS handshake per call (ts-ecosystem §1.6). Requests are
-// plain JSON over node:https, so patch content types are chosen per call (ts-ecosystem §1.3) and errors keep the
+// 1.4.0 builds a new https.Agent per request, i.e. one TLS handshake per call. Requests are
+// plain JSON over node:https, so patch content types are chosen per call and errors keep the
 // API server's status code and reason.
 import http from 'node:http';
 import https from 'node:https';

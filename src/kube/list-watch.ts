@@ -1,4 +1,4 @@
-// Our own informer (ts-ecosystem §1.2): client-node's ListWatch gives up on the first non-410 error, never asks
+// Our own informer: client-node's ListWatch gives up on the first non-410 error, never asks
 // for bookmarks and has no watchdog. This one lists, then watches from the list's resourceVersion with
 // bookmarks; relists on 410 Gone; reconnects after any other failure with jittered backoff (never gives up);
 // and restarts a watch that has been silent for too long (a TCP connection can die without a FIN).

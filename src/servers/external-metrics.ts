@@ -1,4 +1,4 @@
-// The aggregated `external.metrics.k8s.io/v1beta1` API the HPA reads (KEDA `pkg/provider/provider.go`, ts-ecosystem §2).
+// The aggregated `external.metrics.k8s.io/v1beta1` API the HPA reads (KEDA `pkg/provider/provider.go`).
 // Served on node:https; every request except the probes must come through the API aggregator (front-proxy client
 // certificate, request-header-auth.ts); metric reads are then authorized (SubjectAccessReview by default) and
 // answered by a provider — the runtime's readings cache — never by querying a source per HPA request here.

@@ -1,5 +1,5 @@
 // Delegated authentication and authorization of an aggregated API server, as k8s.io/apiserver does it
-// (ts-ecosystem §2.1–2.2):
+// (k8s.io/apiserver/pkg/authentication/request/headerrequest, pkg/endpoints/filters/authorization.go):
 // - request-header authentication: `X-Remote-User`/`X-Remote-Group`/`X-Remote-Extra-*` are trusted only when
 //   the TLS client certificate verified against the requestheader (front-proxy) CA and its CN is one of the
 //   allowed names (an empty list allows any CN signed by that CA);
