@@ -7,8 +7,10 @@ import * as awsDynamodb from './aws-dynamodb.ts';
 import * as awsDynamodbStreams from './aws-dynamodb-streams.ts';
 import * as awsKinesisStream from './aws-kinesis-stream.ts';
 import * as awsSqsQueue from './aws-sqs-queue.ts';
+import * as cpu from './cpu.ts';
 import { metadataKeys, type OfflineParse } from './common/typed-config.ts';
 import * as cron from './cron.ts';
+import * as memory from './memory.ts';
 import * as opentelemetry from './opentelemetry.ts';
 import * as prometheus from './prometheus.ts';
 import {
@@ -25,6 +27,8 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   prometheus.descriptor,
   opentelemetry.descriptor,
   cron.descriptor,
+  cpu.descriptor,
+  memory.descriptor,
 ] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
 
 export const scalerDescriptors: ReadonlyMap<string, ScalerDescriptor<unknown>> = new Map(

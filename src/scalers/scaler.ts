@@ -40,6 +40,8 @@ export interface MetricSpec {
   target: number;
   resourceName?: 'cpu' | 'memory';
   containerName?: string;
+  /** Resource AverageValue: the target quantity as KEDA writes it into the HPA (`resource.MustParse(v).String()`, e.g. "256Mi"). */
+  targetQuantity?: string;
 }
 
 /** The result of one read of a trigger's source. */
@@ -179,7 +181,7 @@ export interface ScalerDescriptor<C = unknown> {
    */
   readonly otherKeys?: readonly string[];
   /** A minimal valid trigger, for `--help`-style docs and the contract test. */
-  readonly example: { metadata: Record<string, string>; authParams?: Record<string, string> };
+  readonly example: { metadata: Record<string, string>; authParams?: Record<string, string>; metricType?: MetricTargetType };
   /** Metadata + auth + env → config, or a ConfigError naming the type, the field and what is valid. */
   parse(input: ParseInput): C;
   /** The HPA metrics this trigger contributes (names `s<triggerIndex>-<part>`), from the config alone. */
