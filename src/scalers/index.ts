@@ -13,6 +13,8 @@ import * as cron from './cron.ts';
 import * as memory from './memory.ts';
 import * as opentelemetry from './opentelemetry.ts';
 import * as prometheus from './prometheus.ts';
+import * as redis from './redis.ts';
+import * as redisStreams from './redis-streams.ts';
 import {
   activeByThreshold, ConfigError, type MetricSpec, type ParseInput, type RawReading, type Reading, type Scaler, type ScalerContext, type ScalerDescriptor,
 } from './scaler.ts';
@@ -29,6 +31,12 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   cron.descriptor,
   cpu.descriptor,
   memory.descriptor,
+  redis.descriptor,
+  redis.clusterDescriptor,
+  redis.sentinelDescriptor,
+  redisStreams.descriptor,
+  redisStreams.clusterDescriptor,
+  redisStreams.sentinelDescriptor,
 ] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
 
 export const scalerDescriptors: ReadonlyMap<string, ScalerDescriptor<unknown>> = new Map(
