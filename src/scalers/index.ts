@@ -15,6 +15,7 @@ import * as opentelemetry from './opentelemetry.ts';
 import * as prometheus from './prometheus.ts';
 import * as redis from './redis.ts';
 import * as redisStreams from './redis-streams.ts';
+import * as postgresql from './postgresql.ts';
 import {
   activeByThreshold, ConfigError, type MetricSpec, type ParseInput, type RawReading, type Reading, type Scaler, type ScalerContext, type ScalerDescriptor,
 } from './scaler.ts';
@@ -37,6 +38,7 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   redisStreams.descriptor,
   redisStreams.clusterDescriptor,
   redisStreams.sentinelDescriptor,
+  postgresql.descriptor,
 ] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
 
 export const scalerDescriptors: ReadonlyMap<string, ScalerDescriptor<unknown>> = new Map(
