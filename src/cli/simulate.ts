@@ -24,7 +24,12 @@ export function register(program: Command): void {
   program
     .command('simulate')
     .argument('<manifest>', 'YAML/JSON file holding the ScaledObject')
-    .requiredOption('--series <file>', "CSV 't,<trigger>...' or JSON series; a value holds until the next row; empty or 'error' = failed read")
+    .option('--series <file>', "CSV 't,<trigger>...' or JSON series; a value holds until the next row; empty or 'error' = failed read (not needed for cron triggers)")
+    .option('--start <time>', 'wall time of t=0 for cron triggers (RFC 3339, e.g. 2026-03-29T00:00:00+01:00); default 2026-01-05T00:00:00Z', (v: string): number => {
+      const ms = Date.parse(v);
+      if (!Number.isFinite(ms)) throw new InvalidArgumentError(`--start must be an RFC 3339 time such as 2026-03-29T00:00:00Z, got '${v}'`);
+      return ms;
+    })
     .option('--scaled-object <name>', 'which ScaledObject, when the file holds several')
     .option('--replicas <n>', 'replicas at the start', nonNegative('--replicas'), 0)
     .option('--duration <seconds>', 'how long to simulate (default: last series point + cooldownPeriod, + 315 s when minReplicaCount > 0, + 3 polls)', positive('--duration'))
@@ -45,16 +50,18 @@ Example:
     20,500
     80,0
 
-Columns are named after a trigger's 'name' or 's<index>' (s0 = first trigger).`,
+Columns are named after a trigger's 'name' or 's<index>' (s0 = first trigger). A cron trigger needs no column:
+its value is computed from the virtual clock (t=0 at --start); without --series a day is simulated.`,
     )
-    .action((manifest: string, opts: { series: string; scaledObject?: string; replicas: number; duration?: number; mode: string; hpaSync: number; readyDelay: number; output: string; chart?: string }) => {
+    .action((manifest: string, opts: { series?: string; start?: number; scaledObject?: string; replicas: number; duration?: number; mode: string; hpaSync: number; readyDelay: number; output: string; chart?: string }) => {
       if (opts.mode !== 'hpa' && opts.mode !== 'direct') throw new InvalidArgumentError(`--mode must be 'hpa' or 'direct', got '${opts.mode}'`);
       if (opts.output !== 'table' && opts.output !== 'json') throw new InvalidArgumentError(`--output must be 'table' or 'json', got '${opts.output}'`);
       let out;
       try {
         out = runScenario({
           manifest: { name: manifest, text: readFileSync(manifest, 'utf8') },
-          series: { name: opts.series, text: readFileSync(opts.series, 'utf8') },
+          ...(opts.series ? { series: { name: opts.series, text: readFileSync(opts.series, 'utf8') } } : {}),
+          ...(opts.start !== undefined ? { startMs: opts.start } : {}),
           scaledObject: opts.scaledObject,
           options: { mode: opts.mode, startReplicas: Math.floor(opts.replicas), durationSeconds: opts.duration, hpaSyncSeconds: opts.hpaSync, readyDelaySeconds: opts.readyDelay },
         });

@@ -97,3 +97,32 @@ test('json output has one object per step with t, values, active, desired, repli
   assert.deepEqual(['t', 'values', 'active', 'desired', 'replicas', 'reason'].filter((key) => !(key in lines[0])), [], 'keys missing from the first step');
   assert.ok('summary' in lines.at(-1));
 });
+
+// A cron trigger needs no series: its column is computed from the virtual clock (src/simulate/clock-series.ts).
+const cronScenario = (startMs?: number): Scenario => ({
+  manifest: file('examples/simulate/cron-business-hours.yaml'),
+  ...(startMs !== undefined ? { startMs } : {}),
+  options: { mode: 'hpa', startReplicas: 0, hpaSyncSeconds: 15, readyDelaySeconds: 0 },
+});
+
+test('cron (no series): a day from Monday 2026-01-05 00:00Z, 5 replicas from 08:00 to 18:00 Berlin (07:00-17:00Z), 0 after cooldown', () => {
+  const out = runScenario(cronScenario());
+  assert.equal(out.result.summary.durationSeconds, 86_400, 'a day');
+  assert.deepEqual(out.series.points.get('office'), [{ t: 0, v: 0 }, { t: 7 * 3600, v: 5 }, { t: 17 * 3600, v: 0 }]);
+  const activation = out.result.steps.find((s) => s.event === 'KEDAScaleTargetActivated')!;
+  assert.equal(activation.t, 7 * 3600);
+  assert.equal(out.result.summary.maxReplicas, 5);
+  const deactivation = out.result.steps.find((s) => s.event === 'KEDAScaleTargetDeactivated')!;
+  assert.equal(deactivation.t, 17 * 3600 + 300, 'cooldownPeriod 300 s after the window closed');
+  assert.match(out.header, /t=0 at 2026-01-05T00:00:00\.000Z \(office computed from the clock\)/);
+});
+
+test('cron (no series) after the spring-forward change: the window opens at 08:00 CEST, 06:00Z', () => {
+  const out = runScenario(cronScenario(Date.parse('2026-03-30T00:00:00Z')));
+  assert.equal(out.result.steps.find((s) => s.event === 'KEDAScaleTargetActivated')!.t, 6 * 3600);
+});
+
+test('cron: a series column named after the trigger overrides the clock', () => {
+  const out = runScenario({ ...cronScenario(), series: { name: 'office.csv', text: 't,office\n0,2\n' }, options: { mode: 'hpa', startReplicas: 0, hpaSyncSeconds: 15, readyDelaySeconds: 0, durationSeconds: 60 } });
+  assert.equal(out.result.summary.finalReplicas, 2);
+});

@@ -3,6 +3,7 @@
 import { parseManifests } from '../api/parse.ts';
 import type { ScaledObject } from '../api/types.ts';
 import { renderChart } from './chart.ts';
+import { DEFAULT_START_MS, withClockColumns } from './clock-series.ts';
 import { parseSeries, type Series } from './series.ts';
 import { simulate, type SimulationOptions, type SimulationResult } from './simulator.ts';
 import { formatTimeline } from './timeline.ts';
@@ -10,11 +11,16 @@ import { SimulationSetupError } from './trigger-targets.ts';
 
 export interface Scenario {
   manifest: { name: string; text: string };
-  series: { name: string; text: string };
+  /** Optional when every trigger is computed from the clock (cron). */
+  series?: { name: string; text: string };
   /** Which ScaledObject, when the manifest holds several. */
   scaledObject?: string;
+  /** Wall time of t = 0 (epoch ms), for triggers computed from the clock; default DEFAULT_START_MS. */
+  startMs?: number;
   options: SimulationOptions;
 }
+
+const DAY_SECONDS = 86_400;
 
 export interface ScenarioOutput {
   so: ScaledObject;
@@ -44,14 +50,21 @@ export function pickScaledObject(text: string, source: string, name?: string): S
 
 export function runScenario(s: Scenario): ScenarioOutput {
   const so = pickScaledObject(s.manifest.text, s.manifest.name, s.scaledObject);
-  const series = parseSeries(s.series.text, s.series.name);
-  const result = simulate(so, series, s.options);
-  const o = s.options;
+  const given: Series = s.series ? parseSeries(s.series.text, s.series.name) : { columns: [], points: new Map(), end: 0 };
+  // Clock triggers (cron) get computed columns; with nothing else to replay, a day of them is simulated.
+  const startMs = s.startMs ?? DEFAULT_START_MS;
+  const clock = withClockColumns(so, given, startMs, s.options.durationSeconds ?? Math.max(DAY_SECONDS, given.end));
+  const series = clock.series;
+  const o: SimulationOptions = clock.added.length > 0 && given.columns.length === 0 && s.options.durationSeconds === undefined
+    ? { ...s.options, durationSeconds: DAY_SECONDS }
+    : s.options;
+  const result = simulate(so, series, o);
   const header =
     `updraft simulate: ScaledObject ${so.metadata.namespace}/${so.metadata.name} — mode ${o.mode}, pollingInterval ${so.spec.pollingInterval}s` +
     (o.mode === 'hpa' ? `, HPA sync ${o.hpaSyncSeconds}s` : '') +
     `, cooldownPeriod ${so.spec.cooldownPeriod}s, replicas ${so.spec.minReplicaCount}..${so.spec.maxReplicaCount}, start ${o.startReplicas}` +
-    (o.readyDelaySeconds ? `, pods ready after ${o.readyDelaySeconds}s` : '');
+    (o.readyDelaySeconds ? `, pods ready after ${o.readyDelaySeconds}s` : '') +
+    (clock.added.length ? `, t=0 at ${new Date(startMs).toISOString()} (${clock.added.join(', ')} computed from the clock)` : '');
   return { so, series, result, header };
 }
 
