@@ -13,6 +13,9 @@ import { Scheduler } from '../runtime/scheduler.ts';
 import { ExternalMetricError, startExternalMetricsServer, type ExternalMetricsProvider, type RunningServer } from '../servers/external-metrics.ts';
 import { startAdmissionWebhookServer } from '../servers/admission-webhook.ts';
 import { createRegistry, startMetricsServer, startProbeServer } from '../servers/prometheus-metrics.ts';
+import { OperatorMetrics, type ResourceType } from '../servers/keda-metrics.ts';
+import { startOtelMetrics } from '../servers/keda-otel-metrics.ts';
+import { fanOut, prometheusBackend } from '../servers/metric-families.ts';
 import { clusterLookups, KedaAdmissionValidator } from './admission-validator.ts';
 import { loadRequestHeaderConfig, subjectAccessReviewAuthorizer } from '../servers/request-header-auth.ts';
 import { ScaledJobController } from './scaled-job-controller.ts';
@@ -55,6 +58,10 @@ export interface OperatorOptions {
   /** The external metrics API (aggregated API server); undefined disables it (direct mode only). */
   externalMetrics?: TlsListenOptions;
   version?: string;
+  /** KEDA's --enable-opentelemetry-metrics: also push the operator's metrics over OTLP (OTEL_EXPORTER_OTLP_* from `env`, default process.env). */
+  openTelemetryMetrics?: boolean | { env?: Record<string, string | undefined> };
+  /** The keda_build_info git_commit label. */
+  gitCommit?: string;
   maxReconciles?: number;
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
@@ -89,11 +96,17 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     if (isNotFound(err)) throw new Error('the keda.sh/v1alpha1 CRDs are not installed (no scaledobjects resource on the API server); install them with `kubectl apply -f deploy/crds/` or the Helm chart (crds.install: true)');
     throw err;
   }
-  const scheduler = new Scheduler({ onError: (key, err) => o.log.error({ key, error: (err as Error).message }, 'scale loop iteration failed') });
+  const scheduler = new Scheduler({ onError: (key, err) => o.log.error({ key, error: (err as Error).message }, 'scale loop iteration failed'), onLateness: (key, ms) => metrics.loopLateness(key, ms) });
   const cache = new ReadingsCache();
+  cache.onChange((key, reading) => metrics.sourceRead(key, reading));
   const events = new EventRecorder(o.client, { component: 'keda-operator', onError: (err) => o.log.warn({ error: err.message }, 'event write failed') });
   const source = new ClusterObjectSource(o.client);
   const version = o.version ?? '2.20.2';
+  // The operator's metrics (KEDA's and Updraft's): Prometheus /metrics, and OTLP with --enable-opentelemetry-metrics.
+  const registry = createRegistry({ defaultMetrics: true });
+  const otel = o.openTelemetryMetrics ? startOtelMetrics({ version, ...(typeof o.openTelemetryMetrics === 'object' ? o.openTelemetryMetrics : {}) }) : undefined;
+  if (otel) o.log.info({ endpoint: otel.endpoint, protocol: otel.protocol, intervalMs: otel.intervalMs }, 'exporting metrics over OTLP');
+  const metrics = new OperatorMetrics(fanOut([prometheusBackend(registry), ...(otel ? [otel.backend] : [])]), { version, gitCommit: o.gitCommit });
   let leading = !o.leaderElection;
   // One work queue per kind; only the leader reconciles (a standby keeps its caches warm).
   const workQueue = (reconcile: (key: string) => Promise<void>, what: string) =>
@@ -115,6 +128,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     version,
     clusterObjectNamespace: o.namespace,
     getCached: (ns, name) => soWatch.get(ns, name),
+    metrics,
     requeue: (key) => queue.add(key),
   });
   const queue = workQueue((key) => controller.reconcile(key), 'ScaledObject');
@@ -138,6 +152,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     version,
     clusterObjectNamespace: o.namespace,
     getCached: (ns, name) => sjWatch.get(ns, name),
+    metrics,
   });
   const jobQueue = workQueue((key) => jobController.reconcile(key), 'ScaledJob');
   const enqueueJob = (obj: KubeObject) => jobQueue.add(keyOf(obj));
@@ -178,6 +193,13 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     });
     return w;
   });
+
+  // keda_resource_registered_total, keda_trigger_registered_total, keda_scaled_object_paused from the watches.
+  const registrations = (w: ListWatch<KubeObject>, type: ResourceType) =>
+    w.on({ onAdd: (obj) => metrics.resourceChanged(type, obj), onUpdate: (_, obj) => metrics.resourceChanged(type, obj), onDelete: (obj) => metrics.resourceChanged(type, obj, true) });
+  registrations(soWatch, 'scaled_object');
+  registrations(sjWatch, 'scaled_job');
+  authWatches.forEach((w, i) => registrations(w, i === 0 ? 'trigger_authentication' : 'cluster_trigger_authentication'));
 
   const requeueAll = () => {
     for (const obj of soWatch.list()) enqueue(obj);
@@ -224,7 +246,6 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
 
   // The external metrics API: answers from the running loops (only the leader has them; readiness says so, so
   // the Service routes HPA requests to the leader).
-  const registry = createRegistry({ defaultMetrics: true });
   const provider: ExternalMetricsProvider = {
     async getMetric(namespace, soName, metricName) {
       // The leader answers from its scale loops; a standby from a runner of its own that never scales.
@@ -256,6 +277,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       validator: new KedaAdmissionValidator(clusterLookups(o.client), { strictTriggers: o.webhook.strictTriggers ?? false }),
       registry,
       onDecision: (req, result) => {
+        metrics.webhookDecision(req, result);
         if (!result.allowed) o.log.info({ kind: req.kind, namespace: req.namespace, name: req.name, operation: req.operation, message: result.message }, 'admission denied');
       },
     });
@@ -292,6 +314,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       await metricsServer?.close();
       await healthServer?.close();
       await webhook?.close();
+      await otel?.shutdown().catch(() => undefined);
     },
   };
 }

@@ -15,6 +15,7 @@ import type { Scheduler } from '../runtime/scheduler.ts';
 import type { ReadingsCache } from '../runtime/readings-cache.ts';
 import { TriggerReads } from '../runtime/trigger-reads.ts';
 import type { Scaler } from '../scalers/scaler.ts';
+import type { OperatorMetrics } from '../servers/keda-metrics.ts';
 import { jobLoopIdentity, jobNeedsBuild, planScaledJob, type JobLoopIdentity, type ScaledJobFacts, type ScaledJobStatus } from './scaled-job-plan.ts';
 import { getCondition, setCondition } from './conditions.ts';
 import type { Logger } from './scaled-object-controller.ts';
@@ -47,6 +48,8 @@ export interface ScaledJobControllerOptions {
   clusterObjectNamespace?: string;
   getCached(namespace: string, name: string): KubeObject | undefined;
   now?: () => number;
+  /** The operator's metrics (servers/keda-metrics.ts), fed after each poll. */
+  metrics?: Pick<OperatorMetrics, 'scaledJobPolled'>;
 }
 
 interface LoopEntry {
@@ -156,6 +159,7 @@ export class ScaledJobController {
     // The same reads as a ScaledObject's (runtime/trigger-reads.ts): a reading younger than 90 % of the interval
     // is reused, one read in flight per trigger, a per-read timeout, errors with their kind.
     const readings = await reads.readAll(sj.spec.pollingInterval * 1000 * 0.9, signal);
+    this.o.metrics?.scaledJobPolled(sj, scalers, readings);
     const triggers: JobTriggerMetrics[] = scalers.map((s, i): JobTriggerMetrics => {
       const spec = s.metricSpecs.filter((m) => m.kind === 'External');
       const targetAverageValue = spec.length ? spec.reduce((a, m) => a + m.target, 0) / spec.length : 0;

@@ -22,6 +22,7 @@ import { ObjectRunner, type PollReport, type ScalingMode } from '../runtime/obje
 import type { ReadingsCache } from '../runtime/readings-cache.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import type { Scaler } from '../scalers/scaler.ts';
+import type { OperatorMetrics } from '../servers/keda-metrics.ts';
 import { KubeScaleTarget } from '../targets/kube-scale.ts';
 import { getCondition, setCondition } from './conditions.ts';
 import { hpaUpdateReasons, type HorizontalPodAutoscaler } from './hpa.ts';
@@ -54,6 +55,8 @@ export interface ControllerOptions {
   requeue?(key: string): void;
   /** Least time between two scaler refreshes after read errors (default 30 s). */
   refreshAfterErrorMs?: number;
+  /** The operator's metrics (servers/keda-metrics.ts), fed after each poll. */
+  metrics?: Pick<OperatorMetrics, 'scaledObjectPolled'>;
   now?: () => number;
 }
 
@@ -262,7 +265,10 @@ export class ScaledObjectController {
         lastActiveTime: status.lastActiveTime ? Date.parse(status.lastActiveTime) : undefined,
         health: status.health,
         hooks: {
-          onPoll: (report) => this.afterPoll(so, report),
+          onPoll: (report) => {
+            this.o.metrics?.scaledObjectPolled(so, scalers, report, identity.mode);
+            return this.afterPoll(so, report);
+          },
           onTargetError: (message) => this.onTargetError(so, message),
         },
       });
