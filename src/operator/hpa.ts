@@ -106,7 +106,8 @@ function toHpaTarget(spec: MetricSpec): HpaMetricTarget {
     case 'Value':
       return { type: 'Value', value: targetQuantity(spec.target) };
     default:
-      return { type: 'AverageValue', averageValue: targetQuantity(spec.target) };
+      // cpu/memory: KEDA puts resource.MustParse(value) in the HPA, so "256Mi" stays "256Mi" (not 268435456).
+      return { type: 'AverageValue', averageValue: spec.targetQuantity ?? targetQuantity(spec.target) };
   }
 }
 
@@ -118,7 +119,7 @@ function toHpaMetric(spec: MetricSpec, soName: string): HpaMetricSpec {
   }
   const name = spec.resourceName ?? spec.metricName;
   if (spec.kind === 'ContainerResource') {
-    return { type: 'ContainerResource', containerResource: { name, container: spec.containerName ?? '', target } };
+    return { type: 'ContainerResource', containerResource: { name, target, container: spec.containerName ?? '' } }; // Go's field order
   }
   return { type: 'Resource', resource: { name, target } };
 }

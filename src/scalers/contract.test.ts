@@ -10,7 +10,7 @@ const SECRET = 'S3CR3T-do-not-echo';
 const METRIC_NAME = /^s\d+-[^/.:%()\s]+$/;
 
 function input(d: ScalerDescriptor<unknown>, over: Partial<ParseInput> = {}): ParseInput {
-  return { metadata: { ...d.example.metadata }, authParams: { ...(d.example.authParams ?? {}) }, resolvedEnv: {}, ...over };
+  return { metadata: { ...d.example.metadata }, authParams: { ...(d.example.authParams ?? {}) }, resolvedEnv: {}, ...(d.example.metricType ? { metricType: d.example.metricType } : {}), ...over };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -34,8 +34,32 @@ function thrown(fn: () => unknown): ConfigError | undefined {
 for (const [type, d] of scalerDescriptors) {
   const fields = Object.entries(d.fields).map(([prop, f]) => ({ name: f.name ?? prop, f, order: f.order ?? ['triggerMetadata'] }));
 
+  // cpu/memory are HPA Resource metrics (KEDA cpu_memory_scaler.go): named after the resource, metricType required.
+  const resourceKind = d.metricSpecs(d.parse(input(d)), 0).every((s) => s.kind !== 'External');
+  const metricType = d.example.metricType ? { metricType: d.example.metricType } : {};
+
   describe(`scaler contract: ${type}`, () => {
-    it('the example parses and contributes External metrics named s<index>-<normalized part> with a positive target', () => {
+    if (resourceKind) {
+      it('the example contributes one Resource metric named after the resource, whatever the trigger index, with a positive target', () => {
+        // hygiene: allow-table two trigger indexes of one descriptor's example; the descriptors are the rows
+        for (const index of [0, 3]) {
+          const specs = d.metricSpecs(d.parse(input(d)), index);
+          assert.equal(specs.length, 1);
+          assert.equal(specs[0].kind, 'Resource');
+          assert.equal(specs[0].metricName, type);
+          assert.equal(specs[0].resourceName, type);
+          assert.equal(specs[0].targetType, d.example.metricType);
+          assert.ok(Number.isFinite(specs[0].target) && specs[0].target > 0, `target ${specs[0].target}`);
+        }
+      });
+      it('metricType Value, or none, is refused with the field named (Resource metrics are Utilization or AverageValue)', () => {
+        for (const mt of ['Value', undefined] as const) {
+          const e = thrown(() => describeTrigger({ type, metadata: d.example.metadata, ...(mt ? { metricType: mt } : {}) }, 0, { authParams: {}, resolvedEnv: {} }));
+          assert.equal(e?.field, 'metricType');
+        }
+      });
+    }
+    if (!resourceKind) it('the example parses and contributes External metrics named s<index>-<normalized part> with a positive target', () => {
       // hygiene: allow-table two trigger indexes of one descriptor's example; the descriptors are the rows
       for (const index of [0, 3]) {
         const specs = d.metricSpecs(d.parse(input(d)), index);
@@ -51,7 +75,7 @@ for (const [type, d] of scalerDescriptors) {
       }
     });
 
-    it('metricType Utilization is refused with the field named (only cpu and memory have it)', () => {
+    if (!resourceKind) it('metricType Utilization is refused with the field named (only cpu and memory have it)', () => {
       const e = thrown(() => describeTrigger({ type, metadata: d.example.metadata, metricType: 'Utilization' }, 0, { authParams: d.example.authParams ?? {}, resolvedEnv: {} }));
       assert.equal(e?.field, 'metricType');
     });
@@ -134,16 +158,16 @@ for (const [type, d] of scalerDescriptors) {
       for (const k of Object.keys(d.example.metadata)) assert.ok(keys.includes(k) || (d.otherKeys ?? []).includes(k), k);
       const target = fields.find((x) => x.name in d.example.metadata && !x.name.startsWith('activation'))!.name;
       const typo = target.slice(0, -1);
-      const r = checkTriggerOffline({ type, metadata: { ...d.example.metadata, [typo]: '5' } }, 0);
+      const r = checkTriggerOffline({ type, metadata: { ...d.example.metadata, [typo]: '5' }, ...metricType }, 0);
       assert.deepEqual(r.unknownKeys, [{ key: typo, suggestion: target }]);
     });
 
     it('buildScaler gives the reader the descriptor\'s metric specs and activation threshold, with no I/O', async () => {
       const s = buildScaler({
-        trigger: { type, metadata: d.example.metadata, useCachedMetrics: false }, triggerIndex: 2, namespace: 'ns', objectName: 'o',
+        trigger: { type, metadata: d.example.metadata, useCachedMetrics: false, ...metricType }, triggerIndex: 2, namespace: 'ns', objectName: 'o',
         objectKind: 'ScaledObject', authParams: d.example.authParams ?? {}, resolvedEnv: {}, httpTimeoutMs: 1000,
       });
-      const described = describeTrigger({ type, metadata: d.example.metadata }, 2, { authParams: d.example.authParams ?? {}, resolvedEnv: {} });
+      const described = describeTrigger({ type, metadata: d.example.metadata, ...metricType }, 2, { authParams: d.example.authParams ?? {}, resolvedEnv: {} });
       assert.deepEqual(s.metricSpecs, described.metricSpecs);
       assert.equal(s.activationThreshold, described.activationThreshold);
       await s.close();
