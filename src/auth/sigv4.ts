@@ -43,4 +43,37 @@ export class SigV4Signer {
     });
     return { ...(signed.headers as Record<string, string>) };
   }
+
+  /**
+   * A presigned GET URL (SigV4 query signing: X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders=host,
+   * -Security-Token when the credentials have one, -Signature), as the AWS MSK IAM token is built from.
+   * `extraQuery` is appended after signing (not signed), as the MSK signers do with User-Agent.
+   */
+  async presign(url: URL, expiresInSeconds: number, signingDate?: Date, extraQuery: Record<string, string> = {}): Promise<string> {
+    const query: Record<string, string | string[]> = {};
+    for (const [k, v] of url.searchParams) {
+      const prev = query[k];
+      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    const request = new HttpRequest({
+      method: 'GET',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query,
+      headers: { host: url.host },
+    });
+    const signed = await this.signer.presign(request, { expiresIn: expiresInSeconds, ...(signingDate ? { signingDate } : {}) });
+    // RFC 3986 escaping (as the AWS SDK's formatUrl), signed parameters first, then unsigned extras (User-Agent).
+    const pairs: string[] = [];
+    for (const [k, v] of [...Object.entries(signed.query ?? {}), ...Object.entries(extraQuery)]) {
+      for (const one of Array.isArray(v) ? v : [v]) if (one !== null && one !== undefined) pairs.push(`${escapeUri(k)}=${escapeUri(one)}`);
+    }
+    return `${url.protocol}//${url.host}${url.pathname}${pairs.length ? `?${pairs.join('&')}` : ''}`;
+  }
+}
+
+function escapeUri(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
