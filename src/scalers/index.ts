@@ -9,6 +9,7 @@ import * as awsKinesisStream from './aws-kinesis-stream.ts';
 import * as awsSqsQueue from './aws-sqs-queue.ts';
 import * as cpu from './cpu.ts';
 import { metadataKeys, type OfflineParse } from './common/typed-config.ts';
+import * as kafka from './kafka.ts';
 import * as cron from './cron.ts';
 import * as memory from './memory.ts';
 import * as opentelemetry from './opentelemetry.ts';
@@ -39,6 +40,7 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   redisStreams.clusterDescriptor,
   redisStreams.sentinelDescriptor,
   postgresql.descriptor,
+  kafka.descriptor,
 ] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
 
 export const scalerDescriptors: ReadonlyMap<string, ScalerDescriptor<unknown>> = new Map(
