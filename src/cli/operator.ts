@@ -47,6 +47,7 @@ interface OperatorFlags {
   logLevel: string;
   logFormat: string;
   allowScalerAddress: string[];
+  enableOpentelemetryMetrics: boolean | string;
 }
 
 export function register(program: Command): void {
@@ -73,6 +74,7 @@ export function register(program: Command): void {
     .option('--allow-scaler-address <cidr-or-host>',
       'let scalers connect to this cloud metadata / link-local address, CIDR or host name, refused by default (repeatable, or a comma list)',
       (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--enable-opentelemetry-metrics [bool]', "also push the operator's metrics over OTLP/HTTP (KEDA's flag; OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL http/protobuf or http/json, _HEADERS, OTEL_METRIC_EXPORT_INTERVAL)", false)
     .addHelpText('after', `
 Environment (as KEDA): WATCH_NAMESPACE (comma list, empty = all), WATCH_LABEL_SELECTOR,
 KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES (default 5), KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION / _RENEW_DEADLINE /
@@ -119,6 +121,8 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         leaseDurationMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION'),
         renewDeadlineMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE'),
         retryPeriodMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RETRY_PERIOD'),
+        // KEDA's Go flag takes --enable-opentelemetry-metrics, =true and =false.
+        openTelemetryMetrics: opts.enableOpentelemetryMetrics === true || opts.enableOpentelemetryMetrics === 'true',
       });
       log.info({ metricsPort: op.metricsPort, healthPort: op.healthPort, metricsApiPort: op.metricsApiPort, webhookPort: op.webhookPort, mode: opts.mode, allowedScalerAddresses: addressPolicy.exceptions }, 'operator started');
       const shutdown = async (signal: string) => {
