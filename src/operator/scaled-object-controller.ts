@@ -87,6 +87,8 @@ export class ScaledObjectController {
   private readonly runners = new Map<string, RunnerEntry>();
   /** Last read error per `namespace/name#trigger`, so a failure is reported when it starts or changes. */
   private readonly lastReadError = new Map<string, string>();
+  /** resourceVersion of the scale loop's last status write per object (patchStatus). */
+  private readonly lastWrittenRv = new Map<string, string>();
 
   constructor(private readonly o: ControllerOptions) {}
 
@@ -343,6 +345,7 @@ export class ScaledObjectController {
   }
 
   private async stopRunner(key: string): Promise<void> {
+    this.lastWrittenRv.delete(key);
     const e = this.runners.get(key);
     if (!e) return;
     this.runners.delete(key);
@@ -441,8 +444,23 @@ export class ScaledObjectController {
     this.o.log.warn({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, error: message }, 'cannot read replicas');
   }
 
+  /**
+   * The scale loop's status write. It starts from the informer's copy when that copy is known to be current (it
+   * carries the resourceVersion of our own last write, or we never wrote), so a steady poll costs no GET; any
+   * other case reads the object first. The write is conditional on the resourceVersion either way, so a stale copy
+   * can only cost a conflict and a re-read, never a lost change.
+   */
   private async patchStatus(so: ScaledObject, mutate: (s: ScaledObjectStatus) => ScaledObjectStatus): Promise<void> {
-    await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace: so.metadata.namespace, name: so.metadata.name }, (s) => dropUndefined(mutate(s)), { fieldManager: FIELD_MANAGER });
+    const { namespace, name } = so.metadata;
+    const key = `${namespace}/${name}`;
+    const cached = this.o.getCached(namespace, name) as SoObject | undefined;
+    const last = this.lastWrittenRv.get(key);
+    const current = cached && (last === undefined || cached.metadata.resourceVersion === last) ? cached : undefined;
+    const r = await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => dropUndefined(mutate(s)), {
+      fieldManager: FIELD_MANAGER,
+      ...(current ? { current } : {}),
+    });
+    if (r.changed && r.object.metadata.resourceVersion) this.lastWrittenRv.set(key, r.object.metadata.resourceVersion);
   }
 
   private event(so: ScaledObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
