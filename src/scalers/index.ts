@@ -11,6 +11,7 @@ import * as cpu from './cpu.ts';
 import { metadataKeys, type OfflineParse } from './common/typed-config.ts';
 import * as kafka from './kafka.ts';
 import * as cron from './cron.ts';
+import * as metricsApi from './metrics-api.ts';
 import * as memory from './memory.ts';
 import * as opentelemetry from './opentelemetry.ts';
 import * as prometheus from './prometheus.ts';
@@ -31,6 +32,7 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   prometheus.descriptor,
   opentelemetry.descriptor,
   cron.descriptor,
+  metricsApi.descriptor,
   cpu.descriptor,
   memory.descriptor,
   redis.descriptor,
