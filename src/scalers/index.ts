@@ -18,6 +18,7 @@ import * as prometheus from './prometheus.ts';
 import * as redis from './redis.ts';
 import * as redisStreams from './redis-streams.ts';
 import * as postgresql from './postgresql.ts';
+import * as mysql from './mysql.ts';
 import {
   activeByThreshold, ConfigError, type MetricSpec, type ParseInput, type RawReading, type Reading, type Scaler, type ScalerContext, type ScalerDescriptor,
 } from './scaler.ts';
@@ -43,6 +44,7 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   redisStreams.sentinelDescriptor,
   postgresql.descriptor,
   kafka.descriptor,
+  mysql.descriptor,
 ] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
 
 export const scalerDescriptors: ReadonlyMap<string, ScalerDescriptor<unknown>> = new Map(
