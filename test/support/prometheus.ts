@@ -34,7 +34,16 @@ function labels(l?: Record<string, string>): string {
   return `{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
 }
 
-export async function startPrometheus(series: ExporterSeries): Promise<LocalPrometheus> {
+/** A further target Prometheus scrapes (e.g. the operator's /metrics), with target labels of its own. */
+export interface ScrapeTarget {
+  job: string;
+  /** host:port serving /metrics. */
+  target: string;
+  /** Target labels; a `namespace` here makes Prometheus rename the series' own to `exported_namespace`, as in a cluster. */
+  labels?: Record<string, string>;
+}
+
+export async function startPrometheus(series: ExporterSeries, opts: { targets?: ScrapeTarget[] } = {}): Promise<LocalPrometheus> {
   const started = Date.now();
   const exporter: Server = createServer((req, res) => {
     const lines: string[] = [];
@@ -60,6 +69,12 @@ export async function startPrometheus(series: ExporterSeries): Promise<LocalProm
     '  - job_name: app',
     '    static_configs:',
     `      - targets: ['127.0.0.1:${exporterPort}']`,
+    ...(opts.targets ?? []).flatMap((t) => [
+      `  - job_name: ${JSON.stringify(t.job)}`,
+      '    static_configs:',
+      `      - targets: [${JSON.stringify(t.target)}]`,
+      ...(t.labels ? [`        labels: ${JSON.stringify(t.labels)}`] : []),
+    ]),
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);
   const port = await freePort();
