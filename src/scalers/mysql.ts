@@ -307,13 +307,15 @@ export async function runQuery(server: MysqlServer, config: MysqlConfig, timeout
   const onAbort = () => { broken = true; conn.destroy(); };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
+    const tried = server.flavour;
     try {
-      await conn.query(sessionSql(server.flavour, timeoutMs));
+      await conn.query(sessionSql(tried, timeoutMs));
     } catch (e) {
       // MariaDB has neither transaction_read_only nor max_execution_time (ER_UNKNOWN_SYSTEM_VARIABLE); MySQL 8 has no tx_read_only.
       if ((e as { errno?: number }).errno !== 1193) throw e;
-      server.flavour = server.flavour === 'mysql' ? 'mariadb' : 'mysql';
-      await conn.query(sessionSql(server.flavour, timeoutMs));
+      const other: typeof tried = tried === 'mysql' ? 'mariadb' : 'mysql';
+      await conn.query(sessionSql(other, timeoutMs));
+      server.flavour = other;
     }
     await conn.query('START TRANSACTION READ ONLY');
     const [rows, columns] = await conn.query({ sql: config.query, rowsAsArray: true });
