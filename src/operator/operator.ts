@@ -257,38 +257,69 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     },
   };
   let metricsApi: RunningServer | undefined;
-  if (o.externalMetrics) {
-    metricsApi = await startExternalMetricsServer({
-      ...tlsListen(o.externalMetrics),
-      requestHeader: await loadRequestHeaderConfig(o.client),
-      // As KEDA's metrics server: the caller the front-proxy names must be allowed to read the metric (RBAC,
-      // through a SubjectAccessReview; the chart binds system:auth-delegator), answers cached 10 s.
-      authorize: subjectAccessReviewAuthorizer(o.client),
-      provider,
-      registry,
-      ready: () => soWatch.hasSynced(),
-      onRequestError: (info) => o.log.warn({ ...info }, 'external metrics request failed'),
-    });
-  }
   let webhook: { port: number; close(): Promise<void> } | undefined;
-  if (o.webhook) {
-    webhook = await startAdmissionWebhookServer({
-      ...tlsListen(o.webhook),
-      validator: new KedaAdmissionValidator(clusterLookups(o.client), { strictTriggers: o.webhook.strictTriggers ?? false }),
-      registry,
-      onDecision: (req, result) => {
-        metrics.webhookDecision(req, result);
-        if (!result.allowed) o.log.info({ kind: req.kind, namespace: req.namespace, name: req.name, operation: req.operation, message: result.message }, 'admission denied');
-      },
-    });
-  }
-  // Ready once the ScaledObject cache has synced; every replica is ready (the metrics API answers 503 on a
-  // non-leader, which the HPA retries on its next sync).
-  const ready = () => soWatch.hasSynced();
   let metricsServer: { port: number; close(): Promise<void> } | undefined;
-  if (o.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: o.metricsPort, host: o.metricsHost, registry, ready });
   let healthServer: { port: number; close(): Promise<void> } | undefined;
-  if (o.healthPort !== undefined) healthServer = await startProbeServer({ port: o.healthPort, host: o.healthHost, ready });
+  const stopAll = async () => {
+    stopping = true;
+    await queue.stop();
+    await jobQueue.stop();
+    await soWatch.stop();
+    await sjWatch.stop();
+    await hpaWatch.stop();
+    for (const w of authWatches) await w.stop();
+    await controller.stopAll();
+    await jobController.stopAll();
+    await scheduler.stop();
+    await elector?.stop({ release: true });
+    await events.flush();
+    await metricsApi?.close();
+    await metricsServer?.close();
+    await healthServer?.close();
+    await webhook?.close();
+    await otel?.shutdown().catch(() => undefined);
+  };
+  // A port that cannot be bound stops the operator with an error naming the server (not a process that runs on
+  // without its metrics API or webhook): everything started so far is stopped first.
+  let binding = '';
+  try {
+    if (o.externalMetrics) {
+      binding = `the external metrics API (port ${o.externalMetrics.port})`;
+      metricsApi = await startExternalMetricsServer({
+        ...tlsListen(o.externalMetrics),
+        requestHeader: await loadRequestHeaderConfig(o.client),
+        // As KEDA's metrics server: the caller the front-proxy names must be allowed to read the metric (RBAC,
+        // through a SubjectAccessReview; the chart binds system:auth-delegator), answers cached 10 s.
+        authorize: subjectAccessReviewAuthorizer(o.client),
+        provider,
+        registry,
+        ready: () => soWatch.hasSynced(),
+        onRequestError: (info) => o.log.warn({ ...info }, 'external metrics request failed'),
+      });
+    }
+    if (o.webhook) {
+      binding = `the admission webhook (port ${o.webhook.port})`;
+      webhook = await startAdmissionWebhookServer({
+        ...tlsListen(o.webhook),
+        validator: new KedaAdmissionValidator(clusterLookups(o.client), { strictTriggers: o.webhook.strictTriggers ?? false }),
+        registry,
+        onDecision: (req, result) => {
+          metrics.webhookDecision(req, result);
+          if (!result.allowed) o.log.info({ kind: req.kind, namespace: req.namespace, name: req.name, operation: req.operation, message: result.message }, 'admission denied');
+        },
+      });
+    }
+    // Ready once the ScaledObject cache has synced; every replica is ready (the metrics API answers 503 on a
+    // non-leader, which the HPA retries on its next sync).
+    const ready = () => soWatch.hasSynced();
+    binding = `the /metrics server (port ${o.metricsPort})`;
+    if (o.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: o.metricsPort, host: o.metricsHost, registry, ready });
+    binding = `the health probe server (port ${o.healthPort})`;
+    if (o.healthPort !== undefined) healthServer = await startProbeServer({ port: o.healthPort, host: o.healthHost, ready });
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw new Error(`cannot start ${binding}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   return {
     controller,
@@ -298,23 +329,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     healthPort: healthServer?.port,
     webhookPort: webhook?.port,
     async stop() {
-      stopping = true;
-      await queue.stop();
-      await jobQueue.stop();
-      await soWatch.stop();
-      await sjWatch.stop();
-      await hpaWatch.stop();
-      for (const w of authWatches) await w.stop();
-      await controller.stopAll();
-      await jobController.stopAll();
-      await scheduler.stop();
-      await elector?.stop({ release: true });
-      await events.flush();
-      await metricsApi?.close();
-      await metricsServer?.close();
-      await healthServer?.close();
-      await webhook?.close();
-      await otel?.shutdown().catch(() => undefined);
+      await stopAll();
     },
   };
 }

@@ -4,6 +4,7 @@
 // not depend on the aggregation layer: 0→N→0, pause annotations, deletion with and without restore, a missing
 // target, an invalid trigger, status conditions and Events.
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -217,6 +218,17 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     assert.match(c.message ?? '', /query/);
     assert.ok((await eventReasons('broken')).includes('KEDAScalerFailed'));
     assert.equal(await replicas('broken'), 1);
+  });
+
+  test('a port that is already taken stops the operator with an error naming the server, instead of running on without it', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      await assert.rejects(startTestOperator(cp, { metricsPort: port, metricsHost: '127.0.0.1' }), new RegExp(`^Error: cannot start the /metrics server \\(port ${port}\\): listen EADDRINUSE`));
+    } finally {
+      await new Promise<void>((r) => taken.close(() => r()));
+    }
   });
 
   test('with no webhook, a broken scalingModifiers formula is Ready=False with a ScaledObjectCheckFailed Event', async () => {
