@@ -4,6 +4,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsCredentialCache } from '../src/auth/aws-credentials.ts';
+import { benchKinesisDynamodb } from './aws-kinesis-dynamodb.ts';
 import { buildScaler } from '../src/scalers/index.ts';
 import type { Scaler } from '../src/scalers/scaler.ts';
 import { startCaptureServer } from '../test/support/capture-server.ts';
@@ -50,6 +51,7 @@ try {
   await measure('prometheus + SigV4 (recording srv)', buildScaler(contextFor('prometheus', { serverAddress: amp.url, query: 'vector(100)', threshold: '25', awsRegion: 'us-east-1', identityOwner: 'operator' }, { awsCredentials: aws })));
   await measure('aws-sqs-queue (moto)', buildScaler(contextFor('aws-sqs-queue', { queueURL: q, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws })));
   await measure('aws-cloudwatch metric stat (moto)', buildScaler(contextFor('aws-cloudwatch', { namespace: 'NS', metricName: 'M', dimensionName: 'H', dimensionValue: 'a', targetMetricValue: '2', awsRegion: 'us-east-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws })));
+  await benchKinesisDynamodb(moto.endpoint, aws, measure);
 } finally {
   await amp.stop();
   await moto.stop();
