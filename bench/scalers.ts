@@ -11,6 +11,8 @@ import { startCaptureServer } from '../test/support/capture-server.ts';
 import { startMoto } from '../test/support/moto.ts';
 import { startPrometheus } from '../test/support/prometheus.ts';
 import { contextFor } from '../test/support/scaler-context.ts';
+import { httpClients as metricsApiClients } from '../src/scalers/metrics-api.ts';
+import { startMetricsApiServer } from '../test/support/metrics-api-server.ts';
 
 const READS = 500;
 const SECONDS = 10;
@@ -52,6 +54,20 @@ try {
   await measure('aws-sqs-queue (moto)', buildScaler(contextFor('aws-sqs-queue', { queueURL: q, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws })));
   await measure('aws-cloudwatch metric stat (moto)', buildScaler(contextFor('aws-cloudwatch', { namespace: 'NS', metricName: 'M', dimensionName: 'H', dimensionValue: 'a', targetMetricValue: '2', awsRegion: 'us-east-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws })));
   await benchKinesisDynamodb(moto.endpoint, aws, measure);
+  await measure('cron (clock only)', buildScaler(contextFor('cron', { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: '5' })));
+  const statsApi = await startMetricsApiServer();
+  try {
+    statsApi.value = 12;
+    await measure('metrics-api json (local API)', buildScaler(contextFor('metrics-api', { url: `${statsApi.url}/open/json`, valueLocation: 'components.worker.tasks', targetValue: '5' })));
+    await measure('metrics-api prometheus (local API)', buildScaler(contextFor('metrics-api', { url: `${statsApi.url}/open/prom`, format: 'prometheus', valueLocation: 'queue_depth{queue="orders"}', targetValue: '5' })));
+    const before = statsApi.connections;
+    const many = Array.from({ length: 500 }, (_, i) => buildScaler(contextFor('metrics-api', { url: `${statsApi.url}/open/json?i=${i}`, valueLocation: 'components.worker.tasks', targetValue: '5' })));
+    await Promise.all(many.map((s) => s.read(AbortSignal.timeout(10_000))));
+    console.log(`metrics-api: 500 triggers on one API hold ${metricsApiClients.size} client(s), ${statsApi.connections - before} TCP connection(s)`);
+    await Promise.all(many.map((s) => s.close()));
+  } finally {
+    await statsApi.stop();
+  }
 } finally {
   await amp.stop();
   await moto.stop();
