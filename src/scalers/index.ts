@@ -19,6 +19,7 @@ import * as redis from './redis.ts';
 import * as redisStreams from './redis-streams.ts';
 import * as postgresql from './postgresql.ts';
 import * as mysql from './mysql.ts';
+import * as natsJetstream from './nats-jetstream.ts';
 import {
   activeByThreshold, ConfigError, type MetricSpec, type ParseInput, type RawReading, type Reading, type Scaler, type ScalerContext, type ScalerDescriptor,
 } from './scaler.ts';
@@ -45,6 +46,7 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   postgresql.descriptor,
   kafka.descriptor,
   mysql.descriptor,
+  natsJetstream.descriptor,
 ] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
 
 export const scalerDescriptors: ReadonlyMap<string, ScalerDescriptor<unknown>> = new Map(
