@@ -136,6 +136,8 @@ export function parseConnection(type: string, kind: RedisKind, c: ConnectionValu
   const used = kind === 'standalone' ? addresses.slice(0, 1) : addresses;
   const inMetadata = (raw: string) => Object.values(input.metadata).some((v) => typeof v === 'string' && v.includes(raw));
   const parsed = used.map((raw) => {
+    // Offline, an address that is not in the metadata came from a source that is unknown there (a placeholder).
+    if (input.offline && !inMetadata(raw)) return { host: 'placeholder', port: 6379 };
     const shown = inMetadata(raw) ? `'${raw.slice(0, 80)}'` : 'a value from the TriggerAuthentication or env (not shown)';
     const a = parseAddress(type, raw, shown);
     const refused = refusedHost(type, 'address', raw, a.host);
@@ -187,14 +189,24 @@ export class RedisHandle {
 
   /** The client, (re)created when none is held or ioredis gave up on it; its addresses are checked first. */
   async get(): Promise<Client> {
-    if (!this.client || this.client.status === 'end') {
-      await this.checkAddresses();
-      this.client = this.create();
-      this.client.on('error', (e: Error) => { this.lastError = e; });
-      this.client.on('ready', () => { this.lastError = undefined; });
-    }
-    return this.client;
+    if (this.client && this.client.status !== 'end') return this.client;
+    // Concurrent first reads share one creation (one client, not one per read).
+    this.creating ??= (async () => {
+      try {
+        await this.checkAddresses();
+        const client = this.create();
+        client.on('error', (e: Error) => { this.lastError = e; });
+        client.on('ready', () => { this.lastError = undefined; });
+        this.client = client;
+        return client;
+      } finally {
+        this.creating = undefined;
+      }
+    })();
+    return this.creating;
   }
+
+  private creating: Promise<Client> | undefined;
 
   private create(): Client {
     const c = this.conn;
@@ -298,6 +310,9 @@ export function classifyRedisError(type: string, conn: RedisConnection, e: unkno
   }
   if (err?.code === 'EUPDRAFT_ADDRESS_REFUSED' || last?.code === 'EUPDRAFT_ADDRESS_REFUSED') {
     return new ReadError('other', `${type}: ${(err?.code === 'EUPDRAFT_ADDRESS_REFUSED' ? err : last)?.message}`, { cause: e });
+  }
+  if (/No such master with that name/.test(msg)) {
+    return new ReadError('bad-query', `${type}: ${where} does not watch a master named '${conn.sentinel?.master ?? ''}'; check sentinelMaster (SENTINEL MASTERS lists them)`, { cause: e });
   }
   if (/Command timed out/i.test(msg)) return new ReadError('timeout', `${type}: no answer from ${where} in time`, { cause: e });
   const code = err?.code ?? last?.code;
