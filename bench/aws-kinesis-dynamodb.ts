@@ -2,7 +2,6 @@
 // bench/scalers.ts): reads/s and p50/p99 per type, and what 500 triggers on one endpoint hold — SDK clients and the
 // TCP connections a counting pass-through in front of a keep-alive stub sees, for one round of reads one after the other and one
 // round all at once.
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { BatchWriteItemCommand, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -10,35 +9,11 @@ import { AwsCredentialCache } from '../src/auth/aws-credentials.ts';
 import { buildScaler } from '../src/scalers/index.ts';
 import type { Scaler } from '../src/scalers/scaler.ts';
 import { startCaptureServer } from '../test/support/capture-server.ts';
+import { startCountingProxy } from '../test/support/counting-proxy.ts';
 import { contextFor } from '../test/support/scaler-context.ts';
 
 const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const TRIGGERS = 500;
-
-/** A TCP pass-through to `target` that counts the connections it accepted. */
-async function countingProxy(target: URL): Promise<{ url: string; accepted: () => number; stop: () => Promise<void> }> {
-  let accepted = 0;
-  const open = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    accepted++;
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-    const up = connect(Number(target.port), target.hostname);
-    socket.pipe(up).pipe(socket);
-    socket.on('error', () => up.destroy());
-    up.on('error', () => socket.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    accepted: () => accepted,
-    stop: () => new Promise<void>((r) => {
-      for (const s of open) s.destroy();
-      server.close(() => r());
-    }),
-  };
-}
 
 export async function benchKinesisDynamodb(motoEndpoint: string, aws: AwsCredentialCache, measure: (name: string, scaler: Scaler) => Promise<void>): Promise<void> {
   const kinesis = new KinesisClient({ region: 'us-east-1', endpoint: motoEndpoint, credentials: creds, requestHandler: new NodeHttpHandler() });
@@ -78,7 +53,7 @@ export async function benchKinesisDynamodb(motoEndpoint: string, aws: AwsCredent
   const stub = await startCaptureServer((req) => ({ body: JSON.stringify(STUB[req.headers['x-amz-target'] ?? ''] ?? {}), headers: { 'content-type': 'application/x-amz-json-1.0' } }));
   try {
     for (const [type, md] of Object.entries(metadata(''))) {
-      const proxy = await countingProxy(new URL(stub.url));
+      const proxy = await startCountingProxy(stub.url);
       const cache = new AwsCredentialCache({ operatorCredentials: () => async () => creds });
       const scalers = Array.from({ length: TRIGGERS }, (_, i) => buildScaler({ ...contextFor(type, { ...md, awsEndpoint: proxy.url }, { awsCredentials: cache }), triggerIndex: i }));
       const clients = cache.clientCount;

@@ -8,6 +8,7 @@ import { AwsCredentialCache } from '../../src/auth/aws-credentials.ts';
 import { buildScaler } from '../../src/scalers/index.ts';
 import { ReadError, type ScalerContext } from '../../src/scalers/scaler.ts';
 import { startCaptureServer } from '../support/capture-server.ts';
+import { startCountingProxy } from '../support/counting-proxy.ts';
 import { freePort } from '../support/free-port.ts';
 import { createIamUserKeys, startMoto, type Moto } from '../support/moto.ts';
 import { contextFor } from '../support/scaler-context.ts';
@@ -169,5 +170,26 @@ describe('aws-dynamodb-streams against moto with request authentication', () => 
       assert.doesNotMatch(e.message, new RegExp(secret));
       return true;
     });
+  });
+});
+
+describe('aws-dynamodb-streams: connections to one keep-alive endpoint (moto closes every connection, so a local stub answers)', () => {
+  test('100 triggers reading one after another hold two connections (DynamoDB and DynamoDB Streams); reading all at once stays within the agent\'s 50 sockets', async () => {
+    const answers: Record<string, unknown> = { 'DynamoDB_20120810.DescribeTable': { Table: { LatestStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/x' } }, 'DynamoDBStreams_20120810.DescribeStream': { StreamDescription: { Shards: [{ ShardId: 'a' }, { ShardId: 'b' }] } } };
+    const stub = await startCaptureServer((req) => ({ body: JSON.stringify(answers[req.headers['x-amz-target'] ?? ''] ?? {}), headers: { 'content-type': 'application/x-amz-json-1.0' } }));
+    const proxy = await startCountingProxy(stub.url);
+    try {
+      const aws = operatorCache();
+      const scalers = Array.from({ length: 100 }, (_, i) => buildScaler({ ...contextFor(TYPE, { ...{ tableName: 'orders', awsRegion: 'us-east-1', identityOwner: 'operator' }, awsEndpoint: proxy.url }, { awsCredentials: aws }), triggerIndex: i }));
+      for (const s of scalers) assert.equal((await s.read(signal())).metrics[0].value, 2);
+      assert.equal(proxy.accepted(), 2);
+      await Promise.all(scalers.map((s) => s.read(signal())));
+      assert.ok(proxy.accepted() <= 50 + 1, `${proxy.accepted()} connections`);
+      await Promise.all(scalers.map((s) => s.close()));
+      assert.equal(aws.clientCount, 0);
+    } finally {
+      await proxy.stop();
+      await stub.stop();
+    }
   });
 });

@@ -7,6 +7,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AwsCredentialCache } from '../../src/auth/aws-credentials.ts';
 import { buildScaler } from '../../src/scalers/index.ts';
 import { ReadError, type ScalerContext } from '../../src/scalers/scaler.ts';
+import { startCaptureServer } from '../support/capture-server.ts';
+import { startCountingProxy } from '../support/counting-proxy.ts';
 import { freePort } from '../support/free-port.ts';
 import { createIamUserKeys, startMoto, type Moto } from '../support/moto.ts';
 import { contextFor } from '../support/scaler-context.ts';
@@ -128,5 +130,26 @@ describe('aws-kinesis-stream against moto with request authentication', () => {
       assert.doesNotMatch(e.message, new RegExp(secret));
       return true;
     });
+  });
+});
+
+describe('aws-kinesis-stream: connections to one keep-alive endpoint (moto closes every connection, so a local stub answers)', () => {
+  test('100 triggers reading one after another hold one connection; reading all at once stays within the agent\'s 50 sockets', async () => {
+    const answers: Record<string, unknown> = { 'Kinesis_20131202.DescribeStreamSummary': { StreamDescriptionSummary: { StreamName: 'orders', OpenShardCount: 3 } } };
+    const stub = await startCaptureServer((req) => ({ body: JSON.stringify(answers[req.headers['x-amz-target'] ?? ''] ?? {}), headers: { 'content-type': 'application/x-amz-json-1.0' } }));
+    const proxy = await startCountingProxy(stub.url);
+    try {
+      const aws = operatorCache();
+      const scalers = Array.from({ length: 100 }, (_, i) => buildScaler({ ...contextFor(TYPE, { ...{ streamName: 'orders', awsRegion: 'us-east-1', identityOwner: 'operator' }, awsEndpoint: proxy.url }, { awsCredentials: aws }), triggerIndex: i }));
+      for (const s of scalers) assert.equal((await s.read(signal())).metrics[0].value, 3);
+      assert.equal(proxy.accepted(), 1);
+      await Promise.all(scalers.map((s) => s.read(signal())));
+      assert.ok(proxy.accepted() <= 50 + 0, `${proxy.accepted()} connections`);
+      await Promise.all(scalers.map((s) => s.close()));
+      assert.equal(aws.clientCount, 0);
+    } finally {
+      await proxy.stop();
+      await stub.stop();
+    }
   });
 });
