@@ -46,8 +46,7 @@ export async function buildObjectScalers(obj: ScaledObject | ScaledJob, opts: Bu
         clusterObjectNamespace: opts.clusterObjectNamespace,
       });
       warnings.push(...auth.warnings);
-      scalers.push(
-        buildScaler({
+      const built = buildScaler({
           trigger,
           triggerIndex,
           namespace: obj.metadata.namespace,
@@ -57,8 +56,8 @@ export async function buildObjectScalers(obj: ScaledObject | ScaledJob, opts: Bu
           resolvedEnv: auth.resolvedEnv,
           podIdentity: auth.podIdentity,
           httpTimeoutMs: opts.httpTimeoutMs ?? 3000,
-        }),
-      );
+        });
+      scalers.push(built.resolveMetricSpecs ? await withSourceSpecs(built, opts.httpTimeoutMs ?? 3000) : built);
     } catch (err) {
       errors.push({ triggerIndex, type: trigger.type, message: err instanceof Error ? err.message : String(err) });
     }
@@ -68,4 +67,17 @@ export async function buildObjectScalers(obj: ScaledObject | ScaledJob, opts: Bu
     return { ok: false, errors, warnings };
   }
   return { ok: true, scalers, warnings };
+}
+
+/**
+ * A scaler whose metric specs only its source knows (KEDA external scalers: GetMetricSpec) gets them now. A failure
+ * fails the build, which the operator retries with backoff (KEDA: "no metric specs returned from scalers ... will retry").
+ */
+async function withSourceSpecs(scaler: Scaler, timeoutMs: number): Promise<Scaler> {
+  try {
+    return { ...scaler, metricSpecs: await scaler.resolveMetricSpecs!(AbortSignal.timeout(timeoutMs)) };
+  } catch (err) {
+    await scaler.close().catch(() => undefined);
+    throw err;
+  }
 }

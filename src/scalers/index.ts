@@ -20,6 +20,8 @@ import * as redisStreams from './redis-streams.ts';
 import * as postgresql from './postgresql.ts';
 import * as mysql from './mysql.ts';
 import * as natsJetstream from './nats-jetstream.ts';
+import * as external from './external.ts';
+import * as externalPush from './external-push.ts';
 import {
   activeByThreshold, ConfigError, type MetricSpec, type ParseInput, type RawReading, type Reading, type Scaler, type ScalerContext, type ScalerDescriptor,
 } from './scaler.ts';
@@ -47,6 +49,8 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   kafka.descriptor,
   mysql.descriptor,
   natsJetstream.descriptor,
+  external.descriptor,
+  externalPush.descriptor,
 ] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
 
 export const scalerDescriptors: ReadonlyMap<string, ScalerDescriptor<unknown>> = new Map(
@@ -125,6 +129,7 @@ export function unknownMetadataKeys(d: ScalerDescriptor<unknown>, metadata: Reco
   for (const key of Object.keys(metadata)) {
     if (knownSet.has(key)) continue;
     const suggestion = closest(key, known);
+    if (d.passThroughMetadata && !suggestion) continue;
     out.push(suggestion ? { key, suggestion } : { key });
   }
   return out;
@@ -187,6 +192,7 @@ export function buildScaler(ctx: ScalerContext): Scaler {
     activationThreshold,
     read: async (signal) => complete(await reader.read(signal)),
     close: () => reader.close(),
+    ...(reader.metricSpecs ? { resolveMetricSpecs: (signal: AbortSignal) => reader.metricSpecs!(signal) } : {}),
   };
   if (reader.subscribe) {
     const subscribe = reader.subscribe.bind(reader);

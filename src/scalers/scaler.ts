@@ -108,6 +108,8 @@ export interface Scaler {
   readonly activationThreshold?: number;
   /** Read the source once. Honour `signal` (per-read timeout / shutdown). Throws ReadError on failure. */
   read(signal: AbortSignal): Promise<Reading>;
+  /** Metric specs only the source knows (KEDA external scalers: GetMetricSpec); the runtime's build uses them instead of `metricSpecs`. */
+  resolveMetricSpecs?(signal: AbortSignal): Promise<MetricSpec[]>;
   /** Push triggers: deliver readings as they arrive; returns an unsubscribe function. */
   subscribe?(onReading: (reading: Reading) => void): () => void;
   /** Release clients, sockets, subscriptions. */
@@ -158,6 +160,8 @@ export interface TriggerReader {
   /** Read the source once. Honour `signal`. Throws ReadError on failure. */
   read(signal: AbortSignal): Promise<RawReading>;
   subscribe?(onReading: (reading: RawReading) => void): () => void;
+  /** The metric specs the source gives (KEDA external scalers' GetMetricSpec), asked by the runtime's build. */
+  metricSpecs?(signal: AbortSignal): Promise<MetricSpec[]>;
   close(): Promise<void>;
 }
 
@@ -180,6 +184,8 @@ export interface ScalerDescriptor<C = unknown> {
    * With `fields` they are the keys `validate` knows; any other key is reported (KEDA ignores it silently).
    */
   readonly otherKeys?: readonly string[];
+  /** Every metadata key is passed on to the source (KEDA external scalers): validate reports only near-misses of known keys. */
+  readonly passThroughMetadata?: boolean;
   /** A minimal valid trigger, for `--help`-style docs and the contract test. */
   readonly example: { metadata: Record<string, string>; authParams?: Record<string, string>; metricType?: MetricTargetType };
   /** Metadata + auth + env → config, or a ConfigError naming the type, the field and what is valid. */
