@@ -73,8 +73,8 @@ export async function readStream(config: AwsKinesisStreamConfig, kinesis: Kinesi
 
 /**
  * The Kinesis client defaults to an HTTP/2 handler (for SubscribeToShard), which ignores the agent options
- * awsScaler passes; an HTTP/1.1 handler built from them keeps the address policy's guarded lookup (and works
- * against endpoints without HTTP/2, as KEDA's Go client does).
+ * awsScaler passes; an HTTP/1.1 handler built from them keeps the address policy's guarded lookup, and works
+ * against endpoints without HTTP/2 (moto, some proxies). DescribeStreamSummary is a plain request/response call.
  */
 export function kinesisClient(cfg: AwsClientConfig): KinesisClient {
   const { requestHandler, ...rest } = cfg;
