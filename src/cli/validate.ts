@@ -10,6 +10,7 @@ import { formatBytes, MAX_FILE_BYTES, MAX_OBJECT_BYTES } from '../api/bounds.ts'
 import { hasErrors, truncate, type Problem } from '../api/problem.ts';
 import type { KedaObject } from '../api/types.ts';
 import { label, validateObject, validateSet } from '../api/validate.ts';
+import { checkedWorkloadKind, hasResourceTrigger, verifyCpuMemoryRequests, type LimitRangeLike, type WorkloadLike } from '../api/cpu-memory-requests.ts';
 import { validateScalingModifiers } from '../engine/formula.ts';
 import { triggerProblems } from '../scalers/trigger-problems.ts';
 
@@ -137,6 +138,9 @@ export function validateTexts(inputs: ReadonlyArray<{ name: string; text: string
   const all: Array<{ obj: KedaObject; locate: (path: string) => string | undefined }> = [];
   const report: ValidateReport = { objects: [], others: [], problems, summary: { objects: 0, invalidObjects: 0, errors: 0, warnings: 0 } };
   const processGroups: string[] = [];
+  // Workloads and LimitRanges given alongside, for KEDA's cpu/memory request check (the webhook reads the cluster).
+  const workloads = new Map<string, WorkloadLike>();
+  const limitRanges = new Map<string, LimitRangeLike[]>();
   for (const input of inputs) {
     const parsed = parseManifests(input.text, input.name);
     problems.push(...parsed.problems);
@@ -150,6 +154,10 @@ export function validateTexts(inputs: ReadonlyArray<{ name: string; text: string
         if (!pg.ok) problems.push(...pg.problems);
         continue;
       }
+      const raw = o.raw as WorkloadLike & LimitRangeLike;
+      const ns = raw.metadata?.namespace ?? 'default';
+      if ((o.kind === 'Deployment' || o.kind === 'StatefulSet') && o.apiVersion === 'apps/v1') workloads.set(`${ns}/apps/v1.${o.kind}/${o.name ?? ''}`, raw);
+      if (o.kind === 'LimitRange' && o.apiVersion === 'v1') limitRanges.set(ns, [...(limitRanges.get(ns) ?? []), raw]);
       const other: ValidateReport['others'][number] = { source: input.name };
       if (o.apiVersion !== undefined) other.apiVersion = o.apiVersion;
       if (o.kind !== undefined) other.kind = o.kind;
@@ -180,6 +188,12 @@ export function validateTexts(inputs: ReadonlyArray<{ name: string; text: string
     }
   }
   const setProblems = validateSet(all.map((a) => a.obj));
+  for (const { obj } of all) {
+    if (obj.kind !== 'ScaledObject' || !hasResourceTrigger(obj)) continue;
+    const kind = checkedWorkloadKind(obj);
+    const workload = kind && workloads.get(`${obj.metadata.namespace}/${kind}/${obj.spec.scaleTargetRef.name}`);
+    if (workload) setProblems.push(...verifyCpuMemoryRequests(obj, workload, limitRanges.get(obj.metadata.namespace) ?? []));
+  }
   for (const p of setProblems) {
     // validateSet reports on the later of two conflicting objects, so locate the last one with that label.
     const owner = [...all].reverse().find((a) => label(a.obj) === p.object);

@@ -10,6 +10,7 @@ import {
   type ScaledObject,
 } from '../api/types.ts';
 import { gvkr, gvkString, validateObject, validateSet } from '../api/validate.ts';
+import { checkedWorkloadKind, hasResourceTrigger, verifyCpuMemoryRequests, type LimitRangeLike, type WorkloadLike } from '../api/cpu-memory-requests.ts';
 import { validateScalingModifiers } from '../engine/formula.ts';
 import { triggerProblems } from '../scalers/trigger-problems.ts';
 import { GVR, type KubeClient, type KubeObject } from '../kube/client.ts';
@@ -23,6 +24,9 @@ interface HpaLike extends KubeObject {
 export interface AdmissionLookups {
   scaledObjects(namespace: string): Promise<KedaObject[]>;
   hpas(namespace: string): Promise<HpaLike[]>;
+  /** The scale target (Deployment or StatefulSet), for cpu/memory triggers; throws when it cannot be read (KEDA denies then). */
+  workload?(namespace: string, kind: 'apps/v1.Deployment' | 'apps/v1.StatefulSet', name: string): Promise<WorkloadLike>;
+  limitRanges?(namespace: string): Promise<LimitRangeLike[]>;
 }
 
 export function clusterLookups(client: KubeClient): AdmissionLookups {
@@ -36,6 +40,13 @@ export function clusterLookups(client: KubeClient): AdmissionLookups {
     },
     async hpas(namespace) {
       return (await client.listAll<HpaLike>(GVR.hpas, { namespace })).items;
+    },
+    async workload(namespace, kind, name) {
+      return client.get<KubeObject & WorkloadLike>(kind === 'apps/v1.Deployment' ? GVR.deployments : GVR.statefulSets, namespace, name);
+    },
+    async limitRanges(namespace) {
+      // KEDA: a failed list counts as no LimitRange.
+      return client.listAll<KubeObject & LimitRangeLike>(GVR.limitRanges, { namespace }).then((l) => l.items, () => []);
     },
   };
 }
@@ -69,6 +80,7 @@ export class KedaAdmissionValidator implements AdmissionValidator {
     if (obj.kind === 'ScaledObject') {
       for (const m of validateScalingModifiers(obj)) problems.push({ severity: 'error', object: `ScaledObject ${obj.metadata.namespace}/${obj.metadata.name}`, path: m.path, message: m.message });
       problems.push(...(await this.clusterProblems(obj)));
+      if (!req.dryRun) problems.push(...(await this.cpuMemoryProblems(obj)));
     }
     if (obj.kind === 'ScaledObject' || obj.kind === 'ScaledJob') {
       for (const p of triggerProblems(obj)) {
@@ -81,6 +93,20 @@ export class KedaAdmissionValidator implements AdmissionValidator {
     const warnings = problems.filter((p) => p.severity === 'warning').map(format);
     if (errors.length > 0) return { allowed: false, message: `${errors[0].object}: ${errors.map(format).join('; ')}`, warnings };
     return { allowed: true, warnings };
+  }
+
+  /** KEDA `verifyCPUMemoryScalers` (skipped on dry runs, as in KEDA): the target's containers request the resource. */
+  private async cpuMemoryProblems(so: ScaledObject): Promise<Problem[]> {
+    const kind = checkedWorkloadKind(so);
+    if (!hasResourceTrigger(so) || !kind || !this.lookups.workload) return [];
+    const ns = so.metadata.namespace;
+    let workload: WorkloadLike;
+    try {
+      workload = await this.lookups.workload(ns, kind, so.spec.scaleTargetRef.name);
+    } catch (e) {
+      return [{ severity: 'error', object: `ScaledObject ${ns}/${so.metadata.name}`, path: 'spec.scaleTargetRef.name', message: `cannot check the cpu/memory requests of ${kind} ${ns}/${so.spec.scaleTargetRef.name}: ${e instanceof Error ? e.message : String(e)}`, fix: 'create the workload before the ScaledObject' }];
+    }
+    return verifyCpuMemoryRequests(so, workload, (await this.lookups.limitRanges?.(ns)) ?? []);
   }
 
   private async clusterProblems(so: ScaledObject): Promise<Problem[]> {
