@@ -17,7 +17,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { MetricTargetType } from '../../api/types.ts';
 import { metricNameWithIndex } from '../../api/metric-name.ts';
 import { refusedHost, scalerAddressPolicy, shownValue } from './address-policy.ts';
-import { ClientPool, poolKey } from './client-pool.ts';
+import { ClientPool, poolKey, type Lease } from './client-pool.ts';
 import { externalTargetType } from './metric-target.ts';
 import { bool, resolveConfig, str } from './typed-config.ts';
 import { ConfigError, ReadError, type MetricSpec, type ParseInput, type RawReading, type ReaderContext, type TriggerReader } from '../scaler.ts';
@@ -251,7 +251,7 @@ export function scaledObjectRef(cfg: ExternalConfig, ctx: Pick<ReaderContext, 'n
 }
 
 export function createExternalReader(cfg: ExternalConfig, ctx: ReaderContext, o: ExternalReaderOptions): TriggerReader {
-  let lease: ReturnType<typeof pool.acquire<ScalerStub>> | undefined;
+  let lease: Lease<ScalerStub> | undefined;
   const stub = (): ScalerStub => {
     lease ??= pool.acquire(externalPoolKey(cfg), () => new (service())(target(cfg.address), credentials(cfg), CHANNEL_OPTIONS) as unknown as ScalerStub);
     return lease.client;
