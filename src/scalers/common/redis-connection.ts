@@ -137,7 +137,11 @@ export function parseConnection(type: string, kind: RedisKind, c: ConnectionValu
   const inMetadata = (raw: string) => Object.values(input.metadata).some((v) => typeof v === 'string' && v.includes(raw));
   const parsed = used.map((raw) => {
     // Offline, an address that is not in the metadata came from a source that is unknown there (a placeholder).
-    if (input.offline && !inMetadata(raw)) return { host: 'placeholder', port: 6379 };
+    if (input.offline && !inMetadata(raw)) {
+      const note = 'address is taken from the TriggerAuthentication or the target\'s container env at run time; not checked offline';
+      if (!input.offline.notes.includes(note)) input.offline.notes.push(note);
+      return { host: 'placeholder', port: 6379 };
+    }
     const shown = inMetadata(raw) ? `'${raw.slice(0, 80)}'` : 'a value from the TriggerAuthentication or env (not shown)';
     const a = parseAddress(type, raw, shown);
     const refused = refusedHost(type, 'address', raw, a.host);
