@@ -14,7 +14,8 @@ export const TYPE = 'nats-jetstream';
 // ---- 1. the typed config (KEDA's natsJetStreamMetadata) ----
 
 const fields = {
-  natsServerMonitoringEndpoint: str({ order: ['authParams', 'triggerMetadata'] }),
+  /** Required; optional here only so the missing-parameter message can name metadata first (see parse). */
+  natsServerMonitoringEndpoint: str({ order: ['authParams', 'triggerMetadata'], optional: true }),
   account: str({ order: ['authParams', 'triggerMetadata'], optional: true }),
   accountID: str({ order: ['authParams', 'triggerMetadata'], optional: true }),
   stream: str(),
@@ -48,12 +49,19 @@ export function monitoringURL(useHttps: boolean, endpoint: string, accountID: st
 }
 
 export function parse(input: ParseInput): NatsJetStreamConfig {
+  const found = lookupParam(input, 'natsServerMonitoringEndpoint', [], ['authParams', 'triggerMetadata']);
+  if (!found && !input.offline?.authUnknown) {
+    // KEDA's order is authParams;triggerMetadata, but most triggers set it in metadata: say that first.
+    throw new ConfigError(TYPE, 'natsServerMonitoringEndpoint',
+      'missing required parameter "natsServerMonitoringEndpoint" in [authParams triggerMetadata]; set metadata.natsServerMonitoringEndpoint (host:port of the monitoring listener, e.g. nats.nats:8222) or a TriggerAuthentication parameter "natsServerMonitoringEndpoint"');
+  }
+  if (!found && input.offline?.authUnknown) input.offline.notes.push('natsServerMonitoringEndpoint is taken from the TriggerAuthentication at run time; not checked offline');
   const c = resolveConfig(TYPE, fields, input);
   if (!c.account && !c.accountID) {
     throw new ConfigError(TYPE, 'account', 'no account name or id given; set metadata.account (e.g. "$G" for the default account) or metadata.accountID');
   }
   const accountID = c.accountID || c.account!;
-  const endpoint = c.natsServerMonitoringEndpoint;
+  const endpoint = c.natsServerMonitoringEndpoint!;
   const fromAuth = lookupParam(input, 'natsServerMonitoringEndpoint', [], ['authParams'])?.source === 'authParams';
   // KEDA puts the value in url.URL{Host: ...}; anything but host[:port] would change the path or credentials.
   if (/[/?#@\s]/.test(endpoint)) {
