@@ -268,7 +268,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     await sjWatch.stop();
     await hpaWatch.stop();
     for (const w of authWatches) await w.stop();
-    await controller.stopAll();
+    await controller.stopAll({ flush: leading });
     await jobController.stopAll();
     await scheduler.stop();
     await elector?.stop({ release: true });

@@ -27,7 +27,7 @@ import { KubeScaleTarget } from '../targets/kube-scale.ts';
 import { getCondition, setCondition } from './conditions.ts';
 import { hpaUpdateReasons, type HorizontalPodAutoscaler } from './hpa.ts';
 import {
-  needsBuild, needsTarget, planScaledObject, runnerIdentity,
+  lastActiveTimeToWrite, needsBuild, needsTarget, planScaledObject, runnerIdentity,
   type RunnerIdentity, type ScaledObjectFacts, type ScaledObjectPlan, type TargetFacts,
 } from './scaled-object-plan.ts';
 
@@ -97,7 +97,22 @@ export class ScaledObjectController {
     return this.runners.get(`${namespace}/${name}`)?.runner;
   }
 
-  async stopAll(): Promise<void> {
+  /**
+   * Stop every loop. On a graceful stop (`flush`, while still leader), first write each object's exact
+   * lastActiveTime where the stored one lags (it is refreshed only every lastActiveRefreshMs while active), so the
+   * next leader's cooldown starts from the right time.
+   */
+  async stopAll(opts: { flush?: boolean } = {}): Promise<void> {
+    if (opts.flush) {
+      await Promise.allSettled([...this.runners.values()].map(async (e) => {
+        const last = e.runner.current.lastActiveTime;
+        if (last === undefined) return;
+        await this.patchStatus(e.runner.so, (s) => {
+          const exact = lastActiveTimeToWrite(e.runner.so, s.lastActiveTime, last, false);
+          return exact ? { ...s, lastActiveTime: exact } : s;
+        });
+      }));
+    }
     for (const key of [...this.runners.keys()]) await this.stopRunner(key);
     await this.closeStandby();
   }
@@ -368,8 +383,9 @@ export class ScaledObjectController {
         conditions = setCondition(conditions, fallbackNow ? SoCondition.fallbackActive : SoCondition.noFallback);
       }
       const next: ScaledObjectStatus = { ...s, conditions, triggersActivity: Object.fromEntries(Object.entries(report.poll.activity.triggersActivity).filter(([n]) => n !== 'cpu' && n !== 'memory').map(([n, a]) => [n, { isActive: a }])) };
-      const last = report.scaleError ? undefined : report.poll.state.lastActiveTime;
-      if (last !== undefined && (!s.lastActiveTime || Date.parse(s.lastActiveTime) !== last)) next.lastActiveTime = new Date(last).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      // Written when activity starts or ends and every lastActiveRefreshMs while it lasts, not on every poll.
+      const lastActive = lastActiveTimeToWrite(so, s.lastActiveTime, report.scaleError ? undefined : report.poll.state.lastActiveTime, report.poll.activity.isActive);
+      if (lastActive) next.lastActiveTime = lastActive;
       if (so.spec.fallback) next.health = report.poll.state.health;
       // The last replica write and the engine's reason, for `updraft explain` (only when replicas were written).
       if (report.scaled && !report.scaleError) {

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { Condition, ScaledObject, ScaledObjectStatus } from '../api/types.ts';
 import { scaledObject, trigger } from '../engine/scaled-object-fixture.ts';
 import type { MetricSpec } from '../scalers/scaler.ts';
-import { planScaledObject, runnerIdentity, type ScaledObjectFacts } from './scaled-object-plan.ts';
+import { lastActiveRefreshMs, lastActiveTimeToWrite, planScaledObject, runnerIdentity, type ScaledObjectFacts } from './scaled-object-plan.ts';
 
 const GVKR = { group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments' };
 const SQS: MetricSpec = { metricName: 's0-aws-sqs-orders', kind: 'External', targetType: 'AverageValue', target: 5 };
@@ -196,5 +196,27 @@ describe('ScaledObject reconcile plan', () => {
     const plan = planScaledObject(facts(so(), { status: { hpaName: 'old-hpa' }, build: built() }));
     assert.equal(plan.hpa.action, 'ensure');
     assert.equal(plan.hpa.action === 'ensure' ? plan.hpa.deletePrevious : undefined, 'old-hpa');
+  });
+});
+
+describe('lastActiveTime writes', () => {
+  const o = so({}, { pollingInterval: 30, cooldownPeriod: 300 });
+  const t = Date.parse('2026-01-01T12:00:00Z');
+  const rows: Array<[string, string | undefined, number | undefined, boolean, string | undefined]> = [
+    ['never active: nothing to write', undefined, undefined, false, undefined],
+    ['the first activity is written at once', undefined, t, true, '2026-01-01T12:00:00Z'],
+    ['still active 30 s later: not rewritten (the refresh window is cooldown/4 = 60 s)', '2026-01-01T12:00:00Z', t + 30_000, true, undefined],
+    ['still active 60 s later: refreshed', '2026-01-01T12:00:00Z', t + 60_000, true, '2026-01-01T12:01:00Z'],
+    ['inactive now: the exact last active time is written once', '2026-01-01T12:00:00Z', t + 45_500, false, '2026-01-01T12:00:45Z'],
+    ['inactive and already exact: nothing to write', '2026-01-01T12:00:45Z', t + 45_500, false, undefined],
+  ];
+  for (const [name, stored, last, active, want] of rows) {
+    it(name, () => assert.equal(lastActiveTimeToWrite(o, stored, last, active), want));
+  }
+
+  it('the refresh window is at least pollingInterval and at most 60 s', () => {
+    assert.equal(lastActiveRefreshMs(so({}, { pollingInterval: 1, cooldownPeriod: 20 })), 5_000);
+    assert.equal(lastActiveRefreshMs(so({}, { pollingInterval: 30, cooldownPeriod: 20 })), 30_000);
+    assert.equal(lastActiveRefreshMs(so({}, { pollingInterval: 1, cooldownPeriod: 3600 })), 60_000);
   });
 });

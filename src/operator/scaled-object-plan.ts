@@ -241,3 +241,33 @@ export function planScaledObject(f: ScaledObjectFacts): ScaledObjectPlan {
   if (!readyBefore && readyAfter) events.push({ type: 'Normal', reason: EventReason.ScaledObjectReady, message: EventMessage.scaledObjectReady });
   return { status, events, hpa, runner: build ? 'start' : 'keep' };
 }
+
+/** RFC 3339 in seconds, as KEDA writes status times. */
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * How often status.lastActiveTime is refreshed while an object stays active: a quarter of cooldownPeriod, at
+ * least pollingInterval, at most 60 s. KEDA rewrites it on every active poll; what it is for is the cooldown after
+ * a restart, and for that it may lag by this much.
+ */
+export function lastActiveRefreshMs(so: Pick<ScaledObject, 'spec'>): number {
+  return Math.max(so.spec.pollingInterval * 1000, Math.min((so.spec.cooldownPeriod * 1000) / 4, 60_000));
+}
+
+/**
+ * The lastActiveTime to write after a poll, or undefined for none. While active, only when none is stored or the
+ * stored one is older than lastActiveRefreshMs (so a steady active object writes a few times per cooldown, not every
+ * poll); once inactive, the exact last active time (to the second) once, so the cooldown after a graceful restart is
+ * the one the running operator would have applied. After a crash mid-activity it can start up to the refresh window
+ * early — the documented trade-off (docs/operator.md).
+ */
+export function lastActiveTimeToWrite(so: Pick<ScaledObject, 'spec'>, stored: string | undefined, last: number | undefined, active: boolean): string | undefined {
+  if (last === undefined) return undefined;
+  const storedMs = stored ? Date.parse(stored) : undefined;
+  const exact = rfc3339(last);
+  if (storedMs === undefined || Number.isNaN(storedMs)) return exact;
+  if (active) return last - storedMs >= lastActiveRefreshMs(so) ? exact : undefined;
+  return exact !== stored ? exact : undefined;
+}
