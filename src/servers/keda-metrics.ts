@@ -30,7 +30,7 @@ export type ResourceType = 'scaled_object' | 'scaled_job' | 'trigger_authenticat
 const DEFAULT_NAMESPACE = 'default';
 
 export const FAMILIES = {
-  buildInfo: { name: 'keda_build_info', help: 'Build of the running operator (always 1): version, commit and runtime (Updraft: the Node.js version stands in for goversion)', labels: ['version', 'git_commit', 'goversion', 'goos', 'goarch'], otel: 'keda.build.info' },
+  buildInfo: { name: 'keda_build_info', help: 'Build of the running operator (always 1): version, commit and runtime (Updraft: the Node.js version stands in for goversion)', labels: ['version', 'git_commit', 'goversion', 'goos', 'goarch'], otel: 'keda.build.info', otelInt: true },
   scalerValue: { name: 'keda_scaler_metrics_value', help: "Each trigger metric's last value, the one the HPA (or direct mode) divides by the target", labels: SCALER_LABELS, otel: 'keda.scaler.metrics.value', otelAttributes: scalerOtelAttributes },
   scalerLatency: {
     name: 'keda_scaler_metrics_latency_seconds', help: 'How long the last read of each trigger metric took, in seconds', labels: SCALER_LABELS, otel: 'keda.scaler.metrics.latency.seconds', otelUnit: 's', otelAttributes: scalerOtelAttributes,

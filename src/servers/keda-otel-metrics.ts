@@ -2,7 +2,7 @@
 // pkg/metricscollector/opentelemetry.go). Same instrument names and attributes as KEDA's (keda.scaler.active, …),
 // pushed over OTLP/HTTP to the endpoint the standard OTEL_EXPORTER_OTLP_* variables name, every
 // OTEL_METRIC_EXPORT_INTERVAL ms (60 s by default, as the Go SDK's periodic reader).
-import type { Attributes, Meter } from '@opentelemetry/api';
+import { ValueType, type Attributes, type Meter } from '@opentelemetry/api';
 import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -15,6 +15,7 @@ export const OTEL_METER_NAME = 'keda-open-telemetry-metrics';
 /** A backend writing to an OpenTelemetry meter; gauges keep their last value and are observed at each export. */
 export function otelBackend(meter: Meter): MetricsBackend {
   const attrs = (s: FamilySpec, l: Labels): Attributes => (s.otelAttributes ? s.otelAttributes(l) : l);
+  // Counts are integers, as KEDA's Int64 instruments; values and seconds are doubles.
   const observed = (s: FamilySpec, make: (name: string, description: string, unit?: string) => { addCallback(cb: (o: { observe(v: number, a?: Attributes): void }) => void): void }): GaugeFamily => {
     const values = new Map<string, { labels: Labels; value: number }>();
     if (s.otel) {
@@ -34,11 +35,11 @@ export function otelBackend(meter: Meter): MetricsBackend {
   };
   const none = { set() {}, remove() {}, inc() {}, touch() {}, observe() {} };
   return {
-    gauge: (s) => (s.otel ? observed(s, (n, description, unit) => meter.createObservableGauge(n, { description, unit })) : none),
-    upDown: (s) => (s.otel ? observed(s, (n, description, unit) => meter.createObservableUpDownCounter(n, { description, unit })) : none),
+    gauge: (s) => (s.otel ? observed(s, (n, description, unit) => meter.createObservableGauge(n, { description, unit, valueType: s.otelInt ? ValueType.INT : ValueType.DOUBLE })) : none),
+    upDown: (s) => (s.otel ? observed(s, (n, description, unit) => meter.createObservableUpDownCounter(n, { description, unit, valueType: ValueType.INT })) : none),
     counter: (s) => {
       if (!s.otel) return none;
-      const counters = [meter.createCounter(s.otel, { description: s.help, unit: s.otelUnit }), ...(s.otelAlso ?? []).map((a) => meter.createCounter(a.name, { description: a.help }))];
+      const counters = [meter.createCounter(s.otel, { description: s.help, unit: s.otelUnit, valueType: ValueType.INT }), ...(s.otelAlso ?? []).map((a) => meter.createCounter(a.name, { description: a.help, valueType: ValueType.INT }))];
       return {
         inc: (l, by = 1) => counters.forEach((c) => c.add(by, attrs(s, l))),
         touch: (l) => counters.forEach((c) => c.add(0, attrs(s, l))),

@@ -14,6 +14,8 @@ export interface FamilySpec {
   /** OpenTelemetry instrument name (KEDA's, where KEDA exports one); undefined: Prometheus only. */
   otel?: string;
   otelUnit?: string;
+  /** An integer gauge in OpenTelemetry (KEDA's Int64ObservableGauge). */
+  otelInt?: boolean;
   /** Prometheus labels → OpenTelemetry attributes (KEDA names some of them differently there). */
   otelAttributes?: (labels: Labels) => Labels;
   /** More OpenTelemetry names for the same values (KEDA's deprecated instruments), with a unit factor. */
