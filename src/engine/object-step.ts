@@ -67,7 +67,10 @@ export function engineTrigger(so: ScaledObject, triggerIndex: number, type: stri
 }
 
 /** One read of one trigger. Resource triggers carry pod samples instead of a value. */
-export type TriggerRead = { value: number; active: boolean } | { error: string } | { pods: PodSample[] };
+export type TriggerRead =
+  | { value: number; active: boolean }
+  | { error: string }
+  | { pods: PodSample[]; extraSamples?: Array<{ name: string; usage: number }>; now?: number };
 
 export interface ObjectState {
   /** The target's spec.replicas. */
@@ -176,7 +179,8 @@ export function fetchMetrics(plan: ObjectPlan, state: ObjectState, reads: readon
     if (t.kind === 'Resource') {
       const pods = 'pods' in read ? read.pods : [];
       results.push({ metricName: t.metricName, resource: true, active: true, error: 'error' in read ? read.error : undefined });
-      metrics.push({ kind: 'Resource', name: t.metricName === 'memory' ? 'memory' : 'cpu', targetType: t.targetType === 'AverageValue' ? 'AverageValue' : 'Utilization', target: t.target, pods, error: 'error' in read ? read.error : undefined });
+      const extra = 'pods' in read ? { ...(read.extraSamples ? { extraSamples: read.extraSamples } : {}), ...(read.now !== undefined ? { now: read.now } : {}) } : {};
+      metrics.push({ kind: 'Resource', name: t.metricName === 'memory' ? 'memory' : 'cpu', targetType: t.targetType === 'AverageValue' ? 'AverageValue' : 'Utilization', target: t.target, pods, ...extra, error: 'error' in read ? read.error : undefined });
       continue;
     }
     const asRead = 'value' in read ? { value: read.value } : { error: 'error' in read ? read.error : 'a resource reading for an external trigger' };

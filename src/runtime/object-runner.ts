@@ -21,6 +21,7 @@ import {
   type PollResult,
   type TriggerRead,
 } from '../engine/object-step.ts';
+import { resourcePods, type RawPod, type RawPodMetrics } from '../engine/pod-metrics.ts';
 import type { Scaler } from '../scalers/scaler.ts';
 import type { ReplicaCounts, ScaleTarget } from '../targets/scale-target.ts';
 import type { ReadingsCache, TriggerReading } from './readings-cache.ts';
@@ -88,6 +89,8 @@ export class ObjectRunner {
   private readonly reads: TriggerReads;
   /** List the target's pods on each poll only when a decision uses the ready count. */
   private readonly readyPods: boolean;
+  /** Direct mode with cpu/memory triggers: read the pods and their PodMetrics every poll (the HPA's inputs). */
+  private readonly resources: boolean;
   private readonly unsubscribe: Array<() => void> = [];
   private lastReport: PollReport | undefined;
   private lastCounts: { counts: ReplicaCounts; at: number } | undefined;
@@ -99,6 +102,7 @@ export class ObjectRunner {
     this.now = opts.now ?? Date.now;
     this.plan = planObject(opts.so, engineTriggers(opts.so, opts.scalers));
     this.readyPods = needsReadyPods(this.plan);
+    this.resources = opts.mode === 'direct' && this.plan.triggers.some((t) => t.kind === 'Resource');
     this.reads = new TriggerReads({ key: this.key, scalers: opts.scalers, cache: opts.cache, now: this.now, ...(opts.readTimeoutMs ? { readTimeoutMs: opts.readTimeoutMs } : {}) });
     this.state = { ...initialState(0, opts.lastActiveTime), health: { ...(opts.health ?? {}) } };
   }
@@ -156,7 +160,7 @@ export class ObjectRunner {
   async poll(signal: AbortSignal = new AbortController().signal): Promise<PollReport | undefined> {
     let counts: ReplicaCounts;
     try {
-      counts = await this.opts.target.get(signal, { readyPods: this.readyPods });
+      counts = await this.opts.target.get(signal, { readyPods: this.readyPods, ...(this.resources ? { resources: true } : {}) });
     } catch (err) {
       await this.opts.hooks?.onTargetError?.(`error getting current replicas of ${this.opts.target.description}: ${messageOf(err)}`);
       return undefined;
@@ -164,7 +168,7 @@ export class ObjectRunner {
     this.lastCounts = { counts, at: this.now() };
     const maxAge = this.maxAgeMs();
     const readings = await this.reads.readAll(maxAge, signal);
-    const reads = this.engineReads(readings);
+    const reads = this.engineReads(readings, counts.resources);
     const now = this.now();
     const state: ObjectState = { ...this.state, replicas: counts.replicas };
     let poll: PollResult;
@@ -248,10 +252,20 @@ export class ObjectRunner {
     return this.opts.so.spec.pollingInterval * 1000 * 0.9;
   }
 
-  /** Readings (per trigger) → engine reads (per engine trigger, i.e. per metric). */
-  private engineReads(readings: ReadonlyArray<TriggerReading | undefined>): TriggerRead[] {
+  /**
+   * Readings (per trigger) → engine reads (per engine trigger, i.e. per metric). Resource triggers are never read
+   * through their scaler: in hpa mode the HPA controller reads metrics.k8s.io itself (no pods here); in direct
+   * mode the pods and PodMetrics the target returned become the HPA's pod samples.
+   */
+  private engineReads(readings: ReadonlyArray<TriggerReading | undefined>, resources?: ReplicaCounts['resources']): TriggerRead[] {
     return this.plan.triggers.map((t) => {
-      if (t.kind === 'Resource') return { pods: [] };
+      if (t.kind === 'Resource') {
+        if (!resources) return { pods: [] };
+        if ('error' in resources) return { error: resources.error };
+        const spec = this.opts.scalers[t.triggerIndex]?.metricSpecs.find((m) => m.metricName === t.metricName);
+        const r = resourcePods(resources.pods as RawPod[], resources.podMetrics as RawPodMetrics[], t.metricName === 'memory' ? 'memory' : 'cpu', spec?.containerName);
+        return 'error' in r ? { error: r.error } : { pods: r.pods, extraSamples: r.extraSamples, now: this.now() };
+      }
       const r = readings[t.triggerIndex];
       if (!r) return { error: 'not read yet' };
       if (r.error !== undefined) return { error: r.error };

@@ -10,12 +10,19 @@ export interface ReplicaCounts {
    * status.replicas here.
    */
   readyReplicas: number;
+  /**
+   * Asked for with `get({ resources: true })` (direct mode with cpu/memory triggers): the target's pods and their
+   * metrics.k8s.io PodMetrics as the API returned them, or why they could not be read.
+   */
+  resources?: { pods: unknown[]; podMetrics: unknown[] } | { error: string };
 }
 
 export interface GetOptions {
   signal?: AbortSignal;
   /** Count ready pods (a pod list on Kubernetes); default true. */
   readyPods?: boolean;
+  /** Also read the pods and their PodMetrics (Resource metrics in direct mode); default false. */
+  resources?: boolean;
 }
 
 export interface ScaleTarget {
