@@ -5,6 +5,7 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsCredentialCache } from '../src/auth/aws-credentials.ts';
 import { benchKinesisDynamodb } from './aws-kinesis-dynamodb.ts';
+import { benchSqlNats } from './sql-nats.ts';
 import { buildScaler } from '../src/scalers/index.ts';
 import type { Scaler } from '../src/scalers/scaler.ts';
 import { startCaptureServer } from '../test/support/capture-server.ts';
@@ -54,6 +55,7 @@ try {
   await measure('aws-sqs-queue (moto)', buildScaler(contextFor('aws-sqs-queue', { queueURL: q, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws })));
   await measure('aws-cloudwatch metric stat (moto)', buildScaler(contextFor('aws-cloudwatch', { namespace: 'NS', metricName: 'M', dimensionName: 'H', dimensionValue: 'a', targetMetricValue: '2', awsRegion: 'us-east-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws })));
   await benchKinesisDynamodb(moto.endpoint, aws, measure);
+  await benchSqlNats(measure);
   await measure('cron (clock only)', buildScaler(contextFor('cron', { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: '5' })));
   const statsApi = await startMetricsApiServer();
   try {
