@@ -23,6 +23,7 @@ export type UpPlan = LocalPlan;
 interface UpOptions {
   otlpPort: string;
   otlpHost: string;
+  metricsPort?: string;
   output: boolean;
   load?: string;
   stages: string;
@@ -102,6 +103,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'manifest files or directories (*.yaml, *.yml, *.json)', ['.'])
     .option('--otlp-port <port>', 'port of the OTLP/HTTP metrics receiver for opentelemetry triggers', String(DEFAULT_OTLP_HTTP_PORT))
     .option('--otlp-host <host>', 'address the OTLP receiver listens on (0.0.0.0 to take metrics from other machines)', '127.0.0.1')
+    .option('--metrics-port <port>', "serve the operator's Prometheus metrics (KEDA's keda_* and updraft_*) on 127.0.0.1:<port>/metrics (0 picks one)")
     .option('--no-output', 'hide the instances\' own output lines')
     .option('--load <url>', 'also drive load: request this URL (or a path on the first ProcessGroup service, e.g. /work) at --stages rates')
     .option('--stages <list>', 'load stages for --load, k6-style <duration>:<req/s>', '20s:40,40s:150,30s:0')
@@ -138,6 +140,11 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
   const exitWhenIdle = o.exitWhenIdle ?? o.load !== undefined;
   const maxDurationMs = parseDurationMs(o.maxDuration);
   if (maxDurationMs === undefined || maxDurationMs <= 0) throw new Error(`--max-duration must be a duration such as 5m, got '${o.maxDuration}'`);
+  const parsePort = (flag: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be a port number, got '${v}'`);
+    return n;
+  };
   const otlpPort = Number(o.otlpPort);
   if (!Number.isInteger(otlpPort) || otlpPort < 0 || otlpPort > 65535) throw new Error(`--otlp-port must be a port number, got '${o.otlpPort}'`);
   const load = o.load === undefined ? undefined : { target: o.load, stages: parseStages(o.stages), concurrency: Number(o.concurrency) };
@@ -179,6 +186,7 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     run = await startLocal(plan, {
       otlpPort,
       otlpHost: o.otlpHost,
+      ...(o.metricsPort !== undefined ? { metricsPort: parsePort('--metrics-port', o.metricsPort) } : {}),
       output: o.output ? (l) => out.line(`${l.instance} | ${l.line}`) : () => undefined,
       load,
       onEvent: render,
@@ -190,6 +198,7 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     throw err;
   }
 
+  if (run.metricsPort !== undefined) say(`metrics: http://127.0.0.1:${run.metricsPort}/metrics (KEDA's keda_* and updraft_*)`);
   let stopping = false;
   const shutdown = async (why: string, code = 0) => {
     if (stopping) {

@@ -17,6 +17,7 @@ import type { Scaler } from '../scalers/scaler.ts';
 import { DEFAULT_OTLP_HTTP_PORT, OtlpReceiver } from '../servers/otlp-receiver.ts';
 import { ProcessPool, type OutputLine, type PoolEvent } from '../targets/process-pool.ts';
 import { ProcessService } from '../targets/process-service.ts';
+import { startLocalMetrics, type LocalMetrics } from './local-metrics.ts';
 import type { LocalPlan } from './plan.ts';
 import { RunRecorder, type LiveStatus } from './run-recorder.ts';
 
@@ -50,6 +51,9 @@ export interface LocalOptions {
   otlpPort?: number;
   /** Address it listens on (default 127.0.0.1). */
   otlpHost?: string;
+  /** Serve the operator's metrics (KEDA's and Updraft's) on this port's /metrics (0 picks one); undefined: none. */
+  metricsPort?: number;
+  metricsHost?: string;
   /** Environment every instance starts from (default process.env); OTEL_EXPORTER_OTLP_ENDPOINT is added. */
   baseEnv?: NodeJS.ProcessEnv;
   /** The instances' own output lines; default: dropped. */
@@ -73,6 +77,8 @@ export interface RunningLocal {
   readonly startedMs: number;
   /** The OTLP receiver's URL (127.0.0.1 in place of 0.0.0.0), when one runs. */
   readonly otlpUrl?: string;
+  /** The /metrics port, with metricsPort. */
+  readonly metricsPort?: number;
   /** `namespace/name` of the ProcessGroup → its pool. */
   readonly pools: ReadonlyMap<string, ProcessPool>;
   /** URL of the first ProcessGroup with spec.service. */
@@ -104,7 +110,7 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
   const recorders: RunRecorder[] = [];
   const scalers: Scaler[] = [];
   const loadAbort = new AbortController();
-  const scheduler = new Scheduler({ onError: (key, err) => emit({ type: 'loop-error', key, error: err as Error }) });
+  const scheduler = new Scheduler({ onError: (key, err) => emit({ type: 'loop-error', key, error: err as Error }), onLateness: (key, ms) => metrics?.loopLateness(key, ms) });
   const cache = new ReadingsCache();
   let receiver: OtlpReceiver | undefined;
   let otlpUrl: string | undefined;
@@ -112,6 +118,7 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
   let loadSummary: LoadSummary | undefined;
   let loadDone = opts.load === undefined;
   let stopped: Promise<void> | undefined;
+  let metrics: LocalMetrics | undefined;
 
   const stop = () =>
     (stopped ??= (async () => {
@@ -122,9 +129,11 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
       await Promise.all(services.map((s) => s.close()));
       await Promise.all([...pools.values()].map((p) => p.close()));
       await receiver?.close();
+      await metrics?.close();
     })());
 
   try {
+    if (opts.metricsPort !== undefined) metrics = await startLocalMetrics({ port: opts.metricsPort, host: opts.metricsHost, cache });
     if (plan.scaledObjects.some((so) => so.spec.triggers.some((t) => t.type === 'opentelemetry'))) {
       receiver = new OtlpReceiver({ store, port, host });
       const { url } = await receiver.start().catch((err: Error) => {
@@ -157,11 +166,13 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
       for (const message of built.warnings) emit({ type: 'build-warning', scaledObject: so, message });
       if (!built.ok) throw new LocalTriggerError(built.errors.map((e) => ({ ...e, scaledObject: so })));
       scalers.push(...built.scalers);
+      metrics?.register(so);
       let recorder: RunRecorder | undefined;
       const runner = new ObjectRunner({
         so, scalers: built.scalers, target: pool, mode: 'direct', scheduler, cache, now,
         hooks: {
           onPoll: (report) => {
+            metrics?.polled(so, built.scalers, report);
             if (!recorder) return;
             emit({ type: 'poll', scaledObject: so, report, status: recorder.record(report) });
           },
@@ -206,6 +217,7 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
   return {
     startedMs,
     otlpUrl,
+    metricsPort: metrics?.port,
     pools,
     serviceUrl,
     runners,
