@@ -52,14 +52,15 @@ export interface ExternalConfig {
   scalerMetadata: Record<string, string>;
 }
 
-const TARGET = /^(?:dns:(?:\/\/[^/]*\/)?)?(\[[0-9a-fA-F:.]+\]|[^\s/:[\]]+):(\d{1,5})$/;
+// host[:port] (gRPC's default port is 443, as in KEDA's grpc.NewClient), [v6]:port, dns:///host:port.
+const TARGET = /^(?:dns:(?:\/\/[^/]*\/)?)?(\[[0-9a-fA-F:.]+\]|[^\s/:[\]@]+)(?::(\d{1,5}))?$/;
 
 /** KEDA parseExternalScalerMetadata, plus the address checks every Updraft scaler makes. Pure. */
 export function parseExternal(type: string, input: ParseInput): ExternalConfig {
   const c = resolveConfig(type, externalFields, input);
   const m = TARGET.exec(c.scalerAddress);
-  const port = m ? Number(m[2]) : 0;
-  if (!m || port < 1 || port > 65535) {
+  const port = m?.[2] === undefined ? 443 : Number(m[2]);
+  if (!m || port < 1 || port > 65535 || (m[1].startsWith('[') && m[2] === undefined)) {
     throw new ConfigError(type, 'scalerAddress', `scalerAddress must be host:port of the external scaler's gRPC service, such as my-scaler.my-namespace:6000, got '${shownValue(c.scalerAddress)}'`);
   }
   const host = m[1].replace(/^\[|\]$/g, '');
