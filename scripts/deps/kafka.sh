@@ -8,14 +8,30 @@ KAFKA_VERSION="4.1.1"
 CACHE="${UPDRAFT_CACHE:-$HOME/.cache/updraft}"
 DIR="$CACHE/kafka/$KAFKA_VERSION"
 STAMP="$DIR/.installed"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VALIDATOR_SRC="$HERE/../../test/support/kafka-msk-validator/MskIamValidator.java"
+# The integration tests' broker-side AWS MSK IAM token validator (test/support/kafka-msk-validator), compiled
+# against the broker's kafka-clients jar; rebuilt when its source changes.
+build_validator() {
+  local sum out
+  sum="$(sha256sum "$VALIDATOR_SRC" | cut -c1-16)"
+  out="$DIR/msk-validator/$sum"
+  if [ ! -f "$out/dev/updraft/MskIamValidator.class" ]; then
+    rm -rf "$DIR/msk-validator"
+    mkdir -p "$out"
+    javac -q -nowarn -d "$out" -cp "$DIR/libs/*" "$VALIDATOR_SRC" 2>/dev/null || javac -d "$out" -cp "$DIR/libs/*" "$VALIDATOR_SRC"
+  fi
+  ln -sfn "$out" "$DIR/msk-validator/current"
+}
 if [ -f "$STAMP" ] && [ -d "$DIR/libs" ]; then
+  build_validator
   exit 0
 fi
-if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+if ! command -v javac >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
   SUDO=""; if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq || true
-  $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless maven >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless maven >/dev/null
 fi
 mkdir -p "$DIR"
 WORK="$(mktemp -d "$DIR/.resolve.XXXXXX")"
@@ -36,8 +52,9 @@ cat >"$WORK/pom.xml" <<POM
   </dependencies>
 </project>
 POM
-mvn -q -B -f "$WORK/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$WORK/libs"
+mvn -q -B -Dstyle.color=never -f "$WORK/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$WORK/libs"
 rm -rf "$DIR/libs"
 mv "$WORK/libs" "$DIR/libs"
 touch "$STAMP"
+build_validator
 echo "kafka $KAFKA_VERSION in $DIR/libs ($(ls "$DIR/libs" | wc -l) jars)"

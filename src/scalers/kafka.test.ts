@@ -473,7 +473,7 @@ test('kafka reader: value, KEDA activation on the lag including persistent lag, 
   const c = p({ bootstrapServers: '127.0.0.1:9092', consumerGroup: 'g', topic: 'a', activationLagThreshold: '29' });
   const specs = descriptor.metricSpecs(c, 0);
   const { createKafkaReader } = await import('./kafka.ts');
-  const reader = createKafkaReader(c, { trigger: { type: 'kafka', metadata: {} }, triggerIndex: 0, namespace: 'n', objectName: 'o', objectKind: 'ScaledObject', metricSpecs: specs, activationThreshold: 29, httpTimeoutMs: 3000 }, admin);
+  const reader = createKafkaReader(c, { trigger: { type: 'kafka', metadata: {}, useCachedMetrics: false }, triggerIndex: 0, namespace: 'n', objectName: 'o', objectKind: 'ScaledObject', metricSpecs: specs, activationThreshold: 29, httpTimeoutMs: 3000 }, admin);
   assert.deepEqual(await reader.read(new AbortController().signal), { metrics: [{ name: 's0-kafka-a', value: 20 }], active: true });
   await reader.close();
 });
