@@ -191,7 +191,7 @@ export async function explainReport(client: KubeClient, namespace: string, name:
 
   report.triggers = so.spec.triggers.map((t, i): ExplainTrigger => {
     // The trigger's metric, target and activation threshold as the operator parses them (its scaler's descriptor).
-    const checked = checkTriggerOffline(t, i);
+    const checked = checkTriggerOffline(t, i, so.metadata.namespace);
     const spec = checked.ok ? checked.described.metricSpecs[0] : undefined;
     const metricName = spec?.metricName ?? status.externalMetricNames?.find((m) => m.startsWith(`s${i}-`)) ?? `s${i}`;
     const act = status.triggersActivity?.[metricName];

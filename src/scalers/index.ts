@@ -10,6 +10,7 @@ import * as awsSqsQueue from './aws-sqs-queue.ts';
 import * as cpu from './cpu.ts';
 import { metadataKeys, type OfflineParse } from './common/typed-config.ts';
 import * as kafka from './kafka.ts';
+import * as kubernetesWorkload from './kubernetes-workload.ts';
 import * as cron from './cron.ts';
 import * as metricsApi from './metrics-api.ts';
 import * as memory from './memory.ts';
@@ -51,6 +52,7 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   natsJetstream.descriptor,
   external.descriptor,
   externalPush.descriptor,
+  kubernetesWorkload.descriptor,
 ] as unknown as ReadonlyArray<ScalerDescriptor<never>>;
 
 export const scalerDescriptors: ReadonlyMap<string, ScalerDescriptor<unknown>> = new Map(
@@ -105,15 +107,16 @@ export interface UnknownKey {
 
 /**
  * Parse a trigger without the cluster (`validate`, the webhook, `simulate`, `explain`): a TriggerAuthentication's
- * parameters and the target's env are unknown, so what only they can supply is a note, not an error. Metadata keys
+ * parameters and the target's env are unknown, so what only they can supply is a note, not an error. `namespace` is
+ * the object's (metric names that include it come out as the operator's). Metadata keys
  * the type does not read are listed (KEDA ignores them silently; a near-miss of a known key is most likely a typo).
  */
-export function checkTriggerOffline(trigger: Pick<Trigger, 'type' | 'metadata' | 'metricType' | 'authenticationRef'>, triggerIndex: number): OfflineTrigger {
+export function checkTriggerOffline(trigger: Pick<Trigger, 'type' | 'metadata' | 'metricType' | 'authenticationRef'>, triggerIndex: number, namespace?: string): OfflineTrigger {
   const offline: OfflineParse = { authUnknown: trigger.authenticationRef !== undefined, envUnknown: true, notes: [] };
   const d = scalerDescriptors.get(trigger.type);
   const unknownKeys = d ? unknownMetadataKeys(d, trigger.metadata ?? {}) : [];
   try {
-    const described = describeTrigger(trigger, triggerIndex, { authParams: {}, resolvedEnv: {}, offline });
+    const described = describeTrigger(trigger, triggerIndex, { authParams: {}, resolvedEnv: {}, offline, ...(namespace ? { namespace } : {}) });
     return { ok: true, described, notes: offline.notes, unknownKeys };
   } catch (e) {
     if (e instanceof ConfigError) return { ok: false, error: e, notes: offline.notes, unknownKeys };
@@ -170,6 +173,7 @@ export function buildScaler(ctx: ScalerContext): Scaler {
     resolvedEnv: ctx.resolvedEnv,
     ...(ctx.podIdentity ? { podIdentity: ctx.podIdentity } : {}),
     httpTimeoutMs: ctx.httpTimeoutMs,
+    namespace: ctx.namespace,
   });
   const reader = descriptor.createReader(config, {
     trigger: ctx.trigger,

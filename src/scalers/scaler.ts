@@ -126,6 +126,8 @@ export interface ParseInput extends ConfigInput {
   metricType?: MetricTargetType;
   /** KEDA_HTTP_DEFAULT_TIMEOUT in ms, for HTTP scalers' default timeouts (default 3000). */
   httpTimeoutMs?: number;
+  /** Namespace of the owning ScaledObject/ScaledJob (KEDA ScalableObjectNamespace), when known; kubernetes-workload names its metric after it. */
+  namespace?: string;
 }
 
 /** What a reader is built from besides its config: the metric names it reports, clients, timeouts. */

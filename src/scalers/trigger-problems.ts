@@ -22,7 +22,7 @@ export function triggerProblems(obj: ScaledObject | ScaledJob): Problem[] {
   const object = label(obj);
   obj.spec.triggers.forEach((trigger, i) => {
     const at = `spec.triggers[${i}]`;
-    const checked = checkTriggerOffline(trigger, i);
+    const checked = checkTriggerOffline(trigger, i, obj.metadata.namespace);
     if (!checked.ok && checked.error.field === 'type') {
       out.push({
         severity: 'error', object, path: `${at}.type`,

@@ -14,7 +14,7 @@ export class SimulationSetupError extends Error {
 export function simulatedTriggers(so: ScaledObject): EngineTrigger[] {
   const out: EngineTrigger[] = [];
   so.spec.triggers.forEach((t, i) => {
-    const checked = checkTriggerOffline(t, i);
+    const checked = checkTriggerOffline(t, i, so.metadata.namespace);
     if (!checked.ok) {
       throw new SimulationSetupError(`ScaledObject ${so.metadata.namespace}/${so.metadata.name}: spec.triggers[${i}]: ${checked.error.message}`);
     }
