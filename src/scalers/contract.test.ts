@@ -167,7 +167,7 @@ for (const [type, d] of scalerDescriptors) {
         trigger: { type, metadata: d.example.metadata, useCachedMetrics: false, ...metricType }, triggerIndex: 2, namespace: 'ns', objectName: 'o',
         objectKind: 'ScaledObject', authParams: d.example.authParams ?? {}, resolvedEnv: {}, httpTimeoutMs: 1000,
       });
-      const described = describeTrigger({ type, metadata: d.example.metadata, ...metricType }, 2, { authParams: d.example.authParams ?? {}, resolvedEnv: {} });
+      const described = describeTrigger({ type, metadata: d.example.metadata, ...metricType }, 2, { authParams: d.example.authParams ?? {}, resolvedEnv: {}, namespace: 'ns' });
       assert.deepEqual(s.metricSpecs, described.metricSpecs);
       assert.equal(s.activationThreshold, described.activationThreshold);
       await s.close();

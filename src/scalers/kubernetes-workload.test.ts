@@ -141,7 +141,7 @@ describe('the podSelector', () => {
   const selectorRows: Array<{ selector: string; canonical?: string; error?: RegExp }> = [
     { selector: 'app=demo', canonical: 'app=demo' },
     { selector: ' tier in (b, a) , app = demo ', canonical: 'app=demo,tier in (a,b)' },
-    { selector: 'app, !legacy', canonical: '!legacy,app' },
+    { selector: '!legacy, app', canonical: 'app,!legacy' },
     { selector: 'app in ()', error: /needs at least one value/ },
     { selector: 'app=demo;rm', error: /invalid label value/ },
     { selector: 'app in (a', error: /missing \)/ },
