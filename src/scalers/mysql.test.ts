@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ReadError, type ParseInput } from './scaler.ts';
 import {
-  cellKindOf, classify, dbNameFromConnectionString, descriptor, parse, parseDsn, serverKey, sessionSql, targetFromDsn, type MysqlConfig,
+  cellKindOf, classify, dbNameFromConnectionString, descriptor, MysqlServer, parse, parseDsn, runQuery, serverKey, sessionSql, targetFromDsn, type MysqlConfig,
 } from './mysql.ts';
 
 const p = (metadata: Record<string, string>, more: Partial<ParseInput> = {}) => parse({ metadata, authParams: {}, resolvedEnv: {}, ...more });
@@ -173,4 +173,66 @@ describe('mysql reader pieces', () => {
       assert.ok(!e.message.includes('hunter2'));
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// One read with a fake pool connection (the real server is in test/integration/mysql-scaler.test.ts).
+
+interface FakeConn { sent: unknown[]; released: number; destroyed: number; query(q: unknown): Promise<unknown>; release(): void; destroy(): void }
+function fakeServer(answer: (q: unknown, sent: unknown[]) => unknown): { server: MysqlServer; conn: FakeConn } {
+  const conn: FakeConn = {
+    sent: [], released: 0, destroyed: 0,
+    async query(q) {
+      this.sent.push(q);
+      const a = answer(q, this.sent);
+      if (a instanceof Error) throw a;
+      return a;
+    },
+    release() { this.released++; },
+    destroy() { this.destroyed++; },
+  };
+  const server = Object.assign(Object.create(MysqlServer.prototype) as MysqlServer, { flavour: 'mysql', connect: async () => conn });
+  return { server, conn };
+}
+const ok = [{}, []];
+const rowsOf = (rows: unknown[][], type = 8) => [rows, [{ name: 'COUNT(*)', columnType: type }]];
+
+describe('mysql runQuery (fake connection)', () => {
+  const config = p({ query: 'SELECT COUNT(*) FROM jobs', queryValue: '1', host: 'db', username: 'u', dbName: 'd' });
+  test('session READ ONLY + timeout, START TRANSACTION READ ONLY, the query as arrays, ROLLBACK, released', async () => {
+    const { server, conn } = fakeServer((q) => (typeof q === 'string' ? ok : rowsOf([['41']])));
+    assert.equal(await runQuery(server, config, 2000, AbortSignal.timeout(1000)), 41);
+    assert.deepEqual(conn.sent, [sessionSql('mysql', 2000), 'START TRANSACTION READ ONLY', { sql: 'SELECT COUNT(*) FROM jobs', rowsAsArray: true }, 'ROLLBACK']);
+    assert.equal(conn.released, 1);
+  });
+  test('MariaDB: an unknown system variable switches the flavour, once, for the server', async () => {
+    const { server, conn } = fakeServer((q) => (q === sessionSql('mysql', 1000) ? Object.assign(new Error("Unknown system variable 'max_execution_time'"), { errno: 1193 }) : typeof q === 'string' ? ok : rowsOf([[3]])));
+    assert.equal(await runQuery(server, config, 1000, AbortSignal.timeout(1000)), 3);
+    assert.equal(server.flavour, 'mariadb');
+    assert.equal(conn.sent[1], sessionSql('mariadb', 1000));
+  });
+  test('a server error rolls back and is classified; a result that is no row set is a bad query', async () => {
+    const failing = fakeServer((q) => (typeof q === 'string' ? ok : Object.assign(new Error('Cannot execute statement in a READ ONLY transaction'), { errno: 1792 })));
+    await assert.rejects(runQuery(failing.server, config, 1000, AbortSignal.timeout(1000)), (e: unknown) => e instanceof ReadError && e.kind === 'bad-query' && /READ ONLY/.test(e.message));
+    assert.equal(failing.conn.sent.at(-1), 'ROLLBACK');
+    const noRows = fakeServer(() => ok.slice(0, 1).concat([undefined as unknown as never[]]));
+    await assert.rejects(runQuery(noRows.server, config, 1000, AbortSignal.timeout(1000)), /returned no result set/);
+  });
+  test('a DATETIME is not a number', async () => {
+    const { server } = fakeServer((q) => (typeof q === 'string' ? ok : rowsOf([['2024-01-01 00:00:00']], 12)));
+    await assert.rejects(runQuery(server, config, 1000, AbortSignal.timeout(1000)), /not a number/);
+  });
+  test('an aborted read fails before connecting; a connect failure is classified', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const { server } = fakeServer(() => ok);
+    await assert.rejects(runQuery(server, config, 1000, ac.signal), (e: unknown) => e instanceof ReadError && e.kind === 'timeout');
+    const refused = Object.assign(Object.create(MysqlServer.prototype) as MysqlServer, { connect: async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }); } });
+    await assert.rejects(runQuery(refused, config, 1000, AbortSignal.timeout(1000)), (e: unknown) => e instanceof ReadError && e.kind === 'unreachable');
+  });
+  test('MysqlServer against a closed port: unreachable, and end() leaves nothing open', async () => {
+    const s = new MysqlServer({ host: '127.0.0.1', port: 1, user: 'u', database: 'd', tls: 'preferred' }, 1000);
+    await assert.rejects(runQuery(s, config, 1000, AbortSignal.timeout(5000)), (e: unknown) => e instanceof ReadError && e.kind === 'unreachable');
+    await s.end();
+  });
 });

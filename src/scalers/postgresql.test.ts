@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { ReadError, type ParseInput } from './scaler.ts';
 import { singleNumber } from './common/sql-value.ts';
 import {
-  cellKindOf, classify, descriptor, escapeConnectionParameter, keywordConnectionString, parse, parseConnectionString, serverKey,
+  cellKindOf, classify, descriptor, escapeConnectionParameter, keywordConnectionString, parse, parseConnectionString, PgServer, runQuery, serverKey,
   sslFor, targetFromConnectionString, type PostgresqlConfig,
 } from './postgresql.ts';
 
@@ -284,4 +284,69 @@ describe('the single value of a query', () => {
   for (const [name, fn, kind, message] of errors) {
     test(`errors: ${name}`, () => assert.throws(fn, (e: unknown) => e instanceof ReadError && e.kind === kind && message.test(e.message)));
   }
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// One read with a fake pool client: the statements sent, in order, and what is released (the real server is in
+// test/integration/postgresql-scaler.test.ts).
+
+interface FakeClient { sent: unknown[]; released?: boolean | Error; query(q: unknown): Promise<unknown>; release(broken?: boolean): void }
+function fakeServer(answer: (q: unknown) => unknown): { server: PgServer; client: FakeClient } {
+  const client: FakeClient = {
+    sent: [],
+    async query(q) {
+      this.sent.push(q);
+      const a = answer(q);
+      if (a instanceof Error) throw a;
+      return a;
+    },
+    release(broken) { this.released = broken ?? false; },
+  };
+  return { server: { connect: async () => client } as unknown as PgServer, client };
+}
+
+describe('postgresql runQuery (fake client)', () => {
+  const config = p({ ...base, ...params, query: 'SELECT COUNT(*) FROM jobs' });
+  const result = { fields: [{ name: 'count', dataTypeID: 20 }], rows: [['12']] };
+  test('BEGIN READ ONLY with the timeout, the query in extended mode as arrays, ROLLBACK; the client goes back whole', async () => {
+    const { server, client } = fakeServer((q) => (typeof q === 'string' ? {} : result));
+    assert.equal(await runQuery(server, config, 2500, AbortSignal.timeout(1000)), 12);
+    assert.equal(client.sent[0], 'BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = 2500');
+    assert.deepEqual({ ...(client.sent[1] as Record<string, unknown>), types: undefined }, { text: 'SELECT COUNT(*) FROM jobs', rowMode: 'array', queryMode: 'extended', types: undefined });
+    assert.equal(client.sent[2], 'ROLLBACK');
+    assert.equal(client.released, false);
+  });
+  test('a server error rolls back, is classified, and the client is kept', async () => {
+    const { server, client } = fakeServer((q) => (typeof q === 'string' ? {} : Object.assign(new Error('cannot execute DELETE in a read-only transaction'), { code: '25006' })));
+    await assert.rejects(runQuery(server, config, 1000, AbortSignal.timeout(1000)), (e: unknown) => e instanceof ReadError && e.kind === 'bad-query');
+    assert.equal(client.sent.at(-1), 'ROLLBACK');
+    assert.equal(client.released, false);
+  });
+  test('a dropped connection is not rolled back and the client is destroyed', async () => {
+    const { server, client } = fakeServer((q) => (typeof q === 'string' ? {} : Object.assign(new Error('Connection terminated unexpectedly'), {})));
+    await assert.rejects(runQuery(server, config, 1000, AbortSignal.timeout(1000)), (e: unknown) => e instanceof ReadError && e.kind === 'unreachable');
+    assert.equal(client.released, true);
+  });
+  test('an empty result is the empty error, after the rollback', async () => {
+    const { server, client } = fakeServer((q) => (typeof q === 'string' ? {} : { fields: [{ name: 'n', dataTypeID: 20 }], rows: [] }));
+    await assert.rejects(runQuery(server, config, 1000, AbortSignal.timeout(1000)), (e: unknown) => e instanceof ReadError && e.kind === 'empty');
+    assert.equal(client.sent.at(-1), 'ROLLBACK');
+  });
+  test('an aborted read fails as a timeout before connecting', async () => {
+    const { server, client } = fakeServer(() => result);
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(runQuery(server, config, 1000, ac.signal), (e: unknown) => e instanceof ReadError && e.kind === 'timeout');
+    assert.equal(client.sent.length, 0);
+  });
+  test('a connect failure is classified', async () => {
+    const server = { connect: async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }); } } as unknown as PgServer;
+    await assert.rejects(runQuery(server, config, 1000, AbortSignal.timeout(1000)), (e: unknown) => e instanceof ReadError && e.kind === 'unreachable');
+  });
+  test('PgServer tries each host of the list, then reports the last failure; nothing is open after end()', async () => {
+    const s = new PgServer({ hosts: [{ host: '127.0.0.1', port: 1 }, { host: '127.0.0.1', port: 2 }], user: 'u', database: 'd', sslmode: 'disable' }, 1000);
+    await assert.rejects(s.connect(), (e: unknown) => (e as { code?: string }).code === 'ECONNREFUSED');
+    assert.equal(s.connections, 0);
+    await s.end();
+  });
 });
