@@ -16,6 +16,7 @@ import * as metricsApi from './metrics-api.ts';
 import * as memory from './memory.ts';
 import * as opentelemetry from './opentelemetry.ts';
 import * as prometheus from './prometheus.ts';
+import * as rabbitmq from './rabbitmq.ts';
 import * as redis from './redis.ts';
 import * as redisStreams from './redis-streams.ts';
 import * as postgresql from './postgresql.ts';
@@ -40,6 +41,7 @@ const descriptors: ReadonlyArray<ScalerDescriptor<never>> = [
   metricsApi.descriptor,
   cpu.descriptor,
   memory.descriptor,
+  rabbitmq.descriptor,
   redis.descriptor,
   redis.clusterDescriptor,
   redis.sentinelDescriptor,
