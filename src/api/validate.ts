@@ -238,8 +238,8 @@ export function verifyScaledObjectWarnings(so: ScaledObject): Problem[] {
           so,
           'warning',
           'spec.pollingInterval',
-          `PollingInterval is configured but is not relevant under KEDA: with minReplicaCount=${s.minReplicaCount} and no idleReplicaCount the target never scales to zero, and KEDA reads the source on every HPA metrics request (every 15 s by default). Updraft does use it: the HPA is answered from readings at most pollingInterval old`,
-          'keep it for Updraft; under KEDA remove it, or set useCachedMetrics: true on the triggers to get the same behaviour',
+          `PollingInterval is configured but is not relevant under KEDA: with minReplicaCount=${s.minReplicaCount} and no idleReplicaCount the target never scales to zero, and the source is read on every HPA metrics request (every 15 s by default), by KEDA and by Updraft alike`,
+          'remove it, or set useCachedMetrics: true on the triggers so the HPA is answered from readings at most pollingInterval old',
         ),
       );
     }

@@ -100,8 +100,8 @@ test('returns to zero only after cooldownPeriod once the queue drains', async ()
   assert.equal(target.replicas, 0);
 });
 
-test('the metrics API answers from a fresh reading instead of querying the source again', async () => {
-  const { scaler, runner, clock } = setup('hpa');
+test('with useCachedMetrics, the metrics API answers from the last poll\'s reading while it is younger than pollingInterval', async () => {
+  const { scaler, runner, clock } = setup('hpa', sqsObject({ triggers: [trigger('aws-sqs-queue', { queueLength: '5' }, { useCachedMetrics: true })] }));
   scaler.value = 23;
   await runner.poll();
   assert.equal(scaler.reads, 1);
@@ -114,6 +114,21 @@ test('the metrics API answers from a fresh reading instead of querying the sourc
   assert.deepEqual(await runner.metricValue('s0-aws-sqs-queue'), { ok: true, value: 40, fallback: false });
   assert.equal(scaler.reads, 2);
   assert.deepEqual(await runner.metricValue('s1-nope'), { ok: false, error: 'no matching metrics found for s1-nope' });
+});
+
+test('without useCachedMetrics (KEDA\'s default), each metrics request reads the source, but requests within a second share one read', async () => {
+  const { scaler, runner, clock } = setup('hpa');
+  scaler.value = 23;
+  await runner.poll();
+  assert.equal(scaler.reads, 1);
+  clock.t += 500; // within FRESH_READ_MS of the poll: shared
+  assert.deepEqual(await runner.metricValue('s0-aws-sqs-queue'), { ok: true, value: 23, fallback: false });
+  assert.equal(scaler.reads, 1);
+  clock.t += 4_500;
+  scaler.value = 40;
+  const [a, b] = await Promise.all([runner.metricValue('s0-aws-sqs-queue'), runner.metricValue('s0-aws-sqs-queue')]);
+  assert.deepEqual([a, b], [{ ok: true, value: 40, fallback: false }, { ok: true, value: 40, fallback: false }]);
+  assert.equal(scaler.reads, 2, 'two concurrent requests share one read');
 });
 
 test('metric requests within pollingInterval of a poll reuse its replica counts: no /scale or pod reads per HPA sync', async () => {

@@ -66,6 +66,9 @@ export interface ObjectRunnerOptions {
   hooks?: RunnerHooks;
 }
 
+/** Metric requests for a trigger without useCachedMetrics within this long share one reading. */
+export const FRESH_READ_MS = 1000;
+
 export type MetricAnswer = { ok: true; value: number; fallback: boolean } | { ok: false; error: string };
 
 export function objectKey(so: Pick<ScaledObject, 'metadata'>): string {
@@ -203,9 +206,12 @@ export class ObjectRunner {
   }
 
   /**
-   * The value the HPA gets for one external metric (the external metrics API). Answers from readings younger than
-   * pollingInterval; otherwise reads the trigger (sharing any read in flight). Fallback applies as in KEDA, and
-   * health counts every fetch that really reached the source (KEDA `pkg/fallback/fallback.go`).
+   * The value the HPA gets for one external metric (the external metrics API). As KEDA
+   * (`pkg/scaling/scale_handler.go` GetScaledObjectMetrics): a trigger with `useCachedMetrics: true` is answered
+   * from the last poll's reading while it is younger than pollingInterval; any other trigger is read afresh — but
+   * requests within FRESH_READ_MS share one reading and any read in flight, so the HPA's sync, the aggregator's
+   * retries and the operator's own poll do not each query the source. Fallback applies as in KEDA, and health counts
+   * every fetch that really reached the source (KEDA `pkg/fallback/fallback.go`).
    */
   async metricValue(metricName: string, signal?: AbortSignal): Promise<MetricAnswer> {
     const wanted = metricName.toLowerCase();
@@ -215,9 +221,10 @@ export class ObjectRunner {
     );
     if (wantedTriggers.size === 0) return { ok: false, error: `no matching metrics found for ${metricName}` };
     const maxAge = this.maxAgeMs();
+    const ageFor = (i: number) => (this.opts.so.spec.triggers[i]?.useCachedMetrics ? maxAge : Math.min(FRESH_READ_MS, maxAge));
     const before = this.opts.scalers.map((_, i) => this.reads.cached(i));
     const readings = await Promise.all(
-      this.opts.scalers.map((_, i) => (wantedTriggers.has(i) ? this.reads.read(i, maxAge, signal) : Promise.resolve(this.reads.cached(i)))),
+      this.opts.scalers.map((_, i) => (wantedTriggers.has(i) ? this.reads.read(i, ageFor(i), signal) : Promise.resolve(this.reads.cached(i)))),
     );
     // Replica counts (the fallback and Value maths need them) from the last poll while fresh: an HPA sync then
     // costs no API-server round trip, only the first request after a quiet period reads /scale and the pods.
