@@ -13,6 +13,8 @@ export interface ListWatchHandlers<T extends KubeObject> {
   onDelete?(obj: T): void;
   /** Every failure that led to a reconnect or relist (for logs and metrics); the informer keeps going. */
   onError?(err: Error, what: 'list' | 'watch' | 'silent-watch'): void;
+  /** Each time a namespace is in sync: after a successful list (its objects in the store) and when a watch is accepted. */
+  onSync?(): void;
 }
 
 export interface ListWatchOptions {
@@ -162,6 +164,7 @@ export class ListWatch<T extends KubeObject = KubeObject> {
 
   private markSynced(ns: string): void {
     this.synced.add(ns);
+    this.emit('onSync');
     if (this.hasSynced()) {
       const waiters = this.syncWaiters;
       this.syncWaiters = [];
