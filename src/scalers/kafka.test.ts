@@ -617,3 +617,146 @@ test('kafka token cache: reused until a minute before expiry, one refresh for co
   assert.equal(await get(), 't2');
   assert.equal(calls, 2);
 });
+
+// ---- the pooled reader and the token providers, against loopback sockets (no broker) ----
+
+const readerCtx = (c: KafkaConfig) => ({
+  trigger: { type: 'kafka', metadata: {}, useCachedMetrics: false }, triggerIndex: 0, namespace: 'n', objectName: 'o', objectKind: 'ScaledObject' as const,
+  metricSpecs: descriptor.metricSpecs(c, 0), activationThreshold: 0, httpTimeoutMs: 3000,
+});
+
+async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+const saslModes: Array<[string, Record<string, string>, Record<string, string>]> = [
+  ['no SASL', {}, {}],
+  ['SASL/PLAIN', { sasl: 'plaintext' }, { username: 'u', password: 'p' }],
+  ['SCRAM-SHA-256', { sasl: 'scram_sha256' }, { username: 'u', password: 'p' }],
+  ['SCRAM-SHA-512 over TLS (unsafeSsl)', { sasl: 'scram_sha512', tls: 'enable', unsafeSsl: 'true' }, { username: 'u', password: 'p', keyPassword: 'kp' }],
+  ['OAUTHBEARER client credentials', { sasl: 'oauthbearer' }, { username: 'u', password: 'p', oauthTokenEndpointUri: 'http://127.0.0.1:1/token' }],
+  ['OAUTHBEARER AWS MSK IAM', { sasl: 'oauthbearer', saslTokenProvider: 'aws_msk_iam', tls: 'enable', awsRegion: 'eu-west-1' }, { awsAccessKeyID: 'AKID', awsSecretAccessKey: 's' }],
+];
+for (const [name, md, auth] of saslModes) {
+  test(`kafka pooled reader (${name}): one client per key, an unreachable cluster is an error of its own kind, released on close`, async () => {
+    const { createKafkaReader, kafkaClientPoolSize } = await import('./kafka.ts');
+    const c = p({ bootstrapServers: `127.0.0.1:${await closedPort()}`, consumerGroup: 'g', topic: 't', ...md }, auth);
+    const before = kafkaClientPoolSize();
+    const a = createKafkaReader(c, readerCtx(c));
+    const b = createKafkaReader(c, readerCtx(c));
+    assert.equal(kafkaClientPoolSize(), before + 1);
+    const e = await a.read(AbortSignal.timeout(15_000)).then(() => undefined, (x: unknown) => x);
+    assert.ok(e instanceof ReadError, String(e));
+    assert.ok(['unreachable', 'auth', 'other'].includes(e.kind), `${e.kind}: ${e.message}`);
+    assert.match(e.message, /^kafka: consumer group 'g' on topic 't' at 127\.0\.0\.1:\d+: /);
+    assert.ok(!/\bp\b|kp|AKID:s/.test(e.message.replace(/^kafka: consumer group 'g' on topic 't' at 127\.0\.0\.1:\d+: /, '')), e.message);
+    await a.close();
+    await a.close();
+    assert.equal(kafkaClientPoolSize(), before + 1);
+    await b.close();
+    assert.equal(kafkaClientPoolSize(), before);
+  });
+}
+
+test('kafka reader: an aborted read is a timeout', async () => {
+  const { createKafkaReader } = await import('./kafka.ts');
+  const c = p({ bootstrapServers: '127.0.0.1:9092', consumerGroup: 'g', topic: 'a' });
+  const never: KafkaAdminLike = { ...fakeAdmin({}), metadata: () => new Promise(() => undefined) };
+  const reader = createKafkaReader(c, readerCtx(c), never);
+  const ac = new AbortController();
+  const pending = reader.read(ac.signal);
+  ac.abort();
+  await assert.rejects(pending, { name: 'ReadError', kind: 'timeout' });
+  await assert.rejects(reader.read(ac.signal), { kind: 'timeout' });
+});
+
+test('kafka readOffsets: a partition missing from the group answer is an error (KEDA: no offset block)', async () => {
+  const admin = fakeAdmin({ a: [5, 5] });
+  const c = p({ bootstrapServers: 'k:9092', consumerGroup: 'g', topic: 'a' });
+  const broken: KafkaAdminLike = { ...admin, listConsumerGroupOffsets: async () => [{ groupId: 'g', topics: [] }, { groupId: 'other', topics: [] }] };
+  await assert.rejects(readOffsets(c, broken, new Map([['a', [0, 1]]])), { kind: 'other', message: /error finding offset block for topic a and partition 0/ });
+});
+
+test('kafka read error: a ReadError wrapped in the client SASL errors comes out as it is', () => {
+  const inner = new ReadError('auth', 'kafka: OAuth token endpoint http://idp/token refused the client credentials (HTTP 401)');
+  assert.equal(kafkaReadError({ code: 'PLT_KFK_MULTIPLE', errors: [{ code: 'PLT_KFK_NETWORK', cause: { code: 'PLT_KFK_AUTHENTICATION', cause: inner } }] }, 'x'), inner);
+  assert.equal(kafkaReadError(inner, 'x'), inner);
+  const other = kafkaReadError(new Error('boom'), 'x');
+  assert.deepEqual([other.kind, other.message], ['other', 'kafka: x: boom']);
+});
+
+describe('kafka OAuth client-credentials token endpoint', () => {
+  const serve = async (handler: (req: import('node:http').IncomingMessage, body: string) => [number, string]) => {
+    const { createServer } = await import('node:http');
+    const srv = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('end', () => {
+        const [status, text] = handler(req, body);
+        res.writeHead(status, { 'content-type': 'application/json' }).end(text);
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(srv.address() as { port: number }).port}/oauth2/token?tenant=x`, close: () => new Promise<void>((r) => srv.close(() => r())) };
+  };
+  const bearer = (tokenUrl: string, over: Record<string, string> = {}) => {
+    const c = p({ bootstrapServers: 'k:9092', consumerGroup: 'g', sasl: 'oauthbearer' }, { username: 'id:1', password: 's&cret', oauthTokenEndpointUri: tokenUrl, scopes: 'a, b', oauthExtensions: 'logicalCluster=lkc-1,identityPoolId=pool-2', ...over });
+    assert.ok(c.sasl.kind === 'oauthbearer' && c.sasl.provider === 'bearer');
+    return c.sasl;
+  };
+  test('POSTs grant_type=client_credentials with HTTP Basic (form-escaped id and secret) and the scopes; expires_in sets the expiry', async () => {
+    const { fetchClientCredentialsToken } = await import('./kafka.ts');
+    let seen: { auth?: string; body: string; type?: string } = { body: '' };
+    const s = await serve((req, body) => {
+      seen = { auth: req.headers.authorization, body, type: req.headers['content-type'] };
+      return [200, '{"access_token":"tok-1","expires_in":120}'];
+    });
+    try {
+      const sasl = bearer(s.url);
+      assert.deepEqual(sasl.extensions, { logicalCluster: 'lkc-1', identityPoolId: 'pool-2' });
+      const t = await fetchClientCredentialsToken(sasl, () => 1000);
+      assert.deepEqual(t, { token: 'tok-1', expiresAt: 121_000 });
+      assert.equal(seen.auth, `Basic ${Buffer.from('id%3A1:s%26cret').toString('base64')}`);
+      assert.equal(seen.type, 'application/x-www-form-urlencoded');
+      assert.deepEqual(Object.fromEntries(new URLSearchParams(seen.body)), { grant_type: 'client_credentials', scope: 'a b' });
+    } finally {
+      await s.close();
+    }
+  });
+  const failures: Array<[string, number, string, ReadError['kind'], RegExp]> = [
+    ['401 is auth', 401, '{"error":"invalid_client"}', 'auth', /refused the client credentials \(HTTP 401\)/],
+    ['500 is other', 500, 'oops', 'other', /answered HTTP 500/],
+    ['non-JSON', 200, '<html>', 'other', /did not answer JSON/],
+    ['no access_token', 200, '{"token_type":"Bearer"}', 'other', /without an access_token/],
+  ];
+  for (const [name, status, text, kind, message] of failures) {
+    test(`token endpoint failure: ${name}, and no secret or query string in the message`, async () => {
+      const { fetchClientCredentialsToken } = await import('./kafka.ts');
+      const s = await serve(() => [status, text]);
+      try {
+        const e = await fetchClientCredentialsToken(bearer(s.url)).then(() => undefined, (x: unknown) => x);
+        assert.ok(e instanceof ReadError);
+        assert.equal(e.kind, kind);
+        assert.match(e.message, message);
+        assert.ok(!e.message.includes('s&cret') && !e.message.includes('tenant=x'), e.message);
+      } finally {
+        await s.close();
+      }
+    });
+  }
+  test('an unreachable token endpoint is unreachable; a default lifetime of an hour without expires_in', async () => {
+    const { fetchClientCredentialsToken } = await import('./kafka.ts');
+    await assert.rejects(fetchClientCredentialsToken(bearer(`http://127.0.0.1:${await closedPort()}/t`)), { kind: 'unreachable', message: /OAuth token endpoint http:\/\/127\.0\.0\.1:\d+\/t: / });
+    const s = await serve(() => [200, '{"access_token":"t"}']);
+    try {
+      assert.equal((await fetchClientCredentialsToken(bearer(s.url), () => 0)).expiresAt, 3_600_000);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -561,7 +561,12 @@ const TLS_CODES = /^(ERR_TLS_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|CERT_|ERR_SSL_|E
 
 /** A client failure in the user's terms. Messages are built from codes and hosts, never from credentials. */
 export function kafkaReadError(e: unknown, where: string): ReadError {
-  if (e instanceof ReadError) return e;
+  // A ReadError of our own (the OAuth token endpoint's) arrives wrapped by the client's SASL errors.
+  for (let cur: unknown = e, depth = 0; cur && typeof cur === 'object' && depth < 8; depth++) {
+    if (cur instanceof ReadError) return cur;
+    const o = cur as { cause?: unknown; errors?: unknown[] };
+    cur = o.cause ?? (Array.isArray(o.errors) ? o.errors.find((x) => x && typeof x === 'object') : undefined);
+  }
   const refused = findAddressRefused(e);
   if (refused) return new ReadError('other', `${TYPE}: ${where}: ${refused.message}`, { cause: refused });
   const chain = errorChain(e);

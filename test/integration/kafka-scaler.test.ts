@@ -4,6 +4,7 @@
 // (plain and encrypted keys), AWS MSK IAM tokens verified by the broker; each error kind; one client per cluster.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { AwsCredentialCache } from '../../src/auth/aws-credentials.ts';
 import { buildScaler } from '../../src/scalers/index.ts';
@@ -185,6 +186,43 @@ print(json.dumps({k: v[0] for k, v in parse_qs(urlparse(req.url).query).items()}
     const ours = Object.fromEntries(url.searchParams);
     for (const key of ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Security-Token', 'X-Amz-Signature']) { // hygiene: allow-table one URL, its parameters
       assert.equal(ours[key], boto[key], key);
+    }
+  });
+
+  test('OAUTHBEARER with the client-credentials token provider: a token from the endpoint (Basic auth, scopes) authenticates to the broker', async () => {
+    const requests: Array<{ auth?: string; body: string }> = [];
+    const idp = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('end', () => {
+        requests.push({ auth: req.headers.authorization, body });
+        if (req.headers.authorization !== `Basic ${Buffer.from('updraft-client:client-secret').toString('base64')}`) {
+          res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_client"}');
+          return;
+        }
+        // An unsecured JWT, which Kafka's default OAUTHBEARER validator accepts.
+        const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+        const now = Math.floor(Date.now() / 1000);
+        res.writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: `${b64({ alg: 'none' })}.${b64({ sub: 'updraft', iat: now, exp: now + 3600 })}.`, token_type: 'Bearer', expires_in: 3600 }));
+      });
+    });
+    await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
+    const tokenUrl = `http://127.0.0.1:${(idp.address() as { port: number }).port}/oauth2/token`;
+    try {
+      const r = await readOnce({ ...base(), bootstrapServers: k.oauth, sasl: 'oauthbearer' },
+        { username: 'updraft-client', password: 'client-secret', oauthTokenEndpointUri: tokenUrl, scopes: 'kafka.read, kafka.describe' });
+      assert.equal(r.metrics[0].value, 26);
+      assert.equal(requests.length, 1);
+      assert.equal(new URLSearchParams(requests[0].body).get('grant_type'), 'client_credentials');
+      assert.equal(new URLSearchParams(requests[0].body).get('scope'), 'kafka.read kafka.describe');
+      const e = await readError({ ...base(), bootstrapServers: k.oauth, sasl: 'oauthbearer' },
+        { username: 'updraft-client', password: 'wrong-client-secret', oauthTokenEndpointUri: tokenUrl });
+      assert.equal(e.kind, 'auth');
+      assert.match(e.message, /refused the client credentials \(HTTP 401\)/);
+      assert.ok(!e.message.includes('wrong-client-secret'));
+    } finally {
+      await new Promise<void>((r) => idp.close(() => r()));
     }
   });
 

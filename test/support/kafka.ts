@@ -5,6 +5,8 @@
 //                  written at storage format time)
 //   ssl            SSL with a test CA, client certificates required
 //   mskIam         SASL_SSL with OAUTHBEARER validated as AWS MSK IAM tokens (test/support/kafka-msk-validator)
+//   oauth          SASL_PLAINTEXT with OAUTHBEARER and Kafka's own unsecured-JWT validator (for the client
+//                  credentials token provider: a test token endpoint hands out unsecured JWTs)
 // Stop it with `stop()`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,7 @@ export interface KafkaBroker {
   sasl: string;
   ssl: string;
   mskIam: string;
+  oauth: string;
   user: { username: string; password: string };
   /** The MSK IAM listener's key pair and region (what the validator verifies signatures against). */
   msk: { accessKeyId: string; secretAccessKey: string; region: string };
@@ -70,16 +73,18 @@ export async function startKafka(): Promise<KafkaBroker> {
   const keystore = join(dir, 'server-keystore.pem');
   writeFileSync(keystore, `${server.key}\n${server.cert}`);
 
-  const [plain, controller, sasl, ssl, mskIam] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [plain, controller, sasl, ssl, mskIam, oauth] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const user = { username: 'alice', password: 'alice-secret' };
   const msk = { accessKeyId: 'AKIAUPDRAFTTEST', secretAccessKey: 'msk-test-secret/key+value', region: 'eu-west-1' };
   const props = [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controller}`,
-    `listeners=PLAINTEXT://127.0.0.1:${plain},CONTROLLER://127.0.0.1:${controller},SASL_PLAINTEXT://127.0.0.1:${sasl},SSL://127.0.0.1:${ssl},SASL_SSL://127.0.0.1:${mskIam}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${plain},SASL_PLAINTEXT://127.0.0.1:${sasl},SSL://127.0.0.1:${ssl},SASL_SSL://127.0.0.1:${mskIam}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL',
+    `listeners=PLAINTEXT://127.0.0.1:${plain},CONTROLLER://127.0.0.1:${controller},SASL_PLAINTEXT://127.0.0.1:${sasl},SSL://127.0.0.1:${ssl},SASL_SSL://127.0.0.1:${mskIam},OAUTH://127.0.0.1:${oauth}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${plain},SASL_PLAINTEXT://127.0.0.1:${sasl},SSL://127.0.0.1:${ssl},SASL_SSL://127.0.0.1:${mskIam},OAUTH://127.0.0.1:${oauth}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,OAUTH:SASL_PLAINTEXT',
+    'listener.name.oauth.sasl.enabled.mechanisms=OAUTHBEARER',
+    'listener.name.oauth.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";',
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
@@ -161,6 +166,7 @@ export async function startKafka(): Promise<KafkaBroker> {
     sasl: `127.0.0.1:${sasl}`,
     ssl: `127.0.0.1:${ssl}`,
     mskIam: `127.0.0.1:${mskIam}`,
+    oauth: `127.0.0.1:${oauth}`,
     user,
     msk,
     ca,
