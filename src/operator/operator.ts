@@ -7,6 +7,7 @@ import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/clien
 import { EventRecorder } from '../kube/events.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
 import { ListWatch } from '../kube/list-watch.ts';
+import { PodWatchers } from '../runtime/pod-watcher.ts';
 import { ReadingsCache } from '../runtime/readings-cache.ts';
 import type { ScalingMode } from '../runtime/object-runner.ts';
 import { Scheduler } from '../runtime/scheduler.ts';
@@ -70,6 +71,8 @@ export interface OperatorOptions {
 
 export interface RunningOperator {
   controller: ScaledObjectController;
+  /** The pod watches kubernetes-workload triggers share (one per namespace and selector). */
+  podWatches: PodWatchers;
   isLeader(): boolean;
   metricsApiPort?: number;
   metricsPort?: number;
@@ -101,6 +104,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   cache.onChange((key, reading) => metrics.sourceRead(key, reading));
   const events = new EventRecorder(o.client, { component: 'keda-operator', onError: (err) => o.log.warn({ error: err.message }, 'event write failed') });
   const source = new ClusterObjectSource(o.client);
+  // kubernetes-workload triggers: one pod watch per (namespace, selector), shared, stopped with its last trigger.
+  const podWatches = new PodWatchers(o.client, { onError: (namespace, labelSelector, err) => o.log.warn({ namespace, labelSelector, error: err.message }, 'pod watch interrupted; resuming') });
   const version = o.version ?? '2.20.2';
   // The operator's metrics (KEDA's and Updraft's): Prometheus /metrics, and OTLP with --enable-opentelemetry-metrics.
   const registry = createRegistry({ defaultMetrics: true });
@@ -127,6 +132,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     defaultMode: o.defaultMode,
     version,
     clusterObjectNamespace: o.namespace,
+    podWatcher: podWatches.watcher,
     getCached: (ns, name) => soWatch.get(ns, name),
     metrics,
     requeue: (key) => queue.add(key),
@@ -151,6 +157,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     log: o.log,
     version,
     clusterObjectNamespace: o.namespace,
+    podWatcher: podWatches.watcher,
     getCached: (ns, name) => sjWatch.get(ns, name),
     metrics,
   });
@@ -270,6 +277,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     for (const w of authWatches) await w.stop();
     await controller.stopAll({ flush: leading });
     await jobController.stopAll();
+    await podWatches.stop();
     await scheduler.stop();
     await elector?.stop({ release: true });
     await events.flush();
@@ -323,6 +331,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
 
   return {
     controller,
+    podWatches,
     isLeader: () => leading,
     metricsApiPort: metricsApi?.port,
     metricsPort: metricsServer?.port,

@@ -14,7 +14,7 @@ import { buildObjectScalers } from '../runtime/build-scalers.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import type { ReadingsCache } from '../runtime/readings-cache.ts';
 import { TriggerReads } from '../runtime/trigger-reads.ts';
-import type { Scaler } from '../scalers/scaler.ts';
+import type { PodWatcher, Scaler } from '../scalers/scaler.ts';
 import type { OperatorMetrics } from '../servers/keda-metrics.ts';
 import { jobLoopIdentity, jobNeedsBuild, planScaledJob, type JobLoopIdentity, type ScaledJobFacts, type ScaledJobStatus } from './scaled-job-plan.ts';
 import { getCondition, setCondition } from './conditions.ts';
@@ -46,6 +46,8 @@ export interface ScaledJobControllerOptions {
   log: Logger;
   version: string;
   clusterObjectNamespace?: string;
+  /** The shared pod watches kubernetes-workload triggers count from. */
+  podWatcher?: PodWatcher;
   getCached(namespace: string, name: string): KubeObject | undefined;
   now?: () => number;
   /** The operator's metrics (servers/keda-metrics.ts), fed after each poll. */
@@ -111,7 +113,7 @@ export class ScaledJobController {
     if (parsed.ok && jobNeedsBuild(parsed.value, entry?.identity)) {
       const sj = parsed.value;
       const template = (sj.spec.jobTargetRef as { template?: { spec?: PodSpecLike } }).template?.spec;
-      const built = await buildObjectScalers(sj, { source: this.o.source, podSpec: template, clusterObjectNamespace: this.o.clusterObjectNamespace });
+      const built = await buildObjectScalers(sj, { source: this.o.source, podSpec: template, clusterObjectNamespace: this.o.clusterObjectNamespace, podWatcher: this.o.podWatcher });
       facts.build = built.ok
         ? { ok: true, scalerTypes: built.scalers.map((x) => x.type), metricSpecs: built.scalers.flatMap((x) => x.metricSpecs), warnings: built.warnings }
         : { ok: false, errors: built.errors, warnings: built.warnings };

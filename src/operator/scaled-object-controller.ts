@@ -21,7 +21,7 @@ import { buildObjectScalers } from '../runtime/build-scalers.ts';
 import { ObjectRunner, type PollReport, type ScalingMode } from '../runtime/object-runner.ts';
 import type { ReadingsCache } from '../runtime/readings-cache.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
-import type { Scaler } from '../scalers/scaler.ts';
+import type { PodWatcher, Scaler } from '../scalers/scaler.ts';
 import type { OperatorMetrics } from '../servers/keda-metrics.ts';
 import { KubeScaleTarget } from '../targets/kube-scale.ts';
 import { getCondition, setCondition } from './conditions.ts';
@@ -49,6 +49,8 @@ export interface ControllerOptions {
   /** Value of the generated HPA's app.kubernetes.io/version label. */
   version: string;
   clusterObjectNamespace?: string;
+  /** The shared pod watches kubernetes-workload triggers count from. */
+  podWatcher?: PodWatcher;
   /** Read the ScaledObject from the informer store (fresh annotations/status). */
   getCached(namespace: string, name: string): KubeObject | undefined;
   /** Ask for another reconcile of `namespace/name` (the operator's work queue). */
@@ -140,7 +142,7 @@ export class ScaledObjectController {
         const target = new KubeScaleTarget(this.o.client, resolved, resolved.kind, namespace, so.spec.scaleTargetRef.name);
         const workload = await this.o.client.get(resolved, namespace, so.spec.scaleTargetRef.name);
         const pod = (workload as { spec?: { template?: { spec?: PodSpecLike } } }).spec?.template?.spec;
-        const built = await buildObjectScalers(so, { source: this.o.source, podSpec: pod, clusterObjectNamespace: this.o.clusterObjectNamespace });
+        const built = await buildObjectScalers(so, { source: this.o.source, podSpec: pod, clusterObjectNamespace: this.o.clusterObjectNamespace, podWatcher: this.o.podWatcher });
         if (!built.ok) return undefined;
         const runner = new ObjectRunner({ so, scalers: built.scalers, target, mode: 'hpa', scheduler: this.o.scheduler, cache: this.o.cache, now: this.o.now });
         return { runner, scalers: built.scalers, generation };
@@ -217,7 +219,7 @@ export class ScaledObjectController {
     const checked = await this.checkTarget(so);
     facts.target = checked.target;
     if (!checked.target.ok || !needsBuild(so, runner, this.o.defaultMode)) return { facts };
-    const built = await buildObjectScalers(so, { source: this.o.source, podSpec: checked.podSpec, clusterObjectNamespace: this.o.clusterObjectNamespace });
+    const built = await buildObjectScalers(so, { source: this.o.source, podSpec: checked.podSpec, clusterObjectNamespace: this.o.clusterObjectNamespace, podWatcher: this.o.podWatcher });
     facts.build = built.ok
       ? { ok: true, scalerTypes: built.scalers.map((x) => x.type), metricSpecs: built.scalers.flatMap((x) => x.metricSpecs), warnings: built.warnings }
       : { ok: false, errors: built.errors, warnings: built.warnings };

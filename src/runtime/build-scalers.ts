@@ -5,7 +5,7 @@ import type { PodSpecLike } from '../auth/container-env.ts';
 import type { ObjectSource } from '../auth/object-source.ts';
 import { resolveTriggerAuth } from '../auth/resolve-trigger-auth.ts';
 import { buildScaler } from '../scalers/index.ts';
-import type { Scaler } from '../scalers/scaler.ts';
+import type { PodWatcher, Scaler } from '../scalers/scaler.ts';
 
 export interface BuildScalersOptions {
   source: ObjectSource;
@@ -15,6 +15,8 @@ export interface BuildScalersOptions {
   workloadRoleArn?: string;
   clusterObjectNamespace?: string;
   httpTimeoutMs?: number;
+  /** The operator's shared pod watches (kubernetes-workload triggers); absent without a cluster. */
+  podWatcher?: PodWatcher;
 }
 
 export interface TriggerBuildError {
@@ -56,6 +58,7 @@ export async function buildObjectScalers(obj: ScaledObject | ScaledJob, opts: Bu
           resolvedEnv: auth.resolvedEnv,
           podIdentity: auth.podIdentity,
           httpTimeoutMs: opts.httpTimeoutMs ?? 3000,
+          ...(opts.podWatcher ? { podWatcher: opts.podWatcher } : {}),
         });
       scalers.push(built.resolveMetricSpecs ? await withSourceSpecs(built, opts.httpTimeoutMs ?? 3000) : built);
     } catch (err) {
