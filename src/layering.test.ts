@@ -21,12 +21,15 @@ export const LAYERS: Record<string, readonly string[]> = {
   kube: ['api'],
   targets: ['api', 'kube'],
   runtime: ['engine', 'scalers', 'targets', 'auth', 'api', 'kube'],
-  // Today servers/ imports only api/, kube/ and scalers/ (the OTLP store, trigger checks); runtime/ and engine/ are allowed.
-  servers: ['runtime', 'api', 'kube', 'engine', 'scalers'],
+  // servers/ imports api/, kube/, scalers/ (the OTLP store, trigger checks), runtime/ and engine/ (the dashboard's
+  // recorder), and simulate/: the dashboard's what-if replays the recorded hour through simulate's engine loop.
+  servers: ['runtime', 'api', 'kube', 'engine', 'scalers', 'simulate'],
   simulate: ['engine', 'scalers', 'api'],
   load: ['api'],
   // runtime/, kube/, servers/ and everything below them
   operator: ['runtime', 'kube', 'servers', 'engine', 'scalers', 'targets', 'auth', 'api'],
+  // The dashboard's page (bundled for the browser by scripts/build-dashboard.mjs): nothing of ours.
+  dashboard: [],
   local: BELOW_CLI,
   cli: [...BELOW_CLI, 'local'],
 };
