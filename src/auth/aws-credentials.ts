@@ -48,7 +48,7 @@ function param(map: Record<string, string>, key: string): string | undefined {
 
 /**
  * KEDA `GetAwsAuthorization`, in its order:
- * 1. `podIdentity.provider: aws` (or deprecated `aws-eks`): a role (`podIdentity.roleArn`, or authParams `awsRoleArn`
+ * 1. `podIdentity.provider: aws`: a role (`podIdentity.roleArn`, or authParams `awsRoleArn`
  *    set by identityOwner workload) — else the operator's own credentials;
  * 2. legacy metadata `identityOwner: operator`: the operator's own credentials;
  * 3. `identityOwner` ""/`pod`: authParams `awsRoleArn`, else access keys from authParams
@@ -57,7 +57,10 @@ function param(map: Record<string, string>, key: string): string | undefined {
 export function resolveAwsIdentity(input: AwsIdentityInput): AwsIdentity {
   const { podIdentity, authParams, metadata, resolvedEnv } = input;
   const externalId = podIdentity?.externalID || param(authParams, 'awsExternalID');
-  if (podIdentity && (podIdentity.provider === 'aws' || podIdentity.provider === 'aws-eks')) {
+  // Only `aws` is a pod identity here (KEDA `aws_common.go` `GetAwsAuthorization`); the deprecated `aws-eks` goes
+  // the legacy way below: its awsRoleArn (the workload's role, set by the resolver) is assumed from the operator's
+  // credentials unless the trigger says identityOwner: operator.
+  if (podIdentity && podIdentity.provider === 'aws') {
     const roleArn = podIdentity.roleArn || param(authParams, 'awsRoleArn');
     return roleArn ? { kind: 'role', roleArn, ...(externalId ? { externalId } : {}) } : { kind: 'operator' };
   }

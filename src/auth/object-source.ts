@@ -8,6 +8,15 @@ export interface ObjectSource {
   getConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   getTriggerAuthentication(namespace: string, name: string): Promise<TriggerAuthentication | undefined>;
   getClusterTriggerAuthentication(name: string): Promise<TriggerAuthentication | undefined>;
+  /**
+   * A ServiceAccount's annotations (`eks.amazonaws.com/role-arn` for workload identity); undefined when it does not
+   * exist. Optional: sources without a cluster behind them leave it out.
+   */
+  getServiceAccount?(namespace: string, name: string): Promise<{ annotations: Record<string, string> } | undefined>;
+  /** A bound token of a ServiceAccount (TokenRequest, `expirationSeconds`), for boundServiceAccountToken and Vault. */
+  createServiceAccountToken?(namespace: string, name: string, expirationSeconds: number): Promise<string>;
+  /** The operator's --filepath-auth-root-path (ClusterTriggerAuthentication `filePath`); unset disables filePath. */
+  readonly filePathAuthRoot?: string;
 }
 
 /** A fixed set of objects held in memory. */
@@ -16,6 +25,27 @@ export class InMemoryObjectSource implements ObjectSource {
   private readonly configMaps = new Map<string, Record<string, string>>();
   private readonly triggerAuths = new Map<string, TriggerAuthentication>();
   private readonly clusterTriggerAuths = new Map<string, TriggerAuthentication>();
+  private readonly serviceAccounts = new Map<string, Record<string, string>>();
+  /** Tokens minted by createServiceAccountToken, in order (tests look at them). */
+  readonly tokenRequests: Array<{ namespace: string; name: string; expirationSeconds: number }> = [];
+  filePathAuthRoot?: string;
+
+  addServiceAccount(namespace: string, name: string, annotations: Record<string, string> = {}): this {
+    this.serviceAccounts.set(`${namespace}/${name}`, { ...annotations });
+    return this;
+  }
+
+  async getServiceAccount(namespace: string, name: string) {
+    const a = this.serviceAccounts.get(`${namespace}/${name}`);
+    return a && { annotations: { ...a } };
+  }
+
+  /** Not a JWT: `token:<namespace>/<name>:<n>`, enough to see which account a parameter got. */
+  async createServiceAccountToken(namespace: string, name: string, expirationSeconds: number) {
+    if (!this.serviceAccounts.has(`${namespace}/${name}`)) throw new Error(`serviceaccounts "${name}" not found`);
+    this.tokenRequests.push({ namespace, name, expirationSeconds });
+    return `token:${namespace}/${name}:${this.tokenRequests.length}`;
+  }
 
   addSecret(namespace: string, name: string, data: Record<string, string>): this {
     this.secrets.set(`${namespace}/${name}`, { ...data });

@@ -6,6 +6,7 @@ import { isAbsolute, join, normalize, sep } from 'node:path';
 import type { Trigger, TriggerAuthentication, TriggerAuthenticationSpec } from '../api/types.ts';
 import { EnvResolutionError, pickContainer, resolveContainerEnv, type PodSpecLike } from './container-env.ts';
 import type { ObjectSource } from './object-source.ts';
+import { boundServiceAccountToken, boundTokenExpirySeconds, readAwsSecretManager, readHashiCorpVault, SecretSourceError, type HashiCorpVaultSpec } from './secret-sources.ts';
 
 export type { ObjectSource } from './object-source.ts';
 export { InMemoryObjectSource } from './object-source.ts';
@@ -23,11 +24,15 @@ export interface ResolveTriggerAuthInput {
   /** Pod template of the scale target; absent when there is none (local runs): resolvedEnv is then empty. */
   podSpec?: PodSpecLike;
   envSourceContainerName?: string;
-  /** Annotation `eks.amazonaws.com/role-arn` of the workload's ServiceAccount, for `identityOwner: workload`. */
+  /**
+   * Annotation `eks.amazonaws.com/role-arn` of the workload's ServiceAccount, for `identityOwner: workload` and
+   * `aws-eks`. When unset it is read through `source.getServiceAccount` from the pod template's
+   * `serviceAccountName` (default `default`) in the object's namespace, as KEDA does.
+   */
   workloadRoleArn?: string;
   /** Where ClusterTriggerAuthentication secrets/configmaps live (KEDA_CLUSTER_OBJECT_NAMESPACE); default `keda`. */
   clusterObjectNamespace?: string;
-  /** Root directory for ClusterTriggerAuthentication `filePath` (KEDA flag --filepath-auth-root-path). */
+  /** Root directory for ClusterTriggerAuthentication `filePath` (KEDA flag --filepath-auth-root-path); default `source.filePathAuthRoot`. */
   filePathAuthRoot?: string;
 }
 
@@ -81,11 +86,12 @@ export async function resolveTriggerAuth(source: ObjectSource, input: ResolveTri
   }
   const taName = isCluster ? `ClusterTriggerAuthentication ${ref.name}` : `TriggerAuthentication ${input.namespace}/${ref.name}`;
   const objectNamespace = isCluster ? (input.clusterObjectNamespace ?? 'keda') : input.namespace;
-  const authParams = await mergeAuthParams(source, ta, { ...input, where: `${where}, ${taName}`, objectNamespace, resolvedEnv }, warnings);
+  const workloadRole = workloadRoleResolver(source, input, `${where}, ${taName}`);
+  const authParams = await mergeAuthParams(source, ta, { ...input, where: `${where}, ${taName}`, objectNamespace, resolvedEnv, workloadRole }, warnings);
 
   const podIdentity = ta.spec.podIdentity ? { ...ta.spec.podIdentity } : undefined;
   if (podIdentity && (podIdentity.provider === 'aws' || podIdentity.provider === 'aws-eks')) {
-    applyAwsPodIdentity(podIdentity, authParams, input.workloadRoleArn, `${where}, ${taName}`, warnings);
+    await applyAwsPodIdentity(podIdentity, authParams, workloadRole, `${where}, ${taName}`, warnings);
   }
   return { authParams, resolvedEnv, podIdentity, warnings };
 }
@@ -107,6 +113,31 @@ interface MergeContext extends ResolveTriggerAuthInput {
   where: string;
   objectNamespace: string;
   resolvedEnv: Record<string, string>;
+  workloadRole: WorkloadRole;
+}
+
+/** The workload ServiceAccount's role, read once per resolution: `{ serviceAccount, roleArn? }`. */
+type WorkloadRole = () => Promise<{ serviceAccount: string; roleArn?: string }>;
+
+// KEDA `scale_resolvers.go` `resolveServiceAccountAnnotation`: the pod template's serviceAccountName, default
+// "default", in the object's namespace. EKS Pod Identity associations live in the EKS API, not in the cluster, so
+// they cannot be discovered from here: a workload using them needs the annotation too (docs/authentication.md).
+function workloadRoleResolver(source: ObjectSource, input: ResolveTriggerAuthInput, where: string): WorkloadRole {
+  const serviceAccount = input.podSpec?.serviceAccountName || 'default';
+  let memo: Promise<{ serviceAccount: string; roleArn?: string }> | undefined;
+  return () => (memo ??= (async () => {
+    if (input.workloadRoleArn) return { serviceAccount, roleArn: input.workloadRoleArn };
+    if (!source.getServiceAccount) return { serviceAccount };
+    let sa: { annotations: Record<string, string> } | undefined;
+    try {
+      sa = await source.getServiceAccount(input.namespace, serviceAccount);
+    } catch (e) {
+      throw new AuthResolutionError(`${where}: error getting service account: '${serviceAccount}', error: ${(e as Error).message}`);
+    }
+    if (!sa) throw new AuthResolutionError(`${where}: error getting service account: '${serviceAccount}' in namespace ${input.namespace}: it does not exist`);
+    const roleArn = sa.annotations[EKS_ROLE_ARN_ANNOTATION]?.trim();
+    return roleArn ? { serviceAccount, roleArn } : { serviceAccount };
+  })());
 }
 
 // KEDA merge order, later writes win: env → filePath (returns only the file) → configMapTargetRef → secretTargetRef
@@ -127,7 +158,7 @@ async function mergeAuthParams(source: ObjectSource, ta: TriggerAuthentication, 
     if (ta.kind !== 'ClusterTriggerAuthentication') {
       throw new AuthResolutionError(`${ctx.where}: filePath is only allowed on a ClusterTriggerAuthentication`);
     }
-    return readFilePathParams(spec.filePath, ctx);
+    return readFilePathParams(spec.filePath, { ...ctx, filePathAuthRoot: ctx.filePathAuthRoot ?? source.filePathAuthRoot });
   }
 
   for (const r of spec.configMapTargetRef ?? []) {
@@ -140,13 +171,43 @@ async function mergeAuthParams(source: ObjectSource, ta: TriggerAuthentication, 
     params[r.parameter] = data?.[r.key] ?? '';
   }
 
-  // Providers Updraft does not implement yet. KEDA aborts on Vault/Azure Key Vault errors and skips GCP/AWS
-  // Secret Manager errors; doing the same keeps the failure where KEDA has it.
-  if (spec.hashiCorpVault) throw new AuthResolutionError(`${ctx.where}: hashiCorpVault is not supported by Updraft yet; use secretTargetRef`);
+  // KEDA aborts on Vault / Azure Key Vault errors and skips GCP / AWS Secret Manager and bound token errors
+  // (logging them); here the skipped ones are warnings, shown by probe and as Events.
+  const vault = spec.hashiCorpVault as HashiCorpVaultSpec | undefined;
+  if (vault && vault.secrets?.length) {
+    try {
+      const r = await readHashiCorpVault(vault, { source, namespace: ctx.namespace });
+      Object.assign(params, r.values);
+      for (const p of r.problems) warnings.push(`${ctx.where}: hashiCorpVault: ${p}; its parameter is ""`);
+    } catch (e) {
+      if (e instanceof SecretSourceError) throw new AuthResolutionError(`${ctx.where}: hashiCorpVault: ${e.message}`);
+      throw e;
+    }
+  }
   if (spec.azureKeyVault) throw new AuthResolutionError(`${ctx.where}: azureKeyVault is not supported by Updraft yet; use secretTargetRef`);
   if (spec.gcpSecretManager) warnings.push(`${ctx.where}: gcpSecretManager is not supported by Updraft yet; its parameters were skipped`);
-  if (spec.awsSecretManager) warnings.push(`${ctx.where}: awsSecretManager is not supported by Updraft yet; its parameters were skipped`);
-  if (spec.boundServiceAccountToken?.length) warnings.push(`${ctx.where}: boundServiceAccountToken is not supported by Updraft yet; its parameters were skipped`);
+  if (spec.awsSecretManager?.secrets?.length) {
+    const r = await readAwsSecretManager(spec.awsSecretManager, {
+      source,
+      secretNamespace: ctx.objectNamespace,
+      workloadRoleArn: async () => (await ctx.workloadRole()).roleArn,
+    });
+    Object.assign(params, r.values);
+    for (const p of r.problems) warnings.push(`${ctx.where}: awsSecretManager: ${p}; skipped`);
+  }
+  if (spec.boundServiceAccountToken?.length) {
+    let expiry: number;
+    try {
+      expiry = boundTokenExpirySeconds();
+    } catch (e) {
+      throw new AuthResolutionError(`${ctx.where}: boundServiceAccountToken: ${(e as Error).message}`);
+    }
+    for (const b of spec.boundServiceAccountToken) {
+      const r = await boundServiceAccountToken(source, ctx.objectNamespace, b.serviceAccountName, expiry);
+      params[b.parameter] = r.token;
+      if (r.problem) warnings.push(`${ctx.where}: boundServiceAccountToken ${b.parameter}: ${r.problem}; its parameter is ""`);
+    }
+  }
 
   if (spec.oauth2) {
     const o = spec.oauth2;
@@ -184,17 +245,25 @@ async function readFilePathParams(filePath: string, ctx: MergeContext): Promise<
 }
 
 // Pod identity post-processing for AWS (KEDA `scale_resolvers.go` `ResolveAuthRefAndPodIdentity`).
-function applyAwsPodIdentity(
+async function applyAwsPodIdentity(
   pi: NonNullable<TriggerAuthenticationSpec['podIdentity']>,
   params: Record<string, string>,
-  workloadRoleArn: string | undefined,
+  workloadRole: WorkloadRole,
   where: string,
   warnings: string[],
 ) {
   const owner = pi.identityOwner ?? 'keda';
   if (pi.provider === 'aws-eks') {
+    // KEDA: aws-eks assumes the WORKLOAD's role (its ServiceAccount annotation) from the operator's credentials;
+    // the annotation is optional there, and without it the trigger falls back to access keys (then fails with
+    // "awsAccessKeyID not found"). Said here instead, where the cause is.
     warnings.push(`${where}: podIdentity provider aws-eks is deprecated; use provider aws with identityOwner: workload`);
-    if (workloadRoleArn) params.awsRoleArn = workloadRoleArn;
+    const w = await workloadRole();
+    if (w.roleArn) params.awsRoleArn = w.roleArn;
+    else if (!params.awsRoleArn && !params.awsAccessKeyID && !params.awsAccessKeyId) {
+      throw new AuthResolutionError(
+        `${where}: podIdentity provider aws-eks uses the workload's role, but ServiceAccount ${w.serviceAccount} has no annotation ${EKS_ROLE_ARN_ANNOTATION}; annotate it, or use provider aws (identityOwner: keda) for the operator's own role`);
+    }
     return;
   }
   if (pi.roleArn && owner === 'workload') {
@@ -202,10 +271,11 @@ function applyAwsPodIdentity(
   }
   if (pi.roleArn) params.awsRoleArn = pi.roleArn;
   if (owner === 'workload') {
-    if (!workloadRoleArn) {
+    const w = await workloadRole();
+    if (!w.roleArn) {
       throw new AuthResolutionError(
-        `${where}: podIdentity identityOwner: workload needs the annotation ${EKS_ROLE_ARN_ANNOTATION} on the workload's ServiceAccount`);
+        `${where}: podIdentity identityOwner: workload needs the annotation ${EKS_ROLE_ARN_ANNOTATION} on the workload's ServiceAccount ${w.serviceAccount}`);
     }
-    params.awsRoleArn = workloadRoleArn;
+    params.awsRoleArn = w.roleArn;
   }
 }

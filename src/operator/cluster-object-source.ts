@@ -3,7 +3,7 @@
 // layer that may import both auth/ and kube/ (src/layering.test.ts); auth/ itself knows only ObjectSource.
 import { parseTriggerAuthentication } from '../api/parse.ts';
 import type { TriggerAuthentication } from '../api/types.ts';
-import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
+import { GVR, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../kube/client.ts';
 import type { ObjectSource } from '../auth/object-source.ts';
 
 interface DataObject extends KubeObject {
@@ -11,8 +11,31 @@ interface DataObject extends KubeObject {
   stringData?: Record<string, string>;
 }
 
+const SERVICE_ACCOUNTS = { group: '', version: 'v1', resource: 'serviceaccounts' } as const;
+
 export class ClusterObjectSource implements ObjectSource {
-  constructor(private readonly client: KubeClient) {}
+  readonly filePathAuthRoot?: string;
+
+  /** `filePathAuthRoot`: the operator's --filepath-auth-root-path (KEDA `cmd/operator/main.go`). */
+  constructor(private readonly client: KubeClient, options: { filePathAuthRoot?: string } = {}) {
+    if (options.filePathAuthRoot) this.filePathAuthRoot = options.filePathAuthRoot;
+  }
+
+  async getServiceAccount(namespace: string, name: string): Promise<{ annotations: Record<string, string> } | undefined> {
+    const sa = await this.getOrUndefined(SERVICE_ACCOUNTS, namespace, name);
+    return sa && { annotations: { ...(sa.metadata.annotations ?? {}) } };
+  }
+
+  /** POST serviceaccounts/<name>/token (KEDA `GenerateBoundServiceAccountToken`): a bound token, audience the API server's default. */
+  async createServiceAccountToken(namespace: string, name: string, expirationSeconds: number): Promise<string> {
+    const r = await this.client.request<{ status?: { token?: string } }>({
+      method: 'POST',
+      path: resourcePath(SERVICE_ACCOUNTS, namespace, name, 'token'),
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds } },
+    });
+    if (!r.status?.token) throw new Error(`TokenRequest for ServiceAccount ${namespace}/${name} returned no token`);
+    return r.status.token;
+  }
 
   async getSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
     const s = await this.getOrUndefined<DataObject>(GVR.secrets, namespace, name);
