@@ -54,6 +54,8 @@ const rows: Row[] = [
   { name: 'a nats-jetstream trigger names its metric after the stream', type: 'nats-jetstream', metadata: { natsServerMonitoringEndpoint: '127.0.0.1:1', account: '$G', stream: 'mystream', consumer: 'pull_consumer' }, want: { metrics: ['s0-nats-jetstream-mystream'] } },
   { name: 'a kafka trigger names its metric after the topic', type: 'kafka', metadata: { bootstrapServers: '127.0.0.1:1', consumerGroup: 'workers', topic: 'orders', lagThreshold: '10' }, want: { metrics: ['s0-kafka-orders'] } },
   { name: 'kafka allowIdleConsumers with limitToPartitionsWithLag is refused everywhere', type: 'kafka', metadata: { bootstrapServers: '127.0.0.1:1', consumerGroup: 'workers', topic: 'orders', allowIdleConsumers: 'true', limitToPartitionsWithLag: 'true' }, want: { error: /^kafka: allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously$/ } },
+  { name: 'a cpu trigger is the HPA Resource metric cpu', type: 'cpu', metricType: 'Utilization', metadata: { value: '50' }, want: { metrics: ['cpu'] } },
+  { name: 'a memory trigger with the removed metadata.type is refused everywhere', type: 'memory', metricType: 'AverageValue', metadata: { type: 'AverageValue', value: '256Mi' }, want: { error: /^memory: the 'type' setting is DEPRECATED and is removed in v2\.18 - use 'metricType' instead/ } },
   { name: 'a type Updraft does not read', type: 'no-such-scaler', metadata: { topic: 'orders', lagThreshold: '10' }, want: { error: new RegExp(`^no-such-scaler: no scaler found for type: no-such-scaler \\(Updraft reads ${supportedTypes().join(', ')}\\)$`) } },
 ];
 
