@@ -28,6 +28,16 @@ export const EventReason = {
   KEDAScalerFailed: 'KEDAScalerFailed',
   KEDAScaleTargetActivated: 'KEDAScaleTargetActivated',
   KEDAScaleTargetDeactivated: 'KEDAScaleTargetDeactivated',
+  TriggerAuthenticationAdded: 'TriggerAuthenticationAdded',
+  // KEDA's constant really has this value (pkg/eventreason/eventreason.go): a namespaced TriggerAuthentication's
+  // update is reported as ClusterTriggerAuthenticationUpdated. Kept, so alerts written for KEDA still match.
+  TriggerAuthenticationUpdated: 'ClusterTriggerAuthenticationUpdated',
+  TriggerAuthenticationDeleted: 'TriggerAuthenticationDeleted',
+  TriggerAuthenticationFailed: 'TriggerAuthenticationFailed',
+  ClusterTriggerAuthenticationAdded: 'ClusterTriggerAuthenticationAdded',
+  ClusterTriggerAuthenticationUpdated: 'ClusterTriggerAuthenticationUpdated',
+  ClusterTriggerAuthenticationDeleted: 'ClusterTriggerAuthenticationDeleted',
+  ClusterTriggerAuthenticationFailed: 'ClusterTriggerAuthenticationFailed',
   KEDAScaleTargetActivationFailed: 'KEDAScaleTargetActivationFailed',
   KEDAScaleTargetDeactivationFailed: 'KEDAScaleTargetDeactivationFailed',
   KEDAJobCreateFailed: 'KEDAJobCreateFailed',
@@ -96,4 +106,9 @@ export const EventMessage = {
   triggerFailed: (index: number, type: string, message: string) => `trigger ${index} (${type}): ${message}`,
   fallbackActivated: 'Fallback activated: at least one trigger is falling back',
   fallbackDeactivated: 'Fallback deactivated: all triggers are healthy',
+  // KEDA pkg/common/message/message.go (its update message says ClusterTriggerAuthentication for both kinds) and
+  // controllers/keda/util/finalizer.go.
+  triggerAuthenticationAdded: (kind: 'TriggerAuthentication' | 'ClusterTriggerAuthentication') => `New ${kind} configured`,
+  triggerAuthenticationUpdated: (name: string) => `ClusterTriggerAuthentication ${name} is updated`,
+  triggerAuthenticationDeleted: (kind: 'TriggerAuthentication' | 'ClusterTriggerAuthentication') => `${kind} was deleted`,
 } as const;

@@ -48,6 +48,7 @@ interface OperatorFlags {
   logFormat: string;
   allowScalerAddress: string[];
   enableOpentelemetryMetrics: boolean | string;
+  filepathAuthRootPath: string;
 }
 
 export function register(program: Command): void {
@@ -74,6 +75,7 @@ export function register(program: Command): void {
     .option('--allow-scaler-address <cidr-or-host>',
       'let scalers connect to this cloud metadata / link-local address, CIDR or host name, refused by default (repeatable, or a comma list)',
       (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--filepath-auth-root-path <dir>', "KEDA's flag: the directory ClusterTriggerAuthentication filePath is read below (empty: filePath is refused)", '')
     .option('--enable-opentelemetry-metrics [bool]', "also push the operator's metrics over OTLP/HTTP (KEDA's flag; OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL http/protobuf or http/json, _HEADERS, OTEL_METRIC_EXPORT_INTERVAL)", false)
     .addHelpText('after', `
 Environment (as KEDA): WATCH_NAMESPACE (comma list, empty = all), WATCH_LABEL_SELECTOR,
@@ -105,6 +107,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         client,
         log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
         namespace: opts.namespace,
+        filePathAuthRoot: opts.filepathAuthRootPath || undefined,
         defaultMode: opts.mode,
         leaderElection: opts.leaderElect,
         leaseName: opts.leaderElectionId,

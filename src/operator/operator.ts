@@ -20,6 +20,7 @@ import { fanOut, prometheusBackend } from '../servers/metric-families.ts';
 import { clusterLookups, KedaAdmissionValidator } from './admission-validator.ts';
 import { loadRequestHeaderConfig, subjectAccessReviewAuthorizer } from '../servers/request-header-auth.ts';
 import { ScaledJobController } from './scaled-job-controller.ts';
+import { TriggerAuthTracker } from './trigger-auth-status.ts';
 import { ScaledObjectController, type Logger } from './scaled-object-controller.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -41,6 +42,8 @@ export interface OperatorOptions {
   log: Logger;
   /** Namespace of the operator (Lease, cluster trigger-auth secrets). */
   namespace: string;
+  /** KEDA's --filepath-auth-root-path: where ClusterTriggerAuthentication `filePath` is read below; unset disables it. */
+  filePathAuthRoot?: string;
   defaultMode: ScalingMode;
   /** Run without leader election (a single replica). */
   leaderElection: boolean;
@@ -103,7 +106,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const cache = new ReadingsCache();
   cache.onChange((key, reading) => metrics.sourceRead(key, reading));
   const events = new EventRecorder(o.client, { component: 'keda-operator', onError: (err) => o.log.warn({ error: err.message }, 'event write failed') });
-  const source = new ClusterObjectSource(o.client);
+  const source = new ClusterObjectSource(o.client, { filePathAuthRoot: o.filePathAuthRoot });
   // kubernetes-workload triggers: one pod watch per (namespace, selector), shared, stopped with its last trigger.
   const podWatches = new PodWatchers(o.client, { onError: (namespace, labelSelector, err) => o.log.warn({ namespace, labelSelector, error: err.message }, 'pod watch interrupted; resuming') });
   const version = o.version ?? '2.20.2';
@@ -189,6 +192,16 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       queue.add(key);
     }
   };
+  // status.scaledobjects / status.scaledjobs and the (Cluster)TriggerAuthentication Events (trigger-auth-status.ts).
+  const authTracker = new TriggerAuthTracker({
+    client: o.client,
+    events,
+    log: o.log,
+    isLeader: () => leading,
+    scaledObjects: () => soWatch.list(),
+    scaledJobs: () => sjWatch.list(),
+    auths: (kind) => authWatches[kind === 'TriggerAuthentication' ? 0 : 1]?.list() ?? [],
+  });
   const authWatches = (['TriggerAuthentication', 'ClusterTriggerAuthentication'] as const).map((kind) => {
     const w = new ListWatch<KubeObject>(o.client, { gvr: kind === 'TriggerAuthentication' ? GVR.triggerAuthentications : GVR.clusterTriggerAuthentications, namespaces: kind === 'TriggerAuthentication' ? o.watchNamespaces : undefined });
     const changed = authChanged(kind);
@@ -198,8 +211,10 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       onDelete: changed,
       onError: (err) => o.log.warn({ kind, error: err.message }, `${kind} watch interrupted; resuming`),
     });
+    w.on({ onAdd: (obj) => authTracker.added(kind, obj), onUpdate: (a, b) => authTracker.updated(kind, a, b), onDelete: (obj) => authTracker.deleted(kind, obj) });
     return w;
   });
+  for (const w of [soWatch, sjWatch]) w.on({ onAdd: () => authTracker.schedule(), onUpdate: () => authTracker.schedule(), onDelete: () => authTracker.schedule() });
 
   // keda_resource_registered_total, keda_trigger_registered_total, keda_scaled_object_paused from the watches.
   const registrations = (w: ListWatch<KubeObject>, type: ResourceType) =>
@@ -209,6 +224,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   authWatches.forEach((w, i) => registrations(w, i === 0 ? 'trigger_authentication' : 'cluster_trigger_authentication'));
 
   const requeueAll = () => {
+    authTracker.schedule();
     for (const obj of soWatch.list()) enqueue(obj);
     for (const obj of sjWatch.list()) enqueueJob(obj);
   };
@@ -275,6 +291,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     await sjWatch.stop();
     await hpaWatch.stop();
     for (const w of authWatches) await w.stop();
+    await authTracker.stop();
     await controller.stopAll({ flush: leading });
     await jobController.stopAll();
     await podWatches.stop();
