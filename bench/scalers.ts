@@ -6,6 +6,7 @@ import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/clie
 import { AwsCredentialCache } from '../src/auth/aws-credentials.ts';
 import { benchKinesisDynamodb } from './aws-kinesis-dynamodb.ts';
 import { benchSqlNats } from './sql-nats.ts';
+import { benchCpuMemory } from './cpu-memory.ts';
 import { buildScaler } from '../src/scalers/index.ts';
 import type { Scaler } from '../src/scalers/scaler.ts';
 import { startCaptureServer } from '../test/support/capture-server.ts';
@@ -56,6 +57,7 @@ try {
   await measure('aws-cloudwatch metric stat (moto)', buildScaler(contextFor('aws-cloudwatch', { namespace: 'NS', metricName: 'M', dimensionName: 'H', dimensionValue: 'a', targetMetricValue: '2', awsRegion: 'us-east-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws })));
   await benchKinesisDynamodb(moto.endpoint, aws, measure);
   await benchSqlNats(measure);
+  benchCpuMemory();
   await measure('cron (clock only)', buildScaler(contextFor('cron', { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: '5' })));
   const statsApi = await startMetricsApiServer();
   try {
