@@ -274,10 +274,10 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     return o;
   };
 
-  const detail = async (o: DashboardObject) => {
+  const detail = async (o: DashboardObject, light: boolean) => {
     const h = opts.history.get(o.kind, o.namespace, o.name);
     const t = now();
-    const [explain, events] = await Promise.all([
+    const [explain, events] = light ? [undefined, []] : await Promise.all([
       o.kind === 'ScaledObject' && opts.source.explain ? opts.source.explain(o.namespace, o.name).catch((err: Error) => ({ error: err.message })) : Promise.resolve(undefined),
       opts.source.events ? opts.source.events(o.kind, o.namespace, o.name).catch((err: Error) => [{ type: 'Warning', reason: 'EventsUnavailable', message: err.message }]) : Promise.resolve([]),
     ]);
@@ -340,7 +340,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     if (m) {
       const [kind, namespace, name] = [m[1], decodeURIComponent(m[2]), decodeURIComponent(m[3])];
       const o = await find(user, kind, namespace, name);
-      if (!m[4] && req.method === 'GET') return sendJson(res, 200, await detail(o));
+      if (!m[4] && req.method === 'GET') return sendJson(res, 200, await detail(o, url.searchParams.get('light') === '1'));
       if (m[4] && req.method === 'POST') {
         if (!o.so) throw new HttpError(400, `${kind} ${namespace}/${name}: what-if replays ScaledObjects that parse`);
         const h = opts.history.get(o.kind, o.namespace, o.name);
