@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ClusterObjectSource } from './cluster-object-source.ts';
+import { operatorDashboardSource } from './dashboard-source.ts';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
@@ -17,6 +18,7 @@ import { createRegistry, startMetricsServer, startProbeServer } from '../servers
 import { OperatorMetrics, type ResourceType } from '../servers/keda-metrics.ts';
 import { startOtelMetrics } from '../servers/keda-otel-metrics.ts';
 import { fanOut, prometheusBackend } from '../servers/metric-families.ts';
+import { DashboardHistory, kubernetesDashboardAuth, startDashboardServer, type RunningDashboard } from '../servers/dashboard-server.ts';
 import { clusterLookups, KedaAdmissionValidator } from './admission-validator.ts';
 import { loadRequestHeaderConfig, subjectAccessReviewAuthorizer } from '../servers/request-header-auth.ts';
 import { ScaledJobController } from './scaled-job-controller.ts';
@@ -61,6 +63,8 @@ export interface OperatorOptions {
   webhook?: TlsListenOptions & { strictTriggers?: boolean };
   /** The external metrics API (aggregated API server); undefined disables it (direct mode only). */
   externalMetrics?: TlsListenOptions;
+  /** The read-only dashboard (docs/dashboard.md): callers authenticated by TokenReview, objects filtered by SubjectAccessReview; undefined disables it. */
+  dashboard?: { port: number; host?: string };
   version?: string;
   /** KEDA's --enable-opentelemetry-metrics: also push the operator's metrics over OTLP (OTEL_EXPORTER_OTLP_* from `env`, default process.env). */
   openTelemetryMetrics?: boolean | { env?: Record<string, string | undefined> };
@@ -81,6 +85,7 @@ export interface RunningOperator {
   metricsPort?: number;
   healthPort?: number;
   webhookPort?: number;
+  dashboardPort?: number;
   stop(): Promise<void>;
 }
 
@@ -124,6 +129,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     });
   const keyOf = (obj: KubeObject) => `${obj.metadata.namespace}/${obj.metadata.name}`;
 
+  // The dashboard's memory of every poll (a bounded ring per object), fed beside the metrics by the controllers' poll hook.
+  const dashboardHistory = o.dashboard ? new DashboardHistory() : undefined;
   const soWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.scaledObjects, namespaces: o.watchNamespaces, labelSelector: o.watchLabelSelector });
   const controller = new ScaledObjectController({
     client: o.client,
@@ -137,7 +144,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     clusterObjectNamespace: o.namespace,
     podWatcher: podWatches.watcher,
     getCached: (ns, name) => soWatch.get(ns, name),
-    metrics,
+    metrics: dashboardHistory ? { scaledObjectPolled: (...a) => (metrics.scaledObjectPolled(...a), dashboardHistory.scaledObjectPolled(...a)) } : metrics,
     requeue: (key) => queue.add(key),
   });
   const queue = workQueue((key) => controller.reconcile(key), 'ScaledObject');
@@ -162,7 +169,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     clusterObjectNamespace: o.namespace,
     podWatcher: podWatches.watcher,
     getCached: (ns, name) => sjWatch.get(ns, name),
-    metrics,
+    metrics: dashboardHistory ? { scaledJobPolled: (...a) => (metrics.scaledJobPolled(...a), dashboardHistory.scaledJobPolled(...a)) } : metrics,
   });
   const jobQueue = workQueue((key) => jobController.reconcile(key), 'ScaledJob');
   const enqueueJob = (obj: KubeObject) => jobQueue.add(keyOf(obj));
@@ -283,6 +290,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   let webhook: { port: number; close(): Promise<void> } | undefined;
   let metricsServer: { port: number; close(): Promise<void> } | undefined;
   let healthServer: { port: number; close(): Promise<void> } | undefined;
+  let dashboard: RunningDashboard | undefined;
   const stopAll = async () => {
     stopping = true;
     await queue.stop();
@@ -302,6 +310,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     await metricsServer?.close();
     await healthServer?.close();
     await webhook?.close();
+    await dashboard?.close();
     await otel?.shutdown().catch(() => undefined);
   };
   // A port that cannot be bound stops the operator with an error naming the server (not a process that runs on
@@ -334,6 +343,17 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         },
       });
     }
+    if (o.dashboard && dashboardHistory) {
+      binding = `the dashboard (port ${o.dashboard.port})`;
+      const forget = (kind: 'ScaledObject' | 'ScaledJob') => (obj: KubeObject) => dashboardHistory.remove(kind, obj.metadata.namespace ?? '', obj.metadata.name);
+      soWatch.on({ onDelete: forget('ScaledObject') });
+      sjWatch.on({ onDelete: forget('ScaledJob') });
+      dashboard = await startDashboardServer({
+        port: o.dashboard.port, host: o.dashboard.host ?? '127.0.0.1', history: dashboardHistory, auth: kubernetesDashboardAuth(o.client), title: 'Updraft operator',
+        source: operatorDashboardSource({ client: o.client, scaledObjects: () => soWatch.list(), scaledJobs: () => sjWatch.list(), modeOf: (ns, name) => controller.runner(ns, name)?.mode, defaultMode: o.defaultMode }),
+        onError: (info) => (info.code >= 500 ? o.log.warn({ ...info }, 'dashboard request failed') : undefined),
+      });
+    }
     // Ready once the ScaledObject cache has synced; every replica is ready (the metrics API answers 503 on a
     // non-leader, which the HPA retries on its next sync).
     const ready = () => soWatch.hasSynced();
@@ -354,6 +374,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     metricsPort: metricsServer?.port,
     healthPort: healthServer?.port,
     webhookPort: webhook?.port,
+    dashboardPort: dashboard?.port,
     async stop() {
       await stopAll();
     },
