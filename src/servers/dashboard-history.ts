@@ -140,6 +140,14 @@ export function historyTriggers(triggers: readonly EngineTrigger[]): HistoryTrig
   }));
 }
 
+/** The hook gets the scalers as OperatorMetrics does (metricSpecs); type and activation come from the trigger and the scaler when it has them. */
+function withTypes(triggers: ReadonlyArray<{ type: string }>, scalers: readonly Pick<Scaler, 'metricSpecs'>[]): Array<Pick<Scaler, 'type' | 'metricSpecs' | 'activationThreshold'>> {
+  return scalers.map((s, i) => {
+    const full = s as Partial<Pick<Scaler, 'type' | 'activationThreshold'>>;
+    return { type: full.type ?? triggers[i]?.type ?? '?', metricSpecs: s.metricSpecs, activationThreshold: full.activationThreshold };
+  });
+}
+
 const sameTriggers = (a: HistoryTrigger[], b: HistoryTrigger[]) => JSON.stringify(a) === JSON.stringify(b);
 
 function readingValue(r: TriggerReading | undefined, metricName: string): { value?: number; error?: string; active?: boolean } {
@@ -228,14 +236,14 @@ export class DashboardHistory {
   }
 
   /** The same hook, from the scalers (the operator's OperatorMetrics.scaledObjectPolled signature). */
-  scaledObjectPolled(so: ScaledObject, scalers: readonly Pick<Scaler, 'type' | 'metricSpecs' | 'activationThreshold'>[], report: PollReport, mode: ScalingMode): void {
-    this.recordPoll(so, engineTriggers(so, scalers), report, mode);
+  scaledObjectPolled(so: ScaledObject, scalers: readonly Pick<Scaler, 'metricSpecs'>[], report: PollReport, mode: ScalingMode): void {
+    this.recordPoll(so, engineTriggers(so, withTypes(so.spec.triggers, scalers)), report, mode);
   }
 
   /** A ScaledJob's poll: its trigger values and activity (no replicas: it creates Jobs). */
-  scaledJobPolled(sj: ScaledJob, scalers: readonly Pick<Scaler, 'type' | 'metricSpecs' | 'activationThreshold'>[], readings: ReadonlyArray<TriggerReading | undefined>): void {
+  scaledJobPolled(sj: ScaledJob, given: readonly Pick<Scaler, 'metricSpecs'>[], readings: ReadonlyArray<TriggerReading | undefined>): void {
     const ht: HistoryTrigger[] = [];
-    scalers.forEach((s, i) => {
+    withTypes(sj.spec.triggers, given).forEach((s, i) => {
       for (const m of s.metricSpecs) {
         ht.push({ index: i, type: s.type, ...(sj.spec.triggers[i]?.name ? { name: sj.spec.triggers[i].name } : {}), metricName: m.metricName, kind: m.kind === 'External' ? 'External' : 'Resource', targetType: m.targetType, target: m.target, activationThreshold: s.activationThreshold });
       }
