@@ -39,6 +39,7 @@ interface OperatorFlags {
   metricsApiBindAddress: string;
   metricsApiMinTlsVersion: string;
   webhookBindAddress: string;
+  dashboardBindAddress: string;
   webhookMinTlsVersion: string;
   webhookStrictTriggers: boolean;
   certDir: string;
@@ -66,6 +67,7 @@ export function register(program: Command): void {
     .option('--metrics-api-min-tls-version <v>', 'TLS12 or TLS13', 'TLS12')
     .option('--webhook-bind-address <addr>', "the validating admission webhook (TLS; '0' = not served here)", '0')
     .option('--webhook-min-tls-version <v>', 'TLS12 or TLS13', 'TLS12')
+    .option('--dashboard-bind-address <addr>', "the read-only dashboard (docs/dashboard.md; bearer token + RBAC; e.g. 127.0.0.1:8090 for kubectl port-forward; '0' turns it off)", '0')
     .option('--webhook-strict-triggers', 'deny objects whose trigger metadata would fail at run time (default: admit them with a warning, as KEDA admits them)', false)
     .option('--cert-dir <dir>', 'directory holding tls.crt and tls.key for the metrics API and the webhook', '/certs')
     .option('--tls-cert-file <file>', 'serving certificate (overrides <cert-dir>/tls.crt)')
@@ -93,6 +95,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
       const health = parseBindAddress('--health-probe-bind-address', opts.healthProbeBindAddress);
       const metricsApi = parseBindAddress('--metrics-api-bind-address', opts.metricsApiBindAddress);
       const webhook = parseBindAddress('--webhook-bind-address', opts.webhookBindAddress);
+      const dashboard = parseBindAddress('--dashboard-bind-address', opts.dashboardBindAddress);
       // Scaler targets (serverAddress, awsEndpoint …): refused cloud metadata / link-local addresses, minus these.
       const addressPolicy = new AddressPolicy(opts.allowScalerAddress);
       setScalerAddressPolicy(addressPolicy);
@@ -120,6 +123,8 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         healthHost: health?.host,
         externalMetrics: metricsApi ? { ...metricsApi, certFile, keyFile, minTlsVersion: parseTlsVersion('--metrics-api-min-tls-version', opts.metricsApiMinTlsVersion) } : undefined,
         webhook: webhook ? { ...webhook, certFile, keyFile, minTlsVersion: parseTlsVersion('--webhook-min-tls-version', opts.webhookMinTlsVersion), strictTriggers: opts.webhookStrictTriggers } : undefined,
+        // ':8090' listens on every address, as the other bind flags do; '127.0.0.1:8090' only on localhost.
+        dashboard: dashboard ? { port: dashboard.port, host: dashboard.host ?? '0.0.0.0' } : undefined,
         maxReconciles: Number(process.env.KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES ?? 5),
         leaseDurationMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION'),
         renewDeadlineMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE'),
@@ -127,7 +132,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         // KEDA's Go flag takes --enable-opentelemetry-metrics, =true and =false.
         openTelemetryMetrics: opts.enableOpentelemetryMetrics === true || opts.enableOpentelemetryMetrics === 'true',
       });
-      log.info({ metricsPort: op.metricsPort, healthPort: op.healthPort, metricsApiPort: op.metricsApiPort, webhookPort: op.webhookPort, mode: opts.mode, allowedScalerAddresses: addressPolicy.exceptions }, 'operator started');
+      log.info({ metricsPort: op.metricsPort, healthPort: op.healthPort, metricsApiPort: op.metricsApiPort, webhookPort: op.webhookPort, dashboardPort: op.dashboardPort, mode: opts.mode, allowedScalerAddresses: addressPolicy.exceptions }, 'operator started');
       const shutdown = async (signal: string) => {
         log.info({ signal }, 'shutting down');
         await op.stop();
