@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import type { ScaledObject } from '../api/types.ts';
 import { parseDurationMs } from '../api/values.ts';
 import { parseStages, totalDurationMs } from '../load/stages.ts';
+import { localDashboard } from '../local/dashboard.ts';
 import { planUp, type LocalPlan } from '../local/plan.ts';
 import { statusLine } from '../local/run-recorder.ts';
 import { LocalTriggerError, startLocal, type LocalEvent, type RunningLocal } from '../local/start-local.ts';
@@ -32,6 +33,8 @@ interface UpOptions {
   chart?: string;
   maxDuration: string;
   live: boolean;
+  dashboard: boolean;
+  dashboardPort: string;
 }
 
 /**
@@ -112,6 +115,8 @@ export function register(program: Command): void {
     .option('--chart <file.svg>', 'on exit, write a chart of metrics, load and replicas over the run (default with --load: updraft-up.svg)')
     .option('--max-duration <d>', 'stop after this long whatever happens (with --exit-when-idle)', '5m')
     .option('--no-live', 'no live status line on a terminal (plain log lines only)')
+    .option('--dashboard-port <port>', 'port of the live dashboard on 127.0.0.1 (a busy port falls back to a free one; 0 picks one)', '7711')
+    .option('--no-dashboard', 'do not serve the live dashboard (docs/dashboard.md)')
     .addHelpText('after', `
 ScaledObjects are the keda.sh/v1alpha1 ones you would apply to a cluster; only scaleTargetRef points at a
 ProcessGroup (apiVersion: updraft.dev/v1alpha1) instead of a Deployment. Instances get PORT and
@@ -181,6 +186,9 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     }
   };
 
+  // The live dashboard (on by default): fed by every event of the run, served once the run has started.
+  const dashboard = o.dashboard ? localDashboard(plan) : undefined;
+  const dashboardPort = o.dashboard ? parsePort('--dashboard-port', o.dashboardPort) : 0;
   let run: RunningLocal;
   try {
     run = await startLocal(plan, {
@@ -189,7 +197,10 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
       ...(o.metricsPort !== undefined ? { metricsPort: parsePort('--metrics-port', o.metricsPort) } : {}),
       output: o.output ? (l) => out.line(`${l.instance} | ${l.line}`) : () => undefined,
       load,
-      onEvent: render,
+      onEvent: (e) => {
+        dashboard?.onEvent(e);
+        render(e);
+      },
     });
   } catch (err) {
     if (err instanceof LocalTriggerError) {
@@ -199,6 +210,13 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
   }
 
   if (run.metricsPort !== undefined) say(`metrics: http://127.0.0.1:${run.metricsPort}/metrics (KEDA's keda_* and updraft_*)`);
+  if (dashboard) {
+    const d = await dashboard.start(run, { port: dashboardPort, host: '127.0.0.1' }).catch((err: Error) => {
+      say(`dashboard not served: ${err.message}`);
+      return undefined;
+    });
+    if (d) say(`dashboard: ${d.url} (live; --no-dashboard turns it off)`);
+  }
   let stopping = false;
   const shutdown = async (why: string, code = 0) => {
     if (stopping) {
@@ -208,6 +226,7 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     stopping = true;
     say(`${why}: stopping every instance${why.startsWith('SIG') ? ' (Ctrl-C again to exit at once)' : ''}`);
     await run.stop();
+    await dashboard?.close();
     out.end();
     const end = Date.now();
     for (const r of run.recorders) process.stdout.write(`${r.summary(end)}\n`);
