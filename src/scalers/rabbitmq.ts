@@ -405,7 +405,7 @@ function amqpError(e: unknown, config: RabbitMQConfig): ReadError {
   if (/NOT_FOUND|404/.test(msg) && /queue/i.test(msg)) {
     return new ReadError('bad-query', `${TYPE}: queue ${config.queueName} not found in vhost ${t.vhost} of ${t.shown} (404 NOT_FOUND)`, { cause: e });
   }
-  if (/NOT_ALLOWED|530|vhost/i.test(msg)) return new ReadError('auth', `${TYPE}: ${t.shown}: access to vhost ${t.vhost} refused (${msg.slice(0, 120)})`, { cause: e });
+  if (/NOT_ALLOWED|530|vhost|Expected ConnectionOpenOk/i.test(msg)) return new ReadError('auth', `${TYPE}: ${t.shown}: vhost ${t.vhost} does not exist or the user may not use it; check vhostName and the user's permissions`, { cause: e });
   if (err?.code === 'EUPDRAFT_ADDRESS_REFUSED') return new ReadError('other', `${TYPE}: ${msg}`, { cause: e });
   if (err?.code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT'].includes(err.code)) {
     return new ReadError('unreachable', `${TYPE}: cannot reach ${t.shown} (${err.code})`, { cause: e });
