@@ -65,7 +65,8 @@ export interface TriggerTunables {
   activationThreshold?: number;
 }
 
-const PROBE = '12345.5';
+// A whole number: integer fields (queueLength …) must parse it too.
+const PROBE = '12345';
 const probeCache = new Map<string, { targetKey?: string; activationKey?: string }>();
 
 export function triggerTunables(so: ScaledObject): TriggerTunables[] {
@@ -173,7 +174,8 @@ export function editedScaledObject(so: ScaledObject, edits: WhatIfEdits): { so: 
 /** The recorded window as a simulate series: one column per metric, t in seconds from the first point. */
 export function recordedSeries(h: ObjectHistory, points: readonly HistoryPoint[]): Series {
   const t0 = points[0]?.t ?? 0;
-  const columns = h.triggers.map((t) => t.metricName);
+  // `s<index>` (what simulate matches first after a trigger name) unless a trigger has several metrics.
+  const columns = h.triggers.map((t) => (h.triggers.filter((x) => x.index === t.index).length === 1 ? `s${t.index}` : t.metricName));
   const map = new Map<string, Array<{ t: number; v: SeriesValue }>>();
   h.triggers.forEach((_, k) => {
     map.set(columns[k], points.map((p) => ({ t: (p.t - t0) / 1000, v: Number.isFinite(p.values[k]) ? p.values[k] : 'error' })));
