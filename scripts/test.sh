@@ -13,6 +13,8 @@ for dep in scripts/deps/*.sh; do
   bash "$dep"
 done
 node scripts/hygiene.mjs
+# The dashboard page (dist/dashboard/, gitignored), for the server and browser tests.
+node scripts/build-dashboard.mjs
 npx tsc -p tsconfig.json --noEmit
 # The unit suite under c8 (coverage per module, floors in scripts/coverage.mjs), then the suites that drive
 # real processes, without coverage so they keep their speed.
