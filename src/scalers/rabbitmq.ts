@@ -313,12 +313,17 @@ export function modeReading(info: QueueInfo, config: Pick<RabbitMQConfig, 'mode'
   }
 }
 
-function httpStatusError(status: number, body: string, url: URL, config: RabbitMQConfig): ReadError {
+/** KEDA anonymizeRabbitMQError: `user:password@` in any text becomes `user:password@` (never the real ones). */
+export function anonymize(text: string): string {
+  return text.replace(/([^ /:]+):([^/:]+)@/g, 'user:password@');
+}
+
+export function httpStatusError(status: number, body: string, url: URL, config: RabbitMQConfig): ReadError {
   const shown = displayAddress(url);
   const detail = body.slice(0, 200).replace(/\s+/g, ' ');
   if (status === 401 || status === 403) return new ReadError('auth', `${TYPE}: the management API refused the credentials (status ${status}) at ${shown}; check username and password`);
   if (status === 404) return new ReadError('bad-query', `${TYPE}: queue ${config.queueName} not found (status 404 from ${shown}); check queueName and vhostName`);
-  return new ReadError('other', `${TYPE}: error requesting RabbitMQ API status: ${status}, response: ${detail}, from: ${shown}`);
+  return new ReadError('other', `${TYPE}: error requesting RabbitMQ API status: ${status}, response: ${anonymize(detail)}, from: ${shown}`);
 }
 
 // ---- 4. AMQP ----
@@ -412,7 +417,7 @@ function amqpError(e: unknown, config: RabbitMQConfig): ReadError {
   }
   if (/timeout/i.test(msg)) return new ReadError('timeout', `${TYPE}: no answer from ${t.shown} in ${config.timeoutMs} ms`, { cause: e });
   if (/Socket closed abruptly|Connection closed/i.test(msg)) return new ReadError('unreachable', `${TYPE}: ${t.shown} closed the connection (${msg.slice(0, 80)})`, { cause: e });
-  return new ReadError('other', `${TYPE}: error inspecting RabbitMQ at ${t.shown}: ${msg.replace(/([^ /:]+):([^/:]+)@/g, 'user:password@').slice(0, 200)}`, { cause: e });
+  return new ReadError('other', `${TYPE}: error inspecting RabbitMQ at ${t.shown}: ${anonymize(msg).slice(0, 200)}`, { cause: e });
 }
 
 // ---- 5. pools and the descriptor ----
