@@ -53,7 +53,7 @@ const START = clock.t;
 const history = new DashboardHistory({ now: () => clock.t });
 const queue = new Queue();
 const target = new Target();
-const runner = new ObjectRunner({
+const runner: ObjectRunner = new ObjectRunner({
   so, scalers: [queue], target, mode: 'direct', scheduler: new Scheduler(), cache: new ReadingsCache(), now: () => clock.t,
   hooks: { onPoll: (r) => history.recordPoll(so, runner.plan.triggers, r, 'direct') },
 });
