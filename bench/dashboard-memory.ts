@@ -1,12 +1,14 @@
 // Memory of the dashboard's history per object, measured: N objects with their rings and notes filled to capacity,
 // heap + ArrayBuffers before and after (run with --expose-gc). docs/dashboard.md quotes its output.
-//   node --expose-gc --import tsx bench/dashboard-memory.ts
+//   node --expose-gc --import tsx bench/dashboard-memory.ts [triggers per object]
 import { HISTORY_NOTES, HISTORY_POINTS, ObjectHistory } from '../src/servers/dashboard-history.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const N = 200;
-for (const triggers of [1, 3]) {
+// One measurement per process: `… bench/dashboard-memory.ts 3` for three triggers per object (default 1).
+const triggers = Number(process.argv[2] ?? 1);
+{
   gc();
   gc();
   const before = process.memoryUsage();
