@@ -5,7 +5,7 @@
 // each watch asks the API server only for the pods the selector matches.)
 import { formatLabelSelector, parseLabelSelector } from '../api/label-selector.ts';
 import { GVR, KubeApiError, type KubeClient, type KubeObject } from '../kube/client.ts';
-import { ListWatch, type ListWatchOptions, type ListWatchStats } from '../kube/list-watch.ts';
+import { ListWatch, objectKey, type ListWatchOptions, type ListWatchStats } from '../kube/list-watch.ts';
 import { ReadError, type PodWatch, type PodWatcher, type WatchedPod } from '../scalers/scaler.ts';
 
 interface PodObject extends KubeObject {
@@ -31,6 +31,14 @@ interface Entry {
   lastError?: Error;
   /** Reads waiting for the first list (or its first failure). */
   waiters: Set<() => void>;
+  /** What a reader needs of each pod (phase, node), kept by the watch's events. */
+  pods: Map<string, WatchedPod>;
+  /** The pods as one array, rebuilt on the first read after a change (reads between changes copy nothing). */
+  snapshot?: readonly WatchedPod[];
+}
+
+function projected(p: PodObject): WatchedPod {
+  return { ...(p.status?.phase ? { phase: p.status.phase } : {}), ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}) };
 }
 
 export interface PodWatchInfo {
@@ -75,11 +83,21 @@ export class PodWatchers {
     let e = this.entries.get(key);
     if (!e) {
       const watch = new ListWatch<PodObject>(this.client, { ...this.opts.listWatch, gvr: GVR.pods, namespaces: [namespace], ...(selector ? { labelSelector: selector } : {}) });
-      const entry: Entry = { namespace, labelSelector: selector, watch, holders: 0, stopped: false, waiters: new Set() };
+      const entry: Entry = { namespace, labelSelector: selector, watch, holders: 0, stopped: false, waiters: new Set(), pods: new Map() };
       const wake = () => {
         for (const w of [...entry.waiters]) w();
       };
+      const put = (pod: PodObject) => {
+        entry.pods.set(objectKey(pod), projected(pod));
+        entry.snapshot = undefined;
+      };
       watch.on({
+        onAdd: put,
+        onUpdate: (_, pod) => put(pod),
+        onDelete: (pod) => {
+          entry.pods.delete(objectKey(pod));
+          entry.snapshot = undefined;
+        },
         onSync: () => {
           entry.lastError = undefined;
           wake();
@@ -107,7 +125,7 @@ export class PodWatchers {
     };
   }
 
-  private async pods(e: Entry, signal: AbortSignal): Promise<WatchedPod[]> {
+  private async pods(e: Entry, signal: AbortSignal): Promise<readonly WatchedPod[]> {
     while (!e.watch.hasSynced()) {
       if (e.stopped) throw new ReadError('other', `${PREFIX}: the pod watch of namespace ${e.namespace} was closed`);
       // The first list failed: say why now instead of at the read's timeout (the watch keeps retrying).
@@ -123,10 +141,8 @@ export class PodWatchers {
         signal.addEventListener('abort', done, { once: true });
       });
     }
-    return e.watch.list(e.namespace).map((p) => ({
-      ...(p.status?.phase ? { phase: p.status.phase } : {}),
-      ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
-    }));
+    e.snapshot ??= Object.freeze([...e.pods.values()]);
+    return e.snapshot;
   }
 
   private release(key: string, e: Entry): void {
@@ -147,7 +163,7 @@ export class PodWatchers {
   info(): PodWatchInfo[] {
     return [...this.entries.values()].map((e) => ({
       namespace: e.namespace, labelSelector: e.labelSelector, holders: e.holders, synced: e.watch.hasSynced(),
-      pods: e.watch.list(e.namespace).length, stats: { ...e.watch.stats },
+      pods: e.pods.size, stats: { ...e.watch.stats },
     }));
   }
 
