@@ -7,6 +7,7 @@ import { AwsCredentialCache } from '../src/auth/aws-credentials.ts';
 import { benchKinesisDynamodb } from './aws-kinesis-dynamodb.ts';
 import { benchSqlNats } from './sql-nats.ts';
 import { benchCpuMemory } from './cpu-memory.ts';
+import { benchKubernetesWorkload } from './kubernetes-workload.ts';
 import { buildScaler } from '../src/scalers/index.ts';
 import type { Scaler } from '../src/scalers/scaler.ts';
 import { startCaptureServer } from '../test/support/capture-server.ts';
@@ -58,6 +59,7 @@ try {
   await benchKinesisDynamodb(moto.endpoint, aws, measure);
   await benchSqlNats(measure);
   benchCpuMemory();
+  await benchKubernetesWorkload(measure);
   await measure('cron (clock only)', buildScaler(contextFor('cron', { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: '5' })));
   const statsApi = await startMetricsApiServer();
   try {

@@ -56,6 +56,9 @@ const rows: Row[] = [
   { name: 'kafka allowIdleConsumers with limitToPartitionsWithLag is refused everywhere', type: 'kafka', metadata: { bootstrapServers: '127.0.0.1:1', consumerGroup: 'workers', topic: 'orders', allowIdleConsumers: 'true', limitToPartitionsWithLag: 'true' }, want: { error: /^kafka: allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously$/ } },
   { name: 'a cpu trigger is the HPA Resource metric cpu', type: 'cpu', metricType: 'Utilization', metadata: { value: '50' }, want: { metrics: ['cpu'] } },
   { name: 'a memory trigger with the removed metadata.type is refused everywhere', type: 'memory', metricType: 'AverageValue', metadata: { type: 'AverageValue', value: '256Mi' }, want: { error: /^memory: the 'type' setting is DEPRECATED and is removed in v2\.18 - use 'metricType' instead/ } },
+  { name: 'a kubernetes-workload trigger names its metric after the object namespace', type: 'kubernetes-workload', metadata: { podSelector: 'app=web, tier in (b,a)', value: '2' }, want: { metrics: ['s0-workload-default'] } },
+  { name: 'a kubernetes-workload value of 0 is refused everywhere', type: 'kubernetes-workload', metadata: { podSelector: 'app=web', value: '0' }, want: { error: /^kubernetes-workload: value must be a float greater than 0, got '0'$/ } },
+  { name: 'a kubernetes-workload podSelector that does not parse is refused everywhere', type: 'kubernetes-workload', metadata: { podSelector: 'app in ()', value: '2' }, want: { error: /^kubernetes-workload: error parsing pod selector: "app in \(\)" needs at least one value/ } },
   { name: 'a type Updraft does not read', type: 'no-such-scaler', metadata: { topic: 'orders', lagThreshold: '10' }, want: { error: new RegExp(`^no-such-scaler: no scaler found for type: no-such-scaler \\(Updraft reads ${supportedTypes().join(', ')}\\)$`) } },
 ];
 
