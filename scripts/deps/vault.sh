@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # HashiCorp Vault (the real server, run as `vault server -dev`) for the hashiCorpVault TriggerAuthentication tests,
 # built from the Go module proxy: the module zip of github.com/hashicorp/vault, with its replace directives that
-# point at sibling folders (./api, ./sdk — separate modules, not inside the zip) dropped so the published api/sdk
-# versions its go.mod requires are used. OpenBao is not served by the module proxy (403 "This module version is not
+# point at sibling folders (./api, ./sdk — separate modules, not inside the zip) dropped so published api/sdk versions
+# are used. OpenBao is not served by the module proxy (403 "This module version is not
 # available"), hence Vault. Heavy: run under `flock /tmp/updraft-heavy.lock`. Cached: a second run returns at once.
 set -euo pipefail
 VAULT_VERSION="v1.21.4"
+# v1.21.4 requires sdk v0.21.0 but compiles against its own newer ./sdk (ActivationFunc with a third argument):
+# a newer published sdk (the latest on the module proxy) is used instead.
+SDK_VERSION="v0.25.1"
 cache=${UPDRAFT_CACHE:-$HOME/.cache/updraft}
 bin=$cache/vault/$VAULT_VERSION/vault
 if [ -x "$bin" ]; then exit 0; fi
@@ -22,6 +25,7 @@ cd "$work"
 for m in api api/auth/approle api/auth/kubernetes api/auth/userpass sdk; do
   go mod edit -dropreplace="github.com/hashicorp/vault/$m"
 done
+go mod edit -require="github.com/hashicorp/vault/sdk@$SDK_VERSION"
 mkdir -p "$(dirname "$bin")"
 go build -p 2 -trimpath -ldflags "-s -w" -o "$bin.tmp" .
 mv "$bin.tmp" "$bin"
