@@ -6,6 +6,7 @@ import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/clie
 import { AwsCredentialCache } from '../src/auth/aws-credentials.ts';
 import { benchKinesisDynamodb } from './aws-kinesis-dynamodb.ts';
 import { benchSqlNats } from './sql-nats.ts';
+import { benchKafka } from './kafka.ts';
 import { benchCpuMemory } from './cpu-memory.ts';
 import { benchKubernetesWorkload } from './kubernetes-workload.ts';
 import { buildScaler } from '../src/scalers/index.ts';
@@ -58,6 +59,7 @@ try {
   await measure('aws-cloudwatch metric stat (moto)', buildScaler(contextFor('aws-cloudwatch', { namespace: 'NS', metricName: 'M', dimensionName: 'H', dimensionValue: 'a', targetMetricValue: '2', awsRegion: 'us-east-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws })));
   await benchKinesisDynamodb(moto.endpoint, aws, measure);
   await benchSqlNats(measure);
+  await benchKafka(measure);
   benchCpuMemory();
   await benchKubernetesWorkload(measure);
   await measure('cron (clock only)', buildScaler(contextFor('cron', { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: '5' })));
