@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { scaledObject, trigger } from '../../src/engine/scaled-object-fixture.ts';
 import { localDashboard } from '../../src/local/dashboard.ts';
 import type { LocalPlan } from '../../src/local/plan.ts';
@@ -43,7 +43,7 @@ class Target implements ScaleTarget {
 }
 
 describe('dashboard page in headless chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} missing (bash scripts/deps/chromium.sh installs it)`, timeout: 300_000 }, () => {
-  let browser: Browser;
+  let browser: BrowserContext;
   let page: Page;
   let server: RunningDashboard;
   let userDataDir: string;
@@ -68,11 +68,13 @@ describe('dashboard page in headless chromium', { skip: existsSync(CHROMIUM) ? f
       clock.t += 10_000;
     }
     userDataDir = mkdtempSync(join(tmpdir(), 'updraft-chromium-'));
-    browser = await chromium.launch({
+    // A fresh user-data-dir per run (playwright passes it to chromium as --user-data-dir).
+    browser = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${userDataDir}`],
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      viewport: { width: 1360, height: 1800 },
     });
-    page = await browser.newPage({ viewport: { width: 1360, height: 1800 } });
+    page = await browser.newPage();
   });
 
   after(async () => {
