@@ -7,6 +7,7 @@ import { AwsCredentialCache } from '../src/auth/aws-credentials.ts';
 import { benchKinesisDynamodb } from './aws-kinesis-dynamodb.ts';
 import { benchSqlNats } from './sql-nats.ts';
 import { benchKafka } from './kafka.ts';
+import { benchExternal } from './external-scaler.ts';
 import { benchCpuMemory } from './cpu-memory.ts';
 import { benchKubernetesWorkload } from './kubernetes-workload.ts';
 import { buildScaler } from '../src/scalers/index.ts';
@@ -60,6 +61,7 @@ try {
   await benchKinesisDynamodb(moto.endpoint, aws, measure);
   await benchSqlNats(measure);
   await benchKafka(measure);
+  await benchExternal(measure);
   benchCpuMemory();
   await benchKubernetesWorkload(measure);
   await measure('cron (clock only)', buildScaler(contextFor('cron', { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: '5' })));
