@@ -59,6 +59,11 @@ const rows: Row[] = [
   { name: 'a kubernetes-workload trigger names its metric after the object namespace', type: 'kubernetes-workload', metadata: { podSelector: 'app=web, tier in (b,a)', value: '2' }, want: { metrics: ['s0-workload-default'] } },
   { name: 'a kubernetes-workload value of 0 is refused everywhere', type: 'kubernetes-workload', metadata: { podSelector: 'app=web', value: '0' }, want: { error: /^kubernetes-workload: value must be a float greater than 0, got '0'$/ } },
   { name: 'a kubernetes-workload podSelector that does not parse is refused everywhere', type: 'kubernetes-workload', metadata: { podSelector: 'app in ()', value: '2' }, want: { error: /^kubernetes-workload: error parsing pod selector: "app in \(\)" needs at least one value/ } },
+  // external / external-push: the metric name and target come from the server's GetMetricSpec at build, so a
+  // valid trigger's name differs offline (placeholder) and in the operator (the server's); these rows are the
+  // verdicts every path gives without a server (test/integration/external-scaler.test.ts has the built names).
+  { name: 'an external trigger without scalerAddress', type: 'external', metadata: { key: 'orders' }, want: { error: /^external: missing required parameter "scalerAddress" in \[triggerMetadata\]/ } },
+  { name: 'an external-push trigger with metricType Utilization', type: 'external-push', metricType: 'Utilization', metadata: { scalerAddress: '127.0.0.1:1' }, want: { error: /metricType Utilization is only supported by cpu and memory triggers/ } },
   { name: 'a type Updraft does not read', type: 'no-such-scaler', metadata: { topic: 'orders', lagThreshold: '10' }, want: { error: new RegExp(`^no-such-scaler: no scaler found for type: no-such-scaler \\(Updraft reads ${supportedTypes().join(', ')}\\)$`) } },
 ];
 
