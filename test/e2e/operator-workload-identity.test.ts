@@ -100,7 +100,7 @@ describe('workload identity and secret sources through the cluster (moto, SigV4 
     await installCrds(cp, root);
     moto = await startMoto({ auth: true });
     keys = await createIamUserKeys(moto, 'operator');
-    // The workload's role in moto IAM (trusting anyone in the account; moto does not evaluate trust policies).
+    // The workload's role in moto IAM (trusting the operator's IAM user: moto evaluates the trust policy on AssumeRole).
     const iamSigner = new SigV4Signer('iam', 'us-east-1', async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' }));
     const iam = async (params: Record<string, string>) => {
       const body = new URLSearchParams({ ...params, Version: '2010-05-08' }).toString();
@@ -108,7 +108,7 @@ describe('workload identity and secret sources through the cluster (moto, SigV4 
       const res = await fetch(url, { method: 'POST', headers: await iamSigner.sign({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }), body });
       if (!res.ok) throw new Error(`IAM ${params.Action}: ${res.status} ${await res.text()}`);
     };
-    await iam({ Action: 'CreateRole', RoleName: 'workload-sqs', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] }) });
+    await iam({ Action: 'CreateRole', RoleName: 'workload-sqs', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:user/operator' }, Action: 'sts:AssumeRole' }] }) });
     await iam({ Action: 'PutRolePolicy', RoleName: 'workload-sqs', PolicyName: 'all', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) });
     const sqs = new SQSClient({ region: 'us-west-2', endpoint: moto.endpoint, credentials: keys });
     for (const name of ['as-workload', 'as-eks', 'as-operator', 'from-secrets-manager']) {
