@@ -62,7 +62,7 @@ describe('KEDA TestWorkloadIsActive', () => {
     test(`row ${i}: ${row.podCount} demo pods in default, trigger in ${row.namespace}: ${row.active ? 'active' : 'inactive'}`, async () => {
       const podWatcher: PodWatcher = (namespace) => ({ pods: async () => (namespace === 'default' ? demoPods(row.podCount) : []), close: () => undefined });
       const s = buildScaler({
-        trigger: { type: 'kubernetes-workload', metadata: row.metadata }, triggerIndex: 0, namespace: row.namespace, objectName: 'so', objectKind: 'ScaledObject',
+        trigger: { type: 'kubernetes-workload', metadata: row.metadata, useCachedMetrics: false }, triggerIndex: 0, namespace: row.namespace, objectName: 'so', objectKind: 'ScaledObject',
         authParams: {}, resolvedEnv: {}, httpTimeoutMs: 1000, podWatcher,
       });
       const r = await s.read(AbortSignal.timeout(1000));
@@ -102,7 +102,7 @@ describe('KEDA TestWorkloadPhase', () => {
     test(`a ${row.phase} pod ${row.active ? 'counts' : 'does not count'}`, async () => {
       assert.equal(counted({ phase: row.phase }), row.active);
       const s = buildScaler({
-        trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'app=testphases', value: '1' } }, triggerIndex: 0, namespace: 'default', objectName: 'so', objectKind: 'ScaledObject',
+        trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'app=testphases', value: '1' }, useCachedMetrics: false }, triggerIndex: 0, namespace: 'default', objectName: 'so', objectKind: 'ScaledObject',
         authParams: {}, resolvedEnv: {}, httpTimeoutMs: 1000, podWatcher: fakeWatcher([{ phase: row.phase }]).watcher,
       });
       assert.equal((await s.read(AbortSignal.timeout(1000))).active, row.active);
@@ -185,7 +185,7 @@ describe('the reader', () => {
     const f = fakeWatcher(demoPods(3));
     const config: KubernetesWorkloadConfig = p({ podSelector: 'tier in (b,a),app=x', value: '1' }, 'shop');
     const s = buildScaler({
-      trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'tier in (b,a),app=x', value: '1' } }, triggerIndex: 0, namespace: 'shop', objectName: 'so', objectKind: 'ScaledObject',
+      trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'tier in (b,a),app=x', value: '1' }, useCachedMetrics: false }, triggerIndex: 0, namespace: 'shop', objectName: 'so', objectKind: 'ScaledObject',
       authParams: {}, resolvedEnv: {}, httpTimeoutMs: 1000, podWatcher: f.watcher,
     });
     assert.deepEqual(f.opened, [], 'no watch before the first read');
@@ -207,7 +207,7 @@ describe('the reader', () => {
 
   test('without a pod watcher (updraft up, probe) every read says the operator on a cluster is needed, after the metric is named', async () => {
     const s = buildScaler({
-      trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'app=a', value: '2' } }, triggerIndex: 0, namespace: 'default', objectName: 'so', objectKind: 'ScaledObject',
+      trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'app=a', value: '2' }, useCachedMetrics: false }, triggerIndex: 0, namespace: 'default', objectName: 'so', objectKind: 'ScaledObject',
       authParams: {}, resolvedEnv: {}, httpTimeoutMs: 1000,
     });
     assert.equal(s.metricSpecs[0].metricName, 's0-workload-default');
