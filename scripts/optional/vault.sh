@@ -15,7 +15,7 @@ cache=${UPDRAFT_CACHE:-$HOME/.cache/updraft}
 bin=$cache/vault/$VAULT_VERSION/vault
 if [ -x "$bin" ]; then exit 0; fi
 if ! command -v go >/dev/null; then
-  echo "scripts/deps/vault.sh: go is not installed; the Vault tests will be skipped" >&2
+  echo "scripts/optional/vault.sh: go is not installed; the Vault tests will be skipped" >&2
   exit 0
 fi
 export GOMODCACHE=$cache/go/mod GOCACHE=$cache/go/build GOFLAGS=-mod=mod GOTOOLCHAIN=local
