@@ -64,6 +64,12 @@ const rows: Row[] = [
   // verdicts every path gives without a server (test/integration/external-scaler.test.ts has the built names).
   { name: 'an external trigger without scalerAddress', type: 'external', metadata: { key: 'orders' }, want: { error: /^external: missing required parameter "scalerAddress" in \[triggerMetadata\]/ } },
   { name: 'an external-push trigger with metricType Utilization', type: 'external-push', metricType: 'Utilization', metadata: { scalerAddress: '127.0.0.1:1' }, want: { error: /metricType Utilization is only supported by cpu and memory triggers/ } },
+  { name: 'a redis list trigger names its metric after the list', type: 'redis', metadata: { address: '127.0.0.1:1', listName: 'jobs', listLength: '10' }, want: { metrics: ['s0-redis-jobs'] } },
+  { name: 'a redis listLength that is not a whole number', type: 'redis', metadata: { address: '127.0.0.1:1', listName: 'jobs', listLength: 'ten' }, want: { error: /^redis: listLength must be a whole number, got 'ten'$/ } },
+  { name: 'a redis-cluster-streams trigger names its metric after the stream', type: 'redis-cluster-streams', metadata: { addresses: '127.0.0.1:1,127.0.0.1:2', stream: 'orders', consumerGroup: 'workers' }, want: { metrics: ['s0-redis-streams-orders'] } },
+  { name: 'a redis-sentinel trigger without sentinelMaster', type: 'redis-sentinel', metadata: { addresses: '127.0.0.1:1', listName: 'jobs' }, want: { error: /^redis-sentinel: missing required parameter "sentinelMaster"/ } },
+  { name: 'a rabbitmq AMQP trigger names its metric after the queue', type: 'rabbitmq', metadata: { host: 'amqp://127.0.0.1:1/', queueName: 'orders', mode: 'QueueLength', value: '20' }, want: { metrics: ['s0-rabbitmq-orders'] } },
+  { name: 'a rabbitmq rate mode over AMQP', type: 'rabbitmq', metadata: { host: 'amqp://127.0.0.1:1/', queueName: 'orders', mode: 'MessageRate', value: '5' }, want: { error: /^rabbitmq: protocol amqp not supported; must be HTTP to use trigger mode MessageRate$/ } },
   { name: 'a type Updraft does not read', type: 'no-such-scaler', metadata: { topic: 'orders', lagThreshold: '10' }, want: { error: new RegExp(`^no-such-scaler: no scaler found for type: no-such-scaler \\(Updraft reads ${supportedTypes().join(', ')}\\)$`) } },
 ];
 
