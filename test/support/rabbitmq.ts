@@ -64,6 +64,10 @@ export async function startRabbitMQ(): Promise<LocalRabbitMQ> {
   const keep = (c: Buffer) => { output = (output + c.toString()).slice(-6000); };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // If the test process dies without stop() (a killed run), take the node with it.
+  const onExit = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+  process.once('exit', onExit);
+  child.once('exit', () => process.removeListener('exit', onExit));
   const httpBase = `http://127.0.0.1:${httpPort}`;
   const auth = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
   const api = (method: string, path: string, body?: unknown) => fetch(`${httpBase}${path}`, {
