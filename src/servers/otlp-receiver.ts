@@ -7,6 +7,7 @@
 // (application/json) bodies, optionally gzip- or deflate-compressed (Content-Encoding); success is 200 with an
 // ExportMetricsServiceResponse (partial_success when some points were rejected) in the request's encoding; a bad
 // request is 400 with a google.rpc.Status body. 400s are not retried by exporters, so the message must say why.
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzip, inflate } from 'node:zlib';
@@ -23,6 +24,8 @@ export const DEFAULT_OTLP_HTTP_PORT = 4318;
 const INVALID_ARGUMENT = 3;
 const RESOURCE_EXHAUSTED = 8;
 const UNIMPLEMENTED = 12;
+const UNAVAILABLE = 14;
+const UNAUTHENTICATED = 16;
 
 export interface OtlpReceiverOptions {
   store: OtlpMetricStore;
@@ -32,6 +35,18 @@ export interface OtlpReceiverOptions {
   host?: string;
   /** Largest body accepted, compressed and decompressed (default 16 MiB); larger ones get 413. */
   maxBodyBytes?: number;
+  /**
+   * Bearer token a push must carry (`Authorization: Bearer <token>`, as the Collector's `otlphttp` exporter sends
+   * with `headers` or the bearertokenauth extension); a push without it, or with another, gets 401. Read per
+   * request, so a rotated Secret file applies without a restart. Unset or empty: no authentication (`updraft up`).
+   */
+  token?: () => string | undefined;
+  /**
+   * Why this receiver does not take data now (a standby operator replica: its store feeds no scale loop), or
+   * undefined when it does. A push then gets 503, which OTLP exporters retry with backoff (OTLP/HTTP "Retryable
+   * response codes"), by when the Service has routed them to the leader.
+   */
+  refusing?: () => string | undefined;
 }
 
 export interface OtlpReceiverStats {
@@ -39,11 +54,15 @@ export interface OtlpReceiverStats {
   dataPoints: number;
   rejectedDataPoints: number;
   badRequests: number;
+  /** Pushes refused with 401 (no or a wrong bearer token). */
+  unauthorized: number;
+  /** Pushes refused with 503 (`refusing`, e.g. not the leader). */
+  unavailable: number;
 }
 
 export class OtlpReceiver {
   private server: Server | undefined;
-  readonly stats: OtlpReceiverStats = { requests: 0, dataPoints: 0, rejectedDataPoints: 0, badRequests: 0 };
+  readonly stats: OtlpReceiverStats = { requests: 0, dataPoints: 0, rejectedDataPoints: 0, badRequests: 0, unauthorized: 0, unavailable: 0 };
   private readonly maxBody: number;
 
   constructor(private readonly opts: OtlpReceiverOptions) {
@@ -108,6 +127,22 @@ export class OtlpReceiver {
       req.resume();
       return send(res, 415, encodeStatus(format, INVALID_ARGUMENT, `Content-Encoding ${encoding} is not supported; use gzip or none`));
     }
+    const token = this.opts.token?.();
+    if (token && !bearerMatches(req.headers.authorization, token)) {
+      req.resume();
+      this.stats.unauthorized++;
+      res.setHeader('WWW-Authenticate', 'Bearer realm="updraft-otlp"');
+      return send(res, 401, encodeStatus(format, UNAUTHENTICATED, req.headers.authorization
+        ? 'the bearer token is not the one this receiver is configured with (--otlp-token-file); check the exporter\'s Authorization header'
+        : 'this receiver requires Authorization: Bearer <token> (the token in --otlp-token-file); set it in the exporter\'s headers'));
+    }
+    const refusal = this.opts.refusing?.();
+    if (refusal) {
+      req.resume();
+      this.stats.unavailable++;
+      res.setHeader('Retry-After', '1');
+      return send(res, 503, encodeStatus(format, UNAVAILABLE, refusal));
+    }
     this.stats.requests++;
     const raw = await readBody(req, this.maxBody);
     if (raw === 'too-large') {
@@ -137,6 +172,15 @@ export class OtlpReceiver {
     this.stats.rejectedDataPoints += rejected;
     send(res, 200, encodeResponse(format, rejected, [...decoded.errors, ...stored.errors].join('; ')));
   }
+}
+
+/** `Authorization: Bearer <token>` equal to `token`, compared in constant time. */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header?.trim() ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1].trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function send(res: ServerResponse, status: number, payload: { body: Uint8Array; contentType: string }): void {
