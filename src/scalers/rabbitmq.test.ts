@@ -510,3 +510,90 @@ test('rabbitmq HTTP errors: 401 auth, 404 bad query naming the queue, 500 other 
 test('rabbitmq: a management API answer that is not JSON says so', () => {
   assert.throws(() => queueInfoFromBody('<html>', { useRegex: false, operation: 'sum', queueName: 'q' }), /not JSON/);
 });
+
+// ---- the readers against a loopback stub of the management API, and a closed AMQP port ----
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import { after, before } from 'node:test';
+import { buildScaler } from './index.ts';
+import { rabbitmqPoolSizes } from './rabbitmq.ts';
+
+const stubAnswers: Record<string, { status: number; body: string }> = {
+  '/api/queues/%2F/orders': { status: 200, body: '{"messages": 9, "messages_ready": 7, "message_stats": {"publish_details": {"rate": 2}, "deliver_get_details": {"rate": 1}}}' },
+  '/api/queues/%2F/secret': { status: 401, body: 'Not_Authorized' },
+  '/api/queues/%2F/gone': { status: 404, body: '{"error":"Object Not Found"}' },
+  '/api/queues/%2F?page=1&use_regex=true&pagination=false&name=%5Eo&page_size=100': { status: 200, body: '{"items":[{"messages":2},{"messages":5}],"page_count":1}' },
+};
+const seen: Array<{ url: string; authorization?: string }> = [];
+let stub: ReturnType<typeof createServer>;
+let stubUrl = '';
+before(async () => {
+  stub = createServer((req: IncomingMessage, res: ServerResponse) => {
+    seen.push({ url: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    const a = stubAnswers[req.url ?? ''] ?? { status: 500, body: 'boom' };
+    res.writeHead(a.status, { 'content-type': 'application/json' });
+    res.end(a.body);
+  });
+  await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+  stubUrl = `http://u:p@127.0.0.1:${(stub.address() as { port: number }).port}`;
+});
+after(() => new Promise<void>((r) => stub.close(() => r())));
+
+const ctx = (metadata: Record<string, string>) => ({ trigger: { type: 'rabbitmq', metadata, useCachedMetrics: false }, triggerIndex: 0, namespace: 'ns', objectName: 'o', objectKind: 'ScaledObject' as const, authParams: {}, resolvedEnv: {}, httpTimeoutMs: 2000 });
+
+const stubReads: Array<[string, Record<string, string>, number, boolean]> = [
+  ['one queue over HTTP, with Basic credentials from the host', { queueName: 'orders' }, 9, true],
+  ['ready messages only', { queueName: 'orders', excludeUnacknowledged: 'true', activationValue: '7' }, 7, false],
+  ['MessageRate', { queueName: 'orders', mode: 'MessageRate', value: '1' }, 2, true],
+  ['a regex of queues, summed', { queueName: '^o', useRegex: 'true' }, 7, true],
+];
+for (const [name, md, value, active] of stubReads) {
+  test(`rabbitmq HTTP reader: ${name}`, async () => {
+    const s = buildScaler(ctx({ host: stubUrl, ...md }));
+    try {
+      const r = await s.read(AbortSignal.timeout(5000));
+      assert.deepEqual([r.metrics[0].value, r.active], [value, active]);
+      assert.equal(seen.at(-1)?.authorization, `Basic ${Buffer.from('u:p').toString('base64')}`);
+    } finally {
+      await s.close();
+    }
+  });
+}
+
+const stubErrors: Array<[string, string, ReadError['kind']]> = [['secret', '401 is auth', 'auth'], ['gone', '404 is a bad query', 'bad-query'], ['other', '500 is other', 'other']];
+for (const [queue, name, kind] of stubErrors) {
+  test(`rabbitmq HTTP reader: ${name}`, async () => {
+    const s = buildScaler(ctx({ host: stubUrl, queueName: queue }));
+    try {
+      await assert.rejects(s.read(AbortSignal.timeout(5000)), (e: unknown) => e instanceof ReadError && e.kind === kind && !e.message.includes('u:p'));
+    } finally {
+      await s.close();
+    }
+  });
+}
+
+test('rabbitmq readers: triggers on one endpoint share one HTTP agent and one AMQP connection; close releases them', async () => {
+  const before = rabbitmqPoolSizes();
+  const http = [buildScaler(ctx({ host: stubUrl, queueName: 'orders' })), buildScaler(ctx({ host: stubUrl, queueName: 'x' }))];
+  const amqp = [buildScaler(ctx({ host: 'amqp://h:5672/', queueName: 'a' })), buildScaler(ctx({ host: 'amqp://h:5672/', queueName: 'b' }))];
+  assert.deepEqual(rabbitmqPoolSizes(), { http: before.http + 1, amqp: before.amqp + 1 });
+  await Promise.all([...http, ...amqp].map((s) => s.close()));
+  assert.deepEqual(rabbitmqPoolSizes(), before);
+});
+
+test('rabbitmq AMQP reader: a closed port is unreachable; an aborted read is a timeout', async () => {
+  const srv = createTcpServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  const s = buildScaler(ctx({ host: `amqp://user:pw-secret@127.0.0.1:${port}/`, queueName: 'q' }));
+  try {
+    await assert.rejects(s.read(AbortSignal.timeout(5000)), (e: unknown) => e instanceof ReadError && e.kind === 'unreachable' && !e.message.includes('pw-secret'));
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(s.read(ac.signal), (e: unknown) => e instanceof ReadError && e.kind === 'timeout');
+  } finally {
+    await s.close();
+  }
+});

@@ -294,3 +294,42 @@ function assertConfigError(fn: () => unknown, field: string, message: RegExp): v
     return true;
   });
 }
+
+// ---- the reader, without a server: a closed loopback port ----
+
+import { createServer as createTcpServer } from 'node:net';
+import { buildScaler } from './index.ts';
+import { redisPoolSize } from './common/redis-connection.ts';
+
+async function closedPort(): Promise<number> {
+  const srv = createTcpServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+const readerKinds: Array<[string, (port: number) => Record<string, string>]> = [
+  ['redis', (port) => ({ address: `127.0.0.1:${port}`, listName: 'q' })],
+  ['redis-cluster', (port) => ({ addresses: `127.0.0.1:${port}`, listName: 'q' })],
+  ['redis-sentinel', (port) => ({ addresses: `127.0.0.1:${port}`, sentinelMaster: 'm', listName: 'q' })],
+  ['redis-streams', (port) => ({ address: `localhost:${port}`, stream: 's', consumerGroup: 'g' })],
+];
+for (const [type, metadata] of readerKinds) {
+  test(`${type} reader: a closed port is unreachable, and close releases the pooled client`, async () => {
+    const before = redisPoolSize();
+    const s = buildScaler({ trigger: { type, metadata: metadata(await closedPort()), useCachedMetrics: false }, triggerIndex: 0, namespace: 'ns', objectName: 'o', objectKind: 'ScaledObject', authParams: { password: 'pw' }, resolvedEnv: {}, httpTimeoutMs: 2000 });
+    assert.equal(redisPoolSize(), before + 1);
+    await assert.rejects(s.read(AbortSignal.timeout(5000)), (e: unknown) => e instanceof ReadError && e.kind === 'unreachable');
+    await s.close();
+    assert.equal(redisPoolSize(), before);
+  });
+}
+
+test('redis reader: an aborted read is a timeout', async () => {
+  const s = buildScaler({ trigger: { type: 'redis', metadata: { address: `127.0.0.1:${await closedPort()}`, listName: 'q' }, useCachedMetrics: false }, triggerIndex: 0, namespace: 'ns', objectName: 'o', objectKind: 'ScaledObject', authParams: {}, resolvedEnv: {}, httpTimeoutMs: 2000 });
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(s.read(ac.signal), (e: unknown) => e instanceof ReadError && e.kind === 'timeout');
+  await s.close();
+});
