@@ -15,10 +15,18 @@ const SERVICE_ACCOUNTS = { group: '', version: 'v1', resource: 'serviceaccounts'
 
 export class ClusterObjectSource implements ObjectSource {
   readonly filePathAuthRoot?: string;
+  private readonly secretsNamespace?: string;
 
-  /** `filePathAuthRoot`: the operator's --filepath-auth-root-path (KEDA `cmd/operator/main.go`). */
-  constructor(private readonly client: KubeClient, options: { filePathAuthRoot?: string } = {}) {
+  /**
+   * `filePathAuthRoot`: the operator's --filepath-auth-root-path (KEDA `cmd/operator/main.go`).
+   * `restrictSecretsToNamespace`: KEDA_RESTRICT_SECRET_ACCESS=true — every Secret is read from the operator's
+   * namespace, whatever namespace the (Cluster)TriggerAuthentication or workload names (KEDA
+   * `pkg/scaling/resolver/scale_resolvers.go` resolveAuthSecret / resolveSecretValue: `secretsLister.Secrets(kedaNamespace)`),
+   * so the operator needs no cluster-wide secrets read (chart: permissions.operator.restrict.secret).
+   */
+  constructor(private readonly client: KubeClient, options: { filePathAuthRoot?: string; restrictSecretsToNamespace?: string } = {}) {
     if (options.filePathAuthRoot) this.filePathAuthRoot = options.filePathAuthRoot;
+    if (options.restrictSecretsToNamespace) this.secretsNamespace = options.restrictSecretsToNamespace;
   }
 
   async getServiceAccount(namespace: string, name: string): Promise<{ annotations: Record<string, string> } | undefined> {
@@ -38,7 +46,7 @@ export class ClusterObjectSource implements ObjectSource {
   }
 
   async getSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
-    const s = await this.getOrUndefined<DataObject>(GVR.secrets, namespace, name);
+    const s = await this.getOrUndefined<DataObject>(GVR.secrets, this.secretsNamespace ?? namespace, name);
     if (!s) return undefined;
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');

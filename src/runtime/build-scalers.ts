@@ -19,6 +19,12 @@ export interface BuildScalersOptions {
   podWatcher?: PodWatcher;
 }
 
+/** KEDA_HTTP_DEFAULT_TIMEOUT of this process (KEDA `cmd/operator/main.go`: ResolveOsEnvInt("KEDA_HTTP_DEFAULT_TIMEOUT", 3000), ms): set by `updraft operator`, used when a caller passes no httpTimeoutMs. */
+let defaultHttpTimeoutMs = 3000;
+export function setDefaultHttpTimeoutMs(ms: number): void {
+  defaultHttpTimeoutMs = ms;
+}
+
 export interface TriggerBuildError {
   triggerIndex: number;
   type: string;
@@ -57,10 +63,10 @@ export async function buildObjectScalers(obj: ScaledObject | ScaledJob, opts: Bu
           authParams: auth.authParams,
           resolvedEnv: auth.resolvedEnv,
           podIdentity: auth.podIdentity,
-          httpTimeoutMs: opts.httpTimeoutMs ?? 3000,
+          httpTimeoutMs: opts.httpTimeoutMs ?? defaultHttpTimeoutMs,
           ...(opts.podWatcher ? { podWatcher: opts.podWatcher } : {}),
         });
-      scalers.push(built.resolveMetricSpecs ? await withSourceSpecs(built, opts.httpTimeoutMs ?? 3000) : built);
+      scalers.push(built.resolveMetricSpecs ? await withSourceSpecs(built, opts.httpTimeoutMs ?? defaultHttpTimeoutMs) : built);
     } catch (err) {
       errors.push({ triggerIndex, type: trigger.type, message: err instanceof Error ? err.message : String(err) });
     }
