@@ -9,6 +9,8 @@ import { KubeClient } from '../kube/client.ts';
 import { parseWatchNamespaces } from '../kube/list-watch.ts';
 import { startOperator } from '../operator/operator.ts';
 import { AddressPolicy, setScalerAddressPolicy } from '../scalers/common/address-policy.ts';
+import { setDefaultHttpTimeoutMs } from '../runtime/build-scalers.ts';
+import { addKedaFlags, applyKedaFlags, ignoredFlagsWarning, kedaHttpTimeoutMs, pinoTimestamp, restrictSecretAccess, TIME_ENCODINGS } from './keda-flags.ts';
 
 /** ":8080" → {port 8080}, "127.0.0.1:8080" → host too; "0"/"" → disabled (undefined). */
 export function parseBindAddress(flag: string, value: string): { host?: string; port: number } | undefined {
@@ -47,14 +49,15 @@ interface OperatorFlags {
   tlsKeyFile?: string;
   logLevel: string;
   logFormat: string;
+  logTimeEncoding: string;
   allowScalerAddress: string[];
   enableOpentelemetryMetrics: boolean | string;
   filepathAuthRootPath: string;
 }
 
 export function register(program: Command): void {
-  program
-    .command('operator')
+  // KEDA's own flags (keda-operator, keda-metrics-apiserver, keda-admission-webhooks) are accepted too: keda-flags.ts.
+  addKedaFlags(program.command('operator'))
     .option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)')
     .option('--namespace <ns>', 'namespace of the operator (Lease, ClusterTriggerAuthentication secrets)', process.env.POD_NAMESPACE ?? process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? 'keda')
     .option('--mode <mode>', "default scaling mode: 'hpa' (KEDA-compatible, HPA + external metrics API) or 'direct' (Updraft applies the HPA algorithm itself); per object: annotation updraft.dev/mode", process.env.UPDRAFT_DEFAULT_MODE || 'hpa')
@@ -74,20 +77,29 @@ export function register(program: Command): void {
     .option('--tls-key-file <file>', 'serving key (overrides <cert-dir>/tls.key)')
     .option('--log-level <level>', LEVELS.join(', '), 'info')
     .option('--log-format <format>', "'json' or 'console'", 'json')
+    .option('--log-time-encoding <enc>', `time field of log lines: ${TIME_ENCODINGS.join(', ')} (KEDA's --zap-time-encoding)`, 'millis')
     .option('--allow-scaler-address <cidr-or-host>',
       'let scalers connect to this cloud metadata / link-local address, CIDR or host name, refused by default (repeatable, or a comma list)',
       (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--filepath-auth-root-path <dir>', "KEDA's flag: the directory ClusterTriggerAuthentication filePath is read below (empty: filePath is refused)", '')
     .option('--enable-opentelemetry-metrics [bool]', "also push the operator's metrics over OTLP/HTTP (KEDA's flag; OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL http/protobuf or http/json, _HEADERS, OTEL_METRIC_EXPORT_INTERVAL)", false)
     .addHelpText('after', `
-Environment (as KEDA): WATCH_NAMESPACE (comma list, empty = all), WATCH_LABEL_SELECTOR,
+Environment (as KEDA): WATCH_NAMESPACE (comma list, empty = all), WATCH_LABEL_SELECTOR, WATCH_LABEL_SELECTOR_FOR_TRIGGERAUTH,
+KEDA_HTTP_DEFAULT_TIMEOUT (ms, default 3000), KEDA_RESTRICT_SECRET_ACCESS (true: Secrets only from --namespace),
 KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES (default 5), KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION / _RENEW_DEADLINE /
 _RETRY_PERIOD (Go durations, e.g. 15s), UPDRAFT_DEFAULT_MODE (default for --mode).
 
 Example (outside a cluster, one replica, direct mode, no metrics API):
   updraft operator --kubeconfig ~/.kube/config --no-leader-elect --mode direct --metrics-api-bind-address 0 --log-format console
 `)
-    .action(async (opts: OperatorFlags) => {
+    .action(async (opts: OperatorFlags, cmd: Command) => {
+      // KEDA's flags: the mapped ones override Updraft's defaults, the others are reported in one warning line.
+      const keda = applyKedaFlags(opts as unknown as Record<string, unknown>, (a) => cmd.getOptionValueSource(a) === 'cli');
+      Object.assign(opts, keda.set);
+      const ignoredWarning = ignoredFlagsWarning(keda.ignored);
+      if (ignoredWarning) process.stderr.write(`${ignoredWarning}\n`);
+      const timestamp = pinoTimestamp(opts.logTimeEncoding);
+      setDefaultHttpTimeoutMs(kedaHttpTimeoutMs());
       if (opts.mode !== 'hpa' && opts.mode !== 'direct') throw new Error(`--mode must be 'hpa' or 'direct', got '${opts.mode}'`);
       if (!LEVELS.includes(opts.logLevel)) throw new Error(`--log-level must be one of ${LEVELS.join(', ')}, got '${opts.logLevel}'`);
       if (opts.logFormat !== 'json' && opts.logFormat !== 'console') throw new Error(`--log-format must be 'json' or 'console', got '${opts.logFormat}'`);
@@ -102,7 +114,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
       const certFile = opts.tlsCertFile ?? join(opts.certDir, 'tls.crt');
       const keyFile = opts.tlsKeyFile ?? join(opts.certDir, 'tls.key');
       const log = pino(
-        { level: opts.logLevel, base: { component: 'updraft-operator' }, redact: ['*.authorization', '*.token', '*.password', '*.awsSecretAccessKey', '*.secret'] },
+        { level: opts.logLevel, timestamp, base: { component: 'updraft-operator' }, redact: ['*.authorization', '*.token', '*.password', '*.awsSecretAccessKey', '*.secret'] },
         opts.logFormat === 'console' ? pino.transport({ target: 'pino-pretty' }) : undefined,
       );
       const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig });
@@ -117,6 +129,8 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         identity: process.env.POD_NAME,
         watchNamespaces: parseWatchNamespaces(process.env.WATCH_NAMESPACE),
         watchLabelSelector: process.env.WATCH_LABEL_SELECTOR || undefined,
+        watchLabelSelectorForTriggerAuth: process.env.WATCH_LABEL_SELECTOR_FOR_TRIGGERAUTH || undefined,
+        restrictSecretAccess: restrictSecretAccess(),
         metricsPort: metrics?.port,
         metricsHost: metrics?.host,
         healthPort: health?.port,

@@ -53,6 +53,10 @@ export interface OperatorOptions {
   identity?: string;
   watchNamespaces?: string[];
   watchLabelSelector?: string;
+  /** WATCH_LABEL_SELECTOR_FOR_TRIGGERAUTH: label selector of the (Cluster)TriggerAuthentication watches (KEDA `cmd/operator/main.go` cache options). */
+  watchLabelSelectorForTriggerAuth?: string;
+  /** KEDA_RESTRICT_SECRET_ACCESS=true: read every Secret from `namespace` only (ClusterObjectSource). */
+  restrictSecretAccess?: boolean;
   /** Prometheus /metrics (also answers /healthz, /readyz); 0 picks a free port, undefined disables. */
   metricsPort?: number;
   metricsHost?: string;
@@ -111,7 +115,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const cache = new ReadingsCache();
   cache.onChange((key, reading) => metrics.sourceRead(key, reading));
   const events = new EventRecorder(o.client, { component: 'keda-operator', onError: (err) => o.log.warn({ error: err.message }, 'event write failed') });
-  const source = new ClusterObjectSource(o.client, { filePathAuthRoot: o.filePathAuthRoot });
+  const source = new ClusterObjectSource(o.client, { filePathAuthRoot: o.filePathAuthRoot, restrictSecretsToNamespace: o.restrictSecretAccess ? o.namespace : undefined });
   // kubernetes-workload triggers: one pod watch per (namespace, selector), shared, stopped with its last trigger.
   const podWatches = new PodWatchers(o.client, { onError: (namespace, labelSelector, err) => o.log.warn({ namespace, labelSelector, error: err.message }, 'pod watch interrupted; resuming') });
   const version = o.version ?? '2.20.2';
@@ -210,7 +214,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     auths: (kind) => authWatches[kind === 'TriggerAuthentication' ? 0 : 1]?.list() ?? [],
   });
   const authWatches = (['TriggerAuthentication', 'ClusterTriggerAuthentication'] as const).map((kind) => {
-    const w = new ListWatch<KubeObject>(o.client, { gvr: kind === 'TriggerAuthentication' ? GVR.triggerAuthentications : GVR.clusterTriggerAuthentications, namespaces: kind === 'TriggerAuthentication' ? o.watchNamespaces : undefined });
+    const w = new ListWatch<KubeObject>(o.client, { gvr: kind === 'TriggerAuthentication' ? GVR.triggerAuthentications : GVR.clusterTriggerAuthentications, namespaces: kind === 'TriggerAuthentication' ? o.watchNamespaces : undefined, labelSelector: o.watchLabelSelectorForTriggerAuth });
     const changed = authChanged(kind);
     w.on({
       onUpdate: (a, b) => (a.metadata.generation !== b.metadata.generation || JSON.stringify((a as { spec?: unknown }).spec) !== JSON.stringify((b as { spec?: unknown }).spec) ? changed(b) : undefined),
