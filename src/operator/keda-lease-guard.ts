@@ -69,7 +69,7 @@ export interface KedaLeaseGuardOptions {
   now?: () => number;
 }
 
-/** Reads KEDA's Lease until Updraft may act; `wait()` resolves then (or never, after `stop()`). */
+/** Reads KEDA's Lease until Updraft may act; `waitUntilClear()` resolves then (or never, after `stop()`). */
 export class KedaLeaseGuard {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
@@ -98,21 +98,23 @@ export class KedaLeaseGuard {
     return d;
   }
 
-  /** Resolves with the first decision that lets Updraft act, logging each refusal. */
-  async wait(): Promise<KedaLeaseDecision> {
+  /** Logs a decision: a refusal or a take-over as a warning, a released or expired Lease as info. */
+  report(d: KedaLeaseDecision): void {
+    if (!d.act || d.verdict === 'taken-over' || d.verdict === 'unreadable') this.o.log.warn({ verdict: d.verdict, holder: d.holder, retryMs: d.act ? undefined : this.o.retryMs ?? 5000 }, d.message);
+    else if (d.verdict !== 'no-lease') this.o.log.info({ verdict: d.verdict, holder: d.holder }, d.message);
+  }
+
+  /** After a refusal: reads the Lease again every `retryMs`, logging each, until Updraft may act (never after `stop()`). */
+  async waitUntilClear(): Promise<KedaLeaseDecision> {
     for (;;) {
-      const d = await this.check();
-      if (d.act) {
-        if (d.verdict === 'taken-over' || d.verdict === 'unreadable') this.o.log.warn({ verdict: d.verdict, holder: d.holder }, d.message);
-        else if (d.verdict !== 'no-lease') this.o.log.info({ verdict: d.verdict, holder: d.holder }, d.message);
-        return d;
-      }
-      this.o.log.warn({ verdict: d.verdict, holder: d.holder, retryMs: this.o.retryMs ?? 5000 }, d.message);
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         this.timer = setTimeout(resolve, this.o.retryMs ?? 5000);
       });
       if (this.stopped) return new Promise(() => undefined);
+      const d = await this.check();
+      this.report(d);
+      if (d.act) return d;
     }
   }
 

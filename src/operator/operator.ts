@@ -17,6 +17,9 @@ import { startAdmissionWebhookServer } from '../servers/admission-webhook.ts';
 import { createRegistry, startMetricsServer, startProbeServer } from '../servers/prometheus-metrics.ts';
 import { OperatorMetrics, type ResourceType } from '../servers/keda-metrics.ts';
 import { startOtelMetrics } from '../servers/keda-otel-metrics.ts';
+import { OtlpReceiver } from '../servers/otlp-receiver.ts';
+import { sharedOtlpMetricStore } from '../scalers/common/otlp-metric-store.ts';
+import { KEDA_LEASE_NAME, KedaLeaseGuard } from './keda-lease-guard.ts';
 import { fanOut, prometheusBackend } from '../servers/metric-families.ts';
 import { DashboardHistory, kubernetesDashboardAuth, startDashboardServer, type RunningDashboard } from '../servers/dashboard-server.ts';
 import { clusterLookups, KedaAdmissionValidator } from './admission-validator.ts';
@@ -74,6 +77,18 @@ export interface OperatorOptions {
   openTelemetryMetrics?: boolean | { env?: Record<string, string | undefined> };
   /** The keda_build_info git_commit label. */
   gitCommit?: string;
+  /**
+   * The OTLP/HTTP receiver (`POST /v1/metrics`) `opentelemetry` triggers read: a Collector gateway or SDKs push to
+   * it. With `token`, a push must carry `Authorization: Bearer <token>` (else 401). A replica that is not
+   * scaling (a standby, or waiting for KEDA) answers 503 naming why; undefined disables the receiver.
+   */
+  otlpReceiver?: { port: number; host?: string; token?: () => string | undefined };
+  /**
+   * KEDA's operator Lease (`operator.keda.sh` in `namespace`, default this operator's namespace): while a KEDA
+   * operator holds and renews it, do not reconcile or scale (retry every `retryMs`), unless `takeOver`
+   * (--take-over-from-keda). `false` skips the check.
+   */
+  kedaLease?: false | { namespace?: string; takeOver?: boolean; retryMs?: number };
   maxReconciles?: number;
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
@@ -90,6 +105,9 @@ export interface RunningOperator {
   healthPort?: number;
   webhookPort?: number;
   dashboardPort?: number;
+  otlpReceiverPort?: number;
+  /** True while a live KEDA operator holds its Lease and this operator waits (keda-lease-guard.ts). */
+  waitingForKeda(): boolean;
   stop(): Promise<void>;
 }
 
@@ -273,10 +291,33 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       onError: (err) => o.log.warn({ error: err.message }, 'leader election attempt failed'),
     });
   }
+  // A KEDA operator still running (its Lease held and renewed): scale nothing until it stops (keda-lease-guard.ts),
+  // checked before the watches start so no reconcile runs first. Not when this operator's own Lease is KEDA's.
+  const kedaNamespace = (o.kedaLease !== false ? o.kedaLease?.namespace : undefined) ?? o.namespace;
+  const ownLeaseIsKedas = o.leaderElection && o.leaseName === KEDA_LEASE_NAME && kedaNamespace === o.namespace;
+  const kedaGuard = o.kedaLease === false || ownLeaseIsKedas ? undefined
+    : new KedaLeaseGuard({ client: o.client, namespace: kedaNamespace, takeOver: o.kedaLease?.takeOver ?? false, retryMs: o.kedaLease?.retryMs, log: o.log, events });
+  const kedaGate = kedaGuard ? await kedaGuard.check() : undefined;
+  if (kedaGate) kedaGuard?.report(kedaGate);
+  let waitingForKeda = kedaGate !== undefined && !kedaGate.act;
+  if (waitingForKeda) leading = false;
   startWatches();
   await soWatch.waitForSync(60_000);
-  elector?.start();
-  if (!o.leaderElection) requeueAll();
+  if (!waitingForKeda) {
+    elector?.start();
+    if (!o.leaderElection) requeueAll();
+  } else {
+    void kedaGuard?.waitUntilClear().then(() => {
+      if (stopping) return;
+      waitingForKeda = false;
+      o.log.info({}, 'KEDA operator no longer holds its Lease; starting');
+      elector?.start();
+      if (!o.leaderElection) {
+        leading = true;
+        requeueAll();
+      }
+    });
+  }
 
   // The external metrics API: answers from the running loops (only the leader has them; readiness says so, so
   // the Service routes HPA requests to the leader).
@@ -295,8 +336,11 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   let metricsServer: { port: number; close(): Promise<void> } | undefined;
   let healthServer: { port: number; close(): Promise<void> } | undefined;
   let dashboard: RunningDashboard | undefined;
+  let otlpReceiver: OtlpReceiver | undefined;
+  let otlpReceiverPort: number | undefined;
   const stopAll = async () => {
     stopping = true;
+    kedaGuard?.stop();
     await queue.stop();
     await jobQueue.stop();
     await soWatch.stop();
@@ -315,6 +359,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     await healthServer?.close();
     await webhook?.close();
     await dashboard?.close();
+    await otlpReceiver?.close();
     await otel?.shutdown().catch(() => undefined);
   };
   // A port that cannot be bound stops the operator with an error naming the server (not a process that runs on
@@ -358,6 +403,18 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         onError: (info) => (info.code >= 500 ? o.log.warn({ ...info }, 'dashboard request failed') : undefined),
       });
     }
+    if (o.otlpReceiver) {
+      binding = `the OTLP receiver (port ${o.otlpReceiver.port})`;
+      // The process's shared store: the `opentelemetry` scalers of the scale loops read it and are woken by a push.
+      // A standby's store feeds no scale loop, so it refuses (503, retried by exporters) rather than forwarding:
+      // the retry, on a new connection, reaches the leader through the Service.
+      otlpReceiver = new OtlpReceiver({
+        store: sharedOtlpMetricStore(), port: o.otlpReceiver.port, host: o.otlpReceiver.host ?? '0.0.0.0', token: o.otlpReceiver.token,
+        refusing: () => waitingForKeda ? `this Updraft replica is not scaling while a KEDA operator holds Lease ${kedaNamespace}/${KEDA_LEASE_NAME} (see docs/migrate-from-keda.md)`
+          : leading ? undefined : 'this Updraft replica is a standby (not the leader); retry: the Service routes the retry to the leader',
+      });
+      otlpReceiverPort = (await otlpReceiver.start()).port;
+    }
     // Ready once the ScaledObject cache has synced; every replica is ready (the metrics API answers 503 on a
     // non-leader, which the HPA retries on its next sync).
     const ready = () => soWatch.hasSynced();
@@ -379,6 +436,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     healthPort: healthServer?.port,
     webhookPort: webhook?.port,
     dashboardPort: dashboard?.port,
+    otlpReceiverPort,
+    waitingForKeda: () => waitingForKeda,
     async stop() {
       await stopAll();
     },

@@ -141,6 +141,9 @@ export class OtlpReceiver {
       req.resume();
       this.stats.unavailable++;
       res.setHeader('Retry-After', '1');
+      // A new connection for the retry: behind a Service, kube-proxy may then pick another replica (the leader)
+      // instead of the exporter's keep-alive connection pinning it to this one.
+      res.setHeader('Connection', 'close');
       return send(res, 503, encodeStatus(format, UNAVAILABLE, refusal));
     }
     this.stats.requests++;
