@@ -1,6 +1,7 @@
 // `updraft operator`: run the operator against a cluster (in-cluster config or a kubeconfig). One process serves
 // the scale loops, the external metrics API, the admission webhook, Prometheus /metrics and the health probes;
 // the flags are the ones the Helm chart (deploy/helm/updraft) passes.
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -53,6 +54,45 @@ interface OperatorFlags {
   allowScalerAddress: string[];
   enableOpentelemetryMetrics: boolean | string;
   filepathAuthRootPath: string;
+  otlpHttpBindAddress: string;
+  otlpTokenFile?: string;
+  takeOverFromKeda: boolean;
+  kedaNamespace?: string;
+}
+
+/**
+ * The OTLP receiver's bearer token: the file (a mounted Secret: re-read when it changes, so a rotation applies
+ * without a restart), else $UPDRAFT_OTLP_TOKEN, else none (unauthenticated). An empty or missing file is an error.
+ */
+export function otlpTokenSource(file: string | undefined, env: NodeJS.ProcessEnv = process.env): (() => string | undefined) | undefined {
+  if (!file) {
+    const fromEnv = env.UPDRAFT_OTLP_TOKEN?.trim();
+    return fromEnv ? () => fromEnv : undefined;
+  }
+  const read = () => readFileSync(file, 'utf8').trim();
+  let token: string;
+  try {
+    token = read();
+  } catch (err) {
+    throw new Error(`--otlp-token-file: cannot read ${file} (${(err as Error).message})`);
+  }
+  if (!token) throw new Error(`--otlp-token-file: ${file} is empty; put the bearer token in it`);
+  let mtime = statSync(file).mtimeMs;
+  let checkedAt = Date.now();
+  return () => {
+    if (Date.now() - checkedAt < 5_000) return token;
+    checkedAt = Date.now();
+    try {
+      const m = statSync(file).mtimeMs;
+      if (m !== mtime) {
+        const next = read();
+        if (next) [token, mtime] = [next, m];
+      }
+    } catch {
+      // A Secret volume swaps its files atomically; keep the last token until the new one is readable.
+    }
+    return token;
+  };
 }
 
 export function register(program: Command): void {
@@ -82,6 +122,10 @@ export function register(program: Command): void {
       'let scalers connect to this cloud metadata / link-local address, CIDR or host name, refused by default (repeatable, or a comma list)',
       (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--filepath-auth-root-path <dir>', "KEDA's flag: the directory ClusterTriggerAuthentication filePath is read below (empty: filePath is refused)", '')
+    .option('--otlp-http-bind-address <addr>', "the OTLP/HTTP receiver `opentelemetry` triggers read (POST /v1/metrics; a Collector gateway pushes here; e.g. ':4318'; '0' turns it off). No gRPC receiver: use the Collector's otlphttp exporter", '0')
+    .option('--otlp-token-file <file>', 'bearer token OTLP pushes must carry (Authorization: Bearer …; else 401); re-read when the file changes. Default: $UPDRAFT_OTLP_TOKEN, else no authentication')
+    .option('--take-over-from-keda', "scale even while a KEDA operator holds and renews its Lease (operator.keda.sh); default: wait for it to stop", false)
+    .option('--keda-namespace <ns>', "namespace of KEDA's operator Lease (default: --namespace)")
     .option('--enable-opentelemetry-metrics [bool]', "also push the operator's metrics over OTLP/HTTP (KEDA's flag; OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL http/protobuf or http/json, _HEADERS, OTEL_METRIC_EXPORT_INTERVAL)", false)
     .addHelpText('after', `
 Environment (as KEDA): WATCH_NAMESPACE (comma list, empty = all), WATCH_LABEL_SELECTOR, WATCH_LABEL_SELECTOR_FOR_TRIGGERAUTH,
@@ -108,6 +152,8 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
       const metricsApi = parseBindAddress('--metrics-api-bind-address', opts.metricsApiBindAddress);
       const webhook = parseBindAddress('--webhook-bind-address', opts.webhookBindAddress);
       const dashboard = parseBindAddress('--dashboard-bind-address', opts.dashboardBindAddress);
+      const otlp = parseBindAddress('--otlp-http-bind-address', opts.otlpHttpBindAddress);
+      const otlpToken = otlpTokenSource(opts.otlpTokenFile);
       // Scaler targets (serverAddress, awsEndpoint …): refused cloud metadata / link-local addresses, minus these.
       const addressPolicy = new AddressPolicy(opts.allowScalerAddress);
       setScalerAddressPolicy(addressPolicy);
@@ -145,8 +191,11 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         retryPeriodMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RETRY_PERIOD'),
         // KEDA's Go flag takes --enable-opentelemetry-metrics, =true and =false.
         openTelemetryMetrics: opts.enableOpentelemetryMetrics === true || opts.enableOpentelemetryMetrics === 'true',
+        otlpReceiver: otlp ? { port: otlp.port, host: otlp.host ?? '0.0.0.0', token: otlpToken } : undefined,
+        kedaLease: { namespace: opts.kedaNamespace || undefined, takeOver: opts.takeOverFromKeda },
       });
-      log.info({ metricsPort: op.metricsPort, healthPort: op.healthPort, metricsApiPort: op.metricsApiPort, webhookPort: op.webhookPort, dashboardPort: op.dashboardPort, mode: opts.mode, allowedScalerAddresses: addressPolicy.exceptions }, 'operator started');
+      if (otlp && !otlpToken) log.warn({ port: op.otlpReceiverPort }, 'the OTLP receiver accepts unauthenticated pushes; set --otlp-token-file');
+      log.info({ metricsPort: op.metricsPort, healthPort: op.healthPort, metricsApiPort: op.metricsApiPort, webhookPort: op.webhookPort, dashboardPort: op.dashboardPort, otlpReceiverPort: op.otlpReceiverPort, mode: opts.mode, allowedScalerAddresses: addressPolicy.exceptions }, 'operator started');
       const shutdown = async (signal: string) => {
         log.info({ signal }, 'shutting down');
         await op.stop();
