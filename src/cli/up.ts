@@ -5,7 +5,7 @@
 // This file holds the flags, the rendering (lines, live status, summary, chart) and the exit codes; reading the
 // manifests is src/local/plan.ts and running them is startLocal (src/local/start-local.ts).
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { ScaledObject } from '../api/types.ts';
 import { parseDurationMs } from '../api/values.ts';
 import { parseStages, totalDurationMs } from '../load/stages.ts';
@@ -16,6 +16,7 @@ import { LocalTriggerError, startLocal, type LocalEvent, type RunningLocal } fro
 import type { PollReport } from '../runtime/object-runner.ts';
 import { DEFAULT_OTLP_HTTP_PORT } from '../servers/otlp-receiver.ts';
 import type { PoolEvent } from '../targets/process-pool.ts';
+import { parseOutput, useColor } from './flags.ts';
 import { progressLine, summaryText } from './load.ts';
 
 export { planUp };
@@ -25,7 +26,9 @@ interface UpOptions {
   otlpPort: string;
   otlpHost: string;
   metricsPort?: string;
-  output: boolean;
+  /** 'text' | 'json'; false = the old `--no-output` spelling of --no-instance-output. */
+  output: string | false;
+  instanceOutput: boolean;
   load?: string;
   stages: string;
   concurrency: string;
@@ -43,10 +46,11 @@ interface UpOptions {
  */
 class Console {
   private statusLines: string[] = [];
-  constructor(private readonly live: boolean) {}
+  /** `live`: the status lines are drawn (a TTY); `color`: drawn in inverse video (not with NO_COLOR); `stream`: where log lines go (stderr with --output json). */
+  constructor(private readonly live: boolean, private readonly color = live, private readonly stream: NodeJS.WriteStream = process.stdout) {}
   line(text: string): void {
     this.clear();
-    process.stdout.write(`${text}\n`);
+    this.stream.write(`${text}\n`);
     this.draw();
   }
   status(lines: string[]): void {
@@ -57,11 +61,11 @@ class Console {
   }
   private clear(): void {
     if (!this.live || this.statusLines.length === 0) return;
-    process.stdout.write(`\x1b[${this.statusLines.length}F\x1b[J`);
+    this.stream.write(`\x1b[${this.statusLines.length}F\x1b[J`);
   }
   private draw(): void {
     if (!this.live || this.statusLines.length === 0) return;
-    process.stdout.write(`\x1b[7m${this.statusLines.join('\x1b[K\n')}\x1b[K\x1b[0m\n`);
+    this.stream.write(this.color ? `\x1b[7m${this.statusLines.join('\x1b[K\n')}\x1b[K\x1b[0m\n` : `${this.statusLines.join('\x1b[K\n')}\x1b[K\n`);
   }
   end(): void {
     this.clear();
@@ -107,7 +111,10 @@ export function register(program: Command): void {
     .option('--otlp-port <port>', 'port of the OTLP/HTTP metrics receiver for opentelemetry triggers', String(DEFAULT_OTLP_HTTP_PORT))
     .option('--otlp-host <host>', 'address the OTLP receiver listens on (0.0.0.0 to take metrics from other machines)', '127.0.0.1')
     .option('--metrics-port <port>', "serve the operator's Prometheus metrics (KEDA's keda_* and updraft_*) on 127.0.0.1:<port>/metrics (0 picks one)")
-    .option('--no-output', 'hide the instances\' own output lines')
+    .option('-o, --output <format>', "text, or json: the run's summary (per ScaledObject, and the load's) as JSON on stdout at exit; log lines go to stderr", 'text')
+    .option('--no-instance-output', 'hide the instances\' own output lines')
+    // The old spelling of --no-instance-output, still accepted.
+    .addOption(new Option('--no-output').hideHelp())
     .option('--load <url>', 'also drive load: request this URL (or a path on the first ProcessGroup service, e.g. /work) at --stages rates')
     .option('--stages <list>', 'load stages for --load, k6-style <duration>:<req/s>', '20s:40,40s:150,30s:0')
     .option('--concurrency <n>', 'most requests in flight for --load', '200')
@@ -126,7 +133,8 @@ terminationGracePeriodSeconds); no process outlives Updraft. See docs/local.md.
 Examples:
   updraft up examples/quickstart
   updraft up examples/quickstart --load /work --stages 20s:40,40s:150,30s:0     # the whole quickstart, ~2 min
-  updraft up examples/quickstart --otlp-port 14318 --no-output --chart run.svg`)
+  updraft up examples/quickstart --otlp-port 14318 --no-instance-output --chart run.svg
+  updraft up examples/quickstart --load /work --output json > run.json`)
     .action(async (paths: string[], o: UpOptions) => {
       const plan = await planUp(paths).catch((err: unknown) => program.error(`up: ${(err as Error).message}`));
       for (const w of plan.warnings) say(`warning: ${w}`);
@@ -140,7 +148,10 @@ Examples:
 }
 
 async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
-  out = new Console(o.live && process.stdout.isTTY === true);
+  const format = o.output === false ? 'text' : parseOutput('--output', o.output, ['text', 'json']);
+  const showInstances = o.instanceOutput && o.output !== false;
+  const logStream = format === 'json' ? process.stderr : process.stdout;
+  out = new Console(o.live && logStream.isTTY === true, useColor(logStream), logStream);
   const chartFile = o.chart ?? (o.load ? 'updraft-up.svg' : undefined);
   const exitWhenIdle = o.exitWhenIdle ?? o.load !== undefined;
   const maxDurationMs = parseDurationMs(o.maxDuration);
@@ -195,7 +206,7 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
       otlpPort,
       otlpHost: o.otlpHost,
       ...(o.metricsPort !== undefined ? { metricsPort: parsePort('--metrics-port', o.metricsPort) } : {}),
-      output: o.output ? (l) => out.line(`${l.instance} | ${l.line}`) : () => undefined,
+      output: showInstances ? (l) => out.line(`${l.instance} | ${l.line}`) : () => undefined,
       load,
       onEvent: (e) => {
         dashboard?.onEvent(e);
@@ -229,11 +240,15 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     await dashboard?.close();
     out.end();
     const end = Date.now();
-    for (const r of run.recorders) process.stdout.write(`${r.summary(end)}\n`);
-    if (run.loadSummary) process.stdout.write(`load: ${summaryText(run.loadSummary).replace(/\n/g, '\n  ')}\n`);
-    if (chartFile && run.recorders.length > 0) {
-      await writeFile(chartFile, run.recorders[0].chart(end));
-      process.stdout.write(`chart: ${chartFile}\n`);
+    const wroteChart = chartFile !== undefined && run.recorders.length > 0;
+    if (wroteChart) await writeFile(chartFile, run.recorders[0].chart(end));
+    if (format === 'json') {
+      const summary = { stoppedBy: why, exitCode: code, scaledObjects: run.recorders.map((r) => r.result(end).result.summary), ...(run.loadSummary ? { load: run.loadSummary } : {}), ...(wroteChart ? { chart: chartFile } : {}) };
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      for (const r of run.recorders) process.stdout.write(`${r.summary(end)}\n`);
+      if (run.loadSummary) process.stdout.write(`load: ${summaryText(run.loadSummary).replace(/\n/g, '\n  ')}\n`);
+      if (wroteChart) process.stdout.write(`chart: ${chartFile}\n`);
     }
     say('stopped');
     process.exit(code);
