@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { parseDurationMs } from '../api/values.ts';
 import { runLoad, type LoadSummary, type Progress } from '../load/load-generator.ts';
 import { constantRate, parseStages, totalDurationMs, type Stage } from '../load/stages.ts';
+import { evaluateThresholds, parseThreshold, type Threshold, type ThresholdResult } from '../load/thresholds.ts';
+import { parseTimeoutMs } from './flags.ts';
 
 interface LoadCliOptions {
   stages?: string;
@@ -14,6 +16,21 @@ interface LoadCliOptions {
   header: string[];
   timeout: string;
   output: string;
+  threshold: string[];
+}
+
+/** Exit codes: 0 all good; 1 request errors (no --threshold given) or a bad flag; 99 a threshold crossed (as k6). */
+export const EXIT_REQUEST_ERRORS = 1;
+export const EXIT_THRESHOLD_CROSSED = 99;
+
+export function thresholdText(results: readonly ThresholdResult[]): string {
+  return results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'} ${r.source}  (${r.actual === undefined ? 'no responses' : r.stat === 'rate' ? r.actual.toFixed(4) : `${r.actual} ms`})`).join('\n');
+}
+
+/** What the run's exit code is: thresholds decide when given, else any request error fails the run. */
+export function loadExitCode(summary: LoadSummary, results: readonly ThresholdResult[] | undefined): number {
+  if (results && results.length > 0) return results.every((r) => r.ok) ? 0 : EXIT_THRESHOLD_CROSSED;
+  return summary.errors > 0 ? EXIT_REQUEST_ERRORS : 0;
 }
 
 function fmtLatency(p: { p50: number; p99: number } | undefined): string {
@@ -64,25 +81,32 @@ export function register(program: Command): void {
     .option('-c, --concurrency <n>', 'connections and most requests in flight; arrivals beyond it are dropped and counted', '100')
     .option('-X, --method <method>', 'HTTP method', 'GET')
     .option('-H, --header <K: V>', 'request header; repeatable', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--timeout <d>', 'per-request timeout', '10s')
+    .option('--timeout <d>', 'per-request timeout, e.g. 10s (a bare number is milliseconds)', '10s')
+    .option('--threshold <expr>', "k6-style pass/fail criterion, repeatable: 'p(99)<500' (ms; also p(50), p(90), avg, med, min, max) or 'rate<0.01' (error rate); a crossed one exits 99", (v: string, acc: string[]) => [...acc, v], [])
     .option('-o, --output <format>', 'text or json (the summary as JSON on stdout; progress goes to stderr)', 'text')
     .addHelpText('after', `
+Exit code: 0; 1 when any request failed (HTTP >= 400, network error, timeout) and no --threshold is given;
+99 when a --threshold is crossed (then errors count only through 'rate<…').
+
 The load is open-model: requests start on schedule whether or not earlier ones have answered, so an overloaded
 service shows rising latency and errors instead of a quietly lower rate.
 
 Examples:
   updraft load http://127.0.0.1:8080/work --stages 30s:20,60s:200,30s:0
-  updraft load http://127.0.0.1:8080/work --rate 50 --duration 1m --concurrency 200 -o json`)
+  updraft load http://127.0.0.1:8080/work --rate 50 --duration 1m --concurrency 200 -o json
+  updraft load http://127.0.0.1:8080/work --rate 50 --duration 30s --threshold 'p(99)<500' --threshold 'rate<0.01'`)
     .action(async (url: string, o: LoadCliOptions) => {
       let plan: ReturnType<typeof planFromOptions>;
       let concurrency: number;
       let timeoutMs: number;
+      let thresholds: Threshold[];
       const headers: Record<string, string> = {};
       try {
         plan = planFromOptions(o);
         concurrency = Number(o.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a whole number >= 1, got '${o.concurrency}'`);
-        timeoutMs = parseDuration('--timeout', o.timeout);
+        timeoutMs = parseTimeoutMs('--timeout', o.timeout);
+        thresholds = o.threshold.map(parseThreshold);
         if (o.output !== 'text' && o.output !== 'json') throw new Error(`--output must be text or json, got '${o.output}'`);
         for (const h of o.header) {
           const i = h.indexOf(':');
@@ -106,7 +130,9 @@ Examples:
       }).catch((err: unknown) => program.error(`load: ${(err as Error).message}`));
       process.off('SIGINT', stop);
       if (tty) process.stderr.write('\n');
-      if (o.output === 'json') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else process.stdout.write(`${summaryText(summary)}\n`);
+      const results = thresholds.length > 0 ? evaluateThresholds(thresholds, summary) : undefined;
+      if (o.output === 'json') process.stdout.write(`${JSON.stringify(results ? { ...summary, thresholds: results } : summary, null, 2)}\n`);
+      else process.stdout.write(`${summaryText(summary)}${results ? `\n${thresholdText(results)}` : ''}\n`);
+      process.exitCode = loadExitCode(summary, results);
     });
 }

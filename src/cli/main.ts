@@ -2,6 +2,7 @@
 // cli/ and exports `register(program)`; this file lists them with their one-line summaries and loads only the
 // module of the command being run (so `updraft validate` never loads the operator, the AWS SDK or the OTLP codec).
 import { Command } from 'commander';
+import { versionText } from '../api/build-info.ts';
 
 interface CommandEntry {
   name: string;
@@ -25,6 +26,7 @@ const program = new Command();
 program
   .name('updraft')
   .description('Event-driven autoscaling for Kubernetes: a drop-in for KEDA (keda.sh/v1alpha1)')
+  .version(versionText(), '-V, --version', 'print the version and the build (the labels of the keda_build_info metric)')
   .showHelpAfterError()
   .enablePositionalOptions();
 
@@ -48,7 +50,17 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   // A command's own error: one line naming what is wrong and the fix, no stack trace (UPDRAFT_DEBUG=1 shows it).
-  process.stderr.write(`updraft: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`updraft: ${readable(err)}\n`);
   if (process.env.UPDRAFT_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   process.exitCode = 1;
+}
+
+/** A file-system error as a sentence (`cannot read /x.yaml: no such file or directory`), never a raw ENOENT. */
+function readable(err: unknown): string {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (e && typeof e.code === 'string' && typeof e.path === 'string') {
+    const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.code;
+    return `cannot read ${e.path}: ${why}`;
+  }
+  return err instanceof Error ? err.message : String(err);
 }

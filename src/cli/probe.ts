@@ -8,6 +8,7 @@ import { AwsCredentialCache, setDefaultAwsCredentials } from '../auth/aws-creden
 import { AuthResolutionError, InMemoryObjectSource, resolveTriggerAuth } from '../auth/resolve-trigger-auth.ts';
 import { buildScaler, scalerDescriptors } from '../scalers/index.ts';
 import { ConfigError, ReadError } from '../scalers/scaler.ts';
+import { fileErrorMessage, parseOutput, parseTimeoutMs } from './flags.ts';
 
 export interface ProbeOptions {
   files: string[];
@@ -76,7 +77,10 @@ export async function probe(opts: ProbeOptions): Promise<{ results: ProbeResult[
   const objects: KedaObject[] = [];
   const problems: string[] = [];
   for (const file of [...opts.files, ...opts.secrets]) {
-    const parsed = parseManifests(await readFile(file, 'utf8'), file);
+    const text = await readFile(file, 'utf8').catch((e: unknown) => {
+      throw new Error(fileErrorMessage(opts.secrets.includes(file) ? '--secrets file' : 'manifest', file, e));
+    });
+    const parsed = parseManifests(text, file);
     objects.push(...parsed.objects);
     addOthers(source, parsed.others);
     for (const p of parsed.problems) {
@@ -164,7 +168,7 @@ export function register(program: Command): void {
     .option('--env <K=V>', 'environment variable for xxxFromEnv parameters; repeatable', collect, [])
     .option('--aws-endpoint <url>', 'send every AWS call (SQS, CloudWatch, STS) to this endpoint, e.g. a local moto server')
     .option('--prometheus-url <url>', 'use this Prometheus instead of each trigger\'s serverAddress (turns SigV4 signing off)')
-    .option('--timeout <ms>', 'HTTP timeout per read in milliseconds (KEDA_HTTP_DEFAULT_TIMEOUT)', '3000')
+    .option('--timeout <d>', 'HTTP timeout per read, e.g. 3s (a bare number is milliseconds, as KEDA_HTTP_DEFAULT_TIMEOUT)', '3s')
     .option('-o, --output <format>', 'table or json', 'table')
     .addHelpText('after', `
 Examples:
@@ -177,9 +181,15 @@ Examples:
         if (i <= 0) program.error(`--env expects K=V, got '${kv}'`);
         env[kv.slice(0, i)] = kv.slice(i + 1);
       }
-      const timeout = Number(o.timeout);
-      if (!Number.isInteger(timeout) || timeout <= 0) program.error(`--timeout expects milliseconds, got '${o.timeout}'`);
-      if (o.output !== 'table' && o.output !== 'json') program.error(`--output must be table or json, got '${o.output}'`);
+      let timeout = 0;
+      try {
+        timeout = Math.round(parseTimeoutMs('--timeout', o.timeout));
+        // 'text' is the spelling the other commands use for the default; 'table' stays accepted.
+        if (o.output === 'text') o.output = 'table';
+        parseOutput('--output', o.output, ['table', 'json']);
+      } catch (e) {
+        program.error(`probe: ${(e as Error).message}`);
+      }
       const { results, problems } = await probe({
         files: o.filename, secrets: o.secrets, env, httpTimeoutMs: timeout,
         ...(o.awsEndpoint ? { awsEndpoint: o.awsEndpoint } : {}), ...(o.prometheusUrl ? { prometheusUrl: o.prometheusUrl } : {}),

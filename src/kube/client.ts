@@ -226,7 +226,15 @@ export class KubeClient {
    */
   static async fromEnvironment(opts: { kubeconfig?: string; context?: string } & KubeClientOptions = {}): Promise<KubeClient> {
     const kc = new KubeConfig();
-    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    if (opts.kubeconfig) {
+      try {
+        kc.loadFromFile(opts.kubeconfig);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : `not a kubeconfig (${(e as Error).message.split('\n')[0]})`;
+        throw new Error(`cannot read kubeconfig ${opts.kubeconfig}: ${why}`);
+      }
+    }
     else if (!process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
     else kc.loadFromDefault();
     if (opts.context) kc.setCurrentContext(opts.context);

@@ -5,6 +5,7 @@
 // lateness as a histogram. Fed by the operator: the scale loops' poll reports, the ScaledJob polls, the watches
 // (registrations, pause), the scheduler (lateness), the readings cache (source queries), the webhook decisions.
 // Written once into a MetricsBackend: the Prometheus registry, and the OTLP exporter when enabled.
+import { buildInfo } from '../api/build-info.ts';
 import type { ScaledJob, ScaledObject } from '../api/types.ts';
 import type { KubeObject } from '../kube/client.ts';
 import type { PollReport, ScalingMode } from '../runtime/object-runner.ts';
@@ -134,8 +135,8 @@ export class OperatorMetrics {
       },
       histograms: { sourceQuerySeconds: backend.histogram(F.sourceQuerySeconds), pollLateness: backend.histogram(F.pollLateness) },
     };
-    const arch = process.arch === 'x64' ? 'amd64' : process.arch === 'ia32' ? '386' : process.arch;
-    this.f.gauges.buildInfo.set({ version: o.version, git_commit: o.gitCommit ?? 'unknown', goversion: `node${process.versions.node}`, goos: process.platform, goarch: arch }, 1);
+    // The labels `updraft --version` prints (src/api/build-info.ts); version and git_commit as the caller gives them.
+    this.f.gauges.buildInfo.set({ ...buildInfo().labels, version: o.version, git_commit: o.gitCommit ?? buildInfo().labels.git_commit }, 1);
   }
 
   /** After each ScaledObject poll (KEDA pkg/scaling/scale_handler.go `getScalerState`, `processMetricsWithFallback`). */
