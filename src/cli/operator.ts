@@ -10,6 +10,8 @@ import { KubeClient } from '../kube/client.ts';
 import { parseWatchNamespaces } from '../kube/list-watch.ts';
 import { startOperator } from '../operator/operator.ts';
 import { AddressPolicy, setScalerAddressPolicy } from '../scalers/common/address-policy.ts';
+import { buildInfo } from '../api/build-info.ts';
+import { parseTlsVersion, useColor } from './flags.ts';
 import { setDefaultHttpTimeoutMs } from '../runtime/build-scalers.ts';
 import { addKedaFlags, applyKedaFlags, ignoredFlagsWarning, kedaHttpTimeoutMs, pinoTimestamp, restrictSecretAccess, TIME_ENCODINGS } from './keda-flags.ts';
 
@@ -21,13 +23,8 @@ export function parseBindAddress(flag: string, value: string): { host?: string; 
   return { host: m[1] ? m[1] : undefined, port: Number(m[2]) };
 }
 
-/** KEDA writes TLS12/TLS13; Node wants TLSv1.2/TLSv1.3. */
-export function parseTlsVersion(flag: string, value: string): 'TLSv1.2' | 'TLSv1.3' {
-  const v = value.replace(/^TLSv?1\.?/i, 'TLS1').toUpperCase();
-  if (v === 'TLS12') return 'TLSv1.2';
-  if (v === 'TLS13') return 'TLSv1.3';
-  throw new Error(`${flag}: '${value}' is not a TLS version (use TLS12 or TLS13)`);
-}
+// KEDA writes TLS12/TLS13; Node wants TLSv1.2/TLSv1.3: one parser for every command (src/cli/flags.ts).
+export { parseTlsVersion };
 
 const LEVELS = ['debug', 'info', 'warn', 'error'];
 
@@ -161,11 +158,13 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
       const keyFile = opts.tlsKeyFile ?? join(opts.certDir, 'tls.key');
       const log = pino(
         { level: opts.logLevel, timestamp, base: { component: 'updraft-operator' }, redact: ['*.authorization', '*.token', '*.password', '*.awsSecretAccessKey', '*.secret'] },
-        opts.logFormat === 'console' ? pino.transport({ target: 'pino-pretty' }) : undefined,
+        // Colour only on a terminal and never with NO_COLOR (pino-pretty runs in a worker, where stdout is no TTY).
+        opts.logFormat === 'console' ? pino.transport({ target: 'pino-pretty', options: { colorize: useColor(process.stdout) } }) : undefined,
       );
       const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig });
       const op = await startOperator({
         client,
+        gitCommit: buildInfo().labels.git_commit,
         log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
         namespace: opts.namespace,
         filePathAuthRoot: opts.filepathAuthRootPath || undefined,
