@@ -21,8 +21,33 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if $img.registry }}{{ printf "%s/%s:%s" $img.registry $img.repository $tag }}{{ else }}{{ printf "%s:%s" $img.repository $tag }}{{ end -}}
 {{- end -}}
 
+{{/*
+The operator ServiceAccount: today's serviceAccount.operator.* keys, or the KEDA chart's legacy flat
+serviceAccount.create/name/annotations (EKS guides: serviceAccount.create=false + serviceAccount.name, or
+serviceAccount.annotations."eks.amazonaws.com/role-arn"). A flat key that is set wins over serviceAccount.operator.*
+(kedacore/charts keda/templates/manager/serviceaccount.yaml reads both).
+*/}}
 {{- define "updraft.serviceAccountName" -}}
-{{- .Values.serviceAccount.operator.name -}}
+{{- $sa := .Values.serviceAccount -}}
+{{- if $sa.name }}{{ $sa.name }}{{ else }}{{ ($sa.operator).name | default "updraft-operator" }}{{ end -}}
+{{- end -}}
+
+{{- define "updraft.serviceAccountCreate" -}}
+{{- $sa := .Values.serviceAccount -}}
+{{- if hasKey $sa "create" }}{{ if $sa.create }}true{{ end }}{{ else if ($sa.operator).create }}true{{ end -}}
+{{- end -}}
+
+{{/* Flat serviceAccount.annotations merged over serviceAccount.operator.annotations, as YAML ("" when none). */}}
+{{- define "updraft.serviceAccountAnnotations" -}}
+{{- $a := merge (dict) (.Values.serviceAccount.annotations | default dict) ((.Values.serviceAccount.operator).annotations | default dict) -}}
+{{- if $a }}{{ toYaml $a }}{{ end -}}
+{{- end -}}
+
+{{/* A per-component value (operator.<key>) or else the chart-wide one (<key>), as the KEDA chart does. */}}
+{{- define "updraft.operatorOr" -}}
+{{- $ctx := index . 0 -}}{{- $key := index . 1 -}}
+{{- $v := index ($ctx.Values.operator | default dict) $key | default (index $ctx.Values $key) -}}
+{{- if $v }}{{ toYaml $v }}{{ end -}}
 {{- end -}}
 
 {{/* The APIService is registered only for mode hpa (or when forced), so direct mode can run beside another adapter. */}}
