@@ -7,6 +7,7 @@ import { AwsCredentialCache } from '../src/auth/aws-credentials.ts';
 import { benchKinesisDynamodb } from './aws-kinesis-dynamodb.ts';
 import { benchSqlNats } from './sql-nats.ts';
 import { benchKafka } from './kafka.ts';
+import { benchRedisRabbitmq } from './redis-rabbitmq.ts';
 import { benchExternal } from './external-scaler.ts';
 import { benchCpuMemory } from './cpu-memory.ts';
 import { benchKubernetesWorkload } from './kubernetes-workload.ts';
@@ -61,6 +62,7 @@ try {
   await benchKinesisDynamodb(moto.endpoint, aws, measure);
   await benchSqlNats(measure);
   await benchKafka(measure);
+  await benchRedisRabbitmq(measure);
   await benchExternal(measure);
   benchCpuMemory();
   await benchKubernetesWorkload(measure);
