@@ -25,13 +25,27 @@ interface Doc {
   [key: string]: unknown;
 }
 
-function render(sets: string[] = []): { text: string; docs: Doc[] } {
-  const text = execFileSync(helm, ['template', 'updraft', chart, '--namespace', 'updraft-system', '--kube-version', '1.37.0', ...sets.flatMap((s) => ['--set', s])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+function render(sets: string[] = [], valueFiles: string[] = []): { text: string; docs: Doc[] } {
+  const text = execFileSync(helm, ['template', 'updraft', chart, '--namespace', 'updraft-system', '--kube-version', '1.37.0', ...valueFiles.flatMap((f) => ['-f', f]), ...sets.flatMap((s) => ['--set', s])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const docs = parseAllDocuments(text)
     .map((d) => d.toJS() as Doc | null)
     .filter((d): d is Doc => d !== null);
   return { text, docs };
 }
+const fixtures = join(root, 'test', 'integration', 'deploy', 'fixtures');
+const kedaValues = join(fixtures, 'keda-values.yaml');
+const platformValues = join(fixtures, 'platform-values.yaml');
+/** helm's error text of a render that fails (the schema's message). */
+function renderError(sets: string[]): string {
+  try {
+    render(sets);
+  } catch (err) {
+    return String((err as { stderr?: string }).stderr ?? err);
+  }
+  return '';
+}
+type PodSpec = { tolerations?: Array<{ key: string }>; nodeSelector?: Record<string, string>; serviceAccountName: string; containers: Array<{ args: string[]; env: Array<{ name: string; value?: string }>; resources: { requests: Record<string, string> } }> };
+const podOf = (docs: Doc[], name: string) => (find(docs, 'Deployment', name)[0] as Doc & { spec: { template: { spec: PodSpec } } }).spec.template.spec;
 const find = (docs: Doc[], kind: string, name?: string) => docs.filter((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
 
 test('the chart ships the same CRDs as deploy/crds', () => {
@@ -90,6 +104,63 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
     assert.equal(find(noHooks, 'CustomResourceDefinition').length, 0);
     const out = await cp.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: irsa.text });
     assert.match(out, /serviceaccount\/updraft-operator created \(server dry run\)/);
+  });
+
+  test("KEDA's own values.yaml plus a platform team's KEDA overrides: role annotation, monitors, scheduling, flags and env; the API server accepts it", async () => {
+    const { text, docs } = render([], [kedaValues, platformValues]);
+    const sa = find(docs, 'ServiceAccount', 'keda-operator')[0];
+    assert.ok(sa, 'the flat serviceAccount.name names the ServiceAccount');
+    assert.equal(sa.metadata.annotations?.['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/keda-operator');
+    assert.equal(sa.metadata.annotations?.['eks.amazonaws.com/audience'], 'sts.amazonaws.com');
+    const sm = find(docs, 'ServiceMonitor', 'keda-operator')[0] as Doc & { spec: { endpoints: Array<{ port: string; interval: string }>; selector: { matchLabels: Record<string, string> } } };
+    assert.equal(sm.metadata.labels?.release, 'kube-prometheus-stack');
+    assert.deepEqual(sm.spec.endpoints.map((e) => [e.port, e.interval]), [['metrics', '30s']]);
+    const svc = find(docs, 'Service', 'keda-operator')[0];
+    for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) assert.equal(svc.metadata.labels?.[k], v, `the ServiceMonitor selects the operator Service (${k})`);
+    assert.equal(find(docs, 'PodMonitor', 'keda-operator').length, 1);
+    const rule = find(docs, 'PrometheusRule', 'keda-operator')[0] as Doc & { spec: { groups: Array<{ rules: Array<{ alert: string }> }> } };
+    assert.equal(rule.spec.groups[0].rules[0].alert, 'KedaScalerErrors');
+    const pod = podOf(docs, 'keda-operator');
+    assert.equal(pod.serviceAccountName, 'keda-operator');
+    assert.deepEqual(pod.tolerations?.map((t) => t.key), ['dedicated']);
+    assert.deepEqual(pod.nodeSelector, { 'kubernetes.io/os': 'linux' });
+    const c = pod.containers[0];
+    assert.equal(c.resources.requests.cpu, '200m');
+    for (const a of ['--kube-api-qps=50', '--kube-api-burst=100', '--zap-log-level=debug', '--zap-encoder=json', '--zap-time-encoding=iso8601']) assert.ok(c.args.includes(a), `${a} in ${c.args.join(' ')}`);
+    assert.equal(c.env.find((e) => e.name === 'KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES')?.value, '10');
+    assert.equal(c.env.find((e) => e.name === 'KEDA_HTTP_DEFAULT_TIMEOUT')?.value, '3000');
+    // The monitoring.coreos.com CRDs are not on this API server: everything else must be accepted.
+    const core = docs.filter((d) => !d.apiVersion.startsWith('monitoring.coreos.com/'));
+    const out = await cp.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: core.map((d) => JSON.stringify(d)).join('\n') });
+    assert.match(out, /deployment.apps\/keda-operator created \(server dry run\)/);
+    assert.ok(text.length > 0);
+  });
+
+  test('legacy flat serviceAccount keys: create=false + name uses an existing ServiceAccount; flat annotations reach it', () => {
+    const existing = render(['serviceAccount.create=false', 'serviceAccount.name=my-irsa-sa']).docs;
+    assert.equal(find(existing, 'ServiceAccount').length, 0);
+    assert.equal(podOf(existing, 'updraft-operator').serviceAccountName, 'my-irsa-sa');
+    const binding = find(existing, 'ClusterRoleBinding', 'updraft-operator')[0] as Doc & { subjects: Array<{ name: string }> };
+    assert.equal(binding.subjects[0].name, 'my-irsa-sa');
+    const annotated = render(['serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::1:role/r']).docs;
+    assert.equal(find(annotated, 'ServiceAccount', 'updraft-operator')[0].metadata.annotations?.['eks.amazonaws.com/role-arn'], 'arn:aws:iam::1:role/r');
+  });
+
+  test('monitors render only with prometheus.operator.enabled, as in the KEDA chart', () => {
+    const off = render(['prometheus.operator.serviceMonitor.enabled=true', 'prometheus.operator.podMonitor.enabled=true', 'prometheus.operator.prometheusRules.enabled=true']).docs;
+    assert.equal(off.filter((d) => d.apiVersion.startsWith('monitoring.coreos.com/')).length, 0);
+    const on = render(['prometheus.operator.enabled=true', 'prometheus.operator.serviceMonitor.enabled=true']).docs;
+    assert.deepEqual(on.filter((d) => d.apiVersion.startsWith('monitoring.coreos.com/')).map((d) => d.kind), ['ServiceMonitor']);
+  });
+
+  test('values.schema.json: an unknown top-level key is refused by name', () => {
+    assert.match(renderError(['replicas=3']), /additional properties 'replicas' not allowed/);
+  });
+  test('values.schema.json: an ill-typed value is refused with its path', () => {
+    assert.match(renderError(['http.timeout=3s']), /at '\/http\/timeout': got string, want integer/);
+  });
+  test('values.schema.json: an unknown log format is refused', () => {
+    assert.match(renderError(['logging.operator.format=text']), /\/logging\/operator\/format/);
   });
 
   test('the operator runs with exactly the args and env the chart gives it: probes, /metrics, metrics API and webhook listen', async (t) => {
