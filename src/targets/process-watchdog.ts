@@ -53,7 +53,10 @@ export class ProcessWatchdog {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url), WATCHDOG_FLAG], {
+      // From the sources (tsx) the watchdog needs tsx too; compiled (lib/, the image) it is plain JavaScript.
+      const self = fileURLToPath(import.meta.url);
+      const loader = self.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
+      child = spawn(process.execPath, [...loader, self, WATCHDOG_FLAG], {
         detached: true,
         stdio: ['pipe', 'ignore', 'ignore'],
       });
