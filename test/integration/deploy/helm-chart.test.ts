@@ -126,6 +126,7 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
     assert.deepEqual(pod.nodeSelector, { 'kubernetes.io/os': 'linux' });
     const c = pod.containers[0];
     assert.equal(c.resources.requests.cpu, '200m');
+    // hygiene: allow-table several checks of ONE rendered container
     for (const a of ['--kube-api-qps=50', '--kube-api-burst=100', '--zap-log-level=debug', '--zap-encoder=json', '--zap-time-encoding=iso8601']) assert.ok(c.args.includes(a), `${a} in ${c.args.join(' ')}`);
     assert.equal(c.env.find((e) => e.name === 'KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES')?.value, '10');
     assert.equal(c.env.find((e) => e.name === 'KEDA_HTTP_DEFAULT_TIMEOUT')?.value, '3000');
