@@ -19,7 +19,7 @@ build_validator() {
   if [ ! -f "$out/dev/updraft/MskIamValidator.class" ]; then
     rm -rf "$DIR/msk-validator"
     mkdir -p "$out"
-    javac -q -nowarn -d "$out" -cp "$DIR/libs/*" "$VALIDATOR_SRC" 2>/dev/null || javac -d "$out" -cp "$DIR/libs/*" "$VALIDATOR_SRC"
+    javac -nowarn -d "$out" -cp "$DIR/libs/*" "$VALIDATOR_SRC"
   fi
   ln -sfn "$out" "$DIR/msk-validator/current"
 }
