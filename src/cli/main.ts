@@ -19,6 +19,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'up', summary: 'run ScaledObjects and their ProcessGroups on this machine: Updraft scales local processes on live metrics', load: () => import('./up.ts') },
   { name: 'load', summary: 'send HTTP requests at a ramping rate (k6-style stages) and show rate, latency and errors', load: () => import('./load.ts') },
   { name: 'simulate', summary: 'replay metric series through a ScaledObject with the real decision engine (no cluster)', load: () => import('./simulate.ts') },
+  { name: 'migrate', summary: 'switching from KEDA: `migrate check` reads the cluster (KEDA release, CRDs, HPAs, APIService, Lease) and prints the steps', load: () => import('./migrate.ts') },
   { name: 'explain', summary: "explain why a ScaledObject's workload has its replica count: conditions, triggers, the HPA's maths, recent Events", load: () => import('./explain.ts') },
 ];
 
