@@ -181,3 +181,30 @@ export function kedaHttpTimeoutMs(env: NodeJS.ProcessEnv = process.env): number 
 
 /** KEDA_RESTRICT_SECRET_ACCESS: only "true" (any case) restricts (KEDA `pkg/scaling/resolver/scale_resolvers.go` isSecretAccessRestricted). */
 export const restrictSecretAccess = (env: NodeJS.ProcessEnv = process.env): boolean => (env.KEDA_RESTRICT_SECRET_ACCESS ?? '').toLowerCase() === 'true';
+
+/**
+ * KEDA_HTTP_DISABLE_KEEP_ALIVE and KEDA_HTTP_MIN_TLS_VERSION → the scalers' HTTP defaults. Like KEDA, a value that
+ * does not parse keeps the default (KEDA `pkg/util/http.go` ResolveOsEnvBool; `pkg/util/tls_config.go` ParseTLSVersion
+ * logs and falls back to TLS12); `warnings` says which.
+ */
+export function kedaHttpDefaults(env: NodeJS.ProcessEnv = process.env): { keepAlive: boolean; minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; warnings: string[] } {
+  const warnings: string[] = [];
+  let keepAlive = true;
+  const rawKa = env.KEDA_HTTP_DISABLE_KEEP_ALIVE;
+  if (rawKa) {
+    try {
+      keepAlive = !goBool('KEDA_HTTP_DISABLE_KEEP_ALIVE', rawKa);
+    } catch {
+      warnings.push(`KEDA_HTTP_DISABLE_KEEP_ALIVE: '${rawKa}' is not a boolean; keep-alive stays on`);
+    }
+  }
+  const versions = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
+  const rawTls = env.KEDA_HTTP_MIN_TLS_VERSION;
+  let minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.2';
+  if (rawTls) {
+    const v = versions[rawTls as keyof typeof versions];
+    if (v) minVersion = v;
+    else warnings.push(`KEDA_HTTP_MIN_TLS_VERSION: '${rawTls}' is not TLS10, TLS11, TLS12 or TLS13; using TLS12`);
+  }
+  return { keepAlive, minVersion, warnings };
+}

@@ -30,6 +30,21 @@ export interface HttpGetterOptions {
   resolve?: Resolver;
 }
 
+/**
+ * Process-wide defaults of scaler HTTP connections, set by `updraft operator` from KEDA's env:
+ * KEDA_HTTP_DISABLE_KEEP_ALIVE (KEDA `pkg/util/http.go`: DisableKeepAlives) and KEDA_HTTP_MIN_TLS_VERSION
+ * (KEDA `pkg/util/tls_config.go`: the scalers' minimum TLS version, default TLS12).
+ */
+export interface ScalerHttpDefaults {
+  keepAlive: boolean;
+  minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+}
+let httpDefaults: ScalerHttpDefaults = { keepAlive: true, minVersion: 'TLSv1.2' };
+export function setScalerHttpDefaults(d: ScalerHttpDefaults): void {
+  httpDefaults = { ...d };
+}
+export const scalerHttpDefaults = (): ScalerHttpDefaults => ({ ...httpDefaults });
+
 export class HttpGetter {
   private readonly agent: http.Agent | https.Agent;
 
@@ -38,8 +53,8 @@ export class HttpGetter {
     // refuses cloud metadata / link-local addresses after DNS, so a name resolving to 169.254.169.254 never connects.
     const lookup = guardedLookup(options);
     this.agent = protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, maxSockets: 4, lookup, ...(tls ?? { rejectUnauthorized: true }) })
-      : new http.Agent({ keepAlive: true, maxSockets: 4, lookup });
+      ? new https.Agent({ keepAlive: httpDefaults.keepAlive, maxSockets: 4, lookup, minVersion: httpDefaults.minVersion, ...(tls ?? { rejectUnauthorized: true }) })
+      : new http.Agent({ keepAlive: httpDefaults.keepAlive, maxSockets: 4, lookup });
   }
 
   /** GET `url`; rejects with ReadError('timeout' | 'unreachable' | 'other'). Bodies are capped at 8 MiB. */
