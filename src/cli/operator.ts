@@ -10,10 +10,11 @@ import { KubeClient } from '../kube/client.ts';
 import { parseWatchNamespaces } from '../kube/list-watch.ts';
 import { startOperator } from '../operator/operator.ts';
 import { AddressPolicy, setScalerAddressPolicy } from '../scalers/common/address-policy.ts';
+import { setScalerHttpDefaults } from '../scalers/common/http-get.ts';
 import { buildInfo } from '../api/build-info.ts';
 import { parseTlsVersion, useColor } from './flags.ts';
 import { setDefaultHttpTimeoutMs } from '../runtime/build-scalers.ts';
-import { addKedaFlags, applyKedaFlags, ignoredFlagsWarning, kedaHttpTimeoutMs, pinoTimestamp, restrictSecretAccess, TIME_ENCODINGS } from './keda-flags.ts';
+import { addKedaFlags, applyKedaFlags, ignoredFlagsWarning, kedaHttpDefaults, kedaHttpTimeoutMs, pinoTimestamp, restrictSecretAccess, TIME_ENCODINGS } from './keda-flags.ts';
 
 /** ":8080" → {port 8080}, "127.0.0.1:8080" → host too; "0"/"" → disabled (undefined). */
 export function parseBindAddress(flag: string, value: string): { host?: string; port: number } | undefined {
@@ -126,7 +127,7 @@ export function register(program: Command): void {
     .option('--enable-opentelemetry-metrics [bool]', "also push the operator's metrics over OTLP/HTTP (KEDA's flag; OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL http/protobuf or http/json, _HEADERS, OTEL_METRIC_EXPORT_INTERVAL)", false)
     .addHelpText('after', `
 Environment (as KEDA): WATCH_NAMESPACE (comma list, empty = all), WATCH_LABEL_SELECTOR, WATCH_LABEL_SELECTOR_FOR_TRIGGERAUTH,
-KEDA_HTTP_DEFAULT_TIMEOUT (ms, default 3000), KEDA_RESTRICT_SECRET_ACCESS (true: Secrets only from --namespace),
+KEDA_HTTP_DEFAULT_TIMEOUT (ms, default 3000), KEDA_HTTP_DISABLE_KEEP_ALIVE, KEDA_HTTP_MIN_TLS_VERSION (TLS10..TLS13), KEDA_RESTRICT_SECRET_ACCESS (true: Secrets only from --namespace),
 KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES (default 5), KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION / _RENEW_DEADLINE /
 _RETRY_PERIOD (Go durations, e.g. 15s), UPDRAFT_DEFAULT_MODE (default for --mode).
 
@@ -141,6 +142,9 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
       if (ignoredWarning) process.stderr.write(`${ignoredWarning}\n`);
       const timestamp = pinoTimestamp(opts.logTimeEncoding);
       setDefaultHttpTimeoutMs(kedaHttpTimeoutMs());
+      const httpDefaults = kedaHttpDefaults();
+      setScalerHttpDefaults(httpDefaults);
+      for (const w of httpDefaults.warnings) process.stderr.write(`updraft: warning: ${w}\n`);
       if (opts.mode !== 'hpa' && opts.mode !== 'direct') throw new Error(`--mode must be 'hpa' or 'direct', got '${opts.mode}'`);
       if (!LEVELS.includes(opts.logLevel)) throw new Error(`--log-level must be one of ${LEVELS.join(', ')}, got '${opts.logLevel}'`);
       if (opts.logFormat !== 'json' && opts.logFormat !== 'console') throw new Error(`--log-format must be 'json' or 'console', got '${opts.logFormat}'`);
