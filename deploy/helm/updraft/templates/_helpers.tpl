@@ -52,7 +52,7 @@ serviceAccount.annotations."eks.amazonaws.com/role-arn"). A flat key that is set
 
 {{/* The APIService is registered only for mode hpa (or when forced), so direct mode can run beside another adapter. */}}
 {{- define "updraft.apiServiceEnabled" -}}
-{{- if and .Values.metricsServer.enabled (or (ne .Values.mode "direct") .Values.metricsServer.forceAPIService) -}}true{{- end -}}
+{{- if and .Values.metricsServer.enabled (ne .Values.metricsServer.registerAPIService false) (or (ne .Values.mode "direct") .Values.metricsServer.forceAPIService) -}}true{{- end -}}
 {{- end -}}
 
 {{/* DNS names of the services the serving certificate must cover. */}}
@@ -66,4 +66,9 @@ serviceAccount.annotations."eks.amazonaws.com/role-arn"). A flat key that is set
 {{- $names = append $names (printf "%s.%s.svc.%s" $svc $ns $.Values.clusterDomain) -}}
 {{- end -}}
 {{- toJson $names -}}
+{{- end -}}
+
+{{/* The Secret holding the OTLP receiver's bearer token: otlpReceiver.existingSecret, else the chart's own when otlpReceiver.token is set; empty = no authentication. */}}
+{{- define "updraft.otlpTokenSecret" -}}
+{{- if .Values.otlpReceiver.existingSecret -}}{{ .Values.otlpReceiver.existingSecret }}{{- else if .Values.otlpReceiver.token -}}{{ .Values.operator.name }}-otlp-token{{- end -}}
 {{- end -}}
