@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
 import { goDurationMs, parseBindAddress, parseTlsVersion, register } from './operator.ts';
-import { applyKedaFlags, ignoredFlagsWarning, KEDA_FLAGS, kedaHttpTimeoutMs, pinoTimestamp, restrictSecretAccess, SHARED_FLAGS, zapLevel } from './keda-flags.ts';
+import { applyKedaFlags, ignoredFlagsWarning, KEDA_FLAGS, kedaHttpDefaults, kedaHttpTimeoutMs, pinoTimestamp, restrictSecretAccess, SHARED_FLAGS, zapLevel } from './keda-flags.ts';
 
 /** Parses `updraft operator <args>` without running the operator: its options and what the KEDA flags map to. */
 async function parseOperator(args: string[]) {
@@ -107,5 +107,13 @@ describe("updraft operator accepts KEDA's flags", () => {
     assert.equal(restrictSecretAccess({ KEDA_RESTRICT_SECRET_ACCESS: 'True' }), true);
     assert.equal(restrictSecretAccess({ KEDA_RESTRICT_SECRET_ACCESS: 'false' }), false);
     assert.equal(restrictSecretAccess({}), false);
+  });
+  test('env the chart sets: KEDA_HTTP_DISABLE_KEEP_ALIVE and KEDA_HTTP_MIN_TLS_VERSION (a bad value keeps the default, as KEDA)', () => {
+    assert.deepEqual(kedaHttpDefaults({}), { keepAlive: true, minVersion: 'TLSv1.2', warnings: [] });
+    assert.deepEqual(kedaHttpDefaults({ KEDA_HTTP_DISABLE_KEEP_ALIVE: 'true', KEDA_HTTP_MIN_TLS_VERSION: 'TLS13' }), { keepAlive: false, minVersion: 'TLSv1.3', warnings: [] });
+    const bad = kedaHttpDefaults({ KEDA_HTTP_DISABLE_KEEP_ALIVE: 'sometimes', KEDA_HTTP_MIN_TLS_VERSION: 'SSL3' });
+    assert.equal(bad.keepAlive, true);
+    assert.equal(bad.minVersion, 'TLSv1.2');
+    assert.equal(bad.warnings.length, 2);
   });
 });
