@@ -224,5 +224,16 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
     }
     assert.doesNotMatch(output, /error: unknown option/);
   });
+  // Runs last: the test above needs the CRDs absent at first, so this install leaves them out (crds.install=false).
+  test("helm install with KEDA's values file: the release deploys and the operator Deployment's pod spec is accepted (kwok: no real containers)", async () => {
+    await cp.kubectl(['create', 'namespace', 'keda']);
+    const out = execFileSync(helm, ['install', 'keda', chart, '--namespace', 'keda', '--kubeconfig', cp.kubeconfig, '-f', kedaValues,
+      '--set', 'crds.install=false', '--set', 'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::123456789012:role/keda-operator', '--wait=false'], { encoding: 'utf8' });
+    assert.match(out, /STATUS: deployed/);
+    assert.match(await cp.kubectl(['get', 'serviceaccount', '-n', 'keda', 'keda-operator', '-o', 'jsonpath={.metadata.annotations.eks\\.amazonaws\\.com/role-arn}']), /role\/keda-operator/);
+    // kwok fakes the pod's status: this shows the Deployment and its pod template are valid and schedulable,
+    // not that the operator container starts (the test above runs the operator with the chart's args for that).
+    await waitFor('the operator Deployment to report an available replica', async () => (await cp.kubectl(['get', 'deployment', '-n', 'keda', 'keda-operator', '-o', 'jsonpath={.status.availableReplicas}']).catch(() => '')) === '1', 90_000, 500);
+  });
 });
 
