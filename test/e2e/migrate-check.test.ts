@@ -108,8 +108,8 @@ describe('updraft migrate check against a simulated KEDA install', { timeout: 30
     assert.ok(report.steps.some((s) => s.includes('kubectl -n keda scale deployment/keda-operator --replicas=0')));
   });
 
-  test('the steps are in order: keep CRDs, install, stop KEDA, repoint the APIService, check, uninstall, roll back', () => {
-    const order = ['helm upgrade keda', 'helm install updraft', 'scale deployment/keda-operator --replicas=0', 'kubectl patch apiservice', 'updraft explain', 'helm uninstall keda', 'Roll back'];
+  test('the steps are in order: keep CRDs, install, repoint the APIService, stop KEDA, check, uninstall, roll back', () => {
+    const order = ['helm upgrade keda', 'helm install updraft', 'kubectl patch apiservice', 'scale deployment/keda-operator --replicas=0', 'updraft explain', 'helm uninstall keda', 'Roll back'];
     const at = order.map((s) => report.steps.findIndex((x) => x.includes(s)));
     assert.deepEqual(at, [0, 1, 2, 3, 4, 5, 6], renderMigrationReport(report));
   });
