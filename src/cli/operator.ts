@@ -62,7 +62,7 @@ interface OperatorFlags {
  * The OTLP receiver's bearer token: the file (a mounted Secret: re-read when it changes, so a rotation applies
  * without a restart), else $UPDRAFT_OTLP_TOKEN, else none (unauthenticated). An empty or missing file is an error.
  */
-export function otlpTokenSource(file: string | undefined, env: NodeJS.ProcessEnv = process.env): (() => string | undefined) | undefined {
+export function otlpTokenSource(file: string | undefined, env: NodeJS.ProcessEnv = process.env, recheckMs = 5_000): (() => string | undefined) | undefined {
   if (!file) {
     const fromEnv = env.UPDRAFT_OTLP_TOKEN?.trim();
     return fromEnv ? () => fromEnv : undefined;
@@ -78,7 +78,7 @@ export function otlpTokenSource(file: string | undefined, env: NodeJS.ProcessEnv
   let mtime = statSync(file).mtimeMs;
   let checkedAt = Date.now();
   return () => {
-    if (Date.now() - checkedAt < 5_000) return token;
+    if (Date.now() - checkedAt < recheckMs) return token;
     checkedAt = Date.now();
     try {
       const m = statSync(file).mtimeMs;
