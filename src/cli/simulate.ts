@@ -3,6 +3,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { runScenario, scenarioChart, scenarioJson, scenarioTimeline } from '../simulate/scenario.ts';
+import { fileErrorMessage } from './flags.ts';
+
+function readInput(what: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(fileErrorMessage(what, path, e));
+  }
+}
 
 function nonNegative(name: string) {
   return (v: string): number => {
@@ -36,7 +45,7 @@ export function register(program: Command): void {
     .option('--mode <mode>', "'hpa' (KEDA: operator 0↔N + HPA 1..N) or 'direct' (HPA maths on every poll)", 'hpa')
     .option('--hpa-sync <seconds>', 'HPA sync period in hpa mode', positive('--hpa-sync'), 15)
     .option('--ready-delay <seconds>', 'seconds until a new pod is Ready', nonNegative('--ready-delay'), 0)
-    .option('--output <format>', "'table' (changes only + summary) or 'json' (one object per step)", 'table')
+    .option('-o, --output <format>', "'table' (changes only + summary; 'text' is the same) or 'json' (one object per step)", 'table')
     .option('--chart <file.svg>', 'write an SVG chart: metrics and replicas over time, cooldown/stabilization spans')
     .addHelpText(
       'after',
@@ -55,12 +64,13 @@ its value is computed from the virtual clock (t=0 at --start); without --series 
     )
     .action((manifest: string, opts: { series?: string; start?: number; scaledObject?: string; replicas: number; duration?: number; mode: string; hpaSync: number; readyDelay: number; output: string; chart?: string }) => {
       if (opts.mode !== 'hpa' && opts.mode !== 'direct') throw new InvalidArgumentError(`--mode must be 'hpa' or 'direct', got '${opts.mode}'`);
+      if (opts.output === 'text') opts.output = 'table';
       if (opts.output !== 'table' && opts.output !== 'json') throw new InvalidArgumentError(`--output must be 'table' or 'json', got '${opts.output}'`);
       let out;
       try {
         out = runScenario({
-          manifest: { name: manifest, text: readFileSync(manifest, 'utf8') },
-          ...(opts.series ? { series: { name: opts.series, text: readFileSync(opts.series, 'utf8') } } : {}),
+          manifest: { name: manifest, text: readInput('manifest', manifest) },
+          ...(opts.series ? { series: { name: opts.series, text: readInput('--series file', opts.series) } } : {}),
           ...(opts.start !== undefined ? { startMs: opts.start } : {}),
           scaledObject: opts.scaledObject,
           options: { mode: opts.mode, startReplicas: Math.floor(opts.replicas), durationSeconds: opts.duration, hpaSyncSeconds: opts.hpaSync, readyDelaySeconds: opts.readyDelay },

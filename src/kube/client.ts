@@ -226,17 +226,28 @@ export class KubeClient {
    */
   static async fromEnvironment(opts: { kubeconfig?: string; context?: string } & KubeClientOptions = {}): Promise<KubeClient> {
     const kc = new KubeConfig();
+    // A kubeconfig that cannot be read is one sentence naming it (`updraft explain --kubeconfig /nope`), not ENOENT.
+    const unreadable = (path: string, from: string, e: unknown) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : `not a kubeconfig (${(e as Error).message.split('\n')[0]})`;
+      return new Error(`cannot read kubeconfig ${path}${from}: ${why}`);
+    };
     if (opts.kubeconfig) {
       try {
         kc.loadFromFile(opts.kubeconfig);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : `not a kubeconfig (${(e as Error).message.split('\n')[0]})`;
-        throw new Error(`cannot read kubeconfig ${opts.kubeconfig}: ${why}`);
+        throw unreadable(opts.kubeconfig, '', e);
+      }
+    } else if (!process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    else {
+      try {
+        kc.loadFromDefault();
+      } catch (e) {
+        const path = (e as NodeJS.ErrnoException).path;
+        if (!process.env.KUBECONFIG || typeof path !== 'string') throw e;
+        throw unreadable(path, ' (named by $KUBECONFIG)', e);
       }
     }
-    else if (!process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-    else kc.loadFromDefault();
     if (opts.context) kc.setCurrentContext(opts.context);
     return KubeClient.fromKubeConfig(kc, opts);
   }
