@@ -2,7 +2,7 @@
 // (`updraft operator --otlp-http-bind-address :4318 --otlp-token-file …`), and an `opentelemetry` trigger scales a
 // real Deployment through /scale (direct mode) on a real control plane. A push without the token, or with a wrong
 // one, is refused with 401; while a KEDA operator holds its Lease the operator scales nothing and its receiver
-// answers 503 naming why.
+// answers 503 naming why. In hpa mode the generated HPA reads the pushed value through the external metrics API.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,7 +15,7 @@ import { startControlPlane, type ControlPlane } from '../support/control-plane.t
 import { deploymentObject } from '../support/manifests.ts';
 import { eventually as poll } from '../support/wait.ts';
 import { startTestOperator, type TestOperator } from '../support/test-operator.ts';
-import { installCrds } from '../support/metrics-api-registration.ts';
+import { installCrds, registerMetricsApi } from '../support/metrics-api-registration.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const TOKEN = 'e2e-otlp-token';
@@ -113,6 +113,51 @@ describe('OTLP push to the operator on a real control plane', { timeout: 300_000
       assert.equal(second.op.isLeader(), true);
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('OTLP push to the operator in hpa mode (the real HPA controller reads the pushed value)', { timeout: 300_000 }, () => {
+  let cp: ControlPlane;
+  let op: TestOperator;
+  const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
+  const replicas = async (name: string) => (JSON.parse(await kubectl(['get', 'deployment', name, '-o', 'json'])) as { spec: { replicas: number } }).spec.replicas;
+
+  before(async () => {
+    cp = await startControlPlane({ hpaSyncSeconds: 1 });
+    await installCrds(cp, root);
+    const reg = await registerMetricsApi(cp);
+    op = await startTestOperator(cp, {
+      defaultMode: 'hpa',
+      externalMetrics: { port: reg.port, host: '127.0.0.1', certFile: reg.cert.certFile, keyFile: reg.cert.keyFile },
+      otlpReceiver: { port: 0, host: '127.0.0.1', token: () => TOKEN },
+    });
+  });
+  after(async () => {
+    await op?.stop();
+    await cp?.stop();
+  });
+
+  test('an SDK exporter pushes 20 with threshold 5: the HPA keda-hpa-checkout drives the Deployment to 4', async () => {
+    await kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject('checkout', 1)));
+    await kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'checkout', namespace: 'default' },
+      spec: {
+        scaleTargetRef: { name: 'checkout' }, pollingInterval: 5, minReplicaCount: 1, maxReplicaCount: 10,
+        triggers: [{ type: 'opentelemetry', metadata: { metricName: 'checkout.queue.depth', aggregation: 'max', window: '60s', threshold: '5' } }],
+      },
+    }));
+    await eventually('HPA keda-hpa-checkout', async () => ((await kubectl(['get', 'hpa', '-o', 'name'])).includes('keda-hpa-checkout') ? true : undefined));
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': 'checkout', 'service.instance.id': 'gateway-0' }),
+      readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `http://127.0.0.1:${op.op.otlpReceiverPort}/v1/metrics`, headers: { Authorization: `Bearer ${TOKEN}` } }), exportIntervalMillis: 3_600_000 })],
+    });
+    try {
+      provider.getMeter('e2e').createGauge('checkout.queue.depth').record(20);
+      await provider.forceFlush();
+      await eventually('replicas = 4 through the HPA', async () => ((await replicas('checkout')) === 4 ? true : undefined), 120_000);
+    } finally {
+      await provider.shutdown();
     }
   });
 });
