@@ -24,7 +24,7 @@ export function parseDockerignore(text) {
     const negate = line.startsWith('!');
     if (negate) line = line.slice(1).trim();
     line = posix.normalize(line.replace(/^\/+/, '')).replace(/\/+$/, '');
-    rules.push({ negate, re: globToRegExp(line) });
+    rules.push({ negate, glob: line, re: globToRegExp(line) });
   }
   return rules;
 }
@@ -58,7 +58,7 @@ export function isIgnored(rules, path) {
     for (const r of rules) if (r.re.test(prefix)) ignored = !r.negate;
     if (ignored && n < parts.length) {
       // An excluded directory stays excluded unless a later `!` rule names something below it.
-      const reopened = rules.some((r) => r.negate && r.re.source.startsWith(`^${prefix.replace(/[.+^${}()|[\]\\]/g, '\\$&')}/`));
+      const reopened = rules.some((r) => r.negate && (r.glob.startsWith(`${prefix}/`) || r.glob.startsWith('**')));
       if (!reopened) return true;
     }
   }
