@@ -128,6 +128,13 @@ export class ObjectHistory {
     return out;
   }
 
+  /** The newest point (what the SSE stream sends per record), without copying the ring. */
+  latest(): HistoryPoint | undefined {
+    if (this.count === 0) return undefined;
+    const i = (this.head - 1 + this.capacity) % this.capacity;
+    return { t: this.t[i], replicas: this.replicas[i], desired: this.desired[i], ready: this.ready[i], flags: this.flags[i], values: this.values.map((a) => a[i]) };
+  }
+
   recentNotes(since = -Infinity): HistoryNote[] {
     return this.notes.filter((n) => n.at >= since);
   }

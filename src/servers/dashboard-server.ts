@@ -380,7 +380,7 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     const o = opts.source.list().find((x) => x.kind === h.kind && x.namespace === h.namespace && x.name === h.name);
     if (!o) return;
     const row = overviewRow(o, h);
-    const p = h.points(-Infinity).at(-1);
+    const p = h.latest();
     const data = JSON.stringify(scrub({ row, point: p && { t: p.t, replicas: p.replicas, desired: p.desired, ready: p.ready, flags: p.flags, values: p.values.map((v) => (Number.isFinite(v) ? v : null)) } }));
     for (const s of streams) {
       void allowedFor(s.user, h.kind, h.namespace).then((ok) => {
