@@ -43,7 +43,7 @@ class Target implements ScaleTarget {
   }
 }
 
-const objects = [
+const objects: Array<{ name: string; type: string; metric: string; meta: Record<string, string>; target: number; max: number; load: (i: number) => number }> = [
   { name: 'worker', type: 'aws-sqs-queue', metric: 's0-aws-sqs-jobs', meta: { queueURL: 'https://sqs.eu-west-1.amazonaws.com/123/jobs', queueLength: '5', awsRegion: 'eu-west-1', identityOwner: 'operator' }, target: 5, max: 20,
     load: (i: number) => (i >= 60 && i < 100 ? 40 + (i % 7) * 5 : i >= 200 && i < 230 ? 90 : 0) },
   { name: 'thumbnailer', type: 'redis', metric: 's0-redis-thumbs', meta: { address: 'redis:6379', listName: 'thumbs', listLength: '10' }, target: 10, max: 8,

@@ -47,6 +47,9 @@ describe('dashboard page in headless chromium', { skip: existsSync(CHROMIUM) ? f
   let page: Page;
   let server: RunningDashboard;
   let userDataDir: string;
+  let queue: Queue;
+  let runner: ObjectRunner;
+  let clock: { t: number };
   const shot = process.env.UPDRAFT_DASHBOARD_SCREENSHOT ?? join(tmpdir(), 'updraft-dashboard.png');
 
   before(async () => {
@@ -54,10 +57,10 @@ describe('dashboard page in headless chromium', { skip: existsSync(CHROMIUM) ? f
     so.metadata.name = 'worker';
     so.metadata.namespace = 'default';
     // An hour of polls, 10 s apart, ending now: idle, two bursts, idle.
-    const clock = { t: Date.now() - 3_590_000 };
+    clock = { t: Date.now() - 3_590_000 };
     const dash = localDashboard({ scaledObjects: [so] } as unknown as LocalPlan, { now: () => clock.t });
-    const queue = new Queue();
-    const runner: ObjectRunner = new ObjectRunner({
+    queue = new Queue();
+    runner = new ObjectRunner({
       so, scalers: [queue], target: new Target(), mode: 'direct', scheduler: new Scheduler(), cache: new ReadingsCache(), now: () => clock.t,
       hooks: { onPoll: (report) => dash.onEvent({ type: 'poll', scaledObject: so, report, status: undefined as never }) },
     });
@@ -94,6 +97,17 @@ describe('dashboard page in headless chromium', { skip: existsSync(CHROMIUM) ? f
     await page.locator('[data-testid="live"].on').waitFor();
   });
 
+  test('a live change appears within 2 s: a poll reaches the open overview over the event stream', async () => {
+    queue.value = 77;
+    const start = Date.now();
+    await runner.poll();
+    clock.t += 10_000;
+    // A condition wait bounded at 2 s (the stream's update re-renders the row).
+    await page.locator('tr[data-object="default/worker"] .val', { hasText: /^77$/ }).waitFor({ timeout: 2000 });
+    assert.ok(Date.now() - start < 2000, `the change took ${Date.now() - start} ms to appear`);
+    queue.value = 0;
+  });
+
   test('opening the object shows the timeline chart, the cost and the explain report', async () => {
     await page.locator('tr[data-object="default/worker"] a').click();
     await page.locator('[data-testid="timeline"] canvas').waitFor();
@@ -110,6 +124,11 @@ describe('dashboard page in headless chromium', { skip: existsSync(CHROMIUM) ? f
     const yaml = await page.locator('[data-testid="whatif-yaml"]').innerText();
     assert.match(yaml, /queueLength: "20"/);
     assert.match(yaml, /cooldownPeriod: 300/);
+    // A larger target (20 jobs per replica instead of 5) over the same hour: fewer replica-hours than recorded.
+    const summary = await page.locator('[data-testid="whatif-result"] .summary').innerText();
+    const m = /Recorded ([\d.]+) replica-h · what-if ([\d.]+) replica-h/.exec(summary);
+    assert.ok(m, summary);
+    assert.ok(Number(m[2]) < Number(m[1]), `what-if ${m[2]} replica-h is not below the recorded ${m[1]}`);
     await page.locator('[data-testid="whatif-result"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: shot, fullPage: true });
     assert.ok(existsSync(shot));
