@@ -172,6 +172,28 @@ describe('--output on the commands that print results', () => {
     assert.equal(r.code, 1);
     assert.match(r.err, /--output must be text or json, got 'yaml'/);
   });
+  it('up -o json: the summary as JSON on stdout, the log lines on stderr', () => {
+    const dir = mkdtempSync(join(tmp, 'up-'));
+    writeFileSync(join(dir, 'all.yaml'), `apiVersion: updraft.dev/v1alpha1
+kind: ProcessGroup
+metadata: { name: idle }
+spec: { command: node, args: ["-e", "setInterval(() => {}, 1000)"] }
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: { name: idle }
+spec:
+  scaleTargetRef: { apiVersion: updraft.dev/v1alpha1, kind: ProcessGroup, name: idle }
+  maxReplicaCount: 2
+  pollingInterval: 1
+  triggers: [{ type: opentelemetry, metadata: { metricName: m, threshold: "1" } }]
+`);
+    const r = run(['up', dir, '--otlp-port', '0', '--exit-when-idle', '--no-dashboard', '-o', 'json']);
+    assert.equal(r.code, 0, r.err);
+    const summary = JSON.parse(r.out) as { exitCode: number; scaledObjects: Array<{ object: string; finalReplicas: number }> };
+    assert.deepEqual(summary.scaledObjects.map((o) => [o.object, o.finalReplicas]), [['default/idle', 0]]);
+    assert.match(r.err, /updraft \| stopped/);
+  });
   it('up lists -o/--output and --no-instance-output in its help', () => {
     const r = run(['up', '--help']);
     assert.match(r.out, /-o, --output <format>/);
