@@ -2,6 +2,7 @@
 // scheduler, leader election, and the servers (external metrics API, Prometheus /metrics, health probes).
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { KEDA_COMPAT_VERSION } from '../api/build-info.ts';
 import { ClusterObjectSource } from './cluster-object-source.ts';
 import { operatorDashboardSource } from './dashboard-source.ts';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
@@ -136,7 +137,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const source = new ClusterObjectSource(o.client, { filePathAuthRoot: o.filePathAuthRoot, restrictSecretsToNamespace: o.restrictSecretAccess ? o.namespace : undefined });
   // kubernetes-workload triggers: one pod watch per (namespace, selector), shared, stopped with its last trigger.
   const podWatches = new PodWatchers(o.client, { onError: (namespace, labelSelector, err) => o.log.warn({ namespace, labelSelector, error: err.message }, 'pod watch interrupted; resuming') });
-  const version = o.version ?? '2.20.2';
+  // keda_build_info's version label and the HPAs' app.kubernetes.io/version, as `updraft --version` prints it.
+  const version = o.version ?? KEDA_COMPAT_VERSION;
   // The operator's metrics (KEDA's and Updraft's): Prometheus /metrics, and OTLP with --enable-opentelemetry-metrics.
   const registry = createRegistry({ defaultMetrics: true });
   const otel = o.openTelemetryMetrics ? startOtelMetrics({ version, ...(typeof o.openTelemetryMetrics === 'object' ? o.openTelemetryMetrics : {}) }) : undefined;
