@@ -1,5 +1,6 @@
 // `updraft up --metrics-port`: the operator's metrics (servers/keda-metrics.ts, KEDA's names and Updraft's own) for
 // a local run, on a plain-HTTP /metrics, so the same Grafana dashboard and alert rules work against a laptop run.
+import { KEDA_COMPAT_VERSION } from '../api/build-info.ts';
 import type { ScaledObject } from '../api/types.ts';
 import type { KubeObject } from '../kube/client.ts';
 import type { PollReport } from '../runtime/object-runner.ts';
@@ -20,7 +21,7 @@ export interface LocalMetrics {
 
 export async function startLocalMetrics(o: { port: number; host?: string; cache: ReadingsCache; version?: string }): Promise<LocalMetrics> {
   const registry = createRegistry({ defaultMetrics: true });
-  const metrics = new OperatorMetrics(prometheusBackend(registry), { version: o.version ?? '2.20.2' });
+  const metrics = new OperatorMetrics(prometheusBackend(registry), { version: o.version ?? KEDA_COMPAT_VERSION });
   const off = o.cache.onChange((key, reading) => metrics.sourceRead(key, reading));
   const server = await startMetricsServer({ port: o.port, host: o.host ?? '127.0.0.1', registry });
   return {
