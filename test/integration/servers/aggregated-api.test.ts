@@ -191,7 +191,7 @@ describe('admission webhook called by the API server', () => {
     try {
       await c.create({ group: 'keda.sh', version: 'v1alpha1', resource: 'scaledobjects' }, JSON.parse(so('typo', [{
         type: 'aws-sqs-queue', metadata: { queueURL: 'https://sqs.eu-west-1.amazonaws.com/111122223333/orders', queuLength: '5', identityOwner: 'operator' },
-      }], { scaleTargetRef: { name: 'worker' } })) as KubeObject);
+      }], { scaleTargetRef: { name: 'typo-target' } })) as KubeObject);
     } finally {
       c.close();
     }
