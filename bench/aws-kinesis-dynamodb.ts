@@ -15,27 +15,50 @@ import { contextFor } from '../test/support/scaler-context.ts';
 const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const TRIGGERS = 500;
 
-export async function benchKinesisDynamodb(motoEndpoint: string, aws: AwsCredentialCache, measure: (name: string, scaler: Scaler) => Promise<void>): Promise<void> {
+export async function benchKinesisDynamodb(
+  motoEndpoint: string,
+  aws: AwsCredentialCache,
+  measure: (name: string, scaler: Scaler) => Promise<void>,
+): Promise<void> {
   const kinesis = new KinesisClient({ region: 'us-east-1', endpoint: motoEndpoint, credentials: creds, requestHandler: new NodeHttpHandler() });
   await kinesis.send(new CreateStreamCommand({ StreamName: 'bench', ShardCount: 4 }));
   kinesis.destroy();
   const db = new DynamoDBClient({ region: 'us-east-1', endpoint: motoEndpoint, credentials: creds });
-  await db.send(new CreateTableCommand({
-    TableName: 'bench', BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'q', AttributeType: 'S' }, { AttributeName: 'id', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'q', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }],
-    StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' },
-  }));
+  await db.send(
+    new CreateTableCommand({
+      TableName: 'bench',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'q', AttributeType: 'S' },
+        { AttributeName: 'id', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'q', KeyType: 'HASH' },
+        { AttributeName: 'id', KeyType: 'RANGE' },
+      ],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' },
+    }),
+  );
   for (let i = 0; i < 100; i += 25) {
-    await db.send(new BatchWriteItemCommand({ RequestItems: { bench: Array.from({ length: 25 }, (_, j) => ({ PutRequest: { Item: { q: { S: 'jobs' }, id: { S: `i${i + j}` } } } })) } }));
+    await db.send(
+      new BatchWriteItemCommand({
+        RequestItems: { bench: Array.from({ length: 25 }, (_, j) => ({ PutRequest: { Item: { q: { S: 'jobs' }, id: { S: `i${i + j}` } } } })) },
+      }),
+    );
   }
   db.destroy();
 
   const metadata = (endpoint: string): Record<string, Record<string, string>> => ({
     'aws-kinesis-stream': { streamName: 'bench', awsRegion: 'us-east-1', awsEndpoint: endpoint, identityOwner: 'operator' },
     'aws-dynamodb': {
-      tableName: 'bench', keyConditionExpression: '#q = :q', expressionAttributeNames: '{"#q": "q"}', expressionAttributeValues: '{":q": {"S": "jobs"}}',
-      targetValue: '10', awsRegion: 'us-east-1', awsEndpoint: endpoint, identityOwner: 'operator',
+      tableName: 'bench',
+      keyConditionExpression: '#q = :q',
+      expressionAttributeNames: '{"#q": "q"}',
+      expressionAttributeValues: '{":q": {"S": "jobs"}}',
+      targetValue: '10',
+      awsRegion: 'us-east-1',
+      awsEndpoint: endpoint,
+      identityOwner: 'operator',
     },
     'aws-dynamodb-streams': { tableName: 'bench', awsRegion: 'us-east-1', awsEndpoint: endpoint, identityOwner: 'operator' },
   });
@@ -50,19 +73,26 @@ export async function benchKinesisDynamodb(motoEndpoint: string, aws: AwsCredent
 
   // moto (Werkzeug) answers every request with `Connection: close`, so connection reuse is counted against a
   // keep-alive stub that answers each operation as AWS would.
-  const stub = await startCaptureServer((req) => ({ body: JSON.stringify(STUB[req.headers['x-amz-target'] ?? ''] ?? {}), headers: { 'content-type': 'application/x-amz-json-1.0' } }));
+  const stub = await startCaptureServer((req) => ({
+    body: JSON.stringify(STUB[req.headers['x-amz-target'] ?? ''] ?? {}),
+    headers: { 'content-type': 'application/x-amz-json-1.0' },
+  }));
   try {
     for (const [type, md] of Object.entries(metadata(''))) {
       const proxy = await startCountingProxy(stub.url);
       const cache = new AwsCredentialCache({ operatorCredentials: () => async () => creds });
-      const scalers = Array.from({ length: TRIGGERS }, (_, i) => buildScaler({ ...contextFor(type, { ...md, awsEndpoint: proxy.url }, { awsCredentials: cache }), triggerIndex: i }));
+      const scalers = Array.from({ length: TRIGGERS }, (_, i) =>
+        buildScaler({ ...contextFor(type, { ...md, awsEndpoint: proxy.url }, { awsCredentials: cache }), triggerIndex: i }),
+      );
       const clients = cache.clientCount;
       for (const s of scalers) await s.read(AbortSignal.timeout(30_000));
       const sequential = proxy.accepted();
       await Promise.all(scalers.map((s) => s.read(AbortSignal.timeout(60_000))));
       const concurrent = proxy.accepted();
       await Promise.all(scalers.map((s) => s.close()));
-      console.log(`${`${type}: ${TRIGGERS} triggers`.padEnd(34)} SDK clients=${clients}  TCP connections (keep-alive stub): ${sequential} after ${TRIGGERS} reads one by one, ${concurrent} after ${TRIGGERS} more all at once`);
+      console.log(
+        `${`${type}: ${TRIGGERS} triggers`.padEnd(34)} SDK clients=${clients}  TCP connections (keep-alive stub): ${sequential} after ${TRIGGERS} reads one by one, ${concurrent} after ${TRIGGERS} more all at once`,
+      );
       await proxy.stop();
     }
   } finally {

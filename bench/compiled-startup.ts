@@ -32,13 +32,19 @@ for (const args of commands) {
     const wall: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, ...entry, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+      const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, ...entry, ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
       wall.push(performance.now() - t0);
       if (r.status !== 0) throw new Error(`${name} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
       const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
       if (!m) throw new Error(`no CPU line from /usr/bin/time: ${r.stderr}`);
       cpu.push((Number(m[1]) + Number(m[2])) * 1000);
     }
-    console.log(`${`${name} ${args.join(' ')}`.padEnd(52)} user+sys median ${median(cpu).toFixed(0).padStart(5)} ms  min ${min(cpu).toFixed(0).padStart(5)} ms   wall median ${median(wall).toFixed(0).padStart(5)} ms  (${runs} runs)`);
+    console.log(
+      `${`${name} ${args.join(' ')}`.padEnd(52)} user+sys median ${median(cpu).toFixed(0).padStart(5)} ms  min ${min(cpu).toFixed(0).padStart(5)} ms   wall median ${median(wall).toFixed(0).padStart(5)} ms  (${runs} runs)`,
+    );
   }
 }

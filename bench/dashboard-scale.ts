@@ -28,29 +28,55 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 gc();
 const rss0 = process.memoryUsage().rss;
 
-const conditions: Condition[] = [{ type: 'Ready', status: 'True', reason: 'ScaledObjectReady' }, { type: 'Active', status: 'True', reason: 'ScalerActive' }];
+const conditions: Condition[] = [
+  { type: 'Ready', status: 'True', reason: 'ScaledObjectReady' },
+  { type: 'Active', status: 'True', reason: 'ScalerActive' },
+];
 const sos: ScaledObject[] = [];
 const objects: DashboardObject[] = [];
 for (let k = 0; k < N; k++) {
-  const so = scaledObject({ pollingInterval: 30, maxReplicaCount: 20, triggers: [trigger('aws-sqs-queue', { queueURL: `https://sqs.eu-west-1.amazonaws.com/123/jobs-${k}`, queueLength: '5', awsRegion: 'eu-west-1' })] });
+  const so = scaledObject({
+    pollingInterval: 30,
+    maxReplicaCount: 20,
+    triggers: [trigger('aws-sqs-queue', { queueURL: `https://sqs.eu-west-1.amazonaws.com/123/jobs-${k}`, queueLength: '5', awsRegion: 'eu-west-1' })],
+  });
   so.metadata.name = `worker-${String(k).padStart(4, '0')}`;
   so.metadata.namespace = `team-${k % 10}`;
   sos.push(so);
   objects.push({
-    kind: 'ScaledObject', namespace: so.metadata.namespace, name: so.metadata.name, so, mode: 'direct', conditions, minReplicaCount: 0, maxReplicaCount: 20,
+    kind: 'ScaledObject',
+    namespace: so.metadata.namespace,
+    name: so.metadata.name,
+    so,
+    mode: 'direct',
+    conditions,
+    minReplicaCount: 0,
+    maxReplicaCount: 20,
     triggers: so.spec.triggers.map((t) => ({ type: t.type, metadata: t.metadata })),
   });
 }
-const scalers = sos.map((_, k) => [{ type: 'aws-sqs-queue', activationThreshold: 0, metricSpecs: [{ metricName: `s0-aws-sqs-jobs-${k}`, kind: 'External' as const, targetType: 'AverageValue' as const, target: 5 }] }]);
+const scalers = sos.map((_, k) => [
+  {
+    type: 'aws-sqs-queue',
+    activationThreshold: 0,
+    metricSpecs: [{ metricName: `s0-aws-sqs-jobs-${k}`, kind: 'External' as const, targetType: 'AverageValue' as const, target: 5 }],
+  },
+]);
 
 const report = (k: number, at: number, value: number): PollReport => {
   const replicas = Math.min(20, Math.ceil(value / 5));
   return {
-    at, counts: { replicas, readyReplicas: replicas },
+    at,
+    counts: { replicas, readyReplicas: replicas },
     readings: [{ metrics: [{ name: `s0-aws-sqs-jobs-${k}`, value }], active: value > 0, at } as never],
     poll: {
-      decision: { replicas, reason: `active at ${replicas} replicas: trigger s0-aws-sqs-jobs-${k} active, ${value} > 0; scale ${replicas}→${replicas}: ceil(${value}/5) = ${replicas}` },
-      state: { replicas }, activity: { isActive: value > 0 }, fallbackActive: false,
+      decision: {
+        replicas,
+        reason: `active at ${replicas} replicas: trigger s0-aws-sqs-jobs-${k} active, ${value} > 0; scale ${replicas}→${replicas}: ceil(${value}/5) = ${replicas}`,
+      },
+      state: { replicas },
+      activity: { isActive: value > 0 },
+      fallbackActive: false,
     } as never,
   };
 };
@@ -74,7 +100,9 @@ const server = await startDashboardServer({ port: 0, source: { list: () => objec
 let streamBytes = 0;
 let events = 0;
 const stream = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-  request(`${server.url}api/stream`, (res) => resolve(res)).on('error', reject).end();
+  request(`${server.url}api/stream`, (res) => resolve(res))
+    .on('error', reject)
+    .end();
 });
 let tail = '';
 stream.setEncoding('utf8').on('data', (d: string) => {
@@ -112,7 +140,9 @@ const pollRound = () => {
   await waitFor(() => events - e0 >= 5 * N, 120_000);
   console.log(`(5 rounds delivered ${((performance.now() - sent) / 1000).toFixed(1)} s after they were recorded)`);
   const perRound = (streamBytes - before) / 5;
-  console.log(`SSE: ${(perRound / N).toFixed(0)} bytes per poll event; one round of ${N} polls = ${(perRound / 1024).toFixed(0)} KiB; the server records and writes a round in ${median(rounds).toFixed(0)} ms (median of 5)`);
+  console.log(
+    `SSE: ${(perRound / N).toFixed(0)} bytes per poll event; one round of ${N} polls = ${(perRound / 1024).toFixed(0)} KiB; the server records and writes a round in ${median(rounds).toFixed(0)} ms (median of 5)`,
+  );
   console.log(`SSE at pollingInterval 30 s: ${(perRound / 30 / 1024).toFixed(1)} KiB/s per open page; at 1 s: ${(perRound / 1024).toFixed(0)} KiB/s`);
 }
 {
@@ -128,12 +158,16 @@ const pollRound = () => {
   }
   await new Promise((res) => setTimeout(res, Math.max(0, start + 5000 - performance.now())));
   const secs = (performance.now() - start) / 1000;
-  console.log(`SSE, ${N} objects every 1 s for 5 s (real time): ${((streamBytes - before) / secs / 1024).toFixed(0)} KiB/s received; a round started at most ${lagMax.toFixed(0)} ms late`);
+  console.log(
+    `SSE, ${N} objects every 1 s for 5 s (real time): ${((streamBytes - before) / secs / 1024).toFixed(0)} KiB/s received; a round started at most ${lagMax.toFixed(0)} ms late`,
+  );
 }
 
 gc();
 const mem = process.memoryUsage();
-console.log(`RSS with the dashboard on and ${N} full rings: ${mib(mem.rss)} (${mib(mem.rss - rss0)} above the process before the objects; heap ${mib(mem.heapUsed)}, array buffers ${mib(mem.arrayBuffers)})`);
+console.log(
+  `RSS with the dashboard on and ${N} full rings: ${mib(mem.rss)} (${mib(mem.rss - rss0)} above the process before the objects; heap ${mib(mem.heapUsed)}, array buffers ${mib(mem.arrayBuffers)})`,
+);
 
 {
   // The server's share: /api/overview answered (1,000 rows built, scrubbed, serialized) to a Node client.
@@ -159,7 +193,17 @@ try {
   let bytes = 0;
   for (let r = 0; r < 6; r++) {
     const page = await browser.newPage();
-    page.on('response', (res) => void (res.url().endsWith('/api/overview') && res.body().then((b) => (bytes = b.length), () => undefined)));
+    page.on(
+      'response',
+      (res) =>
+        void (
+          res.url().endsWith('/api/overview') &&
+          res.body().then(
+            (b) => (bytes = b.length),
+            () => undefined,
+          )
+        ),
+    );
     const s = performance.now();
     await page.goto(server.url);
     await page.waitForFunction((n) => document.querySelectorAll('tr.row').length === n, N, { polling: 'raf', timeout: 60_000 });
@@ -168,14 +212,22 @@ try {
     const at = await page.evaluate(() => {
       // No named function in here: tsx would wrap it in a __name() the page does not have.
       const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-      return { app: res.find((e) => e.name.endsWith('app.js'))?.responseEnd ?? NaN, overview: res.find((e) => e.name.endsWith('/api/overview'))?.responseEnd ?? NaN, rows: performance.now() };
+      return {
+        app: res.find((e) => e.name.endsWith('app.js'))?.responseEnd ?? NaN,
+        overview: res.find((e) => e.name.endsWith('/api/overview'))?.responseEnd ?? NaN,
+        rows: performance.now(),
+      };
     });
     if (r > 0) split.push(at);
     if (r > 0) times.push(ms); // the first warms chromium's caches (and builds nothing: dist/dashboard/ exists)
     await page.close();
   }
-  console.log(`overview with ${N} rows in headless chromium: median ${median(times).toFixed(0)} ms of 5 (${times.map((x) => x.toFixed(0)).join(', ')}; /api/overview ${(bytes / 1024).toFixed(0)} KiB)`);
-  console.log(`  in the page (medians): app.js loaded at ${median(split.map((x) => x.app)).toFixed(0)} ms, /api/overview received at ${median(split.map((x) => x.overview)).toFixed(0)} ms, 1,000 rows drawn by ${median(split.map((x) => x.rows)).toFixed(0)} ms`);
+  console.log(
+    `overview with ${N} rows in headless chromium: median ${median(times).toFixed(0)} ms of 5 (${times.map((x) => x.toFixed(0)).join(', ')}; /api/overview ${(bytes / 1024).toFixed(0)} KiB)`,
+  );
+  console.log(
+    `  in the page (medians): app.js loaded at ${median(split.map((x) => x.app)).toFixed(0)} ms, /api/overview received at ${median(split.map((x) => x.overview)).toFixed(0)} ms, 1,000 rows drawn by ${median(split.map((x) => x.rows)).toFixed(0)} ms`,
+  );
 
   // An open overview while every object polls every 1 s (1,000 stream events a second): how far behind is the page
   // after 5 rounds?
@@ -192,7 +244,9 @@ try {
   const want = String(20 + ((round + k) % 40));
   const sel = `tr[data-object="${sos[k].metadata.namespace}/${sos[k].metadata.name}"] .val`;
   await page.waitForFunction(([q, v]) => document.querySelector(q)?.textContent === v, [sel, want] as const, { timeout: 120_000, polling: 50 });
-  console.log(`an open overview, ${N} objects polling every 1 s for 5 s: the last row shows the last round ${((performance.now() - lastAt) / 1000).toFixed(1)} s after it was recorded`);
+  console.log(
+    `an open overview, ${N} objects polling every 1 s for 5 s: the last row shows the last round ${((performance.now() - lastAt) / 1000).toFixed(1)} s after it was recorded`,
+  );
   await page.close();
 } finally {
   await browser.close();

@@ -24,7 +24,11 @@ class Queue implements Scaler {
   readonly metricSpecs;
   readonly activationThreshold = 0;
   value = 0;
-  constructor(readonly type: string, private readonly metric: string, target: number) {
+  constructor(
+    readonly type: string,
+    private readonly metric: string,
+    target: number,
+  ) {
     this.metricSpecs = [{ metricName: metric, kind: 'External' as const, targetType: 'AverageValue' as const, target }];
   }
   async read(): Promise<Reading> {
@@ -44,12 +48,33 @@ class Target implements ScaleTarget {
 }
 
 const objects: Array<{ name: string; type: string; metric: string; meta: Record<string, string>; target: number; max: number; load: (i: number) => number }> = [
-  { name: 'worker', type: 'aws-sqs-queue', metric: 's0-aws-sqs-jobs', meta: { queueURL: 'https://sqs.eu-west-1.amazonaws.com/123/jobs', queueLength: '5', awsRegion: 'eu-west-1', identityOwner: 'operator' }, target: 5, max: 20,
-    load: (i: number) => (i >= 60 && i < 100 ? 40 + (i % 7) * 5 : i >= 200 && i < 230 ? 90 : 0) },
-  { name: 'thumbnailer', type: 'redis', metric: 's0-redis-thumbs', meta: { address: 'redis:6379', listName: 'thumbs', listLength: '10' }, target: 10, max: 8,
-    load: (i: number) => Math.round(30 + 25 * Math.sin(i / 30)) },
-  { name: 'mailer', type: 'rabbitmq', metric: 's0-rabbitmq-mail', meta: { host: 'amqp://guest:secret@rabbit:5672/', queueName: 'mail', mode: 'QueueLength', value: '20' }, target: 20, max: 5,
-    load: (i: number) => (i >= 330 ? 45 : 0) },
+  {
+    name: 'worker',
+    type: 'aws-sqs-queue',
+    metric: 's0-aws-sqs-jobs',
+    meta: { queueURL: 'https://sqs.eu-west-1.amazonaws.com/123/jobs', queueLength: '5', awsRegion: 'eu-west-1', identityOwner: 'operator' },
+    target: 5,
+    max: 20,
+    load: (i: number) => (i >= 60 && i < 100 ? 40 + (i % 7) * 5 : i >= 200 && i < 230 ? 90 : 0),
+  },
+  {
+    name: 'thumbnailer',
+    type: 'redis',
+    metric: 's0-redis-thumbs',
+    meta: { address: 'redis:6379', listName: 'thumbs', listLength: '10' },
+    target: 10,
+    max: 8,
+    load: (i: number) => Math.round(30 + 25 * Math.sin(i / 30)),
+  },
+  {
+    name: 'mailer',
+    type: 'rabbitmq',
+    metric: 's0-rabbitmq-mail',
+    meta: { host: 'amqp://guest:secret@rabbit:5672/', queueName: 'mail', mode: 'QueueLength', value: '20' },
+    target: 20,
+    max: 5,
+    load: (i: number) => (i >= 330 ? 45 : 0),
+  },
 ];
 
 const clock = { t: Date.now() - 3_590_000 };
@@ -62,10 +87,19 @@ const sos = objects.map((o) => {
 });
 const dash = localDashboard({ scaledObjects: sos } as unknown as LocalPlan, { now: () => clock.t });
 const queues = objects.map((o) => new Queue(o.type, o.metric, o.target));
-const runners = sos.map((so, k) => new ObjectRunner({
-  so, scalers: [queues[k]], target: new Target(), mode: 'direct', scheduler: new Scheduler(), cache: new ReadingsCache(), now: () => clock.t,
-  hooks: { onPoll: (report) => dash.onEvent({ type: 'poll', scaledObject: so, report, status: undefined as never }) },
-}));
+const runners = sos.map(
+  (so, k) =>
+    new ObjectRunner({
+      so,
+      scalers: [queues[k]],
+      target: new Target(),
+      mode: 'direct',
+      scheduler: new Scheduler(),
+      cache: new ReadingsCache(),
+      now: () => clock.t,
+      hooks: { onPoll: (report) => dash.onEvent({ type: 'poll', scaledObject: so, report, status: undefined as never }) },
+    }),
+);
 const server = await dash.start({ runners } as unknown as RunningLocal, { port: 0 });
 for (let i = 0; i < 360; i++) {
   for (let k = 0; k < objects.length; k++) {
@@ -77,7 +111,16 @@ for (let i = 0; i < 360; i++) {
 const userDataDir = mkdtempSync(join(tmpdir(), 'updraft-chromium-'));
 const browser = await chromium.launchPersistentContext(userDataDir, {
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--hide-scrollbars'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--hide-scrollbars',
+  ],
   viewport: { width: 1280, height: 800 },
 });
 try {

@@ -22,9 +22,13 @@ export async function benchExternal(measure: Measure): Promise<void> {
     await measure('external-push (poll path)', buildScaler(contextFor('external-push', { scalerAddress: srv.address, key: 'orders' })));
     const before = externalChannelCount();
     const connections = (await srv.stats()).connections;
-    const scalers = Array.from({ length: 500 }, (_, i) => buildScaler({ ...contextFor('external', { scalerAddress: srv.address, key: 'orders', n: String(i) }), triggerIndex: i % 10 }));
+    const scalers = Array.from({ length: 500 }, (_, i) =>
+      buildScaler({ ...contextFor('external', { scalerAddress: srv.address, key: 'orders', n: String(i) }), triggerIndex: i % 10 }),
+    );
     await Promise.all(scalers.map((s) => s.read(AbortSignal.timeout(30_000))));
-    console.log(`external: 500 triggers on one scaler address hold ${externalChannelCount() - before} channel(s), ${(await srv.stats()).connections - connections} TCP connection(s)`);
+    console.log(
+      `external: 500 triggers on one scaler address hold ${externalChannelCount() - before} channel(s), ${(await srv.stats()).connections - connections} TCP connection(s)`,
+    );
     await Promise.all(scalers.map((s) => s.close()));
   } finally {
     await srv.stop();

@@ -29,9 +29,13 @@ export async function benchKafka(measure: Measure): Promise<void> {
     await measure('kafka lag, 12 partitions, SCRAM-SHA-512', buildScaler(contextFor('kafka', scram, { authParams: auth })));
     const saslPort = Number(k.sasl.split(':')[1]);
     const before = kafkaClientPoolSize();
-    const many = Array.from({ length: 500 }, (_, i) => buildScaler(contextFor('kafka', { ...scram, consumerGroup: `bench-group-${i % 10}` }, { authParams: auth, triggerIndex: i % 5 })));
+    const many = Array.from({ length: 500 }, (_, i) =>
+      buildScaler(contextFor('kafka', { ...scram, consumerGroup: `bench-group-${i % 10}` }, { authParams: auth, triggerIndex: i % 5 })),
+    );
     await Promise.all(many.map((s) => s.read(AbortSignal.timeout(30_000))));
-    console.log(`kafka: 500 triggers on one cluster hold ${kafkaClientPoolSize() - before} admin client(s), ${connectionsTo(saslPort)} TCP connection(s) to the broker`);
+    console.log(
+      `kafka: 500 triggers on one cluster hold ${kafkaClientPoolSize() - before} admin client(s), ${connectionsTo(saslPort)} TCP connection(s) to the broker`,
+    );
     await Promise.all(many.map((s) => s.close()));
   } finally {
     await k.stop();

@@ -12,15 +12,19 @@ import { contextFor } from '../test/support/scaler-context.ts';
 function fakeApi(pods: number): { client: KubeClient; requests: { lists: number; watches: number } } {
   const requests = { lists: 0, watches: 0 };
   const items = Array.from({ length: pods }, (_, i) => ({
-    apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'default', name: `a-${i}`, labels: { app: 'a' }, resourceVersion: String(i + 1) },
-    spec: { nodeName: `node-${i % 7}` }, status: { phase: i % 10 === 0 ? 'Succeeded' : 'Running' },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace: 'default', name: `a-${i}`, labels: { app: 'a' }, resourceVersion: String(i + 1) },
+    spec: { nodeName: `node-${i % 7}` },
+    status: { phase: i % 10 === 0 ? 'Succeeded' : 'Running' },
   }));
   const list = async () => {
     requests.lists++;
     return { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: String(pods + 1) }, items };
   };
   const client = {
-    list, listAll: list,
+    list,
+    listAll: list,
     async stream(_path: string, _query: unknown, signal: AbortSignal) {
       requests.watches++;
       const res = new PassThrough();
@@ -35,14 +39,21 @@ export async function benchKubernetesWorkload(measure: (name: string, scaler: Sc
   for (const n of [10, 100, 1000]) {
     const { client } = fakeApi(n);
     const watches = new PodWatchers(client);
-    await measure(`kubernetes-workload (${n} pods, watch)`, buildScaler(contextFor('kubernetes-workload', { podSelector: 'app=a', value: '2' }, { podWatcher: watches.watcher })));
+    await measure(
+      `kubernetes-workload (${n} pods, watch)`,
+      buildScaler(contextFor('kubernetes-workload', { podSelector: 'app=a', value: '2' }, { podWatcher: watches.watcher })),
+    );
     await watches.stop();
   }
   const { client, requests } = fakeApi(100);
   const watches = new PodWatchers(client);
-  const many = Array.from({ length: 500 }, () => buildScaler(contextFor('kubernetes-workload', { podSelector: 'app=a', value: '2' }, { podWatcher: watches.watcher })));
+  const many = Array.from({ length: 500 }, () =>
+    buildScaler(contextFor('kubernetes-workload', { podSelector: 'app=a', value: '2' }, { podWatcher: watches.watcher })),
+  );
   await Promise.all(many.map((s) => s.read(AbortSignal.timeout(10_000))));
-  console.log(`kubernetes-workload: 500 triggers on one selector hold ${watches.size} pod watch(es): ${requests.lists} list and ${requests.watches} watch request(s)`);
+  console.log(
+    `kubernetes-workload: 500 triggers on one selector hold ${watches.size} pod watch(es): ${requests.lists} list and ${requests.watches} watch request(s)`,
+  );
   await Promise.all(many.map((s) => s.close()));
   console.log(`kubernetes-workload: after the last close ${watches.size} pod watch(es) held`);
   await watches.stop();

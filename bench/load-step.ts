@@ -20,10 +20,13 @@ const quickstart = fileURLToPath(new URL('../examples/quickstart/', import.meta.
 const dir = mkdtempSync(join(tmpdir(), 'updraft-bench-step-'));
 const servicePort = await freePort();
 const from = 31000 + (process.pid % 100) * 50;
-writeFileSync(join(dir, 'updraft.yaml'), readFileSync(join(quickstart, 'updraft.yaml'), 'utf8')
-  .replace(/port: 8080/, `port: ${servicePort}`)
-  .replace(/ports: \{ from: 8100, to: 8199 \}/, `ports: { from: ${from}, to: ${from + 49} }`)
-  .replace(/spec:\n  command: node/, `spec:\n  command: node\n  workingDir: ${JSON.stringify(quickstart)}`));
+writeFileSync(
+  join(dir, 'updraft.yaml'),
+  readFileSync(join(quickstart, 'updraft.yaml'), 'utf8')
+    .replace(/port: 8080/, `port: ${servicePort}`)
+    .replace(/ports: \{ from: 8100, to: 8199 \}/, `ports: { from: ${from}, to: ${from + 49} }`)
+    .replace(/spec:\n  command: node/, `spec:\n  command: node\n  workingDir: ${JSON.stringify(quickstart)}`),
+);
 
 const up = spawn(process.execPath, [bin, 'up', dir, '--otlp-port', '0', '--no-output', '--no-live'], { stdio: ['ignore', 'pipe', 'inherit'] });
 let ready = 0;
@@ -49,7 +52,8 @@ const until = (what: string, ok: () => boolean, timeoutMs = 180_000) =>
     check();
   });
 const url = `http://127.0.0.1:${servicePort}/work`;
-const load = (rate: number, seconds: number, signal: AbortSignal) => runLoad({ url, stages: constantRate(rate, seconds * 1000), concurrency: 300, signal }).catch(() => undefined);
+const load = (rate: number, seconds: number, signal: AbortSignal) =>
+  runLoad({ url, stages: constantRate(rate, seconds * 1000), concurrency: 300, signal }).catch(() => undefined);
 
 const fromZero: number[] = [];
 const scaleOut: number[] = [];

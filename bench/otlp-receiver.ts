@@ -34,14 +34,16 @@ async function overHttp(url: string, payload: Uint8Array, contentType: string, p
   const pool = new Pool(url, { connections: concurrency });
   const end = performance.now() + seconds * 1000;
   let requests = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      const res = await pool.request({ path: '/v1/metrics', method: 'POST', body: payload, headers: { 'content-type': contentType } });
-      await res.body.dump();
-      if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
-      requests++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const res = await pool.request({ path: '/v1/metrics', method: 'POST', body: payload, headers: { 'content-type': contentType } });
+        await res.body.dump();
+        if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+        requests++;
+      }
+    }),
+  );
   await pool.close();
   return (requests * points) / seconds;
 }
@@ -61,10 +63,17 @@ const receiver = new OtlpReceiver({ store, port: 0 });
 const { url } = await receiver.start();
 const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')} points/s`;
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-for (const [instruments, series] of [[10, 10], [50, 20]] as const) {
+for (const [instruments, series] of [
+  [10, 10],
+  [50, 20],
+] as const) {
   const b = await body(instruments, series);
   console.log(`\nbody: ${b.points} data points (${instruments} counters × ${series} series) — protobuf ${b.proto.byteLength} B, JSON ${b.json.byteLength} B`);
-  console.log(`  decode only   protobuf ${fmt(decodeOnly(() => decodeProtobuf(b.proto), b.points, 2))}   JSON ${fmt(decodeOnly(() => decodeJson(b.json), b.points, 2))}`);
-  console.log(`  HTTP, 8 conns protobuf ${fmt(await overHttp(url, b.proto, 'application/x-protobuf', b.points, 3, 8))}   JSON ${fmt(await overHttp(url, b.json, 'application/json', b.points, 3, 8))}`);
+  console.log(
+    `  decode only   protobuf ${fmt(decodeOnly(() => decodeProtobuf(b.proto), b.points, 2))}   JSON ${fmt(decodeOnly(() => decodeJson(b.json), b.points, 2))}`,
+  );
+  console.log(
+    `  HTTP, 8 conns protobuf ${fmt(await overHttp(url, b.proto, 'application/x-protobuf', b.points, 3, 8))}   JSON ${fmt(await overHttp(url, b.json, 'application/json', b.points, 3, 8))}`,
+  );
 }
 await receiver.close();

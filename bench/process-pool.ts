@@ -23,14 +23,27 @@ async function measure(label: string, spec: Record<string, unknown>, cwd: string
   await pool.close();
   const stopMs = performance.now() - stopStart;
   const sorted = [...times].sort((a, b) => a - b);
-  console.log(`${label.padEnd(44)} setReplicas(n+1)→ready ms: ${times.map((x) => x.toFixed(0)).join(', ')}  (median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)})  close ${ROUNDS} instances: ${stopMs.toFixed(0)} ms`);
+  console.log(
+    `${label.padEnd(44)} setReplicas(n+1)→ready ms: ${times.map((x) => x.toFixed(0)).join(', ')}  (median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)})  close ${ROUNDS} instances: ${stopMs.toFixed(0)} ms`,
+  );
 }
 
 const fixture = fileURLToPath(new URL('../test/integration/fixtures/process-pool/instance.mjs', import.meta.url));
 const quickstartDir = fileURLToPath(new URL('../examples/quickstart/', import.meta.url));
 const probe = { httpGet: { path: '/healthz' }, periodSeconds: 1 };
-await measure('plain node service (fixture)', { command: process.execPath, args: [fixture, '--port', '$(PORT)'], ports: { from: 23100, to: 23199 }, readinessProbe: probe }, process.cwd());
-await measure('quickstart app (tsx + OpenTelemetry SDK)', {
-  command: process.execPath, args: ['--import', 'tsx', 'server.ts'], ports: { from: 23200, to: 23299 }, readinessProbe: probe,
-  env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
-}, quickstartDir);
+await measure(
+  'plain node service (fixture)',
+  { command: process.execPath, args: [fixture, '--port', '$(PORT)'], ports: { from: 23100, to: 23199 }, readinessProbe: probe },
+  process.cwd(),
+);
+await measure(
+  'quickstart app (tsx + OpenTelemetry SDK)',
+  {
+    command: process.execPath,
+    args: ['--import', 'tsx', 'server.ts'],
+    ports: { from: 23200, to: 23299 },
+    readinessProbe: probe,
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
+  },
+  quickstartDir,
+);

@@ -57,29 +57,60 @@ try {
   const metricsPort = reg.port;
   const cert = reg.cert;
   const quiet = () => undefined;
-  const op = await startOperator({ client, log: { info: quiet, warn: quiet, error: quiet }, namespace: 'default', defaultMode: 'direct', leaderElection: false, externalMetrics: reg.serverOptions });
+  const op = await startOperator({
+    client,
+    log: { info: quiet, warn: quiet, error: quiet },
+    namespace: 'default',
+    defaultMode: 'direct',
+    leaderElection: false,
+    externalMetrics: reg.serverOptions,
+  });
   stopOperator = () => op.stop();
 
   const deployment = (name: string, n: number) => deploymentObject(name, n);
-  await kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'v1', kind: 'List', items: [
-      deployment('polled', 0),
-      deployment('hpapath', 1),
-      { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'polled', namespace: 'default' }, spec: { scaleTargetRef: { name: 'polled' }, pollingInterval: 1, cooldownPeriod: 2, minReplicaCount: 0, maxReplicaCount: 10, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'depth_polled', threshold: '5' } }] } },
-      {
-        apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'hpapath', namespace: 'default', annotations: { 'updraft.dev/mode': 'hpa' } },
-        spec: {
-          scaleTargetRef: { name: 'hpapath' }, pollingInterval: 1, minReplicaCount: 1, maxReplicaCount: 10,
-          // Scale-down without the 300 s window, so rounds can repeat.
-          advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } },
-          triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'rps_hpa', threshold: '25' } }],
+  await kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        deployment('polled', 0),
+        deployment('hpapath', 1),
+        {
+          apiVersion: 'keda.sh/v1alpha1',
+          kind: 'ScaledObject',
+          metadata: { name: 'polled', namespace: 'default' },
+          spec: {
+            scaleTargetRef: { name: 'polled' },
+            pollingInterval: 1,
+            cooldownPeriod: 2,
+            minReplicaCount: 0,
+            maxReplicaCount: 10,
+            triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'depth_polled', threshold: '5' } }],
+          },
         },
-      },
-    ],
-  }));
+        {
+          apiVersion: 'keda.sh/v1alpha1',
+          kind: 'ScaledObject',
+          metadata: { name: 'hpapath', namespace: 'default', annotations: { 'updraft.dev/mode': 'hpa' } },
+          spec: {
+            scaleTargetRef: { name: 'hpapath' },
+            pollingInterval: 1,
+            minReplicaCount: 1,
+            maxReplicaCount: 10,
+            // Scale-down without the 300 s window, so rounds can repeat.
+            advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } },
+            triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'rps_hpa', threshold: '25' } }],
+          },
+        },
+      ],
+    }),
+  );
   const replicasOf = async (name: string) => (await client.getScale(GVR.deployments, 'default', name)).spec.replicas;
   const promValue = async (query: string) => {
-    const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+    const r = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
+      data: { result: Array<{ value: [number, string] }> };
+    };
     return Number(r.data.result[0]?.value[1] ?? NaN);
   };
   const setGauge = (name: string, value: number) => {
@@ -120,11 +151,17 @@ try {
     const t0 = performance.now();
     setGauge('rps_hpa', 100);
     let seen = 0;
-    const tReplicas = await until('hpapath at 4', async () => {
-      if (!seen && (await promValue('rps_hpa')) === 100) seen = performance.now();
-      return (await replicasOf('hpapath')) === 4;
-    }, 180_000).catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${await kubectl(['describe', 'hpa', 'keda-hpa-hpapath']).catch((e: Error) => e.message)}\n${await kubectl(['get', 'scaledobject', 'hpapath', '-o', 'yaml']).catch((e: Error) => e.message)}`);
+    const tReplicas = await until(
+      'hpapath at 4',
+      async () => {
+        if (!seen && (await promValue('rps_hpa')) === 100) seen = performance.now();
+        return (await replicasOf('hpapath')) === 4;
+      },
+      180_000,
+    ).catch(async (err: Error) => {
+      throw new Error(
+        `${err.message}: ${await kubectl(['describe', 'hpa', 'keda-hpa-hpapath']).catch((e: Error) => e.message)}\n${await kubectl(['get', 'scaledobject', 'hpapath', '-o', 'yaml']).catch((e: Error) => e.message)}`,
+      );
     });
     if (!seen) seen = tReplicas;
     hpaSource.push(seen - t0);
@@ -136,9 +173,34 @@ try {
   // 3. metrics API under load from a second process
   const path = '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3Dhpapath';
   const load = async (label: string, url: string, certFile: string, keyFile: string, caFile: string, headers: string[] = []) => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(root, 'bench', 'support', 'metrics-api-load.ts'), url, caFile, certFile, keyFile, String(requests), String(concurrency), ...headers], { cwd: root, maxBuffer: 1 << 20 });
-    const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as { requests: number; errors: number; seconds: number; p50: number; p90: number; p99: number; max: number };
-    console.log(`  ${label.padEnd(52)} ${r.requests} ok / ${r.errors} errors in ${r.seconds.toFixed(1)} s = ${(r.requests / r.seconds).toFixed(0)} req/s   p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(1)} ms`);
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'bench', 'support', 'metrics-api-load.ts'),
+        url,
+        caFile,
+        certFile,
+        keyFile,
+        String(requests),
+        String(concurrency),
+        ...headers,
+      ],
+      { cwd: root, maxBuffer: 1 << 20 },
+    );
+    const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      requests: number;
+      errors: number;
+      seconds: number;
+      p50: number;
+      p90: number;
+      p99: number;
+      max: number;
+    };
+    console.log(
+      `  ${label.padEnd(52)} ${r.requests} ok / ${r.errors} errors in ${r.seconds.toFixed(1)} s = ${(r.requests / r.seconds).toFixed(0)} req/s   p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(1)} ms`,
+    );
   };
 
   console.log(`reaction latency on a real control plane (Kubernetes ${cp.k8sVersion}), ${rounds} rounds each`);
@@ -151,8 +213,21 @@ try {
   console.log(`  Prometheus → HPA sets 4 replicas  ${stats(hpaAfterSource)}`);
   console.log(`  step → 4 replicas (total)         ${stats(hpaTotal)}`);
   console.log(`external metrics API under load from a second process (${requests} GETs, concurrency ${concurrency}):`);
-  await load('through the kube-apiserver aggregator (admin client)', `${cp.server}${path}`, join(cp.dir, 'pki', 'admin.crt'), join(cp.dir, 'pki', 'admin.key'), cp.caFile);
-  await load("straight to Updraft's server (front-proxy identity)", `https://127.0.0.1:${metricsPort}${path}`, cp.frontProxy.clientCertFile, cp.frontProxy.clientKeyFile, cert.caFile, ['X-Remote-User=system:serviceaccount:kube-system:horizontal-pod-autoscaler', 'X-Remote-Group=system:serviceaccounts']);
+  await load(
+    'through the kube-apiserver aggregator (admin client)',
+    `${cp.server}${path}`,
+    join(cp.dir, 'pki', 'admin.crt'),
+    join(cp.dir, 'pki', 'admin.key'),
+    cp.caFile,
+  );
+  await load(
+    "straight to Updraft's server (front-proxy identity)",
+    `https://127.0.0.1:${metricsPort}${path}`,
+    cp.frontProxy.clientCertFile,
+    cp.frontProxy.clientKeyFile,
+    cert.caFile,
+    ['X-Remote-User=system:serviceaccount:kube-system:horizontal-pod-autoscaler', 'X-Remote-Group=system:serviceaccounts'],
+  );
 } finally {
   await stopOperator?.();
   await prom.stop();

@@ -32,10 +32,20 @@ export async function benchRedisRabbitmq(measure: Measure): Promise<void> {
     await redis.cli('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '5', 'STREAMS', 'orders', '>');
     const auth = { authParams: { password: 'bench' } };
     await measure('redis list (EVAL length script)', buildScaler(contextFor('redis', { address: redis.address, listName: 'jobs' }, auth)));
-    await measure('redis-streams pending (XPENDING)', buildScaler(contextFor('redis-streams', { address: redis.address, stream: 'orders', consumerGroup: 'g' }, auth)));
-    await measure('redis-streams lag (INFO + XINFO)', buildScaler(contextFor('redis-streams', { address: redis.address, stream: 'orders', consumerGroup: 'g', lagCount: '5' }, auth)));
-    await held('redis', () => buildScaler(contextFor('redis', { address: redis.address, listName: 'jobs' }, auth)), redisPoolSize,
-      async () => Number(/connected_clients:(\d+)/.exec(await redis.cli('INFO', 'clients'))?.[1] ?? -1) - 1);
+    await measure(
+      'redis-streams pending (XPENDING)',
+      buildScaler(contextFor('redis-streams', { address: redis.address, stream: 'orders', consumerGroup: 'g' }, auth)),
+    );
+    await measure(
+      'redis-streams lag (INFO + XINFO)',
+      buildScaler(contextFor('redis-streams', { address: redis.address, stream: 'orders', consumerGroup: 'g', lagCount: '5' }, auth)),
+    );
+    await held(
+      'redis',
+      () => buildScaler(contextFor('redis', { address: redis.address, listName: 'jobs' }, auth)),
+      redisPoolSize,
+      async () => Number(/connected_clients:(\d+)/.exec(await redis.cli('INFO', 'clients'))?.[1] ?? -1) - 1,
+    );
   } finally {
     await redis.stop();
   }
@@ -52,12 +62,22 @@ export async function benchRedisRabbitmq(measure: Measure): Promise<void> {
     await rmq.waitForMessages('orders', 25);
     await measure('rabbitmq AMQP (queue.declare passive)', buildScaler(contextFor('rabbitmq', { host: rmq.amqpUrl, queueName: 'orders' })));
     await measure('rabbitmq HTTP (management API)', buildScaler(contextFor('rabbitmq', { host: rmq.httpUrl, queueName: 'orders' })));
-    await held('rabbitmq AMQP', () => buildScaler(contextFor('rabbitmq', { host: rmq.amqpUrl, queueName: 'orders' })), () => rabbitmqPoolSizes().amqp,
+    await held(
+      'rabbitmq AMQP',
+      () => buildScaler(contextFor('rabbitmq', { host: rmq.amqpUrl, queueName: 'orders' })),
+      () => rabbitmqPoolSizes().amqp,
       // The management API lists a connection once its stats are collected (every second here).
-      () => eventually('the broker to list our connection', async () => {
-        const n = ((await (await rmq.api('GET', '/api/connections')).json()) as unknown[]).length;
-        return n > 0 ? n : undefined;
-      }, 10_000, 250));
+      () =>
+        eventually(
+          'the broker to list our connection',
+          async () => {
+            const n = ((await (await rmq.api('GET', '/api/connections')).json()) as unknown[]).length;
+            return n > 0 ? n : undefined;
+          },
+          10_000,
+          250,
+        ),
+    );
   } finally {
     await rmq.stop();
   }

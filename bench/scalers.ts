@@ -36,7 +36,9 @@ async function measure(name: string, scaler: Scaler): Promise<void> {
   const total = (performance.now() - start) / 1000;
   lat.sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(2);
-  console.log(`${name.padEnd(34)} reads=${String(lat.length).padStart(4)}  ${(lat.length / total).toFixed(0).padStart(5)} reads/s  p50=${q(0.5)} ms  p99=${q(0.99)} ms`);
+  console.log(
+    `${name.padEnd(34)} reads=${String(lat.length).padStart(4)}  ${(lat.length / total).toFixed(0).padStart(5)} reads/s  p50=${q(0.5)} ms  p99=${q(0.99)} ms`,
+  );
   await scaler.close();
 }
 
@@ -50,15 +52,55 @@ try {
   for (let i = 0; i < 10; i++) await sqs.send(new SendMessageCommand({ QueueUrl: q, MessageBody: 'x' }));
   sqs.destroy();
   const cw = new CloudWatchClient({ region: 'us-east-2', endpoint: moto.endpoint, credentials: creds });
-  await cw.send(new PutMetricDataCommand({ Namespace: 'NS', MetricData: [{ MetricName: 'M', Value: 3, Dimensions: [{ Name: 'H', Value: 'a' }], Timestamp: new Date(Date.now() - 400_000) }] }));
+  await cw.send(
+    new PutMetricDataCommand({
+      Namespace: 'NS',
+      MetricData: [{ MetricName: 'M', Value: 3, Dimensions: [{ Name: 'H', Value: 'a' }], Timestamp: new Date(Date.now() - 400_000) }],
+    }),
+  );
   cw.destroy();
 
   console.log(`node ${process.version}, sequential reads, loopback`);
   await measure('prometheus vector(100)', buildScaler(contextFor('prometheus', { serverAddress: prom.url, query: 'vector(100)', threshold: '25' })));
-  await measure('prometheus sum(rate(x[1m]))', buildScaler(contextFor('prometheus', { serverAddress: prom.url, query: 'sum(rate(adot_app_request_count_total[1m]))', threshold: '10' })));
-  await measure('prometheus + SigV4 (recording srv)', buildScaler(contextFor('prometheus', { serverAddress: amp.url, query: 'vector(100)', threshold: '25', awsRegion: 'us-east-1', identityOwner: 'operator' }, { awsCredentials: aws })));
-  await measure('aws-sqs-queue (moto)', buildScaler(contextFor('aws-sqs-queue', { queueURL: q, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws })));
-  await measure('aws-cloudwatch metric stat (moto)', buildScaler(contextFor('aws-cloudwatch', { namespace: 'NS', metricName: 'M', dimensionName: 'H', dimensionValue: 'a', targetMetricValue: '2', awsRegion: 'us-east-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws })));
+  await measure(
+    'prometheus sum(rate(x[1m]))',
+    buildScaler(contextFor('prometheus', { serverAddress: prom.url, query: 'sum(rate(adot_app_request_count_total[1m]))', threshold: '10' })),
+  );
+  await measure(
+    'prometheus + SigV4 (recording srv)',
+    buildScaler(
+      contextFor(
+        'prometheus',
+        { serverAddress: amp.url, query: 'vector(100)', threshold: '25', awsRegion: 'us-east-1', identityOwner: 'operator' },
+        { awsCredentials: aws },
+      ),
+    ),
+  );
+  await measure(
+    'aws-sqs-queue (moto)',
+    buildScaler(
+      contextFor('aws-sqs-queue', { queueURL: q, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws }),
+    ),
+  );
+  await measure(
+    'aws-cloudwatch metric stat (moto)',
+    buildScaler(
+      contextFor(
+        'aws-cloudwatch',
+        {
+          namespace: 'NS',
+          metricName: 'M',
+          dimensionName: 'H',
+          dimensionValue: 'a',
+          targetMetricValue: '2',
+          awsRegion: 'us-east-2',
+          awsEndpoint: moto.endpoint,
+          identityOwner: 'operator',
+        },
+        { awsCredentials: aws },
+      ),
+    ),
+  );
   await benchKinesisDynamodb(moto.endpoint, aws, measure);
   await benchSqlNats(measure);
   await benchKafka(measure);
@@ -66,14 +108,27 @@ try {
   await benchExternal(measure);
   benchCpuMemory();
   await benchKubernetesWorkload(measure);
-  await measure('cron (clock only)', buildScaler(contextFor('cron', { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: '5' })));
+  await measure(
+    'cron (clock only)',
+    buildScaler(contextFor('cron', { timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: '5' })),
+  );
   const statsApi = await startMetricsApiServer();
   try {
     statsApi.value = 12;
-    await measure('metrics-api json (local API)', buildScaler(contextFor('metrics-api', { url: `${statsApi.url}/open/json`, valueLocation: 'components.worker.tasks', targetValue: '5' })));
-    await measure('metrics-api prometheus (local API)', buildScaler(contextFor('metrics-api', { url: `${statsApi.url}/open/prom`, format: 'prometheus', valueLocation: 'queue_depth{queue="orders"}', targetValue: '5' })));
+    await measure(
+      'metrics-api json (local API)',
+      buildScaler(contextFor('metrics-api', { url: `${statsApi.url}/open/json`, valueLocation: 'components.worker.tasks', targetValue: '5' })),
+    );
+    await measure(
+      'metrics-api prometheus (local API)',
+      buildScaler(
+        contextFor('metrics-api', { url: `${statsApi.url}/open/prom`, format: 'prometheus', valueLocation: 'queue_depth{queue="orders"}', targetValue: '5' }),
+      ),
+    );
     const before = statsApi.connections;
-    const many = Array.from({ length: 500 }, (_, i) => buildScaler(contextFor('metrics-api', { url: `${statsApi.url}/open/json?i=${i}`, valueLocation: 'components.worker.tasks', targetValue: '5' })));
+    const many = Array.from({ length: 500 }, (_, i) =>
+      buildScaler(contextFor('metrics-api', { url: `${statsApi.url}/open/json?i=${i}`, valueLocation: 'components.worker.tasks', targetValue: '5' })),
+    );
     await Promise.all(many.map((s) => s.read(AbortSignal.timeout(10_000))));
     console.log(`metrics-api: 500 triggers on one API hold ${metricsApiClients.size} client(s), ${statsApi.connections - before} TCP connection(s)`);
     await Promise.all(many.map((s) => s.close()));

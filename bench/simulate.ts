@@ -14,7 +14,7 @@ const seconds = hours * 3600;
 // Deterministic load shapes: a daily wave plus bursts and the occasional failed read. 8 shapes shared by all objects.
 function shape(k: number): Series {
   let seed = 12345 + k;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const points: Array<{ t: number; v: SeriesValue }> = [];
   let burst = 0;
   for (let t = 0; t <= seconds; t++) {
@@ -55,7 +55,14 @@ let steps = 0;
 let changes = 0;
 let peakRss = process.memoryUsage().rss;
 for (let i = 0; i < objects; i++) {
-  const r = simulate(scaledObject(i), shapes[i % shapes.length], { mode, startReplicas: 0, durationSeconds: seconds, hpaSyncSeconds: 15, readyDelaySeconds: 0, record: false });
+  const r = simulate(scaledObject(i), shapes[i % shapes.length], {
+    mode,
+    startReplicas: 0,
+    durationSeconds: seconds,
+    hpaSyncSeconds: 15,
+    readyDelaySeconds: 0,
+    record: false,
+  });
   steps += r.summary.steps;
   changes += r.summary.scaleChanges;
   if (i % 50 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -63,6 +70,12 @@ for (let i = 0; i < objects; i++) {
 const elapsed = (performance.now() - t0) / 1000;
 const mem = process.memoryUsage();
 peakRss = Math.max(peakRss, mem.rss);
-console.log(`simulate bench: ${objects} ScaledObjects × ${hours} h at 1 s (pollingInterval 1 s, mode ${mode}${mode === 'hpa' ? ', HPA sync 15 s' : ''}) on Node ${process.version}`);
-console.log(`  total ${elapsed.toFixed(1)} s, ${steps.toLocaleString('en-US')} steps (operator polls + HPA syncs), ${Math.round(steps / elapsed).toLocaleString('en-US')} steps/s, ${(elapsed / objects * 1000).toFixed(1)} ms per object-day`);
-console.log(`  ${changes.toLocaleString('en-US')} replica changes; memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB (peak ${(peakRss / 2 ** 20).toFixed(0)} MiB), heapUsed ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB (${((mem.heapUsed - heapBefore) / 2 ** 20).toFixed(0)} MiB over the shared series)`);
+console.log(
+  `simulate bench: ${objects} ScaledObjects × ${hours} h at 1 s (pollingInterval 1 s, mode ${mode}${mode === 'hpa' ? ', HPA sync 15 s' : ''}) on Node ${process.version}`,
+);
+console.log(
+  `  total ${elapsed.toFixed(1)} s, ${steps.toLocaleString('en-US')} steps (operator polls + HPA syncs), ${Math.round(steps / elapsed).toLocaleString('en-US')} steps/s, ${((elapsed / objects) * 1000).toFixed(1)} ms per object-day`,
+);
+console.log(
+  `  ${changes.toLocaleString('en-US')} replica changes; memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB (peak ${(peakRss / 2 ** 20).toFixed(0)} MiB), heapUsed ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB (${((mem.heapUsed - heapBefore) / 2 ** 20).toFixed(0)} MiB over the shared series)`,
+);

@@ -13,7 +13,13 @@ import { contextFor } from '../test/support/scaler-context.ts';
 
 type Measure = (name: string, scaler: Scaler) => Promise<void>;
 
-async function fiveHundred(type: string, metadata: (i: number) => Record<string, string>, authParams: Record<string, string>, held: () => Promise<number>, what: () => string): Promise<void> {
+async function fiveHundred(
+  type: string,
+  metadata: (i: number) => Record<string, string>,
+  authParams: Record<string, string>,
+  held: () => Promise<number>,
+  what: () => string,
+): Promise<void> {
   const many = Array.from({ length: 500 }, (_, i) => buildScaler(contextFor(type, metadata(i), { authParams, triggerIndex: i % 5 })));
   await Promise.all(many.map((s) => s.read(AbortSignal.timeout(30_000))));
   console.log(`${type}: 500 triggers on one server hold ${await held()} ${what()}`);
@@ -27,9 +33,17 @@ export async function benchSqlNats(measure: Measure): Promise<void> {
     await pg.sql(`GRANT SELECT ON jobs TO ${pg.user}`);
     await pg.sql('INSERT INTO jobs (done) SELECT (i % 3 = 0) FROM generate_series(1, 10000) i');
     const md = { host: pg.host, port: String(pg.port), userName: pg.user, dbName: pg.database, sslmode: 'disable', targetQueryValue: '5' };
-    await measure('postgresql COUNT(*) of 10k rows', buildScaler(contextFor('postgresql', { ...md, query: 'SELECT COUNT(*) FROM jobs WHERE done = false' }, { authParams: { password: pg.password } })));
-    await fiveHundred('postgresql', (i) => ({ ...md, query: `SELECT ${i}` }), { password: pg.password },
-      () => pg.connectionsFrom('updraft'), () => `connection(s) (pg_stat_activity), ${pgServers.size} pool(s)`);
+    await measure(
+      'postgresql COUNT(*) of 10k rows',
+      buildScaler(contextFor('postgresql', { ...md, query: 'SELECT COUNT(*) FROM jobs WHERE done = false' }, { authParams: { password: pg.password } })),
+    );
+    await fiveHundred(
+      'postgresql',
+      (i) => ({ ...md, query: `SELECT ${i}` }),
+      { password: pg.password },
+      () => pg.connectionsFrom('updraft'),
+      () => `connection(s) (pg_stat_activity), ${pgServers.size} pool(s)`,
+    );
   } finally {
     await pg.stop();
   }
@@ -38,9 +52,17 @@ export async function benchSqlNats(measure: Measure): Promise<void> {
     await my.sql('CREATE TABLE jobs (id int PRIMARY KEY AUTO_INCREMENT, done bool NOT NULL DEFAULT false)');
     await my.sql('INSERT INTO jobs (done) SELECT seq % 3 = 0 FROM seq_1_to_10000');
     const md = { host: my.host, port: String(my.port), username: my.user, dbName: my.database, queryValue: '5' };
-    await measure('mysql (MariaDB) COUNT(*) of 10k rows', buildScaler(contextFor('mysql', { ...md, query: 'SELECT COUNT(*) FROM jobs WHERE done = false' }, { authParams: { password: my.password } })));
-    await fiveHundred('mysql', (i) => ({ ...md, query: `SELECT ${i}` }), { password: my.password },
-      () => my.connectionsOf(my.user), () => `connection(s) (PROCESSLIST), ${mysqlServers.size} pool(s)`);
+    await measure(
+      'mysql (MariaDB) COUNT(*) of 10k rows',
+      buildScaler(contextFor('mysql', { ...md, query: 'SELECT COUNT(*) FROM jobs WHERE done = false' }, { authParams: { password: my.password } })),
+    );
+    await fiveHundred(
+      'mysql',
+      (i) => ({ ...md, query: `SELECT ${i}` }),
+      { password: my.password },
+      () => my.connectionsOf(my.user),
+      () => `connection(s) (PROCESSLIST), ${mysqlServers.size} pool(s)`,
+    );
   } finally {
     await my.stop();
   }
@@ -55,7 +77,13 @@ export async function benchSqlNats(measure: Measure): Promise<void> {
     await nc.close();
     const md = { natsServerMonitoringEndpoint: nats.nodes[0].monitor, account: '$G', stream: 'bench', consumer: 'worker' };
     await measure('nats-jetstream /jsz (one node)', buildScaler(contextFor('nats-jetstream', md)));
-    await fiveHundred('nats-jetstream', () => md, {}, async () => natsHttpClients.size, () => 'HTTP client(s) (keep-alive agent, at most 4 sockets each)');
+    await fiveHundred(
+      'nats-jetstream',
+      () => md,
+      {},
+      async () => natsHttpClients.size,
+      () => 'HTTP client(s) (keep-alive agent, at most 4 sockets each)',
+    );
   } finally {
     await nats.stop();
   }

@@ -159,7 +159,15 @@ export function imageModel({ root = ROOT, dockerfile, dockerignore, lock } = {})
   for (const ins of parseDockerfile(dockerfile)) {
     if (ins.op === 'FROM') {
       const [image, as, name] = words(ins.args).filter((w) => !w.startsWith('--'));
-      stage = { name: as?.toUpperCase() === 'AS' ? name : String(stages.length), image, workdir: '/', files: new Map(), labels: {}, entrypoint: undefined, line: ins.line };
+      stage = {
+        name: as?.toUpperCase() === 'AS' ? name : String(stages.length),
+        image,
+        workdir: '/',
+        files: new Map(),
+        labels: {},
+        entrypoint: undefined,
+        line: ins.line,
+      };
       stages.push(stage);
       continue;
     }
@@ -183,12 +191,26 @@ export function imageModel({ root = ROOT, dockerfile, dockerignore, lock } = {})
       }
       for (const src of paths) {
         // Source files as absolute paths (a stage's) or context-relative ones.
-        const srcNorm = from === undefined ? posix.normalize(src).replace(/^\.\/?/, '').replace(/\/$/, '') : posix.resolve(source.workdir, src);
+        const srcNorm =
+          from === undefined
+            ? posix
+                .normalize(src)
+                .replace(/^\.\/?/, '')
+                .replace(/\/$/, '')
+            : posix.resolve(source.workdir, src);
         const pool = from === undefined ? context.map((f) => [f, f]) : [...source.files.keys()].map((f) => [f, f]);
         const matched = pool.filter(([f]) => srcNorm === '' || f === srcNorm || f.startsWith(`${srcNorm}/`));
-        if (matched.length === 0) problems.push(`Dockerfile:${ins.line}: COPY ${src}: nothing in the ${from === undefined ? 'build context (after .dockerignore)' : `stage ${from}`} matches`);
+        if (matched.length === 0)
+          problems.push(
+            `Dockerfile:${ins.line}: COPY ${src}: nothing in the ${from === undefined ? 'build context (after .dockerignore)' : `stage ${from}`} matches`,
+          );
         for (const [f] of matched) {
-          const target = f === srcNorm ? (destIsDir ? posix.join(destAbs, posix.basename(f)) : destAbs) : posix.join(destAbs, f.slice(srcNorm === '' ? 0 : srcNorm.length + 1));
+          const target =
+            f === srcNorm
+              ? destIsDir
+                ? posix.join(destAbs, posix.basename(f))
+                : destAbs
+              : posix.join(destAbs, f.slice(srcNorm === '' ? 0 : srcNorm.length + 1));
           stage.files.set(target, from === undefined ? readFileSync(join(root, f), 'utf8') : source.files.get(f));
         }
       }
@@ -214,14 +236,23 @@ export function imageModel({ root = ROOT, dockerfile, dockerignore, lock } = {})
 // Build-time tools and our devDependencies (@types/* stay: @kubernetes/client-node depends on them at run time).
 const FORBIDDEN_PACKAGES = ['tsx', 'typescript', 'esbuild', '@esbuild/', 'c8', 'fast-check', 'playwright-core', 'nats'];
 const FORBIDDEN_DIRS = ['/app/src/', '/app/test/', '/app/bench/', '/app/docs/', '/app/examples/', '/app/scripts/', '/app/coverage/'];
-const REQUIRED_LABELS = ['org.opencontainers.image.title', 'org.opencontainers.image.version', 'org.opencontainers.image.revision', 'org.opencontainers.image.created', 'org.opencontainers.image.licenses', 'org.opencontainers.image.base.name', 'org.opencontainers.image.base.digest'];
+const REQUIRED_LABELS = [
+  'org.opencontainers.image.title',
+  'org.opencontainers.image.version',
+  'org.opencontainers.image.revision',
+  'org.opencontainers.image.created',
+  'org.opencontainers.image.licenses',
+  'org.opencontainers.image.base.name',
+  'org.opencontainers.image.base.digest',
+];
 
 /** The checks on the runtime stage; returns the problems (empty = the image is release-grade). */
 export function checkImage(model) {
   const problems = [...model.problems];
   const { runtime } = model;
   if (!runtime) return [...problems, 'Dockerfile: no FROM'];
-  for (const s of model.stages) if (!/@sha256:[0-9a-f]{64}$/.test(s.image ?? '')) problems.push(`Dockerfile:${s.line}: FROM ${s.image} is not pinned by digest (name@sha256:…)`);
+  for (const s of model.stages)
+    if (!/@sha256:[0-9a-f]{64}$/.test(s.image ?? '')) problems.push(`Dockerfile:${s.line}: FROM ${s.image} is not pinned by digest (name@sha256:…)`);
   for (const l of REQUIRED_LABELS) if (!runtime.labels[l]) problems.push(`Dockerfile: the runtime stage has no LABEL ${l}`);
   const files = [...runtime.files.keys()].sort();
   for (const f of files) {
@@ -229,7 +260,8 @@ export function checkImage(model) {
     if (/\.test\.(ts|js|mjs)$/.test(base) || /\.test\.js\.map$/.test(base)) problems.push(`image: test file ${f}`);
     else if (f.endsWith('.ts') && !f.includes('/node_modules/')) problems.push(`image: TypeScript source ${f} (the image runs compiled JavaScript)`);
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/package\.json$/.exec(f)?.[1];
-    if (pkg && FORBIDDEN_PACKAGES.some((p) => (p.endsWith('/') ? pkg.startsWith(p) : pkg === p))) problems.push(`image: build-time package ${pkg} in ${f.replace(/\/package\.json$/, '')}`);
+    if (pkg && FORBIDDEN_PACKAGES.some((p) => (p.endsWith('/') ? pkg.startsWith(p) : pkg === p)))
+      problems.push(`image: build-time package ${pkg} in ${f.replace(/\/package\.json$/, '')}`);
     const dir = FORBIDDEN_DIRS.find((d) => f.startsWith(d));
     if (dir) problems.push(`image: ${f} (nothing of ${dir} belongs in the image)`);
   }
@@ -246,7 +278,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const files = [...model.runtime.files.keys()].sort();
   if (process.argv.includes('--list')) for (const f of files) process.stdout.write(`${f}\n`);
   const own = files.filter((f) => !f.includes('/node_modules/'));
-  process.stdout.write(`image: ${files.length} files modelled (${own.length} of Updraft's own, ${files.length - own.length} node_modules package manifests); ${problems.length} problem(s)\n`);
+  process.stdout.write(
+    `image: ${files.length} files modelled (${own.length} of Updraft's own, ${files.length - own.length} node_modules package manifests); ${problems.length} problem(s)\n`,
+  );
   for (const p of problems) process.stdout.write(`  ${p}\n`);
   process.exitCode = problems.length ? 1 : 0;
 }

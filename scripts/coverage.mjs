@@ -63,6 +63,8 @@ export function report(root, reportsDir, log = console.log) {
   }
   for (const mod of Object.keys(floors)) if (!modules.has(mod)) failures.push(`${mod}: no coverage data`);
   const t = summary.total;
-  log(`  ${'all of src'.padEnd(16)} ${String(modules.size ? [...modules.values()].reduce((n, m) => n + m.files, 0) : 0).padStart(5)} ${t.lines.pct.toFixed(2).padStart(8)} ${t.branches.pct.toFixed(2).padStart(11)}`);
+  log(
+    `  ${'all of src'.padEnd(16)} ${String(modules.size ? [...modules.values()].reduce((n, m) => n + m.files, 0) : 0).padStart(5)} ${t.lines.pct.toFixed(2).padStart(8)} ${t.branches.pct.toFixed(2).padStart(11)}`,
+  );
   return failures;
 }

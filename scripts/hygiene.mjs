@@ -37,7 +37,11 @@ const dirs = ['src', 'test'];
 function find(dir) {
   const out = [];
   let entries;
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const name of entries) {
     if (name === 'node_modules') continue;
     const p = join(dir, name);
@@ -48,7 +52,11 @@ function find(dir) {
 }
 
 const unwrap = (e) => {
-  while (e && (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression?.(e) || ts.isTypeAssertionExpression(e) || ts.isNonNullExpression(e))) e = e.expression;
+  while (
+    e &&
+    (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression?.(e) || ts.isTypeAssertionExpression(e) || ts.isNonNullExpression(e))
+  )
+    e = e.expression;
   return e;
 };
 
@@ -93,7 +101,10 @@ function mentions(node, names) {
   let hit = false;
   const visit = (n) => {
     if (hit) return;
-    if (ts.isIdentifier(n) && names.has(n.text)) { hit = true; return; }
+    if (ts.isIdentifier(n) && names.has(n.text)) {
+      hit = true;
+      return;
+    }
     ts.forEachChild(n, visit);
   };
   visit(node);
@@ -106,7 +117,10 @@ function assertsOnRow(body, names) {
   const visit = (n) => {
     if (hit) return;
     if (isTestCall(n)) return;
-    if (isAssertCall(n) && n.arguments.some((a) => mentions(a, names))) { hit = true; return; }
+    if (isAssertCall(n) && n.arguments.some((a) => mentions(a, names))) {
+      hit = true;
+      return;
+    }
     ts.forEachChild(n, visit);
   };
   visit(body);
@@ -143,7 +157,8 @@ function checkFile(file) {
     if (!e) return false;
     if (ts.isArrayLiteralExpression(e)) return isRows(e);
     if (ts.isIdentifier(e)) return constArrays.has(e.text);
-    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'entries' && e.arguments.length === 0) return isCaseArray(e.expression.expression);
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'entries' && e.arguments.length === 0)
+      return isCaseArray(e.expression.expression);
     return false;
   };
 
@@ -152,7 +167,14 @@ function checkFile(file) {
   // A loop, outside any test body, whose body declares a test per row.
   const declaresTests = (n) => {
     let hit = false;
-    const v = (x) => { if (hit) return; if (isTestCall(x)) { hit = true; return; } ts.forEachChild(x, v); };
+    const v = (x) => {
+      if (hit) return;
+      if (isTestCall(x)) {
+        hit = true;
+        return;
+      }
+      ts.forEachChild(x, v);
+    };
     v(n);
     return hit;
   };
@@ -204,10 +226,19 @@ function checkFile(file) {
 function isRows(arr) {
   const literal = (e) => {
     e = unwrap(e);
-    return ts.isStringLiteral(e) || ts.isNumericLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e) || ts.isRegularExpressionLiteral(e)
-      || ts.isArrayLiteralExpression(e) || ts.isObjectLiteralExpression(e)
-      || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword
-      || (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand));
+    return (
+      ts.isStringLiteral(e) ||
+      ts.isNumericLiteral(e) ||
+      ts.isNoSubstitutionTemplateLiteral(e) ||
+      ts.isTemplateExpression(e) ||
+      ts.isRegularExpressionLiteral(e) ||
+      ts.isArrayLiteralExpression(e) ||
+      ts.isObjectLiteralExpression(e) ||
+      e.kind === ts.SyntaxKind.TrueKeyword ||
+      e.kind === ts.SyntaxKind.FalseKeyword ||
+      e.kind === ts.SyntaxKind.NullKeyword ||
+      (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand))
+    );
   };
   return arr.elements.length >= 2 && arr.elements.every(literal);
 }
@@ -219,7 +250,14 @@ function isSleep(e) {
   if (ts.isCallExpression(e) && ts.isIdentifier(c) && ['sleep', 'delay', 'setTimeout'].includes(c.text)) return true;
   if (ts.isNewExpression(e) && ts.isIdentifier(c) && c.text === 'Promise') {
     let hit = false;
-    const v = (x) => { if (hit) return; if (ts.isCallExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === 'setTimeout') { hit = true; return; } ts.forEachChild(x, v); };
+    const v = (x) => {
+      if (hit) return;
+      if (ts.isCallExpression(x) && ts.isIdentifier(x.expression) && x.expression.text === 'setTimeout') {
+        hit = true;
+        return;
+      }
+      ts.forEachChild(x, v);
+    };
     for (const a of e.arguments ?? []) v(a);
     return hit;
   }
@@ -227,7 +265,10 @@ function isSleep(e) {
 }
 
 const files = dirs.flatMap((d) => find(join(root, d))).sort();
-let tests = 0, perRow = 0, allowedTables = 0, allowedSleeps = 0;
+let tests = 0,
+  perRow = 0,
+  allowedTables = 0,
+  allowedSleeps = 0;
 const problems = [];
 for (const f of files) {
   const r = checkFile(f);
@@ -241,7 +282,9 @@ for (const f of files) {
 }
 const tables = problems.filter((p) => p.includes('table of cases')).length;
 const sleeps = problems.length - tables;
-console.log(`hygiene: ${files.length} test files, ${tests} test/it calls written, ${perRow} tables run one test per row, ${tables} tables run as one test, ${sleeps} sleeps (${allowedTables} table and ${allowedSleeps} sleep exceptions marked)`);
+console.log(
+  `hygiene: ${files.length} test files, ${tests} test/it calls written, ${perRow} tables run one test per row, ${tables} tables run as one test, ${sleeps} sleeps (${allowedTables} table and ${allowedSleeps} sleep exceptions marked)`,
+);
 for (const p of problems) console.log(`  ${p}`);
 if (problems.length > 0) {
   console.log(`hygiene: FAILED (${problems.length} problems)`);

@@ -19,7 +19,11 @@ const suites = {
 function find(dir) {
   const out = [];
   let entries;
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const name of entries) {
     if (name === 'node_modules') continue;
     const p = join(dir, name);
@@ -39,9 +43,7 @@ if (names.some((n) => !suites[n])) {
   process.exit(2);
 }
 const dirs = names.flatMap((n) => suites[n]);
-const files = [...dirs.flatMap((d) => find(join(root, d))), ...positional.slice(1)]
-  .map((f) => relative(root, f))
-  .sort();
+const files = [...dirs.flatMap((d) => find(join(root, d))), ...positional.slice(1)].map((f) => relative(root, f)).sort();
 if (files.length === 0) {
   console.error(`no test files found for suite '${which}'`);
   process.exit(1);

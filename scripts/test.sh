@@ -13,6 +13,8 @@ for dep in scripts/deps/*.sh; do
   bash "$dep"
 done
 node scripts/hygiene.mjs
+# The formatter (prettier, printWidth 160; .prettierrc.json): code that is not formatted fails here. `npm run format` fixes it.
+npx prettier --check --log-level warn 'src/**/*.ts' 'test/**/*.ts' 'bench/**/*.ts' 'scripts/**/*.{mjs,ts,js}' 'bin/*.js' 'examples/**/*.ts'
 # The dashboard page (dist/dashboard/, gitignored), for the server and browser tests.
 node scripts/build-dashboard.mjs
 npx tsc -p tsconfig.json --noEmit

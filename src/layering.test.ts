@@ -60,14 +60,22 @@ export function importSpecifiers(text: string): string[] {
   return out;
 }
 
-interface Edge { from: string; to: string }
+interface Edge {
+  from: string;
+  to: string;
+}
 
 function edges(): Edge[] {
   const out: Edge[] = [];
   for (const file of sourceFiles(SRC)) {
     for (const spec of importSpecifiers(readFileSync(file, 'utf8'))) {
       if (!spec.startsWith('.')) continue; // packages and node: builtins
-      out.push({ from: relative(ROOT, file).split(sep).join('/'), to: relative(ROOT, resolve(dirname(file), spec)).split(sep).join('/') });
+      out.push({
+        from: relative(ROOT, file).split(sep).join('/'),
+        to: relative(ROOT, resolve(dirname(file), spec))
+          .split(sep)
+          .join('/'),
+      });
     }
   }
   return out;
@@ -125,7 +133,10 @@ describe('import boundaries between src/ folders', () => {
 
   test('every folder under src/ has a row', () => {
     const folders = readdirSync(SRC).filter((n) => statSync(join(SRC, n)).isDirectory());
-    assert.deepEqual(folders.filter((f) => !(f in LAYERS)), []);
+    assert.deepEqual(
+      folders.filter((f) => !(f in LAYERS)),
+      [],
+    );
     assert.ok(all.length > 100, `only ${all.length} imports found: the scanner is broken`);
   });
 

@@ -43,8 +43,18 @@ const activeRequests = meter.createUpDownCounter('http.server.active_requests', 
 // ---- Prometheus: scraped from /metrics ----
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
-const promRequests = new Counter({ name: 'http_server_requests_total', help: 'HTTP requests served', labelNames: ['method', 'route', 'status'], registers: [registry] });
-const promDuration = new Histogram({ name: 'http_server_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], registers: [registry] });
+const promRequests = new Counter({
+  name: 'http_server_requests_total',
+  help: 'HTTP requests served',
+  labelNames: ['method', 'route', 'status'],
+  registers: [registry],
+});
+const promDuration = new Histogram({
+  name: 'http_server_request_duration_seconds',
+  help: 'HTTP request duration',
+  labelNames: ['method', 'route'],
+  registers: [registry],
+});
 const promActive = new Gauge({ name: 'http_server_active_requests', help: 'HTTP requests in progress', registers: [registry] });
 
 let shuttingDown = false;

@@ -12,7 +12,9 @@ export interface WorkloadLike {
   apiVersion?: string;
   kind?: string;
   metadata?: { name?: string; namespace?: string };
-  spec?: { template?: { spec?: { containers?: Array<{ name?: string; resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } }> } } };
+  spec?: {
+    template?: { spec?: { containers?: Array<{ name?: string; resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } }> } };
+  };
 }
 export interface LimitRangeLike {
   spec?: { limits?: Array<{ type?: string; default?: Record<string, unknown>; defaultRequest?: Record<string, unknown> }> };
@@ -45,17 +47,21 @@ export function verifyCpuMemoryRequests(so: ScaledObject, workload: WorkloadLike
     if (t.type !== 'cpu' && t.type !== 'memory') continue;
     const resource = t.type;
     const only = t.metadata?.containerName;
-    const defaulted = limitRanges.some((lr) => (lr.spec?.limits ?? []).some((l) => l.type === 'Container' && (positive(l.defaultRequest, resource) || positive(l.default, resource))));
+    const defaulted = limitRanges.some((lr) =>
+      (lr.spec?.limits ?? []).some((l) => l.type === 'Container' && (positive(l.defaultRequest, resource) || positive(l.default, resource))),
+    );
     for (const c of containers) {
       if (only && c.name !== only) continue;
       if (positive(c.resources?.requests, resource) || positive(c.resources?.limits, resource) || defaulted) continue;
-      return [{
-        severity: 'error',
-        object: `ScaledObject ${so.metadata.namespace}/${so.metadata.name}`,
-        path: `spec.triggers[${i}]`,
-        message: `the scaledobject has a ${resource} trigger but the container ${c.name ?? ''} doesn't have the ${resource} request defined`,
-        fix: `set resources.requests.${resource} on container ${c.name ?? ''} of ${workload.kind ?? 'the workload'} ${workload.metadata?.name ?? so.spec.scaleTargetRef.name}, or a LimitRange (type Container) with a default ${resource} request in namespace ${so.metadata.namespace}`,
-      }];
+      return [
+        {
+          severity: 'error',
+          object: `ScaledObject ${so.metadata.namespace}/${so.metadata.name}`,
+          path: `spec.triggers[${i}]`,
+          message: `the scaledobject has a ${resource} trigger but the container ${c.name ?? ''} doesn't have the ${resource} request defined`,
+          fix: `set resources.requests.${resource} on container ${c.name ?? ''} of ${workload.kind ?? 'the workload'} ${workload.metadata?.name ?? so.spec.scaleTargetRef.name}, or a LimitRange (type Container) with a default ${resource} request in namespace ${so.metadata.namespace}`,
+        },
+      ];
     }
   }
   return [];

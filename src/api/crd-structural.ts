@@ -4,11 +4,42 @@
 
 /** Fields of apiextensions v1 JSONSchemaProps that a CRD may use (no $ref, $schema, definitions, patternProperties...). */
 const ALLOWED_KEYS = new Set([
-  'description', 'type', 'format', 'title', 'default', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum',
-  'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'multipleOf', 'enum', 'maxProperties', 'minProperties',
-  'required', 'items', 'allOf', 'oneOf', 'anyOf', 'not', 'properties', 'additionalProperties', 'externalDocs', 'example',
-  'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string',
-  'x-kubernetes-list-map-keys', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-validations',
+  'description',
+  'type',
+  'format',
+  'title',
+  'default',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'maxItems',
+  'minItems',
+  'multipleOf',
+  'enum',
+  'maxProperties',
+  'minProperties',
+  'required',
+  'items',
+  'allOf',
+  'oneOf',
+  'anyOf',
+  'not',
+  'properties',
+  'additionalProperties',
+  'externalDocs',
+  'example',
+  'nullable',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-list-type',
+  'x-kubernetes-map-type',
+  'x-kubernetes-validations',
 ]);
 const TYPES = new Set(['object', 'array', 'string', 'integer', 'number', 'boolean']);
 const JUNCTORS = ['allOf', 'anyOf', 'oneOf', 'not'] as const;
@@ -63,10 +94,13 @@ function check(s: Schema, path: string, out: string[], ctx: { inJunctor: boolean
   }
   if (path === '.metadata') {
     // Structural rule 4: only name/generateName restrictions are allowed under metadata.
-    if (isSchema(s.properties)) for (const k of Object.keys(s.properties)) if (k !== 'name' && k !== 'generateName') out.push(`${at}: only metadata.name and metadata.generateName may be restricted`);
+    if (isSchema(s.properties))
+      for (const k of Object.keys(s.properties))
+        if (k !== 'name' && k !== 'generateName') out.push(`${at}: only metadata.name and metadata.generateName may be restricted`);
   }
 
-  if (isSchema(s.properties)) for (const [k, v] of Object.entries(s.properties)) if (isSchema(v)) check(v, `${path}.${k}`, out, { inJunctor: ctx.inJunctor, isRoot: false });
+  if (isSchema(s.properties))
+    for (const [k, v] of Object.entries(s.properties)) if (isSchema(v)) check(v, `${path}.${k}`, out, { inJunctor: ctx.inJunctor, isRoot: false });
   if (isSchema(s.additionalProperties)) check(s.additionalProperties, `${path}.*`, out, { inJunctor: ctx.inJunctor, isRoot: false });
   if (isSchema(s.items)) check(s.items, `${path}[]`, out, { inJunctor: ctx.inJunctor, isRoot: false });
   for (const j of JUNCTORS) {

@@ -22,26 +22,49 @@ describe('generated CRDs are structural', () => {
   }
 
   const bad: Array<[string, Json, RegExp]> = [
-    ['additionalProperties: false', { type: 'object', properties: { a: { type: 'object', additionalProperties: false, properties: { b: { type: 'string' } } } } }, /additionalProperties cannot be false/],
+    [
+      'additionalProperties: false',
+      { type: 'object', properties: { a: { type: 'object', additionalProperties: false, properties: { b: { type: 'string' } } } } },
+      /additionalProperties cannot be false/,
+    ],
     ['$ref', { type: 'object', properties: { a: { $ref: '#/x' } } }, /"\$ref" is not allowed/],
-    ['properties with additionalProperties (zod looseObject as emitted)', { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'string' } }, additionalProperties: {} } } }, /mutually exclusive/],
+    [
+      'properties with additionalProperties (zod looseObject as emitted)',
+      { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'string' } }, additionalProperties: {} } } },
+      /mutually exclusive/,
+    ],
     ['a node without type', { type: 'object', properties: { a: { description: 'x' } } }, /needs a type/],
     ['a type list', { type: 'object', properties: { a: { type: ['string', 'null'] } } }, /single string/],
-    ['types inside anyOf', { type: 'object', properties: { a: { anyOf: [{ type: 'string', description: 'x' }, { type: 'integer' }] } } }, /inside allOf\/anyOf/],
-    ['patternProperties', { type: 'object', properties: { a: { type: 'object', patternProperties: { '.*': { type: 'string' } } } } }, /"patternProperties" is not allowed/],
+    [
+      'types inside anyOf',
+      { type: 'object', properties: { a: { anyOf: [{ type: 'string', description: 'x' }, { type: 'integer' }] } } },
+      /inside allOf\/anyOf/,
+    ],
+    [
+      'patternProperties',
+      { type: 'object', properties: { a: { type: 'object', patternProperties: { '.*': { type: 'string' } } } } },
+      /"patternProperties" is not allowed/,
+    ],
     ['const', { type: 'object', properties: { a: { type: 'string', const: 'x' } } }, /"const" is not allowed/],
     ['an empty object that would be pruned to {}', { type: 'object', properties: { a: { type: 'object' } } }, /pruned to \{\}/],
-    ['restrictions under metadata beyond name', { type: 'object', properties: { metadata: { type: 'object', properties: { labels: { type: 'object', additionalProperties: { type: 'string' } } } } } }, /only metadata.name/],
+    [
+      'restrictions under metadata beyond name',
+      { type: 'object', properties: { metadata: { type: 'object', properties: { labels: { type: 'object', additionalProperties: { type: 'string' } } } } } },
+      /only metadata.name/,
+    ],
     ['a required field that is not a property', { type: 'object', properties: { a: { type: 'string' } }, required: ['b'] }, /required field "b"/],
   ];
   for (const [name, schema, message] of bad) {
     it(`the structural check rejects ${name}`, () => {
       const problems = structuralProblems(schema);
-      assert.ok(problems.some((p) => message.test(p)), JSON.stringify(problems));
+      assert.ok(
+        problems.some((p) => message.test(p)),
+        JSON.stringify(problems),
+      );
     });
   }
 
-  it('zod\'s raw output for a loose object is not structural, the override makes it so', () => {
+  it("zod's raw output for a loose object is not structural, the override makes it so", () => {
     const raw = z.toJSONSchema(z.object({ job: z.looseObject({ template: z.looseObject({}) }) }), { target: 'openapi-3.0', io: 'input' });
     assert.ok(structuralProblems(raw).length > 0);
     const crd = schemaOf('ScaledJob');
@@ -50,7 +73,7 @@ describe('generated CRDs are structural', () => {
   });
 });
 
-describe('generated CRDs match KEDA\'s identity (config/crd/bases/keda.sh_*.yaml)', () => {
+describe("generated CRDs match KEDA's identity (config/crd/bases/keda.sh_*.yaml)", () => {
   const names: Array<[string, string, string, string[], string]> = [
     ['ScaledObject', 'scaledobjects', 'scaledobject', ['so'], 'Namespaced'],
     ['ScaledJob', 'scaledjobs', 'scaledjob', ['sj'], 'Namespaced'],
@@ -107,14 +130,19 @@ describe('generated CRDs match KEDA\'s identity (config/crd/bases/keda.sh_*.yaml
   columns.ClusterTriggerAuthentication = columns.TriggerAuthentication;
   for (const [kind, want] of Object.entries(columns)) {
     it(`${kind} printer columns are KEDA's`, () => {
-      const got = crds[kind].spec.versions[0].additionalPrinterColumns.map((c: Json) => `${c.name} ${c.type} ${c.jsonPath}${c.priority ? ` priority=${c.priority}` : ''}`);
+      const got = crds[kind].spec.versions[0].additionalPrinterColumns.map(
+        (c: Json) => `${c.name} ${c.type} ${c.jsonPath}${c.priority ? ` priority=${c.priority}` : ''}`,
+      );
       assert.deepEqual(got, want);
     });
   }
 
-  it('ScaledObject spec carries KEDA\'s CEL rule on min/max', () => {
+  it("ScaledObject spec carries KEDA's CEL rule on min/max", () => {
     assert.deepEqual(at(schemaOf('ScaledObject'), 'spec')['x-kubernetes-validations'], [
-      { rule: '!has(self.minReplicaCount) || self.minReplicaCount <= (has(self.maxReplicaCount) ? self.maxReplicaCount : 100)', message: 'minReplicaCount must be less than or equal to maxReplicaCount' },
+      {
+        rule: '!has(self.minReplicaCount) || self.minReplicaCount <= (has(self.maxReplicaCount) ? self.maxReplicaCount : 100)',
+        message: 'minReplicaCount must be less than or equal to maxReplicaCount',
+      },
     ]);
   });
 });
@@ -141,11 +169,14 @@ describe('generated CRD fields (scaledobject_types.go, scaletriggers_types.go, s
   for (const [kind, path, minimum] of int32Minima) {
     it(`${kind} ${path} is an int32${minimum === undefined ? '' : ` with minimum ${minimum}`}`, () => {
       const n = at(schemaOf(kind), path);
-      assert.deepEqual({ type: n.type, format: n.format, minimum: n.minimum, maximum: n.maximum }, { type: 'integer', format: 'int32', minimum, maximum: undefined });
+      assert.deepEqual(
+        { type: n.type, format: n.format, minimum: n.minimum, maximum: n.maximum },
+        { type: 'integer', format: 'int32', minimum, maximum: undefined },
+      );
     });
   }
 
-  it('only KEDA\'s CRD default (fallback.behavior: static) is in the CRD; runtime defaults are not', () => {
+  it("only KEDA's CRD default (fallback.behavior: static) is in the CRD; runtime defaults are not", () => {
     const defaults: string[] = [];
     const walk = (n: Json, path: string) => {
       if ('default' in n) defaults.push(`${path}=${JSON.stringify(n.default)}`);
@@ -174,16 +205,34 @@ describe('generated CRD fields (scaledobject_types.go, scaletriggers_types.go, s
     assert.equal(at(so, 'spec.triggers').minItems, 1);
   });
 
-  it('enums match KEDA\'s', () => {
-    assert.deepEqual(at(so, 'spec.fallback.behavior').enum, ['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower', 'scalingModifiers']);
+  it("enums match KEDA's", () => {
+    assert.deepEqual(at(so, 'spec.fallback.behavior').enum, [
+      'static',
+      'currentReplicas',
+      'currentReplicasIfHigher',
+      'currentReplicasIfLower',
+      'scalingModifiers',
+    ]);
     assert.deepEqual(at(schemaOf('ScaledJob'), 'spec.rollout.strategy').enum, ['gradual', 'immediate']);
     assert.deepEqual(at(schemaOf('TriggerAuthentication'), 'spec.podIdentity.provider').enum, ['azure-workload', 'gcp', 'aws', 'aws-eks', 'none']);
   });
 
   it('status keeps every field the operator writes (nothing pruned on status updates)', () => {
     assert.deepEqual(Object.keys(at(so, 'status').properties).sort(), [
-      'authenticationsTypes', 'compositeScalerName', 'conditions', 'externalMetricNames', 'health', 'hpaName', 'lastActiveTime',
-      'originalReplicaCount', 'pausedReplicaCount', 'resourceMetricNames', 'scaleTargetGVKR', 'scaleTargetKind', 'triggersActivity', 'triggersTypes',
+      'authenticationsTypes',
+      'compositeScalerName',
+      'conditions',
+      'externalMetricNames',
+      'health',
+      'hpaName',
+      'lastActiveTime',
+      'originalReplicaCount',
+      'pausedReplicaCount',
+      'resourceMetricNames',
+      'scaleTargetGVKR',
+      'scaleTargetKind',
+      'triggersActivity',
+      'triggersTypes',
     ]);
     assert.deepEqual(at(so, 'status.lastActiveTime'), { type: 'string', format: 'date-time', description: 'Last time a trigger was active.' });
   });
@@ -194,7 +243,7 @@ describe('generated CRD fields (scaledobject_types.go, scaletriggers_types.go, s
     assert.deepEqual(n.anyOf, [{ type: 'integer' }, { type: 'string' }]);
   });
 
-  it('openApiSchema drops zod\'s int32 bounds in favour of format: int32', () => {
+  it("openApiSchema drops zod's int32 bounds in favour of format: int32", () => {
     assert.deepEqual(openApiSchema(z.number().int().min(-2147483648).max(2147483647)), { type: 'integer', format: 'int32' });
   });
 });
@@ -208,9 +257,12 @@ describe('committed CRDs (deploy/crds/)', () => {
   }
 
   it('the four files are named as KEDA names them', () => {
-    assert.deepEqual(crdFiles().map((f) => f.fileName).sort(), [
-      'keda.sh_clustertriggerauthentications.yaml', 'keda.sh_scaledjobs.yaml', 'keda.sh_scaledobjects.yaml', 'keda.sh_triggerauthentications.yaml',
-    ]);
+    assert.deepEqual(
+      crdFiles()
+        .map((f) => f.fileName)
+        .sort(),
+      ['keda.sh_clustertriggerauthentications.yaml', 'keda.sh_scaledjobs.yaml', 'keda.sh_scaledobjects.yaml', 'keda.sh_triggerauthentications.yaml'],
+    );
   });
 
   it('each file is one YAML document holding the CRD object', () => {

@@ -22,9 +22,7 @@ export const hpaScalingRulesSchema = z
       .optional()
       .describe('Which policy to use when several apply; Disabled turns this direction off. Default Max.'),
     policies: z.array(hpaScalingPolicySchema).optional().describe('Scaling policies; at least one when set.'),
-    tolerance: intOrString()
-      .optional()
-      .describe('Kubernetes 1.33+: tolerance on the usage ratio for this direction, as a quantity string, e.g. "0.05".'),
+    tolerance: intOrString().optional().describe('Kubernetes 1.33+: tolerance on the usage ratio for this direction, as a quantity string, e.g. "0.05".'),
   })
   .describe('HPAScalingRules configures the scaling behavior for one direction.');
 

@@ -71,7 +71,11 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown, kind: stri
         };
       }
       if (expected === 'int') {
-        return { path, message: `${field} must be a whole number, got ${show(value)}`, fix: `use an integer, e.g. ${field}: ${Math.round(Number(value)) || 1}` };
+        return {
+          path,
+          message: `${field} must be a whole number, got ${show(value)}`,
+          fix: `use an integer, e.g. ${field}: ${Math.round(Number(value)) || 1}`,
+        };
       }
       if (expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
         return { path, message: `${field} must be a string, got ${show(value)}`, fix: `quote it: ${field}: ${yamlScalar(value)}` };
@@ -95,7 +99,12 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown, kind: stri
       };
     }
     case 'too_big': {
-      if (issue.origin === 'string') return { path, message: `${field} is longer than ${String(issue.maximum)} characters (it has ${typeof value === 'string' ? value.length : '?'}): ${show(value)}`, fix: `shorten it to at most ${String(issue.maximum)} characters` };
+      if (issue.origin === 'string')
+        return {
+          path,
+          message: `${field} is longer than ${String(issue.maximum)} characters (it has ${typeof value === 'string' ? value.length : '?'}): ${show(value)}`,
+          fix: `shorten it to at most ${String(issue.maximum)} characters`,
+        };
       if (Number(issue.maximum) === INT32_MAX) return { path, message: `${field} is above the int32 range (max ${INT32_MAX})` };
       return { path, message: `${field} must be at most ${String(issue.maximum)}, got ${show(value)}` };
     }
@@ -122,11 +131,16 @@ function required(path: string, parts: ReadonlyArray<PropertyKey>, kind: string)
   const last = parts[parts.length - 1];
   const message = `${truncate(String(last))} is required`;
   if (last === 'metadata' && parts.includes('triggers')) {
-    return { path, message: 'trigger metadata is required, even when the scaler needs no parameters (KEDA\'s CRD requires it)', fix: 'add `metadata: {}` to the trigger (a bare `metadata:` is null and gets dropped)' };
+    return {
+      path,
+      message: "trigger metadata is required, even when the scaler needs no parameters (KEDA's CRD requires it)",
+      fix: 'add `metadata: {}` to the trigger (a bare `metadata:` is null and gets dropped)',
+    };
   }
   if (last === 'scaleTargetRef') return { path, message, fix: 'add spec.scaleTargetRef.name: the Deployment (or other resource with /scale) to scale' };
   if (last === 'triggers') return { path, message: `no triggers defined in the ${kind}`, fix: 'add at least one entry under spec.triggers' };
-  if (last === 'jobTargetRef') return { path, message: `${kind}.spec.jobTargetRef not found`, fix: 'add spec.jobTargetRef: a batch/v1 Job spec with a pod template' };
+  if (last === 'jobTargetRef')
+    return { path, message: `${kind}.spec.jobTargetRef not found`, fix: 'add spec.jobTargetRef: a batch/v1 Job spec with a pod template' };
   if (last === 'name' && parts.length === 2 && parts[0] === 'metadata') return { path, message: 'metadata.name is required', fix: 'give the object a name' };
   if (last === 'spec' && parts.length === 1) return { path, message: 'spec is required', fix: `add a spec to the ${kind}` };
   return { path, message, fix: `add ${path}` };

@@ -79,7 +79,12 @@ export const LAST_SCALE_MESSAGE_MAX = 1000;
 
 export function lastScaleCondition(from: number, to: number, atMs: number, reason: string): Condition {
   const message = `${from}→${to} at ${new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z')}: ${reason}`;
-  return { type: LAST_SCALE_CONDITION, status: 'True', reason: 'Scaled', message: message.length > LAST_SCALE_MESSAGE_MAX ? `${message.slice(0, LAST_SCALE_MESSAGE_MAX - 1)}…` : message };
+  return {
+    type: LAST_SCALE_CONDITION,
+    status: 'True',
+    reason: 'Scaled',
+    message: message.length > LAST_SCALE_MESSAGE_MAX ? `${message.slice(0, LAST_SCALE_MESSAGE_MAX - 1)}…` : message,
+  };
 }
 
 /** The parts of a LAST_SCALE_CONDITION message (undefined when it is not one). */

@@ -50,5 +50,6 @@ const matchRows: Array<[string, Record<string, string>, boolean]> = [
   ['', { any: 'thing' }, true],
 ];
 describe('label selector matching', () => {
-  for (const [sel, labels, want] of matchRows) test(`'${sel}' on ${JSON.stringify(labels)}`, () => assert.equal(matchesLabels(parseLabelSelector(sel), labels), want));
+  for (const [sel, labels, want] of matchRows)
+    test(`'${sel}' on ${JSON.stringify(labels)}`, () => assert.equal(matchesLabels(parseLabelSelector(sel), labels), want));
 });

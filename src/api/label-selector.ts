@@ -22,11 +22,17 @@ function checkKey(key: string): void {
   const slash = key.indexOf('/');
   const [prefix, name] = slash >= 0 ? [key.slice(0, slash), key.slice(slash + 1)] : [undefined, key];
   if (prefix !== undefined && !DNS_SUBDOMAIN.test(prefix)) throw new LabelSelectorError(`invalid label key "${key}": the prefix must be a DNS subdomain`);
-  if (!NAME.test(name)) throw new LabelSelectorError(`invalid label key "${key}": a name must be at most 63 characters, start and end with a letter or digit, and hold only letters, digits, '-', '_' and '.'`);
+  if (!NAME.test(name))
+    throw new LabelSelectorError(
+      `invalid label key "${key}": a name must be at most 63 characters, start and end with a letter or digit, and hold only letters, digits, '-', '_' and '.'`,
+    );
 }
 
 function checkValue(value: string): void {
-  if (!VALUE.test(value)) throw new LabelSelectorError(`invalid label value "${value}": at most 63 characters, empty or starting and ending with a letter or digit, with only letters, digits, '-', '_' and '.'`);
+  if (!VALUE.test(value))
+    throw new LabelSelectorError(
+      `invalid label value "${value}": at most 63 characters, empty or starting and ending with a letter or digit, with only letters, digits, '-', '_' and '.'`,
+    );
 }
 
 /** Parse a selector; throws LabelSelectorError saying what is wrong. An empty string selects everything. */
@@ -62,12 +68,22 @@ export function parseLabelSelector(text: string): Requirement[] {
       out.push({ key, operator: 'exists', values: [] });
     } else {
       let op: Operator;
-      if (s.startsWith('==', i)) { op = '=='; i += 2; }
-      else if (s.startsWith('!=', i)) { op = '!='; i += 2; }
-      else if (s[i] === '=') { op = '='; i += 1; }
-      else if (s[i] === '>') { op = 'gt'; i += 1; }
-      else if (s[i] === '<') { op = 'lt'; i += 1; }
-      else {
+      if (s.startsWith('==', i)) {
+        op = '==';
+        i += 2;
+      } else if (s.startsWith('!=', i)) {
+        op = '!=';
+        i += 2;
+      } else if (s[i] === '=') {
+        op = '=';
+        i += 1;
+      } else if (s[i] === '>') {
+        op = 'gt';
+        i += 1;
+      } else if (s[i] === '<') {
+        op = 'lt';
+        i += 1;
+      } else {
         const w = word();
         if (w !== 'in' && w !== 'notin') throw new LabelSelectorError(`expected =, ==, !=, in, notin, > or < after "${key}", got "${w || s[i]}"`);
         op = w;
@@ -78,7 +94,10 @@ export function parseLabelSelector(text: string): Requirement[] {
         i++;
         const close = s.indexOf(')', i);
         if (close < 0) throw new LabelSelectorError(`missing ) after "${key} ${op} ("`);
-        const values = s.slice(i, close).split(',').map((v) => v.trim());
+        const values = s
+          .slice(i, close)
+          .split(',')
+          .map((v) => v.trim());
         i = close + 1;
         if (values.length === 1 && values[0] === '') throw new LabelSelectorError(`"${key} ${op} ()" needs at least one value`);
         values.forEach(checkValue);
@@ -105,11 +124,19 @@ export function matchesLabels(requirements: readonly Requirement[], labels: Read
     const has = Object.hasOwn(labels, r.key);
     const v = has ? labels[r.key] : undefined;
     switch (r.operator) {
-      case 'in': case '=': case '==': return has && r.values.includes(v!);
-      case 'notin': case '!=': return !has || !r.values.includes(v!);
-      case 'exists': return has;
-      case '!': return !has;
-      case 'gt': case 'lt': {
+      case 'in':
+      case '=':
+      case '==':
+        return has && r.values.includes(v!);
+      case 'notin':
+      case '!=':
+        return !has || !r.values.includes(v!);
+      case 'exists':
+        return has;
+      case '!':
+        return !has;
+      case 'gt':
+      case 'lt': {
         if (!has || !/^-?\d+$/.test(v!)) return false;
         return r.operator === 'gt' ? Number(v) > Number(r.values[0]) : Number(v) < Number(r.values[0]);
       }
@@ -119,14 +146,24 @@ export function matchesLabels(requirements: readonly Requirement[], labels: Read
 
 /** The canonical string form (sorted by key, as apimachinery's String()), for the API server's labelSelector. */
 export function formatLabelSelector(requirements: readonly Requirement[]): string {
-  return [...requirements].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((r) => {
-    switch (r.operator) {
-      case 'exists': return r.key;
-      case '!': return `!${r.key}`;
-      case 'in': case 'notin': return `${r.key} ${r.operator} (${r.values.join(',')})`;
-      case 'gt': return `${r.key}>${r.values[0]}`;
-      case 'lt': return `${r.key}<${r.values[0]}`;
-      default: return `${r.key}${r.operator}${r.values[0]}`;
-    }
-  }).join(',');
+  return [...requirements]
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((r) => {
+      switch (r.operator) {
+        case 'exists':
+          return r.key;
+        case '!':
+          return `!${r.key}`;
+        case 'in':
+        case 'notin':
+          return `${r.key} ${r.operator} (${r.values.join(',')})`;
+        case 'gt':
+          return `${r.key}>${r.values[0]}`;
+        case 'lt':
+          return `${r.key}<${r.values[0]}`;
+        default:
+          return `${r.key}${r.operator}${r.values[0]}`;
+      }
+    })
+    .join(',');
 }

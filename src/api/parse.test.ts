@@ -37,34 +37,69 @@ describe('parseManifests: input forms', () => {
     const text = `# leading comment\n---\n${SO}---\n# only a comment\n---\n---\n${DEPLOYMENT}...\n`;
     const r = parseManifests(text, 'a.yaml');
     assert.deepEqual(r.problems, []);
-    assert.deepEqual(r.objects.map((o) => `${o.kind}/${o.metadata.name}`), ['ScaledObject/orders']);
-    assert.deepEqual(r.others.map((o) => [o.apiVersion, o.kind, o.name]), [['apps/v1', 'Deployment', 'orders-worker']]);
+    assert.deepEqual(
+      r.objects.map((o) => `${o.kind}/${o.metadata.name}`),
+      ['ScaledObject/orders'],
+    );
+    assert.deepEqual(
+      r.others.map((o) => [o.apiVersion, o.kind, o.name]),
+      [['apps/v1', 'Deployment', 'orders-worker']],
+    );
   });
 
   it('passes non-KEDA objects through untouched, including updraft.dev ProcessGroups', () => {
-    const pg = { apiVersion: 'updraft.dev/v1alpha1', kind: 'ProcessGroup', metadata: { name: 'workers' }, spec: { command: ['node', 'w.js'], extra: { a: 1 } } };
+    const pg = {
+      apiVersion: 'updraft.dev/v1alpha1',
+      kind: 'ProcessGroup',
+      metadata: { name: 'workers' },
+      spec: { command: ['node', 'w.js'], extra: { a: 1 } },
+    };
     const r = parseManifests(JSON.stringify(pg));
     assert.deepEqual(r.problems, []);
     assert.deepEqual(r.others, [{ apiVersion: 'updraft.dev/v1alpha1', kind: 'ProcessGroup', name: 'workers', raw: pg }]);
   });
 
   it('reads a single JSON object', () => {
-    const r = parseManifests(JSON.stringify({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'j' }, spec: { scaleTargetRef: { name: 'w' }, triggers: [{ type: 'cron', metadata: {} }] } }));
-    assert.deepEqual(r.objects.map((o) => o.metadata.name), ['j']);
+    const r = parseManifests(
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'j' },
+        spec: { scaleTargetRef: { name: 'w' }, triggers: [{ type: 'cron', metadata: {} }] },
+      }),
+    );
+    assert.deepEqual(
+      r.objects.map((o) => o.metadata.name),
+      ['j'],
+    );
   });
 
   it('reads a JSON array of objects', () => {
-    const so = (name: string) => ({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name }, spec: { scaleTargetRef: { name }, triggers: [{ type: 'cron', metadata: {} }] } });
+    const so = (name: string) => ({
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name },
+      spec: { scaleTargetRef: { name }, triggers: [{ type: 'cron', metadata: {} }] },
+    });
     const r = parseManifests(JSON.stringify([so('a'), so('b')], null, 2), 'list.json');
-    assert.deepEqual(r.objects.map((o) => o.metadata.name), ['a', 'b']);
+    assert.deepEqual(
+      r.objects.map((o) => o.metadata.name),
+      ['a', 'b'],
+    );
   });
 
   for (const kind of ['List', 'ScaledObjectList']) {
     it(`reads a kind: ${kind}${kind === 'List' ? ' (kubectl get -o yaml)' : ''}`, () => {
-      const text = `apiVersion: v1\nkind: ${kind}\nitems:\n${SO.split('\n').map((l, i) => (l ? (i === 0 ? `- ${l}` : `  ${l}`) : l)).join('\n')}`;
+      const text = `apiVersion: v1\nkind: ${kind}\nitems:\n${SO.split('\n')
+        .map((l, i) => (l ? (i === 0 ? `- ${l}` : `  ${l}`) : l))
+        .join('\n')}`;
       const r = parseManifests(text);
       assert.deepEqual(r.problems, [], kind);
-      assert.deepEqual(r.objects.map((o) => o.metadata.name), ['orders'], kind);
+      assert.deepEqual(
+        r.objects.map((o) => o.metadata.name),
+        ['orders'],
+        kind,
+      );
     });
   }
 
@@ -76,7 +111,10 @@ describe('parseManifests: input forms', () => {
   it('reads YAML 1.1 like kubectl: an unquoted yes in metadata is a boolean, which the API server rejects', () => {
     const r = parseManifests(SO.replace('queueLength: "5"', 'queueLength: "5"\n        scaleOnInFlight: yes'), 'yes.yaml');
     assert.equal(r.objects.length, 0);
-    assert.deepEqual(r.problems.map((p) => [p.path, p.fix, p.source]), [['spec.triggers[0].metadata.scaleOnInFlight', 'quote it: scaleOnInFlight: "true"', 'yes.yaml:13']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.path, p.fix, p.source]),
+      [['spec.triggers[0].metadata.scaleOnInFlight', 'quote it: scaleOnInFlight: "true"', 'yes.yaml:13']],
+    );
   });
 
   it('keeps 10:30 and 2024-01-01 as strings, as go-yaml v2 does (no YAML 1.1 sexagesimal numbers or timestamps)', () => {
@@ -105,7 +143,10 @@ describe('parseManifests: input forms', () => {
 
   it('rejects int32 fields given as strings (minReplicaCount: "1")', () => {
     const r = parseManifests(SO.replace('  triggers:', '  minReplicaCount: "1"\n  triggers:'), 's.yaml');
-    assert.deepEqual(r.problems.map((p) => [p.path, p.source]), [['spec.minReplicaCount', 's.yaml:9']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.path, p.source]),
+      [['spec.minReplicaCount', 's.yaml:9']],
+    );
     assert.match(r.problems[0].message, /not the string "1": the API server rejects quoted numbers in int32 fields/);
   });
 
@@ -113,7 +154,13 @@ describe('parseManifests: input forms', () => {
     const r = parseManifests(SO.replace('  triggers:', '  minReplicaCount:\n  cooldownPeriod: ~\n  triggers:'));
     assert.equal(r.objects.length, 1);
     assert.equal((r.objects[0] as ScaledObject).spec.explicit.minReplicaCount, false);
-    assert.deepEqual(r.problems.map((p) => [p.severity, p.path]), [['warning', 'spec.minReplicaCount'], ['warning', 'spec.cooldownPeriod']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.severity, p.path]),
+      [
+        ['warning', 'spec.minReplicaCount'],
+        ['warning', 'spec.cooldownPeriod'],
+      ],
+    );
   });
 
   it('a bare `metadata:` on a trigger is null, dropped, and then missing', () => {
@@ -127,13 +174,20 @@ describe('parseManifests: input forms', () => {
   it('supports anchors and merge keys like kubectl', () => {
     const text = `x-common: &meta\n  queueLength: "5"\n---\n${SO.replace('      metadata:\n        queueLength: "5"', '      metadata:\n        <<: {queueURL: "https://q", queueLength: "7"}')}`;
     const r = parseManifests(text);
-    assert.deepEqual(r.problems.filter((p) => p.severity === 'error'), [], JSON.stringify(r.problems));
+    assert.deepEqual(
+      r.problems.filter((p) => p.severity === 'error'),
+      [],
+      JSON.stringify(r.problems),
+    );
     assert.deepEqual((r.objects[0] as ScaledObject).spec.triggers[0].metadata, { queueURL: 'https://q', queueLength: '7' });
   });
 
   it('reports YAML syntax errors with their line and keeps going with the next document', () => {
     const r = parseManifests(`${SO}---\nkind: [unclosed\n---\n${SO.replace('name: orders\n', 'name: other\n')}`, 'broken.yaml');
-    assert.deepEqual(r.objects.map((o) => o.metadata.name), ['orders', 'other']);
+    assert.deepEqual(
+      r.objects.map((o) => o.metadata.name),
+      ['orders', 'other'],
+    );
     const syntax = r.problems.filter((p) => p.message.startsWith('YAML syntax error'));
     assert.ok(syntax.length >= 1);
     assert.equal(syntax[0].object, 'document 2');
@@ -150,14 +204,23 @@ describe('parseManifests: input forms', () => {
   it('rejects the retired KEDA v1 group and other keda.sh versions with a migration fix', () => {
     const r = parseManifests(SO.replace('keda.sh/v1alpha1', 'keda.k8s.io/v1alpha1'));
     assert.equal(r.objects.length, 0);
-    assert.deepEqual(r.problems.map((p) => [p.path, p.fix]), [['apiVersion', 'KEDA v1 (keda.k8s.io) objects must be migrated: use apiVersion: keda.sh/v1alpha1']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.path, p.fix]),
+      [['apiVersion', 'KEDA v1 (keda.k8s.io) objects must be migrated: use apiVersion: keda.sh/v1alpha1']],
+    );
     const r2 = parseManifests(SO.replace('keda.sh/v1alpha1', 'keda.sh/v1'));
     assert.match(r2.problems[0].message, /apiVersion keda.sh\/v1 is not served/);
   });
 
   it('rejects documents that are not objects', () => {
     const r = parseManifests('- 1\n- two\n', 'x.yaml');
-    assert.deepEqual(r.problems.map((p) => [p.object, p.source]), [['document 1 [0]', 'x.yaml:1'], ['document 1 [1]', 'x.yaml:2']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.object, p.source]),
+      [
+        ['document 1 [0]', 'x.yaml:1'],
+        ['document 1 [1]', 'x.yaml:2'],
+      ],
+    );
   });
 
   it('locates problems found later by validate.ts at the field line', () => {
@@ -170,9 +233,11 @@ describe('parseManifests: input forms', () => {
   });
 });
 
-describe('seed manifests (examples/seed-manifests/, copies of the user\'s ScaledObjects)', () => {
+describe("seed manifests (examples/seed-manifests/, copies of the user's ScaledObjects)", () => {
   const dir = join(fileURLToPath(import.meta.url), '..', '..', '..', 'examples', 'seed-manifests');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
   it('all five seed files are present', () => assert.equal(files.length, 5));
 
@@ -182,7 +247,10 @@ describe('seed manifests (examples/seed-manifests/, copies of the user\'s Scaled
       assert.ok(r.objects.length >= 1);
       assert.deepEqual(r.problems, []);
       const problems = [...r.objects.flatMap(validateObject), ...validateSet(r.objects)];
-      assert.deepEqual(problems.filter((p) => p.severity === 'error'), []);
+      assert.deepEqual(
+        problems.filter((p) => p.severity === 'error'),
+        [],
+      );
     });
   }
 

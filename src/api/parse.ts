@@ -10,11 +10,26 @@ import { isScalar, LineCounter, parseAllDocuments, visit, type Document, type Ta
 import type { z } from 'zod';
 import { describeIssue } from './issue-messages.ts';
 import { DNS_LABEL, objectMetaSchema, toObjectMeta } from './object-meta.ts';
-import { blankRegions, findDeepDocuments, formatBytes, MAX_ALIAS_COUNT, MAX_DEPTH, MAX_FILE_BYTES, MAX_OBJECT_BYTES, measure, PROTOTYPE_KEYS } from './bounds.ts';
+import {
+  blankRegions,
+  findDeepDocuments,
+  formatBytes,
+  MAX_ALIAS_COUNT,
+  MAX_DEPTH,
+  MAX_FILE_BYTES,
+  MAX_OBJECT_BYTES,
+  measure,
+  PROTOTYPE_KEYS,
+} from './bounds.ts';
 import { hasErrors, joinPath, objectLabel, quote, splitPath, truncate, type Problem } from './problem.ts';
 import { scaledJobSpecSchema, scaledJobStatusSchema, toScaledJob, toScaledJobSpec } from './scaled-job.ts';
 import { scaledObjectSpecSchema, scaledObjectStatusSchema, toScaledObject, toScaledObjectSpec } from './scaled-object.ts';
-import { toTriggerAuthentication, toTriggerAuthenticationSpec, triggerAuthenticationSpecSchema, triggerAuthenticationStatusSchema } from './trigger-authentication.ts';
+import {
+  toTriggerAuthentication,
+  toTriggerAuthenticationSpec,
+  triggerAuthenticationSpecSchema,
+  triggerAuthenticationStatusSchema,
+} from './trigger-authentication.ts';
 import type { KedaObject, ScaledJob, ScaledObject, TriggerAuthentication } from './types.ts';
 import { KEDA_API_VERSION, KEDA_GROUP } from './types.ts';
 import { closest, findUnknownFields } from './unknown-fields.ts';
@@ -91,7 +106,14 @@ function yamlErrorProblem(doc: Document.Parsed, e: YAMLError, object: string, so
       source,
     };
   }
-  return { severity: 'error', object, path: '', message: `YAML syntax error: ${truncate(e.message.split('\n')[0], 200)}`, fix: 'fix the YAML at the given line', source };
+  return {
+    severity: 'error',
+    object,
+    path: '',
+    message: `YAML syntax error: ${truncate(e.message.split('\n')[0], 200)}`,
+    fix: 'fix the YAML at the given line',
+    source,
+  };
 }
 
 export function parseManifests(text: string, source?: string): ParsedManifests {
@@ -104,7 +126,14 @@ export function parseManifests(text: string, source?: string): ParsedManifests {
 
   // Bounds first (src/api/bounds.ts): documents nested too deep are blanked before the YAML parser sees them.
   const deep = findDeepDocuments(text);
-  const docs = parseAllDocuments(blankRegions(text, deep), { version: '1.1', merge: true, uniqueKeys: true, lineCounter, prettyErrors: false, customTags: goYamlV2Tags });
+  const docs = parseAllDocuments(blankRegions(text, deep), {
+    version: '1.1',
+    merge: true,
+    uniqueKeys: true,
+    lineCounter,
+    prettyErrors: false,
+    customTags: goYamlV2Tags,
+  });
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   // A too-deep first document with no `---` blanks to nothing and yields no Document; report it on its own.
@@ -123,7 +152,13 @@ export function parseManifests(text: string, source?: string): ParsedManifests {
       problems.push(yamlErrorProblem(doc, e, docLabel, where(line)));
     }
     for (const w of doc.warnings) {
-      problems.push({ severity: 'warning', object: docLabel, path: '', message: `YAML: ${truncate(w.message.split('\n')[0], 200)}`, source: where(w.linePos?.[0]?.line ?? lineAt(w.pos[0])) });
+      problems.push({
+        severity: 'warning',
+        object: docLabel,
+        path: '',
+        message: `YAML: ${truncate(w.message.split('\n')[0], 200)}`,
+        source: where(w.linePos?.[0]?.line ?? lineAt(w.pos[0])),
+      });
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
     const contentStart = (doc.contents as { range?: [number, number, number] }).range?.[0] ?? doc.range[0];
@@ -148,10 +183,18 @@ export function parseManifests(text: string, source?: string): ParsedManifests {
     if (value === null || value === undefined) return; // empty documents (`---` alone, only comments) are fine
     const size = measure(value, { maxBytes: MAX_FILE_BYTES });
     if (size.tooDeep !== undefined || size.overBytes) {
-      const m = size.tooDeep !== undefined
-        ? `the document nests maps and lists more than ${MAX_DEPTH} levels deep (at ${truncate(size.tooDeep, 200)}${/[&*]/.test(text.slice(doc.range[0], doc.range[2])) ? ', with its aliases expanded' : ''}); refused`
-        : `the document expands to more than ${formatBytes(MAX_FILE_BYTES)} (with its YAML aliases expanded); refused`;
-      problems.push({ severity: 'error', object: docLabel, path: '', message: m, fix: size.tooDeep !== undefined ? `nest at most ${MAX_DEPTH} levels` : 'write the repeated parts out once, or split the document', source: where(lineAt(contentStart)) });
+      const m =
+        size.tooDeep !== undefined
+          ? `the document nests maps and lists more than ${MAX_DEPTH} levels deep (at ${truncate(size.tooDeep, 200)}${/[&*]/.test(text.slice(doc.range[0], doc.range[2])) ? ', with its aliases expanded' : ''}); refused`
+          : `the document expands to more than ${formatBytes(MAX_FILE_BYTES)} (with its YAML aliases expanded); refused`;
+      problems.push({
+        severity: 'error',
+        object: docLabel,
+        path: '',
+        message: m,
+        fix: size.tooDeep !== undefined ? `nest at most ${MAX_DEPTH} levels` : 'write the repeated parts out once, or split the document',
+        source: where(lineAt(contentStart)),
+      });
       return;
     }
     const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
@@ -171,7 +214,13 @@ export function parseManifests(text: string, source?: string): ParsedManifests {
     for (const item of items) {
       const itemLine = lineOf(item.base);
       if (!isPlainObject(item.value)) {
-        problems.push({ severity: 'error', object: `${docLabel}${item.base.length ? ` ${joinPath(item.base)}` : ''}`, path: '', message: 'not a Kubernetes object (expected a map with apiVersion and kind)', source: where(itemLine) });
+        problems.push({
+          severity: 'error',
+          object: `${docLabel}${item.base.length ? ` ${joinPath(item.base)}` : ''}`,
+          path: '',
+          message: 'not a Kubernetes object (expected a map with apiVersion and kind)',
+          source: where(itemLine),
+        });
         continue;
       }
       const locate = (path: string) => where(lineOf([...item.base, ...splitPath(path)]));
@@ -192,7 +241,8 @@ export function parseManifests(text: string, source?: string): ParsedManifests {
         if (p.fix?.startsWith('quote it: ')) {
           const parts = splitPath(p.path);
           const node = doc.getIn([...item.base, ...parts], true);
-          if (isScalar(node) && typeof node.value === 'number' && typeof node.source === 'string') located.fix = `quote it: ${String(parts[parts.length - 1])}: ${JSON.stringify(node.source)}`;
+          if (isScalar(node) && typeof node.value === 'number' && typeof node.source === 'string')
+            located.fix = `quote it: ${String(parts[parts.length - 1])}: ${JSON.stringify(node.source)}`;
         }
         problems.push(located);
       }
@@ -220,8 +270,20 @@ export function parseKedaObject(raw: unknown): ParseOutcome<KedaObject> | undefi
     if (!isKedaKind) return unknownKedaKind(raw, kind);
   } else if (group === KEDA_GROUP || (group === 'keda.k8s.io' && isKedaKind)) {
     const label = objectLabel(kind, metaNamespace(raw, kind !== 'ClusterTriggerAuthentication'), metaName(raw));
-    const fix = group === 'keda.k8s.io' ? `KEDA v1 (keda.k8s.io) objects must be migrated: use apiVersion: ${KEDA_API_VERSION}` : `use apiVersion: ${KEDA_API_VERSION}`;
-    return { ok: false, problems: [{ severity: 'error', object: label, path: 'apiVersion', message: `apiVersion ${apiVersion} is not served; KEDA and Updraft serve ${KEDA_API_VERSION}`, fix }] };
+    const fix =
+      group === 'keda.k8s.io' ? `KEDA v1 (keda.k8s.io) objects must be migrated: use apiVersion: ${KEDA_API_VERSION}` : `use apiVersion: ${KEDA_API_VERSION}`;
+    return {
+      ok: false,
+      problems: [
+        {
+          severity: 'error',
+          object: label,
+          path: 'apiVersion',
+          message: `apiVersion ${apiVersion} is not served; KEDA and Updraft serve ${KEDA_API_VERSION}`,
+          fix,
+        },
+      ],
+    };
   } else return undefined;
 
   switch (kind as KedaKind) {
@@ -244,14 +306,33 @@ function unknownKedaKind(raw: Record<string, unknown>, kind: string | undefined)
   const label = objectLabel(kind, metaNamespace(raw, true), metaName(raw));
   const known = KEDA_KINDS.join(', ');
   if (kind === undefined || kind === '') {
-    return { ok: false, problems: [{ severity: 'error', object: label, path: 'kind', message: `kind is required; ${KEDA_API_VERSION} serves ${known}`, fix: 'add kind: ScaledObject (or another of these kinds)' }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          severity: 'error',
+          object: label,
+          path: 'kind',
+          message: `kind is required; ${KEDA_API_VERSION} serves ${known}`,
+          fix: 'add kind: ScaledObject (or another of these kinds)',
+        },
+      ],
+    };
   }
   const eventing = kind === 'CloudEventSource' || kind === 'ClusterCloudEventSource';
   const guess = closest(kind, KEDA_KINDS);
   const fix = eventing ? `use apiVersion: eventing.keda.sh/v1alpha1 for ${kind}` : guess ? `did you mean kind: ${guess}?` : `use one of ${known}`;
   return {
     ok: false,
-    problems: [{ severity: 'error', object: label, path: 'kind', message: `kind ${quote(kind)} is not served by ${KEDA_API_VERSION} (the API server refuses it: no matches for kind); the kinds are ${known}`, fix }],
+    problems: [
+      {
+        severity: 'error',
+        object: label,
+        path: 'kind',
+        message: `kind ${quote(kind)} is not served by ${KEDA_API_VERSION} (the API server refuses it: no matches for kind); the kinds are ${known}`,
+        fix,
+      },
+    ],
   };
 }
 
@@ -291,7 +372,14 @@ interface Collected {
   problems: Problem[];
 }
 
-function collectIssues(c: Collected, issues: ReadonlyArray<z.core.$ZodIssue>, prefix: string, root: unknown, kind: string, severity: 'error' | 'warning' = 'error') {
+function collectIssues(
+  c: Collected,
+  issues: ReadonlyArray<z.core.$ZodIssue>,
+  prefix: string,
+  root: unknown,
+  kind: string,
+  severity: 'error' | 'warning' = 'error',
+) {
   for (const issue of issues) {
     const full = { ...issue, path: [prefix, ...issue.path] } as z.core.$ZodIssue;
     const d = describeIssue(full, root, kind);
@@ -336,7 +424,13 @@ function parseCommon<SpecSchema extends z.ZodType, StatusSchema extends z.ZodTyp
   if (size.tooDeep !== undefined || size.overBytes) {
     c.problems.push(
       size.tooDeep !== undefined
-        ? { severity: 'error', object: c.label, path: size.tooDeep, message: `the object nests maps and lists more than ${MAX_DEPTH} levels deep; refused`, fix: `nest at most ${MAX_DEPTH} levels` }
+        ? {
+            severity: 'error',
+            object: c.label,
+            path: size.tooDeep,
+            message: `the object nests maps and lists more than ${MAX_DEPTH} levels deep; refused`,
+            fix: `nest at most ${MAX_DEPTH} levels`,
+          }
         : {
             severity: 'error',
             object: c.label,
@@ -358,13 +452,29 @@ function parseCommon<SpecSchema extends z.ZodType, StatusSchema extends z.ZodTyp
   }
   const dropped: string[] = [];
   const pruned = pruneNulls(rawObj, [], dropped) as Record<string, unknown>;
-  const out: Common<z.output<SpecSchema>, z.output<StatusSchema>> = { c, pruned, specKeys: new Set(isPlainObject(pruned.spec) ? Object.keys(pruned.spec) : []) };
+  const out: Common<z.output<SpecSchema>, z.output<StatusSchema>> = {
+    c,
+    pruned,
+    specKeys: new Set(isPlainObject(pruned.spec) ? Object.keys(pruned.spec) : []),
+  };
   for (const path of dropped) {
-    c.problems.push({ severity: 'warning', object: c.label, path, message: `${path} is empty (null); the API server drops null fields, so it counts as not set`, fix: 'give it a value or remove the line' });
+    c.problems.push({
+      severity: 'warning',
+      object: c.label,
+      path,
+      message: `${path} is empty (null); the API server drops null fields, so it counts as not set`,
+      fix: 'give it a value or remove the line',
+    });
   }
   for (const k of Object.keys(pruned)) {
     if (!TOP_LEVEL_FIELDS.includes(k)) {
-      c.problems.push({ severity: 'warning', object: c.label, path: k, message: `unknown top-level field ${k}: the API server drops it`, fix: k === 'triggers' || k === 'scaleTargetRef' ? `move it under spec` : 'remove it' });
+      c.problems.push({
+        severity: 'warning',
+        object: c.label,
+        path: k,
+        message: `unknown top-level field ${k}: the API server drops it`,
+        fix: k === 'triggers' || k === 'scaleTargetRef' ? `move it under spec` : 'remove it',
+      });
     }
   }
 
@@ -383,7 +493,13 @@ function parseCommon<SpecSchema extends z.ZodType, StatusSchema extends z.ZodTyp
     });
   }
   if (meta.success && !namespaced && meta.data.namespace) {
-    c.problems.push({ severity: 'warning', object: c.label, path: 'metadata.namespace', message: `${kind} is cluster-scoped; metadata.namespace is ignored`, fix: 'remove metadata.namespace' });
+    c.problems.push({
+      severity: 'warning',
+      object: c.label,
+      path: 'metadata.namespace',
+      message: `${kind} is cluster-scoped; metadata.namespace is ignored`,
+      fix: 'remove metadata.namespace',
+    });
   }
 
   const spec = specSchema.safeParse(pruned.spec);
@@ -423,5 +539,7 @@ export function parseScaledJob(raw: unknown): ParseOutcome<ScaledJob> {
 export function parseTriggerAuthentication(raw: unknown): ParseOutcome<TriggerAuthentication> {
   const kind = isPlainObject(raw) && raw.kind === 'ClusterTriggerAuthentication' ? 'ClusterTriggerAuthentication' : 'TriggerAuthentication';
   const r = parseCommon(raw, kind, triggerAuthenticationSpecSchema, triggerAuthenticationStatusSchema);
-  return outcome(r.c, () => toTriggerAuthentication(kind, toObjectMeta(r.meta!, kind === 'TriggerAuthentication'), toTriggerAuthenticationSpec(r.spec!), r.status));
+  return outcome(r.c, () =>
+    toTriggerAuthentication(kind, toObjectMeta(r.meta!, kind === 'TriggerAuthentication'), toTriggerAuthenticationSpec(r.spec!), r.status),
+  );
 }

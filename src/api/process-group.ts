@@ -85,8 +85,7 @@ const envSchema = z
     // The Kubernetes container form, so a pod spec's env list can be pasted as is.
     z.array(z.object({ name: z.string().min(1), value: envValue.optional() })),
   ])
-  .transform((e): Record<string, string> =>
-    Array.isArray(e) ? Object.fromEntries(e.map((v) => [v.name, v.value ?? ''])) : e);
+  .transform((e): Record<string, string> => (Array.isArray(e) ? Object.fromEntries(e.map((v) => [v.name, v.value ?? ''])) : e));
 
 const probeTiming = {
   initialDelaySeconds: seconds(0).default(0),
@@ -118,9 +117,7 @@ const probeSchema = z
     }
   });
 
-const portRangeSchema = z
-  .object({ from: port, to: port })
-  .refine((r) => r.from <= r.to, { message: 'from must be <= to' });
+const portRangeSchema = z.object({ from: port, to: port }).refine((r) => r.from <= r.to, { message: 'from must be <= to' });
 
 export const processGroupSpecSchema = z
   .object({
@@ -132,9 +129,7 @@ export const processGroupSpecSchema = z
     readinessProbe: probeSchema.optional(),
     terminationGracePeriodSeconds: seconds(0).default(30),
     replicas: seconds(0).default(0),
-    service: z
-      .object({ port, host: z.string().min(1).default('127.0.0.1'), holdTimeoutSeconds: seconds(1).default(60) })
-      .optional(),
+    service: z.object({ port, host: z.string().min(1).default('127.0.0.1'), holdTimeoutSeconds: seconds(1).default(60) }).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.service && !s.ports) {

@@ -20,10 +20,7 @@ export const scaledJobSpecSchema = z
     envSourceContainerName: z.string().optional().describe('Container whose env feeds *FromEnv parameters. Default: the first container.'),
     minReplicaCount: int32().min(0).default(0).describe('Jobs kept running even when idle. Default 0.'),
     maxReplicaCount: int32().min(1).optional().describe('Most Jobs at once (minus minReplicaCount when both are set). Default 100.'),
-    rolloutStrategy: z
-      .enum(['gradual', 'immediate'])
-      .optional()
-      .describe('Deprecated: use rollout.strategy. When set it overrides rollout.strategy.'),
+    rolloutStrategy: z.enum(['gradual', 'immediate']).optional().describe('Deprecated: use rollout.strategy. When set it overrides rollout.strategy.'),
     rollout: z
       .object({
         strategy: z

@@ -38,7 +38,11 @@ describe('ScaledObject defaults (scaledobject_types.go, scaletriggers_types.go, 
     ['useCachedMetrics defaults to false', (so) => so.spec.triggers[0].useCachedMetrics, false],
     ['metricType stays unset (AverageValue for external scalers)', (so) => so.spec.triggers[0].metricType, undefined],
     ['trigger name stays unset', (so) => so.spec.triggers[0].name, undefined],
-    ['explicit flags are all false when nothing is set', (so) => so.spec.explicit, { pollingInterval: false, cooldownPeriod: false, minReplicaCount: false, maxReplicaCount: false }],
+    [
+      'explicit flags are all false when nothing is set',
+      (so) => so.spec.explicit,
+      { pollingInterval: false, cooldownPeriod: false, minReplicaCount: false, maxReplicaCount: false },
+    ],
     ['labels default to {}', (so) => so.metadata.labels, {}],
     ['annotations default to {}', (so) => so.metadata.annotations, {}],
     ['status defaults to {}', (so) => so.status, {}],
@@ -97,28 +101,103 @@ describe('ScaledObject CRD-level rejections (keda.sh_scaledobjects.yaml)', () =>
     { name: 'trigger metadata is required', spec: { triggers: [{ type: 'cpu' }] }, path: 'spec.triggers[0].metadata', message: /metadata is required/ },
     { name: 'pollingInterval minimum is 1', spec: { pollingInterval: 0 }, path: 'spec.pollingInterval', message: /greater than or equal to 1/ },
     { name: 'cooldownPeriod minimum is 0', spec: { cooldownPeriod: -1 }, path: 'spec.cooldownPeriod', message: /greater than or equal to 0/ },
-    { name: 'initialCooldownPeriod minimum is 0', spec: { initialCooldownPeriod: -5 }, path: 'spec.initialCooldownPeriod', message: /greater than or equal to 0/ },
+    {
+      name: 'initialCooldownPeriod minimum is 0',
+      spec: { initialCooldownPeriod: -5 },
+      path: 'spec.initialCooldownPeriod',
+      message: /greater than or equal to 0/,
+    },
     { name: 'idleReplicaCount minimum is 0', spec: { idleReplicaCount: -1 }, path: 'spec.idleReplicaCount', message: /greater than or equal to 0/ },
     { name: 'minReplicaCount minimum is 0', spec: { minReplicaCount: -1 }, path: 'spec.minReplicaCount', message: /greater than or equal to 0/ },
     { name: 'maxReplicaCount minimum is 1', spec: { maxReplicaCount: 0 }, path: 'spec.maxReplicaCount', message: /greater than or equal to 1/ },
     { name: 'int32 fields reject values above 2^31-1', spec: { maxReplicaCount: 2 ** 31 }, path: 'spec.maxReplicaCount', message: /int32 range/ },
     { name: 'int32 fields reject fractions', spec: { pollingInterval: 1.5 }, path: 'spec.pollingInterval', message: /whole number/ },
-    { name: 'the API server rejects minReplicaCount: "1" (quoted number in an int32 field)', spec: { minReplicaCount: '1' }, path: 'spec.minReplicaCount', message: /must be an integer, not the string "1"/ },
-    { name: 'fallback.failureThreshold is required in the block', spec: { fallback: { replicas: 1 } }, path: 'spec.fallback.failureThreshold', message: /failureThreshold is required/ },
-    { name: 'fallback.replicas is required in the block', spec: { fallback: { failureThreshold: 1 } }, path: 'spec.fallback.replicas', message: /replicas is required/ },
-    { name: 'fallback.replicas minimum is 0', spec: { fallback: { failureThreshold: 1, replicas: -1 } }, path: 'spec.fallback.replicas', message: /greater than or equal to 0/ },
-    { name: 'fallback.behavior is an enum', spec: { fallback: { failureThreshold: 1, replicas: 1, behavior: 'Static' } }, path: 'spec.fallback.behavior', message: /must be one of "static"/ },
-    { name: 'metricType is an enum', spec: { triggers: [{ type: 'cpu', metadata: {}, metricType: 'utilization' }] }, path: 'spec.triggers[0].metricType', message: /must be one of "AverageValue", "Value", "Utilization"/ },
-    { name: 'authenticationRef.kind is an enum', spec: { triggers: [{ type: 'cron', metadata: {}, authenticationRef: { name: 'a', kind: 'Secret' } }] }, path: 'spec.triggers[0].authenticationRef.kind', message: /must be one of/ },
-    { name: 'metadata values given as numbers are rejected, like the API server does for map<string,string>', spec: { triggers: [{ type: 'aws-sqs-queue', metadata: { queueLength: 5 } }] }, path: 'spec.triggers[0].metadata.queueLength', message: /metadata values must be strings, but queueLength is number 5/ },
-    { name: 'metadata values given as booleans are rejected', spec: { triggers: [{ type: 'aws-sqs-queue', metadata: { scaleOnInFlight: false } }] }, path: 'spec.triggers[0].metadata.scaleOnInFlight', message: /must be strings/ },
-    { name: 'CEL: minReplicaCount must be less than or equal to maxReplicaCount', spec: { minReplicaCount: 5, maxReplicaCount: 3 }, path: 'spec', message: /^minReplicaCount must be less than or equal to maxReplicaCount$/ },
-    { name: 'CEL: an unset maxReplicaCount counts as 100', spec: { minReplicaCount: 101 }, path: 'spec', message: /^minReplicaCount must be less than or equal to maxReplicaCount$/ },
-    { name: 'HPA tolerance as a JSON float is rejected (Quantity is int-or-string)', spec: { advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleUp: { tolerance: 0.05 } } } } }, path: 'spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleUp.tolerance', message: /unsupported form/ },
+    {
+      name: 'the API server rejects minReplicaCount: "1" (quoted number in an int32 field)',
+      spec: { minReplicaCount: '1' },
+      path: 'spec.minReplicaCount',
+      message: /must be an integer, not the string "1"/,
+    },
+    {
+      name: 'fallback.failureThreshold is required in the block',
+      spec: { fallback: { replicas: 1 } },
+      path: 'spec.fallback.failureThreshold',
+      message: /failureThreshold is required/,
+    },
+    {
+      name: 'fallback.replicas is required in the block',
+      spec: { fallback: { failureThreshold: 1 } },
+      path: 'spec.fallback.replicas',
+      message: /replicas is required/,
+    },
+    {
+      name: 'fallback.replicas minimum is 0',
+      spec: { fallback: { failureThreshold: 1, replicas: -1 } },
+      path: 'spec.fallback.replicas',
+      message: /greater than or equal to 0/,
+    },
+    {
+      name: 'fallback.behavior is an enum',
+      spec: { fallback: { failureThreshold: 1, replicas: 1, behavior: 'Static' } },
+      path: 'spec.fallback.behavior',
+      message: /must be one of "static"/,
+    },
+    {
+      name: 'metricType is an enum',
+      spec: { triggers: [{ type: 'cpu', metadata: {}, metricType: 'utilization' }] },
+      path: 'spec.triggers[0].metricType',
+      message: /must be one of "AverageValue", "Value", "Utilization"/,
+    },
+    {
+      name: 'authenticationRef.kind is an enum',
+      spec: { triggers: [{ type: 'cron', metadata: {}, authenticationRef: { name: 'a', kind: 'Secret' } }] },
+      path: 'spec.triggers[0].authenticationRef.kind',
+      message: /must be one of/,
+    },
+    {
+      name: 'metadata values given as numbers are rejected, like the API server does for map<string,string>',
+      spec: { triggers: [{ type: 'aws-sqs-queue', metadata: { queueLength: 5 } }] },
+      path: 'spec.triggers[0].metadata.queueLength',
+      message: /metadata values must be strings, but queueLength is number 5/,
+    },
+    {
+      name: 'metadata values given as booleans are rejected',
+      spec: { triggers: [{ type: 'aws-sqs-queue', metadata: { scaleOnInFlight: false } }] },
+      path: 'spec.triggers[0].metadata.scaleOnInFlight',
+      message: /must be strings/,
+    },
+    {
+      name: 'CEL: minReplicaCount must be less than or equal to maxReplicaCount',
+      spec: { minReplicaCount: 5, maxReplicaCount: 3 },
+      path: 'spec',
+      message: /^minReplicaCount must be less than or equal to maxReplicaCount$/,
+    },
+    {
+      name: 'CEL: an unset maxReplicaCount counts as 100',
+      spec: { minReplicaCount: 101 },
+      path: 'spec',
+      message: /^minReplicaCount must be less than or equal to maxReplicaCount$/,
+    },
+    {
+      name: 'HPA tolerance as a JSON float is rejected (Quantity is int-or-string)',
+      spec: { advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleUp: { tolerance: 0.05 } } } } },
+      path: 'spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleUp.tolerance',
+      message: /unsupported form/,
+    },
     { name: 'metadata.name must be an RFC 1123 subdomain', metadata: { name: 'Orders_Worker' }, path: 'metadata.name', message: /RFC 1123/ },
     { name: 'metadata.name is required', metadata: { name: undefined }, path: 'metadata.name', message: /metadata.name is required/ },
-    { name: 'annotation values must be strings (paused-replicas: 0 unquoted)', metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': 0 } }, path: 'metadata.annotations.autoscaling.keda.sh/paused-replicas', message: /annotation values must be strings/ },
-    { name: 'spec is required', raw: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'x' } }, path: 'spec', message: /spec is required/ },
+    {
+      name: 'annotation values must be strings (paused-replicas: 0 unquoted)',
+      metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': 0 } },
+      path: 'metadata.annotations.autoscaling.keda.sh/paused-replicas',
+      message: /annotation values must be strings/,
+    },
+    {
+      name: 'spec is required',
+      raw: { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'x' } },
+      path: 'spec',
+      message: /spec is required/,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -168,7 +247,10 @@ describe('ScaledObject unknown fields (pruned by the structural CRD: accepted wi
   it('warns about top-level fields outside apiVersion/kind/metadata/spec/status', () => {
     const r = parseScaledObject({ ...manifest(), triggers: [] });
     assert.ok(r.ok);
-    assert.deepEqual(r.warnings.map((w) => [w.path, w.fix]), [['triggers', 'move it under spec']]);
+    assert.deepEqual(
+      r.warnings.map((w) => [w.path, w.fix]),
+      [['triggers', 'move it under spec']],
+    );
   });
 
   it('does not warn about metadata fields the API server owns (managedFields, ...)', () => {

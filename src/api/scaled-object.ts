@@ -1,5 +1,6 @@
 // ScaledObject (keda.sh/v1alpha1): the zod schema of `spec` and `status` with KEDA's CRD constraints and runtime
-// defaults (KEDA `apis/keda/v1alpha1/scaledobject_types.go`, `config/crd/bases/keda.sh_scaledobjects.yaml`), and the mapping from the parsed value to the model in types.ts.
+// defaults (KEDA `apis/keda/v1alpha1/scaledobject_types.go`, `config/crd/bases/keda.sh_scaledobjects.yaml`), and the
+// mapping from the parsed value to the model in types.ts.
 import { z } from 'zod';
 import { conditionsSchema } from './condition.ts';
 import { hpaBehaviorSchema } from './hpa-behavior.ts';
@@ -17,22 +18,23 @@ export const scaleTargetRefSchema = z
     name: z.string().min(1).describe('Name of the target (Deployment, StatefulSet or any resource with /scale) in the same namespace.'),
     apiVersion: z.string().default('apps/v1').describe('API version of the target. Default apps/v1.'),
     kind: z.string().default('Deployment').describe('Kind of the target. Default Deployment.'),
-    envSourceContainerName: z
-      .string()
-      .optional()
-      .describe('Container whose env/envFrom feeds the *FromEnv trigger parameters. Default: the first container.'),
+    envSourceContainerName: z.string().optional().describe('Container whose env/envFrom feeds the *FromEnv trigger parameters. Default: the first container.'),
   })
   .describe('ScaleTarget holds the reference to the scale target Object');
 
 export const fallbackSchema = z
   .object({
-    failureThreshold: int32().min(0).describe('Consecutive failed reads of a metric tolerated before falling back (fallback starts at failures > failureThreshold).'),
+    failureThreshold: int32()
+      .min(0)
+      .describe('Consecutive failed reads of a metric tolerated before falling back (fallback starts at failures > failureThreshold).'),
     replicas: int32().min(0).describe('Replica count used while falling back.'),
     behavior: crdDefault(
       z
         .enum(['static', 'currentReplicas', 'currentReplicasIfHigher', 'currentReplicasIfLower', 'scalingModifiers'])
         .default('static')
-        .describe('static: use replicas; currentReplicas*: keep or compare with the current count; scalingModifiers: pass failing triggers to the formula as nil.'),
+        .describe(
+          'static: use replicas; currentReplicas*: keep or compare with the current count; scalingModifiers: pass failing triggers to the formula as nil.',
+        ),
     ),
   })
   .describe('Fallback is the spec for fallback options');
@@ -42,10 +44,7 @@ export const scalingModifiersSchema = z
     formula: z.string().optional().describe('expr-lang expression over trigger names giving one composite metric value.'),
     target: z.string().optional().describe('Target of the composite metric (a number > 0, as a string).'),
     activationTarget: z.string().optional().describe('Activation threshold of the composite metric (a number, as a string). Default "0".'),
-    metricType: z
-      .enum(['AverageValue', 'Value', 'Utilization'])
-      .optional()
-      .describe('Target type of the composite metric: AverageValue (default) or Value.'),
+    metricType: z.enum(['AverageValue', 'Value', 'Utilization']).optional().describe('Target type of the composite metric: AverageValue (default) or Value.'),
   })
   .describe('ScalingModifiers describes advanced scaling logic options like formula');
 
@@ -104,7 +103,9 @@ export const scaledObjectStatusSchema = z
     health: z
       .record(
         z.string(),
-        z.object({ numberOfFailures: int32().default(0), status: z.enum(['Happy', 'Failing']).default('Happy') }).describe('HealthStatus is the status for a ScaledObject\'s health'),
+        z
+          .object({ numberOfFailures: int32().default(0), status: z.enum(['Happy', 'Failing']).default('Happy') })
+          .describe("HealthStatus is the status for a ScaledObject's health"),
       )
       .optional(),
     triggersActivity: z.record(z.string(), z.object({ isActive: z.boolean().default(false) })).optional(),

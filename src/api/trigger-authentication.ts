@@ -5,7 +5,7 @@ import type { ObjectMeta, TriggerAuthentication, TriggerAuthenticationSpec } fro
 import { KEDA_API_VERSION } from './types.ts';
 
 const secretKeyRefSchema = z.object({
-  name: z.string().describe('Secret name (same namespace; for a ClusterTriggerAuthentication, the operator\'s cluster object namespace).'),
+  name: z.string().describe("Secret name (same namespace; for a ClusterTriggerAuthentication, the operator's cluster object namespace)."),
   key: z.string().describe('Key in the Secret.'),
 });
 const valueFromSecretSchema = z.object({ valueFrom: z.object({ secretKeyRef: secretKeyRefSchema }) });
@@ -82,7 +82,9 @@ const azureKeyVaultSchema = z
 
 const gcpSecretManagerSchema = z
   .object({
-    secrets: z.array(z.object({ parameter: z.string(), id: z.string(), version: z.string().optional().describe('Default latest.') })).describe('Parameters read from Secret Manager secrets.'),
+    secrets: z
+      .array(z.object({ parameter: z.string(), id: z.string(), version: z.string().optional().describe('Default latest.') }))
+      .describe('Parameters read from Secret Manager secrets.'),
     credentials: z.object({ clientSecret: valueFromSecretSchema }).optional(),
     podIdentity: podIdentitySchema.optional(),
   })
@@ -90,15 +92,17 @@ const gcpSecretManagerSchema = z
 
 const awsSecretManagerSchema = z
   .object({
-    secrets: z.array(
-      z.object({
-        parameter: z.string(),
-        name: z.string(),
-        versionId: z.string().optional(),
-        versionStage: z.string().optional(),
-        secretKey: z.string().optional().describe('Key inside a JSON secret; the whole secret when unset.'),
-      }),
-    ).describe('Parameters read from Secrets Manager secrets.'),
+    secrets: z
+      .array(
+        z.object({
+          parameter: z.string(),
+          name: z.string(),
+          versionId: z.string().optional(),
+          versionStage: z.string().optional(),
+          secretKey: z.string().optional().describe('Key inside a JSON secret; the whole secret when unset.'),
+        }),
+      )
+      .describe('Parameters read from Secrets Manager secrets.'),
     credentials: z
       .object({ accessKey: valueFromSecretSchema, accessSecretKey: valueFromSecretSchema, accessToken: valueFromSecretSchema.optional() })
       .optional(),

@@ -18,21 +18,13 @@ export const metricTargetTypeSchema = z.enum(['AverageValue', 'Value', 'Utilizat
 export const triggerSchema = z
   .object({
     type: z.string().min(1).describe('Scaler type, e.g. aws-sqs-queue, prometheus, cpu.'),
-    name: z
-      .string()
-      .optional()
-      .describe('Optional name, unique within the object; the variable name in scalingModifiers.formula.'),
-    metadata: z
-      .record(z.string(), z.string())
-      .describe('Scaler parameters. Every value is a string: quote numbers and booleans ("5", "true").'),
+    name: z.string().optional().describe('Optional name, unique within the object; the variable name in scalingModifiers.formula.'),
+    metadata: z.record(z.string(), z.string()).describe('Scaler parameters. Every value is a string: quote numbers and booleans ("5", "true").'),
     authenticationRef: authenticationRefSchema.optional(),
     metricType: metricTargetTypeSchema
       .optional()
       .describe('HPA target type: AverageValue (default for external scalers), Value, or Utilization (cpu/memory only).'),
-    useCachedMetrics: z
-      .boolean()
-      .default(false)
-      .describe('Answer HPA metric requests from the value read at the last pollingInterval.'),
+    useCachedMetrics: z.boolean().default(false).describe('Answer HPA metric requests from the value read at the last pollingInterval.'),
   })
   .describe('ScaleTriggers reference the scaler that will be used');
 

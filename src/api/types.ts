@@ -195,7 +195,10 @@ export interface ScaledJob {
   };
 }
 
-export interface SecretKeyRef { name: string; key: string }
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
 
 export interface TriggerAuthenticationSpec {
   podIdentity?: {
@@ -218,12 +221,23 @@ export interface TriggerAuthenticationSpec {
   gcpSecretManager?: Record<string, unknown>;
   awsSecretManager?: {
     secrets: Array<{ parameter: string; name: string; versionId?: string; versionStage?: string; secretKey?: string }>;
-    credentials?: { accessKey?: { valueFrom: { secretKeyRef: SecretKeyRef } }; accessSecretKey?: { valueFrom: { secretKeyRef: SecretKeyRef } }; accessToken?: { valueFrom: { secretKeyRef: SecretKeyRef } } };
+    credentials?: {
+      accessKey?: { valueFrom: { secretKeyRef: SecretKeyRef } };
+      accessSecretKey?: { valueFrom: { secretKeyRef: SecretKeyRef } };
+      accessToken?: { valueFrom: { secretKeyRef: SecretKeyRef } };
+    };
     podIdentity?: { provider: string; roleArn?: string; identityOwner?: string };
     region?: string;
   };
   boundServiceAccountToken?: Array<{ parameter: string; serviceAccountName: string }>;
-  oauth2?: { type: 'clientCredentials'; clientId: string; clientSecret?: { valueFrom: { secretKeyRef: SecretKeyRef } }; tokenUrl: string; scopes?: string[]; tokenUrlParams?: Record<string, string> };
+  oauth2?: {
+    type: 'clientCredentials';
+    clientId: string;
+    clientSecret?: { valueFrom: { secretKeyRef: SecretKeyRef } };
+    tokenUrl: string;
+    scopes?: string[];
+    tokenUrlParams?: Record<string, string>;
+  };
 }
 
 export interface TriggerAuthentication {

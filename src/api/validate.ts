@@ -54,7 +54,15 @@ export function verifyReplicaCount(so: ScaledObject): Problem[] {
   const min = so.spec.explicit.minReplicaCount ? hpaMinReplicas(so) : 0;
   const max = so.spec.maxReplicaCount;
   if (min > max) {
-    out.push(problem(so, 'error', 'spec.minReplicaCount', `MinReplicaCount=${min} must be less than MaxReplicaCount=${max}`, `lower minReplicaCount or raise maxReplicaCount to at least ${min}`));
+    out.push(
+      problem(
+        so,
+        'error',
+        'spec.minReplicaCount',
+        `MinReplicaCount=${min} must be less than MaxReplicaCount=${max}`,
+        `lower minReplicaCount or raise maxReplicaCount to at least ${min}`,
+      ),
+    );
   }
   const idle = so.spec.idleReplicaCount;
   if (idle !== undefined) {
@@ -65,7 +73,15 @@ export function verifyReplicaCount(so: ScaledObject): Problem[] {
       out.push(problem(so, 'error', 'spec.idleReplicaCount', `IdleReplicaCount=${idle} must be less than MinReplicaCount=${min}`, fix));
     } else if (idle > 0) {
       // The HPA owns 1..N and cannot hold a count below its minReplicas, so only 0 behaves as documented (#2314).
-      out.push(problem(so, 'warning', 'spec.idleReplicaCount', `idleReplicaCount=${idle} does not stay put: the HPA (minReplicas ${hpaMinReplicas(so)}) takes over as soon as it runs; only idleReplicaCount: 0 works reliably (KEDA #2314)`, 'use idleReplicaCount: 0 or remove it'));
+      out.push(
+        problem(
+          so,
+          'warning',
+          'spec.idleReplicaCount',
+          `idleReplicaCount=${idle} does not stay put: the HPA (minReplicas ${hpaMinReplicas(so)}) takes over as soon as it runs; only idleReplicaCount: 0 works reliably (KEDA #2314)`,
+          'use idleReplicaCount: 0 or remove it',
+        ),
+      );
     }
   }
   return out;
@@ -80,7 +96,9 @@ export function verifyFallback(so: ScaledObject): Problem[] {
   if (!fb) return [];
   const out: Problem[] = [];
   if (fb.failureThreshold < 0 || fb.replicas < 0) {
-    out.push(problem(so, 'error', 'spec.fallback', `FailureThreshold=${fb.failureThreshold} & Replicas=${fb.replicas} must both be greater than or equal to 0`));
+    out.push(
+      problem(so, 'error', 'spec.fallback', `FailureThreshold=${fb.failureThreshold} & Replicas=${fb.replicas} must both be greater than or equal to 0`),
+    );
   }
   const sm = so.spec.advanced.scalingModifiers;
   if (!sm && so.spec.triggers.every((t) => RESOURCE_TRIGGERS.has(t.type))) {
@@ -94,8 +112,17 @@ export function verifyFallback(so: ScaledObject): Problem[] {
       ),
     );
   }
-  if (sm?.target !== undefined && parseGoInt(sm.target, 64) === undefined) { // pkg/fallback/fallback.go: strconv.ParseInt(target, 10, 64)
-    out.push(problem(so, 'warning', 'spec.advanced.scalingModifiers.target', `with scalingModifiers, KEDA only applies fallback when scalingModifiers.target is an integer; got ${quote(sm.target)}`, 'use an integer target, e.g. "2"'));
+  if (sm?.target !== undefined && parseGoInt(sm.target, 64) === undefined) {
+    // pkg/fallback/fallback.go: strconv.ParseInt(target, 10, 64)
+    out.push(
+      problem(
+        so,
+        'warning',
+        'spec.advanced.scalingModifiers.target',
+        `with scalingModifiers, KEDA only applies fallback when scalingModifiers.target is an integer; got ${quote(sm.target)}`,
+        'use an integer target, e.g. "2"',
+      ),
+    );
   }
   return out;
 }
@@ -104,7 +131,15 @@ export function verifyFallback(so: ScaledObject): Problem[] {
 export function verifyName(so: ScaledObject): Problem[] {
   const out: Problem[] = [];
   if (so.metadata.name.length > MAX_NAME) {
-    out.push(problem(so, 'error', 'metadata.name', `ScaledObject name is ${so.metadata.name.length} characters; it must be at most ${MAX_NAME} (it is used as a label value)`, 'use a shorter name'));
+    out.push(
+      problem(
+        so,
+        'error',
+        'metadata.name',
+        `ScaledObject name is ${so.metadata.name.length} characters; it must be at most ${MAX_NAME} (it is used as a label value)`,
+        'use a shorter name',
+      ),
+    );
   }
   const hpa = hpaName(so);
   if (hpa.length > MAX_NAME) {
@@ -115,7 +150,9 @@ export function verifyName(so: ScaledObject): Problem[] {
         'error',
         explicit ? 'spec.advanced.horizontalPodAutoscalerConfig.name' : 'metadata.name',
         `HPA name '${truncate(hpa)}' is ${hpa.length} characters; it must be at most ${MAX_NAME}`,
-        explicit ? 'use a shorter advanced.horizontalPodAutoscalerConfig.name' : `shorten the ScaledObject name to at most ${MAX_NAME - 'keda-hpa-'.length} characters, or set a short advanced.horizontalPodAutoscalerConfig.name`,
+        explicit
+          ? 'use a shorter advanced.horizontalPodAutoscalerConfig.name'
+          : `shorten the ScaledObject name to at most ${MAX_NAME - 'keda-hpa-'.length} characters, or set a short advanced.horizontalPodAutoscalerConfig.name`,
       ),
     );
   }
@@ -157,15 +194,41 @@ export function verifyHpaBehavior(so: ScaledObject): Problem[] {
     const at = `spec.advanced.horizontalPodAutoscalerConfig.behavior.${dir}`;
     const w = rules.stabilizationWindowSeconds;
     if (w !== undefined && (w < 0 || w > MAX_STABILIZATION_WINDOW_SECONDS)) {
-      out.push(problem(so, 'error', `${at}.stabilizationWindowSeconds`, `stabilizationWindowSeconds must be between 0 and ${MAX_STABILIZATION_WINDOW_SECONDS} (one hour), got ${w}; ${refused}`, `set stabilizationWindowSeconds to ${w < 0 ? 0 : MAX_STABILIZATION_WINDOW_SECONDS} or less`));
+      out.push(
+        problem(
+          so,
+          'error',
+          `${at}.stabilizationWindowSeconds`,
+          `stabilizationWindowSeconds must be between 0 and ${MAX_STABILIZATION_WINDOW_SECONDS} (one hour), got ${w}; ${refused}`,
+          `set stabilizationWindowSeconds to ${w < 0 ? 0 : MAX_STABILIZATION_WINDOW_SECONDS} or less`,
+        ),
+      );
     }
     (rules.policies ?? []).forEach((policy, i) => {
       const pat = `${at}.policies[${i}]`;
       if (policy.value <= 0) {
-        out.push(problem(so, 'error', `${pat}.value`, `a scaling policy's value must be greater than zero, got ${policy.value}; ${refused}`, dir === 'scaleUp' ? 'use a positive value, or selectPolicy: Disabled to stop scaling up' : 'use a positive value, or selectPolicy: Disabled to stop scaling down'));
+        out.push(
+          problem(
+            so,
+            'error',
+            `${pat}.value`,
+            `a scaling policy's value must be greater than zero, got ${policy.value}; ${refused}`,
+            dir === 'scaleUp'
+              ? 'use a positive value, or selectPolicy: Disabled to stop scaling up'
+              : 'use a positive value, or selectPolicy: Disabled to stop scaling down',
+          ),
+        );
       }
       if (policy.periodSeconds <= 0 || policy.periodSeconds > MAX_PERIOD_SECONDS) {
-        out.push(problem(so, 'error', `${pat}.periodSeconds`, `a scaling policy's periodSeconds must be between 1 and ${MAX_PERIOD_SECONDS} (30 minutes), got ${policy.periodSeconds}; ${refused}`, `set periodSeconds between 1 and ${MAX_PERIOD_SECONDS}`));
+        out.push(
+          problem(
+            so,
+            'error',
+            `${pat}.periodSeconds`,
+            `a scaling policy's periodSeconds must be between 1 and ${MAX_PERIOD_SECONDS} (30 minutes), got ${policy.periodSeconds}; ${refused}`,
+            `set periodSeconds between 1 and ${MAX_PERIOD_SECONDS}`,
+          ),
+        );
       }
     });
   }
@@ -187,14 +250,30 @@ export function verifyTriggers(obj: ScaledObject | ScaledJob): Problem[] {
   triggers.forEach((t: Trigger, i) => {
     const at = `spec.triggers[${i}]`;
     if (t.useCachedMetrics && NO_CACHED_METRICS.has(t.type)) {
-      out.push(problem(obj, 'error', `${at}.useCachedMetrics`, `property "useCachedMetrics" is not supported for "${t.type}" scaler`, 'remove useCachedMetrics from this trigger'));
+      out.push(
+        problem(
+          obj,
+          'error',
+          `${at}.useCachedMetrics`,
+          `property "useCachedMetrics" is not supported for "${t.type}" scaler`,
+          'remove useCachedMetrics from this trigger',
+        ),
+      );
     } else if (t.useCachedMetrics && obj.kind === 'ScaledJob') {
       out.push(problem(obj, 'warning', `${at}.useCachedMetrics`, 'useCachedMetrics is ignored on ScaledJob triggers (there is no HPA to serve)', 'remove it'));
     }
     if (t.name) {
       const first = seen.get(t.name);
       if (first !== undefined) {
-        out.push(problem(obj, 'error', `${at}.name`, `triggerName ${quote(t.name)} is defined multiple times in the ${obj.kind}, but it must be unique (also used by triggers[${first}])`, 'give each trigger a distinct name'));
+        out.push(
+          problem(
+            obj,
+            'error',
+            `${at}.name`,
+            `triggerName ${quote(t.name)} is defined multiple times in the ${obj.kind}, but it must be unique (also used by triggers[${first}])`,
+            'give each trigger a distinct name',
+          ),
+        );
       } else seen.set(t.name, i);
     }
     if (obj.kind === 'ScaledJob') {
@@ -211,14 +290,32 @@ export function verifyTriggers(obj: ScaledObject | ScaledJob): Problem[] {
             'error',
             `${at}.metricType`,
             `the ${t.type} trigger needs metricType (Utilization or AverageValue) on the trigger itself`,
-            legacy ? `move metadata.type: ${legacy} to the trigger as metricType: ${legacy} (metadata.type was removed in KEDA 2.18)` : 'add metricType: Utilization (percent of requests) or AverageValue',
+            legacy
+              ? `move metadata.type: ${legacy} to the trigger as metricType: ${legacy} (metadata.type was removed in KEDA 2.18)`
+              : 'add metricType: Utilization (percent of requests) or AverageValue',
           ),
         );
       } else if (t.metricType === 'Value') {
-        out.push(problem(obj, 'error', `${at}.metricType`, `metricType Value is not supported for the ${t.type} scaler, allowed values are 'Utilization' or 'AverageValue'`, 'use Utilization or AverageValue'));
+        out.push(
+          problem(
+            obj,
+            'error',
+            `${at}.metricType`,
+            `metricType Value is not supported for the ${t.type} scaler, allowed values are 'Utilization' or 'AverageValue'`,
+            'use Utilization or AverageValue',
+          ),
+        );
       }
     } else if (t.metricType === 'Utilization') {
-      out.push(problem(obj, 'error', `${at}.metricType`, "'Utilization' metric type is unsupported for external metrics, allowed values are 'Value' or 'AverageValue'", 'use AverageValue (per replica) or Value (total)'));
+      out.push(
+        problem(
+          obj,
+          'error',
+          `${at}.metricType`,
+          "'Utilization' metric type is unsupported for external metrics, allowed values are 'Value' or 'AverageValue'",
+          'use AverageValue (per replica) or Value (total)',
+        ),
+      );
     }
   });
   return out;
@@ -261,7 +358,15 @@ export function verifyScaledObjectWarnings(so: ScaledObject): Problem[] {
 /** KEDA webhook [scaling-modifiers-fallback]. */
 export function verifyScalingModifiersFallback(so: ScaledObject): Problem[] {
   if (so.spec.fallback?.behavior !== 'scalingModifiers' || so.spec.advanced.scalingModifiers?.formula) return [];
-  return [problem(so, 'error', 'spec.fallback.behavior', 'scalingModifiers fallback behavior requires scalingModifiers.formula to be defined', 'add advanced.scalingModifiers.formula, or use another fallback.behavior')];
+  return [
+    problem(
+      so,
+      'error',
+      'spec.fallback.behavior',
+      'scalingModifiers fallback behavior requires scalingModifiers.formula to be defined',
+      'add advanced.scalingModifiers.formula, or use another fallback.behavior',
+    ),
+  ];
 }
 
 /**
@@ -272,7 +377,15 @@ export function verifyCpuMemoryMinReplicas(so: ScaledObject): Problem[] {
   const t = so.spec.triggers;
   if (t.length === 0 || !t.every((x) => RESOURCE_TRIGGERS.has(x.type))) return [];
   if (so.spec.explicit.minReplicaCount && so.spec.minReplicaCount > 0) return [];
-  return [problem(so, 'error', 'spec.minReplicaCount', "scaledobject has only cpu/memory triggers AND minReplica is 0 (scale to zero doesn't work in this case)", 'set minReplicaCount: 1 (or more), or add an event-source trigger')];
+  return [
+    problem(
+      so,
+      'error',
+      'spec.minReplicaCount',
+      "scaledobject has only cpu/memory triggers AND minReplica is 0 (scale to zero doesn't work in this case)",
+      'set minReplicaCount: 1 (or more), or add an event-source trigger',
+    ),
+  ];
 }
 
 /** Annotation values KEDA reads (`apis/keda/v1alpha1/scaledobject_types.go`) and Updraft's mode annotation. */
@@ -281,19 +394,46 @@ export function verifyAnnotations(so: ScaledObject): Problem[] {
   const a = so.metadata.annotations;
   const at = (key: string) => `metadata.annotations.${key}`;
   const paused = pausedReplicas(so);
-  if (paused && 'error' in paused) out.push(problem(so, 'error', at('autoscaling.keda.sh/paused-replicas'), `${paused.error}; the object is paused but the reconcile fails`, 'use a whole number such as "0"'));
+  if (paused && 'error' in paused)
+    out.push(
+      problem(
+        so,
+        'error',
+        at('autoscaling.keda.sh/paused-replicas'),
+        `${paused.error}; the object is paused but the reconcile fails`,
+        'use a whole number such as "0"',
+      ),
+    );
   for (const key of [ANNOTATION_PAUSED, ANNOTATION_PAUSED_SCALE_IN, ANNOTATION_PAUSED_SCALE_OUT, ANNOTATION_FORCE_ACTIVATION]) {
     const v = a[key];
     if (v !== undefined && parseGoBool(v) === undefined) {
-      out.push(problem(so, 'warning', at(key), `${key}: ${quote(v)} is not a boolean, so it counts as "true" (only "false" turns it off)`, 'use "true" or "false"'));
+      out.push(
+        problem(so, 'warning', at(key), `${key}: ${quote(v)} is not a boolean, so it counts as "true" (only "false" turns it off)`, 'use "true" or "false"'),
+      );
     }
   }
   if (a[ANNOTATION_TRANSFER_HPA_OWNERSHIP] === 'true' && !so.spec.advanced.horizontalPodAutoscalerConfig?.name) {
-    out.push(problem(so, 'warning', at(ANNOTATION_TRANSFER_HPA_OWNERSHIP), 'HPA ownership transfer needs the existing HPA to be named in advanced.horizontalPodAutoscalerConfig.name; without it an existing HPA on the same target is rejected', 'set advanced.horizontalPodAutoscalerConfig.name to the existing HPA\'s name'));
+    out.push(
+      problem(
+        so,
+        'warning',
+        at(ANNOTATION_TRANSFER_HPA_OWNERSHIP),
+        'HPA ownership transfer needs the existing HPA to be named in advanced.horizontalPodAutoscalerConfig.name; without it an existing HPA on the same target is rejected',
+        "set advanced.horizontalPodAutoscalerConfig.name to the existing HPA's name",
+      ),
+    );
   }
   const mode = a[ANNOTATION_UPDRAFT_MODE];
   if (mode !== undefined && mode !== 'hpa' && mode !== 'direct') {
-    out.push(problem(so, 'error', at(ANNOTATION_UPDRAFT_MODE), `${ANNOTATION_UPDRAFT_MODE} must be "hpa" or "direct", got ${quote(mode)}`, 'use "hpa" (default, KEDA-compatible) or "direct"'));
+    out.push(
+      problem(
+        so,
+        'error',
+        at(ANNOTATION_UPDRAFT_MODE),
+        `${ANNOTATION_UPDRAFT_MODE} must be "hpa" or "direct", got ${quote(mode)}`,
+        'use "hpa" (default, KEDA-compatible) or "direct"',
+      ),
+    );
   }
   return out;
 }
@@ -320,17 +460,41 @@ export function validateScaledJob(sj: ScaledJob): Problem[] {
   const out = verifyTriggers(sj);
   const s = sj.spec;
   if (s.maxReplicaCount !== undefined && s.minReplicaCount > s.maxReplicaCount) {
-    out.push(problem(sj, 'warning', 'spec.minReplicaCount', `minReplicaCount=${s.minReplicaCount} is greater than maxReplicaCount=${s.maxReplicaCount}; KEDA clamps it to ${s.maxReplicaCount}`, 'set minReplicaCount ≤ maxReplicaCount'));
+    out.push(
+      problem(
+        sj,
+        'warning',
+        'spec.minReplicaCount',
+        `minReplicaCount=${s.minReplicaCount} is greater than maxReplicaCount=${s.maxReplicaCount}; KEDA clamps it to ${s.maxReplicaCount}`,
+        'set minReplicaCount ≤ maxReplicaCount',
+      ),
+    );
   }
   if (s.rolloutStrategy) {
-    out.push(problem(sj, 'warning', 'spec.rolloutStrategy', `rolloutStrategy is deprecated${s.rollout.strategy && s.rollout.strategy !== s.rolloutStrategy ? ` and overrides rollout.strategy (${s.rollout.strategy})` : ''}`, `use rollout.strategy: ${s.rolloutStrategy}`));
+    out.push(
+      problem(
+        sj,
+        'warning',
+        'spec.rolloutStrategy',
+        `rolloutStrategy is deprecated${s.rollout.strategy && s.rollout.strategy !== s.rolloutStrategy ? ` and overrides rollout.strategy (${s.rollout.strategy})` : ''}`,
+        `use rollout.strategy: ${s.rolloutStrategy}`,
+      ),
+    );
   }
   // batch/v1 Jobs reject pods with restartPolicy Always, which is the Pod default when it is not set.
   const template = s.jobTargetRef.template;
   const podSpec = typeof template === 'object' && template !== null ? (template as Record<string, unknown>).spec : undefined;
   const restart = typeof podSpec === 'object' && podSpec !== null ? (podSpec as Record<string, unknown>).restartPolicy : undefined;
   if (restart !== 'Never' && restart !== 'OnFailure') {
-    out.push(problem(sj, 'error', 'spec.jobTargetRef.template.spec.restartPolicy', `a Job's pods need restartPolicy Never or OnFailure, got ${restart === undefined ? 'none (the Pod default is Always)' : typeof restart === 'string' ? quote(restart) : truncate(JSON.stringify(restart) ?? String(restart))}; every Job creation would be rejected`, 'set jobTargetRef.template.spec.restartPolicy: Never'));
+    out.push(
+      problem(
+        sj,
+        'error',
+        'spec.jobTargetRef.template.spec.restartPolicy',
+        `a Job's pods need restartPolicy Never or OnFailure, got ${restart === undefined ? 'none (the Pod default is Always)' : typeof restart === 'string' ? quote(restart) : truncate(JSON.stringify(restart) ?? String(restart))}; every Job creation would be rejected`,
+        'set jobTargetRef.template.spec.restartPolicy: Never',
+      ),
+    );
   }
   return out;
 }
@@ -344,30 +508,107 @@ export function validateTriggerAuthentication(ta: TriggerAuthentication): Proble
   const pi = s.podIdentity;
   if (pi) {
     if (pi.provider === 'azure-workload') {
-      if (pi.identityId !== undefined && pi.identityId === '') out.push(problem(ta, 'error', 'spec.podIdentity.identityId', 'identityId of PodIdentity should not be empty. If it\'s set, identityId has to be different than ""', 'remove identityId or set it to the client id'));
-      if (pi.identityTenantId !== undefined && pi.identityTenantId === '') out.push(problem(ta, 'error', 'spec.podIdentity.identityTenantId', 'identityTenantId of PodIdentity should not be empty. If it\'s set, identityTenantId has to be different than ""', 'remove identityTenantId or set it to the tenant id'));
-      if (pi.identityAuthorityHost !== undefined && !pi.identityTenantId) out.push(problem(ta, 'error', 'spec.podIdentity.identityAuthorityHost', 'identityTenantId of PodIdentity must be set when identityAuthorityHost is set', 'set identityTenantId too'));
+      if (pi.identityId !== undefined && pi.identityId === '')
+        out.push(
+          problem(
+            ta,
+            'error',
+            'spec.podIdentity.identityId',
+            'identityId of PodIdentity should not be empty. If it\'s set, identityId has to be different than ""',
+            'remove identityId or set it to the client id',
+          ),
+        );
+      if (pi.identityTenantId !== undefined && pi.identityTenantId === '')
+        out.push(
+          problem(
+            ta,
+            'error',
+            'spec.podIdentity.identityTenantId',
+            'identityTenantId of PodIdentity should not be empty. If it\'s set, identityTenantId has to be different than ""',
+            'remove identityTenantId or set it to the tenant id',
+          ),
+        );
+      if (pi.identityAuthorityHost !== undefined && !pi.identityTenantId)
+        out.push(
+          problem(
+            ta,
+            'error',
+            'spec.podIdentity.identityAuthorityHost',
+            'identityTenantId of PodIdentity must be set when identityAuthorityHost is set',
+            'set identityTenantId too',
+          ),
+        );
     }
     if (pi.provider === 'aws' || pi.provider === 'aws-eks') {
-      if (pi.roleArn && pi.identityOwner === 'workload') out.push(problem(ta, 'error', 'spec.podIdentity.roleArn', 'roleArn of PodIdentity can\'t be set if KEDA isn\'t identityOwner', 'remove roleArn, or remove identityOwner: workload'));
-      if (pi.externalID && !pi.roleArn) out.push(problem(ta, 'error', 'spec.podIdentity.externalID', 'externalID of PodIdentity requires roleArn', 'set roleArn, or remove externalID'));
+      if (pi.roleArn && pi.identityOwner === 'workload')
+        out.push(
+          problem(
+            ta,
+            'error',
+            'spec.podIdentity.roleArn',
+            "roleArn of PodIdentity can't be set if KEDA isn't identityOwner",
+            'remove roleArn, or remove identityOwner: workload',
+          ),
+        );
+      if (pi.externalID && !pi.roleArn)
+        out.push(problem(ta, 'error', 'spec.podIdentity.externalID', 'externalID of PodIdentity requires roleArn', 'set roleArn, or remove externalID'));
     }
     if (pi.provider === 'aws-eks') out.push(problem(ta, 'warning', 'spec.podIdentity.provider', 'provider aws-eks is deprecated', 'use provider: aws'));
   }
   const o = s.oauth2;
   if (o) {
     if (!o.clientId) out.push(problem(ta, 'error', 'spec.oauth2.clientId', 'clientId is required for oauth2', 'set oauth2.clientId'));
-    if (!o.tokenUrl) out.push(problem(ta, 'error', 'spec.oauth2.tokenUrl', 'tokenUrl is required for oauth2', 'set oauth2.tokenUrl, e.g. https://idp.example.com/oauth2/token'));
-    else if (!isHttpUrlWithHost(o.tokenUrl)) out.push(problem(ta, 'error', 'spec.oauth2.tokenUrl', `tokenUrl must be an http(s) URL with a host, got ${quote(o.tokenUrl)}`, 'use a full URL such as https://idp.example.com/oauth2/token'));
+    if (!o.tokenUrl)
+      out.push(
+        problem(ta, 'error', 'spec.oauth2.tokenUrl', 'tokenUrl is required for oauth2', 'set oauth2.tokenUrl, e.g. https://idp.example.com/oauth2/token'),
+      );
+    else if (!isHttpUrlWithHost(o.tokenUrl))
+      out.push(
+        problem(
+          ta,
+          'error',
+          'spec.oauth2.tokenUrl',
+          `tokenUrl must be an http(s) URL with a host, got ${quote(o.tokenUrl)}`,
+          'use a full URL such as https://idp.example.com/oauth2/token',
+        ),
+      );
   }
   if (s.filePath !== undefined) {
     if (ta.kind === 'TriggerAuthentication') {
-      out.push(problem(ta, 'warning', 'spec.filePath', 'filePath is only read from a ClusterTriggerAuthentication; it is ignored here', 'move it to a ClusterTriggerAuthentication'));
+      out.push(
+        problem(
+          ta,
+          'warning',
+          'spec.filePath',
+          'filePath is only read from a ClusterTriggerAuthentication; it is ignored here',
+          'move it to a ClusterTriggerAuthentication',
+        ),
+      );
     } else if (s.filePath.startsWith('/') || s.filePath.split(/[\\/]/).includes('..')) {
-      out.push(problem(ta, 'error', 'spec.filePath', `filePath must be relative to the operator's --filepath-auth-root-path and must not contain "..", got ${quote(s.filePath)}`, 'use a path relative to the configured root'));
+      out.push(
+        problem(
+          ta,
+          'error',
+          'spec.filePath',
+          `filePath must be relative to the operator's --filepath-auth-root-path and must not contain "..", got ${quote(s.filePath)}`,
+          'use a path relative to the configured root',
+        ),
+      );
     }
   }
-  const sources = ['podIdentity', 'secretTargetRef', 'configMapTargetRef', 'env', 'filePath', 'hashiCorpVault', 'azureKeyVault', 'gcpSecretManager', 'awsSecretManager', 'boundServiceAccountToken', 'oauth2'] as const;
+  const sources = [
+    'podIdentity',
+    'secretTargetRef',
+    'configMapTargetRef',
+    'env',
+    'filePath',
+    'hashiCorpVault',
+    'azureKeyVault',
+    'gcpSecretManager',
+    'awsSecretManager',
+    'boundServiceAccountToken',
+    'oauth2',
+  ] as const;
   if (!sources.some((k) => s[k] !== undefined)) {
     out.push(problem(ta, 'warning', 'spec', `${ta.kind} has no authentication source, so it adds no parameters`, `set one of ${sources.join(', ')}`));
   }
@@ -418,12 +659,28 @@ export function validateSet(objects: ReadonlyArray<KedaObject>): Problem[] {
     const workload = `${obj.metadata.namespace}/${gvk}/${obj.spec.scaleTargetRef.name}`;
     const owner = byWorkload.get(workload);
     if (owner) {
-      out.push(problem(obj, 'error', 'spec.scaleTargetRef.name', `the workload '${truncate(obj.spec.scaleTargetRef.name)}' of type '${truncate(gvk)}' is already managed by the ScaledObject '${truncate(owner.metadata.name)}'`, 'use one ScaledObject per workload (put all triggers in it)'));
+      out.push(
+        problem(
+          obj,
+          'error',
+          'spec.scaleTargetRef.name',
+          `the workload '${truncate(obj.spec.scaleTargetRef.name)}' of type '${truncate(gvk)}' is already managed by the ScaledObject '${truncate(owner.metadata.name)}'`,
+          'use one ScaledObject per workload (put all triggers in it)',
+        ),
+      );
     } else byWorkload.set(workload, obj);
     const hpa = `${obj.metadata.namespace}/${hpaName(obj)}`;
     const hpaOwner = byHpa.get(hpa);
     if (hpaOwner) {
-      out.push(problem(obj, 'error', 'spec.advanced.horizontalPodAutoscalerConfig.name', `the HPA '${truncate(hpaName(obj))}' is already managed by the ScaledObject '${truncate(hpaOwner.metadata.name)}'`, 'give each ScaledObject its own HPA name'));
+      out.push(
+        problem(
+          obj,
+          'error',
+          'spec.advanced.horizontalPodAutoscalerConfig.name',
+          `the HPA '${truncate(hpaName(obj))}' is already managed by the ScaledObject '${truncate(hpaOwner.metadata.name)}'`,
+          'give each ScaledObject its own HPA name',
+        ),
+      );
     } else byHpa.set(hpa, obj);
   }
   return out;

@@ -6,9 +6,23 @@
 
 const QUANTITY_SUFFIX: Record<string, number> = {
   // decimalSI, with n and u (k8s.io/apimachinery/pkg/api/resource/suffix.go newSuffixer)
-  '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  '': 1,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
   // binarySI
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 const QUANTITY_MAX = 2 ** 63 - 1;
 
@@ -41,9 +55,19 @@ export function parseQuantity(text: string): number | undefined {
 /** Go `strconv.ParseBool`: exactly these spellings; anything else ("yes", " true", "") is not a bool. */
 export function parseGoBool(raw: string): boolean | undefined {
   switch (raw) {
-    case '1': case 't': case 'T': case 'true': case 'TRUE': case 'True':
+    case '1':
+    case 't':
+    case 'T':
+    case 'true':
+    case 'TRUE':
+    case 'True':
       return true;
-    case '0': case 'f': case 'F': case 'false': case 'FALSE': case 'False':
+    case '0':
+    case 'f':
+    case 'F':
+    case 'false':
+    case 'FALSE':
+    case 'False':
       return false;
     default:
       return undefined;
@@ -96,7 +120,14 @@ export function parseGoFloat(raw: string): number | undefined {
 // ---- Go time.ParseDuration ----
 
 const GO_DURATION_UNIT_NS: Record<string, number> = {
-  ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9,
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  μs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
 };
 const GO_MAX_DURATION_NS = 2 ** 63 - 1;
 

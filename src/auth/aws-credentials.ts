@@ -18,7 +18,10 @@ export type AwsIdentity =
 
 /** A trigger's AWS identity is not configured correctly. `field` is the parameter to fix. */
 export class AwsIdentityError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'AwsIdentityError';
   }
@@ -26,7 +29,12 @@ export class AwsIdentityError extends Error {
 
 /** Credentials could not be obtained (STS refused, token file unreadable, no credentials at all). No secrets inside. */
 export class AwsCredentialsError extends Error {
-  constructor(readonly identity: string, message: string, readonly code: string | undefined, options?: { cause?: unknown }) {
+  constructor(
+    readonly identity: string,
+    message: string,
+    readonly code: string | undefined,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'AwsCredentialsError';
   }
@@ -76,16 +84,20 @@ export function resolveAwsIdentity(input: AwsIdentityInput): AwsIdentity {
     const name = param(metadata, `${key}FromEnv`);
     return name ? param(resolvedEnv, name) : undefined;
   };
-  const accessKeyId = param(authParams, 'awsAccessKeyID') ?? param(authParams, 'awsAccessKeyId')
-    ?? param(metadata, 'awsAccessKeyID') ?? fromEnv('awsAccessKeyID');
+  const accessKeyId =
+    param(authParams, 'awsAccessKeyID') ?? param(authParams, 'awsAccessKeyId') ?? param(metadata, 'awsAccessKeyID') ?? fromEnv('awsAccessKeyID');
   if (!accessKeyId) {
-    throw new AwsIdentityError('awsAccessKeyID',
-      'awsAccessKeyID not found; give the trigger an identity: identityOwner: operator (the operator\'s role), a TriggerAuthentication with podIdentity provider aws, awsRoleArn, or awsAccessKeyID + awsSecretAccessKey');
+    throw new AwsIdentityError(
+      'awsAccessKeyID',
+      "awsAccessKeyID not found; give the trigger an identity: identityOwner: operator (the operator's role), a TriggerAuthentication with podIdentity provider aws, awsRoleArn, or awsAccessKeyID + awsSecretAccessKey",
+    );
   }
   const secretAccessKey = param(authParams, 'awsSecretAccessKey') ?? fromEnv('awsSecretAccessKey');
   if (!secretAccessKey) {
-    throw new AwsIdentityError('awsSecretAccessKey',
-      'awsSecretAccessKey not found; set it in a TriggerAuthentication (secretTargetRef parameter awsSecretAccessKey) or with awsSecretAccessKeyFromEnv');
+    throw new AwsIdentityError(
+      'awsSecretAccessKey',
+      'awsSecretAccessKey not found; set it in a TriggerAuthentication (secretTargetRef parameter awsSecretAccessKey) or with awsSecretAccessKeyFromEnv',
+    );
   }
   const sessionToken = param(authParams, 'awsSessionToken');
   return { kind: 'keys', accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
@@ -94,19 +106,27 @@ export function resolveAwsIdentity(input: AwsIdentityInput): AwsIdentity {
 /** Names an identity without secrets: a role ARN, or the first 4 characters of an access key id. */
 export function describeAwsIdentity(id: AwsIdentity): string {
   switch (id.kind) {
-    case 'operator': return "the operator's own AWS credentials (identityOwner: operator)";
-    case 'role': return `role ${id.roleArn}`;
-    case 'keys': return `access key ${id.accessKeyId.slice(0, 4)}…`;
+    case 'operator':
+      return "the operator's own AWS credentials (identityOwner: operator)";
+    case 'role':
+      return `role ${id.roleArn}`;
+    case 'keys':
+      return `access key ${id.accessKeyId.slice(0, 4)}…`;
   }
 }
 
 /** A cache key for an identity; secrets enter only as a hash. */
 export function awsIdentityKey(id: AwsIdentity): string {
   switch (id.kind) {
-    case 'operator': return 'operator';
-    case 'role': return `role|${id.roleArn}|${id.externalId ?? ''}`;
+    case 'operator':
+      return 'operator';
+    case 'role':
+      return `role|${id.roleArn}|${id.externalId ?? ''}`;
     case 'keys': {
-      const h = createHash('sha256').update(`${id.secretAccessKey}\0${id.sessionToken ?? ''}`).digest('hex').slice(0, 16);
+      const h = createHash('sha256')
+        .update(`${id.secretAccessKey}\0${id.sessionToken ?? ''}`)
+        .digest('hex')
+        .slice(0, 16);
       return `keys|${id.accessKeyId}|${h}`;
     }
   }
@@ -173,7 +193,13 @@ export class AwsCredentialCache {
    * A shared SDK client per (client kind, identity, region, endpoint). Call `release` when the scaler closes; the
    * client is destroyed when its last user releases it.
    */
-  acquireClient<T extends Destroyable>(kind: string, id: AwsIdentity, region: string, endpoint: string | undefined, make: (config: AwsClientConfig) => T): { client: T; release: () => void } {
+  acquireClient<T extends Destroyable>(
+    kind: string,
+    id: AwsIdentity,
+    region: string,
+    endpoint: string | undefined,
+    make: (config: AwsClientConfig) => T,
+  ): { client: T; release: () => void } {
     const key = `${kind}|${awsIdentityKey(id)}|${region}|${endpoint ?? ''}`;
     let entry = this.clients.get(key);
     if (!entry) {
@@ -211,7 +237,11 @@ export class AwsCredentialCache {
 
   private build(id: AwsIdentity, region: string): AwsCredentialIdentityProvider {
     if (id.kind === 'keys') {
-      const creds: AwsCredentialIdentity = { accessKeyId: id.accessKeyId, secretAccessKey: id.secretAccessKey, ...(id.sessionToken ? { sessionToken: id.sessionToken } : {}) };
+      const creds: AwsCredentialIdentity = {
+        accessKeyId: id.accessKeyId,
+        secretAccessKey: id.secretAccessKey,
+        ...(id.sessionToken ? { sessionToken: id.sessionToken } : {}),
+      };
       return async () => creds;
     }
     if (id.kind === 'operator') return this.operator(region);
@@ -265,7 +295,9 @@ function credentialsError(identity: string, e: unknown): AwsCredentialsError {
   const code = err?.Code ?? err?.name;
   // SDK/STS messages name the role or the key id at most; never a secret. Still, keep only the first line.
   const msg = String(err?.message ?? e).split('\n')[0];
-  return new AwsCredentialsError(identity, `could not get AWS credentials for ${identity}: ${code && code !== 'Error' ? `${code}: ` : ''}${msg}`, code, { cause: e });
+  return new AwsCredentialsError(identity, `could not get AWS credentials for ${identity}: ${code && code !== 'Error' ? `${code}: ` : ''}${msg}`, code, {
+    cause: e,
+  });
 }
 
 let defaultCache: AwsCredentialCache | undefined;

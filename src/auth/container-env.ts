@@ -79,11 +79,7 @@ export function expandEnvValue(value: string, defined: Record<string, string>): 
  * entries in order (literal values expanded, secretKeyRef, configMapKeyRef); fieldRef/resourceFieldRef are skipped
  * like in KEDA. A missing non-optional reference is an error naming the object and key (never a value).
  */
-export async function resolveContainerEnv(
-  source: ObjectSource,
-  namespace: string,
-  container: ContainerEnvSpec,
-): Promise<Record<string, string>> {
+export async function resolveContainerEnv(source: ObjectSource, namespace: string, container: ContainerEnvSpec): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
     const prefix = from.prefix ?? '';
@@ -117,7 +113,8 @@ export async function resolveContainerEnv(
     if (value === undefined) {
       if (ref.optional) continue;
       throw new EnvResolutionError(
-        `container ${container.name}: env ${e.name} refers to key "${ref.key}" of ${kind} ${namespace}/${ref.name}, which ${data ? 'has no such key' : 'does not exist'}`);
+        `container ${container.name}: env ${e.name} refers to key "${ref.key}" of ${kind} ${namespace}/${ref.name}, which ${data ? 'has no such key' : 'does not exist'}`,
+      );
     }
     env[e.name] = value;
   }

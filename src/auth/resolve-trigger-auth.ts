@@ -6,7 +6,14 @@ import { isAbsolute, join, normalize, sep } from 'node:path';
 import type { Trigger, TriggerAuthentication, TriggerAuthenticationSpec } from '../api/types.ts';
 import { EnvResolutionError, pickContainer, resolveContainerEnv, type PodSpecLike } from './container-env.ts';
 import type { ObjectSource } from './object-source.ts';
-import { boundServiceAccountToken, boundTokenExpirySeconds, readAwsSecretManager, readHashiCorpVault, SecretSourceError, type HashiCorpVaultSpec } from './secret-sources.ts';
+import {
+  boundServiceAccountToken,
+  boundTokenExpirySeconds,
+  readAwsSecretManager,
+  readHashiCorpVault,
+  SecretSourceError,
+  type HashiCorpVaultSpec,
+} from './secret-sources.ts';
 
 export type { ObjectSource } from './object-source.ts';
 export { InMemoryObjectSource } from './object-source.ts';
@@ -66,7 +73,8 @@ export async function resolveTriggerAuth(source: ObjectSource, input: ResolveTri
     const container = pickContainer(input.podSpec, input.envSourceContainerName);
     if (!container && input.envSourceContainerName) {
       throw new AuthResolutionError(
-        `${where}: envSourceContainerName "${input.envSourceContainerName}" names no container of the scale target; use one of ${input.podSpec.containers.map((c) => c.name).join(', ')}`);
+        `${where}: envSourceContainerName "${input.envSourceContainerName}" names no container of the scale target; use one of ${input.podSpec.containers.map((c) => c.name).join(', ')}`,
+      );
     }
     if (container) resolvedEnv = await envOf(source, input.namespace, container.name, input.podSpec, where);
   }
@@ -76,13 +84,12 @@ export async function resolveTriggerAuth(source: ObjectSource, input: ResolveTri
   if (!ref) return { authParams: {}, resolvedEnv, warnings };
 
   const isCluster = ref.kind === 'ClusterTriggerAuthentication';
-  const ta = isCluster
-    ? await source.getClusterTriggerAuthentication(ref.name)
-    : await source.getTriggerAuthentication(input.namespace, ref.name);
+  const ta = isCluster ? await source.getClusterTriggerAuthentication(ref.name) : await source.getTriggerAuthentication(input.namespace, ref.name);
   if (!ta) {
     const what = isCluster ? `ClusterTriggerAuthentication ${ref.name}` : `TriggerAuthentication ${input.namespace}/${ref.name}`;
     throw new AuthResolutionError(
-      `${where}: authenticationRef names ${what}, which does not exist; create it${isCluster ? '' : ` in namespace ${input.namespace}`} or fix authenticationRef.name${isCluster ? '' : ' (set kind: ClusterTriggerAuthentication for a cluster-wide one)'}`);
+      `${where}: authenticationRef names ${what}, which does not exist; create it${isCluster ? '' : ` in namespace ${input.namespace}`} or fix authenticationRef.name${isCluster ? '' : ' (set kind: ClusterTriggerAuthentication for a cluster-wide one)'}`,
+    );
   }
   const taName = isCluster ? `ClusterTriggerAuthentication ${ref.name}` : `TriggerAuthentication ${input.namespace}/${ref.name}`;
   const objectNamespace = isCluster ? (input.clusterObjectNamespace ?? 'keda') : input.namespace;
@@ -99,7 +106,9 @@ export async function resolveTriggerAuth(source: ObjectSource, input: ResolveTri
 async function envOf(source: ObjectSource, namespace: string, containerName: string, pod: PodSpecLike, where: string) {
   const container = pod.containers.find((c) => c.name === containerName);
   if (!container) {
-    throw new AuthResolutionError(`${where}: container "${containerName}" not found in the scale target; use one of ${pod.containers.map((c) => c.name).join(', ')}`);
+    throw new AuthResolutionError(
+      `${where}: container "${containerName}" not found in the scale target; use one of ${pod.containers.map((c) => c.name).join(', ')}`,
+    );
   }
   try {
     return await resolveContainerEnv(source, namespace, container);
@@ -125,19 +134,20 @@ type WorkloadRole = () => Promise<{ serviceAccount: string; roleArn?: string }>;
 function workloadRoleResolver(source: ObjectSource, input: ResolveTriggerAuthInput, where: string): WorkloadRole {
   const serviceAccount = input.podSpec?.serviceAccountName || 'default';
   let memo: Promise<{ serviceAccount: string; roleArn?: string }> | undefined;
-  return () => (memo ??= (async () => {
-    if (input.workloadRoleArn) return { serviceAccount, roleArn: input.workloadRoleArn };
-    if (!source.getServiceAccount) return { serviceAccount };
-    let sa: { annotations: Record<string, string> } | undefined;
-    try {
-      sa = await source.getServiceAccount(input.namespace, serviceAccount);
-    } catch (e) {
-      throw new AuthResolutionError(`${where}: error getting service account: '${serviceAccount}', error: ${(e as Error).message}`);
-    }
-    if (!sa) throw new AuthResolutionError(`${where}: error getting service account: '${serviceAccount}' in namespace ${input.namespace}: it does not exist`);
-    const roleArn = sa.annotations[EKS_ROLE_ARN_ANNOTATION]?.trim();
-    return roleArn ? { serviceAccount, roleArn } : { serviceAccount };
-  })());
+  return () =>
+    (memo ??= (async () => {
+      if (input.workloadRoleArn) return { serviceAccount, roleArn: input.workloadRoleArn };
+      if (!source.getServiceAccount) return { serviceAccount };
+      let sa: { annotations: Record<string, string> } | undefined;
+      try {
+        sa = await source.getServiceAccount(input.namespace, serviceAccount);
+      } catch (e) {
+        throw new AuthResolutionError(`${where}: error getting service account: '${serviceAccount}', error: ${(e as Error).message}`);
+      }
+      if (!sa) throw new AuthResolutionError(`${where}: error getting service account: '${serviceAccount}' in namespace ${input.namespace}: it does not exist`);
+      const roleArn = sa.annotations[EKS_ROLE_ARN_ANNOTATION]?.trim();
+      return roleArn ? { serviceAccount, roleArn } : { serviceAccount };
+    })());
 }
 
 // KEDA merge order, later writes win: env → filePath (returns only the file) → configMapTargetRef → secretTargetRef
@@ -262,7 +272,8 @@ async function applyAwsPodIdentity(
     if (w.roleArn) params.awsRoleArn = w.roleArn;
     else if (!params.awsRoleArn && !params.awsAccessKeyID && !params.awsAccessKeyId) {
       throw new AuthResolutionError(
-        `${where}: podIdentity provider aws-eks uses the workload's role, but ServiceAccount ${w.serviceAccount} has no annotation ${EKS_ROLE_ARN_ANNOTATION}; annotate it, or use provider aws (identityOwner: keda) for the operator's own role`);
+        `${where}: podIdentity provider aws-eks uses the workload's role, but ServiceAccount ${w.serviceAccount} has no annotation ${EKS_ROLE_ARN_ANNOTATION}; annotate it, or use provider aws (identityOwner: keda) for the operator's own role`,
+      );
     }
     return;
   }
@@ -274,7 +285,8 @@ async function applyAwsPodIdentity(
     const w = await workloadRole();
     if (!w.roleArn) {
       throw new AuthResolutionError(
-        `${where}: podIdentity identityOwner: workload needs the annotation ${EKS_ROLE_ARN_ANNOTATION} on the workload's ServiceAccount ${w.serviceAccount}`);
+        `${where}: podIdentity identityOwner: workload needs the annotation ${EKS_ROLE_ARN_ANNOTATION} on the workload's ServiceAccount ${w.serviceAccount}`,
+      );
     }
     params.awsRoleArn = w.roleArn;
   }

@@ -7,20 +7,70 @@ import { after, before, test } from 'node:test';
 import { InMemoryObjectSource } from './object-source.ts';
 import { boundTokenExpirySeconds, readHashiCorpVault, vaultSecretValue, type VaultSecretSpec } from './secret-sources.ts';
 
-const KV2 = { request_id: 'r', lease_id: '', renewable: false, lease_duration: 0, data: { data: { password: 'kv2-pass', n: 3 }, metadata: { created_time: '2024-01-01T00:00:00Z', deletion_time: '', destroyed: false, version: 1 } }, wrap_info: null, warnings: null, auth: null };
-const KV1 = { request_id: 'r', lease_id: '', renewable: false, lease_duration: 2764800, data: { password: 'kv1-pass' }, wrap_info: null, warnings: null, auth: null };
-const LOGIN = { request_id: 'r', lease_id: '', renewable: false, lease_duration: 0, data: null, wrap_info: null, warnings: null, auth: { client_token: 'hvs.login-token', accessor: 'a', policies: ['default', 'reader'], token_policies: ['default', 'reader'], metadata: { role: 'updraft' }, lease_duration: 3600, renewable: true, entity_id: 'e', token_type: 'service', orphan: true } };
+const KV2 = {
+  request_id: 'r',
+  lease_id: '',
+  renewable: false,
+  lease_duration: 0,
+  data: { data: { password: 'kv2-pass', n: 3 }, metadata: { created_time: '2024-01-01T00:00:00Z', deletion_time: '', destroyed: false, version: 1 } },
+  wrap_info: null,
+  warnings: null,
+  auth: null,
+};
+const KV1 = {
+  request_id: 'r',
+  lease_id: '',
+  renewable: false,
+  lease_duration: 2764800,
+  data: { password: 'kv1-pass' },
+  wrap_info: null,
+  warnings: null,
+  auth: null,
+};
+const LOGIN = {
+  request_id: 'r',
+  lease_id: '',
+  renewable: false,
+  lease_duration: 0,
+  data: null,
+  wrap_info: null,
+  warnings: null,
+  auth: {
+    client_token: 'hvs.login-token',
+    accessor: 'a',
+    policies: ['default', 'reader'],
+    token_policies: ['default', 'reader'],
+    metadata: { role: 'updraft' },
+    lease_duration: 3600,
+    renewable: true,
+    entity_id: 'e',
+    token_type: 'service',
+    orphan: true,
+  },
+};
 const SELF = { request_id: 'r', data: { accessor: 'a', renewable: false, ttl: 0, type: 'service' } };
 const seen: Array<{ method: string; url: string; token?: string; namespace?: string; body: string }> = [];
 let address = '';
 const server = createServer((req, res) => {
   let body = '';
-  req.on('data', (c) => { body += c; });
+  req.on('data', (c) => {
+    body += c;
+  });
   req.on('end', () => {
-    seen.push({ method: req.method!, url: req.url!, token: req.headers['x-vault-token'] as string | undefined, namespace: req.headers['x-vault-namespace'] as string | undefined, body });
+    seen.push({
+      method: req.method!,
+      url: req.url!,
+      token: req.headers['x-vault-token'] as string | undefined,
+      namespace: req.headers['x-vault-namespace'] as string | undefined,
+      body,
+    });
     const token = req.headers['x-vault-token'];
-    const send = (status: number, json: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(json)); };
-    if (req.url === '/v1/auth/kubernetes/login') return JSON.parse(body).jwt === 'token:app/vault-auth:1' ? send(200, LOGIN) : send(403, { errors: ['permission denied'] });
+    const send = (status: number, json: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(json));
+    };
+    if (req.url === '/v1/auth/kubernetes/login')
+      return JSON.parse(body).jwt === 'token:app/vault-auth:1' ? send(200, LOGIN) : send(403, { errors: ['permission denied'] });
     if (token !== 'root-token' && token !== 'hvs.login-token') return send(403, { errors: ['permission denied'] });
     if (req.url === '/v1/auth/token/lookup-self') return send(200, SELF);
     if (req.url === '/v1/secret/data/app') return send(200, KV2);
@@ -43,7 +93,10 @@ const secrets = [
 
 test('Vault token auth: KV v2, auto-detected v2, KV v1; a missing path gives "" and a problem', async () => {
   seen.length = 0;
-  const r = await readHashiCorpVault({ address, authentication: 'token', namespace: 'team-a', credential: { token: 'root-token' }, secrets }, { source: new InMemoryObjectSource(), namespace: 'app', env: {} });
+  const r = await readHashiCorpVault(
+    { address, authentication: 'token', namespace: 'team-a', credential: { token: 'root-token' }, secrets },
+    { source: new InMemoryObjectSource(), namespace: 'app', env: {} },
+  );
   assert.deepEqual(r.values, { v2: 'kv2-pass', auto: 'kv2-pass', v1: 'kv1-pass', gone: '' });
   assert.match(r.problems.join('\n'), /secret\/data\/nothing: no secret there/);
   // KEDA groups by (type, path, pkiData): secretV2 and "" on one path are two groups, so two reads.
@@ -54,7 +107,10 @@ test('Vault token auth: KV v2, auto-detected v2, KV v1; a missing path gives "" 
 test('Vault kubernetes auth: logs in with a bound token of credential.serviceAccountName, then reads with the client token', async () => {
   seen.length = 0;
   const source = new InMemoryObjectSource().addServiceAccount('app', 'vault-auth');
-  const r = await readHashiCorpVault({ address, authentication: 'kubernetes', mount: 'kubernetes', role: 'updraft', credential: { serviceAccountName: 'vault-auth' }, secrets: [secrets[0]] }, { source, namespace: 'app', env: {} });
+  const r = await readHashiCorpVault(
+    { address, authentication: 'kubernetes', mount: 'kubernetes', role: 'updraft', credential: { serviceAccountName: 'vault-auth' }, secrets: [secrets[0]] },
+    { source, namespace: 'app', env: {} },
+  );
   assert.deepEqual(r.values, { v2: 'kv2-pass' });
   assert.deepEqual(JSON.parse(seen[0].body), { jwt: 'token:app/vault-auth:1', role: 'updraft' });
   assert.equal(seen.at(-1)!.token, 'hvs.login-token');
@@ -62,7 +118,10 @@ test('Vault kubernetes auth: logs in with a bound token of credential.serviceAcc
 
 test('Vault: a refused token fails the resolution (KEDA aborts) without printing the token', async () => {
   await assert.rejects(
-    readHashiCorpVault({ address, authentication: 'token', credential: { token: 'wrong-token-value' }, secrets }, { source: new InMemoryObjectSource(), namespace: 'app', env: {} }),
+    readHashiCorpVault(
+      { address, authentication: 'token', credential: { token: 'wrong-token-value' }, secrets },
+      { source: new InMemoryObjectSource(), namespace: 'app', env: {} },
+    ),
     (e: Error) => /error authenticating to Vault .*Code: 403\. Errors: permission denied/.test(e.message) && !e.message.includes('wrong-token-value'),
   );
 });

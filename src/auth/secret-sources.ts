@@ -60,7 +60,12 @@ export function boundTokenExpirySeconds(env: NodeJS.ProcessEnv = process.env): n
  * A TokenRequest for `serviceAccountName` in `namespace`. KEDA checks the ServiceAccount exists first and, on any
  * error, logs and sets the parameter to ""; here the reason is returned too, so the caller can show it.
  */
-export async function boundServiceAccountToken(source: ObjectSource, namespace: string, serviceAccountName: string, expirySeconds = boundTokenExpirySeconds()): Promise<{ token: string; problem?: string }> {
+export async function boundServiceAccountToken(
+  source: ObjectSource,
+  namespace: string,
+  serviceAccountName: string,
+  expirySeconds = boundTokenExpirySeconds(),
+): Promise<{ token: string; problem?: string }> {
   if (!serviceAccountName) return { token: '', problem: 'serviceAccountName is required' };
   if (!source.createServiceAccountToken || !source.getServiceAccount) {
     return { token: '', problem: 'bound ServiceAccount tokens need the cluster (not available in this mode)' };
@@ -97,7 +102,9 @@ export async function awsSecretManagerIdentity(spec: AwsSecretManagerSpec, ctx: 
     const accessKeyId = await read(c?.accessKey);
     const secretAccessKey = await read(c?.accessSecretKey);
     if (!accessKeyId || !secretAccessKey) {
-      throw new SecretSourceError('AccessKeyID and AccessSecretKey are expected when not using a pod identity provider (credentials.accessKey / credentials.accessSecretKey)');
+      throw new SecretSourceError(
+        'AccessKeyID and AccessSecretKey are expected when not using a pod identity provider (credentials.accessKey / credentials.accessSecretKey)',
+      );
     }
     const sessionToken = await read(c?.accessToken);
     return { kind: 'keys', accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
@@ -105,7 +112,8 @@ export async function awsSecretManagerIdentity(spec: AwsSecretManagerSpec, ctx: 
   if (provider === 'aws') {
     if (pi?.identityOwner === 'workload') {
       const roleArn = await ctx.workloadRoleArn();
-      if (!roleArn) throw new SecretSourceError("error resolving role arn for aws: annotation 'eks.amazonaws.com/role-arn' not found on the workload's ServiceAccount");
+      if (!roleArn)
+        throw new SecretSourceError("error resolving role arn for aws: annotation 'eks.amazonaws.com/role-arn' not found on the workload's ServiceAccount");
       return { kind: 'role', roleArn };
     }
     const externalId = (pi as { externalID?: string }).externalID;
@@ -124,7 +132,10 @@ export function secretsManagerEndpoint(region: string, env: NodeJS.ProcessEnv = 
  * Read every secret of an `awsSecretManager` block. KEDA skips the whole block when the identity cannot be set up,
  * and a single secret when its read fails; both are returned as `problems` (logged and shown by the caller).
  */
-export async function readAwsSecretManager(spec: AwsSecretManagerSpec, ctx: AwsSecretManagerContext): Promise<{ values: Record<string, string>; problems: string[] }> {
+export async function readAwsSecretManager(
+  spec: AwsSecretManagerSpec,
+  ctx: AwsSecretManagerContext,
+): Promise<{ values: Record<string, string>; problems: string[] }> {
   const env = ctx.env ?? process.env;
   const values: Record<string, string> = {};
   const problems: string[] = [];
@@ -152,8 +163,17 @@ export async function readAwsSecretManager(spec: AwsSecretManagerSpec, ctx: AwsS
 }
 
 async function getSecretValue(signer: SigV4Signer, url: URL, s: AwsSecretManagerSpec['secrets'][number]): Promise<string> {
-  const body = JSON.stringify({ SecretId: s.name, ...(s.versionId ? { VersionId: s.versionId } : {}), ...(s.versionStage ? { VersionStage: s.versionStage } : {}) });
-  const headers = await signer.sign({ method: 'POST', url, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' }, body });
+  const body = JSON.stringify({
+    SecretId: s.name,
+    ...(s.versionId ? { VersionId: s.versionId } : {}),
+    ...(s.versionStage ? { VersionStage: s.versionStage } : {}),
+  });
+  const headers = await signer.sign({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
+    body,
+  });
   const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) });
   const text = await res.text();
   let json: { SecretString?: string; __type?: string; message?: string; Message?: string } = {};
@@ -199,7 +219,10 @@ interface VaultResponse {
 
 class VaultClient {
   token = '';
-  constructor(private readonly address: string, private readonly namespace: string | undefined) {}
+  constructor(
+    private readonly address: string,
+    private readonly namespace: string | undefined,
+  ) {}
 
   async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<VaultResponse | undefined> {
     const url = `${this.address.replace(/\/+$/, '')}/v1/${path.replace(/^\/+/, '')}`;
@@ -221,7 +244,7 @@ class VaultClient {
       json = undefined;
     }
     // The Vault API client answers a 404 on a read with "no secret" rather than an error.
-    if (res.status === 404 && method === 'GET' && !(json?.errors?.length)) return undefined;
+    if (res.status === 404 && method === 'GET' && !json?.errors?.length) return undefined;
     if (!res.ok) throw new SecretSourceError(`${method} ${path}: Code: ${res.status}. Errors: ${(json?.errors ?? [text.slice(0, 200)]).join('; ')}`);
     return json;
   }
@@ -266,7 +289,13 @@ async function vaultLogin(spec: HashiCorpVaultSpec, ctx: VaultContext): Promise<
 function pkiRequest(p: VaultSecretSpec['pkiData']): Record<string, string> {
   const out: Record<string, string> = {};
   const map: Array<[keyof NonNullable<VaultSecretSpec['pkiData']>, string]> = [
-    ['commonName', 'common_name'], ['altNames', 'alt_names'], ['ipSans', 'ip_sans'], ['uriSans', 'uri_sans'], ['otherSans', 'other_sans'], ['ttl', 'ttl'], ['format', 'format'],
+    ['commonName', 'common_name'],
+    ['altNames', 'alt_names'],
+    ['ipSans', 'ip_sans'],
+    ['uriSans', 'uri_sans'],
+    ['otherSans', 'other_sans'],
+    ['ttl', 'ttl'],
+    ['format', 'format'],
   ];
   for (const [k, wire] of map) if (p?.[k]) out[wire] = p[k]!;
   return out;

@@ -16,7 +16,11 @@ export interface SignableRequest {
 export class SigV4Signer {
   private readonly signer: SignatureV4;
 
-  constructor(readonly service: string, readonly region: string, credentials: AwsCredentialIdentityProvider) {
+  constructor(
+    readonly service: string,
+    readonly region: string,
+    credentials: AwsCredentialIdentityProvider,
+  ) {
     this.signer = new SignatureV4({ service, region, credentials, sha256: Sha256 });
   }
 

@@ -77,7 +77,9 @@ describe('updraft --version', () => {
     const registry = new Registry();
     const info = buildInfo(cleanEnv());
     new OperatorMetrics(prometheusBackend(registry), { version: info.labels.version, gitCommit: info.labels.git_commit });
-    const gauge = (await registry.getMetricsAsJSON()).find((m) => m.name === 'keda_build_info') as unknown as { values: Array<{ labels: Record<string, string> }> };
+    const gauge = (await registry.getMetricsAsJSON()).find((m) => m.name === 'keda_build_info') as unknown as {
+      values: Array<{ labels: Record<string, string> }>;
+    };
     assert.deepEqual(printed, gauge.values[0].labels);
   });
 
@@ -89,14 +91,39 @@ describe('updraft --version', () => {
 
 describe('readable errors for files and kubeconfigs', () => {
   const rows: Array<{ name: string; args: string[]; env?: Record<string, string>; want: RegExp }> = [
-    { name: 'probe -f missing.yaml', args: ['probe', '-f', 'missing.yaml'], want: /^updraft: cannot read manifest missing\.yaml: no such file or directory\n$/ },
-    { name: 'probe --secrets missing', args: ['probe', '-f', 'examples/seed-manifests/01-sqs-scaledobject.yaml', '--secrets', 'nope-secrets.yaml'], want: /cannot read --secrets file nope-secrets\.yaml: no such file or directory/ },
+    {
+      name: 'probe -f missing.yaml',
+      args: ['probe', '-f', 'missing.yaml'],
+      want: /^updraft: cannot read manifest missing\.yaml: no such file or directory\n$/,
+    },
+    {
+      name: 'probe --secrets missing',
+      args: ['probe', '-f', 'examples/seed-manifests/01-sqs-scaledobject.yaml', '--secrets', 'nope-secrets.yaml'],
+      want: /cannot read --secrets file nope-secrets\.yaml: no such file or directory/,
+    },
     { name: 'simulate missing.yaml', args: ['simulate', 'missing.yaml'], want: /cannot read manifest missing\.yaml: no such file or directory/ },
-    { name: 'simulate --series missing.csv', args: ['simulate', 'examples/simulate/sqs-burst.yaml', '--series', 'missing.csv'], want: /cannot read --series file missing\.csv: no such file or directory/ },
-    { name: 'explain --kubeconfig /nope', args: ['explain', 'x', '--kubeconfig', '/nope'], want: /^updraft: cannot read kubeconfig \/nope: no such file or directory\n$/ },
-    { name: 'explain with KUBECONFIG=/nope', args: ['explain', 'x'], env: { KUBECONFIG: '/nope' }, want: /^updraft: cannot read kubeconfig \/nope \(named by \$KUBECONFIG\): no such file or directory\n$/ },
+    {
+      name: 'simulate --series missing.csv',
+      args: ['simulate', 'examples/simulate/sqs-burst.yaml', '--series', 'missing.csv'],
+      want: /cannot read --series file missing\.csv: no such file or directory/,
+    },
+    {
+      name: 'explain --kubeconfig /nope',
+      args: ['explain', 'x', '--kubeconfig', '/nope'],
+      want: /^updraft: cannot read kubeconfig \/nope: no such file or directory\n$/,
+    },
+    {
+      name: 'explain with KUBECONFIG=/nope',
+      args: ['explain', 'x'],
+      env: { KUBECONFIG: '/nope' },
+      want: /^updraft: cannot read kubeconfig \/nope \(named by \$KUBECONFIG\): no such file or directory\n$/,
+    },
     { name: 'explain --kubeconfig <a directory>', args: ['explain', 'x', '--kubeconfig', tmpdir()], want: /cannot read kubeconfig .*: is a directory/ },
-    { name: 'webhooks --kubeconfig /nope', args: ['webhooks', '--tls-cert-file', 'c', '--tls-key-file', 'k', '--kubeconfig', '/nope'], want: /^updraft: cannot read kubeconfig \/nope: no such file or directory\n$/ },
+    {
+      name: 'webhooks --kubeconfig /nope',
+      args: ['webhooks', '--tls-cert-file', 'c', '--tls-key-file', 'k', '--kubeconfig', '/nope'],
+      want: /^updraft: cannot read kubeconfig \/nope: no such file or directory\n$/,
+    },
   ];
   for (const row of rows) {
     it(row.name, () => {
@@ -109,11 +136,24 @@ describe('readable errors for files and kubeconfigs', () => {
 });
 
 describe('one spelling per flag value across commands', () => {
-  const tls: Array<[string, 'TLSv1.2' | 'TLSv1.3']> = [['TLS12', 'TLSv1.2'], ['TLS13', 'TLSv1.3'], ['TLSv1.2', 'TLSv1.2'], ['TLSv1.3', 'TLSv1.3'], ['TLS1.2', 'TLSv1.2'], ['tls13', 'TLSv1.3']];
+  const tls: Array<[string, 'TLSv1.2' | 'TLSv1.3']> = [
+    ['TLS12', 'TLSv1.2'],
+    ['TLS13', 'TLSv1.3'],
+    ['TLSv1.2', 'TLSv1.2'],
+    ['TLSv1.3', 'TLSv1.3'],
+    ['TLS1.2', 'TLSv1.2'],
+    ['tls13', 'TLSv1.3'],
+  ];
   for (const [given, node] of tls) it(`TLS version ${given} → ${node}`, () => assert.equal(parseTlsVersion('--min-tls-version', given), node));
-  it('TLS version TLS10 is refused, naming the documented spelling', () => assert.throws(() => parseTlsVersion('--min-tls-version', 'TLS10'), /use TLS12 or TLS13/));
+  it('TLS version TLS10 is refused, naming the documented spelling', () =>
+    assert.throws(() => parseTlsVersion('--min-tls-version', 'TLS10'), /use TLS12 or TLS13/));
 
-  const timeouts: Array<[string, number]> = [['3s', 3000], ['500ms', 500], ['1m', 60_000], ['3000', 3000]];
+  const timeouts: Array<[string, number]> = [
+    ['3s', 3000],
+    ['500ms', 500],
+    ['1m', 60_000],
+    ['3000', 3000],
+  ];
   for (const [given, ms] of timeouts) it(`timeout ${given} → ${ms} ms`, () => assert.equal(parseTimeoutMs('--timeout', given), ms));
   it('timeout abc is refused', () => assert.throws(() => parseTimeoutMs('--timeout', 'abc'), /duration such as 3s/));
 
@@ -159,7 +199,10 @@ describe('--output on the commands that print results', () => {
   it('simulate -o json (one object per step, a line each)', () => {
     const r = run(['simulate', 'examples/simulate/sqs-burst.yaml', '--series', 'examples/simulate/sqs-burst.csv', '-o', 'json']);
     assert.equal(r.code, 0, r.err);
-    const steps = r.out.trim().split('\n').map((l) => JSON.parse(l) as { t: number });
+    const steps = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { t: number });
     assert.equal(steps[0].t, 0);
   });
   it('simulate -o text is the table', () => {
@@ -174,7 +217,9 @@ describe('--output on the commands that print results', () => {
   });
   it('up -o json: the summary as JSON on stdout, the log lines on stderr', () => {
     const dir = mkdtempSync(join(tmp, 'up-'));
-    writeFileSync(join(dir, 'all.yaml'), `apiVersion: updraft.dev/v1alpha1
+    writeFileSync(
+      join(dir, 'all.yaml'),
+      `apiVersion: updraft.dev/v1alpha1
 kind: ProcessGroup
 metadata: { name: idle }
 spec: { command: node, args: ["-e", "setInterval(() => {}, 1000)"] }
@@ -187,11 +232,15 @@ spec:
   maxReplicaCount: 2
   pollingInterval: 1
   triggers: [{ type: opentelemetry, metadata: { metricName: m, threshold: "1" } }]
-`);
+`,
+    );
     const r = run(['up', dir, '--otlp-port', '0', '--exit-when-idle', '--no-dashboard', '-o', 'json']);
     assert.equal(r.code, 0, r.err);
     const summary = JSON.parse(r.out) as { exitCode: number; scaledObjects: Array<{ object: string; finalReplicas: number }> };
-    assert.deepEqual(summary.scaledObjects.map((o) => [o.object, o.finalReplicas]), [['default/idle', 0]]);
+    assert.deepEqual(
+      summary.scaledObjects.map((o) => [o.object, o.finalReplicas]),
+      [['default/idle', 0]],
+    );
     assert.match(r.err, /updraft \| stopped/);
   });
   it('up lists -o/--output and --no-instance-output in its help', () => {
@@ -246,7 +295,10 @@ describe('updraft load: exit codes and --threshold', () => {
     const r = await runAsync(['load', `${base}/ok`, ...short, '-o', 'json', '--threshold', 'max<0']);
     assert.equal(r.code, 99);
     const json = JSON.parse(r.out) as { thresholds: Array<{ source: string; ok: boolean }> };
-    assert.deepEqual(json.thresholds.map((t) => [t.source, t.ok]), [['max<0', false]]);
+    assert.deepEqual(
+      json.thresholds.map((t) => [t.source, t.ok]),
+      [['max<0', false]],
+    );
   });
   it('refuses a threshold it cannot measure, p(95)', async () => {
     const r = await runAsync(['load', `${base}/ok`, ...short, '--threshold', 'p(95)<100']);
@@ -257,8 +309,17 @@ describe('updraft load: exit codes and --threshold', () => {
 
 describe('load thresholds (parsed and evaluated)', () => {
   const summary = (over: Partial<LoadSummary>): LoadSummary => ({
-    url: 'http://x/', durationMs: 1000, sent: 100, completed: 100, statuses: { 200: 100 }, errors: 0, errorKinds: {}, dropped: 0, rate: 100,
-    latencyMs: { min: 1, p50: 10, p90: 40, p99: 90, max: 120, mean: 15 }, ...over,
+    url: 'http://x/',
+    durationMs: 1000,
+    sent: 100,
+    completed: 100,
+    statuses: { 200: 100 },
+    errors: 0,
+    errorKinds: {},
+    dropped: 0,
+    rate: 100,
+    latencyMs: { min: 1, p50: 10, p90: 40, p99: 90, max: 120, mean: 15 },
+    ...over,
   });
   const rows: Array<[string, Partial<LoadSummary>, boolean]> = [
     ['p(99)<500', {}, true],

@@ -15,7 +15,8 @@ export function parseTlsVersion(flag: string, value: string): 'TLSv1.2' | 'TLSv1
 /** A timeout: '3s', '500ms', '1m', or a bare number of milliseconds ('3000'); must be > 0. */
 export function parseTimeoutMs(flag: string, value: string): number {
   const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) : /[a-zµμ]$/.test(value) ? parseDurationMs(value) : undefined;
-  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) throw new Error(`${flag} must be a duration such as 3s or 500ms (a bare number is milliseconds), got '${value}'`);
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0)
+    throw new Error(`${flag} must be a duration such as 3s or 500ms (a bare number is milliseconds), got '${value}'`);
   return ms;
 }
 
@@ -42,10 +43,17 @@ export function useColor(stream: { isTTY?: boolean } = process.stdout, env: Node
 /** A file the user named that cannot be read, as one readable line (no raw ENOENT). */
 export function fileErrorMessage(what: string, path: string, err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const why = code === 'ENOENT' ? 'no such file or directory'
-    : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'EISDIR' ? 'is a directory'
-        : code === 'ENOTDIR' ? 'a part of the path is not a directory'
-          : err instanceof Error ? err.message : String(err);
+  const why =
+    code === 'ENOENT'
+      ? 'no such file or directory'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'ENOTDIR'
+            ? 'a part of the path is not a directory'
+            : err instanceof Error
+              ? err.message
+              : String(err);
   return `cannot read ${what} ${path}: ${why}`;
 }

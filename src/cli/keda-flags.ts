@@ -19,9 +19,21 @@ export interface KedaFlag {
   mapsTo?: string;
 }
 
-const O = 'operator', A = 'adapter', W = 'webhooks';
+const O = 'operator',
+  A = 'adapter',
+  W = 'webhooks';
 /** Flags Updraft's operator already has under KEDA's name (same meaning): listed for the docs and the tests. */
-export const SHARED_FLAGS = ['metrics-bind-address', 'health-probe-bind-address', 'leader-elect', 'leader-election-id', 'cert-dir', 'kubeconfig', 'filepath-auth-root-path', 'enable-opentelemetry-metrics', 'tls-cert-file'] as const;
+export const SHARED_FLAGS = [
+  'metrics-bind-address',
+  'health-probe-bind-address',
+  'leader-elect',
+  'leader-election-id',
+  'cert-dir',
+  'kubeconfig',
+  'filepath-auth-root-path',
+  'enable-opentelemetry-metrics',
+  'tls-cert-file',
+] as const;
 
 export const KEDA_FLAGS: readonly KedaFlag[] = [
   // controller-runtime zap (all three binaries): the log settings.
@@ -120,12 +132,19 @@ export type TimeEncoding = (typeof TIME_ENCODINGS)[number];
 /** A pino `timestamp` function for zap's time encodings (pkg/log/zap: epoch s, millis, nano, ISO 8601, RFC 3339). */
 export function pinoTimestamp(enc: string): () => string {
   switch (enc) {
-    case 'epoch': return () => `,"time":${Date.now() / 1000}`;
-    case 'millis': return () => `,"time":${Date.now()}`;
-    case 'nano': return () => `,"time":${BigInt(Date.now()) * 1_000_000n}`;
-    case 'iso8601': case 'rfc3339nano': return () => `,"time":"${new Date().toISOString()}"`;
-    case 'rfc3339': return () => `,"time":"${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}"`;
-    default: throw new Error(`--log-time-encoding: '${enc}' is not one of ${TIME_ENCODINGS.join(', ')}`);
+    case 'epoch':
+      return () => `,"time":${Date.now() / 1000}`;
+    case 'millis':
+      return () => `,"time":${Date.now()}`;
+    case 'nano':
+      return () => `,"time":${BigInt(Date.now()) * 1_000_000n}`;
+    case 'iso8601':
+    case 'rfc3339nano':
+      return () => `,"time":"${new Date().toISOString()}"`;
+    case 'rfc3339':
+      return () => `,"time":"${new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')}"`;
+    default:
+      throw new Error(`--log-time-encoding: '${enc}' is not one of ${TIME_ENCODINGS.join(', ')}`);
   }
 }
 
@@ -145,18 +164,30 @@ export function applyKedaFlags(opts: Record<string, unknown>, given: (attribute:
     if (!given(a)) continue;
     const v = opts[a];
     switch (f.name) {
-      case 'zap-log-level': set.logLevel = zapLevel(String(v)); break;
+      case 'zap-log-level':
+        set.logLevel = zapLevel(String(v));
+        break;
       case 'zap-encoder': {
         const s = String(v);
         if (s !== 'json' && s !== 'console') throw new Error(`--zap-encoder: '${s}' is not an encoder (use json or console)`);
         set.logFormat = s;
         break;
       }
-      case 'zap-time-encoding': set.logTimeEncoding = String(v); break;
-      case 'enable-prometheus-metrics': if (!goBool(f.name, v)) set.metricsBindAddress = '0'; break;
-      case 'secure-port': set.metricsApiBindAddress = `:${String(v)}`; break;
-      case 'tls-private-key-file': set.tlsKeyFile = String(v); break;
-      case 'tls-min-version': set.metricsApiMinTlsVersion = String(v).replace(/^Version/, ''); break;
+      case 'zap-time-encoding':
+        set.logTimeEncoding = String(v);
+        break;
+      case 'enable-prometheus-metrics':
+        if (!goBool(f.name, v)) set.metricsBindAddress = '0';
+        break;
+      case 'secure-port':
+        set.metricsApiBindAddress = `:${String(v)}`;
+        break;
+      case 'tls-private-key-file':
+        set.tlsKeyFile = String(v);
+        break;
+      case 'tls-min-version':
+        set.metricsApiMinTlsVersion = String(v).replace(/^Version/, '');
+        break;
       default:
         if (f.bool) goBool(f.name, v);
         ignored.push(`--${f.name}`);
@@ -187,7 +218,11 @@ export const restrictSecretAccess = (env: NodeJS.ProcessEnv = process.env): bool
  * does not parse keeps the default (KEDA `pkg/util/http.go` ResolveOsEnvBool; `pkg/util/tls_config.go` ParseTLSVersion
  * logs and falls back to TLS12); `warnings` says which.
  */
-export function kedaHttpDefaults(env: NodeJS.ProcessEnv = process.env): { keepAlive: boolean; minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; warnings: string[] } {
+export function kedaHttpDefaults(env: NodeJS.ProcessEnv = process.env): {
+  keepAlive: boolean;
+  minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  warnings: string[];
+} {
   const warnings: string[] = [];
   let keepAlive = true;
   const rawKa = env.KEDA_HTTP_DISABLE_KEEP_ALIVE;

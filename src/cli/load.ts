@@ -24,7 +24,11 @@ export const EXIT_REQUEST_ERRORS = 1;
 export const EXIT_THRESHOLD_CROSSED = 99;
 
 export function thresholdText(results: readonly ThresholdResult[]): string {
-  return results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'} ${r.source}  (${r.actual === undefined ? 'no responses' : r.stat === 'rate' ? r.actual.toFixed(4) : `${r.actual} ms`})`).join('\n');
+  return results
+    .map(
+      (r) => `${r.ok ? 'ok  ' : 'FAIL'} ${r.source}  (${r.actual === undefined ? 'no responses' : r.stat === 'rate' ? r.actual.toFixed(4) : `${r.actual} ms`})`,
+    )
+    .join('\n');
 }
 
 /** What the run's exit code is: thresholds decide when given, else any request error fails the run. */
@@ -47,8 +51,18 @@ export function summaryText(s: LoadSummary): string {
   const lines = [
     `${s.url}: ${s.completed} requests in ${(s.durationMs / 1000).toFixed(1)} s (${s.rate.toFixed(1)}/s)`,
     l ? `latency  min ${l.min} ms  p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms` : 'latency  no responses',
-    `status   ${Object.entries(s.statuses).map(([k, v]) => `${k}: ${v}`).join('  ') || '-'}`,
-    `errors   ${s.errors}${Object.keys(s.errorKinds).length ? ` (${Object.entries(s.errorKinds).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`,
+    `status   ${
+      Object.entries(s.statuses)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('  ') || '-'
+    }`,
+    `errors   ${s.errors}${
+      Object.keys(s.errorKinds).length
+        ? ` (${Object.entries(s.errorKinds)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')})`
+        : ''
+    }`,
   ];
   if (s.dropped) lines.push(`dropped  ${s.dropped} (all ${s.sent} connections busy; raise --concurrency)`);
   return lines.join('\n');
@@ -82,9 +96,16 @@ export function register(program: Command): void {
     .option('-X, --method <method>', 'HTTP method', 'GET')
     .option('-H, --header <K: V>', 'request header; repeatable', (v: string, acc: string[]) => [...acc, v], [])
     .option('--timeout <d>', 'per-request timeout, e.g. 10s (a bare number is milliseconds)', '10s')
-    .option('--threshold <expr>', "k6-style pass/fail criterion, repeatable: 'p(99)<500' (ms; also p(50), p(90), avg, med, min, max) or 'rate<0.01' (error rate); a crossed one exits 99", (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      '--threshold <expr>',
+      "k6-style pass/fail criterion, repeatable: 'p(99)<500' (ms; also p(50), p(90), avg, med, min, max) or 'rate<0.01' (error rate); a crossed one exits 99",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option('-o, --output <format>', 'text or json (the summary as JSON on stdout; progress goes to stderr)', 'text')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit code: 0; 1 when any request failed (HTTP >= 400, network error, timeout) and no --threshold is given;
 99 when a --threshold is crossed (then errors count only through 'rate<…').
 
@@ -94,7 +115,8 @@ service shows rising latency and errors instead of a quietly lower rate.
 Examples:
   updraft load http://127.0.0.1:8080/work --stages 30s:20,60s:200,30s:0
   updraft load http://127.0.0.1:8080/work --rate 50 --duration 1m --concurrency 200 -o json
-  updraft load http://127.0.0.1:8080/work --rate 50 --duration 30s --threshold 'p(99)<500' --threshold 'rate<0.01'`)
+  updraft load http://127.0.0.1:8080/work --rate 50 --duration 30s --threshold 'p(99)<500' --threshold 'rate<0.01'`,
+    )
     .action(async (url: string, o: LoadCliOptions) => {
       let plan: ReturnType<typeof planFromOptions>;
       let concurrency: number;
@@ -124,7 +146,13 @@ Examples:
       const total = Math.min(totalDurationMs(plan.stages), plan.maxDurationMs ?? Infinity);
       process.stderr.write(`load: ${url} for ${(total / 1000).toFixed(0)} s, up to ${concurrency} in flight (Ctrl-C stops early)\n`);
       const summary = await runLoad({
-        url, stages: plan.stages, concurrency, method: o.method, headers, timeoutMs, signal: ac.signal,
+        url,
+        stages: plan.stages,
+        concurrency,
+        method: o.method,
+        headers,
+        timeoutMs,
+        signal: ac.signal,
         ...(plan.maxDurationMs !== undefined ? { maxDurationMs: plan.maxDurationMs } : {}),
         onProgress: (p) => process.stderr.write(tty ? `\r\x1b[K${progressLine(p)}` : `${progressLine(p)}\n`),
       }).catch((err: unknown) => program.error(`load: ${(err as Error).message}`));

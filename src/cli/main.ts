@@ -12,15 +12,43 @@ interface CommandEntry {
 
 // One line per command module, in the order `--help` lists them.
 const COMMANDS: CommandEntry[] = [
-  { name: 'operator', summary: 'run the operator: watch ScaledObjects, scale 0↔N, manage HPAs, serve the external metrics API and the admission webhook', load: () => import('./operator.ts') },
-  { name: 'webhooks', summary: 'serve the validating admission webhooks for ScaledObject, ScaledJob and (Cluster)TriggerAuthentication', load: () => import('./webhooks.ts') },
-  { name: 'validate', summary: 'check ScaledObject, ScaledJob and (Cluster)TriggerAuthentication manifests without a cluster', load: () => import('./validate.ts') },
-  { name: 'probe', summary: 'read every trigger of the given ScaledObjects/ScaledJobs once and print metric, value, target and activity', load: () => import('./probe.ts') },
-  { name: 'up', summary: 'run ScaledObjects and their ProcessGroups on this machine: Updraft scales local processes on live metrics', load: () => import('./up.ts') },
+  {
+    name: 'operator',
+    summary: 'run the operator: watch ScaledObjects, scale 0↔N, manage HPAs, serve the external metrics API and the admission webhook',
+    load: () => import('./operator.ts'),
+  },
+  {
+    name: 'webhooks',
+    summary: 'serve the validating admission webhooks for ScaledObject, ScaledJob and (Cluster)TriggerAuthentication',
+    load: () => import('./webhooks.ts'),
+  },
+  {
+    name: 'validate',
+    summary: 'check ScaledObject, ScaledJob and (Cluster)TriggerAuthentication manifests without a cluster',
+    load: () => import('./validate.ts'),
+  },
+  {
+    name: 'probe',
+    summary: 'read every trigger of the given ScaledObjects/ScaledJobs once and print metric, value, target and activity',
+    load: () => import('./probe.ts'),
+  },
+  {
+    name: 'up',
+    summary: 'run ScaledObjects and their ProcessGroups on this machine: Updraft scales local processes on live metrics',
+    load: () => import('./up.ts'),
+  },
   { name: 'load', summary: 'send HTTP requests at a ramping rate (k6-style stages) and show rate, latency and errors', load: () => import('./load.ts') },
   { name: 'simulate', summary: 'replay metric series through a ScaledObject with the real decision engine (no cluster)', load: () => import('./simulate.ts') },
-  { name: 'migrate', summary: 'switching from KEDA: `migrate check` reads the cluster (KEDA release, CRDs, HPAs, APIService, Lease) and prints the steps', load: () => import('./migrate.ts') },
-  { name: 'explain', summary: "explain why a ScaledObject's workload has its replica count: conditions, triggers, the HPA's maths, recent Events", load: () => import('./explain.ts') },
+  {
+    name: 'migrate',
+    summary: 'switching from KEDA: `migrate check` reads the cluster (KEDA release, CRDs, HPAs, APIService, Lease) and prints the steps',
+    load: () => import('./migrate.ts'),
+  },
+  {
+    name: 'explain',
+    summary: "explain why a ScaledObject's workload has its replica count: conditions, triggers, the HPA's maths, recent Events",
+    load: () => import('./explain.ts'),
+  },
 ];
 
 const program = new Command();
@@ -60,7 +88,14 @@ try {
 function readable(err: unknown): string {
   const e = err as NodeJS.ErrnoException | undefined;
   if (e && typeof e.code === 'string' && typeof e.path === 'string') {
-    const why = e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.code;
+    const why =
+      e.code === 'ENOENT'
+        ? 'no such file or directory'
+        : e.code === 'EACCES' || e.code === 'EPERM'
+          ? 'permission denied'
+          : e.code === 'EISDIR'
+            ? 'is a directory'
+            : e.code;
     return `cannot read ${e.path}: ${why}`;
   }
   return err instanceof Error ? err.message : String(err);

@@ -44,15 +44,27 @@ export interface MigrateCheckOptions {
   now?: () => number;
 }
 
-interface Deployment extends KubeObject { spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ image?: string }> } } } }
-interface Hpa extends KubeObject { spec?: { scaleTargetRef?: { kind?: string; name?: string } } }
-interface ApiService extends KubeObject { spec?: { service?: { namespace?: string; name?: string } | null }; status?: { conditions?: Array<{ type: string; status: string; message?: string }> } }
+interface Deployment extends KubeObject {
+  spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ image?: string }> } } };
+}
+interface Hpa extends KubeObject {
+  spec?: { scaleTargetRef?: { kind?: string; name?: string } };
+}
+interface ApiService extends KubeObject {
+  spec?: { service?: { namespace?: string; name?: string } | null };
+  status?: { conditions?: Array<{ type: string; status: string; message?: string }> };
+}
 
 const rel = (o: KubeObject) => o.metadata.annotations?.['meta.helm.sh/release-name'];
 const relNs = (o: KubeObject) => o.metadata.annotations?.['meta.helm.sh/release-namespace'];
 const keep = (o: KubeObject) => o.metadata.annotations?.['helm.sh/resource-policy'] === 'keep';
 
-async function getOrUndefined<T extends KubeObject>(client: KubeClient, gvr: GroupVersionResource, ns: string | undefined, name: string): Promise<T | undefined> {
+async function getOrUndefined<T extends KubeObject>(
+  client: KubeClient,
+  gvr: GroupVersionResource,
+  ns: string | undefined,
+  name: string,
+): Promise<T | undefined> {
   try {
     return await client.get<T>(gvr, ns, name);
   } catch (err) {
@@ -74,20 +86,35 @@ export async function checkMigration(client: KubeClient, o: MigrateCheckOptions 
   const op = [...labelled, ...byName].find((d) => !o.kedaNamespace || d.metadata.namespace === o.kedaNamespace);
   const kedaNs = o.kedaNamespace ?? op?.metadata.namespace ?? 'keda';
   const image = op?.spec?.template?.spec?.containers?.[0]?.image;
-  const keda: MigrationReport['keda'] = op ? {
-    namespace: op.metadata.namespace, deployment: op.metadata.name,
-    version: op.metadata.labels?.['app.kubernetes.io/version'] ?? (image?.includes(':') ? image.split(':').pop() : undefined),
-    helmRelease: rel(op) ?? op.metadata.labels?.['app.kubernetes.io/instance'], helmReleaseNamespace: relNs(op) ?? op.metadata.namespace,
-    chart: op.metadata.labels?.['helm.sh/chart'], replicas: op.spec?.replicas ?? 1,
-  } : { namespace: kedaNs };
+  const keda: MigrationReport['keda'] = op
+    ? {
+        namespace: op.metadata.namespace,
+        deployment: op.metadata.name,
+        version: op.metadata.labels?.['app.kubernetes.io/version'] ?? (image?.includes(':') ? image.split(':').pop() : undefined),
+        helmRelease: rel(op) ?? op.metadata.labels?.['app.kubernetes.io/instance'],
+        helmReleaseNamespace: relNs(op) ?? op.metadata.namespace,
+        chart: op.metadata.labels?.['helm.sh/chart'],
+        replicas: op.spec?.replicas ?? 1,
+      }
+    : { namespace: kedaNs };
   const release = keda.helmRelease ?? 'keda';
   const releaseNs = keda.helmReleaseNamespace ?? kedaNs;
   const chartVersion = keda.chart?.replace(/^keda-/, '');
-  findings.push(op ? {
-    id: 'keda-operator', severity: keda.replicas ? 'action' : 'info',
-    summary: `KEDA ${keda.version ?? '(version unknown)'} runs as Deployment ${op.metadata.namespace}/${op.metadata.name} (${keda.replicas} replica${keda.replicas === 1 ? '' : 's'})${keda.helmRelease ? `, Helm release ${releaseNs}/${release}${keda.chart ? ` (chart ${keda.chart})` : ''}` : ', not installed by Helm'}`,
-    details: [image ? `image ${image}` : 'no container image found'],
-  } : { id: 'keda-operator', severity: 'info', summary: 'no KEDA operator Deployment found (label app.kubernetes.io/name=keda-operator or name keda-operator)', details: [] });
+  findings.push(
+    op
+      ? {
+          id: 'keda-operator',
+          severity: keda.replicas ? 'action' : 'info',
+          summary: `KEDA ${keda.version ?? '(version unknown)'} runs as Deployment ${op.metadata.namespace}/${op.metadata.name} (${keda.replicas} replica${keda.replicas === 1 ? '' : 's'})${keda.helmRelease ? `, Helm release ${releaseNs}/${release}${keda.chart ? ` (chart ${keda.chart})` : ''}` : ', not installed by Helm'}`,
+          details: [image ? `image ${image}` : 'no container image found'],
+        }
+      : {
+          id: 'keda-operator',
+          severity: 'info',
+          summary: 'no KEDA operator Deployment found (label app.kubernetes.io/name=keda-operator or name keda-operator)',
+          details: [],
+        },
+  );
 
   // 2. The CRDs.
   const crds = await Promise.all(KEDA_CRDS.map((n) => getOrUndefined<KubeObject>(client, GVR.customResourceDefinitions, undefined, n)));
@@ -96,10 +123,17 @@ export async function checkMigration(client: KubeClient, o: MigrateCheckOptions 
   findings.push({
     id: 'crds',
     severity: present.length === 0 ? 'blocker' : atRisk.length ? 'action' : 'ok',
-    summary: present.length === 0 ? 'the keda.sh CRDs are not installed: there is nothing to migrate (install Updraft with crds.install=true)'
-      : atRisk.length ? `${atRisk.length} of ${present.length} keda.sh CRDs belong to Helm release ${rel(atRisk[0])} without helm.sh/resource-policy: keep — \`helm uninstall ${rel(atRisk[0])}\` would delete them and every ScaledObject, ScaledJob and TriggerAuthentication`
-      : `the ${present.length} keda.sh CRDs survive uninstalling KEDA (kept or not owned by a Helm release)`,
-    details: present.map((c) => `${c.metadata.name}: ${rel(c) ? `Helm release ${relNs(c) ?? '?'}/${rel(c)}` : 'not owned by Helm'}, ${keep(c) ? 'resource-policy keep' : 'no keep policy'}`)
+    summary:
+      present.length === 0
+        ? 'the keda.sh CRDs are not installed: there is nothing to migrate (install Updraft with crds.install=true)'
+        : atRisk.length
+          ? `${atRisk.length} of ${present.length} keda.sh CRDs belong to Helm release ${rel(atRisk[0])} without helm.sh/resource-policy: keep — \`helm uninstall ${rel(atRisk[0])}\` would delete them and every ScaledObject, ScaledJob and TriggerAuthentication`
+          : `the ${present.length} keda.sh CRDs survive uninstalling KEDA (kept or not owned by a Helm release)`,
+    details: present
+      .map(
+        (c) =>
+          `${c.metadata.name}: ${rel(c) ? `Helm release ${relNs(c) ?? '?'}/${rel(c)}` : 'not owned by Helm'}, ${keep(c) ? 'resource-policy keep' : 'no keep policy'}`,
+      )
       .concat(KEDA_CRDS.filter((_, i) => !crds[i]).map((n) => `${n}: not installed`)),
   });
 
@@ -111,7 +145,10 @@ export async function checkMigration(client: KubeClient, o: MigrateCheckOptions 
     id: 'finalizers',
     severity: deleting.length ? 'action' : 'info',
     summary: `${withFinalizer.length} of ${sos.length} ScaledObjects carry finalizer.keda.sh${deleting.length ? `; ${deleting.length} are being deleted and wait for it` : ''} — Updraft handles the same finalizer, so they stay as they are`,
-    details: [...withFinalizer.slice(0, 20).map((s) => `${s.metadata.namespace}/${s.metadata.name}${s.metadata.deletionTimestamp ? ' (deleting)' : ''}`), ...(withFinalizer.length > 20 ? [`… ${withFinalizer.length - 20} more`] : [])],
+    details: [
+      ...withFinalizer.slice(0, 20).map((s) => `${s.metadata.namespace}/${s.metadata.name}${s.metadata.deletionTimestamp ? ' (deleting)' : ''}`),
+      ...(withFinalizer.length > 20 ? [`… ${withFinalizer.length - 20} more`] : []),
+    ],
   });
 
   // 4. The keda-hpa-* HPAs.
@@ -122,7 +159,10 @@ export async function checkMigration(client: KubeClient, o: MigrateCheckOptions 
     id: 'hpas',
     severity: orphans.length ? 'action' : 'ok',
     summary: `${hpas.length} keda-hpa-* HPA${hpas.length === 1 ? '' : 's'}${hpas.length ? `, ${hpas.length - orphans.length} owned by a live ScaledObject: Updraft (mode hpa) adopts them as they are — same name and owner, updated in place, no replica change` : ''}${orphans.length ? `; ${orphans.length} without a live owning ScaledObject (left alone by Updraft; delete them if stale)` : ''}`,
-    details: hpas.map((h) => `${h.metadata.namespace}/${h.metadata.name} → ${h.spec?.scaleTargetRef?.kind ?? '?'}/${h.spec?.scaleTargetRef?.name ?? '?'}, owner ${owner(h) ? `ScaledObject/${owner(h)?.name}` : 'none'}${h.metadata.labels?.['app.kubernetes.io/managed-by'] ? `, managed-by ${h.metadata.labels['app.kubernetes.io/managed-by']}` : ''}`),
+    details: hpas.map(
+      (h) =>
+        `${h.metadata.namespace}/${h.metadata.name} → ${h.spec?.scaleTargetRef?.kind ?? '?'}/${h.spec?.scaleTargetRef?.name ?? '?'}, owner ${owner(h) ? `ScaledObject/${owner(h)?.name}` : 'none'}${h.metadata.labels?.['app.kubernetes.io/managed-by'] ? `, managed-by ${h.metadata.labels['app.kubernetes.io/managed-by']}` : ''}`,
+    ),
   });
 
   // 5. The external metrics APIService.
@@ -132,7 +172,8 @@ export async function checkMigration(client: KubeClient, o: MigrateCheckOptions 
   findings.push({
     id: 'apiservice',
     severity: !api ? 'info' : isUpdraft ? 'ok' : 'action',
-    summary: !api ? `no ${EXTERNAL_METRICS_APISERVICE} APIService: nothing serves external metrics yet (Updraft's chart registers it in hpa mode)`
+    summary: !api
+      ? `no ${EXTERNAL_METRICS_APISERVICE} APIService: nothing serves external metrics yet (Updraft's chart registers it in hpa mode)`
       : `${EXTERNAL_METRICS_APISERVICE} points at Service ${svc ? `${svc.namespace}/${svc.name}` : '(local)'}${isUpdraft ? ' (Updraft)' : ''}${rel(api) ? `, owned by Helm release ${relNs(api) ?? '?'}/${rel(api)}` : ''}`,
     details: (api?.status?.conditions ?? []).map((c) => `${c.type}=${c.status}${c.message ? `: ${c.message}` : ''}`),
   });
@@ -141,24 +182,40 @@ export async function checkMigration(client: KubeClient, o: MigrateCheckOptions 
   const lease = await getOrUndefined<LeaseObject>(client, GVR.leases, kedaNs, KEDA_LEASE_NAME);
   const d = decideKedaLease(lease, now, false);
   findings.push({
-    id: 'lease', severity: d.act ? 'ok' : 'action',
-    summary: lease ? `Lease ${kedaNs}/${KEDA_LEASE_NAME}: holder ${d.holder ?? '(none)'}, renewed ${lease.spec?.renewTime ?? 'never'} — ${d.act ? 'not live: Updraft may scale' : 'live: Updraft waits until KEDA stops (or --take-over-from-keda)'}`
+    id: 'lease',
+    severity: d.act ? 'ok' : 'action',
+    summary: lease
+      ? `Lease ${kedaNs}/${KEDA_LEASE_NAME}: holder ${d.holder ?? '(none)'}, renewed ${lease.spec?.renewTime ?? 'never'} — ${d.act ? 'not live: Updraft may scale' : 'live: Updraft waits until KEDA stops (or --take-over-from-keda)'}`
       : `no Lease ${kedaNs}/${KEDA_LEASE_NAME}: no KEDA operator is leading`,
     details: lease ? [`leaseDurationSeconds ${lease.spec?.leaseDurationSeconds ?? '?'}`, d.message] : [],
   });
 
   // The steps, in order.
   if (atRisk.length) {
-    steps.push(`Keep the CRDs when KEDA is uninstalled (Helm reads the keep policy from the release's stored manifest, so annotating the live CRD is not enough): helm upgrade ${release} kedacore/keda -n ${releaseNs}${chartVersion ? ` --version ${chartVersion}` : ''} --reuse-values --set-string 'crds.additionalAnnotations.helm\\.sh/resource-policy=keep'   then check: helm get manifest ${release} -n ${releaseNs} | grep -c 'resource-policy: keep'   (never set crds.install=false: that upgrade deletes them)`);
+    steps.push(
+      `Keep the CRDs when KEDA is uninstalled (Helm reads the keep policy from the release's stored manifest, so annotating the live CRD is not enough): helm upgrade ${release} kedacore/keda -n ${releaseNs}${chartVersion ? ` --version ${chartVersion}` : ''} --reuse-values --set-string 'crds.additionalAnnotations.helm\\.sh/resource-policy=keep'   then check: helm get manifest ${release} -n ${releaseNs} | grep -c 'resource-policy: keep'   (never set crds.install=false: that upgrade deletes them)`,
+    );
   }
-  steps.push(`Install Updraft next to KEDA without taking over the APIService yet: helm install updraft deploy/helm/updraft -n ${updraftNs} --create-namespace --set crds.install=false --set metricsServer.enabled=true${api && !isUpdraft ? ' --set metricsServer.registerAPIService=false' : ''} --set extraArgs.operator.keda-namespace=${kedaNs}   (Updraft waits while KEDA's Lease is live: nothing changes yet)`);
-  if (api && !isUpdraft) steps.push(`Point the HPAs' external metrics at Updraft (while it waits for KEDA it already answers them, from read-only loops): kubectl patch apiservice ${EXTERNAL_METRICS_APISERVICE} --type merge -p '{"spec":{"service":{"namespace":"${updraftNs}","name":"${updraftSvc}"}}}'   then: kubectl get apiservice ${EXTERNAL_METRICS_APISERVICE} (Available=True) and kubectl get hpa -A (no <unknown> targets)`);
-  if (keda.replicas) steps.push(`Stop KEDA's operator (KEDA does not release its Lease on stop: it expires within its lease duration; Updraft then starts and adopts the keda-hpa-* HPAs without a replica change): kubectl -n ${keda.namespace} scale deployment/${keda.deployment} --replicas=0`);
+  steps.push(
+    `Install Updraft next to KEDA without taking over the APIService yet: helm install updraft deploy/helm/updraft -n ${updraftNs} --create-namespace --set crds.install=false --set metricsServer.enabled=true${api && !isUpdraft ? ' --set metricsServer.registerAPIService=false' : ''} --set extraArgs.operator.keda-namespace=${kedaNs}   (Updraft waits while KEDA's Lease is live: nothing changes yet)`,
+  );
+  if (api && !isUpdraft)
+    steps.push(
+      `Point the HPAs' external metrics at Updraft (while it waits for KEDA it already answers them, from read-only loops): kubectl patch apiservice ${EXTERNAL_METRICS_APISERVICE} --type merge -p '{"spec":{"service":{"namespace":"${updraftNs}","name":"${updraftSvc}"}}}'   then: kubectl get apiservice ${EXTERNAL_METRICS_APISERVICE} (Available=True) and kubectl get hpa -A (no <unknown> targets)`,
+    );
+  if (keda.replicas)
+    steps.push(
+      `Stop KEDA's operator (KEDA does not release its Lease on stop: it expires within its lease duration; Updraft then starts and adopts the keda-hpa-* HPAs without a replica change): kubectl -n ${keda.namespace} scale deployment/${keda.deployment} --replicas=0`,
+    );
   steps.push(`Check: updraft explain <scaledobject> -n <ns> for a few objects; kubectl get scaledobjects -A (READY True)`);
   if (op) {
-    steps.push(`Remove KEDA${api && rel(api) === release && !isUpdraft ? ' (its release owns the APIService: uninstalling deletes it, so upgrade Updraft with metricsServer.registerAPIService=true right after)' : ''}: helm uninstall ${release} -n ${releaseNs}${atRisk.length ? '   (only after the keep step above)' : ''}`);
+    steps.push(
+      `Remove KEDA${api && rel(api) === release && !isUpdraft ? ' (its release owns the APIService: uninstalling deletes it, so upgrade Updraft with metricsServer.registerAPIService=true right after)' : ''}: helm uninstall ${release} -n ${releaseNs}${atRisk.length ? '   (only after the keep step above)' : ''}`,
+    );
   }
-  steps.push(`Roll back (before KEDA is removed): kubectl -n ${updraftNs} scale deployment/updraft-operator --replicas=0; kubectl patch apiservice ${EXTERNAL_METRICS_APISERVICE} back to ${svc ? `${svc.namespace}/${svc.name}` : "KEDA's metrics Service"}; kubectl -n ${keda.namespace ?? kedaNs} scale deployment/${keda.deployment ?? 'keda-operator'} --replicas=${keda.replicas || 1} — KEDA adopts the same HPAs and finalizers`);
+  steps.push(
+    `Roll back (before KEDA is removed): kubectl -n ${updraftNs} scale deployment/updraft-operator --replicas=0; kubectl patch apiservice ${EXTERNAL_METRICS_APISERVICE} back to ${svc ? `${svc.namespace}/${svc.name}` : "KEDA's metrics Service"}; kubectl -n ${keda.namespace ?? kedaNs} scale deployment/${keda.deployment ?? 'keda-operator'} --replicas=${keda.replicas || 1} — KEDA adopts the same HPAs and finalizers`,
+  );
 
   return { readAt: new Date(now).toISOString(), keda, findings, steps };
 }
@@ -181,18 +238,33 @@ export function register(program: Command): void {
   const migrate = program.command('migrate');
   migrate
     .command('check')
-    .description('read the cluster (KEDA operator, CRDs, finalizers, keda-hpa-* HPAs, APIService, KEDA Lease) and print the steps to switch to Updraft; changes nothing')
+    .description(
+      'read the cluster (KEDA operator, CRDs, finalizers, keda-hpa-* HPAs, APIService, KEDA Lease) and print the steps to switch to Updraft; changes nothing',
+    )
     .option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
     .option('--keda-namespace <ns>', "KEDA's namespace (default: its operator Deployment's, else keda)")
     .option('--updraft-namespace <ns>', 'where Updraft is (to be) installed', 'updraft')
     .option('--updraft-metrics-service <name>', "Updraft's metrics API Service (the chart's metricsServer.name)", 'updraft-operator-metrics-apiserver')
     .option('-o, --output <format>', "'text' or 'json'", 'text')
-    .action(async (opts: { kubeconfig?: string; context?: string; kedaNamespace?: string; updraftNamespace: string; updraftMetricsService: string; output: string }) => {
-      if (opts.output !== 'text' && opts.output !== 'json') throw new Error(`--output must be 'text' or 'json', got '${opts.output}'`);
-      const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig, context: opts.context });
-      const report = await checkMigration(client, { kedaNamespace: opts.kedaNamespace, updraftNamespace: opts.updraftNamespace, updraftMetricsService: opts.updraftMetricsService });
-      process.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : `${renderMigrationReport(report)}\n`);
-      if (report.findings.some((f) => f.severity === 'blocker')) process.exitCode = 2;
-    });
+    .action(
+      async (opts: {
+        kubeconfig?: string;
+        context?: string;
+        kedaNamespace?: string;
+        updraftNamespace: string;
+        updraftMetricsService: string;
+        output: string;
+      }) => {
+        if (opts.output !== 'text' && opts.output !== 'json') throw new Error(`--output must be 'text' or 'json', got '${opts.output}'`);
+        const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig, context: opts.context });
+        const report = await checkMigration(client, {
+          kedaNamespace: opts.kedaNamespace,
+          updraftNamespace: opts.updraftNamespace,
+          updraftMetricsService: opts.updraftMetricsService,
+        });
+        process.stdout.write(opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : `${renderMigrationReport(report)}\n`);
+        if (report.findings.some((f) => f.severity === 'blocker')) process.exitCode = 2;
+      },
+    );
 }

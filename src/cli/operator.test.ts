@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
 import { goDurationMs, parseBindAddress, parseTlsVersion, register } from './operator.ts';
-import { applyKedaFlags, ignoredFlagsWarning, KEDA_FLAGS, kedaHttpDefaults, kedaHttpTimeoutMs, pinoTimestamp, restrictSecretAccess, SHARED_FLAGS, zapLevel } from './keda-flags.ts';
+import {
+  applyKedaFlags,
+  ignoredFlagsWarning,
+  KEDA_FLAGS,
+  kedaHttpDefaults,
+  kedaHttpTimeoutMs,
+  pinoTimestamp,
+  restrictSecretAccess,
+  SHARED_FLAGS,
+  zapLevel,
+} from './keda-flags.ts';
 
 /** Parses `updraft operator <args>` without running the operator: its options and what the KEDA flags map to. */
 async function parseOperator(args: string[]) {
@@ -35,25 +45,39 @@ describe('updraft operator flags (the ones the Helm chart passes)', () => {
     assert.equal(parseTlsVersion('--x', 'TLS12'), 'TLSv1.2');
     assert.equal(parseTlsVersion('--x', 'TLS13'), 'TLSv1.3');
     assert.equal(parseTlsVersion('--x', 'TLSv1.3'), 'TLSv1.3');
-    assert.throws(() => parseTlsVersion('--metrics-api-min-tls-version', 'TLS11'), /--metrics-api-min-tls-version: 'TLS11' is not a TLS version \(use TLS12 or TLS13\)/);
+    assert.throws(
+      () => parseTlsVersion('--metrics-api-min-tls-version', 'TLS11'),
+      /--metrics-api-min-tls-version: 'TLS11' is not a TLS version \(use TLS12 or TLS13\)/,
+    );
   });
   test('leader-election durations are Go durations from the environment', () => {
     assert.equal(goDurationMs('D', {}), undefined);
     assert.equal(goDurationMs('D', { D: '15s' }), 15_000);
     assert.equal(goDurationMs('D', { D: '1m30s' }), 90_000);
     assert.equal(goDurationMs('D', { D: '500ms' }), 500);
-    assert.throws(() => goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION', { KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION: '15' }), /KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION: '15' is not a duration/);
+    assert.throws(
+      () => goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION', { KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION: '15' }),
+      /KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION: '15' is not a duration/,
+    );
   });
 });
 
 // KEDA's keda-operator / keda-metrics-apiserver / keda-admission-webhooks flags (cmd/*/main.go): one subtest per flag.
-const sample = (name: string) => ({ 'zap-log-level': 'debug', 'zap-encoder': 'console', 'zap-time-encoding': 'rfc3339', 'secure-port': '6443', 'tls-min-version': 'VersionTLS13', 'enable-prometheus-metrics': 'false' })[name] ?? '1';
+const sample = (name: string) =>
+  ({
+    'zap-log-level': 'debug',
+    'zap-encoder': 'console',
+    'zap-time-encoding': 'rfc3339',
+    'secure-port': '6443',
+    'tls-min-version': 'VersionTLS13',
+    'enable-prometheus-metrics': 'false',
+  })[name] ?? '1';
 describe("updraft operator accepts KEDA's flags", () => {
   for (const f of KEDA_FLAGS) {
     test(`--${f.name} (${f.from.join(', ')})${f.mapsTo ? ` → ${f.mapsTo}` : ': accepted, no effect'}`, async () => {
       const eq = await parseOperator([f.bool ? `--${f.name}=true` : `--${f.name}=${sample(f.name)}`]);
       const spaced = await parseOperator(f.bool ? [`--${f.name}`] : [`--${f.name}`, sample(f.name)]);
-      if (f.mapsTo && !(f.bool)) {
+      if (f.mapsTo && !f.bool) {
         assert.deepEqual(eq.ignored, []);
         assert.deepEqual(spaced.ignored, []);
       } else if (!f.mapsTo) {
@@ -71,7 +95,15 @@ describe("updraft operator accepts KEDA's flags", () => {
     });
   }
   test('mapped flags set what they name: zap-* the log settings, secure-port the metrics API, enable-prometheus-metrics=false turns /metrics off', async () => {
-    const seen = await parseOperator(['--zap-log-level=2', '--zap-encoder=console', '--zap-time-encoding=epoch', '--secure-port=7443', '--tls-private-key-file=/c/k', '--tls-min-version=VersionTLS12', '--enable-prometheus-metrics=false']);
+    const seen = await parseOperator([
+      '--zap-log-level=2',
+      '--zap-encoder=console',
+      '--zap-time-encoding=epoch',
+      '--secure-port=7443',
+      '--tls-private-key-file=/c/k',
+      '--tls-min-version=VersionTLS12',
+      '--enable-prometheus-metrics=false',
+    ]);
     assert.equal(seen.logLevel, 'debug');
     assert.equal(seen.logFormat, 'console');
     assert.equal(seen.logTimeEncoding, 'epoch');
@@ -82,10 +114,21 @@ describe("updraft operator accepts KEDA's flags", () => {
     assert.equal((await parseOperator(['--enable-prometheus-metrics=true'])).metricsBindAddress, ':8080');
   });
   test('KEDA flags without an effect: one warning line naming them all; a bad bool or level is an error, not a crash-loop on an unknown flag', async () => {
-    const seen = await parseOperator(['--kube-api-qps=50', '--kube-api-burst', '60', '--enable-cert-rotation=true', '--operator-service-name=keda-operator', '--ca-dir=/a', '--ca-dir=/b']);
+    const seen = await parseOperator([
+      '--kube-api-qps=50',
+      '--kube-api-burst',
+      '60',
+      '--enable-cert-rotation=true',
+      '--operator-service-name=keda-operator',
+      '--ca-dir=/a',
+      '--ca-dir=/b',
+    ]);
     assert.deepEqual(seen.ignored, ['--kube-api-qps', '--kube-api-burst', '--operator-service-name', '--enable-cert-rotation', '--ca-dir']);
     assert.deepEqual(seen.caDir, ['/a', '/b']);
-    assert.equal(ignoredFlagsWarning(seen.ignored), 'updraft: warning: KEDA flags --kube-api-qps, --kube-api-burst, --operator-service-name, --enable-cert-rotation, --ca-dir have no effect in Updraft (accepted and ignored; see docs/helm.md)');
+    assert.equal(
+      ignoredFlagsWarning(seen.ignored),
+      'updraft: warning: KEDA flags --kube-api-qps, --kube-api-burst, --operator-service-name, --enable-cert-rotation, --ca-dir have no effect in Updraft (accepted and ignored; see docs/helm.md)',
+    );
     assert.equal(ignoredFlagsWarning([]), undefined);
     await assert.rejects(parseOperator(['--enable-cert-rotation=maybe']), /--enable-cert-rotation: 'maybe' is not a boolean/);
     assert.throws(() => zapLevel('loud'), /--zap-log-level: 'loud' is not a level/);
@@ -110,7 +153,11 @@ describe("updraft operator accepts KEDA's flags", () => {
   });
   test('env the chart sets: KEDA_HTTP_DISABLE_KEEP_ALIVE and KEDA_HTTP_MIN_TLS_VERSION (a bad value keeps the default, as KEDA)', () => {
     assert.deepEqual(kedaHttpDefaults({}), { keepAlive: true, minVersion: 'TLSv1.2', warnings: [] });
-    assert.deepEqual(kedaHttpDefaults({ KEDA_HTTP_DISABLE_KEEP_ALIVE: 'true', KEDA_HTTP_MIN_TLS_VERSION: 'TLS13' }), { keepAlive: false, minVersion: 'TLSv1.3', warnings: [] });
+    assert.deepEqual(kedaHttpDefaults({ KEDA_HTTP_DISABLE_KEEP_ALIVE: 'true', KEDA_HTTP_MIN_TLS_VERSION: 'TLS13' }), {
+      keepAlive: false,
+      minVersion: 'TLSv1.3',
+      warnings: [],
+    });
     const bad = kedaHttpDefaults({ KEDA_HTTP_DISABLE_KEEP_ALIVE: 'sometimes', KEDA_HTTP_MIN_TLS_VERSION: 'SSL3' });
     assert.equal(bad.keepAlive, true);
     assert.equal(bad.minVersion, 'TLSv1.2');

@@ -14,7 +14,16 @@ import { setScalerHttpDefaults } from '../scalers/common/http-get.ts';
 import { buildInfo } from '../api/build-info.ts';
 import { parseTlsVersion, useColor } from './flags.ts';
 import { setDefaultHttpTimeoutMs } from '../runtime/build-scalers.ts';
-import { addKedaFlags, applyKedaFlags, ignoredFlagsWarning, kedaHttpDefaults, kedaHttpTimeoutMs, pinoTimestamp, restrictSecretAccess, TIME_ENCODINGS } from './keda-flags.ts';
+import {
+  addKedaFlags,
+  applyKedaFlags,
+  ignoredFlagsWarning,
+  kedaHttpDefaults,
+  kedaHttpTimeoutMs,
+  pinoTimestamp,
+  restrictSecretAccess,
+  TIME_ENCODINGS,
+} from './keda-flags.ts';
 
 /** ":8080" → {port 8080}, "127.0.0.1:8080" → host too; "0"/"" → disabled (undefined). */
 export function parseBindAddress(flag: string, value: string): { host?: string; port: number } | undefined {
@@ -97,35 +106,75 @@ export function register(program: Command): void {
   // KEDA's own flags (keda-operator, keda-metrics-apiserver, keda-admission-webhooks) are accepted too: keda-flags.ts.
   addKedaFlags(program.command('operator'))
     .option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)')
-    .option('--namespace <ns>', 'namespace of the operator (Lease, ClusterTriggerAuthentication secrets)', process.env.POD_NAMESPACE ?? process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? 'keda')
-    .option('--mode <mode>', "default scaling mode: 'hpa' (KEDA-compatible, HPA + external metrics API) or 'direct' (Updraft applies the HPA algorithm itself); per object: annotation updraft.dev/mode", process.env.UPDRAFT_DEFAULT_MODE || 'hpa')
+    .option(
+      '--namespace <ns>',
+      'namespace of the operator (Lease, ClusterTriggerAuthentication secrets)',
+      process.env.POD_NAMESPACE ?? process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? 'keda',
+    )
+    .option(
+      '--mode <mode>',
+      "default scaling mode: 'hpa' (KEDA-compatible, HPA + external metrics API) or 'direct' (Updraft applies the HPA algorithm itself); per object: annotation updraft.dev/mode",
+      process.env.UPDRAFT_DEFAULT_MODE || 'hpa',
+    )
     .option('--leader-elect', 'elect a leader on a Lease so only one replica scales (default)', true)
     .option('--no-leader-elect', 'run without leader election (single replica only)')
-    .option('--leader-election-id <name>', 'name of the Lease used for leader election (not KEDA\'s, so both can run during a migration)', 'operator.updraft.dev')
+    .option(
+      '--leader-election-id <name>',
+      "name of the Lease used for leader election (not KEDA's, so both can run during a migration)",
+      'operator.updraft.dev',
+    )
     .option('--metrics-bind-address <addr>', "Prometheus /metrics ('0' turns it off)", ':8080')
     .option('--health-probe-bind-address <addr>', "/healthz and /readyz for the kubelet ('0' turns it off)", ':8081')
     .option('--metrics-api-bind-address <addr>', "the external.metrics.k8s.io server (TLS; '0' turns it off)", ':6443')
     .option('--metrics-api-min-tls-version <v>', 'TLS12 or TLS13', 'TLS12')
     .option('--webhook-bind-address <addr>', "the validating admission webhook (TLS; '0' = not served here)", '0')
     .option('--webhook-min-tls-version <v>', 'TLS12 or TLS13', 'TLS12')
-    .option('--dashboard-bind-address <addr>', "the read-only dashboard (docs/dashboard.md; bearer token + RBAC; e.g. 127.0.0.1:8090 for kubectl port-forward; '0' turns it off)", '0')
-    .option('--webhook-strict-triggers', 'deny objects whose trigger metadata would fail at run time (default: admit them with a warning, as KEDA admits them)', false)
+    .option(
+      '--dashboard-bind-address <addr>',
+      "the read-only dashboard (docs/dashboard.md; bearer token + RBAC; e.g. 127.0.0.1:8090 for kubectl port-forward; '0' turns it off)",
+      '0',
+    )
+    .option(
+      '--webhook-strict-triggers',
+      'deny objects whose trigger metadata would fail at run time (default: admit them with a warning, as KEDA admits them)',
+      false,
+    )
     .option('--cert-dir <dir>', 'directory holding tls.crt and tls.key for the metrics API and the webhook', '/certs')
     .option('--tls-cert-file <file>', 'serving certificate (overrides <cert-dir>/tls.crt)')
     .option('--tls-key-file <file>', 'serving key (overrides <cert-dir>/tls.key)')
     .option('--log-level <level>', LEVELS.join(', '), 'info')
     .option('--log-format <format>', "'json' or 'console'", 'json')
     .option('--log-time-encoding <enc>', `time field of log lines: ${TIME_ENCODINGS.join(', ')} (KEDA's --zap-time-encoding)`, 'millis')
-    .option('--allow-scaler-address <cidr-or-host>',
+    .option(
+      '--allow-scaler-address <cidr-or-host>',
       'let scalers connect to this cloud metadata / link-local address, CIDR or host name, refused by default (repeatable, or a comma list)',
-      (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .option('--filepath-auth-root-path <dir>', "KEDA's flag: the directory ClusterTriggerAuthentication filePath is read below (empty: filePath is refused)", '')
-    .option('--otlp-http-bind-address <addr>', "the OTLP/HTTP receiver `opentelemetry` triggers read (POST /v1/metrics; a Collector gateway pushes here; e.g. ':4318'; '0' turns it off). No gRPC receiver: use the Collector's otlphttp exporter", '0')
-    .option('--otlp-token-file <file>', 'bearer token OTLP pushes must carry (Authorization: Bearer …; else 401); re-read when the file changes. Default: $UPDRAFT_OTLP_TOKEN, else no authentication')
-    .option('--take-over-from-keda', "scale even while a KEDA operator holds and renews its Lease (operator.keda.sh); default: wait for it to stop", false)
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--filepath-auth-root-path <dir>',
+      "KEDA's flag: the directory ClusterTriggerAuthentication filePath is read below (empty: filePath is refused)",
+      '',
+    )
+    .option(
+      '--otlp-http-bind-address <addr>',
+      "the OTLP/HTTP receiver `opentelemetry` triggers read (POST /v1/metrics; a Collector gateway pushes here; e.g. ':4318'; '0' turns it off). No gRPC receiver: use the Collector's otlphttp exporter",
+      '0',
+    )
+    .option(
+      '--otlp-token-file <file>',
+      'bearer token OTLP pushes must carry (Authorization: Bearer …; else 401); re-read when the file changes. Default: $UPDRAFT_OTLP_TOKEN, else no authentication',
+    )
+    .option('--take-over-from-keda', 'scale even while a KEDA operator holds and renews its Lease (operator.keda.sh); default: wait for it to stop', false)
     .option('--keda-namespace <ns>', "namespace of KEDA's operator Lease (default: --namespace)")
-    .option('--enable-opentelemetry-metrics [bool]', "also push the operator's metrics over OTLP/HTTP (KEDA's flag; OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL http/protobuf or http/json, _HEADERS, OTEL_METRIC_EXPORT_INTERVAL)", false)
-    .addHelpText('after', `
+    .option(
+      '--enable-opentelemetry-metrics [bool]',
+      "also push the operator's metrics over OTLP/HTTP (KEDA's flag; OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL http/protobuf or http/json, _HEADERS, OTEL_METRIC_EXPORT_INTERVAL)",
+      false,
+    )
+    .addHelpText(
+      'after',
+      `
 Environment (as KEDA): WATCH_NAMESPACE (comma list, empty = all), WATCH_LABEL_SELECTOR, WATCH_LABEL_SELECTOR_FOR_TRIGGERAUTH,
 KEDA_HTTP_DEFAULT_TIMEOUT (ms, default 3000), KEDA_HTTP_DISABLE_KEEP_ALIVE, KEDA_HTTP_MIN_TLS_VERSION (TLS10..TLS13), KEDA_RESTRICT_SECRET_ACCESS (true: Secrets only from --namespace),
 KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES (default 5), KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION / _RENEW_DEADLINE /
@@ -133,7 +182,8 @@ _RETRY_PERIOD (Go durations, e.g. 15s), UPDRAFT_DEFAULT_MODE (default for --mode
 
 Example (outside a cluster, one replica, direct mode, no metrics API):
   updraft operator --kubeconfig ~/.kube/config --no-leader-elect --mode direct --metrics-api-bind-address 0 --log-format console
-`)
+`,
+    )
     .action(async (opts: OperatorFlags, cmd: Command) => {
       // KEDA's flags: the mapped ones override Updraft's defaults, the others are reported in one warning line.
       const keda = applyKedaFlags(opts as unknown as Record<string, unknown>, (a) => cmd.getOptionValueSource(a) === 'cli');
@@ -161,7 +211,12 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
       const certFile = opts.tlsCertFile ?? join(opts.certDir, 'tls.crt');
       const keyFile = opts.tlsKeyFile ?? join(opts.certDir, 'tls.key');
       const log = pino(
-        { level: opts.logLevel, timestamp, base: { component: 'updraft-operator' }, redact: ['*.authorization', '*.token', '*.password', '*.awsSecretAccessKey', '*.secret'] },
+        {
+          level: opts.logLevel,
+          timestamp,
+          base: { component: 'updraft-operator' },
+          redact: ['*.authorization', '*.token', '*.password', '*.awsSecretAccessKey', '*.secret'],
+        },
         // Colour only on a terminal and never with NO_COLOR (pino-pretty runs in a worker, where stdout is no TTY).
         opts.logFormat === 'console' ? pino.transport({ target: 'pino-pretty', options: { colorize: useColor(process.stdout) } }) : undefined,
       );
@@ -184,8 +239,18 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         metricsHost: metrics?.host,
         healthPort: health?.port,
         healthHost: health?.host,
-        externalMetrics: metricsApi ? { ...metricsApi, certFile, keyFile, minTlsVersion: parseTlsVersion('--metrics-api-min-tls-version', opts.metricsApiMinTlsVersion) } : undefined,
-        webhook: webhook ? { ...webhook, certFile, keyFile, minTlsVersion: parseTlsVersion('--webhook-min-tls-version', opts.webhookMinTlsVersion), strictTriggers: opts.webhookStrictTriggers } : undefined,
+        externalMetrics: metricsApi
+          ? { ...metricsApi, certFile, keyFile, minTlsVersion: parseTlsVersion('--metrics-api-min-tls-version', opts.metricsApiMinTlsVersion) }
+          : undefined,
+        webhook: webhook
+          ? {
+              ...webhook,
+              certFile,
+              keyFile,
+              minTlsVersion: parseTlsVersion('--webhook-min-tls-version', opts.webhookMinTlsVersion),
+              strictTriggers: opts.webhookStrictTriggers,
+            }
+          : undefined,
         // ':8090' listens on every address, as the other bind flags do; '127.0.0.1:8090' only on localhost.
         dashboard: dashboard ? { port: dashboard.port, host: dashboard.host ?? '0.0.0.0' } : undefined,
         maxReconciles: Number(process.env.KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES ?? 5),
@@ -198,7 +263,19 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         kedaLease: { namespace: opts.kedaNamespace || undefined, takeOver: opts.takeOverFromKeda },
       });
       if (otlp && !otlpToken) log.warn({ port: op.otlpReceiverPort }, 'the OTLP receiver accepts unauthenticated pushes; set --otlp-token-file');
-      log.info({ metricsPort: op.metricsPort, healthPort: op.healthPort, metricsApiPort: op.metricsApiPort, webhookPort: op.webhookPort, dashboardPort: op.dashboardPort, otlpReceiverPort: op.otlpReceiverPort, mode: opts.mode, allowedScalerAddresses: addressPolicy.exceptions }, 'operator started');
+      log.info(
+        {
+          metricsPort: op.metricsPort,
+          healthPort: op.healthPort,
+          metricsApiPort: op.metricsApiPort,
+          webhookPort: op.webhookPort,
+          dashboardPort: op.dashboardPort,
+          otlpReceiverPort: op.otlpReceiverPort,
+          mode: opts.mode,
+          allowedScalerAddresses: addressPolicy.exceptions,
+        },
+        'operator started',
+      );
       const shutdown = async (signal: string) => {
         log.info({ signal }, 'shutting down');
         await op.stop();

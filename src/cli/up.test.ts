@@ -28,17 +28,40 @@ describe('updraft up plan', () => {
   });
 
   const bad: Array<{ name: string; docs: string[]; problem: RegExp }> = [
-    { name: 'a Deployment target', docs: [group('web'), so('a', '{ name: web }')], problem: /ScaledObject default\/a: spec.scaleTargetRef is Deployment web; updraft up scales local processes/ },
-    { name: 'a ProcessGroup that no file defines', docs: [group('web'), so('a', pg('api'))], problem: /names ProcessGroup api, which none of the files define/ },
-    { name: 'two ScaledObjects on one group', docs: [group('web'), so('a', pg('web')), so('b', pg('web'))], problem: /ScaledObject default\/b: ProcessGroup web is already scaled by ScaledObject default\/a/ },
-    { name: 'more replicas than ports', docs: [group('web', '{ from: 9000, to: 9001 }'), so('a', pg('web'))], problem: /maxReplicaCount 5 is more than the 2 ports/ },
-    { name: 'an invalid ProcessGroup', docs: ['apiVersion: updraft.dev/v1alpha1\nkind: ProcessGroup\nmetadata: { name: web }\nspec: { args: [x] }\n'], problem: /all.yaml: ProcessGroup default\/web spec.command: / },
+    {
+      name: 'a Deployment target',
+      docs: [group('web'), so('a', '{ name: web }')],
+      problem: /ScaledObject default\/a: spec.scaleTargetRef is Deployment web; updraft up scales local processes/,
+    },
+    {
+      name: 'a ProcessGroup that no file defines',
+      docs: [group('web'), so('a', pg('api'))],
+      problem: /names ProcessGroup api, which none of the files define/,
+    },
+    {
+      name: 'two ScaledObjects on one group',
+      docs: [group('web'), so('a', pg('web')), so('b', pg('web'))],
+      problem: /ScaledObject default\/b: ProcessGroup web is already scaled by ScaledObject default\/a/,
+    },
+    {
+      name: 'more replicas than ports',
+      docs: [group('web', '{ from: 9000, to: 9001 }'), so('a', pg('web'))],
+      problem: /maxReplicaCount 5 is more than the 2 ports/,
+    },
+    {
+      name: 'an invalid ProcessGroup',
+      docs: ['apiVersion: updraft.dev/v1alpha1\nkind: ProcessGroup\nmetadata: { name: web }\nspec: { args: [x] }\n'],
+      problem: /all.yaml: ProcessGroup default\/web spec.command: /,
+    },
     { name: 'no ProcessGroup at all', docs: [so('a', pg('web'))], problem: /no ProcessGroup \(apiVersion: updraft.dev\/v1alpha1\) found/ },
   ];
   for (const c of bad) {
     it(`refuses ${c.name}, saying what to change`, async () => {
       const plan = await planUp([dirWith(c.docs)]);
-      assert.ok(plan.problems.some((p) => c.problem.test(p)), plan.problems.join('\n'));
+      assert.ok(
+        plan.problems.some((p) => c.problem.test(p)),
+        plan.problems.join('\n'),
+      );
     });
   }
 

@@ -47,7 +47,11 @@ interface UpOptions {
 class Console {
   private statusLines: string[] = [];
   /** `live`: the status lines are drawn (a TTY); `color`: drawn in inverse video (not with NO_COLOR); `stream`: where log lines go (stderr with --output json). */
-  constructor(private readonly live: boolean, private readonly color = live, private readonly stream: NodeJS.WriteStream = process.stdout) {}
+  constructor(
+    private readonly live: boolean,
+    private readonly color = live,
+    private readonly stream: NodeJS.WriteStream = process.stdout,
+  ) {}
   line(text: string): void {
     this.clear();
     this.stream.write(`${text}\n`);
@@ -81,15 +85,24 @@ function say(line: string): void {
 
 function describeEvent(group: string, e: PoolEvent): string | undefined {
   switch (e.type) {
-    case 'started': return `${e.instance} started (pid ${e.pid}${e.port !== undefined ? `, PORT ${e.port}` : ''})`;
-    case 'ready': return `${e.instance} ready`;
-    case 'not-ready': return `${e.instance} not ready: ${e.reason}`;
-    case 'exited': return e.expected ? `${e.instance} stopped` : `${e.instance} exited (${e.signal ?? `code ${e.code}`})`;
-    case 'backoff': return `${e.instance} restarting in ${(e.delayMs / 1000).toFixed(1)}s (restart ${e.restarts})`;
-    case 'stopping': return `${e.instance} stopping (SIGTERM)`;
-    case 'killed': return `${e.instance} did not stop within the grace period: SIGKILL`;
-    case 'failed-to-start': return `${e.instance} failed to start: ${e.message}`;
-    case 'replicas': return `ProcessGroup ${group}: ${e.ready}/${e.desired} ready`;
+    case 'started':
+      return `${e.instance} started (pid ${e.pid}${e.port !== undefined ? `, PORT ${e.port}` : ''})`;
+    case 'ready':
+      return `${e.instance} ready`;
+    case 'not-ready':
+      return `${e.instance} not ready: ${e.reason}`;
+    case 'exited':
+      return e.expected ? `${e.instance} stopped` : `${e.instance} exited (${e.signal ?? `code ${e.code}`})`;
+    case 'backoff':
+      return `${e.instance} restarting in ${(e.delayMs / 1000).toFixed(1)}s (restart ${e.restarts})`;
+    case 'stopping':
+      return `${e.instance} stopping (SIGTERM)`;
+    case 'killed':
+      return `${e.instance} did not stop within the grace period: SIGKILL`;
+    case 'failed-to-start':
+      return `${e.instance} failed to start: ${e.message}`;
+    case 'replicas':
+      return `ProcessGroup ${group}: ${e.ready}/${e.desired} ready`;
   }
 }
 
@@ -98,9 +111,7 @@ function pollLine(so: ScaledObject, r: PollReport): string | undefined {
   // Activation/deactivation (0↔N) is KEDA's decision; changes within 1..N are the HPA algorithm's.
   const d = r.poll.decision;
   const activated = d.replicas !== undefined && d.replicas !== r.counts.replicas;
-  const reason = activated
-    ? `${d.reason}${r.hpa?.changed ? `; then ${r.hpa.reason}` : ''}`
-    : (r.hpa?.reason ?? d.reason);
+  const reason = activated ? `${d.reason}${r.hpa?.changed ? `; then ${r.hpa.reason}` : ''}` : (r.hpa?.reason ?? d.reason);
   return `ScaledObject ${so.metadata.namespace}/${so.metadata.name}: ${r.scaleError ?? reason}`;
 }
 
@@ -111,8 +122,12 @@ export function register(program: Command): void {
     .option('--otlp-port <port>', 'port of the OTLP/HTTP metrics receiver for opentelemetry triggers', String(DEFAULT_OTLP_HTTP_PORT))
     .option('--otlp-host <host>', 'address the OTLP receiver listens on (0.0.0.0 to take metrics from other machines)', '127.0.0.1')
     .option('--metrics-port <port>', "serve the operator's Prometheus metrics (KEDA's keda_* and updraft_*) on 127.0.0.1:<port>/metrics (0 picks one)")
-    .option('-o, --output <format>', "text, or json: the run's summary (per ScaledObject, and the load's) as JSON on stdout at exit; log lines go to stderr", 'text')
-    .option('--no-instance-output', 'hide the instances\' own output lines')
+    .option(
+      '-o, --output <format>',
+      "text, or json: the run's summary (per ScaledObject, and the load's) as JSON on stdout at exit; log lines go to stderr",
+      'text',
+    )
+    .option('--no-instance-output', "hide the instances' own output lines")
     // The old spelling of --no-instance-output, still accepted.
     .addOption(new Option('--no-output').hideHelp())
     .option('--load <url>', 'also drive load: request this URL (or a path on the first ProcessGroup service, e.g. /work) at --stages rates')
@@ -124,7 +139,9 @@ export function register(program: Command): void {
     .option('--no-live', 'no live status line on a terminal (plain log lines only)')
     .option('--dashboard-port <port>', 'port of the live dashboard on 127.0.0.1 (a busy port falls back to a free one; 0 picks one)', '7711')
     .option('--no-dashboard', 'do not serve the live dashboard (docs/dashboard.md)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 ScaledObjects are the keda.sh/v1alpha1 ones you would apply to a cluster; only scaleTargetRef points at a
 ProcessGroup (apiVersion: updraft.dev/v1alpha1) instead of a Deployment. Instances get PORT and
 OTEL_EXPORTER_OTLP_ENDPOINT in their environment. Ctrl-C stops every instance (SIGTERM, then SIGKILL after
@@ -134,7 +151,8 @@ Examples:
   updraft up examples/quickstart
   updraft up examples/quickstart --load /work --stages 20s:40,40s:150,30s:0     # the whole quickstart, ~2 min
   updraft up examples/quickstart --otlp-port 14318 --no-instance-output --chart run.svg
-  updraft up examples/quickstart --load /work --output json > run.json`)
+  updraft up examples/quickstart --load /work --output json > run.json`,
+    )
     .action(async (paths: string[], o: UpOptions) => {
       const plan = await planUp(paths).catch((err: unknown) => program.error(`up: ${(err as Error).message}`));
       for (const w of plan.warnings) say(`warning: ${w}`);
@@ -170,30 +188,46 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
   const drawStatus = () => out.status([...statuses.values()].filter((l): l is string => l !== undefined));
   const render = (e: LocalEvent): void => {
     switch (e.type) {
-      case 'otlp-receiver': return say(`OTLP metrics receiver on ${e.url}/v1/metrics`);
+      case 'otlp-receiver':
+        return say(`OTLP metrics receiver on ${e.url}/v1/metrics`);
       case 'pool': {
         const line = describeEvent(e.group, e.event);
         return line ? say(line) : undefined;
       }
-      case 'service': return say(`ProcessGroup ${e.group}: service on ${e.url} (forwards to ready instances; holds requests while there are none)`);
-      case 'build-warning': return say(`warning: ScaledObject ${e.scaledObject.metadata.name}: ${e.message}`);
+      case 'service':
+        return say(`ProcessGroup ${e.group}: service on ${e.url} (forwards to ready instances; holds requests while there are none)`);
+      case 'build-warning':
+        return say(`warning: ScaledObject ${e.scaledObject.metadata.name}: ${e.message}`);
       case 'runner': {
         const so = e.scaledObject;
-        return say(`ScaledObject ${so.metadata.namespace}/${so.metadata.name} scales ProcessGroup ${e.group} (${so.spec.minReplicaCount}..${so.spec.maxReplicaCount}, every ${so.spec.pollingInterval}s and on every push)`);
+        return say(
+          `ScaledObject ${so.metadata.namespace}/${so.metadata.name} scales ProcessGroup ${e.group} (${so.spec.minReplicaCount}..${so.spec.maxReplicaCount}, every ${so.spec.pollingInterval}s and on every push)`,
+        );
       }
-      case 'running': return say(exitWhenIdle ? 'running; stops once the load is over and every ScaledObject is back at its minimum (Ctrl-C stops now)' : 'running; Ctrl-C stops every instance');
+      case 'running':
+        return say(
+          exitWhenIdle
+            ? 'running; stops once the load is over and every ScaledObject is back at its minimum (Ctrl-C stops now)'
+            : 'running; Ctrl-C stops every instance',
+        );
       case 'poll': {
         const line = pollLine(e.scaledObject, e.report);
         if (line) say(line);
         statuses.set(`${e.scaledObject.metadata.namespace}/${e.scaledObject.metadata.name}`, statusLine(e.status, process.stdout.columns ?? 160));
         return drawStatus();
       }
-      case 'target-error': return say(`ScaledObject ${e.scaledObject.metadata.name}: ${e.message}`);
-      case 'loop-error': return say(`error in ${e.key}: ${e.error.message}`);
-      case 'load-started': return say(`load: ${e.url} at ${o.stages} (${(totalDurationMs(e.stages) / 1000).toFixed(0)} s)`);
-      case 'load-progress': return Math.round(e.progress.elapsedMs / 1000) % 5 === 0 ? say(`load ${progressLine(e.progress).trim()}`) : undefined;
-      case 'load-finished': return say(`load finished: ${e.summary.completed} requests, ${e.summary.errors} errors`);
-      case 'load-failed': return say(`load failed: ${e.error.message}`);
+      case 'target-error':
+        return say(`ScaledObject ${e.scaledObject.metadata.name}: ${e.message}`);
+      case 'loop-error':
+        return say(`error in ${e.key}: ${e.error.message}`);
+      case 'load-started':
+        return say(`load: ${e.url} at ${o.stages} (${(totalDurationMs(e.stages) / 1000).toFixed(0)} s)`);
+      case 'load-progress':
+        return Math.round(e.progress.elapsedMs / 1000) % 5 === 0 ? say(`load ${progressLine(e.progress).trim()}`) : undefined;
+      case 'load-finished':
+        return say(`load finished: ${e.summary.completed} requests, ${e.summary.errors} errors`);
+      case 'load-failed':
+        return say(`load failed: ${e.error.message}`);
     }
   };
 
@@ -215,7 +249,10 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     });
   } catch (err) {
     if (err instanceof LocalTriggerError) {
-      for (const e of err.errors) process.stderr.write(`error: ScaledObject ${e.scaledObject.metadata.namespace}/${e.scaledObject.metadata.name} trigger ${e.triggerIndex} (${e.type}): ${e.message}\n`);
+      for (const e of err.errors)
+        process.stderr.write(
+          `error: ScaledObject ${e.scaledObject.metadata.namespace}/${e.scaledObject.metadata.name} trigger ${e.triggerIndex} (${e.type}): ${e.message}\n`,
+        );
     }
     throw err;
   }
@@ -243,7 +280,13 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     const wroteChart = chartFile !== undefined && run.recorders.length > 0;
     if (wroteChart) await writeFile(chartFile, run.recorders[0].chart(end));
     if (format === 'json') {
-      const summary = { stoppedBy: why, exitCode: code, scaledObjects: run.recorders.map((r) => r.result(end).result.summary), ...(run.loadSummary ? { load: run.loadSummary } : {}), ...(wroteChart ? { chart: chartFile } : {}) };
+      const summary = {
+        stoppedBy: why,
+        exitCode: code,
+        scaledObjects: run.recorders.map((r) => r.result(end).result.summary),
+        ...(run.loadSummary ? { load: run.loadSummary } : {}),
+        ...(wroteChart ? { chart: chartFile } : {}),
+      };
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     } else {
       for (const r of run.recorders) process.stdout.write(`${r.summary(end)}\n`);

@@ -38,10 +38,18 @@ const cpu = "{type: cpu, metricType: Utilization, metadata: {value: '50'}}";
 
 const rows: Array<[string, string[], RegExp | undefined]> = [
   ['the Deployment requests cpu: valid', [so(cpu), deploy('{requests: {cpu: 200m}}')], undefined],
-  ['the Deployment has no cpu request: KEDA\'s error', [so(cpu), deploy('{requests: {memory: 1Gi}}')], /the scaledobject has a cpu trigger but the container app doesn't have the cpu request defined/],
+  [
+    "the Deployment has no cpu request: KEDA's error",
+    [so(cpu), deploy('{requests: {memory: 1Gi}}')],
+    /the scaledobject has a cpu trigger but the container app doesn't have the cpu request defined/,
+  ],
   ['a LimitRange in the input defaults it: valid', [so(cpu), deploy('{}'), lr], undefined],
   ['the workload is not in the input: nothing is claimed', [so(cpu)], undefined],
-  ['the memory trigger is checked for memory', [so("{type: memory, metricType: AverageValue, metadata: {value: 256Mi}}"), deploy('{requests: {cpu: 1}}')], /memory trigger but the container app doesn't have the memory request defined/],
+  [
+    'the memory trigger is checked for memory',
+    [so('{type: memory, metricType: AverageValue, metadata: {value: 256Mi}}'), deploy('{requests: {cpu: 1}}')],
+    /memory trigger but the container app doesn't have the memory request defined/,
+  ],
 ];
 
 describe('validate: cpu/memory triggers against the workload given alongside', () => {
@@ -49,7 +57,11 @@ describe('validate: cpu/memory triggers against the workload given alongside', (
     it(name, () => {
       const r = validateTexts(texts.map((text, i) => ({ name: `f${i}.yaml`, text })));
       const errors = r.problems.filter((p) => p.severity === 'error');
-      if (want) assert.ok(errors.some((p) => want.test(p.message)), JSON.stringify(errors));
+      if (want)
+        assert.ok(
+          errors.some((p) => want.test(p.message)),
+          JSON.stringify(errors),
+        );
       else assert.deepEqual(errors, []);
     });
   }

@@ -48,7 +48,10 @@ describe('updraft validate', () => {
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /6 objects checked: valid, 0 errors, 6 warnings\n$/);
     assert.match(r.out, /spec\.triggers\[0\]\.metadata\.metricName\n  prometheus does not read metadata 'metricName'; it is ignored \(as by KEDA\)/);
-    assert.match(r.out, /examples\/seed-manifests\/04-amp-prometheus-scaledobject\.yaml:12: warning: ScaledObject keda-prometheus-guidance\/app-http-requests-minute spec\.pollingInterval/);
+    assert.match(
+      r.out,
+      /examples\/seed-manifests\/04-amp-prometheus-scaledobject\.yaml:12: warning: ScaledObject keda-prometheus-guidance\/app-http-requests-minute spec\.pollingInterval/,
+    );
   });
 
   it('fails (exit 1) on an invalid object and prints file:line, object, field path, message and fix', () => {
@@ -72,11 +75,16 @@ describe('updraft validate', () => {
 
   it('reports webhook rules found after parsing at the field line', () => {
     const report = validateTexts([{ name: 'idle.yaml', text: so('orders', '  idleReplicaCount: 0\n') }]);
-    assert.match(formatText(report), /^idle\.yaml:9: error: ScaledObject shop\/orders spec\.idleReplicaCount\n  IdleReplicaCount=0 must be less than MinReplicaCount=0\n/);
+    assert.match(
+      formatText(report),
+      /^idle\.yaml:9: error: ScaledObject shop\/orders spec\.idleReplicaCount\n  IdleReplicaCount=0 must be less than MinReplicaCount=0\n/,
+    );
   });
 
   it('checks the scalingModifiers formula with the engine', () => {
-    const report = validateTexts([{ name: 'f.yaml', text: so('orders', '  advanced:\n    scalingModifiers:\n      formula: "queue + missing"\n      target: "5"\n') }]);
+    const report = validateTexts([
+      { name: 'f.yaml', text: so('orders', '  advanced:\n    scalingModifiers:\n      formula: "queue + missing"\n      target: "5"\n') },
+    ]);
     assert.equal(report.summary.errors, 1);
     assert.equal(report.problems[0].path, 'spec.advanced.scalingModifiers.formula');
     assert.match(report.problems[0].message, /missing/);
@@ -84,18 +92,32 @@ describe('updraft validate', () => {
   });
 
   it('reports the scalingModifiers fallback rule once, though both api/ and the engine check it', () => {
-    const report = validateTexts([{ name: 'fb.yaml', text: so('orders', '  fallback:\n    failureThreshold: 3\n    replicas: 2\n    behavior: scalingModifiers\n') }]);
-    assert.deepEqual(report.problems.map((p) => p.message), ['scalingModifiers fallback behavior requires scalingModifiers.formula to be defined']);
+    const report = validateTexts([
+      { name: 'fb.yaml', text: so('orders', '  fallback:\n    failureThreshold: 3\n    replicas: 2\n    behavior: scalingModifiers\n') },
+    ]);
+    assert.deepEqual(
+      report.problems.map((p) => p.message),
+      ['scalingModifiers fallback behavior requires scalingModifiers.formula to be defined'],
+    );
   });
 
   it('checks objects from several files together (two ScaledObjects on one workload)', () => {
-    const report = validateTexts([{ name: 'a.yaml', text: so('a') }, { name: 'b.yaml', text: so('b') }]);
-    assert.match(formatText(report), /^b\.yaml:8: error: ScaledObject shop\/b spec\.scaleTargetRef\.name\n  the workload 'worker' of type 'apps\/v1\.Deployment' is already managed by the ScaledObject 'a'/);
+    const report = validateTexts([
+      { name: 'a.yaml', text: so('a') },
+      { name: 'b.yaml', text: so('b') },
+    ]);
+    assert.match(
+      formatText(report),
+      /^b\.yaml:8: error: ScaledObject shop\/b spec\.scaleTargetRef\.name\n  the workload 'worker' of type 'apps\/v1\.Deployment' is already managed by the ScaledObject 'a'/,
+    );
   });
 
   it('warns about a file with no objects at all', () => {
     const report = validateTexts([{ name: 'empty.yaml', text: '# nothing here\n---\n' }]);
-    assert.deepEqual(report.problems.map((p) => [p.severity, p.message]), [['warning', 'no Kubernetes objects found in empty.yaml']]);
+    assert.deepEqual(
+      report.problems.map((p) => [p.severity, p.message]),
+      [['warning', 'no Kubernetes objects found in empty.yaml']],
+    );
   });
 
   it('reads stdin with "-" and prints JSON with --output json', () => {
@@ -115,7 +137,14 @@ describe('updraft validate', () => {
     const report = JSON.parse(r.out);
     assert.deepEqual(report.problems, [
       { severity: 'error', object: missing, path: '', message: `cannot read ${missing}: no such file or directory`, fix: 'check the path' },
-      { severity: 'error', object: 'ScaledObject shop/orders', path: 'spec.pollingInterval', message: 'pollingInterval must be greater than or equal to 1, got number 0', fix: "set pollingInterval to 1 or more (KEDA's CRD minimum)", source: `${p}:9` },
+      {
+        severity: 'error',
+        object: 'ScaledObject shop/orders',
+        path: 'spec.pollingInterval',
+        message: 'pollingInterval must be greater than or equal to 1, got number 0',
+        fix: "set pollingInterval to 1 or more (KEDA's CRD minimum)",
+        source: `${p}:9`,
+      },
     ]);
   });
 
@@ -145,28 +174,64 @@ ${extra}    metadata: ${JSON.stringify(metadata)}
 const Q = 'https://sqs.eu-west-1.amazonaws.com/111122223333/orders';
 const PROM = { serverAddress: 'http://prometheus:9090', query: 'sum(up)' };
 const triggerCases: Array<{ name: string; text: string; want: Array<[string, string, RegExp]> }> = [
-  { name: 'a typo of a known key is an error with the key it probably means', text: trigger('aws-sqs-queue', { queueURL: Q, queuLength: '5', identityOwner: 'operator' }),
-    want: [['error', 'spec.triggers[0].metadata.queuLength', /^aws-sqs-queue has no parameter 'queuLength'; did you mean 'queueLength'\?/]] },
-  { name: 'a value that never parses is an error quoting it', text: trigger('prometheus', { ...PROM, threshold: 'twenty-five' }),
-    want: [['error', 'spec.triggers[0].metadata.threshold', /^prometheus: threshold must be a number, got 'twenty-five'$/]] },
-  { name: 'a JSON-number spelling KEDA refuses (2.5e1 is not a whole number) is refused here too', text: trigger('aws-sqs-queue', { queueURL: Q, queueLength: '2.5e1', identityOwner: 'operator' }),
-    want: [['error', 'spec.triggers[0].metadata.queueLength', /queueLength must be a whole number, got '2\.5e1'/]] },
-  { name: 'a non-HTTP serverAddress is an error', text: trigger('prometheus', { ...PROM, serverAddress: 'file:///etc/passwd', threshold: '5' }),
-    want: [['error', 'spec.triggers[0].metadata.serverAddress', /serverAddress/]] },
-  { name: 'an unsupported type is an error naming the supported ones', text: trigger('no-such-scaler', { topic: 'orders', lagThreshold: '5' }),
-    want: [['error', 'spec.triggers[0].type', new RegExp(`^trigger type 'no-such-scaler' is not supported by Updraft \\(it reads ${supportedTypes().join(', ')}\\)$`)]] },
-  { name: 'a missing required parameter with no TriggerAuthentication is an error', text: trigger('prometheus', { serverAddress: 'http://prometheus:9090', threshold: '5' }),
-    want: [['error', 'spec.triggers[0].metadata', /^prometheus: missing required parameter "query"/]] },
-  { name: 'a parameter the TriggerAuthentication may supply is a note, not an error', text: trigger('aws-cloudwatch', { expression: 'SELECT AVG(x) FROM y', targetMetricValue: '5' }, '    authenticationRef: {name: aws}\n'),
-    want: [['note', 'spec.triggers[0].metadata', /awsRegion is taken from the TriggerAuthentication at run time; not checked offline/], ['note', 'spec.triggers[0].metadata', /the AWS identity comes from the TriggerAuthentication/]] },
-  { name: 'a value from the target\'s env is a note', text: trigger('aws-sqs-queue', { queueURLFromEnv: 'QUEUE_URL', awsRegion: 'eu-west-1', identityOwner: 'operator' }),
-    want: [['note', 'spec.triggers[0].metadata', /queueURL is taken from env QUEUE_URL of the target's container \(queueURLFromEnv\)/]] },
-  { name: 'an unknown key far from any known one is a warning (KEDA ignores it)', text: trigger('prometheus', { ...PROM, threshold: '5', owner: 'team-a' }),
-    want: [['warning', 'spec.triggers[0].metadata.owner', /^prometheus does not read metadata 'owner'; it is ignored \(as by KEDA\)$/]] },
+  {
+    name: 'a typo of a known key is an error with the key it probably means',
+    text: trigger('aws-sqs-queue', { queueURL: Q, queuLength: '5', identityOwner: 'operator' }),
+    want: [['error', 'spec.triggers[0].metadata.queuLength', /^aws-sqs-queue has no parameter 'queuLength'; did you mean 'queueLength'\?/]],
+  },
+  {
+    name: 'a value that never parses is an error quoting it',
+    text: trigger('prometheus', { ...PROM, threshold: 'twenty-five' }),
+    want: [['error', 'spec.triggers[0].metadata.threshold', /^prometheus: threshold must be a number, got 'twenty-five'$/]],
+  },
+  {
+    name: 'a JSON-number spelling KEDA refuses (2.5e1 is not a whole number) is refused here too',
+    text: trigger('aws-sqs-queue', { queueURL: Q, queueLength: '2.5e1', identityOwner: 'operator' }),
+    want: [['error', 'spec.triggers[0].metadata.queueLength', /queueLength must be a whole number, got '2\.5e1'/]],
+  },
+  {
+    name: 'a non-HTTP serverAddress is an error',
+    text: trigger('prometheus', { ...PROM, serverAddress: 'file:///etc/passwd', threshold: '5' }),
+    want: [['error', 'spec.triggers[0].metadata.serverAddress', /serverAddress/]],
+  },
+  {
+    name: 'an unsupported type is an error naming the supported ones',
+    text: trigger('no-such-scaler', { topic: 'orders', lagThreshold: '5' }),
+    want: [
+      [
+        'error',
+        'spec.triggers[0].type',
+        new RegExp(`^trigger type 'no-such-scaler' is not supported by Updraft \\(it reads ${supportedTypes().join(', ')}\\)$`),
+      ],
+    ],
+  },
+  {
+    name: 'a missing required parameter with no TriggerAuthentication is an error',
+    text: trigger('prometheus', { serverAddress: 'http://prometheus:9090', threshold: '5' }),
+    want: [['error', 'spec.triggers[0].metadata', /^prometheus: missing required parameter "query"/]],
+  },
+  {
+    name: 'a parameter the TriggerAuthentication may supply is a note, not an error',
+    text: trigger('aws-cloudwatch', { expression: 'SELECT AVG(x) FROM y', targetMetricValue: '5' }, '    authenticationRef: {name: aws}\n'),
+    want: [
+      ['note', 'spec.triggers[0].metadata', /awsRegion is taken from the TriggerAuthentication at run time; not checked offline/],
+      ['note', 'spec.triggers[0].metadata', /the AWS identity comes from the TriggerAuthentication/],
+    ],
+  },
+  {
+    name: "a value from the target's env is a note",
+    text: trigger('aws-sqs-queue', { queueURLFromEnv: 'QUEUE_URL', awsRegion: 'eu-west-1', identityOwner: 'operator' }),
+    want: [['note', 'spec.triggers[0].metadata', /queueURL is taken from env QUEUE_URL of the target's container \(queueURLFromEnv\)/]],
+  },
+  {
+    name: 'an unknown key far from any known one is a warning (KEDA ignores it)',
+    text: trigger('prometheus', { ...PROM, threshold: '5', owner: 'team-a' }),
+    want: [['warning', 'spec.triggers[0].metadata.owner', /^prometheus does not read metadata 'owner'; it is ignored \(as by KEDA\)$/]],
+  },
   { name: 'a valid trigger has no problem at all', text: trigger('prometheus', { ...PROM, threshold: '5', activationThreshold: '1' }), want: [] },
 ];
 
-describe('updraft validate parses every trigger\'s metadata offline', () => {
+describe("updraft validate parses every trigger's metadata offline", () => {
   for (const c of triggerCases) {
     it(c.name, () => {
       const report = validateTexts([{ name: 't.yaml', text: c.text }]);
@@ -185,30 +250,48 @@ describe('updraft validate parses every trigger\'s metadata offline', () => {
     const p = file('typo.yaml', triggerCases[0].text);
     const r = run([p]);
     assert.equal(r.code, 1);
-    assert.match(r.out, new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:8: error: ScaledObject shop/t spec\\.triggers\\[0\\]\\.metadata\\.queuLength\n.*\n  fix: rename it to queueLength\n`));
+    assert.match(
+      r.out,
+      new RegExp(
+        `^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:8: error: ScaledObject shop/t spec\\.triggers\\[0\\]\\.metadata\\.queuLength\n.*\n  fix: rename it to queueLength\n`,
+      ),
+    );
   });
 });
 
 describe('updraft validate on ProcessGroups (the quickstart kind)', () => {
   it('checks a ProcessGroup like the keda.sh objects and names its field', () => {
-    const r = validateTexts([{ name: 'pg.yaml', text: 'apiVersion: updraft.dev/v1alpha1\nkind: ProcessGroup\nmetadata: {name: web}\nspec: {command: node, ports: {from: 9000, to: 8000}}\n' }]);
+    const r = validateTexts([
+      {
+        name: 'pg.yaml',
+        text: 'apiVersion: updraft.dev/v1alpha1\nkind: ProcessGroup\nmetadata: {name: web}\nspec: {command: node, ports: {from: 9000, to: 8000}}\n',
+      },
+    ]);
     assert.equal(r.summary.objects, 1);
     assert.equal(r.summary.invalidObjects, 1);
-    assert.deepEqual(r.problems.map((p) => `${p.object} ${p.path}: ${p.message}`), ['ProcessGroup default/web spec.ports: from must be <= to']);
+    assert.deepEqual(
+      r.problems.map((p) => `${p.object} ${p.path}: ${p.message}`),
+      ['ProcessGroup default/web spec.ports: from must be <= to'],
+    );
     assert.deepEqual(r.others, []);
   });
   it('the quickstart manifest is valid as a whole', () => {
     const r = validateTexts([{ name: 'updraft.yaml', text: readFileSync(join(root, 'examples', 'quickstart', 'updraft.yaml'), 'utf8') }]);
-    assert.deepEqual(r.problems.filter((p) => p.severity === 'error'), []);
+    assert.deepEqual(
+      r.problems.filter((p) => p.severity === 'error'),
+      [],
+    );
     assert.deepEqual(r.objects.map((o) => o.kind).sort(), ['ProcessGroup', 'ScaledObject']);
   });
 });
 
-
 describe('updraft validate: one broken or hostile file never hides the others', () => {
   it('prints a result for every file: a.yaml, a hostile file (alias bomb, deep nesting, duplicate key), c.yaml', () => {
     let bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-    for (let i = 1; i < 9; i++) bomb += `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]\n`;
+    for (let i = 1; i < 9; i++)
+      bomb += `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]\n`;
     const a = file('h-a.yaml', so('orders', '  minReplicaCount: "1"\n', 'a'));
     const hostile = file('h-hostile.yaml', `${bomb}---\n${'['.repeat(1024 * 1024)}\n---\nx: 1\nx: 2\n`);
     const c = file('h-c.yaml', so('payments', '  minReplicaCount: "2"\n', 'c'));
@@ -225,9 +308,25 @@ describe('updraft validate: one broken or hostile file never hides the others', 
   });
 
   const unreadable: Array<{ name: string; make: () => string; message: RegExp }> = [
-    { name: 'a binary file is a problem for that file', make: () => file('h-bin.yaml', '\u0000\u0001binary'), message: /is a binary file \(it contains NUL bytes\)/ },
-    { name: 'a file that is not UTF-8 is a problem for that file', make: () => { const p = join(tmp, 'h-latin1.yaml'); writeFileSync(p, Buffer.from([0x6b, 0x3a, 0x20, 0xe9, 0x0a])); return p; }, message: /is not UTF-8 text/ },
-    { name: 'a file over 8 MiB is a problem for that file, not read', make: () => file('h-big.yaml', `a: "${'x'.repeat(8 * 1024 * 1024)}"\n`), message: /is larger than 8 MiB/ },
+    {
+      name: 'a binary file is a problem for that file',
+      make: () => file('h-bin.yaml', '\u0000\u0001binary'),
+      message: /is a binary file \(it contains NUL bytes\)/,
+    },
+    {
+      name: 'a file that is not UTF-8 is a problem for that file',
+      make: () => {
+        const p = join(tmp, 'h-latin1.yaml');
+        writeFileSync(p, Buffer.from([0x6b, 0x3a, 0x20, 0xe9, 0x0a]));
+        return p;
+      },
+      message: /is not UTF-8 text/,
+    },
+    {
+      name: 'a file over 8 MiB is a problem for that file, not read',
+      make: () => file('h-big.yaml', `a: "${'x'.repeat(8 * 1024 * 1024)}"\n`),
+      message: /is larger than 8 MiB/,
+    },
     { name: 'a missing file is a problem for that file', make: () => join(tmp, 'h-missing.yaml'), message: /no such file or directory/ },
   ];
   for (const row of unreadable) {
@@ -250,7 +349,10 @@ describe('updraft validate: one broken or hostile file never hides the others', 
     symlinkSync(dir, join(dir, 'sub', 'loop'));
     const x = expandInputs([dir]);
     assert.deepEqual(x.files, [join(dir, 'sub', 'ok.yaml')]);
-    assert.deepEqual(x.problems.map((p) => [p.object, p.message]), [[join(dir, 'dangling.yaml'), `cannot read ${join(dir, 'dangling.yaml')}: no such file or directory`]]);
+    assert.deepEqual(
+      x.problems.map((p) => [p.object, p.message]),
+      [[join(dir, 'dangling.yaml'), `cannot read ${join(dir, 'dangling.yaml')}: no such file or directory`]],
+    );
   });
 
   it('a directory named as a file is a problem, not a crash', () => {

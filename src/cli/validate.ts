@@ -67,7 +67,11 @@ export function expandInputs(inputs: ReadonlyArray<string>): { files: string[]; 
       }
       if (st.isDirectory()) walk(p, `${st.dev}:${st.ino}`);
       else if (isManifest && st.isFile()) files.push(p);
-      else if (isManifest) problems.push({ ...inputProblem(p, `${truncate(p, 200)} is not a regular file; skipped`, 'name it on the command line to read it anyway'), severity: 'warning' });
+      else if (isManifest)
+        problems.push({
+          ...inputProblem(p, `${truncate(p, 200)} is not a regular file; skipped`, 'name it on the command line to read it anyway'),
+          severity: 'warning',
+        });
     }
   };
   for (const input of inputs) {
@@ -89,10 +93,22 @@ export function expandInputs(inputs: ReadonlyArray<string>): { files: string[]; 
 /** Bytes → text, or why they are not a manifest: too large (MAX_FILE_BYTES), binary (NUL bytes) or not UTF-8. */
 export function decodeManifest(name: string, bytes: Buffer, truncated = false): { text: string } | { problem: Problem } {
   if (truncated || bytes.length > MAX_FILE_BYTES) {
-    return { problem: inputProblem(name, `${truncate(name, 200)} is larger than ${formatBytes(MAX_FILE_BYTES)}; Updraft reads at most that much per file (each object must also fit the ${formatBytes(MAX_OBJECT_BYTES)} etcd stores), so it was not read`, 'split it into several files') };
+    return {
+      problem: inputProblem(
+        name,
+        `${truncate(name, 200)} is larger than ${formatBytes(MAX_FILE_BYTES)}; Updraft reads at most that much per file (each object must also fit the ${formatBytes(MAX_OBJECT_BYTES)} etcd stores), so it was not read`,
+        'split it into several files',
+      ),
+    };
   }
   if (bytes.includes(0)) {
-    return { problem: inputProblem(name, `${truncate(name, 200)} is a binary file (it contains NUL bytes), not YAML or JSON text`, 'give a YAML or JSON file (UTF-16 text: save it as UTF-8)') };
+    return {
+      problem: inputProblem(
+        name,
+        `${truncate(name, 200)} is a binary file (it contains NUL bytes), not YAML or JSON text`,
+        'give a YAML or JSON file (UTF-16 text: save it as UTF-8)',
+      ),
+    };
   }
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
@@ -222,7 +238,9 @@ export function formatText(report: ValidateReport): string {
   const s = report.summary;
   const others = report.others.length ? `, ${report.others.length} other object${report.others.length === 1 ? '' : 's'} skipped` : '';
   const verdict = s.errors === 0 ? 'valid' : `${s.invalidObjects} invalid`;
-  lines.push(`${s.objects} object${s.objects === 1 ? '' : 's'} checked${others}: ${verdict}, ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`);
+  lines.push(
+    `${s.objects} object${s.objects === 1 ? '' : 's'} checked${others}: ${verdict}, ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -17,7 +17,8 @@ describe('the five fallback behaviors pick their replica count (pkg/fallback/fal
     ['scalingModifiers', 2, 6],
   ];
   for (const [behavior, current, want] of cases) {
-    test(`${behavior} at ${current} current replicas gives ${want}`, () => assert.equal(fallbackReplicas(fb(behavior), current), want, `${behavior} at ${current}`));
+    test(`${behavior} at ${current} current replicas gives ${want}`, () =>
+      assert.equal(fallbackReplicas(fb(behavior), current), want, `${behavior} at ${current}`));
   }
 });
 
@@ -34,7 +35,16 @@ test('fallback starts only when failures are strictly greater than failureThresh
   let health: HealthStatus | undefined;
   const seen: Array<boolean> = [];
   for (let i = 0; i < 5; i++) {
-    const out = fetchWithFallback({ enabled: true, fallback: fb('static', 6, 3), previous: health, read: { error: 'timeout' }, currentReplicas: 1, target: 5, targetType: 'AverageValue', readyReplicas: 1 });
+    const out = fetchWithFallback({
+      enabled: true,
+      fallback: fb('static', 6, 3),
+      previous: health,
+      read: { error: 'timeout' },
+      currentReplicas: 1,
+      target: 5,
+      targetType: 'AverageValue',
+      readyReplicas: 1,
+    });
     health = out.health;
     seen.push(out.fallbackActive);
   }
@@ -47,7 +57,11 @@ test('fallback is enabled only for a valid block; with scalingModifiers the targ
   assert.equal(fallbackEnabled(scaledObject()), false);
   assert.equal(fallbackEnabled(scaledObject({ fallback: fb('static') })), true);
   assert.equal(fallbackEnabled(scaledObject({ fallback: fb('static', -1) })), false);
-  const sm = (target: string) => scaledObject({ fallback: fb('static'), advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: 'a', target, metricType: 'AverageValue' } } });
+  const sm = (target: string) =>
+    scaledObject({
+      fallback: fb('static'),
+      advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: 'a', target, metricType: 'AverageValue' } },
+    });
   assert.equal(fallbackEnabled(sm('2')), true);
   assert.equal(fallbackEnabled(sm('2.5')), false, 'KEDA uses ParseInt: 2.5 silently disables fallback');
 });

@@ -35,9 +35,12 @@ export function inFallback(health: HealthStatus | undefined, failureThreshold: n
 /** The replica count a fallback behavior asks for (KEDA `pkg/fallback/fallback.go` `doFallback`). `scalingModifiers` is handled by the formula. */
 export function fallbackReplicas(fallback: Fallback, currentReplicas: number): number {
   switch (fallback.behavior) {
-    case 'currentReplicas': return currentReplicas;
-    case 'currentReplicasIfHigher': return Math.max(currentReplicas, fallback.replicas);
-    case 'currentReplicasIfLower': return Math.min(currentReplicas, fallback.replicas);
+    case 'currentReplicas':
+      return currentReplicas;
+    case 'currentReplicasIfHigher':
+      return Math.max(currentReplicas, fallback.replicas);
+    case 'currentReplicasIfLower':
+      return Math.min(currentReplicas, fallback.replicas);
     case 'static':
     case 'scalingModifiers':
     default:
@@ -95,19 +98,32 @@ export function fetchWithFallback(args: {
   const succeeded = 'value' in args.read;
   if (!args.enabled || !args.fallback) {
     const health = args.previous ?? { numberOfFailures: 0, status: 'Happy' };
-    return succeeded ? { value: (args.read as { value: number }).value, fallbackActive: false, health } : { error: (args.read as { error: string }).error, fallbackActive: false, health };
+    return succeeded
+      ? { value: (args.read as { value: number }).value, fallbackActive: false, health }
+      : { error: (args.read as { error: string }).error, fallbackActive: false, health };
   }
   const health = nextHealth(args.previous, succeeded);
   if (succeeded) return { value: (args.read as { value: number }).value, fallbackActive: false, health };
   const error = (args.read as { error: string }).error;
   if (!inFallback(health, args.fallback.failureThreshold)) {
-    return { error, fallbackActive: false, health, reason: `read failed ${health.numberOfFailures}× (fallback after more than ${args.fallback.failureThreshold})` };
+    return {
+      error,
+      fallbackActive: false,
+      health,
+      reason: `read failed ${health.numberOfFailures}× (fallback after more than ${args.fallback.failureThreshold})`,
+    };
   }
   if (args.fallback.behavior === 'scalingModifiers') {
     // KEDA `pkg/fallback/fallback.go` (behavior scalingModifiers): the trigger becomes nil in the formula; the composite falls back to replicas × target.
     return { error, fallbackActive: true, health, reason: `read failed ${health.numberOfFailures}×: passed to the formula as nil` };
   }
-  const fb = fallbackMetricValue({ fallback: args.fallback, currentReplicas: args.currentReplicas, target: args.target, targetType: args.targetType, readyReplicas: args.readyReplicas });
+  const fb = fallbackMetricValue({
+    fallback: args.fallback,
+    currentReplicas: args.currentReplicas,
+    target: args.target,
+    targetType: args.targetType,
+    readyReplicas: args.readyReplicas,
+  });
   if (!fb.ok) return { error: fb.error, fallbackActive: false, health, reason: fb.error };
   return { value: fb.value, fallbackActive: true, health, reason: `read failed ${health.numberOfFailures}× > ${args.fallback.failureThreshold}: ${fb.reason}` };
 }

@@ -20,7 +20,8 @@ describe('evaluates the formulas from the KEDA scalingModifiers documentation', 
     ['count([a,b,c],{#>1}) > 1 ? 5 : 0', { a: 2, b: 3, c: 0 }, 5],
     ['count([a,b,c],{#>1}) > 1 ? 5 : 0', { a: 2, b: 0, c: 0 }, 0],
   ];
-  for (const [f, vars, want] of cases) test(`${f} with ${JSON.stringify(vars)} is ${want}`, () => assert.equal(run(f, vars), want, `${f} with ${JSON.stringify(vars)}`));
+  for (const [f, vars, want] of cases)
+    test(`${f} with ${JSON.stringify(vars)} is ${want}`, () => assert.equal(run(f, vars), want, `${f} with ${JSON.stringify(vars)}`));
 });
 
 describe('implements expr-lang operators, precedence and builtins', () => {
@@ -52,20 +53,7 @@ describe('implements expr-lang operators, precedence and builtins', () => {
 });
 
 describe('rejects injection attempts and anything outside the allowed subset at compile time', () => {
-  const bad = [
-    'constructor.constructor("return process")()',
-    '__proto__',
-    'a.b',
-    'process()',
-    'eval(1)',
-    '"text"',
-    'a[0]',
-    '(1 + 2',
-    '1 +',
-    '#',
-    'x ? 1',
-    '',
-  ];
+  const bad = ['constructor.constructor("return process")()', '__proto__', 'a.b', 'process()', 'eval(1)', '"text"', 'a[0]', '(1 + 2', '1 +', '#', 'x ? 1', ''];
   for (const f of bad) {
     test(`${JSON.stringify(f)} does not compile`, () => assert.throws(() => compileFormula(f), FormulaError, f));
   }
@@ -95,8 +83,62 @@ describe('runtime errors: unknown names, arithmetic on nil, non-bool conditions,
 });
 
 // Generated formulas: token soup from the expr-lang subset (mostly invalid, some valid), and arbitrary text.
-const token = fc.constantFrom('a', 'b', 'c', '1', '2.5', '0', '-', '+', '*', '/', '%', '**', '^', '(', ')', '?', ':', '??', '>', '<=', '==', '!=', '!', '&&', '||', 'not', 'and', 'or', 'true', '[', ']', ',', '{', '}', '#', 'min', 'max', 'count', 'sum', 'abs', 'len', 'map', 'filter', 'round', 'int', 'constructor', '__proto__', '.', '"x"', ' ');
-const formulas = fc.oneof({ weight: 3, arbitrary: fc.array(token, { maxLength: 30 }).map((t) => t.join(' ')) }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) });
+const token = fc.constantFrom(
+  'a',
+  'b',
+  'c',
+  '1',
+  '2.5',
+  '0',
+  '-',
+  '+',
+  '*',
+  '/',
+  '%',
+  '**',
+  '^',
+  '(',
+  ')',
+  '?',
+  ':',
+  '??',
+  '>',
+  '<=',
+  '==',
+  '!=',
+  '!',
+  '&&',
+  '||',
+  'not',
+  'and',
+  'or',
+  'true',
+  '[',
+  ']',
+  ',',
+  '{',
+  '}',
+  '#',
+  'min',
+  'max',
+  'count',
+  'sum',
+  'abs',
+  'len',
+  'map',
+  'filter',
+  'round',
+  'int',
+  'constructor',
+  '__proto__',
+  '.',
+  '"x"',
+  ' ',
+);
+const formulas = fc.oneof(
+  { weight: 3, arbitrary: fc.array(token, { maxLength: 30 }).map((t) => t.join(' ')) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+);
 const varValue = fc.option(fc.oneof(fc.double(), fc.integer({ min: -10, max: 10 })), { freq: 5 });
 
 test('property: compiling and evaluating any formula returns a number, nil or a FormulaError, never another exception', () => {
@@ -135,7 +177,11 @@ test('a formula with ?? may return nil (the fallback then applies)', () => {
 });
 
 describe('validateScalingModifiers applies the webhook rules', () => {
-  const named = [trigger('prometheus', { threshold: '1' }, { name: 'a' }), trigger('aws-sqs-queue', { queueLength: '5' }, { name: 'b' }), trigger('cpu', { value: '50' }, { name: 'c', metricType: 'Utilization' })];
+  const named = [
+    trigger('prometheus', { threshold: '1' }, { name: 'a' }),
+    trigger('aws-sqs-queue', { queueLength: '5' }, { name: 'b' }),
+    trigger('cpu', { value: '50' }, { name: 'c', metricType: 'Utilization' }),
+  ];
   const withSm = (sm: Record<string, string | undefined>, extra: Record<string, unknown> = {}) =>
     scaledObject({ triggers: named, advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { metricType: 'AverageValue', ...sm } }, ...extra });
   const cases: Array<[string, ReturnType<typeof scaledObject>, string[]]> = [
@@ -150,16 +196,28 @@ describe('validateScalingModifiers applies the webhook rules', () => {
     ['runs with every trigger at -1 (bool result fails)', withSm({ formula: 'a > 0', target: '5' }), ['spec.advanced.scalingModifiers.formula']],
   ];
   for (const [name, so, paths] of cases) {
-    test(name, () => assert.deepEqual(validateScalingModifiers(so).map((p) => p.path), paths, name));
+    test(name, () =>
+      assert.deepEqual(
+        validateScalingModifiers(so).map((p) => p.path),
+        paths,
+        name,
+      ),
+    );
   }
   test('metricType Utilization is refused', () => {
     const util = withSm({ formula: 'a', target: '5' });
     util.spec.advanced.scalingModifiers!.metricType = 'Utilization';
-    assert.deepEqual(validateScalingModifiers(util).map((p) => p.path), ['spec.advanced.scalingModifiers.metricType']);
+    assert.deepEqual(
+      validateScalingModifiers(util).map((p) => p.path),
+      ['spec.advanced.scalingModifiers.metricType'],
+    );
   });
   test('fallback behavior scalingModifiers needs a formula', () => {
     const fbNoFormula = scaledObject({ fallback: { failureThreshold: 3, replicas: 2, behavior: 'scalingModifiers' } });
-    assert.deepEqual(validateScalingModifiers(fbNoFormula).map((p) => p.path), ['spec.fallback.behavior']);
+    assert.deepEqual(
+      validateScalingModifiers(fbNoFormula).map((p) => p.path),
+      ['spec.fallback.behavior'],
+    );
   });
   test('no scalingModifiers: nothing to check', () => assert.deepEqual(validateScalingModifiers(scaledObject()), [], 'no scalingModifiers: nothing to check'));
 });

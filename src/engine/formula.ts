@@ -45,7 +45,35 @@ type Value = number | boolean | null | Value[];
 type Tok = { t: 'num'; v: number; pos: number } | { t: 'id'; v: string; pos: number } | { t: 'op'; v: string; pos: number } | { t: 'eof'; pos: number };
 
 // Longest first, so `**` wins over `*` and `??` over `?`.
-const OPERATORS = ['**', '??', '==', '!=', '<=', '>=', '&&', '||', '+', '-', '*', '/', '%', '^', '<', '>', '!', '?', ':', '(', ')', '[', ']', '{', '}', ',', '#'];
+const OPERATORS = [
+  '**',
+  '??',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '^',
+  '<',
+  '>',
+  '!',
+  '?',
+  ':',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '#',
+];
 const RESERVED = new Set(['__proto__', 'prototype', 'constructor']);
 
 function lex(src: string): Tok[] {
@@ -53,7 +81,10 @@ function lex(src: string): Tok[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i];
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { i++; continue; }
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++;
+      continue;
+    }
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
       const m = /^(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(src.slice(i))!;
       out.push({ t: 'num', v: Number(m[0].replace(/_/g, '')), pos: i });
@@ -81,23 +112,48 @@ function lex(src: string): Tok[] {
 // Parser (precedence climbing with expr-lang's operator precedences)
 
 const BINARY: Record<string, { prec: number; right?: boolean }> = {
-  '||': { prec: 10 }, or: { prec: 10 },
-  '&&': { prec: 15 }, and: { prec: 15 },
-  '==': { prec: 20 }, '!=': { prec: 20 }, '<': { prec: 20 }, '>': { prec: 20 }, '<=': { prec: 20 }, '>=': { prec: 20 },
-  '+': { prec: 30 }, '-': { prec: 30 },
-  '*': { prec: 60 }, '/': { prec: 60 }, '%': { prec: 60 },
-  '**': { prec: 100, right: true }, '^': { prec: 100, right: true },
+  '||': { prec: 10 },
+  or: { prec: 10 },
+  '&&': { prec: 15 },
+  and: { prec: 15 },
+  '==': { prec: 20 },
+  '!=': { prec: 20 },
+  '<': { prec: 20 },
+  '>': { prec: 20 },
+  '<=': { prec: 20 },
+  '>=': { prec: 20 },
+  '+': { prec: 30 },
+  '-': { prec: 30 },
+  '*': { prec: 60 },
+  '/': { prec: 60 },
+  '%': { prec: 60 },
+  '**': { prec: 100, right: true },
+  '^': { prec: 100, right: true },
   '??': { prec: 500 },
 };
 const UNARY: Record<string, number> = { '!': 50, not: 50, '-': 90, '+': 90 };
 
 /** Builtins: name → [min args, max args, takes a predicate/closure as 2nd argument]. */
 const BUILTINS: Record<string, [number, number, boolean]> = {
-  abs: [1, 1, false], ceil: [1, 1, false], floor: [1, 1, false], round: [1, 1, false],
-  float: [1, 1, false], int: [1, 1, false], min: [1, Infinity, false], max: [1, Infinity, false],
-  sum: [1, 1, false], mean: [1, 1, false], median: [1, 1, false], len: [1, 1, false],
-  count: [1, 2, true], all: [2, 2, true], any: [2, 2, true], none: [2, 2, true], one: [2, 2, true],
-  filter: [2, 2, true], map: [2, 2, true],
+  abs: [1, 1, false],
+  ceil: [1, 1, false],
+  floor: [1, 1, false],
+  round: [1, 1, false],
+  float: [1, 1, false],
+  int: [1, 1, false],
+  min: [1, Infinity, false],
+  max: [1, Infinity, false],
+  sum: [1, 1, false],
+  mean: [1, 1, false],
+  median: [1, 1, false],
+  len: [1, 1, false],
+  count: [1, 2, true],
+  all: [2, 2, true],
+  any: [2, 2, true],
+  none: [2, 2, true],
+  one: [2, 2, true],
+  filter: [2, 2, true],
+  map: [2, 2, true],
 };
 
 class Parser {
@@ -106,9 +162,16 @@ class Parser {
   readonly identifiers = new Set<string>();
   constructor(private readonly toks: Tok[]) {}
 
-  private peek(): Tok { return this.toks[this.i]; }
-  private next(): Tok { return this.toks[this.i++]; }
-  private isOp(v: string): boolean { const t = this.peek(); return t.t === 'op' && t.v === v; }
+  private peek(): Tok {
+    return this.toks[this.i];
+  }
+  private next(): Tok {
+    return this.toks[this.i++];
+  }
+  private isOp(v: string): boolean {
+    const t = this.peek();
+    return t.t === 'op' && t.v === v;
+  }
   private expect(v: string): Tok {
     const t = this.next();
     if (t.t !== 'op' || t.v !== v) throw new FormulaError(`expected '${v}' at position ${t.pos}, found ${describe(t)}`, t.pos);
@@ -186,7 +249,9 @@ class Parser {
       if (t.v === '[') {
         const items: Node[] = [];
         if (!this.isOp(']')) {
-          do { items.push(this.expression()); } while (this.isOp(',') && this.next());
+          do {
+            items.push(this.expression());
+          } while (this.isOp(',') && this.next());
         }
         this.expect(']');
         return { k: 'array', items, pos: t.pos };
@@ -225,7 +290,10 @@ class Parser {
     }
     this.expect(')');
     if (args.length < spec[0] || args.length > spec[1]) {
-      throw new FormulaError(`${fn}() takes ${spec[0] === spec[1] ? spec[0] : `${spec[0]}..${spec[1]}`} argument(s), got ${args.length} (at position ${pos})`, pos);
+      throw new FormulaError(
+        `${fn}() takes ${spec[0] === spec[1] ? spec[0] : `${spec[0]}..${spec[1]}`} argument(s), got ${args.length} (at position ${pos})`,
+        pos,
+      );
     }
     return { k: 'call', fn, args, pos };
   }
@@ -282,9 +350,12 @@ function goRound(x: number): number {
 
 function evalNode(n: Node, vars: Map<string, number | null>, elem: Value | undefined): Value {
   switch (n.k) {
-    case 'num': return n.v;
-    case 'bool': return n.v;
-    case 'nil': return null;
+    case 'num':
+      return n.v;
+    case 'bool':
+      return n.v;
+    case 'nil':
+      return null;
     case 'elem':
       if (elem === undefined) throw new FormulaError(`'#' outside a predicate (at position ${n.pos})`, n.pos);
       return elem;
@@ -292,8 +363,10 @@ function evalNode(n: Node, vars: Map<string, number | null>, elem: Value | undef
       if (!vars.has(n.name)) throw new FormulaError(`unknown name '${n.name}' at position ${n.pos}: it must be the name of a trigger`, n.pos);
       return vars.get(n.name) ?? null;
     }
-    case 'array': return n.items.map((x) => evalNode(x, vars, elem));
-    case 'closure': throw new FormulaError(`a predicate {…} can only be an argument of count/all/any/none/one/filter/map (at position ${n.pos})`, n.pos);
+    case 'array':
+      return n.items.map((x) => evalNode(x, vars, elem));
+    case 'closure':
+      throw new FormulaError(`a predicate {…} can only be an argument of count/all/any/none/one/filter/map (at position ${n.pos})`, n.pos);
     case 'unary': {
       const v = evalNode(n.arg, vars, elem);
       if (n.op === '!') return !bool(v, n.pos, "'!'");
@@ -304,8 +377,10 @@ function evalNode(n: Node, vars: Map<string, number | null>, elem: Value | undef
       const t = bool(evalNode(n.test, vars, elem), n.pos, "the condition of '?:'");
       return evalNode(t ? n.then : n.else, vars, elem);
     }
-    case 'binary': return evalBinary(n, vars, elem);
-    case 'call': return evalCall(n, vars, elem);
+    case 'binary':
+      return evalBinary(n, vars, elem);
+    case 'call':
+      return evalCall(n, vars, elem);
   }
 }
 
@@ -328,18 +403,28 @@ function evalBinary(n: Extract<Node, { k: 'binary' }>, vars: Map<string, number 
   const a = num(l, pos, `'${op}'`);
   const b = num(r, pos, `'${op}'`);
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/': return a / b; // expr-lang: `/` is float division; x/0 is ±Inf like Go floats.
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b; // expr-lang: `/` is float division; x/0 is ±Inf like Go floats.
     case '%':
       if (b === 0) throw new FormulaError(`modulo by zero (at position ${pos})`, pos);
       return a % b;
-    case '**': case '^': return a ** b;
-    case '<': return a < b;
-    case '>': return a > b;
-    case '<=': return a <= b;
-    case '>=': return a >= b;
+    case '**':
+    case '^':
+      return a ** b;
+    case '<':
+      return a < b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    case '>=':
+      return a >= b;
   }
   throw new FormulaError(`unknown operator '${op}' (at position ${pos})`, pos);
 }
@@ -354,32 +439,48 @@ function evalCall(n: Extract<Node, { k: 'call' }>, vars: Map<string, number | nu
     const apply = (x: Value): Value => evalNode(body!, vars, x);
     const test = (x: Value): boolean => bool(apply(x), pos, `the predicate of ${fn}()`);
     switch (fn) {
-      case 'count': return body ? list.filter(test).length : list.filter((x) => x === true).length;
-      case 'all': return list.every(test);
-      case 'any': return list.some(test);
-      case 'none': return !list.some(test);
-      case 'one': return list.filter(test).length === 1;
-      case 'filter': return list.filter(test);
-      case 'map': return list.map(apply);
+      case 'count':
+        return body ? list.filter(test).length : list.filter((x) => x === true).length;
+      case 'all':
+        return list.every(test);
+      case 'any':
+        return list.some(test);
+      case 'none':
+        return !list.some(test);
+      case 'one':
+        return list.filter(test).length === 1;
+      case 'filter':
+        return list.filter(test);
+      case 'map':
+        return list.map(apply);
     }
   }
   const args = n.args.map((a) => evalNode(a, vars, elem));
   const one = (): number => num(args[0], pos, `${fn}()`);
   const numbers = (what: Value[]): number[] => what.map((x) => num(x, pos, `${fn}()`));
   switch (fn) {
-    case 'abs': return Math.abs(one());
-    case 'ceil': return Math.ceil(one());
-    case 'floor': return Math.floor(one());
-    case 'round': return goRound(one());
-    case 'float': return one();
-    case 'int': return Math.trunc(one());
-    case 'min': case 'max': {
+    case 'abs':
+      return Math.abs(one());
+    case 'ceil':
+      return Math.ceil(one());
+    case 'floor':
+      return Math.floor(one());
+    case 'round':
+      return goRound(one());
+    case 'float':
+      return one();
+    case 'int':
+      return Math.trunc(one());
+    case 'min':
+    case 'max': {
       const xs = numbers(args.length === 1 && Array.isArray(args[0]) ? args[0] : args);
       if (xs.length === 0) throw new FormulaError(`${fn}() of an empty array (at position ${pos})`, pos);
       return fn === 'min' ? Math.min(...xs) : Math.max(...xs);
     }
-    case 'len': return arr(args[0], pos, fn).length;
-    case 'sum': return numbers(arr(args[0], pos, fn)).reduce((s, x) => s + x, 0);
+    case 'len':
+      return arr(args[0], pos, fn).length;
+    case 'sum':
+      return numbers(arr(args[0], pos, fn)).reduce((s, x) => s + x, 0);
     case 'mean': {
       const xs = numbers(arr(args[0], pos, fn));
       return xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -425,28 +526,45 @@ export function validateScalingModifiers(so: ScaledObject): Array<{ path: string
   const base = 'spec.advanced.scalingModifiers';
   const hasModifiers = sm !== undefined && (sm.formula !== undefined || sm.target !== undefined || sm.activationTarget !== undefined);
   if (so.spec.fallback?.behavior === 'scalingModifiers' && !(sm?.formula ?? '').trim()) {
-    problems.push({ path: 'spec.fallback.behavior', message: 'scalingModifiers fallback behavior requires scalingModifiers.formula to be defined; add advanced.scalingModifiers.formula or use another fallback behavior' });
+    problems.push({
+      path: 'spec.fallback.behavior',
+      message:
+        'scalingModifiers fallback behavior requires scalingModifiers.formula to be defined; add advanced.scalingModifiers.formula or use another fallback behavior',
+    });
   }
   if (!hasModifiers || !sm) return problems;
   const formula = (sm.formula ?? '').trim();
   if (!formula) {
-    problems.push({ path: `${base}.formula`, message: 'error ScalingModifiers.Formula is mandatory: set a formula over the trigger names, e.g. "(a + b) / 2"' });
+    problems.push({
+      path: `${base}.formula`,
+      message: 'error ScalingModifiers.Formula is mandatory: set a formula over the trigger names, e.g. "(a + b) / 2"',
+    });
     return problems;
   }
   const targetText = (sm.target ?? '').trim();
   if (!targetText) {
-    problems.push({ path: `${base}.target`, message: 'formula is given but target is empty: set scalingModifiers.target to the composite value one replica handles, e.g. "10"' });
+    problems.push({
+      path: `${base}.target`,
+      message: 'formula is given but target is empty: set scalingModifiers.target to the composite value one replica handles, e.g. "10"',
+    });
   } else {
     // KEDA webhook verifyScalingModifiers (apis/keda/v1alpha1/scaledobject_webhook.go): strconv.ParseFloat.
     const t = parseGoFloat(sm.target ?? '') ?? NaN;
-    if (!Number.isFinite(t)) problems.push({ path: `${base}.target`, message: `error converting target for scalingModifiers (string->float) to valid target: '${targetText}' is not a number` });
+    if (!Number.isFinite(t))
+      problems.push({
+        path: `${base}.target`,
+        message: `error converting target for scalingModifiers (string->float) to valid target: '${targetText}' is not a number`,
+      });
     else if (t <= 0) problems.push({ path: `${base}.target`, message: `target must be greater than 0, got ${targetText}` });
   }
   if (sm.activationTarget !== undefined && sm.activationTarget !== '' && !Number.isFinite(parseGoFloat(sm.activationTarget) ?? NaN)) {
     problems.push({ path: `${base}.activationTarget`, message: `activationTarget must be a number, got '${sm.activationTarget}'` });
   }
   if (sm.metricType === 'Utilization') {
-    problems.push({ path: `${base}.metricType`, message: "error metricType 'Utilization' is not supported for the composite metric; use AverageValue or Value" });
+    problems.push({
+      path: `${base}.metricType`,
+      message: "error metricType 'Utilization' is not supported for the composite metric; use AverageValue or Value",
+    });
   }
   let compiled: CompiledFormula;
   try {

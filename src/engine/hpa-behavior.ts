@@ -57,7 +57,10 @@ function resolveRules(rules: HPAScalingRules | undefined, defaults: ResolvedRule
  * controller uses its legacy path (300 s downscale window, scale-up limited to max(2×current, 4) per sync), which is
  * NOT the same as the documented default policies (see docs/engine.md).
  */
-export function resolveBehavior(behavior: HPABehavior | undefined, downscaleWindowSeconds = DEFAULT_DOWNSCALE_STABILIZATION_SECONDS): ResolvedBehavior | undefined {
+export function resolveBehavior(
+  behavior: HPABehavior | undefined,
+  downscaleWindowSeconds = DEFAULT_DOWNSCALE_STABILIZATION_SECONDS,
+): ResolvedBehavior | undefined {
   if (!behavior) return undefined;
   return {
     scaleUp: resolveRules(behavior.scaleUp, DEFAULT_SCALE_UP_RULES, 0),
@@ -166,7 +169,14 @@ export function normalizeReplicas(input: NormalizeInput): NormalizeResult {
       limitReason = minReplicas < limit ? 'ScaleDownLimit' : 'TooFewReplicas';
     }
   }
-  return { replicas, state, stabilized, stabilizationReason, limitReason, reason: describe(desired, stabilized, replicas, stabilizationReason, limitReason, behavior) };
+  return {
+    replicas,
+    state,
+    stabilized,
+    stabilizationReason,
+    limitReason,
+    reason: describe(desired, stabilized, replicas, stabilizationReason, limitReason, behavior),
+  };
 }
 
 /** Absent behavior: `stabilizeRecommendation` (max over the downscale window) + `convertDesiredReplicasWithRules`. */
@@ -192,14 +202,29 @@ function normalizeLegacy(input: NormalizeInput): NormalizeResult {
     replicas = maxAllowed;
     limitReason = maxReplicas > upLimit ? 'ScaleUpLimit' : 'TooManyReplicas';
   }
-  return { replicas, state, stabilized, stabilizationReason, limitReason, reason: describe(desired, stabilized, replicas, stabilizationReason, limitReason, undefined, input.downscaleWindowSeconds) };
+  return {
+    replicas,
+    state,
+    stabilized,
+    stabilizationReason,
+    limitReason,
+    reason: describe(desired, stabilized, replicas, stabilizationReason, limitReason, undefined, input.downscaleWindowSeconds),
+  };
 }
 
-function describe(desired: number, stabilized: number, replicas: number, stab: string, limit: string, behavior: ResolvedBehavior | undefined, legacyWindow?: number): string {
+function describe(
+  desired: number,
+  stabilized: number,
+  replicas: number,
+  stab: string,
+  limit: string,
+  behavior: ResolvedBehavior | undefined,
+  legacyWindow?: number,
+): string {
   const parts: string[] = [];
   // Mention a stabilization window only when it actually kept the count away from what the metrics want.
   if (stab === 'ScaleDownStabilized' && replicas > desired) {
-    const w = behavior ? behavior.scaleDown.stabilizationWindowSeconds : legacyWindow ?? DEFAULT_DOWNSCALE_STABILIZATION_SECONDS;
+    const w = behavior ? behavior.scaleDown.stabilizationWindowSeconds : (legacyWindow ?? DEFAULT_DOWNSCALE_STABILIZATION_SECONDS);
     parts.push(`scale-down stabilization: highest recommendation in the last ${w}s is ${stabilized}`);
   } else if (stab === 'ScaleUpStabilized' && replicas < desired) {
     parts.push(`scale-up stabilization: lowest recommendation in the last ${behavior?.scaleUp.stabilizationWindowSeconds ?? 0}s is ${stabilized}`);

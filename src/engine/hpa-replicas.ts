@@ -95,7 +95,12 @@ export function externalAverageValueReplicas(usage: number, target: number, ctx:
   if (t <= 0) return { ok: false, error: `target ${formatNumber(target)} must be > 0` };
   const ratio = u / (t * ctx.statusReplicas);
   if (withinTolerance(ratio, ctx.tolerance)) {
-    return { ok: true, replicas: ctx.statusReplicas, ratio, reason: `${formatNumber(usage)}/(${formatNumber(target)}×${ctx.statusReplicas}) = ${formatNumber(ratio)} within tolerance` };
+    return {
+      ok: true,
+      replicas: ctx.statusReplicas,
+      ratio,
+      reason: `${formatNumber(usage)}/(${formatNumber(target)}×${ctx.statusReplicas}) = ${formatNumber(ratio)} within tolerance`,
+    };
   }
   const replicas = Math.min(Math.ceil(u / t), MAX_INT32);
   return { ok: true, replicas, ratio, reason: `ceil(${formatNumber(usage)}/${formatNumber(target)}) = ${replicas}` };
@@ -126,7 +131,12 @@ type ResourceMetric = Extract<HpaMetric, { kind: 'Resource' }>;
  * ready; after it, only when the pod is not ready and never was (it turned unready within the initial readiness
  * delay of its start). `Unknown` readiness is not `False`.
  */
-export function cpuSampleUnready(p: PodSample, now: number, initPeriodMs = CPU_INITIALIZATION_PERIOD_MS, readinessDelayMs = INITIAL_READINESS_DELAY_MS): boolean {
+export function cpuSampleUnready(
+  p: PodSample,
+  now: number,
+  initPeriodMs = CPU_INITIALIZATION_PERIOD_MS,
+  readinessDelayMs = INITIAL_READINESS_DELAY_MS,
+): boolean {
   if (!p.readiness) return !p.ready;
   const { condition, startTime } = p.readiness;
   if (!condition || startTime === undefined) return true;
@@ -227,13 +237,23 @@ export function resourceReplicas(metric: ResourceMetric, ctx: ReplicaContext): M
   if (typeof second === 'string') return { ok: false, error: second };
   const newRatio = second;
   if (withinTolerance(newRatio, ctx.tolerance) || (usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) {
-    return { ok: true, replicas: ctx.specReplicas, ratio: newRatio, reason: `${metric.name} ratio ${formatNumber(newRatio)} after counting missing/unready pods: no change` };
+    return {
+      ok: true,
+      replicas: ctx.specReplicas,
+      ratio: newRatio,
+      reason: `${metric.name} ratio ${formatNumber(newRatio)} after counting missing/unready pods: no change`,
+    };
   }
   const replicas = Math.ceil(newRatio * metrics.size);
   if ((newRatio < 1 && replicas > ctx.specReplicas) || (newRatio > 1 && replicas < ctx.specReplicas)) {
     return { ok: true, replicas: ctx.specReplicas, ratio: newRatio, reason: `${metric.name}: direction flipped by missing/unready pods, no change` };
   }
-  return { ok: true, replicas, ratio: newRatio, reason: `${metric.name}${unit} ratio ${formatNumber(newRatio)} × ${metrics.size} pods (missing/unready adjusted) = ${replicas}` };
+  return {
+    ok: true,
+    replicas,
+    ratio: newRatio,
+    reason: `${metric.name}${unit} ratio ${formatNumber(newRatio)} × ${metrics.size} pods (missing/unready adjusted) = ${replicas}`,
+  };
 }
 
 /** One metric's proposal; a metric carrying an error is invalid. */
@@ -259,12 +279,7 @@ export type HpaDesired =
 /**
  * The metric part of one HPA sync (`reconcileAutoscaler` up to normalization, `computeReplicasForMetrics`).
  */
-export function desiredFromMetrics(args: {
-  metrics: readonly HpaMetric[];
-  minReplicas: number;
-  maxReplicas: number;
-  ctx: ReplicaContext;
-}): HpaDesired {
+export function desiredFromMetrics(args: { metrics: readonly HpaMetric[]; minReplicas: number; maxReplicas: number; ctx: ReplicaContext }): HpaDesired {
   const { ctx, minReplicas, maxReplicas } = args;
   const current = ctx.specReplicas;
   if (current === 0 && minReplicas !== 0) return { kind: 'disabled', reason: 'scaling is disabled since the replica count of the target is zero' };
@@ -294,5 +309,11 @@ export function desiredFromMetrics(args: {
   if (errors.length > 0 && replicas < current) {
     return { kind: 'invalid', reason: `${errors.length} invalid metric(s) and the valid ones would scale down: no change`, errors };
   }
-  return { kind: 'metrics', replicas, metric, reason: `${metric}: ${why}${errors.length ? ` (${errors.length} invalid metric(s) ignored for scale-up)` : ''}`, invalid: errors.length };
+  return {
+    kind: 'metrics',
+    replicas,
+    metric,
+    reason: `${metric}: ${why}${errors.length ? ` (${errors.length} invalid metric(s) ignored for scale-up)` : ''}`,
+    invalid: errors.length,
+  };
 }

@@ -2,13 +2,36 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { directStep, fetchMetrics, hpaSync, initialState, operatorPoll, planObject, type EngineTrigger, type ObjectState, type TriggerRead } from './object-step.ts';
+import {
+  directStep,
+  fetchMetrics,
+  hpaSync,
+  initialState,
+  operatorPoll,
+  planObject,
+  type EngineTrigger,
+  type ObjectState,
+  type TriggerRead,
+} from './object-step.ts';
 import { scaledObject } from './scaled-object-fixture.ts';
 import type { ScaledObject } from '../api/types.ts';
 
-const trig: EngineTrigger = { triggerIndex: 0, type: 'aws-sqs-queue', metricName: 's0-aws-sqs-queue', kind: 'External', targetType: 'AverageValue', target: 5, activationThreshold: 0 };
+const trig: EngineTrigger = {
+  triggerIndex: 0,
+  type: 'aws-sqs-queue',
+  metricName: 's0-aws-sqs-queue',
+  kind: 'External',
+  targetType: 'AverageValue',
+  target: 5,
+  activationThreshold: 0,
+};
 
-interface Trace { t: number; replicas: number; active: boolean; loop: string }
+interface Trace {
+  t: number;
+  replicas: number;
+  active: boolean;
+  loop: string;
+}
 
 function drive(so: ScaledObject, values: Array<number | 'error'>, start: number, mode: 'hpa' | 'direct'): Trace[] {
   const plan = planObject(so, [trig], { creationTimestamp: 0 });
@@ -40,7 +63,11 @@ function drive(so: ScaledObject, values: Array<number | 'error'>, start: number,
   return trace;
 }
 
-interface Scenario { so: ScaledObject; values: Array<number | 'error'>; start: number }
+interface Scenario {
+  so: ScaledObject;
+  values: Array<number | 'error'>;
+  start: number;
+}
 
 // Generated scenarios (fast-check): bounds, polling and cooldown settings, an optional static fallback, and a
 // series of up to 400 reads made of level segments (often 0, else 0..299) with the odd failed read.
@@ -136,10 +163,18 @@ test('0↔N handoff: the HPA is disabled at 0 replicas and uses minReplicas = ma
   const so = scaledObject({ minReplicaCount: 0 });
   const plan = planObject(so, [trig], { creationTimestamp: 0 });
   assert.equal(plan.hpaMinReplicas, 1);
-  const at0 = hpaSync(plan, initialState(0), fetchMetrics(plan, initialState(0), [{ value: 100, active: true }], 0), { now: 0, statusReplicas: 0, readyPods: 0 });
+  const at0 = hpaSync(plan, initialState(0), fetchMetrics(plan, initialState(0), [{ value: 100, active: true }], 0), {
+    now: 0,
+    statusReplicas: 0,
+    readyPods: 0,
+  });
   assert.equal(at0.kind, 'disabled');
   assert.equal(at0.state.replicas, 0, 'only the operator activates from 0');
-  const at1 = hpaSync(plan, initialState(1), fetchMetrics(plan, initialState(1), [{ value: 0, active: false }], 1), { now: 0, statusReplicas: 1, readyPods: 1 });
+  const at1 = hpaSync(plan, initialState(1), fetchMetrics(plan, initialState(1), [{ value: 0, active: false }], 1), {
+    now: 0,
+    statusReplicas: 1,
+    readyPods: 1,
+  });
   assert.equal(at1.state.replicas, 1, 'the HPA never goes below 1; 1→0 is the operator after cooldown');
 });
 
@@ -149,14 +184,49 @@ test('scalingModifiers: the composite metric drives activity and the HPA', () =>
       { type: 'prometheus', name: 'a', metadata: { threshold: '1' }, useCachedMetrics: false },
       { type: 'prometheus', name: 'b', metadata: { threshold: '1' }, useCachedMetrics: false },
     ],
-    advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: '(a + b) / 2', target: '10', activationTarget: '4', metricType: 'AverageValue' } },
+    advanced: {
+      restoreToOriginalReplicaCount: false,
+      scalingModifiers: { formula: '(a + b) / 2', target: '10', activationTarget: '4', metricType: 'AverageValue' },
+    },
   });
-  const triggers: EngineTrigger[] = [0, 1].map((i) => ({ triggerIndex: i, name: i ? 'b' : 'a', type: 'prometheus', metricName: `s${i}-prometheus`, kind: 'External', targetType: 'AverageValue', target: 1 }));
+  const triggers: EngineTrigger[] = [0, 1].map((i) => ({
+    triggerIndex: i,
+    name: i ? 'b' : 'a',
+    type: 'prometheus',
+    metricName: `s${i}-prometheus`,
+    kind: 'External',
+    targetType: 'AverageValue',
+    target: 1,
+  }));
   const plan = planObject(so, triggers, { creationTimestamp: 0 });
-  const low = operatorPoll(plan, initialState(0), fetchMetrics(plan, initialState(0), [{ value: 2, active: true }, { value: 6, active: true }], 0), 1000);
+  const low = operatorPoll(
+    plan,
+    initialState(0),
+    fetchMetrics(
+      plan,
+      initialState(0),
+      [
+        { value: 2, active: true },
+        { value: 6, active: true },
+      ],
+      0,
+    ),
+    1000,
+  );
   assert.equal(low.activity.isActive, false, 'composite 4 is not > activationTarget 4');
-  const high = fetchMetrics(plan, initialState(1), [{ value: 30, active: true }, { value: 50, active: true }], 1);
-  assert.deepEqual(high.metrics.map((m) => m.name), ['composite-metric']);
+  const high = fetchMetrics(
+    plan,
+    initialState(1),
+    [
+      { value: 30, active: true },
+      { value: 50, active: true },
+    ],
+    1,
+  );
+  assert.deepEqual(
+    high.metrics.map((m) => m.name),
+    ['composite-metric'],
+  );
   const h = hpaSync(plan, initialState(1), high, { now: 0, statusReplicas: 1, readyPods: 1 });
   assert.equal(h.desired, 4, 'composite 40 / target 10');
 });

@@ -52,7 +52,13 @@ export interface TriggerMetric {
 }
 
 /** The engine's view of one metric of trigger `triggerIndex`; target and activation threshold are the scaler's. */
-export function engineTrigger(so: ScaledObject, triggerIndex: number, type: string, metric: TriggerMetric, activationThreshold: number | undefined): EngineTrigger {
+export function engineTrigger(
+  so: ScaledObject,
+  triggerIndex: number,
+  type: string,
+  metric: TriggerMetric,
+  activationThreshold: number | undefined,
+): EngineTrigger {
   const name = so.spec.triggers[triggerIndex]?.name;
   return {
     triggerIndex,
@@ -115,7 +121,11 @@ function toleranceOf(v: number | string | undefined): number {
  * Prepare a ScaledObject for stepping. Throws FormulaError when scalingModifiers has a formula that does not
  * compile (the webhook rejects those; see validateScalingModifiers).
  */
-export function planObject(so: ScaledObject, triggers: EngineTrigger[], options: { downscaleWindowSeconds?: number; creationTimestamp?: number } = {}): ObjectPlan {
+export function planObject(
+  so: ScaledObject,
+  triggers: EngineTrigger[],
+  options: { downscaleWindowSeconds?: number; creationTimestamp?: number } = {},
+): ObjectPlan {
   const pause = pauseState(so.metadata.annotations ?? {});
   const sm = so.spec.advanced?.scalingModifiers;
   let formula: CompiledFormula | undefined;
@@ -125,7 +135,7 @@ export function planObject(so: ScaledObject, triggers: EngineTrigger[], options:
     composite = {
       // strconv.ParseFloat of target / activationTarget (KEDA pkg/scaling/modifiers/formula.go, scale_handler.go).
       target: parseGoFloat(sm.target ?? '') ?? NaN,
-      activationTarget: sm.activationTarget !== undefined && sm.activationTarget !== '' ? parseGoFloat(sm.activationTarget) ?? NaN : 0,
+      activationTarget: sm.activationTarget !== undefined && sm.activationTarget !== '' ? (parseGoFloat(sm.activationTarget) ?? NaN) : 0,
       targetType: sm.metricType === 'Value' ? 'Value' : 'AverageValue',
     };
   }
@@ -179,23 +189,55 @@ export function fetchMetrics(plan: ObjectPlan, state: ObjectState, reads: readon
     if (t.kind === 'Resource') {
       const pods = 'pods' in read ? read.pods : [];
       results.push({ metricName: t.metricName, resource: true, active: true, error: 'error' in read ? read.error : undefined });
-      const extra = 'pods' in read ? { ...(read.extraSamples ? { extraSamples: read.extraSamples } : {}), ...(read.now !== undefined ? { now: read.now } : {}) } : {};
-      metrics.push({ kind: 'Resource', name: t.metricName === 'memory' ? 'memory' : 'cpu', targetType: t.targetType === 'AverageValue' ? 'AverageValue' : 'Utilization', target: t.target, pods, ...extra, error: 'error' in read ? read.error : undefined });
+      const extra =
+        'pods' in read ? { ...(read.extraSamples ? { extraSamples: read.extraSamples } : {}), ...(read.now !== undefined ? { now: read.now } : {}) } : {};
+      metrics.push({
+        kind: 'Resource',
+        name: t.metricName === 'memory' ? 'memory' : 'cpu',
+        targetType: t.targetType === 'AverageValue' ? 'AverageValue' : 'Utilization',
+        target: t.target,
+        pods,
+        ...extra,
+        error: 'error' in read ? read.error : undefined,
+      });
       continue;
     }
     const asRead = 'value' in read ? { value: read.value } : { error: 'error' in read ? read.error : 'a resource reading for an external trigger' };
     const fbTarget = plan.composite ? plan.composite.target : t.target;
     const fbType = plan.composite ? plan.composite.targetType : t.targetType;
-    const out = fetchWithFallback({ enabled: plan.fallbackEnabled, fallback, previous: health[t.metricName], read: asRead, currentReplicas: state.replicas, target: fbTarget, targetType: fbType, readyReplicas });
+    const out = fetchWithFallback({
+      enabled: plan.fallbackEnabled,
+      fallback,
+      previous: health[t.metricName],
+      read: asRead,
+      currentReplicas: state.replicas,
+      target: fbTarget,
+      targetType: fbType,
+      readyReplicas,
+    });
     if (plan.fallbackEnabled) health[t.metricName] = out.health;
     if (out.reason) notes.push(`${t.metricName}: ${out.reason}`);
     const active = 'value' in read ? read.active : false;
-    results.push({ metricName: t.metricName, value: 'value' in read ? read.value : undefined, activationThreshold: t.activationThreshold, active: out.fallbackActive || active, error: out.value === undefined && !(out.fallbackActive && fallback?.behavior === 'scalingModifiers') ? out.error : undefined, fallbackActive: out.fallbackActive });
+    results.push({
+      metricName: t.metricName,
+      value: 'value' in read ? read.value : undefined,
+      activationThreshold: t.activationThreshold,
+      active: out.fallbackActive || active,
+      error: out.value === undefined && !(out.fallbackActive && fallback?.behavior === 'scalingModifiers') ? out.error : undefined,
+      fallbackActive: out.fallbackActive,
+    });
     if (out.fallbackActive && out.value !== undefined && firstFallbackValue === undefined) firstFallbackValue = out.value;
     if (t.name) vars[t.name] = out.value !== undefined ? out.value : null;
     if (out.value === undefined && !out.fallbackActive) formulaBlockedBy ??= `${t.metricName}: ${out.error}`;
     if (!plan.composite) {
-      metrics.push({ kind: 'External', name: t.metricName, targetType: t.targetType === 'Value' ? 'Value' : 'AverageValue', target: t.target, value: out.value !== undefined ? (out.fallbackActive ? truncateToMilli(out.value) : metricValueForHpa(out.value)) : undefined, error: out.value === undefined ? out.error : undefined });
+      metrics.push({
+        kind: 'External',
+        name: t.metricName,
+        targetType: t.targetType === 'Value' ? 'Value' : 'AverageValue',
+        target: t.target,
+        value: out.value !== undefined ? (out.fallbackActive ? truncateToMilli(out.value) : metricValueForHpa(out.value)) : undefined,
+        error: out.value === undefined ? out.error : undefined,
+      });
     }
   }
   let composite: CompositeActivity | undefined;
@@ -206,7 +248,8 @@ export function fetchMetrics(plan: ObjectPlan, state: ObjectState, reads: readon
     if (formulaBlockedBy) {
       error = formulaBlockedBy;
     } else if (firstFallbackValue !== undefined && fallback?.behavior !== 'scalingModifiers') {
-      // KEDA `pkg/scaling/modifiers/formula.go` `HandleScalingModifiers`: with a classic fallback behavior the formula is skipped and the first fallback value wins.
+      // KEDA `pkg/scaling/modifiers/formula.go` `HandleScalingModifiers`: with a classic fallback behavior the formula
+      // is skipped and the first fallback value wins.
       value = firstFallbackValue;
       notes.push(`composite-metric = fallback value ${value} (formula skipped)`);
     } else {
@@ -221,7 +264,14 @@ export function fetchMetrics(plan: ObjectPlan, state: ObjectState, reads: readon
       }
     }
     composite = { value, activationTarget: c.activationTarget, error };
-    metrics.unshift({ kind: 'External', name: COMPOSITE_METRIC_NAME, targetType: c.targetType, target: c.target, value: value !== undefined ? truncateToMilli(value) : undefined, error });
+    metrics.unshift({
+      kind: 'External',
+      name: COMPOSITE_METRIC_NAME,
+      targetType: c.targetType,
+      target: c.target,
+      value: value !== undefined ? truncateToMilli(value) : undefined,
+      error,
+    });
   }
   return { results, metrics, composite, health, notes };
 }
@@ -275,7 +325,12 @@ export interface HpaSyncResult {
  * One HPA sync on fetched values (horizontal.go `reconcileAutoscaler`): the HPA's minReplicas is max(min, 1), and
  * with the target at 0 the HPA is disabled — the operator owns 0↔N, the HPA 1..N (KEDA `pkg/scaling/executor/scale_scaledobjects.go`).
  */
-export function hpaSync(plan: ObjectPlan, state: ObjectState, fetched: Fetched, ctx: { now: number; statusReplicas: number; readyPods: number }): HpaSyncResult {
+export function hpaSync(
+  plan: ObjectPlan,
+  state: ObjectState,
+  fetched: Fetched,
+  ctx: { now: number; statusReplicas: number; readyPods: number },
+): HpaSyncResult {
   if (plan.pause.paused) return { state, changed: false, kind: 'paused', reason: 'paused: KEDA deletes the HPA' };
   const current = state.replicas;
   const d = desiredFromMetrics({
@@ -296,7 +351,16 @@ export function hpaSync(plan: ObjectPlan, state: ObjectState, fetched: Fetched, 
     reason = d.reason;
   } else {
     desired = d.replicas;
-    const n = normalizeReplicas({ behavior: plan.behavior, state: hpa, now: ctx.now, currentReplicas: current, desired: d.replicas, minReplicas: plan.hpaMinReplicas, maxReplicas: plan.hpaMaxReplicas, downscaleWindowSeconds: plan.downscaleWindowSeconds });
+    const n = normalizeReplicas({
+      behavior: plan.behavior,
+      state: hpa,
+      now: ctx.now,
+      currentReplicas: current,
+      desired: d.replicas,
+      minReplicas: plan.hpaMinReplicas,
+      maxReplicas: plan.hpaMaxReplicas,
+      downscaleWindowSeconds: plan.downscaleWindowSeconds,
+    });
     hpa = n.state;
     replicas = n.replicas;
     // Held up by the scale-down window: the metrics want fewer replicas than we keep.
@@ -309,7 +373,12 @@ export function hpaSync(plan: ObjectPlan, state: ObjectState, fetched: Fetched, 
 }
 
 /** Direct mode (Updraft): one read per poll, the KEDA decision, then the HPA maths on the same values. */
-export function directStep(plan: ObjectPlan, state: ObjectState, reads: readonly TriggerRead[], ctx: { now: number; statusReplicas: number; readyPods: number }): { poll: PollResult; hpa?: HpaSyncResult; state: ObjectState } {
+export function directStep(
+  plan: ObjectPlan,
+  state: ObjectState,
+  reads: readonly TriggerRead[],
+  ctx: { now: number; statusReplicas: number; readyPods: number },
+): { poll: PollResult; hpa?: HpaSyncResult; state: ObjectState } {
   const fetched = fetchMetrics(plan, state, reads, ctx.readyPods);
   const poll = operatorPoll(plan, state, fetched, ctx.now);
   const a = poll.decision.action;

@@ -31,9 +31,7 @@ export interface RawPodMetrics {
   containers?: Array<{ name: string; usage?: Record<string, string> }>;
 }
 
-export type ResourcePods =
-  | { pods: PodSample[]; extraSamples: Array<{ name: string; usage: number }> }
-  | { error: string };
+export type ResourcePods = { pods: PodSample[]; extraSamples: Array<{ name: string; usage: number }> } | { error: string };
 
 const milliOf = (q: string | undefined): number | undefined => {
   const p = q === undefined ? undefined : parseKubeQuantity(q);
@@ -46,7 +44,11 @@ const time = (t: string | null | undefined): number | undefined => {
 };
 
 /** PodMetrics → usage per pod name (`getPodMetrics`: all containers must report it; `getContainerMetrics`: that one). */
-export function podUsage(items: readonly RawPodMetrics[], resource: 'cpu' | 'memory', container?: string): Map<string, { usage: number; timestamp: number; windowMs: number }> {
+export function podUsage(
+  items: readonly RawPodMetrics[],
+  resource: 'cpu' | 'memory',
+  container?: string,
+): Map<string, { usage: number; timestamp: number; windowMs: number }> {
   const out = new Map<string, { usage: number; timestamp: number; windowMs: number }>();
   for (const m of items) {
     const at = { timestamp: time(m.timestamp) ?? GO_ZERO_TIME, windowMs: parseGoDuration(m.window ?? '') ?? 0 };

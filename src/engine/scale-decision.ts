@@ -83,14 +83,44 @@ export interface ScaleDecisionInput {
   now: number;
 }
 
-const READY_OK: Condition = { type: 'Ready', status: 'True', reason: 'ScaledObjectReady', message: 'ScaledObject is defined correctly and is ready for scaling' };
+const READY_OK: Condition = {
+  type: 'Ready',
+  status: 'True',
+  reason: 'ScaledObjectReady',
+  message: 'ScaledObject is defined correctly and is ready for scaling',
+};
 const ACTIVE_TRUE: Condition = { type: 'Active', status: 'True', reason: 'ScalerActive', message: 'Scaling is performed because triggers are active' };
-const ACTIVE_FORCED: Condition = { type: 'Active', status: 'True', reason: 'ScalerActive', message: 'Scaling is performed because activation is being forced by annotation' };
-const ACTIVE_FALSE: Condition = { type: 'Active', status: 'False', reason: 'ScalerNotActive', message: 'Scaling is not performed because triggers are not active' };
-const ACTIVE_COOLDOWN: Condition = { type: 'Active', status: 'False', reason: 'ScalerCooldown', message: 'Scaler cooling down because triggers are not active' };
+const ACTIVE_FORCED: Condition = {
+  type: 'Active',
+  status: 'True',
+  reason: 'ScalerActive',
+  message: 'Scaling is performed because activation is being forced by annotation',
+};
+const ACTIVE_FALSE: Condition = {
+  type: 'Active',
+  status: 'False',
+  reason: 'ScalerNotActive',
+  message: 'Scaling is not performed because triggers are not active',
+};
+const ACTIVE_COOLDOWN: Condition = {
+  type: 'Active',
+  status: 'False',
+  reason: 'ScalerCooldown',
+  message: 'Scaler cooling down because triggers are not active',
+};
 const PAUSED_TRUE: Condition = { type: 'Paused', status: 'True', reason: 'ScaledObjectPaused', message: 'ScaledObject is paused' };
-const PARTIAL_ERROR: Condition = { type: 'Ready', status: 'Unknown', reason: 'PartialTriggerError', message: 'Some triggers defined in ScaledObject are not working correctly' };
-const TRIGGER_ERROR: Condition = { type: 'Ready', status: 'False', reason: 'TriggerError', message: 'Triggers defined in ScaledObject are not working correctly' };
+const PARTIAL_ERROR: Condition = {
+  type: 'Ready',
+  status: 'Unknown',
+  reason: 'PartialTriggerError',
+  message: 'Some triggers defined in ScaledObject are not working correctly',
+};
+const TRIGGER_ERROR: Condition = {
+  type: 'Ready',
+  status: 'False',
+  reason: 'TriggerError',
+  message: 'Triggers defined in ScaledObject are not working correctly',
+};
 
 function secs(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`;
@@ -112,13 +142,18 @@ export function decideScale(input: ScaleDecisionInput): ScaleDecision {
   if (pause.paused) {
     if (pause.pausedReplicas !== undefined && pause.pausedReplicas !== current) {
       return {
-        action: 'paused', replicas: pause.pausedReplicas, conditions: [{ ...READY_OK, message: 'ScaledObject is paused' }, PAUSED_TRUE],
+        action: 'paused',
+        replicas: pause.pausedReplicas,
+        conditions: [{ ...READY_OK, message: 'ScaledObject is paused' }, PAUSED_TRUE],
         reason: `paused by ${ANNOTATION_PAUSED_REPLICAS}: scale ${current}→${pause.pausedReplicas}`,
       };
     }
     return {
-      action: 'paused', conditions: [{ ...READY_OK, message: 'ScaledObject is paused' }, PAUSED_TRUE],
-      reason: pause.pausedReplicasError ?? `paused by ${pause.pausedReplicas !== undefined ? ANNOTATION_PAUSED_REPLICAS : ANNOTATION_PAUSED}: replicas stay at ${current}`,
+      action: 'paused',
+      conditions: [{ ...READY_OK, message: 'ScaledObject is paused' }, PAUSED_TRUE],
+      reason:
+        pause.pausedReplicasError ??
+        `paused by ${pause.pausedReplicas !== undefined ? ANNOTATION_PAUSED_REPLICAS : ANNOTATION_PAUSED}: replicas stay at ${current}`,
     };
   }
   const pausedConditions: Condition[] = pause.scaleInPaused || pause.scaleOutPaused ? [PAUSED_TRUE] : [];
@@ -130,18 +165,29 @@ export function decideScale(input: ScaleDecisionInput): ScaleDecision {
     if ((idle !== undefined && current < min) || current === 0) {
       const to = min > 0 ? min : 1;
       if (pause.scaleOutPaused) {
-        return { action: 'none', conditions: [READY_OK, activeCondition, ...pausedConditions], reason: `would scale ${current}→${to} but ${ANNOTATION_PAUSED_SCALE_OUT} blocks activation${why}` };
+        return {
+          action: 'none',
+          conditions: [READY_OK, activeCondition, ...pausedConditions],
+          reason: `would scale ${current}→${to} but ${ANNOTATION_PAUSED_SCALE_OUT} blocks activation${why}`,
+        };
       }
       // KEDA scaleFromZeroOrIdle: this branch wins even when some trigger errored.
       return {
-        action: 'activate', replicas: to, lastActiveTime: now, conditions: [READY_OK, activeCondition, ...pausedConditions],
+        action: 'activate',
+        replicas: to,
+        lastActiveTime: now,
+        conditions: [READY_OK, activeCondition, ...pausedConditions],
         event: { type: 'Normal', reason: 'KEDAScaleTargetActivated', message: `Scaled ${target} from ${current} to ${to}, ${cause}` },
         reason: `scale ${current}→${to}: ${input.isActive ? (input.activityReason ?? `trigger ${input.activeTriggers.join(', ')} active`) : 'activation forced by annotation'}`,
       };
     }
     if (input.isError) {
       // Partial errors keep the object active but do not refresh lastActiveTime (KEDA `scale_scaledobjects.go` `RequestScale`).
-      return { action: 'none', conditions: [PARTIAL_ERROR, activeCondition, ...pausedConditions], reason: `active with errors, lastActiveTime not refreshed${why}` };
+      return {
+        action: 'none',
+        conditions: [PARTIAL_ERROR, activeCondition, ...pausedConditions],
+        reason: `active with errors, lastActiveTime not refreshed${why}`,
+      };
     }
     return { action: 'none', lastActiveTime: now, conditions: [READY_OK, activeCondition, ...pausedConditions], reason: `active at ${current} replicas${why}` };
   }
@@ -149,15 +195,27 @@ export function decideScale(input: ScaleDecisionInput): ScaleDecision {
   // Inactive.
   if (input.isError && spec.fallback && spec.fallback.replicas !== 0) {
     // KEDA never zeroes an erroring object that has a fallback: the HPA gets the fallback metric instead (#2555).
-    return { action: 'none', conditions: [READY_OK, ACTIVE_FALSE, ...pausedConditions], reason: `triggers failing, fallback configured: keep ${current} replicas${why}` };
+    return {
+      action: 'none',
+      conditions: [READY_OK, ACTIVE_FALSE, ...pausedConditions],
+      reason: `triggers failing, fallback configured: keep ${current} replicas${why}`,
+    };
   }
   if (input.isError && !spec.fallback) {
-    return { action: 'none', conditions: [TRIGGER_ERROR, ACTIVE_FALSE, ...pausedConditions], reason: `triggers failing and no fallback: keep ${current} replicas${why}` };
+    return {
+      action: 'none',
+      conditions: [TRIGGER_ERROR, ACTIVE_FALSE, ...pausedConditions],
+      reason: `triggers failing and no fallback: keep ${current} replicas${why}`,
+    };
   }
   if ((idle !== undefined && current > idle) || (current > 0 && min === 0)) {
     const to = idle ?? min;
     if (pause.scaleInPaused) {
-      return { action: 'none', conditions: [READY_OK, ACTIVE_FALSE, ...pausedConditions], reason: `would scale ${current}→${to} but ${ANNOTATION_PAUSED_SCALE_IN} blocks deactivation${why}` };
+      return {
+        action: 'none',
+        conditions: [READY_OK, ACTIVE_FALSE, ...pausedConditions],
+        reason: `would scale ${current}→${to} but ${ANNOTATION_PAUSED_SCALE_IN} blocks deactivation${why}`,
+      };
     }
     const neverActive = input.lastActiveTime === undefined;
     const from = neverActive ? input.creationTimestamp : input.lastActiveTime!;
@@ -167,18 +225,31 @@ export function decideScale(input: ScaleDecisionInput): ScaleDecision {
     // KEDA: allowed once `from + period` is strictly before now.
     if (until < now) {
       return {
-        action: 'deactivate', replicas: to, conditions: [READY_OK, ACTIVE_FALSE, ...pausedConditions],
+        action: 'deactivate',
+        replicas: to,
+        conditions: [READY_OK, ACTIVE_FALSE, ...pausedConditions],
         event: { type: 'Normal', reason: 'KEDAScaleTargetDeactivated', message: `Deactivated ${target} from ${current} to ${to}` },
         reason: `scale ${current}→${to}: ${periodName} ${spec[periodName]}s passed since ${neverActive ? 'creation' : 'last activity'}${why}`,
       };
     }
     return {
-      action: 'none', conditions: [READY_OK, ACTIVE_COOLDOWN, ...pausedConditions], cooldownUntil: until,
+      action: 'none',
+      conditions: [READY_OK, ACTIVE_COOLDOWN, ...pausedConditions],
+      cooldownUntil: until,
       reason: `cooling down: ${current}→${to} after ${periodName} ${spec[periodName]}s (${neverActive ? 'created' : 'last active'} ${secs(now - from)} ago)${why}`,
     };
   }
   if (idle === undefined && current < min) {
-    return { action: 'floor', replicas: min, conditions: [READY_OK, ACTIVE_FALSE, ...pausedConditions], reason: `scale ${current}→${min}: below minReplicaCount` };
+    return {
+      action: 'floor',
+      replicas: min,
+      conditions: [READY_OK, ACTIVE_FALSE, ...pausedConditions],
+      reason: `scale ${current}→${min}: below minReplicaCount`,
+    };
   }
-  return { action: 'none', conditions: [READY_OK, ACTIVE_FALSE, ...pausedConditions], reason: `inactive at ${current} replicas${current > 0 ? ` (minReplicaCount ${min})` : ''}${why}` };
+  return {
+    action: 'none',
+    conditions: [READY_OK, ACTIVE_FALSE, ...pausedConditions],
+    reason: `inactive at ${current} replicas${current > 0 ? ` (minReplicaCount ${min})` : ''}${why}`,
+  };
 }

@@ -17,7 +17,12 @@ test('effective bounds (scaledjob_types.go MaxReplicaCount): max is reduced by m
 });
 
 describe('multipleScalersCalculation over active triggers (pkg/scaling/scaledjob/metrics.go)', () => {
-  const t = (name: string, queueLength: number, target: number, active = true): JobTriggerMetrics => ({ name, queueLength, targetAverageValue: target, active });
+  const t = (name: string, queueLength: number, target: number, active = true): JobTriggerMetrics => ({
+    name,
+    queueLength,
+    targetAverageValue: target,
+    active,
+  });
   const triggers = [t('a', 10, 2), t('b', 4, 1), t('c', 100, 1, false)];
   const cases: Array<['min' | 'avg' | 'sum' | 'max', number, number]> = [
     ['max', 10, 5],
@@ -44,19 +49,54 @@ describe('the four strategies decide how many jobs to create (pkg/scaling/execut
   const cases: Array<[string, Spec, ReturnType<typeof active>, number, number, number]> = [
     ['default: maxScale − running', spec(), active(7, 7), 3, 0, 4],
     ['default: no room', spec(), active(3, 3), 5, 0, 0],
-    ['custom: min(maxScale − deduction − int(running × pct), max)', spec({ scalingStrategy: { strategy: 'custom', customScalingQueueLengthDeduction: 1, customScalingRunningJobPercentage: '0.5', multipleScalersCalculation: 'max' } }), active(8, 8), 4, 0, 5],
-    ['custom with an unparsable percentage falls back to default', spec({ scalingStrategy: { strategy: 'custom', customScalingRunningJobPercentage: 'half', multipleScalersCalculation: 'max' } }), active(8, 8), 4, 0, 4],
+    [
+      'custom: min(maxScale − deduction − int(running × pct), max)',
+      spec({
+        scalingStrategy: {
+          strategy: 'custom',
+          customScalingQueueLengthDeduction: 1,
+          customScalingRunningJobPercentage: '0.5',
+          multipleScalersCalculation: 'max',
+        },
+      }),
+      active(8, 8),
+      4,
+      0,
+      5,
+    ],
+    [
+      'custom with an unparsable percentage falls back to default',
+      spec({ scalingStrategy: { strategy: 'custom', customScalingRunningJobPercentage: 'half', multipleScalersCalculation: 'max' } }),
+      active(8, 8),
+      4,
+      0,
+      4,
+    ],
     ['accurate: maxScale − pending when it fits', spec(), active(5, 5), 3, 2, 3],
     ['accurate: max − running when it would overflow', spec(), active(9, 9), 6, 1, 4],
-    ['eager: fills up to max minus running and pending', spec({ scalingStrategy: { strategy: 'eager', multipleScalersCalculation: 'max' } }), active(3, 3), 2, 1, 3],
+    [
+      'eager: fills up to max minus running and pending',
+      spec({ scalingStrategy: { strategy: 'eager', multipleScalersCalculation: 'max' } }),
+      active(3, 3),
+      2,
+      1,
+      3,
+    ],
     ['below min: create min − running', spec({ minReplicaCount: 3 }), active(0, 0), 1, 0, 2],
   ];
   for (const [name, s, metrics, running, pending, want] of cases) {
     test(name, () => {
-      const strategySpec = name.startsWith('accurate') ? { ...s, scalingStrategy: { strategy: 'accurate' as const, multipleScalersCalculation: 'max' as const } } : s;
+      const strategySpec = name.startsWith('accurate')
+        ? { ...s, scalingStrategy: { strategy: 'accurate' as const, multipleScalersCalculation: 'max' as const } }
+        : s;
       const d = decideJobScale({ spec: strategySpec, metrics, running, pending });
       assert.equal(d.create, want, `${name}: ${d.reason}`);
     });
   }
-  test('jobs are created only while active', () => assert.equal(decideJobScale({ spec: spec(), metrics: { isActive: false, scaleTo: 5, maxScale: 5 }, running: 0, pending: 0 }).create, 0, 'jobs are created only while active'));
+  test('jobs are created only while active', () =>
+    assert.equal(
+      decideJobScale({ spec: spec(), metrics: { isActive: false, scaleTo: 5, maxScale: 5 }, running: 0, pending: 0 }).create,
+      0,
+      'jobs are created only while active',
+    ));
 });

@@ -34,7 +34,10 @@ export interface JobMetrics {
 }
 
 /** KEDA pkg/scaling/executor/scale_jobs.go: per-trigger maxValue = min(queueLength / target, Max()); combine active triggers per multipleScalersCalculation. */
-export function scaledJobMetrics(spec: Pick<ScaledJobSpec, 'minReplicaCount' | 'maxReplicaCount' | 'scalingStrategy'>, triggers: readonly JobTriggerMetrics[]): JobMetrics {
+export function scaledJobMetrics(
+  spec: Pick<ScaledJobSpec, 'minReplicaCount' | 'maxReplicaCount' | 'scalingStrategy'>,
+  triggers: readonly JobTriggerMetrics[],
+): JobMetrics {
   const { min, max } = scaledJobBounds(spec);
   let isError = false;
   let isActive = false;
@@ -83,7 +86,9 @@ export function scaledJobMetrics(spec: Pick<ScaledJobSpec, 'minReplicaCount' | '
   const maxScale = Math.ceil(maxValue);
   const reason = rows.length
     ? `${calc} over ${rows.map((r) => `${r.name} ${formatNumber(r.queueLength)}`).join(', ')}: queue ${formatNumber(queueLength)}, maxScale ${maxScale}`
-    : isActive ? `no active trigger; minReplicaCount ${min} keeps it active` : 'no active trigger';
+    : isActive
+      ? `no active trigger; minReplicaCount ${min} keeps it active`
+      : 'no active trigger';
   return { isActive, isError, scaleTo, maxScale, reason };
 }
 

@@ -229,7 +229,14 @@ export class KubeClient {
     // A kubeconfig that cannot be read is one sentence naming it (`updraft explain --kubeconfig /nope`), not ENOENT.
     const unreadable = (path: string, from: string, e: unknown) => {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : `not a kubeconfig (${(e as Error).message.split('\n')[0]})`;
+      const why =
+        code === 'ENOENT'
+          ? 'no such file or directory'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied'
+            : code === 'EISDIR'
+              ? 'is a directory'
+              : `not a kubeconfig (${(e as Error).message.split('\n')[0]})`;
       return new Error(`cannot read kubeconfig ${path}${from}: ${why}`);
     };
     if (opts.kubeconfig) {
@@ -382,13 +389,37 @@ export class KubeClient {
   }
 
   /** RFC 7386 merge patch (the one custom resources accept); `subresource` e.g. `status` or `scale`. */
-  mergePatch<T extends KubeObject = KubeObject>(gvr: GroupVersionResource, namespace: string | undefined, name: string, patch: unknown, opts: WriteOptions & { subresource?: string } = {}): Promise<T> {
-    return this.request<T>({ method: 'PATCH', path: resourcePath(gvr, namespace, name, opts.subresource), body: patch, contentType: PatchType.Merge, query: writeQuery(opts) });
+  mergePatch<T extends KubeObject = KubeObject>(
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    opts: WriteOptions & { subresource?: string } = {},
+  ): Promise<T> {
+    return this.request<T>({
+      method: 'PATCH',
+      path: resourcePath(gvr, namespace, name, opts.subresource),
+      body: patch,
+      contentType: PatchType.Merge,
+      query: writeQuery(opts),
+    });
   }
 
   /** RFC 6902 JSON patch (e.g. a `test` on resourceVersion plus a `remove` of one finalizer). */
-  jsonPatch<T extends KubeObject = KubeObject>(gvr: GroupVersionResource, namespace: string | undefined, name: string, ops: JsonPatchOperation[], opts: WriteOptions & { subresource?: string } = {}): Promise<T> {
-    return this.request<T>({ method: 'PATCH', path: resourcePath(gvr, namespace, name, opts.subresource), body: ops, contentType: PatchType.Json, query: writeQuery(opts) });
+  jsonPatch<T extends KubeObject = KubeObject>(
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    name: string,
+    ops: JsonPatchOperation[],
+    opts: WriteOptions & { subresource?: string } = {},
+  ): Promise<T> {
+    return this.request<T>({
+      method: 'PATCH',
+      path: resourcePath(gvr, namespace, name, opts.subresource),
+      body: ops,
+      contentType: PatchType.Json,
+      query: writeQuery(opts),
+    });
   }
 
   /** Server-side apply of a full object (fieldManager required by the API server). */
@@ -403,8 +434,16 @@ export class KubeClient {
   }
 
   /** DELETE; NotFound is returned as `false` rather than thrown (deleting is idempotent for callers). */
-  async delete(gvr: GroupVersionResource, namespace: string | undefined, name: string, opts: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; preconditions?: { uid?: string; resourceVersion?: string } } = {}): Promise<boolean> {
-    const body = opts.propagationPolicy || opts.preconditions ? { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: opts.propagationPolicy, preconditions: opts.preconditions } : undefined;
+  async delete(
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    name: string,
+    opts: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; preconditions?: { uid?: string; resourceVersion?: string } } = {},
+  ): Promise<boolean> {
+    const body =
+      opts.propagationPolicy || opts.preconditions
+        ? { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: opts.propagationPolicy, preconditions: opts.preconditions }
+        : undefined;
     try {
       await this.request({ method: 'DELETE', path: resourcePath(gvr, namespace, name), body });
       return true;
@@ -423,20 +462,28 @@ export class KubeClient {
 
   /** Set `spec.replicas` through `/scale` with a merge patch (no read-modify-write race on the parent). */
   async patchScale(gvr: GroupVersionResource, namespace: string, name: string, replicas: number, opts: WriteOptions = {}): Promise<Scale> {
-    return withReplicas(await this.request<Scale>({
-      method: 'PATCH',
-      path: resourcePath(gvr, namespace, name, 'scale'),
-      body: { spec: { replicas } },
-      contentType: PatchType.Merge,
-      query: writeQuery(opts),
-    }));
+    return withReplicas(
+      await this.request<Scale>({
+        method: 'PATCH',
+        path: resourcePath(gvr, namespace, name, 'scale'),
+        body: { spec: { replicas } },
+        contentType: PatchType.Merge,
+        query: writeQuery(opts),
+      }),
+    );
   }
 
   /**
    * Merge-patch the status subresource. With `resourceVersion`, the patch is conditional: a concurrent writer
    * makes it fail with 409 Conflict instead of being overwritten.
    */
-  patchStatus<T extends KubeObject = KubeObject>(gvr: GroupVersionResource, namespace: string | undefined, name: string, status: unknown, opts: WriteOptions & { resourceVersion?: string } = {}): Promise<T> {
+  patchStatus<T extends KubeObject = KubeObject>(
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    name: string,
+    status: unknown,
+    opts: WriteOptions & { resourceVersion?: string } = {},
+  ): Promise<T> {
     const body = opts.resourceVersion ? { metadata: { resourceVersion: opts.resourceVersion }, status } : { status };
     return this.mergePatch<T>(gvr, namespace, name, body, { ...opts, subresource: 'status' });
   }
@@ -468,7 +515,10 @@ export class KubeClient {
 
   private async fetchDiscovery(apiVersion: string): Promise<ResolvedResource[]> {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
-    const list = await this.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean }> }>({ method: 'GET', path: discoveryPath(apiVersion) });
+    const list = await this.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean }> }>({
+      method: 'GET',
+      path: discoveryPath(apiVersion),
+    });
     const resources = list.resources ?? [];
     return resources
       .filter((r) => !r.name.includes('/'))

@@ -55,20 +55,25 @@ export interface RecordedEvent {
   action?: string;
 }
 
-const SENSITIVE_KEY = /(password|passwd|secret|token|apikey|api[_-]?key|accesskey|access[_-]?key|credential|authorization|sas|signature|private[_-]?key|connection[_-]?string|conn[_-]?str)/i;
+const SENSITIVE_KEY =
+  /(password|passwd|secret|token|apikey|api[_-]?key|accesskey|access[_-]?key|credential|authorization|sas|signature|private[_-]?key|connection[_-]?string|conn[_-]?str)/i;
 
 /**
  * Remove secret-looking material from free text: URL userinfo (`https://user:pass@host`), bearer/basic
  * credentials, `key=value` / `key: value` pairs whose key names a secret, and AWS access key ids.
  */
 export function redactSecrets(message: string): string {
-  return message
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, '$1$2:REDACTED@')
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 REDACTED')
-    .replace(/([A-Za-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/g, (whole, key: string, sep: string) => (SENSITIVE_KEY.test(key) ? `${key}${sep}REDACTED` : whole))
-    .replace(/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '$1REDACTED')
-    // query strings of signed URLs
-    .replace(/([?&](X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|sig|signature)=)[^&\s]+/gi, '$1REDACTED');
+  return (
+    message
+      .replace(/([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, '$1$2:REDACTED@')
+      .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 REDACTED')
+      .replace(/([A-Za-z0-9_.-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/g, (whole, key: string, sep: string) =>
+        SENSITIVE_KEY.test(key) ? `${key}${sep}REDACTED` : whole,
+      )
+      .replace(/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '$1REDACTED')
+      // query strings of signed URLs
+      .replace(/([?&](X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|sig|signature)=)[^&\s]+/gi, '$1REDACTED')
+  );
 }
 
 const MAX_MESSAGE = 1024;

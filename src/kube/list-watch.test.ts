@@ -9,5 +9,7 @@ describe('WATCH_NAMESPACE is a comma list where empty means all namespaces', () 
     ['prod', ['prod']],
     [' prod, staging ,', ['prod', 'staging']],
   ];
-  for (const [v, want] of cases) test(`WATCH_NAMESPACE=${JSON.stringify(v)} watches ${want.length ? want.join(' and ') : 'all namespaces'}`, () => assert.deepEqual(parseWatchNamespaces(v), want, String(v)));
+  for (const [v, want] of cases)
+    test(`WATCH_NAMESPACE=${JSON.stringify(v)} watches ${want.length ? want.join(' and ') : 'all namespaces'}`, () =>
+      assert.deepEqual(parseWatchNamespaces(v), want, String(v)));
 });

@@ -52,7 +52,10 @@ export interface ListWatchStats {
 
 /** `WATCH_NAMESPACE` as KEDA reads it: comma list, empty = all namespaces. */
 export function parseWatchNamespaces(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export const objectKey = (obj: KubeObject): string => (obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name);
@@ -182,7 +185,11 @@ export class ListWatch<T extends KubeObject = KubeObject> {
       try {
         if (!rv || (this.opts.relistIntervalMs && Date.now() - lastList > this.opts.relistIntervalMs)) {
           this.stats.lists++;
-          const list = await this.client.listAll<T>(this.opts.gvr, { namespace: ns || undefined, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector });
+          const list = await this.client.listAll<T>(this.opts.gvr, {
+            namespace: ns || undefined,
+            labelSelector: this.opts.labelSelector,
+            fieldSelector: this.opts.fieldSelector,
+          });
           if (signal.aborted) return;
           this.replace(ns, list.items);
           rv = list.metadata.resourceVersion;
@@ -228,12 +235,15 @@ export class ListWatch<T extends KubeObject = KubeObject> {
     let lines: ReturnType<typeof createInterface> | undefined;
     let lastEvent = Date.now();
     let silent = false;
-    const watchdog = setInterval(() => {
-      if (Date.now() - lastEvent > silenceMs) {
-        silent = true;
-        controller.abort();
-      }
-    }, Math.max(50, Math.min(5_000, silenceMs / 4)));
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - lastEvent > silenceMs) {
+          silent = true;
+          controller.abort();
+        }
+      },
+      Math.max(50, Math.min(5_000, silenceMs / 4)),
+    );
     watchdog.unref();
     try {
       this.stats.watches++;

@@ -8,7 +8,12 @@ describe('a merge-patch diff carries only changes: new values, removed keys as n
     ['changed scalar', { a: 1, b: 2 }, { a: 1, b: 3 }, { b: 3 }],
     ['removed key', { a: 1, b: 2 }, { a: 1 }, { b: null }],
     ['nested change', { health: { s0: { n: 1 }, s1: { n: 0 } } }, { health: { s0: { n: 2 }, s1: { n: 0 } } }, { health: { s0: { n: 2 } } }],
-    ['array replaced', { conditions: [{ type: 'Ready', status: 'True' }] }, { conditions: [{ type: 'Ready', status: 'False' }] }, { conditions: [{ type: 'Ready', status: 'False' }] }],
+    [
+      'array replaced',
+      { conditions: [{ type: 'Ready', status: 'True' }] },
+      { conditions: [{ type: 'Ready', status: 'False' }] },
+      { conditions: [{ type: 'Ready', status: 'False' }] },
+    ],
     ['undefined counts as absent', { a: 1, b: undefined }, { a: 1 }, undefined],
   ];
   for (const [name, from, to, want] of cases) {

@@ -162,7 +162,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadSummary> {
   }
   const durationMs = now() - start;
   return {
-    url: opts.url, durationMs: Math.round(durationMs), sent, completed, statuses, errors, errorKinds, dropped,
+    url: opts.url,
+    durationMs: Math.round(durationMs),
+    sent,
+    completed,
+    statuses,
+    errors,
+    errorKinds,
+    dropped,
     rate: durationMs > 0 ? (completed * 1000) / durationMs : 0,
     latencyMs: summarize(total),
   };

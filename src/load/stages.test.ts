@@ -5,7 +5,9 @@ import { arrivalsBy, constantRate, parseStages, rateAt, totalDurationMs } from '
 describe('load stages', () => {
   it('parses k6-style stages with units', () => {
     assert.deepEqual(parseStages('30s:20, 1m:200,500ms:0'), [
-      { durationMs: 30_000, target: 20 }, { durationMs: 60_000, target: 200 }, { durationMs: 500, target: 0 },
+      { durationMs: 30_000, target: 20 },
+      { durationMs: 60_000, target: 200 },
+      { durationMs: 500, target: 0 },
     ]);
   });
   for (const bad of ['30:20', '30s', '30s:-1', '30s:many', 'x:1', '0s:5', '', '30s:']) {

@@ -11,22 +11,29 @@ export interface Stage {
 
 /** Parse `30s:20,1m:200` (duration with a unit, colon, rate per second). Throws with the bad element named. */
 export function parseStages(text: string): Stage[] {
-  const stages = text.split(',').map((s) => s.trim()).filter((s) => s !== '').map((item) => {
-    const m = /^([^:]+):([^:]+)$/.exec(item);
-    const durationMs = m && /[a-zµμ]$/.test(m[1].trim()) ? parseDurationMs(m[1].trim()) : undefined;
-    const target = m ? Number(m[2].trim()) : NaN;
-    if (durationMs === undefined || !(durationMs > 0) || !Number.isFinite(target) || target < 0 || m![2].trim() === '') {
-      throw new Error(`stage '${item}' must be <duration>:<requests per second>, e.g. 30s:20 (duration with a unit, rate >= 0)`);
-    }
-    return { durationMs, target };
-  });
+  const stages = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((item) => {
+      const m = /^([^:]+):([^:]+)$/.exec(item);
+      const durationMs = m && /[a-zµμ]$/.test(m[1].trim()) ? parseDurationMs(m[1].trim()) : undefined;
+      const target = m ? Number(m[2].trim()) : NaN;
+      if (durationMs === undefined || !(durationMs > 0) || !Number.isFinite(target) || target < 0 || m![2].trim() === '') {
+        throw new Error(`stage '${item}' must be <duration>:<requests per second>, e.g. 30s:20 (duration with a unit, rate >= 0)`);
+      }
+      return { durationMs, target };
+    });
   if (stages.length === 0) throw new Error('--stages needs at least one <duration>:<rate> stage, e.g. 30s:20,60s:200,30s:0');
   return stages;
 }
 
 /** One stage at a constant rate (`--rate N --duration D`): no ramp, the rate applies from the first second. */
 export function constantRate(rate: number, durationMs: number): Stage[] {
-  return [{ durationMs: 0, target: rate }, { durationMs, target: rate }];
+  return [
+    { durationMs: 0, target: rate },
+    { durationMs, target: rate },
+  ];
 }
 
 export function totalDurationMs(stages: readonly Stage[]): number {

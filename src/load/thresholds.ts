@@ -22,8 +22,11 @@ const PERCENTILES = ['50', '90', '99'];
 /** Parses one threshold expression; throws with the accepted forms on anything else. */
 export function parseThreshold(raw: string): Threshold {
   const text = raw.trim();
-  const m = /^(?:(http_req_duration|http_req_failed)\s*:\s*)?(p\(\s*(\d+(?:\.\d+)?)\s*\)|avg|min|max|med|rate)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)$/.exec(text);
-  const forms = "use p(50|90|99), avg, med, min or max (latency, ms) or rate (error rate, 0..1), an operator < <= > >= == != and a number, e.g. 'p(99)<500' or 'rate<0.01'";
+  const m = /^(?:(http_req_duration|http_req_failed)\s*:\s*)?(p\(\s*(\d+(?:\.\d+)?)\s*\)|avg|min|max|med|rate)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)$/.exec(
+    text,
+  );
+  const forms =
+    "use p(50|90|99), avg, med, min or max (latency, ms) or rate (error rate, 0..1), an operator < <= > >= == != and a number, e.g. 'p(99)<500' or 'rate<0.01'";
   if (!m) throw new Error(`--threshold '${raw}' is not a threshold: ${forms}`);
   const [, metric, statRaw, pct, op, num] = m;
   let stat: Threshold['stat'];
@@ -44,12 +47,18 @@ export function errorRate(s: Pick<LoadSummary, 'errors' | 'completed'>): number 
 
 function compare(a: number, op: Threshold['op'], b: number): boolean {
   switch (op) {
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '>': return a > b;
-    case '>=': return a >= b;
-    case '==': return a === b;
-    case '!=': return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
   }
 }
 
@@ -57,9 +66,7 @@ function compare(a: number, op: Threshold['op'], b: number): boolean {
 export function evaluateThresholds(thresholds: readonly Threshold[], s: LoadSummary): ThresholdResult[] {
   return thresholds.map((t) => {
     const l = s.latencyMs;
-    const actual = t.stat === 'rate' ? errorRate(s)
-      : !l ? undefined
-        : t.stat === 'avg' ? l.mean : t.stat === 'med' ? l.p50 : l[t.stat];
+    const actual = t.stat === 'rate' ? errorRate(s) : !l ? undefined : t.stat === 'avg' ? l.mean : t.stat === 'med' ? l.p50 : l[t.stat];
     return { ...t, ...(actual !== undefined ? { actual } : {}), ok: actual !== undefined && compare(actual, t.op, t.value) };
   });
 }

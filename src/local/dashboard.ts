@@ -6,7 +6,14 @@
 import type { Condition, ScaledObject } from '../api/types.ts';
 import { isPaused, isPausedScaleIn, isPausedScaleOut } from '../api/pause.ts';
 import type { ObjectRunner } from '../runtime/object-runner.ts';
-import { DashboardHistory, startDashboardServer, type DashboardEvent, type DashboardObject, type DashboardSource, type RunningDashboard } from '../servers/dashboard-server.ts';
+import {
+  DashboardHistory,
+  startDashboardServer,
+  type DashboardEvent,
+  type DashboardObject,
+  type DashboardSource,
+  type RunningDashboard,
+} from '../servers/dashboard-server.ts';
 import type { LocalPlan } from './plan.ts';
 import type { LocalEvent, RunningLocal } from './start-local.ts';
 
@@ -52,7 +59,8 @@ export function localDashboard(plan: LocalPlan, opts: { now?: () => number } = {
       targetErrors.delete(keyOf(e.scaledObject));
       const d = e.report.poll.decision;
       if (d.event) addEvent(keyOf(e.scaledObject), { at, type: d.event.type, reason: d.event.reason, message: d.event.message, involvedKind: 'ScaledObject' });
-      if (e.report.scaleError) addEvent(keyOf(e.scaledObject), { at, type: 'Warning', reason: 'ScaleFailed', message: e.report.scaleError, involvedKind: 'ScaledObject' });
+      if (e.report.scaleError)
+        addEvent(keyOf(e.scaledObject), { at, type: 'Warning', reason: 'ScaleFailed', message: e.report.scaleError, involvedKind: 'ScaledObject' });
     } else if (e.type === 'target-error') {
       targetErrors.set(keyOf(e.scaledObject), e.message);
       addEvent(keyOf(e.scaledObject), { at, type: 'Warning', reason: 'ErrorGettingCurrentReplicas', message: e.message, involvedKind: 'ScaledObject' });
@@ -61,8 +69,15 @@ export function localDashboard(plan: LocalPlan, opts: { now?: () => number } = {
       for (const so of plan.scaledObjects) {
         if (so.spec.scaleTargetRef.name !== e.group) continue;
         const ev = e.event;
-        const warn = ev.type === 'exited' ? !ev.expected : ev.type === 'failed-to-start' || ev.type === 'killed' || ev.type === 'not-ready' || ev.type === 'backoff';
-        addEvent(keyOf(so), { at, type: warn ? 'Warning' : 'Normal', reason: `Instance${ev.type[0].toUpperCase()}${ev.type.slice(1).replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}`, message: `${'instance' in ev ? ev.instance : e.group}: ${ev.type}`, involvedKind: 'ProcessGroup' });
+        const warn =
+          ev.type === 'exited' ? !ev.expected : ev.type === 'failed-to-start' || ev.type === 'killed' || ev.type === 'not-ready' || ev.type === 'backoff';
+        addEvent(keyOf(so), {
+          at,
+          type: warn ? 'Warning' : 'Normal',
+          reason: `Instance${ev.type[0].toUpperCase()}${ev.type.slice(1).replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}`,
+          message: `${'instance' in ev ? ev.instance : e.group}: ${ev.type}`,
+          involvedKind: 'ProcessGroup',
+        });
       }
     }
   };
@@ -74,12 +89,16 @@ export function localDashboard(plan: LocalPlan, opts: { now?: () => number } = {
     const targetError = targetErrors.get(keyOf(so));
     const ready: Condition = targetError
       ? { type: 'Ready', status: 'False', reason: 'ErrorGettingCurrentReplicas', message: targetError }
-      : !last ? { type: 'Ready', status: 'Unknown', reason: 'NotPolledYet', message: 'waiting for the first poll' }
-      : failing === 0 ? { type: 'Ready', status: 'True', reason: 'ScaledObjectReady', message: 'ScaledObject is defined correctly and is ready for scaling' }
-      : failing < last.values.length ? { type: 'Ready', status: 'Unknown', reason: 'PartialTriggerError', message: 'Some triggers defined in ScaledObject are not working correctly' }
-      : { type: 'Ready', status: 'False', reason: 'TriggerError', message: 'Triggers defined in ScaledObject are not working correctly' };
+      : !last
+        ? { type: 'Ready', status: 'Unknown', reason: 'NotPolledYet', message: 'waiting for the first poll' }
+        : failing === 0
+          ? { type: 'Ready', status: 'True', reason: 'ScaledObjectReady', message: 'ScaledObject is defined correctly and is ready for scaling' }
+          : failing < last.values.length
+            ? { type: 'Ready', status: 'Unknown', reason: 'PartialTriggerError', message: 'Some triggers defined in ScaledObject are not working correctly' }
+            : { type: 'Ready', status: 'False', reason: 'TriggerError', message: 'Triggers defined in ScaledObject are not working correctly' };
     const out: Condition[] = [ready];
-    if (last) out.push({ type: 'Active', status: last.active ? 'True' : 'False', reason: last.active ? 'ScalerActive' : 'ScalerNotActive', message: last.reason });
+    if (last)
+      out.push({ type: 'Active', status: last.active ? 'True' : 'False', reason: last.active ? 'ScalerActive' : 'ScalerNotActive', message: last.reason });
     out.push({ type: 'Fallback', status: last?.fallback ? 'True' : 'False', reason: last?.fallback ? 'FallbackExists' : 'NoFallbackFound' });
     out.push({ type: 'Paused', status: isPaused(so) ? 'True' : 'False', reason: isPaused(so) ? 'ScaledObjectPaused' : 'ScaledObjectUnpaused' });
     return out;
@@ -88,8 +107,14 @@ export function localDashboard(plan: LocalPlan, opts: { now?: () => number } = {
   const source: DashboardSource = {
     list(): DashboardObject[] {
       return plan.scaledObjects.map((so) => ({
-        kind: 'ScaledObject' as const, namespace: so.metadata.namespace, name: so.metadata.name, so, mode: 'direct' as const,
-        conditions: conditionsOf(so), minReplicaCount: so.spec.minReplicaCount, maxReplicaCount: so.spec.maxReplicaCount,
+        kind: 'ScaledObject' as const,
+        namespace: so.metadata.namespace,
+        name: so.metadata.name,
+        so,
+        mode: 'direct' as const,
+        conditions: conditionsOf(so),
+        minReplicaCount: so.spec.minReplicaCount,
+        maxReplicaCount: so.spec.maxReplicaCount,
         triggers: so.spec.triggers.map((t) => ({ type: t.type, ...(t.name ? { name: t.name } : {}), metadata: t.metadata })),
       }));
     },
@@ -99,7 +124,10 @@ export function localDashboard(plan: LocalPlan, opts: { now?: () => number } = {
       if (!so) throw new Error(`ScaledObject ${namespace}/${name} is not in this run`);
       const runner = runnerOf(so);
       const h = history.get('ScaledObject', namespace, name);
-      const lastScaled = h?.recentNotes().filter((n) => n.kind === 'scaled' || n.kind === 'activated' || n.kind === 'deactivated').at(-1);
+      const lastScaled = h
+        ?.recentNotes()
+        .filter((n) => n.kind === 'scaled' || n.kind === 'activated' || n.kind === 'deactivated')
+        .at(-1);
       const pts = h?.points() ?? [];
       let idx = -1;
       pts.forEach((p, i) => (p.flags & 128 ? (idx = i) : undefined));
@@ -107,21 +135,34 @@ export function localDashboard(plan: LocalPlan, opts: { now?: () => number } = {
       const lastActive = runner?.current.lastActiveTime;
       const ref = so.spec.scaleTargetRef;
       return {
-        kind: 'ScaledObject', namespace, name, readAt: new Date(now()).toISOString(), valid: true,
+        kind: 'ScaledObject',
+        namespace,
+        name,
+        readAt: new Date(now()).toISOString(),
+        valid: true,
         target: { apiVersion: ref.apiVersion || 'updraft.dev/v1alpha1', kind: ref.kind, name: ref.name },
         mode: 'direct',
         bounds: {
-          minReplicaCount: so.spec.minReplicaCount, maxReplicaCount: so.spec.maxReplicaCount,
+          minReplicaCount: so.spec.minReplicaCount,
+          maxReplicaCount: so.spec.maxReplicaCount,
           ...(so.spec.idleReplicaCount !== undefined ? { idleReplicaCount: so.spec.idleReplicaCount } : {}),
-          pollingIntervalSeconds: so.spec.pollingInterval, cooldownPeriodSeconds: so.spec.cooldownPeriod,
+          pollingIntervalSeconds: so.spec.pollingInterval,
+          cooldownPeriodSeconds: so.spec.cooldownPeriod,
         },
         ...(lastActive !== undefined ? { lastActiveTime: new Date(lastActive).toISOString() } : {}),
         pause: { paused: isPaused(so), scaleIn: isPausedScaleIn(so), scaleOut: isPausedScaleOut(so) },
         scale: h?.last ? { ok: true, specReplicas: h.last.replicas, statusReplicas: h.last.ready } : undefined,
         conditions: conditionsOf(so),
-        ...(lastScaled && scaledPoint ? { lastScale: { from: scaledPoint.from, to: scaledPoint.to, at: new Date(lastScaled.at).toISOString(), reason: lastScaled.message } } : {}),
+        ...(lastScaled && scaledPoint
+          ? { lastScale: { from: scaledPoint.from, to: scaledPoint.to, at: new Date(lastScaled.at).toISOString(), reason: lastScaled.message } }
+          : {}),
         triggers: (runner?.plan.triggers ?? []).map((t, k) => ({
-          index: t.triggerIndex, type: t.type, ...(t.name ? { name: t.name } : {}), metricName: t.metricName, target: t.target, targetType: t.targetType,
+          index: t.triggerIndex,
+          type: t.type,
+          ...(t.name ? { name: t.name } : {}),
+          metricName: t.metricName,
+          target: t.target,
+          targetType: t.targetType,
           ...(t.activationThreshold !== undefined ? { activationThreshold: t.activationThreshold } : {}),
           ...(h?.last?.values[k]?.active !== undefined ? { active: h.last.values[k].active } : {}),
         })),

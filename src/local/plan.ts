@@ -44,7 +44,8 @@ export async function planUp(paths: string[]): Promise<LocalPlan> {
     for (const p of parsed.problems) (p.severity === 'error' ? plan.problems : plan.warnings).push(problemText(p));
     for (const o of parsed.objects) {
       if (o.kind === 'ScaledObject') plan.scaledObjects.push(o);
-      else if (o.kind === 'ScaledJob') plan.warnings.push(`ScaledJob ${o.metadata.namespace}/${o.metadata.name}: not run locally (updraft up runs ScaledObjects)`);
+      else if (o.kind === 'ScaledJob')
+        plan.warnings.push(`ScaledJob ${o.metadata.namespace}/${o.metadata.name}: not run locally (updraft up runs ScaledObjects)`);
       else plan.source.addTriggerAuthentication(o);
     }
     for (const other of parsed.others) {
@@ -68,13 +69,17 @@ export async function planUp(paths: string[]): Promise<LocalPlan> {
     const ref = so.spec.scaleTargetRef;
     const id = `ScaledObject ${so.metadata.namespace}/${so.metadata.name}`;
     if (ref.kind !== PROCESS_GROUP_KIND || ref.apiVersion !== UPDRAFT_API_VERSION) {
-      plan.problems.push(`${id}: spec.scaleTargetRef is ${ref.kind} ${ref.name}; updraft up scales local processes — point it at a ProcessGroup (apiVersion: ${UPDRAFT_API_VERSION}, kind: ${PROCESS_GROUP_KIND}) or run the operator on a cluster`);
+      plan.problems.push(
+        `${id}: spec.scaleTargetRef is ${ref.kind} ${ref.name}; updraft up scales local processes — point it at a ProcessGroup (apiVersion: ${UPDRAFT_API_VERSION}, kind: ${PROCESS_GROUP_KIND}) or run the operator on a cluster`,
+      );
     } else if (!byName.has(`${so.metadata.namespace}/${ref.name}`)) {
       plan.problems.push(`${id}: spec.scaleTargetRef names ProcessGroup ${ref.name}, which none of the files define in namespace ${so.metadata.namespace}`);
     } else {
       const ports = byName.get(`${so.metadata.namespace}/${ref.name}`)!.group.spec.ports;
       if (ports && so.spec.maxReplicaCount > ports.to - ports.from + 1) {
-        plan.problems.push(`${id}: spec.maxReplicaCount ${so.spec.maxReplicaCount} is more than the ${ports.to - ports.from + 1} ports of ProcessGroup ${ref.name} (spec.ports ${ports.from}-${ports.to}); widen the range or lower maxReplicaCount`);
+        plan.problems.push(
+          `${id}: spec.maxReplicaCount ${so.spec.maxReplicaCount} is more than the ${ports.to - ports.from + 1} ports of ProcessGroup ${ref.name} (spec.ports ${ports.from}-${ports.to}); widen the range or lower maxReplicaCount`,
+        );
       }
     }
   }
@@ -82,7 +87,10 @@ export async function planUp(paths: string[]): Promise<LocalPlan> {
   for (const so of plan.scaledObjects) {
     const key = `${so.metadata.namespace}/${so.spec.scaleTargetRef.name}`;
     const prev = targeted.get(key);
-    if (prev) plan.problems.push(`ScaledObject ${so.metadata.namespace}/${so.metadata.name}: ProcessGroup ${so.spec.scaleTargetRef.name} is already scaled by ScaledObject ${prev} (KEDA allows one per target)`);
+    if (prev)
+      plan.problems.push(
+        `ScaledObject ${so.metadata.namespace}/${so.metadata.name}: ProcessGroup ${so.spec.scaleTargetRef.name} is already scaled by ScaledObject ${prev} (KEDA allows one per target)`,
+      );
     targeted.set(key, `${so.metadata.namespace}/${so.metadata.name}`);
   }
   if (plan.groups.length === 0) plan.problems.push(`no ProcessGroup (apiVersion: ${UPDRAFT_API_VERSION}) found in ${paths.join(', ')}`);

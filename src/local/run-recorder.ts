@@ -75,7 +75,15 @@ export class RunRecorder {
       stabilized: r.hpa?.stabilized ?? false,
       fallback: r.poll.fallbackActive,
     });
-    this.last = { object: `${this.so.metadata.namespace}/${this.so.metadata.name}`, values: live, active: r.poll.activity.isActive, desired, replicas, ready: r.counts.readyReplicas, reason };
+    this.last = {
+      object: `${this.so.metadata.namespace}/${this.so.metadata.name}`,
+      values: live,
+      active: r.poll.activity.isActive,
+      desired,
+      replicas,
+      ready: r.counts.readyReplicas,
+      reason,
+    };
     return this.last;
   }
 

@@ -110,7 +110,10 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
   const recorders: RunRecorder[] = [];
   const scalers: Scaler[] = [];
   const loadAbort = new AbortController();
-  const scheduler = new Scheduler({ onError: (key, err) => emit({ type: 'loop-error', key, error: err as Error }), onLateness: (key, ms) => metrics?.loopLateness(key, ms) });
+  const scheduler = new Scheduler({
+    onError: (key, err) => emit({ type: 'loop-error', key, error: err as Error }),
+    onLateness: (key, ms) => metrics?.loopLateness(key, ms),
+  });
   const cache = new ReadingsCache();
   let receiver: OtlpReceiver | undefined;
   let otlpUrl: string | undefined;
@@ -162,14 +165,23 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
     for (const so of plan.scaledObjects) {
       const pool = pools.get(`${so.metadata.namespace}/${so.spec.scaleTargetRef.name}`);
       if (!pool) throw new Error(`ScaledObject ${so.metadata.namespace}/${so.metadata.name}: no ProcessGroup ${so.spec.scaleTargetRef.name} in the plan`);
-      const built = await buildObjectScalers(so, { source: plan.source, podSpec: { containers: [{ name: pool.name, env: Object.entries(pool.group.spec.env).map(([name, value]) => ({ name, value })) }] } });
+      const built = await buildObjectScalers(so, {
+        source: plan.source,
+        podSpec: { containers: [{ name: pool.name, env: Object.entries(pool.group.spec.env).map(([name, value]) => ({ name, value })) }] },
+      });
       for (const message of built.warnings) emit({ type: 'build-warning', scaledObject: so, message });
       if (!built.ok) throw new LocalTriggerError(built.errors.map((e) => ({ ...e, scaledObject: so })));
       scalers.push(...built.scalers);
       metrics?.register(so);
       let recorder: RunRecorder | undefined;
       const runner = new ObjectRunner({
-        so, scalers: built.scalers, target: pool, mode: 'direct', scheduler, cache, now,
+        so,
+        scalers: built.scalers,
+        target: pool,
+        mode: 'direct',
+        scheduler,
+        cache,
+        now,
         hooks: {
           onPoll: (report) => {
             metrics?.polled(so, built.scalers, report);
@@ -185,7 +197,8 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
       emit({ type: 'runner', scaledObject: so, group: pool.name });
     }
 
-    const loadUrl = opts.load && (/^https?:\/\//.test(opts.load.target) ? opts.load.target : serviceUrl ? new URL(opts.load.target, serviceUrl).toString() : undefined);
+    const loadUrl =
+      opts.load && (/^https?:\/\//.test(opts.load.target) ? opts.load.target : serviceUrl ? new URL(opts.load.target, serviceUrl).toString() : undefined);
     if (opts.load && !loadUrl) throw new Error(`--load ${opts.load.target}: give a full URL, or a path with a ProcessGroup that has spec.service`);
 
     for (const r of runners) r.start();
@@ -195,7 +208,10 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
     if (opts.load && loadUrl) {
       emit({ type: 'load-started', url: loadUrl, stages: opts.load.stages });
       void runLoad({
-        url: loadUrl, stages: opts.load.stages, concurrency: opts.load.concurrency, signal: loadAbort.signal,
+        url: loadUrl,
+        stages: opts.load.stages,
+        concurrency: opts.load.concurrency,
+        signal: loadAbort.signal,
         onProgress: (progress) => {
           for (const r of recorders) r.recordLoad(now(), progress.targetRate);
           emit({ type: 'load-progress', progress });
@@ -228,7 +244,8 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
     get loadDone() {
       return loadDone;
     },
-    atMinimum: () => runners.every((r) => r.last !== undefined && r.current.replicas <= Math.max(r.so.spec.minReplicaCount, 0) && !r.last.poll.activity.isActive),
+    atMinimum: () =>
+      runners.every((r) => r.last !== undefined && r.current.replicas <= Math.max(r.so.spec.minReplicaCount, 0) && !r.last.poll.activity.isActive),
     stop,
   };
 }

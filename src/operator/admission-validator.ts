@@ -3,12 +3,7 @@
 // HPA name, and an HPA that already drives the workload (with the transfer-hpa-ownership escape hatch).
 import { parseKedaObject } from '../api/parse.ts';
 import type { Problem } from '../api/problem.ts';
-import {
-  ANNOTATION_HPA_OWNERSHIP_VALIDATION,
-  ANNOTATION_TRANSFER_HPA_OWNERSHIP,
-  type KedaObject,
-  type ScaledObject,
-} from '../api/types.ts';
+import { ANNOTATION_HPA_OWNERSHIP_VALIDATION, ANNOTATION_TRANSFER_HPA_OWNERSHIP, type KedaObject, type ScaledObject } from '../api/types.ts';
 import { gvkr, gvkString, validateObject, validateSet } from '../api/validate.ts';
 import { checkedWorkloadKind, hasResourceTrigger, verifyCpuMemoryRequests, type LimitRangeLike, type WorkloadLike } from '../api/cpu-memory-requests.ts';
 import { validateScalingModifiers } from '../engine/formula.ts';
@@ -46,7 +41,10 @@ export function clusterLookups(client: KubeClient): AdmissionLookups {
     },
     async limitRanges(namespace) {
       // KEDA: a failed list counts as no LimitRange.
-      return client.listAll<KubeObject & LimitRangeLike>(GVR.limitRanges, { namespace }).then((l) => l.items, () => []);
+      return client.listAll<KubeObject & LimitRangeLike>(GVR.limitRanges, { namespace }).then(
+        (l) => l.items,
+        () => [],
+      );
     },
   };
 }
@@ -65,7 +63,10 @@ export interface AdmissionOptions {
 }
 
 export class KedaAdmissionValidator implements AdmissionValidator {
-  constructor(private readonly lookups: AdmissionLookups, private readonly options: AdmissionOptions = {}) {}
+  constructor(
+    private readonly lookups: AdmissionLookups,
+    private readonly options: AdmissionOptions = {},
+  ) {}
 
   async validate(req: AdmissionRequestInfo): Promise<ValidationResult> {
     if (req.kind === 'CloudEventSource' || req.kind === 'ClusterCloudEventSource') return { allowed: true };
@@ -78,7 +79,8 @@ export class KedaAdmissionValidator implements AdmissionValidator {
     const obj = parsed.value;
     const problems: Problem[] = [...parsed.warnings, ...validateObject(obj)];
     if (obj.kind === 'ScaledObject') {
-      for (const m of validateScalingModifiers(obj)) problems.push({ severity: 'error', object: `ScaledObject ${obj.metadata.namespace}/${obj.metadata.name}`, path: m.path, message: m.message });
+      for (const m of validateScalingModifiers(obj))
+        problems.push({ severity: 'error', object: `ScaledObject ${obj.metadata.namespace}/${obj.metadata.name}`, path: m.path, message: m.message });
       problems.push(...(await this.clusterProblems(obj)));
       if (!req.dryRun) problems.push(...(await this.cpuMemoryProblems(obj)));
     }
@@ -104,7 +106,15 @@ export class KedaAdmissionValidator implements AdmissionValidator {
     try {
       workload = await this.lookups.workload(ns, kind, so.spec.scaleTargetRef.name);
     } catch (e) {
-      return [{ severity: 'error', object: `ScaledObject ${ns}/${so.metadata.name}`, path: 'spec.scaleTargetRef.name', message: `cannot check the cpu/memory requests of ${kind} ${ns}/${so.spec.scaleTargetRef.name}: ${e instanceof Error ? e.message : String(e)}`, fix: 'create the workload before the ScaledObject' }];
+      return [
+        {
+          severity: 'error',
+          object: `ScaledObject ${ns}/${so.metadata.name}`,
+          path: 'spec.scaleTargetRef.name',
+          message: `cannot check the cpu/memory requests of ${kind} ${ns}/${so.spec.scaleTargetRef.name}: ${e instanceof Error ? e.message : String(e)}`,
+          fix: 'create the workload before the ScaledObject',
+        },
+      ];
     }
     return verifyCpuMemoryRequests(so, workload, (await this.lookups.limitRanges?.(ns)) ?? []);
   }

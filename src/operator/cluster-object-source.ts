@@ -24,7 +24,10 @@ export class ClusterObjectSource implements ObjectSource {
    * `pkg/scaling/resolver/scale_resolvers.go` resolveAuthSecret / resolveSecretValue: `secretsLister.Secrets(kedaNamespace)`),
    * so the operator needs no cluster-wide secrets read (chart: permissions.operator.restrict.secret).
    */
-  constructor(private readonly client: KubeClient, options: { filePathAuthRoot?: string; restrictSecretsToNamespace?: string } = {}) {
+  constructor(
+    private readonly client: KubeClient,
+    options: { filePathAuthRoot?: string; restrictSecretsToNamespace?: string } = {},
+  ) {
     if (options.filePathAuthRoot) this.filePathAuthRoot = options.filePathAuthRoot;
     if (options.restrictSecretsToNamespace) this.secretsNamespace = options.restrictSecretsToNamespace;
   }
@@ -68,11 +71,18 @@ export class ClusterObjectSource implements ObjectSource {
   private parseAuth(raw: KubeObject | undefined): TriggerAuthentication | undefined {
     if (!raw) return undefined;
     const parsed = parseTriggerAuthentication(raw);
-    if (!parsed.ok) throw new Error(`${raw.kind ?? 'TriggerAuthentication'} ${raw.metadata.namespace ? `${raw.metadata.namespace}/` : ''}${raw.metadata.name} is invalid: ${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    if (!parsed.ok)
+      throw new Error(
+        `${raw.kind ?? 'TriggerAuthentication'} ${raw.metadata.namespace ? `${raw.metadata.namespace}/` : ''}${raw.metadata.name} is invalid: ${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      );
     return parsed.value;
   }
 
-  private async getOrUndefined<T extends KubeObject>(gvr: Parameters<KubeClient['get']>[0], namespace: string | undefined, name: string): Promise<T | undefined> {
+  private async getOrUndefined<T extends KubeObject>(
+    gvr: Parameters<KubeClient['get']>[0],
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T | undefined> {
     try {
       return await this.client.get<T>(gvr, namespace, name);
     } catch (err) {

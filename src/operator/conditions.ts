@@ -18,7 +18,12 @@ export function withInitialConditions(conditions: readonly Condition[] | undefin
 export function setCondition(conditions: readonly Condition[] | undefined, next: Condition): Condition[] {
   const list = withInitialConditions(conditions);
   const i = list.findIndex((c) => c.type === next.type);
-  const clean: Condition = { type: next.type, status: next.status, ...(next.reason ? { reason: next.reason } : {}), ...(next.message ? { message: next.message } : {}) };
+  const clean: Condition = {
+    type: next.type,
+    status: next.status,
+    ...(next.reason ? { reason: next.reason } : {}),
+    ...(next.message ? { message: next.message } : {}),
+  };
   if (i >= 0) list[i] = clean;
   else list.push(clean);
   return list;

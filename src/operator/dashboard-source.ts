@@ -8,7 +8,15 @@ import { GVR, type KubeClient, type KubeObject } from '../kube/client.ts';
 import type { DashboardEvent, DashboardKind, DashboardObject, DashboardSource } from '../servers/dashboard-server.ts';
 import { explainReport } from './explain.ts';
 
-interface EventLike extends KubeObject { type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string; involvedObject?: { kind?: string } }
+interface EventLike extends KubeObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  lastTimestamp?: string;
+  eventTime?: string;
+  involvedObject?: { kind?: string };
+}
 
 export interface OperatorDashboardSourceOptions {
   client: KubeClient;
@@ -19,7 +27,10 @@ export interface OperatorDashboardSourceOptions {
   defaultMode: 'hpa' | 'direct';
 }
 
-type Raw = KubeObject & { status?: { conditions?: Condition[]; hpaName?: string }; spec?: { triggers?: Array<{ type?: string; name?: string; metadata?: Record<string, string> }> } };
+type Raw = KubeObject & {
+  status?: { conditions?: Condition[]; hpaName?: string };
+  spec?: { triggers?: Array<{ type?: string; name?: string; metadata?: Record<string, string> }> };
+};
 
 export function operatorDashboardSource(o: OperatorDashboardSourceOptions): DashboardSource {
   const parsed = new Map<string, { rv: string | undefined; value: DashboardObject }>();
@@ -42,7 +53,9 @@ export function operatorDashboardSource(o: OperatorDashboardSourceOptions): Dash
       };
     } else {
       value = {
-        ...base, minReplicaCount: 0, maxReplicaCount: 0,
+        ...base,
+        minReplicaCount: 0,
+        maxReplicaCount: 0,
         triggers: (raw.spec?.triggers ?? []).map((t) => ({ type: String(t.type ?? '?'), ...(t.name ? { name: t.name } : {}), metadata: t.metadata ?? {} })),
         problems: p.problems.filter((x) => x.severity === 'error').map((x) => `${x.path}: ${x.message}`),
       };
@@ -68,9 +81,12 @@ export function operatorDashboardSource(o: OperatorDashboardSourceOptions): Dash
         .sort((a, b) => Date.parse(a.lastTimestamp ?? a.eventTime ?? '') - Date.parse(b.lastTimestamp ?? b.eventTime ?? ''))
         .slice(-20)
         .map((e) => ({
-          ...(e.lastTimestamp ?? e.eventTime ? { at: e.lastTimestamp ?? e.eventTime } : {}),
-          ...(e.type ? { type: e.type } : {}), ...(e.reason ? { reason: e.reason } : {}), ...(e.message ? { message: e.message } : {}),
-          ...(e.count !== undefined ? { count: e.count } : {}), ...(e.involvedObject?.kind ? { involvedKind: e.involvedObject.kind } : {}),
+          ...((e.lastTimestamp ?? e.eventTime) ? { at: e.lastTimestamp ?? e.eventTime } : {}),
+          ...(e.type ? { type: e.type } : {}),
+          ...(e.reason ? { reason: e.reason } : {}),
+          ...(e.message ? { message: e.message } : {}),
+          ...(e.count !== undefined ? { count: e.count } : {}),
+          ...(e.involvedObject?.kind ? { involvedKind: e.involvedObject.kind } : {}),
         }));
     },
   };

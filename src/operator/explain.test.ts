@@ -22,7 +22,16 @@ function scaledObject(opts: { hpa: boolean; annotations?: Record<string, string>
       pollingInterval: 10,
       cooldownPeriod: 10,
       triggers: [
-        { type: 'aws-sqs-queue', metadata: { queueURL: 'https://sqs.us-west-2.amazonaws.com/111122223333/app-queue', activationQueueLength: '0', queueLength: '5', awsRegion: 'us-west-2', identityOwner: 'operator' } },
+        {
+          type: 'aws-sqs-queue',
+          metadata: {
+            queueURL: 'https://sqs.us-west-2.amazonaws.com/111122223333/app-queue',
+            activationQueueLength: '0',
+            queueLength: '5',
+            awsRegion: 'us-west-2',
+            identityOwner: 'operator',
+          },
+        },
         { type: 'nope', name: 'broken', metadata: {} },
       ],
     },
@@ -48,7 +57,11 @@ const hpaObject = {
   apiVersion: 'autoscaling/v2',
   kind: 'HorizontalPodAutoscaler',
   metadata: { name: 'keda-hpa-consumer', namespace: 'q' },
-  spec: { minReplicas: 1, maxReplicas: 100, metrics: [{ type: 'External', external: { metric: { name: 's0-aws-sqs-app-queue' }, target: { type: 'AverageValue', averageValue: '5' } } }] },
+  spec: {
+    minReplicas: 1,
+    maxReplicas: 100,
+    metrics: [{ type: 'External', external: { metric: { name: 's0-aws-sqs-app-queue' }, target: { type: 'AverageValue', averageValue: '5' } } }],
+  },
   status: {
     currentReplicas: 5,
     desiredReplicas: 5,
@@ -59,8 +72,24 @@ const hpaObject = {
 };
 
 const events = [
-  { metadata: { name: 'e1' }, type: 'Normal', reason: 'KEDAScaleTargetActivated', message: 'Scaled apps/v1.Deployment q/backend from 0 to 1', count: 1, lastTimestamp: iso(150), involvedObject: { kind: 'ScaledObject', name: 'consumer' } },
-  { metadata: { name: 'e2' }, type: 'Normal', reason: 'SuccessfulRescale', message: 'New size: 5', count: 2, lastTimestamp: iso(140), involvedObject: { kind: 'HorizontalPodAutoscaler', name: 'keda-hpa-consumer' } },
+  {
+    metadata: { name: 'e1' },
+    type: 'Normal',
+    reason: 'KEDAScaleTargetActivated',
+    message: 'Scaled apps/v1.Deployment q/backend from 0 to 1',
+    count: 1,
+    lastTimestamp: iso(150),
+    involvedObject: { kind: 'ScaledObject', name: 'consumer' },
+  },
+  {
+    metadata: { name: 'e2' },
+    type: 'Normal',
+    reason: 'SuccessfulRescale',
+    message: 'New size: 5',
+    count: 2,
+    lastTimestamp: iso(140),
+    involvedObject: { kind: 'HorizontalPodAutoscaler', name: 'keda-hpa-consumer' },
+  },
 ];
 
 function stubClient(so: KubeObject | undefined, hpa: unknown = hpaObject): KubeClient {
@@ -78,7 +107,9 @@ function stubClient(so: KubeObject | undefined, hpa: unknown = hpaObject): KubeC
       throw new Error(`unexpected get ${gvr.resource}`);
     },
     getScale: async () => ({ spec: { replicas: 5 }, status: { replicas: 5 } }),
-    listAll: async (_gvr: unknown, opts: { fieldSelector?: string }) => ({ items: events.filter((e) => opts.fieldSelector?.includes(`involvedObject.kind=${e.involvedObject.kind},`)) }),
+    listAll: async (_gvr: unknown, opts: { fieldSelector?: string }) => ({
+      items: events.filter((e) => opts.fieldSelector?.includes(`involvedObject.kind=${e.involvedObject.kind},`)),
+    }),
   } as unknown as KubeClient;
 }
 
@@ -90,7 +121,15 @@ describe('explainReport', () => {
     assert.deepEqual([r.mode, r.hpaName, r.target], ['hpa', 'keda-hpa-consumer', { apiVersion: 'apps/v1', kind: 'Deployment', name: 'backend' }]);
     assert.deepEqual(r.bounds, { minReplicaCount: 0, maxReplicaCount: 100, pollingIntervalSeconds: 10, cooldownPeriodSeconds: 10 });
     assert.deepEqual(r.scale, { ok: true, specReplicas: 5, statusReplicas: 5, originalReplicaCount: 1 });
-    assert.deepEqual(r.triggers[0], { index: 0, type: 'aws-sqs-queue', metricName: 's0-aws-sqs-app-queue', target: 5, targetType: 'AverageValue', activationThreshold: 0, active: true });
+    assert.deepEqual(r.triggers[0], {
+      index: 0,
+      type: 'aws-sqs-queue',
+      metricName: 's0-aws-sqs-app-queue',
+      target: 5,
+      targetType: 'AverageValue',
+      activationThreshold: 0,
+      active: true,
+    });
     assert.equal(r.triggers[1].metricName, 's1-nope');
     assert.match(r.triggers[1].invalid ?? '', /./);
     assert.equal(r.triggers[1].active, undefined);
@@ -100,7 +139,13 @@ describe('explainReport', () => {
     const cur = r.hpa.metrics[0].current;
     assert.ok(cur?.type === 'AverageValue' && Math.abs(cur.perPod - 4.6) < 1e-9 && Math.abs(cur.total - 23) < 1e-9, JSON.stringify(cur));
     assert.deepEqual(r.hpa.metrics[0].result && r.hpa.metrics[0].result.ok && r.hpa.metrics[0].result.replicas, 5);
-    assert.deepEqual(r.events.map((e) => [e.reason, e.involvedKind]), [['KEDAScaleTargetActivated', 'ScaledObject'], ['SuccessfulRescale', 'HorizontalPodAutoscaler']]);
+    assert.deepEqual(
+      r.events.map((e) => [e.reason, e.involvedKind]),
+      [
+        ['KEDAScaleTargetActivated', 'ScaledObject'],
+        ['SuccessfulRescale', 'HorizontalPodAutoscaler'],
+      ],
+    );
     assert.deepEqual(JSON.parse(JSON.stringify(r)), r, 'the report is plain JSON');
 
     const text = renderExplanation(r, NOW);
@@ -116,7 +161,12 @@ describe('explainReport', () => {
   });
 
   it('direct mode: no HPA, the last scale named as the last step', async () => {
-    const r = await explainReport(stubClient(scaledObject({ hpa: false, annotations: { 'autoscaling.keda.sh/paused-scale-in': 'true' } })), 'q', 'consumer', NOW);
+    const r = await explainReport(
+      stubClient(scaledObject({ hpa: false, annotations: { 'autoscaling.keda.sh/paused-scale-in': 'true' } })),
+      'q',
+      'consumer',
+      NOW,
+    );
     assert.ok(r.valid);
     if (!r.valid) return;
     assert.equal(r.mode, 'direct');
@@ -133,13 +183,26 @@ describe('explainReport', () => {
     const r = await explainReport(stubClient(bad), 'q', 'consumer', NOW);
     assert.equal(r.valid, false);
     assert.match(renderExplanation(r, NOW), /^ScaledObject q\/consumer is not valid:\n {2}spec\.maxReplicaCount: /);
-    await assert.rejects(explainReport(stubClient(undefined), 'q', 'gone', NOW), (err: Error) => err instanceof ScaledObjectNotFound && /kubectl get scaledobjects -n q/.test(err.message));
+    await assert.rejects(
+      explainReport(stubClient(undefined), 'q', 'gone', NOW),
+      (err: Error) => err instanceof ScaledObjectNotFound && /kubectl get scaledobjects -n q/.test(err.message),
+    );
   });
 
   it('the updraft.dev/LastScale condition: from→to, the time, the reason, at most 1000 characters, read back', () => {
     const c = lastScaleCondition(3, 0, NOW, 'scale 3→0: cooldownPeriod 10s passed since last activity');
-    assert.deepEqual(c, { type: LAST_SCALE_CONDITION, status: 'True', reason: 'Scaled', message: '3→0 at 2026-01-01T12:00:00Z: scale 3→0: cooldownPeriod 10s passed since last activity' });
-    assert.deepEqual(parseLastScaleMessage(c.message), { from: 3, to: 0, at: '2026-01-01T12:00:00Z', reason: 'scale 3→0: cooldownPeriod 10s passed since last activity' });
+    assert.deepEqual(c, {
+      type: LAST_SCALE_CONDITION,
+      status: 'True',
+      reason: 'Scaled',
+      message: '3→0 at 2026-01-01T12:00:00Z: scale 3→0: cooldownPeriod 10s passed since last activity',
+    });
+    assert.deepEqual(parseLastScaleMessage(c.message), {
+      from: 3,
+      to: 0,
+      at: '2026-01-01T12:00:00Z',
+      reason: 'scale 3→0: cooldownPeriod 10s passed since last activity',
+    });
     const long = lastScaleCondition(1, 2, NOW, 'x'.repeat(5000));
     assert.equal(long.message?.length, LAST_SCALE_MESSAGE_MAX);
     assert.ok(long.message?.endsWith('…'));

@@ -39,9 +39,7 @@ export interface ExplainHpaMetric {
   targetType: string;
   target?: number;
   /** No current value (yet): the HPA's ScalingActive condition says why. */
-  current?:
-    | { type: 'AverageValue'; perPod: number; total: number }
-    | { type: 'Value'; value: number };
+  current?: { type: 'AverageValue'; perPod: number; total: number } | { type: 'Value'; value: number };
   /** The HPA algorithm on the current value: the replicas and why, or why it cannot compute them. */
   result?: { ok: true; replicas: number; reason: string } | { ok: false; error: string };
 }
@@ -111,14 +109,33 @@ export interface ExplainReport extends ExplainReportBase {
 
 export type ScaledObjectExplanation = ExplainReport | InvalidExplainReport;
 
-interface Cond { type: string; status: string; reason?: string; message?: string }
-interface HpaMetricStatus { type: string; external?: { metric: { name: string }; current: { value?: string; averageValue?: string } } }
-interface HpaSpecMetric { type: string; external?: { metric: { name: string }; target: { type: string; value?: string; averageValue?: string } } }
+interface Cond {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+interface HpaMetricStatus {
+  type: string;
+  external?: { metric: { name: string }; current: { value?: string; averageValue?: string } };
+}
+interface HpaSpecMetric {
+  type: string;
+  external?: { metric: { name: string }; target: { type: string; value?: string; averageValue?: string } };
+}
 interface Hpa extends KubeObject {
   spec: { minReplicas?: number; maxReplicas: number; metrics?: HpaSpecMetric[]; behavior?: unknown };
   status?: { currentReplicas?: number; desiredReplicas?: number; currentMetrics?: HpaMetricStatus[]; conditions?: Cond[]; lastScaleTime?: string };
 }
-interface EventLike extends KubeObject { type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string; involvedObject?: { kind?: string; name?: string } }
+interface EventLike extends KubeObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  lastTimestamp?: string;
+  eventTime?: string;
+  involvedObject?: { kind?: string; name?: string };
+}
 type SoStatus = {
   conditions?: Cond[];
   hpaName?: string;
@@ -129,7 +146,12 @@ type SoStatus = {
   scaleTargetGVKR?: { group: string; version: string; resource: string };
 };
 
-const condition = (c: Cond): ExplainCondition => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) });
+const condition = (c: Cond): ExplainCondition => ({
+  type: c.type,
+  status: c.status,
+  ...(c.reason ? { reason: c.reason } : {}),
+  ...(c.message ? { message: c.message } : {}),
+});
 
 /** Thrown when the ScaledObject does not exist; the message says how to list them. */
 export class ScaledObjectNotFound extends Error {}
@@ -183,7 +205,12 @@ export async function explainReport(client: KubeClient, namespace: string, name:
       const scale = await client.getScale(gvr, namespace, ref.name);
       specReplicas = scale.spec.replicas;
       statusReplicas = scale.status.replicas;
-      report.scale = { ok: true, specReplicas, statusReplicas, ...(status.originalReplicaCount !== undefined ? { originalReplicaCount: status.originalReplicaCount } : {}) };
+      report.scale = {
+        ok: true,
+        specReplicas,
+        statusReplicas,
+        ...(status.originalReplicaCount !== undefined ? { originalReplicaCount: status.originalReplicaCount } : {}),
+      };
     } catch (err) {
       report.scale = { ok: false, error: (err as Error).message };
     }

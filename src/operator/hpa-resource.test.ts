@@ -10,11 +10,18 @@ import { buildHpa } from './hpa.ts';
 
 function so(): ScaledObject {
   return {
-    apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject',
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
     metadata: { name: 'web', namespace: 'prod', uid: 'u', labels: {}, annotations: {} },
     spec: {
-      scaleTargetRef: { name: 'web', apiVersion: 'apps/v1', kind: 'Deployment' }, pollingInterval: 30, cooldownPeriod: 300, initialCooldownPeriod: 0,
-      minReplicaCount: 1, maxReplicaCount: 10, advanced: { restoreToOriginalReplicaCount: false }, triggers: [],
+      scaleTargetRef: { name: 'web', apiVersion: 'apps/v1', kind: 'Deployment' },
+      pollingInterval: 30,
+      cooldownPeriod: 300,
+      initialCooldownPeriod: 0,
+      minReplicaCount: 1,
+      maxReplicaCount: 10,
+      advanced: { restoreToOriginalReplicaCount: false },
+      triggers: [],
       explicit: { pollingInterval: false, cooldownPeriod: false, minReplicaCount: true, maxReplicaCount: false },
     },
     status: {},
@@ -22,13 +29,55 @@ function so(): ScaledObject {
 }
 
 const rows: Array<[string, string, MetricTargetType, Record<string, string>, string]> = [
-  ['cpu Utilization 50', 'cpu', 'Utilization', { value: '50' }, '{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":50}}}'],
-  ['cpu AverageValue 500m', 'cpu', 'AverageValue', { value: '500m' }, '{"type":"Resource","resource":{"name":"cpu","target":{"type":"AverageValue","averageValue":"500m"}}}'],
-  ['cpu AverageValue 0.5 (canonical 500m)', 'cpu', 'AverageValue', { value: '0.5' }, '{"type":"Resource","resource":{"name":"cpu","target":{"type":"AverageValue","averageValue":"500m"}}}'],
-  ['memory AverageValue 256Mi', 'memory', 'AverageValue', { value: '256Mi' }, '{"type":"Resource","resource":{"name":"memory","target":{"type":"AverageValue","averageValue":"256Mi"}}}'],
-  ['memory AverageValue 1.5Gi (canonical 1536Mi)', 'memory', 'AverageValue', { value: '1.5Gi' }, '{"type":"Resource","resource":{"name":"memory","target":{"type":"AverageValue","averageValue":"1536Mi"}}}'],
-  ['memory Utilization 80 of container app', 'memory', 'Utilization', { value: '80', containerName: 'app' }, '{"type":"ContainerResource","containerResource":{"name":"memory","target":{"type":"Utilization","averageUtilization":80},"container":"app"}}'],
-  ['cpu AverageValue 250m of container app', 'cpu', 'AverageValue', { value: '250m', containerName: 'app' }, '{"type":"ContainerResource","containerResource":{"name":"cpu","target":{"type":"AverageValue","averageValue":"250m"},"container":"app"}}'],
+  [
+    'cpu Utilization 50',
+    'cpu',
+    'Utilization',
+    { value: '50' },
+    '{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":50}}}',
+  ],
+  [
+    'cpu AverageValue 500m',
+    'cpu',
+    'AverageValue',
+    { value: '500m' },
+    '{"type":"Resource","resource":{"name":"cpu","target":{"type":"AverageValue","averageValue":"500m"}}}',
+  ],
+  [
+    'cpu AverageValue 0.5 (canonical 500m)',
+    'cpu',
+    'AverageValue',
+    { value: '0.5' },
+    '{"type":"Resource","resource":{"name":"cpu","target":{"type":"AverageValue","averageValue":"500m"}}}',
+  ],
+  [
+    'memory AverageValue 256Mi',
+    'memory',
+    'AverageValue',
+    { value: '256Mi' },
+    '{"type":"Resource","resource":{"name":"memory","target":{"type":"AverageValue","averageValue":"256Mi"}}}',
+  ],
+  [
+    'memory AverageValue 1.5Gi (canonical 1536Mi)',
+    'memory',
+    'AverageValue',
+    { value: '1.5Gi' },
+    '{"type":"Resource","resource":{"name":"memory","target":{"type":"AverageValue","averageValue":"1536Mi"}}}',
+  ],
+  [
+    'memory Utilization 80 of container app',
+    'memory',
+    'Utilization',
+    { value: '80', containerName: 'app' },
+    '{"type":"ContainerResource","containerResource":{"name":"memory","target":{"type":"Utilization","averageUtilization":80},"container":"app"}}',
+  ],
+  [
+    'cpu AverageValue 250m of container app',
+    'cpu',
+    'AverageValue',
+    { value: '250m', containerName: 'app' },
+    '{"type":"ContainerResource","containerResource":{"name":"cpu","target":{"type":"AverageValue","averageValue":"250m"},"container":"app"}}',
+  ],
 ];
 
 describe('cpu/memory triggers → HPA metric, byte for byte as KEDA', () => {

@@ -4,7 +4,16 @@ import type { ScaledObject } from '../api/types.ts';
 import type { MetricSpec } from '../scalers/scaler.ts';
 import { buildHpa, hpaNameLabel, hpaUpdateReasons, HpaBuildError, isDeepDerivative, type HorizontalPodAutoscaler } from './hpa.ts';
 
-function so(over: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string>; min?: number; max?: number; advanced?: Partial<ScaledObject['spec']['advanced']> } = {}): ScaledObject {
+function so(
+  over: {
+    name?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    min?: number;
+    max?: number;
+    advanced?: Partial<ScaledObject['spec']['advanced']>;
+  } = {},
+): ScaledObject {
   return {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',
@@ -28,7 +37,14 @@ const gvkr = { group: 'apps', version: 'v1', kind: 'Deployment', resource: 'depl
 const sqs: MetricSpec = { metricName: 's0-aws-sqs-queue-orders', kind: 'External', targetType: 'AverageValue', target: 5 };
 const prom: MetricSpec = { metricName: 's1-prometheus', kind: 'External', targetType: 'Value', target: 100.5 };
 const cpu: MetricSpec = { metricName: 'cpu', kind: 'Resource', resourceName: 'cpu', targetType: 'Utilization', target: 60 };
-const mem: MetricSpec = { metricName: 'memory', kind: 'ContainerResource', resourceName: 'memory', containerName: 'app', targetType: 'AverageValue', target: 512 * 1024 * 1024 };
+const mem: MetricSpec = {
+  metricName: 'memory',
+  kind: 'ContainerResource',
+  resourceName: 'memory',
+  containerName: 'app',
+  targetType: 'AverageValue',
+  target: 512 * 1024 * 1024,
+};
 
 const build = (o: ScaledObject, specs: MetricSpec[] = [sqs]) => buildHpa({ scaledObject: o, gvkr, metricSpecs: specs, version: '2.20.2' });
 
@@ -36,7 +52,9 @@ test('the generated HPA is named keda-hpa-<name>, owned by the ScaledObject and 
   const { hpa } = build(so());
   assert.equal(hpa.metadata.name, 'keda-hpa-worker');
   assert.equal(hpa.metadata.namespace, 'prod');
-  assert.deepEqual(hpa.metadata.ownerReferences, [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'worker', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
+  assert.deepEqual(hpa.metadata.ownerReferences, [
+    { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'worker', uid: 'uid-1', controller: true, blockOwnerDeletion: true },
+  ]);
   assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'worker-deploy' });
   const custom = build(so({ advanced: { restoreToOriginalReplicaCount: false, horizontalPodAutoscalerConfig: { name: 'my-hpa' } } })).hpa;
   assert.equal(custom.metadata.name, 'my-hpa');
@@ -67,8 +85,11 @@ describe('the name label is cut to 63 characters and loses trailing non-alphanum
     [`${'a'.repeat(61)}--b`, 'a'.repeat(61)],
     [`${'a'.repeat(60)}.-_xyz`, 'a'.repeat(60)],
   ];
-  for (const [input, want] of cases) test(`a name of ${input.length} characters ending ${JSON.stringify(input.slice(-6))} gives a label of ${want.length}`, () => assert.equal(hpaNameLabel(input), want, input));
-  test('the HPA carries the cut name label', () => assert.equal(build(so({ name: `${'x'.repeat(53)}-y` })).hpa.metadata.labels?.['app.kubernetes.io/name'], `keda-hpa-${'x'.repeat(53)}`));
+  for (const [input, want] of cases)
+    test(`a name of ${input.length} characters ending ${JSON.stringify(input.slice(-6))} gives a label of ${want.length}`, () =>
+      assert.equal(hpaNameLabel(input), want, input));
+  test('the HPA carries the cut name label', () =>
+    assert.equal(build(so({ name: `${'x'.repeat(53)}-y` })).hpa.metadata.labels?.['app.kubernetes.io/name'], `keda-hpa-${'x'.repeat(53)}`));
 });
 
 describe('minReplicas is max(min, 1) and maxReplicas the spec value; paused-replicas pins both (0 becomes 1)', () => {
@@ -84,7 +105,8 @@ describe('minReplicas is max(min, 1) and maxReplicas the spec value; paused-repl
       assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [min, max], JSON.stringify(o));
     });
   }
-  test('a paused-replicas that is not an integer is refused', () => assert.throws(() => build(so({ annotations: { 'autoscaling.keda.sh/paused-replicas': 'four' } })), /paused-replicas must be an integer, got "four"/));
+  test('a paused-replicas that is not an integer is refused', () =>
+    assert.throws(() => build(so({ annotations: { 'autoscaling.keda.sh/paused-replicas': 'four' } })), /paused-replicas must be an integer, got "four"/));
 });
 
 test('metrics: external ones select the ScaledObject by label, targets are quantities, sorted by type', () => {
@@ -95,11 +117,17 @@ test('metrics: external ones select the ScaledObject by label, targets are quant
   );
   assert.deepEqual(hpa.spec.metrics[1], {
     type: 'External',
-    external: { metric: { name: 's0-aws-sqs-queue-orders', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'worker' } } }, target: { type: 'AverageValue', averageValue: '5' } },
+    external: {
+      metric: { name: 's0-aws-sqs-queue-orders', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'worker' } } },
+      target: { type: 'AverageValue', averageValue: '5' },
+    },
   });
   assert.deepEqual(hpa.spec.metrics[2].type === 'External' && hpa.spec.metrics[2].external.target, { type: 'Value', value: '100500m' });
   assert.deepEqual(hpa.spec.metrics[3], { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } });
-  assert.deepEqual(hpa.spec.metrics[0], { type: 'ContainerResource', containerResource: { name: 'memory', container: 'app', target: { type: 'AverageValue', averageValue: '536870912' } } });
+  assert.deepEqual(hpa.spec.metrics[0], {
+    type: 'ContainerResource',
+    containerResource: { name: 'memory', container: 'app', target: { type: 'AverageValue', averageValue: '536870912' } },
+  });
   assert.deepEqual(externalMetricNames, ['s0-aws-sqs-queue-orders', 's1-prometheus']);
   assert.deepEqual(resourceMetricNames, ['cpu']);
 });
@@ -108,18 +136,34 @@ describe('building fails with KEDA messages on duplicate metric names, no metric
   const cases: Array<[ScaledObject, MetricSpec[], RegExp]> = [
     [so(), [sqs, { ...sqs }], /metricName s0-aws-sqs-queue-orders defined multiple times in ScaledObject worker/],
     [so(), [], /no metric specs returned from scalers of ScaledObject prod\/worker/],
-    [so({ advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: 'a+b', target: '2', metricType: 'Utilization' } } }), [sqs], /metricType is Utilization/],
+    [
+      so({ advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: 'a+b', target: '2', metricType: 'Utilization' } } }),
+      [sqs],
+      /metricType is Utilization/,
+    ],
   ];
-  for (const [o, specs, re] of cases) test(`fails with ${re}`, () => assert.throws(() => build(o, specs), (e: unknown) => e instanceof HpaBuildError && re.test(e.message)));
+  for (const [o, specs, re] of cases)
+    test(`fails with ${re}`, () =>
+      assert.throws(
+        () => build(o, specs),
+        (e: unknown) => e instanceof HpaBuildError && re.test(e.message),
+      ));
 });
 
 describe('scalingModifiers with a positive target replace external metrics by composite-metric and keep Resource ones', () => {
-  const mods = (target: string, metricType: 'AverageValue' | 'Value' = 'AverageValue') => so({ advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: 'a + b', target, metricType } } });
+  const mods = (target: string, metricType: 'AverageValue' | 'Value' = 'AverageValue') =>
+    so({ advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: 'a + b', target, metricType } } });
   test('composite-metric replaces the external metrics, the Resource ones stay', () => {
     const r = build(mods('2.5'), [sqs, prom, cpu, mem]);
     assert.deepEqual(r.hpa.spec.metrics, [
       { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } },
-      { type: 'External', external: { metric: { name: 'composite-metric', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'worker' } } }, target: { type: 'AverageValue', averageValue: '2500m' } } },
+      {
+        type: 'External',
+        external: {
+          metric: { name: 'composite-metric', selector: { matchLabels: { 'scaledobject.keda.sh/name': 'worker' } } },
+          target: { type: 'AverageValue', averageValue: '2500m' },
+        },
+      },
     ]);
     assert.equal(r.compositeScalerName, 'composite-metric');
     assert.deepEqual(r.externalMetricNames, ['s0-aws-sqs-queue-orders', 's1-prometheus']);
@@ -138,7 +182,8 @@ describe('scalingModifiers with a positive target replace external metrics by co
 
 test('behavior is copied and the paused-scale-in/out annotations disable the matching direction', () => {
   const behavior = { scaleDown: { stabilizationWindowSeconds: 60, policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 30 }] } };
-  const withBehavior = (annotations: Record<string, string>) => build(so({ annotations, advanced: { restoreToOriginalReplicaCount: false, horizontalPodAutoscalerConfig: { behavior } } })).hpa.spec.behavior;
+  const withBehavior = (annotations: Record<string, string>) =>
+    build(so({ annotations, advanced: { restoreToOriginalReplicaCount: false, horizontalPodAutoscalerConfig: { behavior } } })).hpa.spec.behavior;
   assert.deepEqual(withBehavior({}), behavior);
   assert.deepEqual(withBehavior({ 'autoscaling.keda.sh/paused-scale-in': 'true' }), { scaleDown: { ...behavior.scaleDown, selectPolicy: 'Disabled' } });
   assert.deepEqual(build(so({ annotations: { 'autoscaling.keda.sh/paused-scale-out': 'yes' } })).hpa.spec.behavior, { scaleUp: { selectPolicy: 'Disabled' } });
@@ -174,7 +219,10 @@ describe('an HPA read back from the API server needs no update; real differences
   }
   test('a stray annotation on an HPA we set none on differs', () => {
     const noAnnotations = build(so(), [sqs, prom]).hpa;
-    assert.deepEqual(hpaUpdateReasons(noAnnotations, { ...structuredClone(noAnnotations), metadata: { ...noAnnotations.metadata, annotations: { stray: 'x' } } }), ['annotations differ']);
+    assert.deepEqual(
+      hpaUpdateReasons(noAnnotations, { ...structuredClone(noAnnotations), metadata: { ...noAnnotations.metadata, annotations: { stray: 'x' } } }),
+      ['annotations differ'],
+    );
   });
 });
 
@@ -189,5 +237,7 @@ describe('DeepDerivative ignores unset desired fields and extra found entries, b
     [{ a: 0 }, {}, false],
     [{ value: '1k' }, { value: '1000' }, true],
   ];
-  for (const [d, f, want] of cases) test(`${JSON.stringify(d)} ${want ? 'is' : 'is not'} a derivative of ${JSON.stringify(f)}`, () => assert.equal(isDeepDerivative(d, f), want, JSON.stringify([d, f])));
+  for (const [d, f, want] of cases)
+    test(`${JSON.stringify(d)} ${want ? 'is' : 'is not'} a derivative of ${JSON.stringify(f)}`, () =>
+      assert.equal(isDeepDerivative(d, f), want, JSON.stringify([d, f])));
 });

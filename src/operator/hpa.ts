@@ -143,7 +143,9 @@ export function buildHpa(input: HpaBuildInput): HpaBuildResult {
     if (spec.kind === 'External') {
       if (externalMetricNames.includes(spec.metricName)) {
         // KEDA's message, plus the fix.
-        throw new HpaBuildError(`metricName ${spec.metricName} defined multiple times in ScaledObject ${so.metadata.name}: give the triggers distinct metric names`);
+        throw new HpaBuildError(
+          `metricName ${spec.metricName} defined multiple times in ScaledObject ${so.metadata.name}: give the triggers distinct metric names`,
+        );
       }
       externalMetricNames.push(spec.metricName);
     }
@@ -156,7 +158,9 @@ export function buildHpa(input: HpaBuildInput): HpaBuildResult {
   if (usesScalingModifiers(so)) {
     const mods = so.spec.advanced.scalingModifiers!;
     if (mods.metricType === 'Utilization') {
-      throw new HpaBuildError(`${ref}: spec.advanced.scalingModifiers.metricType is Utilization, but it needs to be AverageValue or Value for external metrics`);
+      throw new HpaBuildError(
+        `${ref}: spec.advanced.scalingModifiers.metricType is Utilization, but it needs to be AverageValue or Value for external metrics`,
+      );
     }
     // controllers/keda/hpa.go: strconv.ParseFloat; an unparsable target counts as 0, i.e. no composite metric
     // (validation reports it elsewhere).
@@ -218,7 +222,9 @@ export function buildHpa(input: HpaBuildInput): HpaBuildResult {
       namespace: so.metadata.namespace,
       labels,
       annotations: Object.keys(annotations).length ? { ...annotations } : undefined,
-      ownerReferences: [{ apiVersion: KEDA_API_VERSION, kind: 'ScaledObject', name: so.metadata.name, uid: so.metadata.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: KEDA_API_VERSION, kind: 'ScaledObject', name: so.metadata.name, uid: so.metadata.uid, controller: true, blockOwnerDeletion: true },
+      ],
     },
     spec: {
       scaleTargetRef: {

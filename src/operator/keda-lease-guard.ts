@@ -44,14 +44,29 @@ export function decideKedaLease(lease: LeaseObject | undefined, nowMs: number, t
   const durationMs = (lease.spec?.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   if (renewedAtMs === undefined || renewedAtMs + durationMs <= nowMs) {
     const ago = renewedAtMs === undefined ? 'never renewed' : `last renewed ${Math.round((nowMs - renewedAtMs) / 1000)}s ago`;
-    return { act: true, verdict: 'expired', holder, renewedAtMs, message: `Lease ${where} held by ${holder} has expired (${ago}, lease ${durationMs / 1000}s): KEDA is not running` };
+    return {
+      act: true,
+      verdict: 'expired',
+      holder,
+      renewedAtMs,
+      message: `Lease ${where} held by ${holder} has expired (${ago}, lease ${durationMs / 1000}s): KEDA is not running`,
+    };
   }
   const ago = `${Math.max(0, Math.round((nowMs - renewedAtMs) / 1000))}s ago`;
   if (takeOver) {
-    return { act: true, verdict: 'taken-over', holder, renewedAtMs, message: `KEDA operator ${holder} holds Lease ${where} (renewed ${ago}); acting anyway because of --take-over-from-keda — scale KEDA's operator to 0 now, or both will write replicas` };
+    return {
+      act: true,
+      verdict: 'taken-over',
+      holder,
+      renewedAtMs,
+      message: `KEDA operator ${holder} holds Lease ${where} (renewed ${ago}); acting anyway because of --take-over-from-keda — scale KEDA's operator to 0 now, or both will write replicas`,
+    };
   }
   return {
-    act: false, verdict: 'held', holder, renewedAtMs,
+    act: false,
+    verdict: 'held',
+    holder,
+    renewedAtMs,
     message: `a KEDA operator (${holder}) holds Lease ${where} and renewed it ${ago}: not scaling until it stops (scale keda-operator to 0, see docs/migrate-from-keda.md), or restart with --take-over-from-keda`,
   };
 }
@@ -86,21 +101,34 @@ export class KedaLeaseGuard {
     } catch (err) {
       if (!isNotFound(err)) {
         // Cannot tell (RBAC, API down): say so and go on rather than never scaling.
-        return { act: true, verdict: 'unreadable', message: `cannot read Lease ${this.o.namespace}/${name} (${(err as Error).message}); assuming no KEDA operator runs — grant get on leases in ${this.o.namespace} to check` };
+        return {
+          act: true,
+          verdict: 'unreadable',
+          message: `cannot read Lease ${this.o.namespace}/${name} (${(err as Error).message}); assuming no KEDA operator runs — grant get on leases in ${this.o.namespace} to check`,
+        };
       }
     }
     const d = decideKedaLease(lease, (this.o.now ?? Date.now)(), this.o.takeOver);
     this.last = d;
     if (lease && (d.verdict === 'held' || d.verdict === 'taken-over')) {
-      this.o.events?.event({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: lease.metadata.name, namespace: lease.metadata.namespace, uid: lease.metadata.uid } },
-        'Warning', d.verdict === 'held' ? 'KEDAOperatorActive' : 'KEDATakenOver', d.message);
+      this.o.events?.event(
+        {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: lease.metadata.name, namespace: lease.metadata.namespace, uid: lease.metadata.uid },
+        },
+        'Warning',
+        d.verdict === 'held' ? 'KEDAOperatorActive' : 'KEDATakenOver',
+        d.message,
+      );
     }
     return d;
   }
 
   /** Logs a decision: a refusal or a take-over as a warning, a released or expired Lease as info. */
   report(d: KedaLeaseDecision): void {
-    if (!d.act || d.verdict === 'taken-over' || d.verdict === 'unreadable') this.o.log.warn({ verdict: d.verdict, holder: d.holder, retryMs: d.act ? undefined : this.o.retryMs ?? 5000 }, d.message);
+    if (!d.act || d.verdict === 'taken-over' || d.verdict === 'unreadable')
+      this.o.log.warn({ verdict: d.verdict, holder: d.holder, retryMs: d.act ? undefined : (this.o.retryMs ?? 5000) }, d.message);
     else if (d.verdict !== 'no-lease') this.o.log.info({ verdict: d.verdict, holder: d.holder }, d.message);
   }
 

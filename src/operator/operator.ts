@@ -119,7 +119,13 @@ export interface RunningOperator {
  */
 function needsReconcile(a: KubeObject, b: KubeObject, opts: { labels: boolean }): boolean {
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
-  return a.metadata.generation !== b.metadata.generation || !same(a.metadata.annotations, b.metadata.annotations) || (opts.labels && !same(a.metadata.labels, b.metadata.labels)) || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || !same(a.metadata.finalizers, b.metadata.finalizers);
+  return (
+    a.metadata.generation !== b.metadata.generation ||
+    !same(a.metadata.annotations, b.metadata.annotations) ||
+    (opts.labels && !same(a.metadata.labels, b.metadata.labels)) ||
+    a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp ||
+    !same(a.metadata.finalizers, b.metadata.finalizers)
+  );
 }
 
 export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
@@ -127,21 +133,34 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   try {
     await o.client.list(GVR.scaledObjects, { namespace: o.watchNamespaces?.find((n) => n), limit: 1 });
   } catch (err) {
-    if (isNotFound(err)) throw new Error('the keda.sh/v1alpha1 CRDs are not installed (no scaledobjects resource on the API server); install them with `kubectl apply -f deploy/crds/` or the Helm chart (crds.install: true)');
+    if (isNotFound(err))
+      throw new Error(
+        'the keda.sh/v1alpha1 CRDs are not installed (no scaledobjects resource on the API server); install them with `kubectl apply -f deploy/crds/` or the Helm chart (crds.install: true)',
+      );
     throw err;
   }
-  const scheduler = new Scheduler({ onError: (key, err) => o.log.error({ key, error: (err as Error).message }, 'scale loop iteration failed'), onLateness: (key, ms) => metrics.loopLateness(key, ms) });
+  const scheduler = new Scheduler({
+    onError: (key, err) => o.log.error({ key, error: (err as Error).message }, 'scale loop iteration failed'),
+    onLateness: (key, ms) => metrics.loopLateness(key, ms),
+  });
   const cache = new ReadingsCache();
   cache.onChange((key, reading) => metrics.sourceRead(key, reading));
   const events = new EventRecorder(o.client, { component: 'keda-operator', onError: (err) => o.log.warn({ error: err.message }, 'event write failed') });
-  const source = new ClusterObjectSource(o.client, { filePathAuthRoot: o.filePathAuthRoot, restrictSecretsToNamespace: o.restrictSecretAccess ? o.namespace : undefined });
+  const source = new ClusterObjectSource(o.client, {
+    filePathAuthRoot: o.filePathAuthRoot,
+    restrictSecretsToNamespace: o.restrictSecretAccess ? o.namespace : undefined,
+  });
   // kubernetes-workload triggers: one pod watch per (namespace, selector), shared, stopped with its last trigger.
-  const podWatches = new PodWatchers(o.client, { onError: (namespace, labelSelector, err) => o.log.warn({ namespace, labelSelector, error: err.message }, 'pod watch interrupted; resuming') });
+  const podWatches = new PodWatchers(o.client, {
+    onError: (namespace, labelSelector, err) => o.log.warn({ namespace, labelSelector, error: err.message }, 'pod watch interrupted; resuming'),
+  });
   // keda_build_info's version label and the HPAs' app.kubernetes.io/version, as `updraft --version` prints it.
   const version = o.version ?? KEDA_COMPAT_VERSION;
   // The operator's metrics (KEDA's and Updraft's): Prometheus /metrics, and OTLP with --enable-opentelemetry-metrics.
   const registry = createRegistry({ defaultMetrics: true });
-  const otel = o.openTelemetryMetrics ? startOtelMetrics({ version, ...(typeof o.openTelemetryMetrics === 'object' ? o.openTelemetryMetrics : {}) }) : undefined;
+  const otel = o.openTelemetryMetrics
+    ? startOtelMetrics({ version, ...(typeof o.openTelemetryMetrics === 'object' ? o.openTelemetryMetrics : {}) })
+    : undefined;
   if (otel) o.log.info({ endpoint: otel.endpoint, protocol: otel.protocol, intervalMs: otel.intervalMs }, 'exporting metrics over OTLP');
   const metrics = new OperatorMetrics(fanOut([prometheusBackend(registry), ...(otel ? [otel.backend] : [])]), { version, gitCommit: o.gitCommit });
   let leading = !o.leaderElection;
@@ -209,14 +228,19 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     const ref = hpa.metadata.ownerReferences?.find((r) => r.kind === 'ScaledObject' && r.controller);
     if (ref) queue.add(`${hpa.metadata.namespace}/${ref.name}`);
   };
-  hpaWatch.on({ onUpdate: (a, b) => (a.metadata.resourceVersion !== b.metadata.resourceVersion && JSON.stringify(a.spec) !== JSON.stringify(b.spec) ? ownerOf(b) : undefined), onDelete: ownerOf, onError: (err) => o.log.warn({ error: err.message }, 'HPA watch interrupted; resuming') });
+  hpaWatch.on({
+    onUpdate: (a, b) =>
+      a.metadata.resourceVersion !== b.metadata.resourceVersion && JSON.stringify(a.spec) !== JSON.stringify(b.spec) ? ownerOf(b) : undefined,
+    onDelete: ownerOf,
+    onError: (err) => o.log.warn({ error: err.message }, 'HPA watch interrupted; resuming'),
+  });
 
   // TriggerAuthentications and ClusterTriggerAuthentications: a change rebuilds the scalers of every ScaledObject
   // that references it (KEDA reconciles those objects too), so fixed credentials apply without touching them.
   const authChanged = (kind: 'TriggerAuthentication' | 'ClusterTriggerAuthentication') => (obj: KubeObject) => {
     for (const so of soWatch.list()) {
       if (kind === 'TriggerAuthentication' && so.metadata.namespace !== obj.metadata.namespace) continue;
-      const triggers = ((so as { spec?: { triggers?: Array<{ authenticationRef?: { name?: string; kind?: string } }> } }).spec?.triggers ?? []);
+      const triggers = (so as { spec?: { triggers?: Array<{ authenticationRef?: { name?: string; kind?: string } }> } }).spec?.triggers ?? [];
       if (!triggers.some((t) => t.authenticationRef?.name === obj.metadata.name && (t.authenticationRef.kind ?? 'TriggerAuthentication') === kind)) continue;
       const key = keyOf(so);
       controller.invalidate(key);
@@ -234,22 +258,38 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     auths: (kind) => authWatches[kind === 'TriggerAuthentication' ? 0 : 1]?.list() ?? [],
   });
   const authWatches = (['TriggerAuthentication', 'ClusterTriggerAuthentication'] as const).map((kind) => {
-    const w = new ListWatch<KubeObject>(o.client, { gvr: kind === 'TriggerAuthentication' ? GVR.triggerAuthentications : GVR.clusterTriggerAuthentications, namespaces: kind === 'TriggerAuthentication' ? o.watchNamespaces : undefined, labelSelector: o.watchLabelSelectorForTriggerAuth });
+    const w = new ListWatch<KubeObject>(o.client, {
+      gvr: kind === 'TriggerAuthentication' ? GVR.triggerAuthentications : GVR.clusterTriggerAuthentications,
+      namespaces: kind === 'TriggerAuthentication' ? o.watchNamespaces : undefined,
+      labelSelector: o.watchLabelSelectorForTriggerAuth,
+    });
     const changed = authChanged(kind);
     w.on({
-      onUpdate: (a, b) => (a.metadata.generation !== b.metadata.generation || JSON.stringify((a as { spec?: unknown }).spec) !== JSON.stringify((b as { spec?: unknown }).spec) ? changed(b) : undefined),
+      onUpdate: (a, b) =>
+        a.metadata.generation !== b.metadata.generation || JSON.stringify((a as { spec?: unknown }).spec) !== JSON.stringify((b as { spec?: unknown }).spec)
+          ? changed(b)
+          : undefined,
       onAdd: changed,
       onDelete: changed,
       onError: (err) => o.log.warn({ kind, error: err.message }, `${kind} watch interrupted; resuming`),
     });
-    w.on({ onAdd: (obj) => authTracker.added(kind, obj), onUpdate: (a, b) => authTracker.updated(kind, a, b), onDelete: (obj) => authTracker.deleted(kind, obj) });
+    w.on({
+      onAdd: (obj) => authTracker.added(kind, obj),
+      onUpdate: (a, b) => authTracker.updated(kind, a, b),
+      onDelete: (obj) => authTracker.deleted(kind, obj),
+    });
     return w;
   });
-  for (const w of [soWatch, sjWatch]) w.on({ onAdd: () => authTracker.schedule(), onUpdate: () => authTracker.schedule(), onDelete: () => authTracker.schedule() });
+  for (const w of [soWatch, sjWatch])
+    w.on({ onAdd: () => authTracker.schedule(), onUpdate: () => authTracker.schedule(), onDelete: () => authTracker.schedule() });
 
   // keda_resource_registered_total, keda_trigger_registered_total, keda_scaled_object_paused from the watches.
   const registrations = (w: ListWatch<KubeObject>, type: ResourceType) =>
-    w.on({ onAdd: (obj) => metrics.resourceChanged(type, obj), onUpdate: (_, obj) => metrics.resourceChanged(type, obj), onDelete: (obj) => metrics.resourceChanged(type, obj, true) });
+    w.on({
+      onAdd: (obj) => metrics.resourceChanged(type, obj),
+      onUpdate: (_, obj) => metrics.resourceChanged(type, obj),
+      onDelete: (obj) => metrics.resourceChanged(type, obj, true),
+    });
   registrations(soWatch, 'scaled_object');
   registrations(sjWatch, 'scaled_job');
   authWatches.forEach((w, i) => registrations(w, i === 0 ? 'trigger_authentication' : 'cluster_trigger_authentication'));
@@ -297,8 +337,17 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   // checked before the watches start so no reconcile runs first. Not when this operator's own Lease is KEDA's.
   const kedaNamespace = (o.kedaLease !== false ? o.kedaLease?.namespace : undefined) ?? o.namespace;
   const ownLeaseIsKedas = o.leaderElection && o.leaseName === KEDA_LEASE_NAME && kedaNamespace === o.namespace;
-  const kedaGuard = o.kedaLease === false || ownLeaseIsKedas ? undefined
-    : new KedaLeaseGuard({ client: o.client, namespace: kedaNamespace, takeOver: o.kedaLease?.takeOver ?? false, retryMs: o.kedaLease?.retryMs, log: o.log, events });
+  const kedaGuard =
+    o.kedaLease === false || ownLeaseIsKedas
+      ? undefined
+      : new KedaLeaseGuard({
+          client: o.client,
+          namespace: kedaNamespace,
+          takeOver: o.kedaLease?.takeOver ?? false,
+          retryMs: o.kedaLease?.retryMs,
+          log: o.log,
+          events,
+        });
   const kedaGate = kedaGuard ? await kedaGuard.check() : undefined;
   if (kedaGate) kedaGuard?.report(kedaGate);
   let waitingForKeda = kedaGate !== undefined && !kedaGate.act;
@@ -390,18 +439,30 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         registry,
         onDecision: (req, result) => {
           metrics.webhookDecision(req, result);
-          if (!result.allowed) o.log.info({ kind: req.kind, namespace: req.namespace, name: req.name, operation: req.operation, message: result.message }, 'admission denied');
+          if (!result.allowed)
+            o.log.info({ kind: req.kind, namespace: req.namespace, name: req.name, operation: req.operation, message: result.message }, 'admission denied');
         },
       });
     }
     if (o.dashboard && dashboardHistory) {
       binding = `the dashboard (port ${o.dashboard.port})`;
-      const forget = (kind: 'ScaledObject' | 'ScaledJob') => (obj: KubeObject) => dashboardHistory.remove(kind, obj.metadata.namespace ?? '', obj.metadata.name);
+      const forget = (kind: 'ScaledObject' | 'ScaledJob') => (obj: KubeObject) =>
+        dashboardHistory.remove(kind, obj.metadata.namespace ?? '', obj.metadata.name);
       soWatch.on({ onDelete: forget('ScaledObject') });
       sjWatch.on({ onDelete: forget('ScaledJob') });
       dashboard = await startDashboardServer({
-        port: o.dashboard.port, host: o.dashboard.host ?? '127.0.0.1', history: dashboardHistory, auth: kubernetesDashboardAuth(o.client), title: 'Updraft operator',
-        source: operatorDashboardSource({ client: o.client, scaledObjects: () => soWatch.list(), scaledJobs: () => sjWatch.list(), modeOf: (ns, name) => controller.runner(ns, name)?.mode, defaultMode: o.defaultMode }),
+        port: o.dashboard.port,
+        host: o.dashboard.host ?? '127.0.0.1',
+        history: dashboardHistory,
+        auth: kubernetesDashboardAuth(o.client),
+        title: 'Updraft operator',
+        source: operatorDashboardSource({
+          client: o.client,
+          scaledObjects: () => soWatch.list(),
+          scaledJobs: () => sjWatch.list(),
+          modeOf: (ns, name) => controller.runner(ns, name)?.mode,
+          defaultMode: o.defaultMode,
+        }),
         onError: (info) => (info.code >= 500 ? o.log.warn({ ...info }, 'dashboard request failed') : undefined),
       });
     }
@@ -411,9 +472,16 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       // A standby's store feeds no scale loop, so it refuses (503, retried by exporters) rather than forwarding:
       // the retry, on a new connection, reaches the leader through the Service.
       otlpReceiver = new OtlpReceiver({
-        store: sharedOtlpMetricStore(), port: o.otlpReceiver.port, host: o.otlpReceiver.host ?? '0.0.0.0', token: o.otlpReceiver.token,
-        refusing: () => waitingForKeda ? `this Updraft replica is not scaling while a KEDA operator holds Lease ${kedaNamespace}/${KEDA_LEASE_NAME} (see docs/migrate-from-keda.md)`
-          : leading ? undefined : 'this Updraft replica is a standby (not the leader); retry: the Service routes the retry to the leader',
+        store: sharedOtlpMetricStore(),
+        port: o.otlpReceiver.port,
+        host: o.otlpReceiver.host ?? '0.0.0.0',
+        token: o.otlpReceiver.token,
+        refusing: () =>
+          waitingForKeda
+            ? `this Updraft replica is not scaling while a KEDA operator holds Lease ${kedaNamespace}/${KEDA_LEASE_NAME} (see docs/migrate-from-keda.md)`
+            : leading
+              ? undefined
+              : 'this Updraft replica is a standby (not the leader); retry: the Service routes the retry to the leader',
       });
       otlpReceiverPort = (await otlpReceiver.start()).port;
     }

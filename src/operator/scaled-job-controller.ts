@@ -1,4 +1,5 @@
-// The ScaledJob reconciler and its poll loop (KEDA controllers/keda/scaledjob_controller.go, pkg/scaling/executor/scale_jobs.go): finalizer, pause, rollout cleanup of Jobs from older
+// The ScaledJob reconciler and its poll loop (KEDA controllers/keda/scaledjob_controller.go,
+// pkg/scaling/executor/scale_jobs.go): finalizer, pause, rollout cleanup of Jobs from older
 // generations, scalers, and on every pollingInterval: read the triggers, compute queueLength/maxScale
 // (engine/scaledjob.ts), count running and pending Jobs, create Jobs per the scaling strategy, clean up the Job
 // history beyond the limits, and write status conditions and Events. No HPA, no cooldown, no fallback.
@@ -95,12 +96,24 @@ export class ScaledJobController {
       // Jobs go with their owner (ownerReferences); only the loop and the finalizer are ours to clear.
       await this.stopLoop(key);
       if (finalizers.includes(FINALIZER)) {
-        await this.o.client.mergePatch(GVR.scaledJobs, namespace, name, { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion: raw.metadata.resourceVersion } }, { fieldManager: FIELD_MANAGER });
+        await this.o.client.mergePatch(
+          GVR.scaledJobs,
+          namespace,
+          name,
+          { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion: raw.metadata.resourceVersion } },
+          { fieldManager: FIELD_MANAGER },
+        );
       }
       return;
     }
     if (!finalizers.includes(FINALIZER)) {
-      await this.o.client.mergePatch(GVR.scaledJobs, namespace, name, { metadata: { finalizers: [...finalizers, FINALIZER], resourceVersion: raw.metadata.resourceVersion } }, { fieldManager: FIELD_MANAGER });
+      await this.o.client.mergePatch(
+        GVR.scaledJobs,
+        namespace,
+        name,
+        { metadata: { finalizers: [...finalizers, FINALIZER], resourceVersion: raw.metadata.resourceVersion } },
+        { fieldManager: FIELD_MANAGER },
+      );
       return; // comes back through the watch
     }
     // Gather the facts, plan (scaled-job-plan.ts), apply with one status write at most.
@@ -108,12 +121,26 @@ export class ScaledJobController {
     const parsed = parseScaledJob(raw);
     const facts: ScaledJobFacts = parsed.ok
       ? { parsed: { ok: true, sj: parsed.value }, status: raw.status ?? {}, ...(entry ? { loop: entry.identity } : {}) }
-      : { parsed: { ok: false, message: parsed.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`).join('; ') }, status: raw.status ?? {} };
+      : {
+          parsed: {
+            ok: false,
+            message: parsed.problems
+              .filter((p) => p.severity === 'error')
+              .map((p) => `${p.path}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`)
+              .join('; '),
+          },
+          status: raw.status ?? {},
+        };
     let scalers: Scaler[] | undefined;
     if (parsed.ok && jobNeedsBuild(parsed.value, entry?.identity)) {
       const sj = parsed.value;
       const template = (sj.spec.jobTargetRef as { template?: { spec?: PodSpecLike } }).template?.spec;
-      const built = await buildObjectScalers(sj, { source: this.o.source, podSpec: template, clusterObjectNamespace: this.o.clusterObjectNamespace, podWatcher: this.o.podWatcher });
+      const built = await buildObjectScalers(sj, {
+        source: this.o.source,
+        podSpec: template,
+        clusterObjectNamespace: this.o.clusterObjectNamespace,
+        podWatcher: this.o.podWatcher,
+      });
       facts.build = built.ok
         ? { ok: true, scalerTypes: built.scalers.map((x) => x.type), metricSpecs: built.scalers.flatMap((x) => x.metricSpecs), warnings: built.warnings }
         : { ok: false, errors: built.errors, warnings: built.warnings };
@@ -123,8 +150,16 @@ export class ScaledJobController {
     try {
       if (plan.loop !== 'keep') await this.stopLoop(key);
       if (parsed.ok && plan.cleanupOldGenerations) await this.cleanupOldGenerations(parsed.value, parsed.value.metadata.generation ?? 0);
-      await updateStatus<SjStatus, SjObject>(this.o.client, GVR.scaledJobs, { namespace, name }, (s) => dropUndefined(plan.status(s)), { fieldManager: FIELD_MANAGER });
-      for (const e of plan.events) this.o.events.event({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name, namespace, uid: raw.metadata.uid } }, e.type, e.reason, e.message);
+      await updateStatus<SjStatus, SjObject>(this.o.client, GVR.scaledJobs, { namespace, name }, (s) => dropUndefined(plan.status(s)), {
+        fieldManager: FIELD_MANAGER,
+      });
+      for (const e of plan.events)
+        this.o.events.event(
+          { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name, namespace, uid: raw.metadata.uid } },
+          e.type,
+          e.reason,
+          e.message,
+        );
     } catch (err) {
       if (scalers) await Promise.allSettled(scalers.map((x) => x.close()));
       throw err;
@@ -198,7 +233,10 @@ export class ScaledJobController {
         }
         if (created > 0) {
           this.event(sj, 'Normal', 'KEDAJobsCreated', `Created ${created} jobs`);
-          this.o.log.info({ namespace, scaledJob: name, created, running: running.length, pending, reason: `${metrics.reason}; ${decision.reason}` }, 'jobs created');
+          this.o.log.info(
+            { namespace, scaledJob: name, created, running: running.length, pending, reason: `${metrics.reason}; ${decision.reason}` },
+            'jobs created',
+          );
         }
       }
       await this.cleanupHistory(sj, jobs);
@@ -211,7 +249,9 @@ export class ScaledJobController {
   /** Unfinished Jobs none of whose pods has started (or, with pendingPodConditions, has them all True). */
   private async countPending(sj: ScaledJob, running: JobObject[]): Promise<number> {
     if (running.length === 0) return 0;
-    const pods = (await this.o.client.listAll<PodLike>(GVR.pods, { namespace: sj.metadata.namespace, labelSelector: `${LABEL_SCALEDJOB_NAME}=${sj.metadata.name}` })).items;
+    const pods = (
+      await this.o.client.listAll<PodLike>(GVR.pods, { namespace: sj.metadata.namespace, labelSelector: `${LABEL_SCALEDJOB_NAME}=${sj.metadata.name}` })
+    ).items;
     const byJob = new Map<string, PodLike[]>();
     for (const p of pods) {
       const job = p.metadata.labels?.['job-name'] ?? p.metadata.labels?.['batch.kubernetes.io/job-name'];
@@ -240,7 +280,14 @@ export class ScaledJobController {
       metadata: {
         generateName: `${name}-`,
         namespace,
-        labels: { ...sj.metadata.labels, 'app.kubernetes.io/name': name, 'app.kubernetes.io/version': this.o.version, 'app.kubernetes.io/part-of': name, 'app.kubernetes.io/managed-by': 'keda-operator', [LABEL_SCALEDJOB_NAME]: name },
+        labels: {
+          ...sj.metadata.labels,
+          'app.kubernetes.io/name': name,
+          'app.kubernetes.io/version': this.o.version,
+          'app.kubernetes.io/part-of': name,
+          'app.kubernetes.io/managed-by': 'keda-operator',
+          [LABEL_SCALEDJOB_NAME]: name,
+        },
         annotations: { ...annotations, [ANNOTATION_SCALEDJOB_GENERATION]: String(sj.metadata.generation ?? 0) },
         ownerReferences: [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', name, uid: sj.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
       },
@@ -249,7 +296,9 @@ export class ScaledJobController {
   }
 
   private async cleanupOldGenerations(sj: ScaledJob, generation: number): Promise<void> {
-    const jobs = (await this.o.client.listAll<JobObject>(GVR.jobs, { namespace: sj.metadata.namespace, labelSelector: `${LABEL_SCALEDJOB_NAME}=${sj.metadata.name}` })).items;
+    const jobs = (
+      await this.o.client.listAll<JobObject>(GVR.jobs, { namespace: sj.metadata.namespace, labelSelector: `${LABEL_SCALEDJOB_NAME}=${sj.metadata.name}` })
+    ).items;
     const old = jobs.filter((j) => j.metadata.annotations?.[ANNOTATION_SCALEDJOB_GENERATION] !== String(generation));
     if (old.length === 0) return;
     this.event(sj, 'Normal', 'ScaledJobRolloutCleanupStarted', `Started cleanup of ${old.length} jobs from previous generations`);
@@ -265,11 +314,17 @@ export class ScaledJobController {
   /** Keep the newest successfulJobsHistoryLimit completed and failedJobsHistoryLimit failed Jobs. */
   private async cleanupHistory(sj: ScaledJob, jobs: JobObject[]): Promise<void> {
     const done = jobs.filter(finished);
-    const byAge = (a: JobObject, b: JobObject) => Date.parse(a.status?.completionTime ?? a.status?.startTime ?? a.metadata.creationTimestamp ?? '') - Date.parse(b.status?.completionTime ?? b.status?.startTime ?? b.metadata.creationTimestamp ?? '');
+    const byAge = (a: JobObject, b: JobObject) =>
+      Date.parse(a.status?.completionTime ?? a.status?.startTime ?? a.metadata.creationTimestamp ?? '') -
+      Date.parse(b.status?.completionTime ?? b.status?.startTime ?? b.metadata.creationTimestamp ?? '');
     const succeeded = done.filter((j) => !failed(j)).sort(byAge);
     const failures = done.filter(failed).sort(byAge);
-    const extra = [...succeeded.slice(0, Math.max(0, succeeded.length - sj.spec.successfulJobsHistoryLimit)), ...failures.slice(0, Math.max(0, failures.length - sj.spec.failedJobsHistoryLimit))];
-    for (const j of extra) await this.o.client.delete(GVR.jobs, sj.metadata.namespace, j.metadata.name, { propagationPolicy: 'Background' }).catch(() => undefined);
+    const extra = [
+      ...succeeded.slice(0, Math.max(0, succeeded.length - sj.spec.successfulJobsHistoryLimit)),
+      ...failures.slice(0, Math.max(0, failures.length - sj.spec.failedJobsHistoryLimit)),
+    ];
+    for (const j of extra)
+      await this.o.client.delete(GVR.jobs, sj.metadata.namespace, j.metadata.name, { propagationPolicy: 'Background' }).catch(() => undefined);
   }
 
   private async writePollStatus(sj: ScaledJob, triggers: JobTriggerMetrics[], isActive: boolean, isError: boolean): Promise<void> {
@@ -277,14 +332,20 @@ export class ScaledJobController {
     const now = new Date(this.o.now?.() ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     await this.patchStatus(sj, (s) => {
       before = getCondition(s.conditions, 'Active')?.status === 'True';
-      let conditions = setCondition(s.conditions, isActive
-        ? { type: 'Active', status: 'True', reason: 'ScalerActive', message: 'Scaling is performed because triggers are active' }
-        : { type: 'Active', status: 'False', reason: 'ScalerNotActive', message: 'Scaling is not performed because triggers are not active' });
-      conditions = setCondition(conditions, !isError
-        ? { type: 'Ready', status: 'True', reason: 'ScaledJobReady', message: 'ScaledJob is defined correctly and is ready to scaling' }
-        : isActive
-          ? { type: 'Ready', status: 'Unknown', reason: 'PartialTriggerError', message: 'Some triggers could not be read; scaling on the others' }
-          : { type: 'Ready', status: 'False', reason: 'TriggerError', message: 'Triggers could not be read' });
+      let conditions = setCondition(
+        s.conditions,
+        isActive
+          ? { type: 'Active', status: 'True', reason: 'ScalerActive', message: 'Scaling is performed because triggers are active' }
+          : { type: 'Active', status: 'False', reason: 'ScalerNotActive', message: 'Scaling is not performed because triggers are not active' },
+      );
+      conditions = setCondition(
+        conditions,
+        !isError
+          ? { type: 'Ready', status: 'True', reason: 'ScaledJobReady', message: 'ScaledJob is defined correctly and is ready to scaling' }
+          : isActive
+            ? { type: 'Ready', status: 'Unknown', reason: 'PartialTriggerError', message: 'Some triggers could not be read; scaling on the others' }
+            : { type: 'Ready', status: 'False', reason: 'TriggerError', message: 'Triggers could not be read' },
+      );
       return {
         ...s,
         conditions,
@@ -292,15 +353,27 @@ export class ScaledJobController {
         triggersActivity: Object.fromEntries(triggers.map((t) => [t.name, { isActive: t.active }])),
       };
     });
-    if (before !== undefined && before !== isActive) this.event(sj, 'Normal', isActive ? 'ScaledJobActive' : 'ScaledJobInactive', isActive ? 'ScaledJob is active' : 'ScaledJob is inactive');
+    if (before !== undefined && before !== isActive)
+      this.event(sj, 'Normal', isActive ? 'ScaledJobActive' : 'ScaledJobInactive', isActive ? 'ScaledJob is active' : 'ScaledJob is inactive');
   }
 
   private async patchStatus(sj: ScaledJob, mutate: (s: SjStatus) => SjStatus): Promise<void> {
-    await updateStatus<SjStatus, SjObject>(this.o.client, GVR.scaledJobs, { namespace: sj.metadata.namespace, name: sj.metadata.name }, (s) => Object.fromEntries(Object.entries(mutate(s)).filter(([, v]) => v !== undefined)) as SjStatus, { fieldManager: FIELD_MANAGER });
+    await updateStatus<SjStatus, SjObject>(
+      this.o.client,
+      GVR.scaledJobs,
+      { namespace: sj.metadata.namespace, name: sj.metadata.name },
+      (s) => Object.fromEntries(Object.entries(mutate(s)).filter(([, v]) => v !== undefined)) as SjStatus,
+      { fieldManager: FIELD_MANAGER },
+    );
   }
 
   private event(sj: ScaledJob, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.o.events.event({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name: sj.metadata.name, namespace: sj.metadata.namespace, uid: sj.metadata.uid } }, type, reason, message);
+    this.o.events.event(
+      { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name: sj.metadata.name, namespace: sj.metadata.namespace, uid: sj.metadata.uid } },
+      type,
+      reason,
+      message,
+    );
   }
 }
 

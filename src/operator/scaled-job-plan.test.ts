@@ -8,7 +8,8 @@ import { jobLoopIdentity, planScaledJob, type ScaledJobFacts } from './scaled-jo
 
 function sj(annotations: Record<string, string> = {}, rollout?: Record<string, string>): ScaledJob {
   const r = parseScaledJob({
-    apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob',
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledJob',
     metadata: { name: 'worker', namespace: 'batch', uid: 'u-1', generation: 3, annotations },
     spec: {
       jobTargetRef: { template: { spec: { containers: [{ name: 'c', image: 'i' }], restartPolicy: 'Never' } } },
@@ -34,33 +35,80 @@ interface Want {
 }
 
 const rows: Array<{ name: string; facts: ScaledJobFacts; want: Want }> = [
-  { name: 'a spec that does not parse: Ready=False ScaledJobCheckFailed, an Event, no loop, retried',
+  {
+    name: 'a spec that does not parse: Ready=False ScaledJobCheckFailed, an Event, no loop, retried',
     facts: { parsed: { ok: false, message: 'spec.jobTargetRef: Required' }, status: {} },
-    want: { conditions: [['Ready', 'False', 'ScaledJobCheckFailed']], events: ['ScaledJobCheckFailed'], loop: 'stop', retry: /jobTargetRef/ } },
-  { name: 'paused: the loop stops, Paused=True with one Event, Jobs are left alone',
+    want: { conditions: [['Ready', 'False', 'ScaledJobCheckFailed']], events: ['ScaledJobCheckFailed'], loop: 'stop', retry: /jobTargetRef/ },
+  },
+  {
+    name: 'paused: the loop stops, Paused=True with one Event, Jobs are left alone',
     facts: { parsed: { ok: true, sj: sj({ 'autoscaling.keda.sh/paused': 'true' }) }, status: {}, loop: jobLoopIdentity(sj()) },
-    want: { conditions: [['Paused', 'True', 'ScaledJobPaused']], events: ['ScaledJobPaused'], loop: 'stop', cleanup: false } },
-  { name: 'still paused: no Event again',
+    want: { conditions: [['Paused', 'True', 'ScaledJobPaused']], events: ['ScaledJobPaused'], loop: 'stop', cleanup: false },
+  },
+  {
+    name: 'still paused: no Event again',
     facts: { parsed: { ok: true, sj: sj({ 'autoscaling.keda.sh/paused': 'true' }) }, status: { conditions: [PAUSED] } },
-    want: { events: [], loop: 'stop' } },
-  { name: 'the first reconcile: the loop starts, Ready=True ScaledJobReady, one Event, older generations cleaned up',
+    want: { events: [], loop: 'stop' },
+  },
+  {
+    name: 'the first reconcile: the loop starts, Ready=True ScaledJobReady, one Event, older generations cleaned up',
     facts: { parsed: { ok: true, sj: sj() }, status: {}, build: ok },
-    want: { conditions: [['Ready', 'True', 'ScaledJobReady'], ['Paused', 'False']], events: ['ScaledJobReady'], loop: 'start', cleanup: true } },
-  { name: 'rollout strategy gradual keeps the running Jobs of older generations',
+    want: {
+      conditions: [
+        ['Ready', 'True', 'ScaledJobReady'],
+        ['Paused', 'False'],
+      ],
+      events: ['ScaledJobReady'],
+      loop: 'start',
+      cleanup: true,
+    },
+  },
+  {
+    name: 'rollout strategy gradual keeps the running Jobs of older generations',
     facts: { parsed: { ok: true, sj: sj({}, { strategy: 'gradual' }) }, status: {}, build: ok },
-    want: { events: ['ScaledJobReady'], loop: 'start', cleanup: false } },
-  { name: 'unchanged with its loop running: nothing to do, nothing to write',
-    facts: { parsed: { ok: true, sj: sj() }, status: { conditions: [READY, { type: 'Active', status: 'Unknown' }, { type: 'Fallback', status: 'Unknown' }, { type: 'Paused', status: 'False' }], triggersTypes: 'prometheus', authenticationsTypes: 'prom-auth' }, loop: jobLoopIdentity(sj()) },
-    want: { events: [], loop: 'keep', noWrite: true } },
-  { name: 'the pause annotation removed: Paused=False ScaledJobUnpaused, the loop starts again',
+    want: { events: ['ScaledJobReady'], loop: 'start', cleanup: false },
+  },
+  {
+    name: 'unchanged with its loop running: nothing to do, nothing to write',
+    facts: {
+      parsed: { ok: true, sj: sj() },
+      status: {
+        conditions: [READY, { type: 'Active', status: 'Unknown' }, { type: 'Fallback', status: 'Unknown' }, { type: 'Paused', status: 'False' }],
+        triggersTypes: 'prometheus',
+        authenticationsTypes: 'prom-auth',
+      },
+      loop: jobLoopIdentity(sj()),
+    },
+    want: { events: [], loop: 'keep', noWrite: true },
+  },
+  {
+    name: 'the pause annotation removed: Paused=False ScaledJobUnpaused, the loop starts again',
     facts: { parsed: { ok: true, sj: sj() }, status: { conditions: [READY, PAUSED] }, build: ok },
-    want: { conditions: [['Paused', 'False', 'ScaledJobUnpaused']], events: ['ScaledJobUnpaused'], loop: 'start', cleanup: true } },
-  { name: 'a trigger that does not build: KEDAScalerInfo and KEDAScalerFailed Events, then Ready=False, retried',
-    facts: { parsed: { ok: true, sj: sj() }, status: {}, build: { ok: false, errors: [{ triggerIndex: 0, type: 'prometheus', message: 'prometheus: missing required parameter "query"' }], warnings: ['a warning'] } },
-    want: { conditions: [['Ready', 'False', 'ScaledJobCheckFailed']], events: ['KEDAScalerInfo', 'KEDAScalerFailed', 'ScaledJobCheckFailed'], loop: 'stop', retry: /error building scalers: trigger 0 \(prometheus\)/ } },
-  { name: 'a new generation rebuilds the loop; already Ready means no second Ready Event',
+    want: { conditions: [['Paused', 'False', 'ScaledJobUnpaused']], events: ['ScaledJobUnpaused'], loop: 'start', cleanup: true },
+  },
+  {
+    name: 'a trigger that does not build: KEDAScalerInfo and KEDAScalerFailed Events, then Ready=False, retried',
+    facts: {
+      parsed: { ok: true, sj: sj() },
+      status: {},
+      build: {
+        ok: false,
+        errors: [{ triggerIndex: 0, type: 'prometheus', message: 'prometheus: missing required parameter "query"' }],
+        warnings: ['a warning'],
+      },
+    },
+    want: {
+      conditions: [['Ready', 'False', 'ScaledJobCheckFailed']],
+      events: ['KEDAScalerInfo', 'KEDAScalerFailed', 'ScaledJobCheckFailed'],
+      loop: 'stop',
+      retry: /error building scalers: trigger 0 \(prometheus\)/,
+    },
+  },
+  {
+    name: 'a new generation rebuilds the loop; already Ready means no second Ready Event',
     facts: { parsed: { ok: true, sj: sj() }, status: { conditions: [READY] }, loop: { ...jobLoopIdentity(sj()), generation: 2 }, build: ok },
-    want: { events: [], loop: 'start', cleanup: true } },
+    want: { events: [], loop: 'start', cleanup: true },
+  },
 ];
 
 describe('ScaledJob reconcile plan', () => {
@@ -74,7 +122,10 @@ describe('ScaledJob reconcile plan', () => {
         assert.equal(c.status, st);
         if (reason) assert.equal(c.reason, reason);
       }
-      assert.deepEqual(plan.events.map((e) => e.reason), r.want.events);
+      assert.deepEqual(
+        plan.events.map((e) => e.reason),
+        r.want.events,
+      );
       assert.equal(plan.loop, r.want.loop);
       if (r.want.cleanup !== undefined) assert.equal(plan.cleanupOldGenerations, r.want.cleanup);
       if (r.want.retry) assert.match(plan.retry ?? '', r.want.retry);

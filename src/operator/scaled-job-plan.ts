@@ -58,7 +58,10 @@ const initial = (s: ScaledJobStatus): ScaledJobStatus =>
 
 export function planScaledJob(f: ScaledJobFacts): ScaledJobPlan {
   const failed = (message: string, events: PlannedEvent[] = [], before: (s: ScaledJobStatus) => ScaledJobStatus = (s) => s): ScaledJobPlan => ({
-    status: (s) => { const b = before(initial(s)); return { ...b, conditions: setCondition(b.conditions, SjCondition.checkFailed(message)) }; },
+    status: (s) => {
+      const b = before(initial(s));
+      return { ...b, conditions: setCondition(b.conditions, SjCondition.checkFailed(message)) };
+    },
     events: [...events, { type: 'Warning', reason: EventReason.ScaledJobCheckFailed, message }],
     loop: 'stop',
     cleanupOldGenerations: false,
@@ -86,8 +89,14 @@ export function planScaledJob(f: ScaledJobFacts): ScaledJobPlan {
   const infos = (f.build?.warnings ?? []).map((w): PlannedEvent => ({ type: 'Normal', reason: EventReason.KEDAScalerInfo, message: w }));
   if (!f.build) return failed('the scalers were not built', events, unpause);
   if (!f.build.ok) {
-    const failures = f.build.errors.map((e): PlannedEvent => ({ type: 'Warning', reason: EventReason.KEDAScalerFailed, message: EventMessage.triggerFailed(e.triggerIndex, e.type, e.message) }));
-    return failed(`error building scalers: ${f.build.errors.map((e) => EventMessage.triggerFailed(e.triggerIndex, e.type, e.message)).join('; ')}`, [...events, ...infos, ...failures], unpause);
+    const failures = f.build.errors.map(
+      (e): PlannedEvent => ({ type: 'Warning', reason: EventReason.KEDAScalerFailed, message: EventMessage.triggerFailed(e.triggerIndex, e.type, e.message) }),
+    );
+    return failed(
+      `error building scalers: ${f.build.errors.map((e) => EventMessage.triggerFailed(e.triggerIndex, e.type, e.message)).join('; ')}`,
+      [...events, ...infos, ...failures],
+      unpause,
+    );
   }
   const strategy = sj.spec.rolloutStrategy ?? sj.spec.rollout.strategy;
   const wasReady = getCondition(f.status.conditions, 'Ready')?.status === 'True';

@@ -4,13 +4,7 @@
 // at a time (work-queue.ts). The loop's own status writes (after each poll) change only what a poll decides.
 import { parseScaledObject } from '../api/parse.ts';
 import { EventMessage, EventReason, SoCondition } from '../api/keda-reasons.ts';
-import {
-  FINALIZER,
-  LABEL_SCALEDOBJECT_NAME,
-  type Condition,
-  type ScaledObject,
-  type ScaledObjectStatus,
-} from '../api/types.ts';
+import { FINALIZER, LABEL_SCALEDOBJECT_NAME, type Condition, type ScaledObject, type ScaledObjectStatus } from '../api/types.ts';
 import { pausedReplicas } from '../api/pause.ts';
 import type { PodSpecLike } from '../auth/container-env.ts';
 import type { ObjectSource } from '../auth/object-source.ts';
@@ -27,8 +21,15 @@ import { KubeScaleTarget } from '../targets/kube-scale.ts';
 import { getCondition, setCondition } from './conditions.ts';
 import { hpaUpdateReasons, type HorizontalPodAutoscaler } from './hpa.ts';
 import {
-  lastActiveTimeToWrite, needsBuild, needsTarget, planScaledObject, runnerIdentity,
-  type RunnerIdentity, type ScaledObjectFacts, type ScaledObjectPlan, type TargetFacts,
+  lastActiveTimeToWrite,
+  needsBuild,
+  needsTarget,
+  planScaledObject,
+  runnerIdentity,
+  type RunnerIdentity,
+  type ScaledObjectFacts,
+  type ScaledObjectPlan,
+  type TargetFacts,
 } from './scaled-object-plan.ts';
 
 export interface Logger {
@@ -106,14 +107,16 @@ export class ScaledObjectController {
    */
   async stopAll(opts: { flush?: boolean } = {}): Promise<void> {
     if (opts.flush) {
-      await Promise.allSettled([...this.runners.values()].map(async (e) => {
-        const last = e.runner.current.lastActiveTime;
-        if (last === undefined) return;
-        await this.patchStatus(e.runner.so, (s) => {
-          const exact = lastActiveTimeToWrite(e.runner.so, s.lastActiveTime, last, false);
-          return exact ? { ...s, lastActiveTime: exact } : s;
-        });
-      }));
+      await Promise.allSettled(
+        [...this.runners.values()].map(async (e) => {
+          const last = e.runner.current.lastActiveTime;
+          if (last === undefined) return;
+          await this.patchStatus(e.runner.so, (s) => {
+            const exact = lastActiveTimeToWrite(e.runner.so, s.lastActiveTime, last, false);
+            return exact ? { ...s, lastActiveTime: exact } : s;
+          });
+        }),
+      );
     }
     for (const key of [...this.runners.keys()]) await this.stopRunner(key);
     await this.closeStandby();
@@ -142,7 +145,12 @@ export class ScaledObjectController {
         const target = new KubeScaleTarget(this.o.client, resolved, resolved.kind, namespace, so.spec.scaleTargetRef.name);
         const workload = await this.o.client.get(resolved, namespace, so.spec.scaleTargetRef.name);
         const pod = (workload as { spec?: { template?: { spec?: PodSpecLike } } }).spec?.template?.spec;
-        const built = await buildObjectScalers(so, { source: this.o.source, podSpec: pod, clusterObjectNamespace: this.o.clusterObjectNamespace, podWatcher: this.o.podWatcher });
+        const built = await buildObjectScalers(so, {
+          source: this.o.source,
+          podSpec: pod,
+          clusterObjectNamespace: this.o.clusterObjectNamespace,
+          podWatcher: this.o.podWatcher,
+        });
         if (!built.ok) return undefined;
         const runner = new ObjectRunner({ so, scalers: built.scalers, target, mode: 'hpa', scheduler: this.o.scheduler, cache: this.o.cache, now: this.o.now });
         return { runner, scalers: built.scalers, generation };
@@ -180,9 +188,19 @@ export class ScaledObjectController {
     const finalizers = raw.metadata.finalizers ?? [];
     const labels = raw.metadata.labels ?? {};
     if (!finalizers.includes(FINALIZER) || labels[LABEL_SCALEDOBJECT_NAME] !== name) {
-      await this.o.client.mergePatch(GVR.scaledObjects, namespace, name, {
-        metadata: { finalizers: [...finalizers.filter((f) => f !== FINALIZER), FINALIZER], labels: { [LABEL_SCALEDOBJECT_NAME]: name }, resourceVersion: raw.metadata.resourceVersion },
-      }, { fieldManager: FIELD_MANAGER });
+      await this.o.client.mergePatch(
+        GVR.scaledObjects,
+        namespace,
+        name,
+        {
+          metadata: {
+            finalizers: [...finalizers.filter((f) => f !== FINALIZER), FINALIZER],
+            labels: { [LABEL_SCALEDOBJECT_NAME]: name },
+            resourceVersion: raw.metadata.resourceVersion,
+          },
+        },
+        { fieldManager: FIELD_MANAGER },
+      );
       return; // the update comes back through the watch and reconciles again
     }
 
@@ -202,11 +220,16 @@ export class ScaledObjectController {
   /** The facts planScaledObject needs, read from the cluster (only what the object's state calls for). */
   private async gather(key: string, raw: SoObject): Promise<{ facts: ScaledObjectFacts; scalers?: Scaler[] }> {
     const entry = this.runners.get(key);
-    const runner = entry ? { builtFor: entry.identity, ...(entry.stale ? { stale: entry.stale } : {}), metricSpecs: entry.scalers.flatMap((x) => x.metricSpecs) } : {};
+    const runner = entry
+      ? { builtFor: entry.identity, ...(entry.stale ? { stale: entry.stale } : {}), metricSpecs: entry.scalers.flatMap((x) => x.metricSpecs) }
+      : {};
     const base = { status: raw.status ?? {}, runner, defaultMode: this.o.defaultMode, version: this.o.version };
     const parsed = parseScaledObject(raw);
     if (!parsed.ok) {
-      const message = parsed.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`).join('; ');
+      const message = parsed.problems
+        .filter((p) => p.severity === 'error')
+        .map((p) => `${p.path}: ${p.message}${p.fix ? ` (${p.fix})` : ''}`)
+        .join('; ');
       return { facts: { ...base, parsed: { ok: false, message } } };
     }
     const so = parsed.value;
@@ -219,7 +242,12 @@ export class ScaledObjectController {
     const checked = await this.checkTarget(so);
     facts.target = checked.target;
     if (!checked.target.ok || !needsBuild(so, runner, this.o.defaultMode)) return { facts };
-    const built = await buildObjectScalers(so, { source: this.o.source, podSpec: checked.podSpec, clusterObjectNamespace: this.o.clusterObjectNamespace, podWatcher: this.o.podWatcher });
+    const built = await buildObjectScalers(so, {
+      source: this.o.source,
+      podSpec: checked.podSpec,
+      clusterObjectNamespace: this.o.clusterObjectNamespace,
+      podWatcher: this.o.podWatcher,
+    });
     facts.build = built.ok
       ? { ok: true, scalerTypes: built.scalers.map((x) => x.type), metricSpecs: built.scalers.flatMap((x) => x.metricSpecs), warnings: built.warnings }
       : { ok: false, errors: built.errors, warnings: built.warnings };
@@ -241,18 +269,35 @@ export class ScaledObjectController {
     try {
       workload = await this.o.client.get(resolved, namespace, ref.name);
     } catch (err) {
-      if (isNotFound(err)) return { target: { ok: false, message: `ScaledObject doesn't have correct scaleTargetRef specification: ${resolved.kind} ${namespace}/${ref.name} not found`, eventMessage: EventMessage.targetMissing } };
+      if (isNotFound(err))
+        return {
+          target: {
+            ok: false,
+            message: `ScaledObject doesn't have correct scaleTargetRef specification: ${resolved.kind} ${namespace}/${ref.name} not found`,
+            eventMessage: EventMessage.targetMissing,
+          },
+        };
       throw err;
     }
     let scaleReplicas: number;
     try {
       scaleReplicas = (await this.o.client.getScale(resolved, namespace, ref.name)).spec.replicas;
     } catch (err) {
-      if (isNotFound(err)) return { target: { ok: false, message: `${resolved.kind} ${namespace}/${ref.name} doesn't expose /scale subresource`, eventMessage: EventMessage.targetNoScale } };
+      if (isNotFound(err))
+        return {
+          target: {
+            ok: false,
+            message: `${resolved.kind} ${namespace}/${ref.name} doesn't expose /scale subresource`,
+            eventMessage: EventMessage.targetNoScale,
+          },
+        };
       throw err;
     }
     const podSpec = (workload as { spec?: { template?: { spec?: PodSpecLike } } }).spec?.template?.spec;
-    return { target: { ok: true, gvkr: { group: resolved.group, version: resolved.version, kind: resolved.kind, resource: resolved.resource }, scaleReplicas }, ...(podSpec ? { podSpec } : {}) };
+    return {
+      target: { ok: true, gvkr: { group: resolved.group, version: resolved.version, kind: resolved.kind, resource: resolved.resource }, scaleReplicas },
+      ...(podSpec ? { podSpec } : {}),
+    };
   }
 
   /** Apply a plan: runner stop, paused-replicas write, HPA, the one status write, Events, runner start. */
@@ -263,7 +308,9 @@ export class ScaledObjectController {
     if (plan.scaleTo !== undefined && so) await (await this.target(so)).set(plan.scaleTo);
     if (so && plan.hpa.action === 'ensure') await this.ensureHpa(so, plan.hpa.hpa, plan.hpa.deletePrevious);
     if (so && plan.hpa.action === 'delete') await this.deleteHpa(so, plan.hpa.name);
-    await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => dropUndefined(plan.status(s)), { fieldManager: FIELD_MANAGER });
+    await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => dropUndefined(plan.status(s)), {
+      fieldManager: FIELD_MANAGER,
+    });
     if (plan.warn) this.o.log.warn({ namespace, scaledObject: name, error: plan.warn }, 'ScaledObject check failed');
     for (const e of plan.events) this.o.events.event(this.eventTarget(raw), e.type, e.reason, e.message);
     if (!so || !facts.target?.ok) return;
@@ -304,7 +351,8 @@ export class ScaledObjectController {
     try {
       return await this.o.client.resolveKind(apiVersion, kind);
     } catch (err) {
-      if (isNotFound(err)) throw new CheckFailed(`ScaledObject doesn't have correct scaleTargetRef specification: ${(err as Error).message}`, EventMessage.targetMissing);
+      if (isNotFound(err))
+        throw new CheckFailed(`ScaledObject doesn't have correct scaleTargetRef specification: ${(err as Error).message}`, EventMessage.targetMissing);
       throw err;
     }
   }
@@ -348,7 +396,12 @@ export class ScaledObjectController {
     if (parsed.ok && parsed.value.spec.advanced.restoreToOriginalReplicaCount && status.scaleTargetGVKR && status.originalReplicaCount !== undefined) {
       const g = status.scaleTargetGVKR;
       try {
-        await this.o.client.patchScale({ group: g.group, version: g.version, resource: g.resource }, namespace, parsed.value.spec.scaleTargetRef.name, status.originalReplicaCount);
+        await this.o.client.patchScale(
+          { group: g.group, version: g.version, resource: g.resource },
+          namespace,
+          parsed.value.spec.scaleTargetRef.name,
+          status.originalReplicaCount,
+        );
       } catch (err) {
         // KEDA only logs this: a deleted target must not block the ScaledObject's deletion.
         this.o.log.warn({ namespace, scaledObject: name, err: (err as Error).message }, 'failed to restore the original replica count');
@@ -356,7 +409,13 @@ export class ScaledObjectController {
     }
     const finalizers = raw.metadata.finalizers ?? [];
     if (finalizers.includes(FINALIZER)) {
-      await this.o.client.mergePatch(GVR.scaledObjects, namespace, name, { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion: raw.metadata.resourceVersion } }, { fieldManager: FIELD_MANAGER });
+      await this.o.client.mergePatch(
+        GVR.scaledObjects,
+        namespace,
+        name,
+        { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion: raw.metadata.resourceVersion } },
+        { fieldManager: FIELD_MANAGER },
+      );
       this.o.events.event(this.eventTarget(raw), 'Warning', EventReason.ScaledObjectDeleted, EventMessage.scaledObjectDeleted);
     }
   }
@@ -384,9 +443,22 @@ export class ScaledObjectController {
       if (so.spec.fallback) {
         conditions = setCondition(conditions, fallbackNow ? SoCondition.fallbackActive : SoCondition.noFallback);
       }
-      const next: ScaledObjectStatus = { ...s, conditions, triggersActivity: Object.fromEntries(Object.entries(report.poll.activity.triggersActivity).filter(([n]) => n !== 'cpu' && n !== 'memory').map(([n, a]) => [n, { isActive: a }])) };
+      const next: ScaledObjectStatus = {
+        ...s,
+        conditions,
+        triggersActivity: Object.fromEntries(
+          Object.entries(report.poll.activity.triggersActivity)
+            .filter(([n]) => n !== 'cpu' && n !== 'memory')
+            .map(([n, a]) => [n, { isActive: a }]),
+        ),
+      };
       // Written when activity starts or ends and every lastActiveRefreshMs while it lasts, not on every poll.
-      const lastActive = lastActiveTimeToWrite(so, s.lastActiveTime, report.scaleError ? undefined : report.poll.state.lastActiveTime, report.poll.activity.isActive);
+      const lastActive = lastActiveTimeToWrite(
+        so,
+        s.lastActiveTime,
+        report.scaleError ? undefined : report.poll.state.lastActiveTime,
+        report.poll.activity.isActive,
+      );
       if (lastActive) next.lastActiveTime = lastActive;
       if (so.spec.fallback) next.health = report.poll.state.health;
       // The last replica write and the engine's reason, for `updraft explain` (only when replicas were written).
@@ -399,7 +471,12 @@ export class ScaledObjectController {
       return next;
     });
     if (fallbackNow !== fallbackBefore) {
-      this.event(so, fallbackNow ? 'Warning' : 'Normal', fallbackNow ? EventReason.ScaledObjectFallbackActivated : EventReason.ScaledObjectFallbackDeactivated, fallbackNow ? EventMessage.fallbackActivated : EventMessage.fallbackDeactivated);
+      this.event(
+        so,
+        fallbackNow ? 'Warning' : 'Normal',
+        fallbackNow ? EventReason.ScaledObjectFallbackActivated : EventReason.ScaledObjectFallbackDeactivated,
+        fallbackNow ? EventMessage.fallbackActivated : EventMessage.fallbackDeactivated,
+      );
     }
     if (report.scaleError) {
       const reason = d.action === 'deactivate' ? EventReason.KEDAScaleTargetDeactivationFailed : EventReason.KEDAScaleTargetActivationFailed;
@@ -411,7 +488,17 @@ export class ScaledObjectController {
         this.event(so, d.event.type, d.event.reason, d.event.message.replace(/ from \d+ to \d+/, ` from ${report.scaled.from} to ${report.scaled.to}`));
       }
       const why = report.hpa && report.hpa.changed ? report.hpa.reason : d.reason;
-      this.o.log.info({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, from: report.scaled.from, to: report.scaled.to, reason: why, at: new Date(now).toISOString() }, 'scaled');
+      this.o.log.info(
+        {
+          namespace: so.metadata.namespace,
+          scaledObject: so.metadata.name,
+          from: report.scaled.from,
+          to: report.scaled.to,
+          reason: why,
+          at: new Date(now).toISOString(),
+        },
+        'scaled',
+      );
     }
   }
 
@@ -482,11 +569,20 @@ export class ScaledObjectController {
   }
 
   private event(so: ScaledObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.o.events.event({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: so.metadata.name, namespace: so.metadata.namespace, uid: so.metadata.uid } }, type, reason, message);
+    this.o.events.event(
+      { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: so.metadata.name, namespace: so.metadata.namespace, uid: so.metadata.uid } },
+      type,
+      reason,
+      message,
+    );
   }
 
   private eventTarget(raw: SoObject) {
-    return { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace, uid: raw.metadata.uid } };
+    return {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace, uid: raw.metadata.uid },
+    };
   }
 }
 

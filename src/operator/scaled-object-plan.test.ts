@@ -16,7 +16,12 @@ function so(annotations: Record<string, string> = {}, spec: Partial<ScaledObject
 }
 
 const READY: Condition = { type: 'Ready', status: 'True', reason: 'ScaledObjectReady', message: 'ScaledObject is defined correctly and is ready for scaling' };
-const TRIGGER_ERROR: Condition = { type: 'Ready', status: 'False', reason: 'TriggerError', message: 'Triggers defined in ScaledObject are not working correctly' };
+const TRIGGER_ERROR: Condition = {
+  type: 'Ready',
+  status: 'False',
+  reason: 'TriggerError',
+  message: 'Triggers defined in ScaledObject are not working correctly',
+};
 const PAUSED: Condition = { type: 'Paused', status: 'True', reason: 'ScaledObjectPaused', message: 'ScaledObject is paused' };
 
 /** The status a healthy, running hpa-mode object has after a reconcile. */
@@ -65,16 +70,41 @@ const rows: Array<{ name: string; facts: ScaledObjectFacts; want: Want }> = [
   {
     name: 'a spec that does not parse: Ready=False ScaledObjectCheckFailed, Active Unknown, a Warning Event, no loop, no retry (an edit fixes it)',
     facts: { ...facts(so()), parsed: { ok: false, message: 'spec.triggers: Required' } },
-    want: { conditions: [['Ready', 'False', 'ScaledObjectCheckFailed'], ['Active', 'Unknown', 'UnknownState']], events: ['ScaledObjectCheckFailed'], hpa: 'none', runner: 'stop' },
+    want: {
+      conditions: [
+        ['Ready', 'False', 'ScaledObjectCheckFailed'],
+        ['Active', 'Unknown', 'UnknownState'],
+      ],
+      events: ['ScaledObjectCheckFailed'],
+      hpa: 'none',
+      runner: 'stop',
+    },
   },
   {
     name: 'paused: the loop stops, the HPA is deleted, Paused=True and Ready=True "paused", one ScaledObjectPaused Event',
     facts: facts(so({ 'autoscaling.keda.sh/paused': 'true' }), { status: { hpaName: 'keda-hpa-worker' } }),
-    want: { conditions: [['Paused', 'True', 'ScaledObjectPaused'], ['Ready', 'True', 'ScaledObjectReady']], events: ['ScaledObjectPaused'], hpa: 'delete', runner: 'stop' },
+    want: {
+      conditions: [
+        ['Paused', 'True', 'ScaledObjectPaused'],
+        ['Ready', 'True', 'ScaledObjectReady'],
+      ],
+      events: ['ScaledObjectPaused'],
+      hpa: 'delete',
+      runner: 'stop',
+    },
   },
   {
     name: 'still paused: no Event again, nothing to write',
-    facts: facts(so({ 'autoscaling.keda.sh/paused': 'true' }), { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'ScaledObjectReady', message: 'ScaledObject is paused' }, { type: 'Active', status: 'Unknown' }, { type: 'Fallback', status: 'Unknown' }, PAUSED] } }),
+    facts: facts(so({ 'autoscaling.keda.sh/paused': 'true' }), {
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'ScaledObjectReady', message: 'ScaledObject is paused' },
+          { type: 'Active', status: 'Unknown' },
+          { type: 'Fallback', status: 'Unknown' },
+          PAUSED,
+        ],
+      },
+    }),
     want: { events: [], hpa: 'none', runner: 'stop', noWrite: true },
   },
   {
@@ -90,37 +120,115 @@ const rows: Array<{ name: string; facts: ScaledObjectFacts; want: Want }> = [
   {
     name: 'paused-replicas that is not a number: Ready=False, a CheckFailed Event, retried',
     facts: facts(so({ 'autoscaling.keda.sh/paused-replicas': 'three' })),
-    want: { conditions: [['Ready', 'False', 'ScaledObjectCheckFailed']], events: ['ScaledObjectCheckFailed'], hpa: 'none', runner: 'stop', retry: /paused-replicas/ },
+    want: {
+      conditions: [['Ready', 'False', 'ScaledObjectCheckFailed']],
+      events: ['ScaledObjectCheckFailed'],
+      hpa: 'none',
+      runner: 'stop',
+      retry: /paused-replicas/,
+    },
   },
   {
     name: 'paused-scale-in: the loop keeps running, Paused=True with one Event',
     facts: facts(so({ 'autoscaling.keda.sh/paused-scale-in': 'true' }), { build: built() }),
-    want: { conditions: [['Paused', 'True', 'ScaledObjectPaused'], ['Ready', 'True', 'ScaledObjectReady']], events: ['ScaledObjectPaused', 'KEDAScalersStarted', 'ScaledObjectReady'], hpa: 'ensure', runner: 'start' },
+    want: {
+      conditions: [
+        ['Paused', 'True', 'ScaledObjectPaused'],
+        ['Ready', 'True', 'ScaledObjectReady'],
+      ],
+      events: ['ScaledObjectPaused', 'KEDAScalersStarted', 'ScaledObjectReady'],
+      hpa: 'ensure',
+      runner: 'start',
+    },
   },
   {
     name: 'the pause annotation removed: Paused=False ScaledObjectUnpaused, pausedReplicaCount cleared, the loop starts',
     facts: facts(so(), { status: { pausedReplicaCount: 3, conditions: [PAUSED] }, build: built() }),
-    want: { conditions: [['Paused', 'False', 'ScaledObjectUnpaused'], ['Ready', 'True', 'ScaledObjectReady']], events: ['ScaledObjectUnpaused', 'KEDAScalersStarted', 'ScaledObjectReady'], hpa: 'ensure', runner: 'start', check: (s) => assert.equal(s.pausedReplicaCount, undefined) },
+    want: {
+      conditions: [
+        ['Paused', 'False', 'ScaledObjectUnpaused'],
+        ['Ready', 'True', 'ScaledObjectReady'],
+      ],
+      events: ['ScaledObjectUnpaused', 'KEDAScalersStarted', 'ScaledObjectReady'],
+      hpa: 'ensure',
+      runner: 'start',
+      check: (s) => assert.equal(s.pausedReplicaCount, undefined),
+    },
   },
   {
-    name: 'the target does not exist: Ready=False with KEDA\'s Event text, the loop stops, retried',
-    facts: facts(so(), { target: { ok: false, message: "ScaledObject doesn't have correct scaleTargetRef specification: Deployment default/worker not found", eventMessage: "Target resource doesn't exist" } }),
-    want: { conditions: [['Ready', 'False', 'ScaledObjectCheckFailed'], ['Active', 'Unknown', 'UnknownState']], events: ['ScaledObjectCheckFailed'], hpa: 'none', runner: 'stop', retry: /not found/ },
+    name: "the target does not exist: Ready=False with KEDA's Event text, the loop stops, retried",
+    facts: facts(so(), {
+      target: {
+        ok: false,
+        message: "ScaledObject doesn't have correct scaleTargetRef specification: Deployment default/worker not found",
+        eventMessage: "Target resource doesn't exist",
+      },
+    }),
+    want: {
+      conditions: [
+        ['Ready', 'False', 'ScaledObjectCheckFailed'],
+        ['Active', 'Unknown', 'UnknownState'],
+      ],
+      events: ['ScaledObjectCheckFailed'],
+      hpa: 'none',
+      runner: 'stop',
+      retry: /not found/,
+    },
   },
   {
     name: 'an invalid scalingModifiers formula: Ready=False and an Event even without the webhook, retried',
-    facts: facts(so({}, { triggers: [trigger('aws-sqs-queue', { queueURL: 'q' }, { name: 'queue' })], advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: 'queue + missing', target: '5', metricType: 'AverageValue' } } }), { build: built() }),
-    want: { conditions: [['Ready', 'False', 'ScaledObjectCheckFailed']], events: ['ScaledObjectCheckFailed'], hpa: 'none', runner: 'stop', retry: /scalingModifiers\.formula.*missing/ },
+    facts: facts(
+      so(
+        {},
+        {
+          triggers: [trigger('aws-sqs-queue', { queueURL: 'q' }, { name: 'queue' })],
+          advanced: { restoreToOriginalReplicaCount: false, scalingModifiers: { formula: 'queue + missing', target: '5', metricType: 'AverageValue' } },
+        },
+      ),
+      { build: built() },
+    ),
+    want: {
+      conditions: [['Ready', 'False', 'ScaledObjectCheckFailed']],
+      events: ['ScaledObjectCheckFailed'],
+      hpa: 'none',
+      runner: 'stop',
+      retry: /scalingModifiers\.formula.*missing/,
+    },
   },
   {
     name: 'a trigger that does not build: a KEDAScalerFailed Event per trigger, then Ready=False, retried',
-    facts: facts(so({}, { triggers: withSqs() }), { build: { ok: false, errors: [{ triggerIndex: 0, type: 'aws-sqs-queue', message: 'aws-sqs-queue: queueLength must be a whole number' }], warnings: ['TriggerAuthentication default/aws: secret s not found'] } }),
-    want: { conditions: [['Ready', 'False', 'ScaledObjectCheckFailed']], events: ['KEDAScalerInfo', 'KEDAScalerFailed', 'ScaledObjectCheckFailed'], hpa: 'none', runner: 'stop', retry: /error building scalers: trigger 0 \(aws-sqs-queue\)/ },
+    facts: facts(so({}, { triggers: withSqs() }), {
+      build: {
+        ok: false,
+        errors: [{ triggerIndex: 0, type: 'aws-sqs-queue', message: 'aws-sqs-queue: queueLength must be a whole number' }],
+        warnings: ['TriggerAuthentication default/aws: secret s not found'],
+      },
+    }),
+    want: {
+      conditions: [['Ready', 'False', 'ScaledObjectCheckFailed']],
+      events: ['KEDAScalerInfo', 'KEDAScalerFailed', 'ScaledObjectCheckFailed'],
+      hpa: 'none',
+      runner: 'stop',
+      retry: /error building scalers: trigger 0 \(aws-sqs-queue\)/,
+    },
   },
   {
     name: 'the first reconcile: the HPA is ensured, the loop starts, Ready=True, KEDAScalersStarted and ScaledObjectReady Events',
     facts: facts(so(), { build: built() }),
-    want: { conditions: [['Ready', 'True', 'ScaledObjectReady'], ['Fallback', 'False', 'NoFallbackFound']], events: ['KEDAScalersStarted', 'ScaledObjectReady'], hpa: 'ensure', runner: 'start', check: (s) => assert.deepEqual([s.hpaName, s.externalMetricNames, s.scaleTargetKind, s.originalReplicaCount], ['keda-hpa-worker', ['s0-aws-sqs-orders'], 'apps/v1.Deployment', 1]) },
+    want: {
+      conditions: [
+        ['Ready', 'True', 'ScaledObjectReady'],
+        ['Fallback', 'False', 'NoFallbackFound'],
+      ],
+      events: ['KEDAScalersStarted', 'ScaledObjectReady'],
+      hpa: 'ensure',
+      runner: 'start',
+      check: (s) =>
+        assert.deepEqual(
+          [s.hpaName, s.externalMetricNames, s.scaleTargetKind, s.originalReplicaCount],
+          ['keda-hpa-worker', ['s0-aws-sqs-orders'], 'apps/v1.Deployment', 1],
+        ),
+    },
   },
   {
     name: 'build warnings become KEDAScalerInfo Events',
@@ -134,7 +242,18 @@ const rows: Array<{ name: string; facts: ScaledObjectFacts; want: Want }> = [
   },
   {
     name: 'the refresh after read errors keeps Ready=False TriggerError (no flap to True) and emits no Ready or Started Event',
-    facts: facts(so(), { status: steadyStatus({ conditions: [TRIGGER_ERROR, { type: 'Active', status: 'False' }, { type: 'Fallback', status: 'False', reason: 'NoFallbackFound', message: 'No fallbacks are active on this scaled object' }, { type: 'Paused', status: 'False' }] }), runner: running(so(), { stale: 'read-errors' }), build: built() }),
+    facts: facts(so(), {
+      status: steadyStatus({
+        conditions: [
+          TRIGGER_ERROR,
+          { type: 'Active', status: 'False' },
+          { type: 'Fallback', status: 'False', reason: 'NoFallbackFound', message: 'No fallbacks are active on this scaled object' },
+          { type: 'Paused', status: 'False' },
+        ],
+      }),
+      runner: running(so(), { stale: 'read-errors' }),
+      build: built(),
+    }),
     want: { conditions: [['Ready', 'False', 'TriggerError']], events: [], hpa: 'ensure', runner: 'start', noWrite: true },
   },
   {
@@ -143,8 +262,12 @@ const rows: Array<{ name: string; facts: ScaledObjectFacts; want: Want }> = [
     want: { conditions: [['Ready', 'True', 'ScaledObjectReady']], events: [], hpa: 'ensure', runner: 'start', noWrite: true },
   },
   {
-    name: 'a new generation with a runtime TriggerError is ready again: the new loop\'s first poll decides',
-    facts: facts(so(), { status: steadyStatus({ conditions: [TRIGGER_ERROR] }), runner: { ...running(so()), builtFor: { ...runnerIdentity(so(), 'hpa'), generation: 1 } }, build: built() }),
+    name: "a new generation with a runtime TriggerError is ready again: the new loop's first poll decides",
+    facts: facts(so(), {
+      status: steadyStatus({ conditions: [TRIGGER_ERROR] }),
+      runner: { ...running(so()), builtFor: { ...runnerIdentity(so(), 'hpa'), generation: 1 } },
+      build: built(),
+    }),
     want: { conditions: [['Ready', 'True', 'ScaledObjectReady']], events: ['KEDAScalersStarted', 'ScaledObjectReady'], hpa: 'ensure', runner: 'start' },
   },
   {
@@ -158,9 +281,15 @@ const rows: Array<{ name: string; facts: ScaledObjectFacts; want: Want }> = [
     want: { events: ['KEDAScalersStarted', 'ScaledObjectReady'], hpa: 'none', runner: 'start' },
   },
   {
-    name: 'two metrics with one name cannot make an HPA: Ready=False with the HPA builder\'s message, retried',
+    name: "two metrics with one name cannot make an HPA: Ready=False with the HPA builder's message, retried",
     facts: facts(so(), { build: built(duplicate) }),
-    want: { conditions: [['Ready', 'False', 'ScaledObjectCheckFailed']], events: ['ScaledObjectCheckFailed'], hpa: 'none', runner: 'stop', retry: /defined multiple times/ },
+    want: {
+      conditions: [['Ready', 'False', 'ScaledObjectCheckFailed']],
+      events: ['ScaledObjectCheckFailed'],
+      hpa: 'none',
+      runner: 'stop',
+      retry: /defined multiple times/,
+    },
   },
   {
     name: 'with a fallback the reconcile leaves the Fallback condition to the loop',
@@ -180,7 +309,10 @@ describe('ScaledObject reconcile plan', () => {
         assert.equal(c.status, st, `${type} status`);
         if (reason) assert.equal(c.reason, reason, `${type} reason`);
       }
-      assert.deepEqual(plan.events.map((e) => e.reason), r.want.events);
+      assert.deepEqual(
+        plan.events.map((e) => e.reason),
+        r.want.events,
+      );
       assert.equal(plan.hpa.action, r.want.hpa);
       assert.equal(plan.runner, r.want.runner);
       if (r.want.retry) assert.match(plan.retry ?? '', r.want.retry);

@@ -64,10 +64,7 @@ export interface PlannedEvent {
   message: string;
 }
 
-export type HpaAction =
-  | { action: 'none' }
-  | { action: 'ensure'; hpa: HorizontalPodAutoscaler; deletePrevious?: string }
-  | { action: 'delete'; name: string };
+export type HpaAction = { action: 'none' } | { action: 'ensure'; hpa: HorizontalPodAutoscaler; deletePrevious?: string } | { action: 'delete'; name: string };
 
 export interface ScaledObjectPlan {
   /** The status to write, as a function of the current one (re-applied on a conflict); identity means no write. */
@@ -91,7 +88,12 @@ export function scalingMode(so: ScaledObject, defaultMode: ScalingMode): Scaling
 }
 
 export function runnerIdentity(so: ScaledObject, defaultMode: ScalingMode): RunnerIdentity {
-  return { generation: so.metadata.generation ?? 0, uid: so.metadata.uid ?? '', mode: scalingMode(so, defaultMode), annotationsKey: JSON.stringify(so.metadata.annotations) };
+  return {
+    generation: so.metadata.generation ?? 0,
+    uid: so.metadata.uid ?? '',
+    mode: scalingMode(so, defaultMode),
+    annotationsKey: JSON.stringify(so.metadata.annotations),
+  };
 }
 
 /** Paused objects have no target check, no scalers and no HPA (KEDA stops the scale loop). */
@@ -106,7 +108,8 @@ export function needsTarget(so: ScaledObject): boolean {
 export function needsBuild(so: ScaledObject, runner: RunnerFacts, defaultMode: ScalingMode): false | 'new' | 'auth' | 'read-errors' {
   const want = runnerIdentity(so, defaultMode);
   const have = runner.builtFor;
-  if (!have || have.generation !== want.generation || have.uid !== want.uid || have.mode !== want.mode || have.annotationsKey !== want.annotationsKey) return 'new';
+  if (!have || have.generation !== want.generation || have.uid !== want.uid || have.mode !== want.mode || have.annotationsKey !== want.annotationsKey)
+    return 'new';
   return runner.stale ?? false;
 }
 
@@ -117,7 +120,10 @@ function initial(s: ScaledObjectStatus): ScaledObjectStatus {
 
 function checkFailed(message: string, eventMessage: string, extra: Partial<ScaledObjectPlan> = {}): ScaledObjectPlan {
   return {
-    status: (s) => ({ ...initial(s), conditions: setCondition(setCondition(initial(s).conditions, SoCondition.checkFailed(message)), SoCondition.activeUnknownAfterCheck) }),
+    status: (s) => ({
+      ...initial(s),
+      conditions: setCondition(setCondition(initial(s).conditions, SoCondition.checkFailed(message)), SoCondition.activeUnknownAfterCheck),
+    }),
     events: [{ type: 'Warning', reason: EventReason.ScaledObjectCheckFailed, message: eventMessage }],
     hpa: { action: 'none' },
     runner: 'stop',
@@ -130,7 +136,10 @@ function checkFailed(message: string, eventMessage: string, extra: Partial<Scale
 export function planScaledObject(f: ScaledObjectFacts): ScaledObjectPlan {
   if (!f.parsed.ok) {
     // Not retried: nothing but an edit of the object can fix it, and the edit comes back through the watch.
-    return { ...checkFailed(`ScaledObject doesn't have correct spec: ${f.parsed.message}`, `ScaledObject doesn't have correct spec: ${f.parsed.message}`), retry: undefined };
+    return {
+      ...checkFailed(`ScaledObject doesn't have correct spec: ${f.parsed.message}`, `ScaledObject doesn't have correct spec: ${f.parsed.message}`),
+      retry: undefined,
+    };
   }
   const so = f.parsed.so;
   const wasPaused = getCondition(f.status.conditions, 'Paused')?.status === 'True';
@@ -179,7 +188,9 @@ export function planScaledObject(f: ScaledObjectFacts): ScaledObjectPlan {
   // The object's own rules, the scalingModifiers formula included (so an invalid formula is Ready=False with an
   // Event even when no webhook refused it).
   const problems = [
-    ...validateScaledObject(so).filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}`),
+    ...validateScaledObject(so)
+      .filter((p) => p.severity === 'error')
+      .map((p) => `${p.path}: ${p.message}`),
     ...validateScalingModifiers(so).map((p) => `${p.path}: ${p.message}`),
   ];
   if (problems.length > 0) return failed(problems.join('; '));
@@ -191,8 +202,18 @@ export function planScaledObject(f: ScaledObjectFacts): ScaledObjectPlan {
   if (build) {
     if (!f.build) return failed('the scalers were not built', 'the scalers were not built');
     if (!f.build.ok) {
-      const failures = f.build.errors.map((e): PlannedEvent => ({ type: 'Warning', reason: EventReason.KEDAScalerFailed, message: EventMessage.triggerFailed(e.triggerIndex, e.type, e.message) }));
-      return failed(`error building scalers: ${f.build.errors.map((e) => EventMessage.triggerFailed(e.triggerIndex, e.type, e.message)).join('; ')}`, undefined, [...infos, ...failures]);
+      const failures = f.build.errors.map(
+        (e): PlannedEvent => ({
+          type: 'Warning',
+          reason: EventReason.KEDAScalerFailed,
+          message: EventMessage.triggerFailed(e.triggerIndex, e.type, e.message),
+        }),
+      );
+      return failed(
+        `error building scalers: ${f.build.errors.map((e) => EventMessage.triggerFailed(e.triggerIndex, e.type, e.message)).join('; ')}`,
+        undefined,
+        [...infos, ...failures],
+      );
     }
     metricSpecs = f.build.metricSpecs;
   } else {
@@ -208,9 +229,12 @@ export function planScaledObject(f: ScaledObjectFacts): ScaledObjectPlan {
     if (e instanceof HpaBuildError) return failed(e.message, e.message, infos);
     throw e;
   }
-  const hpa: HpaAction = mode === 'hpa'
-    ? { action: 'ensure', hpa: built.hpa, ...(f.status.hpaName && f.status.hpaName !== built.hpa.metadata.name ? { deletePrevious: f.status.hpaName } : {}) }
-    : f.status.hpaName ? { action: 'delete', name: f.status.hpaName } : { action: 'none' };
+  const hpa: HpaAction =
+    mode === 'hpa'
+      ? { action: 'ensure', hpa: built.hpa, ...(f.status.hpaName && f.status.hpaName !== built.hpa.metadata.name ? { deletePrevious: f.status.hpaName } : {}) }
+      : f.status.hpaName
+        ? { action: 'delete', name: f.status.hpaName }
+        : { action: 'none' };
 
   // Ready: a new spec is ready now; a loop that is kept or only refreshed keeps a Ready the loop set from its reads
   // (TriggerError …), so a failing source never flaps to Ready=True on the refresh.
@@ -237,7 +261,8 @@ export function planScaledObject(f: ScaledObjectFacts): ScaledObjectPlan {
   const readyBefore = getCondition(f.status.conditions, 'Ready')?.status === 'True';
   const readyAfter = getCondition(status(f.status).conditions, 'Ready')?.status === 'True';
   if (build) events.push(...infos);
-  if (fresh && f.build?.ok) for (const t of f.build.scalerTypes) events.push({ type: 'Normal', reason: EventReason.KEDAScalersStarted, message: EventMessage.scalerBuilt(t) });
+  if (fresh && f.build?.ok)
+    for (const t of f.build.scalerTypes) events.push({ type: 'Normal', reason: EventReason.KEDAScalersStarted, message: EventMessage.scalerBuilt(t) });
   if (!readyBefore && readyAfter) events.push({ type: 'Normal', reason: EventReason.ScaledObjectReady, message: EventMessage.scaledObjectReady });
   return { status, events, hpa, runner: build ? 'start' : 'keep' };
 }
@@ -263,7 +288,12 @@ export function lastActiveRefreshMs(so: Pick<ScaledObject, 'spec'>): number {
  * the one the running operator would have applied. After a crash mid-activity it can start up to the refresh window
  * early — the documented trade-off (docs/operator.md).
  */
-export function lastActiveTimeToWrite(so: Pick<ScaledObject, 'spec'>, stored: string | undefined, last: number | undefined, active: boolean): string | undefined {
+export function lastActiveTimeToWrite(
+  so: Pick<ScaledObject, 'spec'>,
+  stored: string | undefined,
+  last: number | undefined,
+  active: boolean,
+): string | undefined {
   if (last === undefined) return undefined;
   const storedMs = stored ? Date.parse(stored) : undefined;
   const exact = rfc3339(last);

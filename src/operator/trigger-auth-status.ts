@@ -16,7 +16,12 @@ import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/clien
 type AuthKind = 'TriggerAuthentication' | 'ClusterTriggerAuthentication';
 
 interface EventSink {
-  event(target: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  event(
+    target: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; uid?: string } },
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): void;
 }
 
 export interface TriggerAuthTrackerOptions {
@@ -44,10 +49,18 @@ function refs(obj: KubeObject): Array<{ name?: string; kind?: string }> {
 
 /** The status KEDA keeps on `auth`: the names of the objects referencing it (sorted, comma-joined; absent when none). */
 export function desiredAuthStatus(kind: AuthKind, auth: KubeObject, scaledObjects: KubeObject[], scaledJobs: KubeObject[]): AuthStatus {
-  const using = (objs: KubeObject[]) => [...new Set(objs
-    .filter((o) => (kind === 'ClusterTriggerAuthentication' || o.metadata.namespace === auth.metadata.namespace)
-      && refs(o).some((r) => r.name === auth.metadata.name && (r.kind || 'TriggerAuthentication') === kind))
-    .map((o) => o.metadata.name))].sort();
+  const using = (objs: KubeObject[]) =>
+    [
+      ...new Set(
+        objs
+          .filter(
+            (o) =>
+              (kind === 'ClusterTriggerAuthentication' || o.metadata.namespace === auth.metadata.namespace) &&
+              refs(o).some((r) => r.name === auth.metadata.name && (r.kind || 'TriggerAuthentication') === kind),
+          )
+          .map((o) => o.metadata.name),
+      ),
+    ].sort();
   const so = using(scaledObjects);
   const sj = using(scaledJobs);
   return { ...(so.length ? { scaledobjects: so.join(',') } : {}), ...(sj.length ? { scaledjobs: sj.join(',') } : {}) };
@@ -69,19 +82,38 @@ export class TriggerAuthTracker {
     const created = Date.parse(obj.metadata.creationTimestamp ?? '');
     if (!this.o.isLeader() || !(created >= this.startedAt - 1000)) return;
     if (!this.checkValid(kind, obj)) return;
-    if ((obj.metadata.generation ?? 1) <= 1) this.event(kind, obj, 'Normal', kind === 'TriggerAuthentication' ? EventReason.TriggerAuthenticationAdded : EventReason.ClusterTriggerAuthenticationAdded, EventMessage.triggerAuthenticationAdded(kind));
+    if ((obj.metadata.generation ?? 1) <= 1)
+      this.event(
+        kind,
+        obj,
+        'Normal',
+        kind === 'TriggerAuthentication' ? EventReason.TriggerAuthenticationAdded : EventReason.ClusterTriggerAuthenticationAdded,
+        EventMessage.triggerAuthenticationAdded(kind),
+      );
     else this.updated(kind, obj, obj);
   }
 
   updated(kind: AuthKind, before: KubeObject, obj: KubeObject): void {
     if (before !== obj && before.metadata.generation === obj.metadata.generation) return;
     if (!this.o.isLeader() || !this.checkValid(kind, obj)) return;
-    this.event(kind, obj, 'Normal', kind === 'TriggerAuthentication' ? EventReason.TriggerAuthenticationUpdated : EventReason.ClusterTriggerAuthenticationUpdated, EventMessage.triggerAuthenticationUpdated(obj.metadata.name));
+    this.event(
+      kind,
+      obj,
+      'Normal',
+      kind === 'TriggerAuthentication' ? EventReason.TriggerAuthenticationUpdated : EventReason.ClusterTriggerAuthenticationUpdated,
+      EventMessage.triggerAuthenticationUpdated(obj.metadata.name),
+    );
   }
 
   deleted(kind: AuthKind, obj: KubeObject): void {
     if (!this.o.isLeader()) return;
-    this.event(kind, obj, 'Normal', kind === 'TriggerAuthentication' ? EventReason.TriggerAuthenticationDeleted : EventReason.ClusterTriggerAuthenticationDeleted, EventMessage.triggerAuthenticationDeleted(kind));
+    this.event(
+      kind,
+      obj,
+      'Normal',
+      kind === 'TriggerAuthentication' ? EventReason.TriggerAuthenticationDeleted : EventReason.ClusterTriggerAuthenticationDeleted,
+      EventMessage.triggerAuthenticationDeleted(kind),
+    );
   }
 
   /** A ScaledObject/ScaledJob (or an auth object) changed: re-derive the statuses soon. */
@@ -110,13 +142,20 @@ export class TriggerAuthTracker {
         for (const kind of ['TriggerAuthentication', 'ClusterTriggerAuthentication'] as const) {
           for (const auth of this.o.auths(kind)) {
             const want = desiredAuthStatus(kind, auth, so, sj);
-            const have = ((auth as { status?: AuthStatus }).status ?? {});
+            const have = (auth as { status?: AuthStatus }).status ?? {};
             if ((have.scaledobjects ?? '') === (want.scaledobjects ?? '') && (have.scaledjobs ?? '') === (want.scaledjobs ?? '')) continue;
             const gvr = kind === 'TriggerAuthentication' ? GVR.triggerAuthentications : GVR.clusterTriggerAuthentications;
             try {
-              await this.o.client.patchStatus(gvr, auth.metadata.namespace || undefined, auth.metadata.name, { scaledobjects: want.scaledobjects ?? null, scaledjobs: want.scaledjobs ?? null });
+              await this.o.client.patchStatus(gvr, auth.metadata.namespace || undefined, auth.metadata.name, {
+                scaledobjects: want.scaledobjects ?? null,
+                scaledjobs: want.scaledjobs ?? null,
+              });
             } catch (err) {
-              if (!isNotFound(err)) this.o.log.warn({ kind, name: auth.metadata.name, namespace: auth.metadata.namespace, error: (err as Error).message }, `${kind} status update failed; retrying`);
+              if (!isNotFound(err))
+                this.o.log.warn(
+                  { kind, name: auth.metadata.name, namespace: auth.metadata.namespace, error: (err as Error).message },
+                  `${kind} status update failed; retrying`,
+                );
               this.schedule();
             }
           }
@@ -138,11 +177,30 @@ export class TriggerAuthTracker {
     const parsed = parseTriggerAuthentication({ ...obj, kind });
     if (parsed.ok) return true;
     const why = parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    this.event(kind, obj, 'Warning', kind === 'TriggerAuthentication' ? EventReason.TriggerAuthenticationFailed : EventReason.ClusterTriggerAuthenticationFailed, `${kind} ${obj.metadata.name} is invalid: ${why}`);
+    this.event(
+      kind,
+      obj,
+      'Warning',
+      kind === 'TriggerAuthentication' ? EventReason.TriggerAuthenticationFailed : EventReason.ClusterTriggerAuthenticationFailed,
+      `${kind} ${obj.metadata.name} is invalid: ${why}`,
+    );
     return false;
   }
 
   private event(kind: AuthKind, obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.o.events.event({ apiVersion: 'keda.sh/v1alpha1', kind, metadata: { name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}) } }, type, reason, message);
+    this.o.events.event(
+      {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind,
+        metadata: {
+          name: obj.metadata.name,
+          ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+          ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
+        },
+      },
+      type,
+      reason,
+      message,
+    );
   }
 }

@@ -31,9 +31,7 @@ export interface TriggerBuildError {
   message: string;
 }
 
-export type BuildScalersResult =
-  | { ok: true; scalers: Scaler[]; warnings: string[] }
-  | { ok: false; errors: TriggerBuildError[]; warnings: string[] };
+export type BuildScalersResult = { ok: true; scalers: Scaler[]; warnings: string[] } | { ok: false; errors: TriggerBuildError[]; warnings: string[] };
 
 export async function buildObjectScalers(obj: ScaledObject | ScaledJob, opts: BuildScalersOptions): Promise<BuildScalersResult> {
   const scalers: Scaler[] = [];
@@ -55,17 +53,17 @@ export async function buildObjectScalers(obj: ScaledObject | ScaledJob, opts: Bu
       });
       warnings.push(...auth.warnings);
       const built = buildScaler({
-          trigger,
-          triggerIndex,
-          namespace: obj.metadata.namespace,
-          objectName: obj.metadata.name,
-          objectKind: obj.kind,
-          authParams: auth.authParams,
-          resolvedEnv: auth.resolvedEnv,
-          podIdentity: auth.podIdentity,
-          httpTimeoutMs: opts.httpTimeoutMs ?? defaultHttpTimeoutMs,
-          ...(opts.podWatcher ? { podWatcher: opts.podWatcher } : {}),
-        });
+        trigger,
+        triggerIndex,
+        namespace: obj.metadata.namespace,
+        objectName: obj.metadata.name,
+        objectKind: obj.kind,
+        authParams: auth.authParams,
+        resolvedEnv: auth.resolvedEnv,
+        podIdentity: auth.podIdentity,
+        httpTimeoutMs: opts.httpTimeoutMs ?? defaultHttpTimeoutMs,
+        ...(opts.podWatcher ? { podWatcher: opts.podWatcher } : {}),
+      });
       scalers.push(built.resolveMetricSpecs ? await withSourceSpecs(built, opts.httpTimeoutMs ?? defaultHttpTimeoutMs) : built);
     } catch (err) {
       errors.push({ triggerIndex, type: trigger.type, message: err instanceof Error ? err.message : String(err) });

@@ -18,7 +18,11 @@ class PodTarget implements ScaleTarget {
   readonly description = 'Deployment default/worker';
   asked: GetOptions[] = [];
   writes: number[] = [];
-  constructor(public replicas: number, public usageMilli: number, public metricsError?: string) {}
+  constructor(
+    public replicas: number,
+    public usageMilli: number,
+    public metricsError?: string,
+  ) {}
   async get(_s?: AbortSignal, opts: GetOptions = {}): Promise<ReplicaCounts> {
     this.asked.push(opts);
     const pods = Array.from({ length: this.replicas }, (_, i) => ({
@@ -26,8 +30,17 @@ class PodTarget implements ScaleTarget {
       spec: { containers: [{ name: 'app', resources: { requests: { cpu: '100m' } } }] },
       status: { phase: 'Running', startTime: iso(NOW - 3_600_000), conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: iso(NOW - 3_500_000) }] },
     }));
-    const podMetrics = pods.map((p) => ({ metadata: { name: p.metadata.name }, timestamp: iso(NOW - 5000), window: '10s', containers: [{ name: 'app', usage: { cpu: `${this.usageMilli}m` } }] }));
-    return { replicas: this.replicas, readyReplicas: this.replicas, ...(opts.resources ? { resources: this.metricsError ? { error: this.metricsError } : { pods, podMetrics } } : {}) };
+    const podMetrics = pods.map((p) => ({
+      metadata: { name: p.metadata.name },
+      timestamp: iso(NOW - 5000),
+      window: '10s',
+      containers: [{ name: 'app', usage: { cpu: `${this.usageMilli}m` } }],
+    }));
+    return {
+      replicas: this.replicas,
+      readyReplicas: this.replicas,
+      ...(opts.resources ? { resources: this.metricsError ? { error: this.metricsError } : { pods, podMetrics } } : {}),
+    };
   }
   async set(n: number): Promise<void> {
     this.writes.push(n);
@@ -38,7 +51,16 @@ class PodTarget implements ScaleTarget {
 function runner(mode: 'hpa' | 'direct', target: PodTarget) {
   const t = trigger('cpu', { value: '50' }, { metricType: 'Utilization' });
   const so = scaledObject({ pollingInterval: 10, minReplicaCount: 1, maxReplicaCount: 10, triggers: [t] });
-  const scaler = buildScaler({ trigger: t, triggerIndex: 0, namespace: 'default', objectName: 'worker', objectKind: 'ScaledObject', authParams: {}, resolvedEnv: {}, httpTimeoutMs: 1000 });
+  const scaler = buildScaler({
+    trigger: t,
+    triggerIndex: 0,
+    namespace: 'default',
+    objectName: 'worker',
+    objectKind: 'ScaledObject',
+    authParams: {},
+    resolvedEnv: {},
+    httpTimeoutMs: 1000,
+  });
   return new ObjectRunner({ so, scalers: [scaler], target, mode, scheduler: new Scheduler(), cache: new ReadingsCache(), now: () => NOW });
 }
 

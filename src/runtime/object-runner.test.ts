@@ -52,7 +52,13 @@ class RecordingTarget implements ScaleTarget {
 }
 
 function sqsObject(spec: Parameters<typeof scaledObject>[0] = {}): ScaledObject {
-  const so = scaledObject({ pollingInterval: 10, cooldownPeriod: 10, maxReplicaCount: 100, triggers: [trigger('aws-sqs-queue', { queueLength: '5' })], ...spec });
+  const so = scaledObject({
+    pollingInterval: 10,
+    cooldownPeriod: 10,
+    maxReplicaCount: 100,
+    triggers: [trigger('aws-sqs-queue', { queueLength: '5' })],
+    ...spec,
+  });
   return so;
 }
 
@@ -100,7 +106,7 @@ test('returns to zero only after cooldownPeriod once the queue drains', async ()
   assert.equal(target.replicas, 0);
 });
 
-test('with useCachedMetrics, the metrics API answers from the last poll\'s reading while it is younger than pollingInterval', async () => {
+test("with useCachedMetrics, the metrics API answers from the last poll's reading while it is younger than pollingInterval", async () => {
   const { scaler, runner, clock } = setup('hpa', sqsObject({ triggers: [trigger('aws-sqs-queue', { queueLength: '5' }, { useCachedMetrics: true })] }));
   scaler.value = 23;
   await runner.poll();
@@ -116,7 +122,7 @@ test('with useCachedMetrics, the metrics API answers from the last poll\'s readi
   assert.deepEqual(await runner.metricValue('s1-nope'), { ok: false, error: 'no matching metrics found for s1-nope' });
 });
 
-test('without useCachedMetrics (KEDA\'s default), each metrics request reads the source, but requests within a second share one read', async () => {
+test("without useCachedMetrics (KEDA's default), each metrics request reads the source, but requests within a second share one read", async () => {
   const { scaler, runner, clock } = setup('hpa');
   scaler.value = 23;
   await runner.poll();
@@ -127,7 +133,13 @@ test('without useCachedMetrics (KEDA\'s default), each metrics request reads the
   clock.t += 4_500;
   scaler.value = 40;
   const [a, b] = await Promise.all([runner.metricValue('s0-aws-sqs-queue'), runner.metricValue('s0-aws-sqs-queue')]);
-  assert.deepEqual([a, b], [{ ok: true, value: 40, fallback: false }, { ok: true, value: 40, fallback: false }]);
+  assert.deepEqual(
+    [a, b],
+    [
+      { ok: true, value: 40, fallback: false },
+      { ok: true, value: 40, fallback: false },
+    ],
+  );
   assert.equal(scaler.reads, 2, 'two concurrent requests share one read');
 });
 

@@ -106,7 +106,13 @@ export class ObjectRunner {
     this.plan = planObject(opts.so, engineTriggers(opts.so, opts.scalers));
     this.readyPods = needsReadyPods(this.plan);
     this.resources = opts.mode === 'direct' && this.plan.triggers.some((t) => t.kind === 'Resource');
-    this.reads = new TriggerReads({ key: this.key, scalers: opts.scalers, cache: opts.cache, now: this.now, ...(opts.readTimeoutMs ? { readTimeoutMs: opts.readTimeoutMs } : {}) });
+    this.reads = new TriggerReads({
+      key: this.key,
+      scalers: opts.scalers,
+      cache: opts.cache,
+      now: this.now,
+      ...(opts.readTimeoutMs ? { readTimeoutMs: opts.readTimeoutMs } : {}),
+    });
     this.state = { ...initialState(0, opts.lastActiveTime), health: { ...(opts.health ?? {}) } };
   }
 
@@ -270,7 +276,12 @@ export class ObjectRunner {
         if (!resources) return { pods: [] };
         if ('error' in resources) return { error: resources.error };
         const spec = this.opts.scalers[t.triggerIndex]?.metricSpecs.find((m) => m.metricName === t.metricName);
-        const r = resourcePods(resources.pods as RawPod[], resources.podMetrics as RawPodMetrics[], t.metricName === 'memory' ? 'memory' : 'cpu', spec?.containerName);
+        const r = resourcePods(
+          resources.pods as RawPod[],
+          resources.podMetrics as RawPodMetrics[],
+          t.metricName === 'memory' ? 'memory' : 'cpu',
+          spec?.containerName,
+        );
         return 'error' in r ? { error: r.error } : { pods: r.pods, extraSamples: r.extraSamples, now: this.now() };
       }
       const r = readings[t.triggerIndex];

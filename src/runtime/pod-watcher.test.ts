@@ -21,7 +21,13 @@ class FakeApi {
   rv = 1;
 
   pod(namespace: string, name: string, labels: Record<string, string>, phase?: string, nodeName?: string): Pod {
-    return { apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name, labels, resourceVersion: String(++this.rv) }, ...(nodeName ? { spec: { nodeName } } : {}), ...(phase ? { status: { phase } } : {}) };
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { namespace, name, labels, resourceVersion: String(++this.rv) },
+      ...(nodeName ? { spec: { nodeName } } : {}),
+      ...(phase ? { status: { phase } } : {}),
+    };
   }
 
   /** Sends a watch event to every open watch whose selector and namespace match. */
@@ -50,10 +56,14 @@ class FakeApi {
         const res = new PassThrough();
         const w = { path, labelSelector: query.labelSelector, res, open: true };
         api.watches.push(w);
-        signal.addEventListener('abort', () => {
-          w.open = false;
-          res.end();
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            w.open = false;
+            res.end();
+          },
+          { once: true },
+        );
         return res;
       },
     } as unknown as KubeClient;
@@ -66,10 +76,15 @@ class FakeApi {
 
 const signal = () => AbortSignal.timeout(5000);
 
-describe('the operator\'s pod watches', () => {
+describe("the operator's pod watches", () => {
   test('triggers on the same (namespace, selector) share ONE list and ONE watch; reads count from its store; the last close stops it', async () => {
     const api = new FakeApi();
-    api.pods = [api.pod('shop', 'a-1', { app: 'a', tier: 'web' }, 'Running', 'n1'), api.pod('shop', 'a-2', { app: 'a', tier: 'web' }, 'Succeeded'), api.pod('shop', 'b-1', { app: 'b' }, 'Running'), api.pod('other', 'a-3', { app: 'a', tier: 'web' })];
+    api.pods = [
+      api.pod('shop', 'a-1', { app: 'a', tier: 'web' }, 'Running', 'n1'),
+      api.pod('shop', 'a-2', { app: 'a', tier: 'web' }, 'Succeeded'),
+      api.pod('shop', 'b-1', { app: 'b' }, 'Running'),
+      api.pod('other', 'a-3', { app: 'a', tier: 'web' }),
+    ];
     const w = new PodWatchers(api.client());
     const first = w.watcher('shop', 'app=a,tier=web');
     const second = w.watcher('shop', 'tier = web, app = a');
@@ -79,7 +94,10 @@ describe('the operator\'s pod watches', () => {
     for (let i = 0; i < 20; i++) assert.equal((await second.pods(signal())).length, 2);
     assert.deepEqual(api.lists, [{ namespace: 'shop', labelSelector: 'app=a,tier=web' }]);
     await eventually('the watch to be open', async () => (api.openWatches() === 1 ? true : undefined), 5000, 10);
-    assert.deepEqual(w.info().map((i) => ({ ns: i.namespace, sel: i.labelSelector, holders: i.holders, lists: i.stats.lists, pods: i.pods })), [{ ns: 'shop', sel: 'app=a,tier=web', holders: 2, lists: 1, pods: 2 }]);
+    assert.deepEqual(
+      w.info().map((i) => ({ ns: i.namespace, sel: i.labelSelector, holders: i.holders, lists: i.stats.lists, pods: i.pods })),
+      [{ ns: 'shop', sel: 'app=a,tier=web', holders: 2, lists: 1, pods: 2 }],
+    );
 
     // The watch keeps the store current: an added pod and a phase change are seen without another list.
     api.emit('ADDED', api.pod('shop', 'a-4', { app: 'a', tier: 'web' }, 'Pending'));
@@ -116,9 +134,18 @@ describe('the operator\'s pod watches', () => {
 
   test('a forbidden list fails the read at once as an auth ReadError naming the RBAC need; the watch retries and recovers', async () => {
     const api = new FakeApi();
-    api.listFailure = new KubeApiError(403, 'Forbidden', 'pods is forbidden: User "system:serviceaccount:keda:updraft" cannot list resource "pods"', 'GET', '/api/v1/namespaces/shop/pods');
+    api.listFailure = new KubeApiError(
+      403,
+      'Forbidden',
+      'pods is forbidden: User "system:serviceaccount:keda:updraft" cannot list resource "pods"',
+      'GET',
+      '/api/v1/namespaces/shop/pods',
+    );
     const errors: string[] = [];
-    const w = new PodWatchers(api.client(), { listWatch: { backoffInitialMs: 10, backoffMaxMs: 20 }, onError: (ns, sel, err) => errors.push(`${ns} ${sel} ${err.message}`) });
+    const w = new PodWatchers(api.client(), {
+      listWatch: { backoffInitialMs: 10, backoffMaxMs: 20 },
+      onError: (ns, sel, err) => errors.push(`${ns} ${sel} ${err.message}`),
+    });
     const h = w.watcher('shop', 'app=a');
     await assert.rejects(h.pods(signal()), (e: Error & { kind?: string }) => {
       assert.equal(e.name, 'ReadError');
@@ -130,12 +157,21 @@ describe('the operator\'s pod watches', () => {
     assert.ok(errors.length >= 1 && errors[0].startsWith('shop app=a'), errors.join('\n'));
     api.pods = [api.pod('shop', 'a-1', { app: 'a' }, 'Running')];
     api.listFailure = undefined;
-    await eventually('the read to recover after the retry', async () => (await h.pods(signal()).then((p) => p.length === 1, () => false)) || undefined, 5000, 10);
+    await eventually(
+      'the read to recover after the retry',
+      async () =>
+        (await h.pods(signal()).then(
+          (p) => p.length === 1,
+          () => false,
+        )) || undefined,
+      5000,
+      10,
+    );
     h.close();
     await w.stop();
   });
 
-  test('an unreachable API server is an unreachable ReadError; a list that never answers ends at the read\'s deadline', async () => {
+  test("an unreachable API server is an unreachable ReadError; a list that never answers ends at the read's deadline", async () => {
     const api = new FakeApi();
     api.listFailure = new KubeApiError(0, 'NetworkError', 'connect ECONNREFUSED 127.0.0.1:6443', 'GET', '/api/v1/namespaces/shop/pods');
     const w = new PodWatchers(api.client(), { listWatch: { backoffInitialMs: 10, backoffMaxMs: 20 } });
@@ -148,7 +184,11 @@ describe('the operator\'s pod watches', () => {
     const started = Date.now();
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), 100); // (a ref'd timer: AbortSignal.timeout's would not hold the test open)
-    await assert.rejects(w2.watcher('shop', 'app=a').pods(deadline.signal), { name: 'ReadError', kind: 'timeout', message: /first list of pods in namespace shop did not finish in time/ });
+    await assert.rejects(w2.watcher('shop', 'app=a').pods(deadline.signal), {
+      name: 'ReadError',
+      kind: 'timeout',
+      message: /first list of pods in namespace shop did not finish in time/,
+    });
     clearTimeout(timer);
     assert.ok(Date.now() - started < 2000);
     void w2.stop();

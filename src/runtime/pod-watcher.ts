@@ -57,7 +57,9 @@ function readError(e: Entry, err: Error): ReadError {
   const where = `pods in namespace ${e.namespace}${e.labelSelector ? ` matching ${e.labelSelector}` : ''}`;
   const code = err instanceof KubeApiError ? err.code : 0;
   if (code === 401 || code === 403) {
-    return new ReadError('auth', `${PREFIX}: cannot list ${where}: ${err.message} (the operator's ServiceAccount needs list and watch on pods)`, { cause: err });
+    return new ReadError('auth', `${PREFIX}: cannot list ${where}: ${err.message} (the operator's ServiceAccount needs list and watch on pods)`, {
+      cause: err,
+    });
   }
   return new ReadError('unreachable', `${PREFIX}: cannot list ${where}: ${err.message}`, { cause: err });
 }
@@ -82,7 +84,12 @@ export class PodWatchers {
     const key = `${namespace}\n${selector}`;
     let e = this.entries.get(key);
     if (!e) {
-      const watch = new ListWatch<PodObject>(this.client, { ...this.opts.listWatch, gvr: GVR.pods, namespaces: [namespace], ...(selector ? { labelSelector: selector } : {}) });
+      const watch = new ListWatch<PodObject>(this.client, {
+        ...this.opts.listWatch,
+        gvr: GVR.pods,
+        namespaces: [namespace],
+        ...(selector ? { labelSelector: selector } : {}),
+      });
       const entry: Entry = { namespace, labelSelector: selector, watch, holders: 0, stopped: false, waiters: new Set(), pods: new Map() };
       const wake = () => {
         for (const w of [...entry.waiters]) w();
@@ -162,8 +169,12 @@ export class PodWatchers {
   /** Each watch held, with its holders and request counts (tests, diagnostics). */
   info(): PodWatchInfo[] {
     return [...this.entries.values()].map((e) => ({
-      namespace: e.namespace, labelSelector: e.labelSelector, holders: e.holders, synced: e.watch.hasSynced(),
-      pods: e.pods.size, stats: { ...e.watch.stats },
+      namespace: e.namespace,
+      labelSelector: e.labelSelector,
+      holders: e.holders,
+      synced: e.watch.hasSynced(),
+      pods: e.pods.size,
+      stats: { ...e.watch.stats },
     }));
   }
 

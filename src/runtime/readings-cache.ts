@@ -54,7 +54,11 @@ export class ReadingsCache {
       };
       const onAbort = () => {
         const l = this.waiters.get(key);
-        if (l) this.waiters.set(key, l.filter((w) => w !== waiter));
+        if (l)
+          this.waiters.set(
+            key,
+            l.filter((w) => w !== waiter),
+          );
         reject(signal?.reason ?? new Error('aborted'));
       };
       if (signal?.aborted) return onAbort();

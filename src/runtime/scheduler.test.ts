@@ -45,7 +45,10 @@ test('property: the timer heap keeps insertion order for equal due times across 
 test('property: the timer heap pops what a sorted list of live entries would, one entry per key', () => {
   // Model: the last set() of each live key, ordered by due time then by when it was set.
   const op = fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant<'set'>('set'), key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), due: fc.integer({ min: 0, max: 50 }) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({ kind: fc.constant<'set'>('set'), key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), due: fc.integer({ min: 0, max: 50 }) }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant<'delete'>('delete'), key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f') }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant<'pop'>('pop'), now: fc.integer({ min: 0, max: 50 }) }) },
   );
@@ -62,7 +65,10 @@ test('property: the timer heap pops what a sorted list of live entries would, on
           h.delete(o.key);
           model.delete(o.key);
         } else {
-          const want = [...model].filter(([, e]) => e.due <= o.now).sort(([, x], [, y]) => x.due - y.due || x.seq - y.seq).map(([k]) => k);
+          const want = [...model]
+            .filter(([, e]) => e.due <= o.now)
+            .sort(([, x], [, y]) => x.due - y.due || x.seq - y.seq)
+            .map(([k]) => k);
           for (const k of want) model.delete(k);
           assert.deepEqual(h.popDue(o.now), want, `popDue(${o.now})`);
         }

@@ -63,7 +63,15 @@ export class TriggerReads {
     } catch (err) {
       const kind = err instanceof Error && 'kind' in err && typeof err.kind === 'string' ? err.kind : undefined;
       const msg = timeout.aborted ? `read timed out after ${timeoutMs} ms` : err instanceof Error ? err.message : String(err);
-      reading = { metrics: [], active: false, error: msg, errorKind: timeout.aborted ? 'timeout' : kind, at: this.o.now(), durationMs: this.o.now() - started, source: 'poll' };
+      reading = {
+        metrics: [],
+        active: false,
+        error: msg,
+        errorKind: timeout.aborted ? 'timeout' : kind,
+        at: this.o.now(),
+        durationMs: this.o.now() - started,
+        source: 'poll',
+      };
     }
     this.o.cache.set(this.triggerKey(i), reading);
     return reading;

@@ -1,9 +1,7 @@
 // `aws-cloudwatch`: scale on a CloudWatch metric or Metrics Insights / math expression (KEDA
 // pkg/scalers/aws_cloudwatch_scaler.go), read with GetMetricData.
 import { CloudWatchClient, GetMetricDataCommand, StandardUnit, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import {
-  type AwsIdentity,
-} from '../auth/aws-credentials.ts';
+import { type AwsIdentity } from '../auth/aws-credentials.ts';
 import { httpUrlParam } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
@@ -89,27 +87,38 @@ export function parse(input: ParseInput): AwsCloudwatchConfig {
   } else {
     if (!c.namespace) throw new ConfigError(TYPE, 'namespace', 'namespace not given; set metadata.namespace (or use expression)');
     if (!c.metricName) throw new ConfigError(TYPE, 'metricName', 'metric name not given; set metadata.metricName (or use expression)');
-    if (!c.dimensionName) throw new ConfigError(TYPE, 'dimensionName', 'dimension name not given; set metadata.dimensionName (names separated by ;) or use expression');
-    if (!c.dimensionValue) throw new ConfigError(TYPE, 'dimensionValue', 'dimension value not given; set metadata.dimensionValue (values separated by ;) or use expression');
+    if (!c.dimensionName)
+      throw new ConfigError(TYPE, 'dimensionName', 'dimension name not given; set metadata.dimensionName (names separated by ;) or use expression');
+    if (!c.dimensionValue)
+      throw new ConfigError(TYPE, 'dimensionValue', 'dimension value not given; set metadata.dimensionValue (values separated by ;) or use expression');
     const names = c.dimensionName.split(';');
     const values = c.dimensionValue.split(';');
     if (names.length !== values.length) {
-      throw new ConfigError(TYPE, 'dimensionValue',
-        `dimensionName and dimensionValue are not matching in size: ${names.length} names, ${values.length} values`);
+      throw new ConfigError(
+        TYPE,
+        'dimensionValue',
+        `dimensionName and dimensionValue are not matching in size: ${names.length} names, ${values.length} values`,
+      );
     }
     if (c.metricUnit && !STANDARD_UNITS.has(c.metricUnit)) {
       throw new ConfigError(TYPE, 'metricUnit', `metricUnit must be a CloudWatch unit such as Count, Seconds, Percent or Count/Second, got '${c.metricUnit}'`);
     }
     query = {
-      kind: 'metric', namespace: c.namespace, metricName: c.metricName,
+      kind: 'metric',
+      namespace: c.namespace,
+      metricName: c.metricName,
       dimensions: names.map((Name, i) => ({ Name, Value: values[i] })),
-      stat: c.metricStat, ...(c.metricUnit ? { unit: c.metricUnit } : {}),
+      stat: c.metricStat,
+      ...(c.metricUnit ? { unit: c.metricUnit } : {}),
     };
   }
   checkStatPeriod(c.metricStatPeriod);
   if (c.metricCollectionTime < 0 || c.metricCollectionTime % c.metricStatPeriod !== 0) {
-    throw new ConfigError(TYPE, 'metricCollectionTime',
-      `metricCollectionTime must be 0 or more and a multiple of metricStatPeriod (${c.metricStatPeriod}), got '${c.metricCollectionTime}'`);
+    throw new ConfigError(
+      TYPE,
+      'metricCollectionTime',
+      `metricCollectionTime must be 0 or more and a multiple of metricStatPeriod (${c.metricStatPeriod}), got '${c.metricCollectionTime}'`,
+    );
   }
   // http(s) only, and no cloud metadata / link-local literal (address-policy.ts; checked again at connect).
   if (c.awsEndpoint) httpUrlParam(TYPE, 'awsEndpoint', c.awsEndpoint, { example: 'http://localstack.localstack:4566' });
@@ -133,7 +142,10 @@ export function parse(input: ParseInput): AwsCloudwatchConfig {
 // ---- 3. the reader ----
 
 /** KEDA computeQueryWindow: end = (now − offset) truncated to a multiple of the period; start = end − collection. */
-export function queryWindow(nowMs: number, config: Pick<AwsCloudwatchConfig, 'metricStatPeriod' | 'metricEndTimeOffset' | 'metricCollectionTime'>): { start: Date; end: Date } {
+export function queryWindow(
+  nowMs: number,
+  config: Pick<AwsCloudwatchConfig, 'metricStatPeriod' | 'metricEndTimeOffset' | 'metricCollectionTime'>,
+): { start: Date; end: Date } {
   const periodMs = config.metricStatPeriod * 1000;
   const endMs = Math.floor((nowMs - config.metricEndTimeOffset * 1000) / periodMs) * periodMs;
   return { start: new Date(endMs - config.metricCollectionTime * 1000), end: new Date(endMs) };
@@ -160,7 +172,10 @@ export function metricDataQuery(config: AwsCloudwatchConfig): MetricDataQuery {
 }
 
 /** KEDA: newest value of the first result; no result → minMetricValue; a result without values → same, or an error. */
-export function valueFromResults(results: Array<{ Values?: number[] }> | undefined, config: Pick<AwsCloudwatchConfig, 'minMetricValue' | 'ignoreNullValues'>): number {
+export function valueFromResults(
+  results: Array<{ Values?: number[] }> | undefined,
+  config: Pick<AwsCloudwatchConfig, 'minMetricValue' | 'ignoreNullValues'>,
+): number {
   if (!results || results.length === 0) return config.minMetricValue;
   const values = results[0].Values ?? [];
   if (values.length === 0) {
@@ -178,12 +193,15 @@ export interface CloudWatchLike {
 
 export async function readMetric(config: AwsCloudwatchConfig, cw: CloudWatchLike, name: string, nowMs: number, signal: AbortSignal): Promise<RawReading> {
   const { start, end } = queryWindow(nowMs, config);
-  const out = await cw.send(new GetMetricDataCommand({
-    StartTime: start,
-    EndTime: end,
-    ScanBy: 'TimestampDescending',
-    MetricDataQueries: [metricDataQuery(config)],
-  }), { abortSignal: signal });
+  const out = await cw.send(
+    new GetMetricDataCommand({
+      StartTime: start,
+      EndTime: end,
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [metricDataQuery(config)],
+    }),
+    { abortSignal: signal },
+  );
   const value = valueFromResults(out.MetricDataResults, config);
   return { metrics: [{ name, value }] };
 }
@@ -192,14 +210,27 @@ export const descriptor = defineScaler<AwsCloudwatchConfig>({
   type: TYPE,
   fields,
   otherKeys: AWS_IDENTITY_KEYS,
-  example: { metadata: { namespace: 'AWS/ApplicationELB', metricName: 'RequestCountPerTarget', dimensionName: 'TargetGroup', dimensionValue: 'targetgroup/app/0123', targetMetricValue: '100', awsRegion: 'eu-west-1', identityOwner: 'operator' } },
+  example: {
+    metadata: {
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'RequestCountPerTarget',
+      dimensionName: 'TargetGroup',
+      dimensionValue: 'targetgroup/app/0123',
+      targetMetricValue: '100',
+      awsRegion: 'eu-west-1',
+      identityOwner: 'operator',
+    },
+  },
   parse,
   metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, TYPE, config.targetMetricValue, TYPE, metricType),
   activationThreshold: (config) => config.activationTargetMetricValue,
   createReader(config, ctx) {
     const what = config.query.kind === 'expression' ? `expression ${config.query.expression}` : `${config.query.namespace}/${config.query.metricName}`;
     return awsScaler({
-      type: TYPE, ctx, config, service: 'cloudwatch',
+      type: TYPE,
+      ctx,
+      config,
+      service: 'cloudwatch',
       makeClient: (cfg) => new CloudWatchClient({ ...cfg, maxAttempts: 1 }),
       operation: `GetMetricData (${what})`,
       read: (client, signal) => readMetric(config, client, ctx.metricSpecs[0].metricName, Date.now(), signal),

@@ -16,14 +16,17 @@ const parseRow = (r: KedaRow) => parse({ metadata: r.metadata, authParams: r.aut
 function checkRow(r: KedaRow): void {
   if (r.error) {
     const { field, message } = r.error;
-    assert.throws(() => parseRow(r), (e: unknown) => {
-      assert.ok(e instanceof Error);
-      assert.equal(e.name, 'ConfigError');
-      assert.equal((e as { field?: string }).field, field);
-      assert.match(e.message, message);
-      assert.ok(e.message.includes(field), `the message names ${field}: ${e.message}`);
-      return true;
-    });
+    assert.throws(
+      () => parseRow(r),
+      (e: unknown) => {
+        assert.ok(e instanceof Error);
+        assert.equal(e.name, 'ConfigError');
+        assert.equal((e as { field?: string }).field, field);
+        assert.match(e.message, message);
+        assert.ok(e.message.includes(field), `the message names ${field}: ${e.message}`);
+        return true;
+      },
+    );
     return;
   }
   const c = parseRow(r) as unknown as Record<string, unknown>;
@@ -40,43 +43,98 @@ const REGION = 'ap-northeast-1';
 const table = { tableName: 'smalltable', shardCount: '2', awsRegion: REGION };
 
 const kedaRows: KedaRow[] = [
-  { name: 'metadata empty', metadata: {}, authParams: keys,
-    error: { field: 'tableName', message: /missing required parameter "tableName"/ } },
-  { name: 'properly formed dynamodb table name and region', metadata: { ...table, activationShardCount: '1' }, authParams: keys,
-    want: { shardCount: 2, activationShardCount: 1, tableName: 'smalltable', awsRegion: REGION, identity: keysIdentity } },
-  { name: 'properly formed dynamodb table name and region, with a custom endpoint',
-    metadata: { ...table, activationShardCount: '1', awsEndpoint: 'http://localhost:4566' }, authParams: keys,
-    want: { shardCount: 2, activationShardCount: 1, awsEndpoint: 'http://localhost:4566', identity: keysIdentity } },
-  { name: 'missing dynamodb table name', metadata: { ...table, tableName: '' }, authParams: keys,
-    error: { field: 'tableName', message: /missing required parameter "tableName"/ } },
-  { name: 'properly formed dynamodb table name, empty region', metadata: { ...table, awsRegion: '' }, authParams: keys,
-    error: { field: 'awsRegion', message: /missing required parameter "awsRegion" in \[triggerMetadata authParams\]/ } },
-  { name: 'properly formed table name and region, empty shard count: the defaults 2 and 0', metadata: { ...table, shardCount: '' }, authParams: keys,
-    want: { shardCount: 2, activationShardCount: 0 } },
-  { name: 'invalid value - should cause error', metadata: { ...table, shardCount: 'a' }, authParams: keys,
-    error: { field: 'shardCount', message: /^aws-dynamodb-streams: shardCount must be a whole number, got 'a'$/ } },
-  { name: 'with AWS static credentials from TriggerAuthentication, missing Access Key Id', metadata: table,
-    authParams: { awsAccessKeyID: '', awsSecretAccessKey: 'none' }, error: { field: 'awsAccessKeyID', message: /awsAccessKeyID not found/ } },
-  { name: 'with AWS static credentials from TriggerAuthentication, missing Secret Access Key', metadata: table,
-    authParams: { awsAccessKeyID: 'none', awsSecretAccessKey: '' }, error: { field: 'awsSecretAccessKey', message: /awsSecretAccessKey not found/ } },
-  { name: 'with AWS temporary credentials from TriggerAuthentication', metadata: table, authParams: { ...keys, awsSessionToken: 'none' },
-    want: { shardCount: 2, identity: { ...keysIdentity, sessionToken: 'none' } } },
-  { name: 'with AWS temporary credentials from TriggerAuthentication, missing Access Key Id', metadata: table,
-    authParams: { awsAccessKeyID: '', awsSecretAccessKey: 'none', awsSessionToken: 'none' }, error: { field: 'awsAccessKeyID', message: /awsAccessKeyID not found/ } },
-  { name: 'with AWS temporary credentials from TriggerAuthentication, missing Secret Access Key', metadata: table,
-    authParams: { awsAccessKeyID: 'none', awsSecretAccessKey: '', awsSessionToken: 'none' }, error: { field: 'awsSecretAccessKey', message: /awsSecretAccessKey not found/ } },
-  { name: 'with AWS Role from TriggerAuthentication', metadata: table, authParams: { awsRoleArn: 'none' },
-    want: { identity: { kind: 'role', roleArn: 'none' } } },
-  { name: 'with AWS Role assigned on KEDA operator itself', metadata: { ...table, identityOwner: 'operator' }, authParams: {},
-    want: { identity: { kind: 'operator' } } },
+  { name: 'metadata empty', metadata: {}, authParams: keys, error: { field: 'tableName', message: /missing required parameter "tableName"/ } },
+  {
+    name: 'properly formed dynamodb table name and region',
+    metadata: { ...table, activationShardCount: '1' },
+    authParams: keys,
+    want: { shardCount: 2, activationShardCount: 1, tableName: 'smalltable', awsRegion: REGION, identity: keysIdentity },
+  },
+  {
+    name: 'properly formed dynamodb table name and region, with a custom endpoint',
+    metadata: { ...table, activationShardCount: '1', awsEndpoint: 'http://localhost:4566' },
+    authParams: keys,
+    want: { shardCount: 2, activationShardCount: 1, awsEndpoint: 'http://localhost:4566', identity: keysIdentity },
+  },
+  {
+    name: 'missing dynamodb table name',
+    metadata: { ...table, tableName: '' },
+    authParams: keys,
+    error: { field: 'tableName', message: /missing required parameter "tableName"/ },
+  },
+  {
+    name: 'properly formed dynamodb table name, empty region',
+    metadata: { ...table, awsRegion: '' },
+    authParams: keys,
+    error: { field: 'awsRegion', message: /missing required parameter "awsRegion" in \[triggerMetadata authParams\]/ },
+  },
+  {
+    name: 'properly formed table name and region, empty shard count: the defaults 2 and 0',
+    metadata: { ...table, shardCount: '' },
+    authParams: keys,
+    want: { shardCount: 2, activationShardCount: 0 },
+  },
+  {
+    name: 'invalid value - should cause error',
+    metadata: { ...table, shardCount: 'a' },
+    authParams: keys,
+    error: { field: 'shardCount', message: /^aws-dynamodb-streams: shardCount must be a whole number, got 'a'$/ },
+  },
+  {
+    name: 'with AWS static credentials from TriggerAuthentication, missing Access Key Id',
+    metadata: table,
+    authParams: { awsAccessKeyID: '', awsSecretAccessKey: 'none' },
+    error: { field: 'awsAccessKeyID', message: /awsAccessKeyID not found/ },
+  },
+  {
+    name: 'with AWS static credentials from TriggerAuthentication, missing Secret Access Key',
+    metadata: table,
+    authParams: { awsAccessKeyID: 'none', awsSecretAccessKey: '' },
+    error: { field: 'awsSecretAccessKey', message: /awsSecretAccessKey not found/ },
+  },
+  {
+    name: 'with AWS temporary credentials from TriggerAuthentication',
+    metadata: table,
+    authParams: { ...keys, awsSessionToken: 'none' },
+    want: { shardCount: 2, identity: { ...keysIdentity, sessionToken: 'none' } },
+  },
+  {
+    name: 'with AWS temporary credentials from TriggerAuthentication, missing Access Key Id',
+    metadata: table,
+    authParams: { awsAccessKeyID: '', awsSecretAccessKey: 'none', awsSessionToken: 'none' },
+    error: { field: 'awsAccessKeyID', message: /awsAccessKeyID not found/ },
+  },
+  {
+    name: 'with AWS temporary credentials from TriggerAuthentication, missing Secret Access Key',
+    metadata: table,
+    authParams: { awsAccessKeyID: 'none', awsSecretAccessKey: '', awsSessionToken: 'none' },
+    error: { field: 'awsSecretAccessKey', message: /awsSecretAccessKey not found/ },
+  },
+  {
+    name: 'with AWS Role from TriggerAuthentication',
+    metadata: table,
+    authParams: { awsRoleArn: 'none' },
+    want: { identity: { kind: 'role', roleArn: 'none' } },
+  },
+  {
+    name: 'with AWS Role assigned on KEDA operator itself',
+    metadata: { ...table, identityOwner: 'operator' },
+    authParams: {},
+    want: { identity: { kind: 'operator' } },
+  },
 ];
 
 describe("KEDA's metadata table (pkg/scalers/aws_dynamodb_streams_scaler_test.go)", () => {
   for (const [i, r] of kedaRows.entries()) test(`KEDA row ${i}: ${r.name}`, () => checkRow(r));
   // awsDynamoDBStreamMetricIdentifiers: row 1 at trigger indexes 0 and 1.
-  for (const [triggerIndex, name] of [[0, 's0-aws-dynamodb-streams-smalltable'], [1, 's1-aws-dynamodb-streams-smalltable']] as const) {
+  for (const [triggerIndex, name] of [
+    [0, 's0-aws-dynamodb-streams-smalltable'],
+    [1, 's1-aws-dynamodb-streams-smalltable'],
+  ] as const) {
     test(`KEDA metric name: trigger ${triggerIndex} on smalltable is named ${name}`, () => {
-      assert.deepEqual(descriptor.metricSpecs(parseRow(kedaRows[1]), triggerIndex), [{ metricName: name, kind: 'External', targetType: 'AverageValue', target: 2 }]);
+      assert.deepEqual(descriptor.metricSpecs(parseRow(kedaRows[1]), triggerIndex), [
+        { metricName: name, kind: 'External', targetType: 'AverageValue', target: 2 },
+      ]);
     });
   }
 });
@@ -113,7 +171,8 @@ function kedaMock(calls: Array<{ op: string; input: Record<string, unknown> }> =
 }
 
 const signal = AbortSignal.timeout(5000);
-const cfg = (tableName: string, md: Record<string, string> = {}) => parse({ metadata: { ...table, tableName, identityOwner: 'operator', ...md }, authParams: {}, resolvedEnv: {} });
+const cfg = (tableName: string, md: Record<string, string> = {}) =>
+  parse({ metadata: { ...table, tableName, identityOwner: 'operator', ...md }, authParams: {}, resolvedEnv: {} });
 const metricRows: Array<{ table: string; name: string; value?: number; error?: RegExp }> = [
   { table: 'bigtable', name: 'two pages of shards (100 + 5) count 105', value: 105 },
   { table: 'smalltable', name: 'one page of 5 shards counts 5', value: 5 },
@@ -136,7 +195,7 @@ describe("KEDA's GetMetrics / IsActive tables (TestAwsDynamoDBStreamsScalerGetMe
 // ---------------------------------------------------------------------------------------------------------------
 // Updraft's own rows: the requests, the ARN cache, the page guard.
 
-test('aws-dynamodb-streams: the second page is asked for with ExclusiveStartShardId = the first page\'s LastEvaluatedShardId', async () => {
+test("aws-dynamodb-streams: the second page is asked for with ExclusiveStartShardId = the first page's LastEvaluatedShardId", async () => {
   const calls: Array<{ op: string; input: Record<string, unknown> }> = [];
   await streamsReader(cfg('bigtable'), 'm')(kedaMock(calls), signal);
   assert.deepEqual(calls, [
@@ -152,24 +211,41 @@ test('aws-dynamodb-streams: the stream ARN is looked up once and kept across rea
   const clients = kedaMock(calls);
   await read(clients, signal);
   await read(clients, signal);
-  assert.deepEqual(calls.map((c) => c.op), ['DescribeTable', 'DescribeStream', 'DescribeStream']);
+  assert.deepEqual(
+    calls.map((c) => c.op),
+    ['DescribeTable', 'DescribeStream', 'DescribeStream'],
+  );
 });
 
 test('aws-dynamodb-streams: after a failed read the ARN is looked up again (KEDA rebuilds a failing scaler)', async () => {
   const calls: Array<{ op: string; input: Record<string, unknown> }> = [];
   const clients = kedaMock(calls);
   let fail = true;
-  const flaky: StreamsClients = { ...clients, streams: { send: async (c, o) => { if (fail) throw new Error('ResourceNotFound'); return clients.streams.send(c, o); } } };
+  const flaky: StreamsClients = {
+    ...clients,
+    streams: {
+      send: async (c, o) => {
+        if (fail) throw new Error('ResourceNotFound');
+        return clients.streams.send(c, o);
+      },
+    },
+  };
   const read = streamsReader(cfg('smalltable'), 'm');
   await assert.rejects(read(flaky, signal), /ResourceNotFound/);
   fail = false;
   assert.equal((await read(flaky, signal)).metrics[0].value, 5);
-  assert.deepEqual(calls.map((c) => c.op), ['DescribeTable', 'DescribeTable', 'DescribeStream']);
+  assert.deepEqual(
+    calls.map((c) => c.op),
+    ['DescribeTable', 'DescribeTable', 'DescribeStream'],
+  );
 });
 
-test('aws-dynamodb-streams: a table without a stream is a bad-query ReadError with KEDA\'s wording', async () => {
-  await assert.rejects(latestStreamArn(kedaMock(), 'nostream', signal), (e: unknown) =>
-    e instanceof ReadError && e.kind === 'bad-query' && /dynamodb stream arn for the table nostream is empty; enable DynamoDB Streams/.test(e.message));
+test("aws-dynamodb-streams: a table without a stream is a bad-query ReadError with KEDA's wording", async () => {
+  await assert.rejects(
+    latestStreamArn(kedaMock(), 'nostream', signal),
+    (e: unknown) =>
+      e instanceof ReadError && e.kind === 'bad-query' && /dynamodb stream arn for the table nostream is empty; enable DynamoDB Streams/.test(e.message),
+  );
 });
 
 test('aws-dynamodb-streams: a stream that repeats its LastEvaluatedShardId is an error, not a loop', async () => {
@@ -190,24 +266,46 @@ test('aws-dynamodb-streams: a page without shards counts 0', async () => {
 
 const bad: Array<[string, Record<string, string>, string, RegExp]> = [
   // Differs on purpose: KEDA accepts 0 and the HPA then refuses the target; Updraft says so at parse time.
-  ['shardCount 0 is refused (the HPA needs a positive target)', { ...table, shardCount: '0', identityOwner: 'operator' }, 'shardCount', /shardCount must be a positive number, got '0'/],
-  ['activationShardCount must be a whole number', { ...table, activationShardCount: '1.5', identityOwner: 'operator' }, 'activationShardCount', /activationShardCount must be a whole number, got '1\.5'/],
-  ['awsEndpoint may not be a cloud metadata address', { ...table, awsEndpoint: 'http://169.254.169.254/', identityOwner: 'operator' }, 'awsEndpoint', /awsEndpoint/],
+  [
+    'shardCount 0 is refused (the HPA needs a positive target)',
+    { ...table, shardCount: '0', identityOwner: 'operator' },
+    'shardCount',
+    /shardCount must be a positive number, got '0'/,
+  ],
+  [
+    'activationShardCount must be a whole number',
+    { ...table, activationShardCount: '1.5', identityOwner: 'operator' },
+    'activationShardCount',
+    /activationShardCount must be a whole number, got '1\.5'/,
+  ],
+  [
+    'awsEndpoint may not be a cloud metadata address',
+    { ...table, awsEndpoint: 'http://169.254.169.254/', identityOwner: 'operator' },
+    'awsEndpoint',
+    /awsEndpoint/,
+  ],
 ];
 for (const [name, md, field, message] of bad) {
   test(`aws-dynamodb-streams parse error: ${name}`, () => {
-    assert.throws(() => parse({ metadata: md, authParams: {}, resolvedEnv: {} }), (e: unknown) => {
-      assert.ok(e instanceof Error && e.name === 'ConfigError');
-      assert.equal((e as { field?: string }).field, field);
-      assert.match(e.message, message);
-      return true;
-    });
+    assert.throws(
+      () => parse({ metadata: md, authParams: {}, resolvedEnv: {} }),
+      (e: unknown) => {
+        assert.ok(e instanceof Error && e.name === 'ConfigError');
+        assert.equal((e as { field?: string }).field, field);
+        assert.match(e.message, message);
+        return true;
+      },
+    );
   });
 }
 
 test('aws-dynamodb-streams: one shared entry holds a DynamoDB and a DynamoDB Streams client, destroyed together', async () => {
   const lookup = (() => undefined) as never;
-  const c = streamsClients({ region: REGION, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), requestHandler: { httpAgent: { lookup }, httpsAgent: { lookup } } });
+  const c = streamsClients({
+    region: REGION,
+    credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
+    requestHandler: { httpAgent: { lookup }, httpsAgent: { lookup } },
+  });
   const both = c as unknown as { db: { config: { maxAttempts(): Promise<number> } }; streams: { config: { maxAttempts(): Promise<number> } } };
   assert.equal(await both.db.config.maxAttempts(), 1);
   assert.equal(await both.streams.config.maxAttempts(), 1);

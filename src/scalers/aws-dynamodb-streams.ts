@@ -46,8 +46,12 @@ export function parse(input: ParseInput): AwsDynamodbStreamsConfig {
   if (c.awsEndpoint) httpUrlParam(TYPE, 'awsEndpoint', c.awsEndpoint, { example: 'http://localstack.localstack:4566' });
   const identity = triggerAwsIdentity(TYPE, input);
   return {
-    tableName: c.tableName, shardCount: c.shardCount, activationShardCount: c.activationShardCount,
-    awsRegion: c.awsRegion, ...(c.awsEndpoint ? { awsEndpoint: c.awsEndpoint } : {}), identity,
+    tableName: c.tableName,
+    shardCount: c.shardCount,
+    activationShardCount: c.activationShardCount,
+    awsRegion: c.awsRegion,
+    ...(c.awsEndpoint ? { awsEndpoint: c.awsEndpoint } : {}),
+    identity,
   };
 }
 
@@ -63,7 +67,14 @@ export interface StreamsClients {
 export function streamsClients(cfg: AwsClientConfig): StreamsClients {
   const db = new DynamoDBClient({ ...cfg, maxAttempts: 1 });
   const streams = new DynamoDBStreamsClient({ ...cfg, maxAttempts: 1 });
-  return { db, streams, destroy: () => { db.destroy(); streams.destroy(); } };
+  return {
+    db,
+    streams,
+    destroy: () => {
+      db.destroy();
+      streams.destroy();
+    },
+  };
 }
 
 /** KEDA getDynamoDBStreamsArn: the table's LatestStreamArn; a table without a stream is an error. */
@@ -71,7 +82,10 @@ export async function latestStreamArn(clients: Pick<StreamsClients, 'db'>, table
   const out = await clients.db.send(new DescribeTableCommand({ TableName: tableName }), { abortSignal: signal });
   const arn = out.Table?.LatestStreamArn;
   if (!arn) {
-    throw new ReadError('bad-query', `${TYPE}: dynamodb stream arn for the table ${tableName} is empty; enable DynamoDB Streams on the table (StreamSpecification)`);
+    throw new ReadError(
+      'bad-query',
+      `${TYPE}: dynamodb stream arn for the table ${tableName} is empty; enable DynamoDB Streams on the table (StreamSpecification)`,
+    );
   }
   return arn;
 }
@@ -87,8 +101,9 @@ export async function countShards(clients: Pick<StreamsClients, 'streams'>, stre
   let count = 0;
   let start: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const out = await clients.streams.send(
-      new DescribeStreamCommand({ StreamArn: streamArn, ...(start ? { ExclusiveStartShardId: start } : {}) }), { abortSignal: signal });
+    const out = await clients.streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(start ? { ExclusiveStartShardId: start } : {}) }), {
+      abortSignal: signal,
+    });
     count += out.StreamDescription?.Shards?.length ?? 0;
     const next = out.StreamDescription?.LastEvaluatedShardId;
     if (!next) return count;
@@ -121,12 +136,17 @@ export const descriptor = defineScaler<AwsDynamodbStreamsConfig>({
   otherKeys: AWS_IDENTITY_KEYS,
   example: { metadata: { shardCount: '2', tableName: 'orders', awsRegion: 'eu-west-1', identityOwner: 'operator' } },
   parse,
-  metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `aws-dynamodb-streams-${config.tableName}`, config.shardCount, TYPE, metricType),
+  metricSpecs: (config, triggerIndex, metricType) =>
+    externalMetricSpec(triggerIndex, `aws-dynamodb-streams-${config.tableName}`, config.shardCount, TYPE, metricType),
   activationThreshold: (config) => config.activationShardCount,
-  createReader: (config, ctx) => awsScaler({
-    type: TYPE, ctx, config, service: 'dynamodb-streams',
-    makeClient: streamsClients,
-    operation: `DescribeTable and DescribeStream for table ${config.tableName}`,
-    read: streamsReader(config, ctx.metricSpecs[0].metricName),
-  }),
+  createReader: (config, ctx) =>
+    awsScaler({
+      type: TYPE,
+      ctx,
+      config,
+      service: 'dynamodb-streams',
+      makeClient: streamsClients,
+      operation: `DescribeTable and DescribeStream for table ${config.tableName}`,
+      read: streamsReader(config, ctx.metricSpecs[0].metricName),
+    }),
 });

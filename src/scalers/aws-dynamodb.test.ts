@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { attributeValue, descriptor, parse, parseAttributeNames, parseAttributeValues, queryCount, queryInput, readQuery, type DynamodbLike } from './aws-dynamodb.ts';
+import {
+  attributeValue,
+  descriptor,
+  parse,
+  parseAttributeNames,
+  parseAttributeValues,
+  queryCount,
+  queryInput,
+  readQuery,
+  type DynamodbLike,
+} from './aws-dynamodb.ts';
 import { ReadError } from './scaler.ts';
 
 interface KedaRow {
@@ -18,14 +28,17 @@ const parseRow = (r: KedaRow) => parse({ metadata: r.metadata, authParams: r.aut
 function checkRow(r: KedaRow): void {
   if (r.error) {
     const { field, message } = r.error;
-    assert.throws(() => parseRow(r), (e: unknown) => {
-      assert.ok(e instanceof Error);
-      assert.equal(e.name, 'ConfigError');
-      assert.equal((e as { field?: string }).field, field);
-      assert.match(e.message, message);
-      assert.ok(e.message.includes(field), `the message names ${field}: ${e.message}`);
-      return true;
-    });
+    assert.throws(
+      () => parseRow(r),
+      (e: unknown) => {
+        assert.ok(e instanceof Error);
+        assert.equal(e.name, 'ConfigError');
+        assert.equal((e as { field?: string }).field, field);
+        assert.match(e.message, message);
+        assert.ok(e.message.includes(field), `the message names ${field}: ${e.message}`);
+        return true;
+      },
+    );
     return;
   }
   const c = parseRow(r) as unknown as Record<string, unknown>;
@@ -44,60 +57,136 @@ const names = '{ "#yr" : "year" }';
 const values = '{":yyyy": {"N": "1994"}}';
 const full = { ...base, expressionAttributeNames: names, expressionAttributeValues: values, targetValue: '3' };
 const parsedQuery = {
-  tableName: 'test', awsRegion: 'eu-west-1', keyConditionExpression: '#yr = :yyyy',
-  expressionAttributeNames: { '#yr': 'year' }, expressionAttributeValues: { ':yyyy': { N: '1994' } }, targetValue: 3,
+  tableName: 'test',
+  awsRegion: 'eu-west-1',
+  keyConditionExpression: '#yr = :yyyy',
+  expressionAttributeNames: { '#yr': 'year' },
+  expressionAttributeValues: { ':yyyy': { N: '1994' } },
+  targetValue: 3,
 };
 
 const kedaRows: KedaRow[] = [
-  { name: 'no tableName given', metadata: {}, authParams: {},
-    error: { field: 'tableName', message: /missing required parameter "tableName"/ } },
-  { name: 'no awsRegion given', metadata: { tableName: 'test' }, authParams: {},
-    error: { field: 'awsRegion', message: /missing required parameter "awsRegion"/ } },
-  { name: 'no keyConditionExpression given', metadata: { tableName: 'test', awsRegion: 'eu-west-1' }, authParams: {},
-    error: { field: 'keyConditionExpression', message: /missing required parameter "keyConditionExpression"/ } },
-  { name: 'no expressionAttributeNames given', metadata: base, authParams: {},
-    error: { field: 'expressionAttributeNames', message: /missing required parameter "expressionAttributeNames"/ } },
-  { name: 'no expressionAttributeValues given', metadata: { ...base, expressionAttributeNames: names }, authParams: {},
-    error: { field: 'expressionAttributeValues', message: /missing required parameter "expressionAttributeValues"/ } },
+  { name: 'no tableName given', metadata: {}, authParams: {}, error: { field: 'tableName', message: /missing required parameter "tableName"/ } },
+  {
+    name: 'no awsRegion given',
+    metadata: { tableName: 'test' },
+    authParams: {},
+    error: { field: 'awsRegion', message: /missing required parameter "awsRegion"/ },
+  },
+  {
+    name: 'no keyConditionExpression given',
+    metadata: { tableName: 'test', awsRegion: 'eu-west-1' },
+    authParams: {},
+    error: { field: 'keyConditionExpression', message: /missing required parameter "keyConditionExpression"/ },
+  },
+  {
+    name: 'no expressionAttributeNames given',
+    metadata: base,
+    authParams: {},
+    error: { field: 'expressionAttributeNames', message: /missing required parameter "expressionAttributeNames"/ },
+  },
+  {
+    name: 'no expressionAttributeValues given',
+    metadata: { ...base, expressionAttributeNames: names },
+    authParams: {},
+    error: { field: 'expressionAttributeValues', message: /missing required parameter "expressionAttributeValues"/ },
+  },
   // Differs on purpose: KEDA waives targetValue for a ScaledObject with scalingModifiers (AsMetricSource); the
   // parse input here carries no such flag, so Updraft always asks for it (docs/scalers.md).
-  { name: 'no targetValue given', metadata: { ...base, expressionAttributeNames: names, expressionAttributeValues: values }, authParams: {},
-    error: { field: 'targetValue', message: /no targetValue given/ } },
+  {
+    name: 'no targetValue given',
+    metadata: { ...base, expressionAttributeNames: names, expressionAttributeValues: values },
+    authParams: {},
+    error: { field: 'targetValue', message: /no targetValue given/ },
+  },
   // KEDA: `unable to set param "targetValue" value`; Updraft's typed config says what is valid instead.
-  { name: 'invalid targetValue given', metadata: { ...full, targetValue: 'no-valid' }, authParams: {},
-    error: { field: 'targetValue', message: /^aws-dynamodb: targetValue must be a whole number, got 'no-valid'$/ } },
-  { name: 'invalid activationTargetValue given', metadata: { ...full, targetValue: '1', activationTargetValue: 'no-valid' }, authParams: {},
-    error: { field: 'activationTargetValue', message: /^aws-dynamodb: activationTargetValue must be a whole number, got 'no-valid'$/ } },
-  { name: 'malformed expressionAttributeNames', metadata: { ...full, expressionAttributeNames: '{ "malformed" }' }, authParams: {},
-    error: { field: 'expressionAttributeNames', message: /error parsing expressionAttributeNames: invalid expressionAttributeNames/ } },
-  { name: 'empty expressionAttributeNames', metadata: { ...full, expressionAttributeNames: '{}' }, authParams: {},
-    error: { field: 'expressionAttributeNames', message: /error parsing expressionAttributeNames: empty map/ } },
-  { name: 'malformed expressionAttributeValues (N given as a JSON number)', metadata: { ...full, expressionAttributeValues: '{":yyyy": {"N": 1994 }}' }, authParams: {},
-    error: { field: 'expressionAttributeValues', message: /invalid expressionAttributeValues/ } },
-  { name: 'no aws given', metadata: full, authParams: {},
-    error: { field: 'awsAccessKeyID', message: /awsAccessKeyID not found/ } },
-  { name: 'authentication provided', metadata: full, authParams: keys,
-    want: { ...parsedQuery, activationTargetValue: 0, identity: keysIdentity, awsEndpoint: undefined, indexName: undefined } },
-  { name: 'properly formed dynamo name and region with custom endpoint', metadata: { ...full, awsEndpoint: 'http://localhost:4566' }, authParams: keys,
-    want: { ...parsedQuery, awsEndpoint: 'http://localhost:4566', identity: keysIdentity } },
-  { name: 'properly formed dynamo name and region with activationTargetValue', metadata: { ...full, activationTargetValue: '1' }, authParams: keys,
-    want: { ...parsedQuery, activationTargetValue: 1, identity: keysIdentity } },
-  { name: 'properly formed dynamo name and region with index name', metadata: { ...full, indexName: 'test-index' }, authParams: keys,
-    want: { ...parsedQuery, indexName: 'test-index', identity: keysIdentity } },
-  { name: 'with AWS static credentials from TriggerAuthentication, missing Secret Access Key', metadata: full, authParams: { awsAccessKeyId: 'none' },
-    error: { field: 'awsSecretAccessKey', message: /awsSecretAccessKey not found/ } },
-  { name: 'with AWS temporary credentials from TriggerAuthentication, missing Secret Access Key', metadata: full, authParams: { awsAccessKeyId: 'none', awsSessionToken: 'none' },
-    error: { field: 'awsSecretAccessKey', message: /awsSecretAccessKey not found/ } },
-  { name: 'with AWS static credentials from TriggerAuthentication, missing Access Key Id', metadata: full, authParams: { awsSecretAccessKey: 'none' },
-    error: { field: 'awsAccessKeyID', message: /awsAccessKeyID not found/ } },
-  { name: 'with AWS temporary credentials from TriggerAuthentication, missing Access Key Id', metadata: full, authParams: { awsSecretAccessKey: 'none', awsSessionToken: 'none' },
-    error: { field: 'awsAccessKeyID', message: /awsAccessKeyID not found/ } },
+  {
+    name: 'invalid targetValue given',
+    metadata: { ...full, targetValue: 'no-valid' },
+    authParams: {},
+    error: { field: 'targetValue', message: /^aws-dynamodb: targetValue must be a whole number, got 'no-valid'$/ },
+  },
+  {
+    name: 'invalid activationTargetValue given',
+    metadata: { ...full, targetValue: '1', activationTargetValue: 'no-valid' },
+    authParams: {},
+    error: { field: 'activationTargetValue', message: /^aws-dynamodb: activationTargetValue must be a whole number, got 'no-valid'$/ },
+  },
+  {
+    name: 'malformed expressionAttributeNames',
+    metadata: { ...full, expressionAttributeNames: '{ "malformed" }' },
+    authParams: {},
+    error: { field: 'expressionAttributeNames', message: /error parsing expressionAttributeNames: invalid expressionAttributeNames/ },
+  },
+  {
+    name: 'empty expressionAttributeNames',
+    metadata: { ...full, expressionAttributeNames: '{}' },
+    authParams: {},
+    error: { field: 'expressionAttributeNames', message: /error parsing expressionAttributeNames: empty map/ },
+  },
+  {
+    name: 'malformed expressionAttributeValues (N given as a JSON number)',
+    metadata: { ...full, expressionAttributeValues: '{":yyyy": {"N": 1994 }}' },
+    authParams: {},
+    error: { field: 'expressionAttributeValues', message: /invalid expressionAttributeValues/ },
+  },
+  { name: 'no aws given', metadata: full, authParams: {}, error: { field: 'awsAccessKeyID', message: /awsAccessKeyID not found/ } },
+  {
+    name: 'authentication provided',
+    metadata: full,
+    authParams: keys,
+    want: { ...parsedQuery, activationTargetValue: 0, identity: keysIdentity, awsEndpoint: undefined, indexName: undefined },
+  },
+  {
+    name: 'properly formed dynamo name and region with custom endpoint',
+    metadata: { ...full, awsEndpoint: 'http://localhost:4566' },
+    authParams: keys,
+    want: { ...parsedQuery, awsEndpoint: 'http://localhost:4566', identity: keysIdentity },
+  },
+  {
+    name: 'properly formed dynamo name and region with activationTargetValue',
+    metadata: { ...full, activationTargetValue: '1' },
+    authParams: keys,
+    want: { ...parsedQuery, activationTargetValue: 1, identity: keysIdentity },
+  },
+  {
+    name: 'properly formed dynamo name and region with index name',
+    metadata: { ...full, indexName: 'test-index' },
+    authParams: keys,
+    want: { ...parsedQuery, indexName: 'test-index', identity: keysIdentity },
+  },
+  {
+    name: 'with AWS static credentials from TriggerAuthentication, missing Secret Access Key',
+    metadata: full,
+    authParams: { awsAccessKeyId: 'none' },
+    error: { field: 'awsSecretAccessKey', message: /awsSecretAccessKey not found/ },
+  },
+  {
+    name: 'with AWS temporary credentials from TriggerAuthentication, missing Secret Access Key',
+    metadata: full,
+    authParams: { awsAccessKeyId: 'none', awsSessionToken: 'none' },
+    error: { field: 'awsSecretAccessKey', message: /awsSecretAccessKey not found/ },
+  },
+  {
+    name: 'with AWS static credentials from TriggerAuthentication, missing Access Key Id',
+    metadata: full,
+    authParams: { awsSecretAccessKey: 'none' },
+    error: { field: 'awsAccessKeyID', message: /awsAccessKeyID not found/ },
+  },
+  {
+    name: 'with AWS temporary credentials from TriggerAuthentication, missing Access Key Id',
+    metadata: full,
+    authParams: { awsSecretAccessKey: 'none', awsSessionToken: 'none' },
+    error: { field: 'awsAccessKeyID', message: /awsAccessKeyID not found/ },
+  },
 ];
 
 describe("KEDA's metadata table (pkg/scalers/aws_dynamodb_scaler_test.go)", () => {
   for (const [i, r] of kedaRows.entries()) test(`KEDA row ${i}: ${r.name}`, () => checkRow(r));
   test('KEDA row 12 also names its metric s1-aws-dynamodb-test at trigger index 1, target 3', () => {
-    assert.deepEqual(descriptor.metricSpecs(parseRow(kedaRows[12]), 1), [{ metricName: 's1-aws-dynamodb-test', kind: 'External', targetType: 'AverageValue', target: 3 }]);
+    assert.deepEqual(descriptor.metricSpecs(parseRow(kedaRows[12]), 1), [
+      { metricName: 's1-aws-dynamodb-test', kind: 'External', targetType: 'AverageValue', target: 3 },
+    ]);
   });
 });
 
@@ -117,7 +206,12 @@ const metricRows: Array<{ name: string; md: Record<string, string>; value?: numb
   { name: 'ValidTable reads the Count 4, active above activation 0', md: { tableName: 'ValidTable' }, value: 4, active: true },
   { name: 'a DynamoDB API error fails the read', md: { tableName: 'Error' }, error: { message: 'error' } },
   { name: 'NoValue: an empty result is 0 and no error', md: { tableName: 'NoValue' }, value: 0, active: false },
-  { name: 'Index: the index Query reads 2, not active at activationTargetValue 3', md: { tableName: 'Index', indexName: 'test-index', activationTargetValue: '3' }, value: 2, active: false },
+  {
+    name: 'Index: the index Query reads 2, not active at activationTargetValue 3',
+    md: { tableName: 'Index', indexName: 'test-index', activationTargetValue: '3' },
+    value: 2,
+    active: false,
+  },
 ];
 describe("KEDA's GetMetrics tables (TestDynamoGetMetrics, TestDynamoGetQueryMetrics, TestDynamoIsActive)", () => {
   for (const r of metricRows) {
@@ -138,7 +232,7 @@ const valueRows: Array<[string, string, Record<string, unknown>]> = [
   ['S', '{":v": {"S": "queued"}}', { ':v': { S: 'queued' } }],
   ['N as a string', '{":v": {"N": "-1.5e3"}}', { ':v': { N: '-1.5e3' } }],
   ['BOOL', '{":v": {"BOOL": false}}', { ':v': { BOOL: false } }],
-  ['B: the string\'s own bytes, not base64-decoded (as KEDA)', '{":v": {"B": "aGk="}}', { ':v': { B: new TextEncoder().encode('aGk=') } }],
+  ["B: the string's own bytes, not base64-decoded (as KEDA)", '{":v": {"B": "aGk="}}', { ':v': { B: new TextEncoder().encode('aGk=') } }],
   ['NULL (whatever its value)', '{":v": {"NULL": "anything"}}', { ':v': { NULL: true } }],
   ['L of typed values', '{":v": {"L": [{"S": "a"}, {"N": "1"}]}}', { ':v': { L: [{ S: 'a' }, { N: '1' }] } }],
   ['M of typed values, nested', '{":v": {"M": {"k": {"M": {"j": {"BOOL": true}}}}}}', { ':v': { M: { k: { M: { j: { BOOL: true } } } } } }],
@@ -170,12 +264,15 @@ const badValueRows: Array<[string, string, RegExp]> = [
 ];
 for (const [name, raw, message] of badValueRows) {
   test(`aws-dynamodb expressionAttributeValues error: ${name}`, () => {
-    assert.throws(() => parseAttributeValues(raw), (e: unknown) => {
-      assert.ok(e instanceof Error && e.name === 'ConfigError');
-      assert.equal((e as { field?: string }).field, 'expressionAttributeValues');
-      assert.match(e.message, message);
-      return true;
-    });
+    assert.throws(
+      () => parseAttributeValues(raw),
+      (e: unknown) => {
+        assert.ok(e instanceof Error && e.name === 'ConfigError');
+        assert.equal((e as { field?: string }).field, 'expressionAttributeValues');
+        assert.match(e.message, message);
+        return true;
+      },
+    );
   });
 }
 
@@ -191,7 +288,10 @@ const nameRows: Array<[string, string, Record<string, string> | RegExp]> = [
 for (const [name, raw, want] of nameRows) {
   test(`aws-dynamodb expressionAttributeNames: ${name}`, () => {
     if (want instanceof RegExp) {
-      assert.throws(() => parseAttributeNames(raw), (e: unknown) => e instanceof Error && (e as { field?: string }).field === 'expressionAttributeNames' && want.test(e.message));
+      assert.throws(
+        () => parseAttributeNames(raw),
+        (e: unknown) => e instanceof Error && (e as { field?: string }).field === 'expressionAttributeNames' && want.test(e.message),
+      );
     } else {
       assert.deepEqual(parseAttributeNames(raw), want);
     }
@@ -208,25 +308,41 @@ test('aws-dynamodb: attributeValue names where a bad value sits', () => {
 const op = { identityOwner: 'operator' };
 const badRows: Array<[string, Record<string, string>, string, RegExp]> = [
   // Differs on purpose: KEDA accepts 0 and the HPA then refuses the target; Updraft says so at parse time.
-  ['targetValue 0 is refused (the HPA needs a positive target)', { ...full, targetValue: '0', ...op }, 'targetValue', /targetValue must be a positive number, got '0'/],
-  ['targetValue -1 (KEDA\'s "not given" sentinel) is refused', { ...full, targetValue: '-1', ...op }, 'targetValue', /targetValue must be a positive number, got '-1'/],
+  [
+    'targetValue 0 is refused (the HPA needs a positive target)',
+    { ...full, targetValue: '0', ...op },
+    'targetValue',
+    /targetValue must be a positive number, got '0'/,
+  ],
+  [
+    'targetValue -1 (KEDA\'s "not given" sentinel) is refused',
+    { ...full, targetValue: '-1', ...op },
+    'targetValue',
+    /targetValue must be a positive number, got '-1'/,
+  ],
   ['awsEndpoint must be http(s)', { ...full, awsEndpoint: 'file:///etc/passwd', ...op }, 'awsEndpoint', /awsEndpoint/],
 ];
 for (const [name, md, field, message] of badRows) {
   test(`aws-dynamodb parse error: ${name}`, () => {
-    assert.throws(() => parse({ metadata: md, authParams: {}, resolvedEnv: {} }), (e: unknown) => {
-      assert.ok(e instanceof Error && e.name === 'ConfigError');
-      assert.equal((e as { field?: string }).field, field);
-      assert.match(e.message, message);
-      return true;
-    });
+    assert.throws(
+      () => parse({ metadata: md, authParams: {}, resolvedEnv: {} }),
+      (e: unknown) => {
+        assert.ok(e instanceof Error && e.name === 'ConfigError');
+        assert.equal((e as { field?: string }).field, field);
+        assert.match(e.message, message);
+        return true;
+      },
+    );
   });
 }
 
-test('aws-dynamodb: the Query asks for COUNT with KEDA\'s expression, names and values', () => {
+test("aws-dynamodb: the Query asks for COUNT with KEDA's expression, names and values", () => {
   assert.deepEqual(queryInput(cfg({})), {
-    TableName: 'test', KeyConditionExpression: '#yr = :yyyy', ExpressionAttributeNames: { '#yr': 'year' },
-    ExpressionAttributeValues: { ':yyyy': { N: '1994' } }, Select: 'COUNT',
+    TableName: 'test',
+    KeyConditionExpression: '#yr = :yyyy',
+    ExpressionAttributeNames: { '#yr': 'year' },
+    ExpressionAttributeValues: { ':yyyy': { N: '1994' } },
+    Select: 'COUNT',
   });
 });
 
@@ -237,11 +353,24 @@ test('aws-dynamodb: indexName and filterExpression are sent when set', () => {
 });
 
 test('aws-dynamodb: a response without Count is a ReadError', () => {
-  assert.throws(() => queryCount({}, 't'), (e: unknown) => e instanceof ReadError && /Query on table t returned no Count/.test(e.message));
+  assert.throws(
+    () => queryCount({}, 't'),
+    (e: unknown) => e instanceof ReadError && /Query on table t returned no Count/.test(e.message),
+  );
 });
 
 test('aws-dynamodb: the read passes the abort signal', async () => {
   let seen: AbortSignal | undefined;
-  await readQuery(cfg({}), { async send(_c, o) { seen = o?.abortSignal; return { Count: 1 }; } }, 'm', signal);
+  await readQuery(
+    cfg({}),
+    {
+      async send(_c, o) {
+        seen = o?.abortSignal;
+        return { Count: 1 };
+      },
+    },
+    'm',
+    signal,
+  );
   assert.equal(seen, signal);
 });

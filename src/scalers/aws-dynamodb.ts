@@ -62,7 +62,9 @@ export function parseAttributeNames(raw: string): Record<string, string> {
     throw namesError(`invalid expressionAttributeNames: ${(e as Error).message}; expected a JSON object such as {"#yr": "year"}, got '${truncate(raw)}'`);
   }
   if (!v || typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
-    throw namesError(`invalid expressionAttributeNames: expected a JSON object of "#placeholder": "attribute name" strings such as {"#yr": "year"}, got '${truncate(raw)}'`);
+    throw namesError(
+      `invalid expressionAttributeNames: expected a JSON object of "#placeholder": "attribute name" strings such as {"#yr": "year"}, got '${truncate(raw)}'`,
+    );
   }
   if (Object.keys(v).length === 0) {
     throw namesError(`empty map: expressionAttributeNames needs at least one "#placeholder": "attribute name" pair`);
@@ -150,11 +152,17 @@ export function parse(input: ParseInput): AwsDynamodbConfig {
   if (c.awsEndpoint) httpUrlParam(TYPE, 'awsEndpoint', c.awsEndpoint, { example: 'http://localstack.localstack:4566' });
   const identity = triggerAwsIdentity(TYPE, input);
   return {
-    tableName: c.tableName, awsRegion: c.awsRegion, ...(c.awsEndpoint ? { awsEndpoint: c.awsEndpoint } : {}),
+    tableName: c.tableName,
+    awsRegion: c.awsRegion,
+    ...(c.awsEndpoint ? { awsEndpoint: c.awsEndpoint } : {}),
     keyConditionExpression: c.keyConditionExpression,
-    ...(c.indexName ? { indexName: c.indexName } : {}), ...(c.filterExpression ? { filterExpression: c.filterExpression } : {}),
-    targetValue: c.targetValue, activationTargetValue: c.activationTargetValue,
-    expressionAttributeNames, expressionAttributeValues, identity,
+    ...(c.indexName ? { indexName: c.indexName } : {}),
+    ...(c.filterExpression ? { filterExpression: c.filterExpression } : {}),
+    targetValue: c.targetValue,
+    activationTargetValue: c.activationTargetValue,
+    expressionAttributeNames,
+    expressionAttributeValues,
+    identity,
   };
 }
 
@@ -196,17 +204,26 @@ export const descriptor = defineScaler<AwsDynamodbConfig>({
   otherKeys: AWS_IDENTITY_KEYS,
   example: {
     metadata: {
-      tableName: 'jobs', awsRegion: 'eu-west-1', keyConditionExpression: '#s = :s', expressionAttributeNames: '{"#s": "status"}',
-      expressionAttributeValues: '{":s": {"S": "queued"}}', targetValue: '10', identityOwner: 'operator',
+      tableName: 'jobs',
+      awsRegion: 'eu-west-1',
+      keyConditionExpression: '#s = :s',
+      expressionAttributeNames: '{"#s": "status"}',
+      expressionAttributeValues: '{":s": {"S": "queued"}}',
+      targetValue: '10',
+      identityOwner: 'operator',
     },
   },
   parse,
   metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `aws-dynamodb-${config.tableName}`, config.targetValue, TYPE, metricType),
   activationThreshold: (config) => config.activationTargetValue,
-  createReader: (config, ctx) => awsScaler({
-    type: TYPE, ctx, config, service: 'dynamodb',
-    makeClient: (cfg) => new DynamoDBClient({ ...cfg, maxAttempts: 1 }),
-    operation: `Query on table ${config.tableName}${config.indexName ? ` index ${config.indexName}` : ''}`,
-    read: (client, signal) => readQuery(config, client, ctx.metricSpecs[0].metricName, signal),
-  }),
+  createReader: (config, ctx) =>
+    awsScaler({
+      type: TYPE,
+      ctx,
+      config,
+      service: 'dynamodb',
+      makeClient: (cfg) => new DynamoDBClient({ ...cfg, maxAttempts: 1 }),
+      operation: `Query on table ${config.tableName}${config.indexName ? ` index ${config.indexName}` : ''}`,
+      read: (client, signal) => readQuery(config, client, ctx.metricSpecs[0].metricName, signal),
+    }),
 });

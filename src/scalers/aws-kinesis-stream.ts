@@ -45,8 +45,12 @@ export function parse(input: ParseInput): AwsKinesisStreamConfig {
   if (c.awsEndpoint) httpUrlParam(TYPE, 'awsEndpoint', c.awsEndpoint, { example: 'http://localstack.localstack:4566' });
   const identity = triggerAwsIdentity(TYPE, input);
   return {
-    streamName: c.streamName, shardCount: c.shardCount, activationShardCount: c.activationShardCount,
-    awsRegion: c.awsRegion, ...(c.awsEndpoint ? { awsEndpoint: c.awsEndpoint } : {}), identity,
+    streamName: c.streamName,
+    shardCount: c.shardCount,
+    activationShardCount: c.activationShardCount,
+    awsRegion: c.awsRegion,
+    ...(c.awsEndpoint ? { awsEndpoint: c.awsEndpoint } : {}),
+    identity,
   };
 }
 
@@ -63,7 +67,10 @@ export function openShardCount(out: Pick<DescribeStreamSummaryCommandOutput, 'St
 
 /** The part of KinesisClient the reader uses. */
 export interface KinesisLike {
-  send(command: DescribeStreamSummaryCommand, options?: { abortSignal?: AbortSignal }): Promise<Pick<DescribeStreamSummaryCommandOutput, 'StreamDescriptionSummary'>>;
+  send(
+    command: DescribeStreamSummaryCommand,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<Pick<DescribeStreamSummaryCommandOutput, 'StreamDescriptionSummary'>>;
 }
 
 export async function readStream(config: AwsKinesisStreamConfig, kinesis: KinesisLike, name: string, signal: AbortSignal): Promise<RawReading> {
@@ -89,10 +96,14 @@ export const descriptor = defineScaler<AwsKinesisStreamConfig>({
   parse,
   metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `aws-kinesis-${config.streamName}`, config.shardCount, TYPE, metricType),
   activationThreshold: (config) => config.activationShardCount,
-  createReader: (config, ctx) => awsScaler({
-    type: TYPE, ctx, config, service: 'kinesis',
-    makeClient: kinesisClient,
-    operation: `DescribeStreamSummary on stream ${config.streamName}`,
-    read: (client, signal) => readStream(config, client, ctx.metricSpecs[0].metricName, signal),
-  }),
+  createReader: (config, ctx) =>
+    awsScaler({
+      type: TYPE,
+      ctx,
+      config,
+      service: 'kinesis',
+      makeClient: kinesisClient,
+      operation: `DescribeStreamSummary on stream ${config.streamName}`,
+      read: (client, signal) => readStream(config, client, ctx.metricSpecs[0].metricName, signal),
+    }),
 });

@@ -1,8 +1,6 @@
 // `aws-sqs-queue`: scale on the number of messages in an SQS queue (KEDA pkg/scalers/aws_sqs_queue_scaler.go).
 import { GetQueueAttributesCommand, SQSClient, type QueueAttributeName } from '@aws-sdk/client-sqs';
-import {
-  type AwsIdentity,
-} from '../auth/aws-credentials.ts';
+import { type AwsIdentity } from '../auth/aws-credentials.ts';
 import { httpUrlParam, refusedHost } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
@@ -63,8 +61,7 @@ export function parseQueueURL(queueURL: string): { queueName: string; host?: str
   if (!url) return { queueName: queueURL };
   const parts = url.pathname.split('/');
   if (parts.length !== 3 || parts[1] === '' || parts[2] === '') {
-    throw new ConfigError(TYPE, 'queueURL',
-      `cannot get queueName from queueURL: its path must be /<account id>/<queue name>, got '${truncate(queueURL)}'`);
+    throw new ConfigError(TYPE, 'queueURL', `cannot get queueName from queueURL: its path must be /<account id>/<queue name>, got '${truncate(queueURL)}'`);
   }
   return { queueName: parts[2], host: url.hostname };
 }
@@ -86,8 +83,11 @@ export function parse(input: ParseInput): AwsSqsQueueConfig {
   if (!awsRegion) {
     const m = host ? SQS_HOST.exec(host) : null;
     if (!m) {
-      throw new ConfigError(TYPE, 'awsRegion',
-        `missing required parameter "awsRegion" in [triggerMetadata authParams]; set metadata.awsRegion (it can only be derived from a https://sqs.<region>.amazonaws.com/ queue URL)`);
+      throw new ConfigError(
+        TYPE,
+        'awsRegion',
+        `missing required parameter "awsRegion" in [triggerMetadata authParams]; set metadata.awsRegion (it can only be derived from a https://sqs.<region>.amazonaws.com/ queue URL)`,
+      );
     }
     awsRegion = m[1];
     regionSource = 'queueURL';
@@ -97,9 +97,17 @@ export function parse(input: ParseInput): AwsSqsQueueConfig {
   if (c.scaleOnInFlight) attributeNames.push('ApproximateNumberOfMessagesNotVisible');
   if (c.scaleOnDelayed) attributeNames.push('ApproximateNumberOfMessagesDelayed');
   return {
-    queueURL: c.queueURL, queueName, queueLength: c.queueLength, activationQueueLength: c.activationQueueLength,
-    awsRegion, regionSource, ...(c.awsEndpoint ? { awsEndpoint: c.awsEndpoint } : {}),
-    scaleOnInFlight: c.scaleOnInFlight, scaleOnDelayed: c.scaleOnDelayed, identity, attributeNames,
+    queueURL: c.queueURL,
+    queueName,
+    queueLength: c.queueLength,
+    activationQueueLength: c.activationQueueLength,
+    awsRegion,
+    regionSource,
+    ...(c.awsEndpoint ? { awsEndpoint: c.awsEndpoint } : {}),
+    scaleOnInFlight: c.scaleOnInFlight,
+    scaleOnDelayed: c.scaleOnDelayed,
+    identity,
+    attributeNames,
   };
 }
 
@@ -136,10 +144,14 @@ export const descriptor = defineScaler<AwsSqsQueueConfig>({
   parse,
   metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `aws-sqs-${config.queueName}`, config.queueLength, TYPE, metricType),
   activationThreshold: (config) => config.activationQueueLength,
-  createReader: (config, ctx) => awsScaler({
-    type: TYPE, ctx, config, service: 'sqs',
-    makeClient: (cfg) => new SQSClient({ ...cfg, maxAttempts: 1 }),
-    operation: `GetQueueAttributes on ${config.queueURL}`,
-    read: (client, signal) => readQueue(config, client, ctx.metricSpecs[0].metricName, signal),
-  }),
+  createReader: (config, ctx) =>
+    awsScaler({
+      type: TYPE,
+      ctx,
+      config,
+      service: 'sqs',
+      makeClient: (cfg) => new SQSClient({ ...cfg, maxAttempts: 1 }),
+      operation: `GetQueueAttributes on ${config.queueURL}`,
+      read: (client, signal) => readQueue(config, client, ctx.metricSpecs[0].metricName, signal),
+    }),
 });

@@ -10,7 +10,13 @@ const SECRET = 'S3CR3T-do-not-echo';
 const METRIC_NAME = /^s\d+-[^/.:%()\s]+$/;
 
 function input(d: ScalerDescriptor<unknown>, over: Partial<ParseInput> = {}): ParseInput {
-  return { metadata: { ...d.example.metadata }, authParams: { ...(d.example.authParams ?? {}) }, resolvedEnv: {}, ...(d.example.metricType ? { metricType: d.example.metricType } : {}), ...over };
+  return {
+    metadata: { ...d.example.metadata },
+    authParams: { ...(d.example.authParams ?? {}) },
+    resolvedEnv: {},
+    ...(d.example.metricType ? { metricType: d.example.metricType } : {}),
+    ...over,
+  };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -40,8 +46,8 @@ for (const [type, d] of scalerDescriptors) {
 
   describe(`scaler contract: ${type}`, () => {
     if (resourceKind) {
+      // hygiene: allow-table two trigger indexes of one descriptor's example; the descriptors are the rows
       it('the example contributes one Resource metric named after the resource, whatever the trigger index, with a positive target', () => {
-        // hygiene: allow-table two trigger indexes of one descriptor's example; the descriptors are the rows
         for (const index of [0, 3]) {
           const specs = d.metricSpecs(d.parse(input(d)), index);
           assert.equal(specs.length, 1);
@@ -54,31 +60,37 @@ for (const [type, d] of scalerDescriptors) {
       });
       it('metricType Value, or none, is refused with the field named (Resource metrics are Utilization or AverageValue)', () => {
         for (const mt of ['Value', undefined] as const) {
-          const e = thrown(() => describeTrigger({ type, metadata: d.example.metadata, ...(mt ? { metricType: mt } : {}) }, 0, { authParams: {}, resolvedEnv: {} }));
+          const e = thrown(() =>
+            describeTrigger({ type, metadata: d.example.metadata, ...(mt ? { metricType: mt } : {}) }, 0, { authParams: {}, resolvedEnv: {} }),
+          );
           assert.equal(e?.field, 'metricType');
         }
       });
     }
-    if (!resourceKind) it('the example parses and contributes External metrics named s<index>-<normalized part> with a positive target', () => {
-      // hygiene: allow-table two trigger indexes of one descriptor's example; the descriptors are the rows
-      for (const index of [0, 3]) {
-        const specs = d.metricSpecs(d.parse(input(d)), index);
-        assert.ok(specs.length > 0);
-        for (const s of specs) {
-          assert.match(s.metricName, METRIC_NAME);
-          assert.ok(s.metricName.startsWith(`s${index}-`), s.metricName);
-          assert.ok(Number.isFinite(s.target) && s.target > 0, `target ${s.target}`);
-          assert.equal(s.kind, 'External');
-          assert.equal(s.targetType, 'AverageValue', 'metricType unset means AverageValue');
+    if (!resourceKind)
+      it('the example parses and contributes External metrics named s<index>-<normalized part> with a positive target', () => {
+        // hygiene: allow-table two trigger indexes of one descriptor's example; the descriptors are the rows
+        for (const index of [0, 3]) {
+          const specs = d.metricSpecs(d.parse(input(d)), index);
+          assert.ok(specs.length > 0);
+          for (const s of specs) {
+            assert.match(s.metricName, METRIC_NAME);
+            assert.ok(s.metricName.startsWith(`s${index}-`), s.metricName);
+            assert.ok(Number.isFinite(s.target) && s.target > 0, `target ${s.target}`);
+            assert.equal(s.kind, 'External');
+            assert.equal(s.targetType, 'AverageValue', 'metricType unset means AverageValue');
+          }
+          assert.equal(d.metricSpecs(d.parse(input(d)), index, 'Value')[0].targetType, 'Value');
         }
-        assert.equal(d.metricSpecs(d.parse(input(d)), index, 'Value')[0].targetType, 'Value');
-      }
-    });
+      });
 
-    if (!resourceKind) it('metricType Utilization is refused with the field named (only cpu and memory have it)', () => {
-      const e = thrown(() => describeTrigger({ type, metadata: d.example.metadata, metricType: 'Utilization' }, 0, { authParams: d.example.authParams ?? {}, resolvedEnv: {} }));
-      assert.equal(e?.field, 'metricType');
-    });
+    if (!resourceKind)
+      it('metricType Utilization is refused with the field named (only cpu and memory have it)', () => {
+        const e = thrown(() =>
+          describeTrigger({ type, metadata: d.example.metadata, metricType: 'Utilization' }, 0, { authParams: d.example.authParams ?? {}, resolvedEnv: {} }),
+        );
+        assert.equal(e?.field, 'metricType');
+      });
 
     it('parse is pure: frozen input, the same config twice', () => {
       const frozen = deepFreeze(input(d));
@@ -110,7 +122,10 @@ for (const [type, d] of scalerDescriptors) {
           delete metadata[name];
           const r = checkTriggerOffline({ type, metadata, authenticationRef: { name: 'auth', kind: 'TriggerAuthentication' } }, 0);
           assert.ok(r.ok, r.ok ? '' : r.error.message);
-          assert.ok(r.notes.some((n) => n.startsWith(`${name} is taken from the TriggerAuthentication`)), r.notes.join('; '));
+          assert.ok(
+            r.notes.some((n) => n.startsWith(`${name} is taken from the TriggerAuthentication`)),
+            r.notes.join('; '),
+          );
         });
       }
     }
@@ -162,12 +177,22 @@ for (const [type, d] of scalerDescriptors) {
       assert.deepEqual(r.unknownKeys, [{ key: typo, suggestion: target }]);
     });
 
-    it('buildScaler gives the reader the descriptor\'s metric specs and activation threshold, with no I/O', async () => {
+    it("buildScaler gives the reader the descriptor's metric specs and activation threshold, with no I/O", async () => {
       const s = buildScaler({
-        trigger: { type, metadata: d.example.metadata, useCachedMetrics: false, ...metricType }, triggerIndex: 2, namespace: 'ns', objectName: 'o',
-        objectKind: 'ScaledObject', authParams: d.example.authParams ?? {}, resolvedEnv: {}, httpTimeoutMs: 1000,
+        trigger: { type, metadata: d.example.metadata, useCachedMetrics: false, ...metricType },
+        triggerIndex: 2,
+        namespace: 'ns',
+        objectName: 'o',
+        objectKind: 'ScaledObject',
+        authParams: d.example.authParams ?? {},
+        resolvedEnv: {},
+        httpTimeoutMs: 1000,
       });
-      const described = describeTrigger({ type, metadata: d.example.metadata, ...metricType }, 2, { authParams: d.example.authParams ?? {}, resolvedEnv: {}, namespace: 'ns' });
+      const described = describeTrigger({ type, metadata: d.example.metadata, ...metricType }, 2, {
+        authParams: d.example.authParams ?? {},
+        resolvedEnv: {},
+        namespace: 'ns',
+      });
       assert.deepEqual(s.metricSpecs, described.metricSpecs);
       assert.equal(s.activationThreshold, described.activationThreshold);
       await s.close();
@@ -187,7 +212,9 @@ describe('scaler input with prototype keys', () => {
   for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
     it(`an env var or key named ${key} never resolves to an inherited member`, () => {
       const d = scalerDescriptors.get('aws-sqs-queue')!;
-      const e = thrown(() => d.parse({ metadata: { queueURLFromEnv: key, awsAccessKeyIDFromEnv: key, awsSecretAccessKeyFromEnv: key }, authParams: {}, resolvedEnv: {} }));
+      const e = thrown(() =>
+        d.parse({ metadata: { queueURLFromEnv: key, awsAccessKeyIDFromEnv: key, awsSecretAccessKeyFromEnv: key }, authParams: {}, resolvedEnv: {} }),
+      );
       assert.equal(e?.field, 'queueURL');
       const r = checkTriggerOffline({ type: 'prometheus', metadata: { serverAddress: 'http://p:9090', query: 'up', threshold: '1', [key]: 'x' } }, 0);
       assert.ok(r.ok);

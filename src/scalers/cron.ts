@@ -136,7 +136,12 @@ export function isTimeZone(tz: string): boolean {
 
 /** Parse one spec (robfig's rules and wording); throws the trigger's ConfigError for `field`. */
 export function parseSchedule(field: 'start' | 'end', spec: string, timezone: string): CronSchedule {
-  const fail = (why: string) => new ConfigError(TYPE, field, `error parsing ${field} schedule: ${why}; ${field} must be a five-field cron spec such as "0 6 * * 1-5" (minute hour day-of-month month day-of-week), got '${truncate(spec)}'`);
+  const fail = (why: string) =>
+    new ConfigError(
+      TYPE,
+      field,
+      `error parsing ${field} schedule: ${why}; ${field} must be a five-field cron spec such as "0 6 * * 1-5" (minute hour day-of-month month day-of-week), got '${truncate(spec)}'`,
+    );
   let rest = spec;
   let tz = timezone;
   if (rest.startsWith('TZ=') || rest.startsWith('CRON_TZ=')) {
@@ -168,10 +173,12 @@ export function parse(input: ParseInput): CronConfig {
   const start = parseSchedule('start', c.start, c.timezone);
   const end = parseSchedule('end', c.end, c.timezone);
   if (c.start === c.end) throw new ConfigError(TYPE, 'end', `start and end can not have exactly same time input, got '${truncate(c.end)}' for both`);
-  if (c.desiredReplicas === 0) throw new ConfigError(TYPE, 'desiredReplicas', 'no desiredReplicas specified: desiredReplicas must be a whole number greater than 0, got \'0\'');
+  if (c.desiredReplicas === 0)
+    throw new ConfigError(TYPE, 'desiredReplicas', "no desiredReplicas specified: desiredReplicas must be a whole number greater than 0, got '0'");
   // KEDA takes a negative count and reports it inside the window (the HPA then wants 0 or fewer pods and keeps
   // the minimum); it can only be a mistake, so Updraft refuses it.
-  if (c.desiredReplicas < 0) throw new ConfigError(TYPE, 'desiredReplicas', `desiredReplicas must be a whole number greater than 0, got '${c.desiredReplicas}'`);
+  if (c.desiredReplicas < 0)
+    throw new ConfigError(TYPE, 'desiredReplicas', `desiredReplicas must be a whole number greater than 0, got '${c.desiredReplicas}'`);
   return { timezone: c.timezone, start, end, desiredReplicas: c.desiredReplicas };
 }
 

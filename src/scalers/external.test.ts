@@ -4,7 +4,14 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import {
-  externalChannelCount, externalPoolKey, metricsFromSpecResponse, parseExternal, readErrorFromGrpc, STREAM_RETRY, valueFromMetricsResponse, type ExternalConfig,
+  externalChannelCount,
+  externalPoolKey,
+  metricsFromSpecResponse,
+  parseExternal,
+  readErrorFromGrpc,
+  STREAM_RETRY,
+  valueFromMetricsResponse,
+  type ExternalConfig,
 } from './common/external-scaler.ts';
 import { descriptor } from './external.ts';
 import { descriptor as pushDescriptor } from './external-push.ts';
@@ -26,7 +33,12 @@ const kedaRows: Array<{ name: string; metadata: Record<string, string>; authPara
   // all properly formed. KEDA's row has a caCert and a tlsClientCert without its key: the cert alone is ignored
   // (util.NewTLSConfig uses a pair only), and TLS is on (enableTLS, and the caCert). insecureSkipVerify is not a
   // KEDA parameter: it is passed through to the server like every other key.
-  { name: 'all properly formed', metadata: { scalerAddress: 'myservice', test1: '7', test2: 'SAMPLE_CREDS', enableTLS: 'true', insecureSkipVerify: 'true' }, authParams: { caCert: CA, tlsClientCert: CLIENT_CERT }, isError: false },
+  {
+    name: 'all properly formed',
+    metadata: { scalerAddress: 'myservice', test1: '7', test2: 'SAMPLE_CREDS', enableTLS: 'true', insecureSkipVerify: 'true' },
+    authParams: { caCert: CA, tlsClientCert: CLIENT_CERT },
+    isError: false,
+  },
   { name: 'missing scalerAddress', metadata: { test1: '1', test2: 'SAMPLE_CREDS' }, authParams: {}, isError: true },
 ];
 describe('external: KEDA testExternalScalerMetadata', () => {
@@ -50,12 +62,37 @@ describe('external: KEDA testExternalScalerMetadata', () => {
 // KEDA TestGetConnectionPoolKey: which settings make a separate channel.
 const base: Pick<ExternalConfig, 'address' | 'enableTLS' | 'unsafeSsl'> = { address: 'grpc.example:9090', enableTLS: false, unsafeSsl: false };
 const poolRows: Array<{ name: string; left: Partial<ExternalConfig>; right: Partial<ExternalConfig>; wantSame: boolean }> = [
-  { name: 'same metadata yields same key', left: { enableTLS: true, caCert: CA, tlsClientCert: CLIENT_CERT, tlsClientKey: 'client-key-a' }, right: { enableTLS: true, caCert: CA, tlsClientCert: CLIENT_CERT, tlsClientKey: 'client-key-a' }, wantSame: true },
+  {
+    name: 'same metadata yields same key',
+    left: { enableTLS: true, caCert: CA, tlsClientCert: CLIENT_CERT, tlsClientKey: 'client-key-a' },
+    right: { enableTLS: true, caCert: CA, tlsClientCert: CLIENT_CERT, tlsClientKey: 'client-key-a' },
+    wantSame: true,
+  },
   { name: 'different tls mode yields different key', left: {}, right: { enableTLS: true }, wantSame: false },
-  { name: 'different ca cert yields different key', left: { enableTLS: true, caCert: CA }, right: { enableTLS: true, caCert: 'different-ca' }, wantSame: false },
-  { name: 'different client cert yields different key', left: { enableTLS: true, tlsClientCert: CLIENT_CERT }, right: { enableTLS: true, tlsClientCert: 'different-client-cert' }, wantSame: false },
-  { name: 'different client key yields different key', left: { enableTLS: true, tlsClientKey: 'client-key-a' }, right: { enableTLS: true, tlsClientKey: 'client-key-b' }, wantSame: false },
-  { name: 'different unsafe ssl yields different key', left: { enableTLS: true, unsafeSsl: false }, right: { enableTLS: true, unsafeSsl: true }, wantSame: false },
+  {
+    name: 'different ca cert yields different key',
+    left: { enableTLS: true, caCert: CA },
+    right: { enableTLS: true, caCert: 'different-ca' },
+    wantSame: false,
+  },
+  {
+    name: 'different client cert yields different key',
+    left: { enableTLS: true, tlsClientCert: CLIENT_CERT },
+    right: { enableTLS: true, tlsClientCert: 'different-client-cert' },
+    wantSame: false,
+  },
+  {
+    name: 'different client key yields different key',
+    left: { enableTLS: true, tlsClientKey: 'client-key-a' },
+    right: { enableTLS: true, tlsClientKey: 'client-key-b' },
+    wantSame: false,
+  },
+  {
+    name: 'different unsafe ssl yields different key',
+    left: { enableTLS: true, unsafeSsl: false },
+    right: { enableTLS: true, unsafeSsl: true },
+    wantSame: false,
+  },
 ];
 describe('external: KEDA TestGetConnectionPoolKey', () => {
   for (const row of poolRows) {
@@ -71,23 +108,56 @@ describe('external: KEDA TestGetConnectionPoolKey', () => {
 
 // KEDA TestConvertMetricSpecResponse (buildMetricSpecs)
 test('external: GetMetricSpec answers become s<index>-<metricName>; targetSizeFloat wins when > 0, else targetSize (KEDA TestConvertMetricSpecResponse)', () => {
-  const got = metricsFromSpecResponse('external', 'a:1', [{ metricName: 'metric-a', targetSize: 50 }, { metricName: 'metric-b', targetSizeFloat: 1.5 }], 0, undefined);
-  assert.deepEqual(got.map((g) => [g.serverName, g.spec.metricName, g.spec.target, g.spec.targetType]), [['metric-a', 's0-metric-a', 50, 'AverageValue'], ['metric-b', 's0-metric-b', 1.5, 'AverageValue']]);
+  const got = metricsFromSpecResponse(
+    'external',
+    'a:1',
+    [
+      { metricName: 'metric-a', targetSize: 50 },
+      { metricName: 'metric-b', targetSizeFloat: 1.5 },
+    ],
+    0,
+    undefined,
+  );
+  assert.deepEqual(
+    got.map((g) => [g.serverName, g.spec.metricName, g.spec.target, g.spec.targetType]),
+    [
+      ['metric-a', 's0-metric-a', 50, 'AverageValue'],
+      ['metric-b', 's0-metric-b', 1.5, 'AverageValue'],
+    ],
+  );
   assert.equal(metricsFromSpecResponse('external', 'a:1', [{ metricName: 'm', targetSize: '7', targetSizeFloat: 0 }], 3, 'Value')[0].spec.targetType, 'Value');
-  assert.equal(metricsFromSpecResponse('external', 'a:1', [{ metricName: 'q.len', targetSize: 7 }], 3, undefined)[0].spec.metricName, 's3-q-len', 'normalized like every Updraft metric name');
+  assert.equal(
+    metricsFromSpecResponse('external', 'a:1', [{ metricName: 'q.len', targetSize: 7 }], 3, undefined)[0].spec.metricName,
+    's3-q-len',
+    'normalized like every Updraft metric name',
+  );
 });
 
 const badSpecs: Array<[string, Parameters<typeof metricsFromSpecResponse>[2], RegExp]> = [
   ['no specs (KEDA: "no metric specs returned from scalers")', [], /returned no metric specs from GetMetricSpec/],
   ['no answer at all', undefined, /returned no metric specs/],
   ['an empty metricName', [{ metricName: '', targetSize: 1 }], /without a metricName/],
-  ['target 0 (Updraft: KEDA would make an HPA target of 0)', [{ metricName: 'm', targetSize: 0 }], /returned target 0 for metric m; targetSizeFloat \(or targetSize\) must be > 0/],
+  [
+    'target 0 (Updraft: KEDA would make an HPA target of 0)',
+    [{ metricName: 'm', targetSize: 0 }],
+    /returned target 0 for metric m; targetSizeFloat \(or targetSize\) must be > 0/,
+  ],
   ['a negative target', [{ metricName: 'm', targetSizeFloat: -1, targetSize: -2 }], /target -2/],
-  ['one name twice (KEDA: "defined multiple times")', [{ metricName: 'm', targetSize: 1 }, { metricName: 'm', targetSize: 2 }], /returned metric m more than once/],
+  [
+    'one name twice (KEDA: "defined multiple times")',
+    [
+      { metricName: 'm', targetSize: 1 },
+      { metricName: 'm', targetSize: 2 },
+    ],
+    /returned metric m more than once/,
+  ],
 ];
 for (const [name, specs, message] of badSpecs) {
   test(`external: GetMetricSpec refused: ${name}`, () => {
-    assert.throws(() => metricsFromSpecResponse('external', 'svc:6000', specs, 0, undefined), (e: unknown) => e instanceof ReadError && e.kind === 'bad-query' && message.test(e.message));
+    assert.throws(
+      () => metricsFromSpecResponse('external', 'svc:6000', specs, 0, undefined),
+      (e: unknown) => e instanceof ReadError && e.kind === 'bad-query' && message.test(e.message),
+    );
   });
 }
 
@@ -95,7 +165,10 @@ test('external: metricValueFloat when > 0, else metricValue; several values are 
   assert.equal(valueFromMetricsResponse('external', 'a:1', 'm', [{ metricValue: 3, metricValueFloat: 0 }]), 3);
   assert.equal(valueFromMetricsResponse('external', 'a:1', 'm', [{ metricValue: 3, metricValueFloat: 2.5 }]), 2.5);
   assert.equal(valueFromMetricsResponse('external', 'a:1', 'm', [{ metricValue: '4' }, { metricValueFloat: 1.5 }]), 5.5);
-  assert.throws(() => valueFromMetricsResponse('external', 'a:1', 'm', []), (e: unknown) => e instanceof ReadError && e.kind === 'empty' && /no value for metric m/.test(e.message));
+  assert.throws(
+    () => valueFromMetricsResponse('external', 'a:1', 'm', []),
+    (e: unknown) => e instanceof ReadError && e.kind === 'empty' && /no value for metric m/.test(e.message),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -106,7 +179,12 @@ const okParse: Array<[string, Record<string, string>, Record<string, string>, Pa
   ['dns:///host:port', { scalerAddress: 'dns:///svc.ns:6000' }, {}, { host: 'svc.ns' }],
   ['[v6]:port', { scalerAddress: '[::1]:6000' }, {}, { host: '::1' }],
   ['a caCert alone turns TLS on (KEDA)', { scalerAddress: 'svc:1' }, { caCert: CA }, { useTls: true, caCert: CA }],
-  ['a client key pair turns TLS on (KEDA)', { scalerAddress: 'svc:1' }, { tlsClientCert: CLIENT_CERT, tlsClientKey: 'k' }, { useTls: true, tlsClientCert: CLIENT_CERT, tlsClientKey: 'k' }],
+  [
+    'a client key pair turns TLS on (KEDA)',
+    { scalerAddress: 'svc:1' },
+    { tlsClientCert: CLIENT_CERT, tlsClientKey: 'k' },
+    { useTls: true, tlsClientCert: CLIENT_CERT, tlsClientKey: 'k' },
+  ],
   ['a client key without its cert is not used', { scalerAddress: 'svc:1' }, { tlsClientKey: 'k' }, { useTls: false }],
   ['unsafeSsl', { scalerAddress: 'svc:1', enableTLS: 'true', unsafeSsl: 'true' }, {}, { useTls: true, unsafeSsl: true }],
 ];
@@ -129,7 +207,11 @@ test('external parse: TLS material from metadata is not read (KEDA: caCert/tlsCl
 });
 
 const badParse: Array<[string, Record<string, string>, RegExp]> = [
-  ['a path is not an address', { scalerAddress: 'http://svc:6000/x' }, /^external: scalerAddress must be host:port of the external scaler's gRPC service, such as my-scaler\.my-namespace:6000, got 'http:\/\/svc:6000\/x'$/],
+  [
+    'a path is not an address',
+    { scalerAddress: 'http://svc:6000/x' },
+    /^external: scalerAddress must be host:port of the external scaler's gRPC service, such as my-scaler\.my-namespace:6000, got 'http:\/\/svc:6000\/x'$/,
+  ],
   ['unix sockets are refused', { scalerAddress: 'unix:///var/run/x.sock' }, /scalerAddress must be host:port/],
   ['a port out of range', { scalerAddress: 'svc:70000' }, /scalerAddress must be host:port/],
   ['the cloud metadata address', { scalerAddress: '169.254.169.254:80' }, /scalerAddress must not point at a cloud metadata or link-local address/],
@@ -143,7 +225,10 @@ test('external: offline, the metric is a placeholder s<index>-<type> with target
   const r = checkTriggerOffline({ type: 'external', metadata: { scalerAddress: 'svc:6000', queue: 'orders' } }, 2);
   assert.ok(r.ok);
   assert.deepEqual(r.described.metricSpecs, [{ metricName: 's2-external', kind: 'External', targetType: 'AverageValue', target: 1 }]);
-  assert.ok(r.notes.some((n) => /come from the external scaler's GetMetricSpec at run time/.test(n)), r.notes.join('; '));
+  assert.ok(
+    r.notes.some((n) => /come from the external scaler's GetMetricSpec at run time/.test(n)),
+    r.notes.join('; '),
+  );
   assert.deepEqual(r.unknownKeys, [], 'every key is passed through to the server: none is unknown');
   const push = checkTriggerOffline({ type: 'external-push', metadata: { scalerAddress: 'svc:6000', scalerAdress: 'typo' } }, 0);
   assert.ok(push.ok);
@@ -152,7 +237,10 @@ test('external: offline, the metric is a placeholder s<index>-<type> with target
 });
 
 test('external: metricType Utilization is refused', () => {
-  assert.throws(() => describeTrigger({ type: 'external', metadata: { scalerAddress: 'svc:1' }, metricType: 'Utilization' }, 0, { authParams: {}, resolvedEnv: {} }), /metricType Utilization is only supported by cpu and memory triggers/);
+  assert.throws(
+    () => describeTrigger({ type: 'external', metadata: { scalerAddress: 'svc:1' }, metricType: 'Utilization' }, 0, { authParams: {}, resolvedEnv: {} }),
+    /metricType Utilization is only supported by cpu and memory triggers/,
+  );
 });
 
 const grpcKinds: Array<[string, number, string, ReadError['kind'], boolean?]> = [
@@ -182,9 +270,20 @@ for (const [name, code, details, kind, aborted] of grpcKinds) {
 describe('external reader (in-process gRPC server)', () => {
   let server: grpc.Server;
   let address = '';
-  const state = { value: 4, active: true, target: 2, metricsCalls: 0, streams: new Set<grpc.ServerWritableStream<unknown, unknown>>(), lastRef: undefined as unknown };
+  const state = {
+    value: 4,
+    active: true,
+    target: 2,
+    metricsCalls: 0,
+    streams: new Set<grpc.ServerWritableStream<unknown, unknown>>(),
+    lastRef: undefined as unknown,
+  };
   before(async () => {
-    const def = protoLoader.loadSync(fileURLToPath(new URL('./common/externalscaler.proto', import.meta.url)), { keepCase: true, longs: Number, defaults: true });
+    const def = protoLoader.loadSync(fileURLToPath(new URL('./common/externalscaler.proto', import.meta.url)), {
+      keepCase: true,
+      longs: Number,
+      defaults: true,
+    });
     const pkg = grpc.loadPackageDefinition(def) as unknown as { externalscaler: { ExternalScaler: grpc.ServiceClientConstructor } };
     server = new grpc.Server();
     server.addService(pkg.externalscaler.ExternalScaler.service, {
@@ -205,7 +304,9 @@ describe('external reader (in-process gRPC server)', () => {
       },
       StreamMetricSpec: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
     });
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(port))));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(port))),
+    );
     address = `127.0.0.1:${port}`;
     STREAM_RETRY.initialMs = 50;
   });
@@ -215,17 +316,29 @@ describe('external reader (in-process gRPC server)', () => {
   });
 
   const ctx = (type: string, metadata: Record<string, string>, triggerIndex = 0) => ({
-    trigger: { type, metadata, useCachedMetrics: false }, triggerIndex, namespace: 'ns', objectName: 'so', objectKind: 'ScaledObject' as const,
-    authParams: {}, resolvedEnv: {}, httpTimeoutMs: 2000,
+    trigger: { type, metadata, useCachedMetrics: false },
+    triggerIndex,
+    namespace: 'ns',
+    objectName: 'so',
+    objectKind: 'ScaledObject' as const,
+    authParams: {},
+    resolvedEnv: {},
+    httpTimeoutMs: 2000,
   });
 
   test('the build asks GetMetricSpec (with the ScaledObjectRef); a read asks GetMetrics and IsActive', async () => {
     const s = buildScaler(ctx('external', { scalerAddress: address, queue: 'orders' }, 1));
     assert.deepEqual(s.metricSpecs, [{ metricName: 's1-external', kind: 'External', targetType: 'AverageValue', target: 1 }], 'the placeholder until asked');
-    assert.deepEqual(await s.resolveMetricSpecs!(AbortSignal.timeout(2000)), [{ metricName: 's1-queue', kind: 'External', targetType: 'AverageValue', target: 2 }]);
+    assert.deepEqual(await s.resolveMetricSpecs!(AbortSignal.timeout(2000)), [
+      { metricName: 's1-queue', kind: 'External', targetType: 'AverageValue', target: 2 },
+    ]);
     assert.deepEqual(state.lastRef, { name: 'so', namespace: 'ns', scalerMetadata: { scalerAddress: address, queue: 'orders' } });
     state.active = false;
-    assert.deepEqual(await s.read(AbortSignal.timeout(2000)), { metrics: [{ name: 's1-queue', value: 4 }], active: false }, 'activity is IsActive, not a threshold');
+    assert.deepEqual(
+      await s.read(AbortSignal.timeout(2000)),
+      { metrics: [{ name: 's1-queue', value: 4 }], active: false },
+      'activity is IsActive, not a threshold',
+    );
     state.active = true;
     await s.close();
   });
@@ -238,7 +351,10 @@ describe('external reader (in-process gRPC server)', () => {
 
   test('a server error is a ReadError with its kind', async () => {
     const s = buildScaler(ctx('external', { scalerAddress: address, fail: '1' }));
-    await assert.rejects(s.read(AbortSignal.timeout(2000)), (e: unknown) => e instanceof ReadError && e.kind === 'bad-query' && /GetMetricSpec .* failed: NOT_FOUND: no such queue/.test(e.message));
+    await assert.rejects(
+      s.read(AbortSignal.timeout(2000)),
+      (e: unknown) => e instanceof ReadError && e.kind === 'bad-query' && /GetMetricSpec .* failed: NOT_FOUND: no such queue/.test(e.message),
+    );
     await s.close();
   });
 
@@ -270,7 +386,7 @@ describe('external reader (in-process gRPC server)', () => {
     const s = buildScaler(ctx('external-push', { scalerAddress: address }));
     const got: Reading[] = [];
     const off = s.subscribe!((r) => got.push(r));
-    await waitUntil(() => got.length === 1, 'the stream\'s first (current) state');
+    await waitUntil(() => got.length === 1, "the stream's first (current) state");
     assert.deepEqual(got[0], { metrics: [{ name: 's0-queue', value: 4 }], active: true });
     state.value = 9;
     for (const st of state.streams) st.write({ result: false });

@@ -25,7 +25,15 @@ import * as natsJetstream from './nats-jetstream.ts';
 import * as external from './external.ts';
 import * as externalPush from './external-push.ts';
 import {
-  activeByThreshold, ConfigError, type MetricSpec, type ParseInput, type RawReading, type Reading, type Scaler, type ScalerContext, type ScalerDescriptor,
+  activeByThreshold,
+  ConfigError,
+  type MetricSpec,
+  type ParseInput,
+  type RawReading,
+  type Reading,
+  type Scaler,
+  type ScalerContext,
+  type ScalerDescriptor,
 } from './scaler.ts';
 
 // One line per trigger type (docs/adding-a-scaler.md).
@@ -84,7 +92,11 @@ export interface DescribedTrigger {
 }
 
 /** Parse one trigger and compute its metric specs and activation threshold. Throws ConfigError. */
-export function describeTrigger(trigger: Pick<Trigger, 'type' | 'metadata' | 'metricType'>, triggerIndex: number, input: Omit<ParseInput, 'metadata' | 'metricType'>): DescribedTrigger {
+export function describeTrigger(
+  trigger: Pick<Trigger, 'type' | 'metadata' | 'metricType'>,
+  triggerIndex: number,
+  input: Omit<ParseInput, 'metadata' | 'metricType'>,
+): DescribedTrigger {
   const descriptor = descriptorFor(trigger.type);
   const metricType: MetricTargetType | undefined = trigger.metricType;
   const config = descriptor.parse({ ...input, metadata: trigger.metadata ?? {}, ...(metricType ? { metricType } : {}) });
@@ -113,7 +125,11 @@ export interface UnknownKey {
  * the object's (metric names that include it come out as the operator's). Metadata keys
  * the type does not read are listed (KEDA ignores them silently; a near-miss of a known key is most likely a typo).
  */
-export function checkTriggerOffline(trigger: Pick<Trigger, 'type' | 'metadata' | 'metricType' | 'authenticationRef'>, triggerIndex: number, namespace?: string): OfflineTrigger {
+export function checkTriggerOffline(
+  trigger: Pick<Trigger, 'type' | 'metadata' | 'metricType' | 'authenticationRef'>,
+  triggerIndex: number,
+  namespace?: string,
+): OfflineTrigger {
   const offline: OfflineParse = { authUnknown: trigger.authenticationRef !== undefined, envUnknown: true, notes: [] };
   const d = scalerDescriptors.get(trigger.type);
   const unknownKeys = d ? unknownMetadataKeys(d, trigger.metadata ?? {}) : [];

@@ -104,19 +104,23 @@ export function parsePartitionLimitation(raw: string): number[] {
   const int32 = (s: string, part: string): number => {
     const t = s.trim();
     // strconv.ParseInt(s, 10, 32): optional sign, decimal digits, within int32.
-    if (!/^[+-]?\d+$/.test(t)) throw new ConfigError(TYPE, 'partitionLimitation', `invalid partition limitation: ${truncate(part)}; use partition ids and ranges such as 0,1,4-7`);
+    if (!/^[+-]?\d+$/.test(t))
+      throw new ConfigError(TYPE, 'partitionLimitation', `invalid partition limitation: ${truncate(part)}; use partition ids and ranges such as 0,1,4-7`);
     const n = Number(t);
-    if (n < -2147483648 || n > 2147483647) throw new ConfigError(TYPE, 'partitionLimitation', `invalid partition limitation: ${truncate(part)} is out of range`);
+    if (n < -2147483648 || n > 2147483647)
+      throw new ConfigError(TYPE, 'partitionLimitation', `invalid partition limitation: ${truncate(part)} is out of range`);
     return n;
   };
   for (const rawPart of raw.split(',')) {
     const part = rawPart.trim();
     if (part.includes('-')) {
       const ends = part.split('-');
-      if (ends.length !== 2) throw new ConfigError(TYPE, 'partitionLimitation', `invalid partition limitation range: ${truncate(part)}; a range is <first>-<last>`);
+      if (ends.length !== 2)
+        throw new ConfigError(TYPE, 'partitionLimitation', `invalid partition limitation range: ${truncate(part)}; a range is <first>-<last>`);
       const start = int32(ends[0], part);
       const end = int32(ends[1], part);
-      if (end - start > 100_000) throw new ConfigError(TYPE, 'partitionLimitation', `invalid partition limitation range: ${truncate(part)} spans more than 100000 partitions`);
+      if (end - start > 100_000)
+        throw new ConfigError(TYPE, 'partitionLimitation', `invalid partition limitation range: ${truncate(part)} spans more than 100000 partitions`);
       for (let i = start; i <= end; i++) out.push(i);
     } else {
       out.push(int32(part, part));
@@ -134,7 +138,8 @@ export function parse(input: ParseInput): KafkaConfig {
   const c = resolveConfig(TYPE, fields, input);
   // KEDA Validate, in its order.
   if (c.lagThreshold <= 0) throw new ConfigError(TYPE, 'lagThreshold', `"lagThreshold" must be positive number, got '${c.lagThreshold}'`);
-  if (c.activationLagThreshold < 0) throw new ConfigError(TYPE, 'activationLagThreshold', `"activationLagThreshold" must be a non-negative number, got '${c.activationLagThreshold}'`);
+  if (c.activationLagThreshold < 0)
+    throw new ConfigError(TYPE, 'activationLagThreshold', `"activationLagThreshold" must be a non-negative number, got '${c.activationLagThreshold}'`);
   const topic = c.topic ?? '';
   let partitionLimitation = c.partitionLimitation && c.partitionLimitation.trim() !== '' ? parsePartitionLimitation(c.partitionLimitation) : undefined;
   if (topic === '') partitionLimitation = undefined;
@@ -143,9 +148,14 @@ export function parse(input: ParseInput): KafkaConfig {
   }
   if (topic === '' && c.limitToPartitionsWithLag) throw new ConfigError(TYPE, 'topic', 'topic must be specified when using limitToPartitionsWithLag');
   if (c.limitToPartitionsWithLag && c.ensureEvenDistributionOfPartitions) {
-    throw new ConfigError(TYPE, 'ensureEvenDistributionOfPartitions', 'limitToPartitionsWithLag and ensureEvenDistributionOfPartitions cannot be set simultaneously');
+    throw new ConfigError(
+      TYPE,
+      'ensureEvenDistributionOfPartitions',
+      'limitToPartitionsWithLag and ensureEvenDistributionOfPartitions cannot be set simultaneously',
+    );
   }
-  if (topic === '' && c.ensureEvenDistributionOfPartitions) throw new ConfigError(TYPE, 'topic', 'topic must be specified when using ensureEvenDistributionOfPartitions');
+  if (topic === '' && c.ensureEvenDistributionOfPartitions)
+    throw new ConfigError(TYPE, 'topic', 'topic must be specified when using ensureEvenDistributionOfPartitions');
   if (!c.fullMetadata && topic === '') throw new ConfigError(TYPE, 'topic', 'topic must be specified when fullMetadata is false');
 
   // TLS (KEDA parseTLS).
@@ -155,14 +165,21 @@ export function parse(input: ParseInput): KafkaConfig {
     if (c.key && !c.cert) throw new ConfigError(TYPE, 'cert', 'cert must be provided with key');
     tls = {
       unsafeSsl: c.unsafeSsl,
-      ...(c.ca ? { ca: c.ca } : {}), ...(c.cert ? { cert: c.cert } : {}), ...(c.key ? { key: c.key } : {}), ...(c.keyPassword ? { keyPassword: c.keyPassword } : {}),
+      ...(c.ca ? { ca: c.ca } : {}),
+      ...(c.cert ? { cert: c.cert } : {}),
+      ...(c.key ? { key: c.key } : {}),
+      ...(c.keyPassword ? { keyPassword: c.keyPassword } : {}),
     };
   }
 
   const sasl = parseSasl(c, tls !== undefined, input);
 
   if (c.version !== undefined && !validKafkaVersion(c.version)) {
-    throw new ConfigError(TYPE, 'version', `error parsing kafka version: invalid version '${truncate(c.version)}'; use a Kafka version such as 2.8.0 or 0.11.0.2`);
+    throw new ConfigError(
+      TYPE,
+      'version',
+      `error parsing kafka version: invalid version '${truncate(c.version)}'; use a Kafka version such as 2.8.0 or 0.11.0.2`,
+    );
   }
 
   // Broker addresses are host:port, not URLs: a literal cloud metadata / link-local IP is refused here, host names
@@ -174,12 +191,19 @@ export function parse(input: ParseInput): KafkaConfig {
   }
 
   return {
-    bootstrapServers: c.bootstrapServers, consumerGroup: c.consumerGroup, topic,
+    bootstrapServers: c.bootstrapServers,
+    consumerGroup: c.consumerGroup,
+    topic,
     ...(partitionLimitation ? { partitionLimitation } : {}),
-    lagThreshold: c.lagThreshold, activationLagThreshold: c.activationLagThreshold, offsetResetPolicy: c.offsetResetPolicy,
-    allowIdleConsumers: c.allowIdleConsumers, excludePersistentLag: c.excludePersistentLag,
-    scaleToZeroOnInvalidOffset: c.scaleToZeroOnInvalidOffset, limitToPartitionsWithLag: c.limitToPartitionsWithLag,
-    ensureEvenDistributionOfPartitions: c.ensureEvenDistributionOfPartitions, fullMetadata: c.fullMetadata,
+    lagThreshold: c.lagThreshold,
+    activationLagThreshold: c.activationLagThreshold,
+    offsetResetPolicy: c.offsetResetPolicy,
+    allowIdleConsumers: c.allowIdleConsumers,
+    excludePersistentLag: c.excludePersistentLag,
+    scaleToZeroOnInvalidOffset: c.scaleToZeroOnInvalidOffset,
+    limitToPartitionsWithLag: c.limitToPartitionsWithLag,
+    ensureEvenDistributionOfPartitions: c.ensureEvenDistributionOfPartitions,
+    fullMetadata: c.fullMetadata,
     ...(c.version !== undefined ? { version: c.version } : {}),
     ...(tls ? { tls } : {}),
     sasl,
@@ -210,12 +234,27 @@ function parseSasl(c: Resolved, tlsEnabled: boolean, input: ParseInput): SaslCon
       const provider = c.saslTokenProvider ?? 'bearer';
       const oauthError = (field: string, what: string) => `error parsing OAuth token provider configuration: ${what}`;
       if (provider === 'bearer') {
-        const clientId = need(c.username, 'username', oauthError('username', 'no username given; set the TriggerAuthentication parameter "username" (the OAuth client id)'));
-        const clientSecret = need(c.password, 'password', oauthError('password', 'no password given; set the TriggerAuthentication parameter "password" (the OAuth client secret)'));
-        const tokenUrl = need(c.oauthTokenEndpointUri, 'oauthTokenEndpointUri', oauthError('oauthTokenEndpointUri', 'no oauth token endpoint uri given; set the TriggerAuthentication parameter "oauthTokenEndpointUri"'));
+        const clientId = need(
+          c.username,
+          'username',
+          oauthError('username', 'no username given; set the TriggerAuthentication parameter "username" (the OAuth client id)'),
+        );
+        const clientSecret = need(
+          c.password,
+          'password',
+          oauthError('password', 'no password given; set the TriggerAuthentication parameter "password" (the OAuth client secret)'),
+        );
+        const tokenUrl = need(
+          c.oauthTokenEndpointUri,
+          'oauthTokenEndpointUri',
+          oauthError('oauthTokenEndpointUri', 'no oauth token endpoint uri given; set the TriggerAuthentication parameter "oauthTokenEndpointUri"'),
+        );
         if (tokenUrl !== 'placeholder') httpUrlParam(TYPE, 'oauthTokenEndpointUri', tokenUrl, { example: 'https://idp.example.com/oauth2/token' });
         // KEDA: strings.Split(scopes, ","), so no scopes is [""] there; an empty scope is not sent here.
-        const scopes = (c.scopes ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+        const scopes = (c.scopes ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
         const extensions: Record<string, string> = {};
         if (c.oauthExtensions) {
           for (const ext of c.oauthExtensions.split(',')) {
@@ -275,7 +314,14 @@ type LagRules = Pick<KafkaConfig, 'offsetResetPolicy' | 'scaleToZeroOnInvalidOff
  * One partition's lag. `latest` undefined: the partition is missing from the latest-offset answer (KEDA treats it
  * as 0 lag). Mutates `previous` like KEDA's previousOffsets.
  */
-export function partitionLag(rules: LagRules, topic: string, partition: number, committed: number, latest: number | undefined, previous: PreviousOffsets): PartitionLag {
+export function partitionLag(
+  rules: LagRules,
+  topic: string,
+  partition: number,
+  committed: number,
+  latest: number | undefined,
+  previous: PreviousOffsets,
+): PartitionLag {
   if (committed === INVALID_OFFSET) {
     if (rules.offsetResetPolicy === 'latest') {
       const v = rules.scaleToZeroOnInvalidOffset ? 0 : 1;
@@ -369,10 +415,13 @@ export function totalLag(rules: TotalRules, offsets: readonly PartitionOffsets[]
 /** The part of @platformatic/kafka's Admin the reader uses (tests and the contract test fake it). */
 export interface KafkaAdminLike {
   metadata(options: { topics: string[]; forceUpdate?: boolean }): Promise<{ topics: Map<string, { partitionsCount: number }> }>;
-  listOffsets(options: { topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; timestamp: bigint }> }>; isolationLevel?: number }):
-    Promise<Array<{ name: string; partitions: Array<{ partitionIndex: number; offset: bigint }> }>>;
-  listConsumerGroupOffsets(options: { groups: Array<string | { groupId: string; topics?: Array<{ name: string; partitionIndexes: number[] }> }> }):
-    Promise<Array<{ groupId: string; topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint }> }> }>>;
+  listOffsets(options: {
+    topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; timestamp: bigint }> }>;
+    isolationLevel?: number;
+  }): Promise<Array<{ name: string; partitions: Array<{ partitionIndex: number; offset: bigint }> }>>;
+  listConsumerGroupOffsets(options: {
+    groups: Array<string | { groupId: string; topics?: Array<{ name: string; partitionIndexes: number[] }> }>;
+  }): Promise<Array<{ groupId: string; topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint }> }> }>>;
   close(): Promise<void>;
 }
 
@@ -395,7 +444,10 @@ export function kafkaClientPoolSize(): number {
 export function kafkaPoolKey(config: KafkaConfig): string {
   const s = config.sasl;
   const secrets: Record<string, string | undefined> = {
-    ca: config.tls?.ca, cert: config.tls?.cert, key: config.tls?.key, keyPassword: config.tls?.keyPassword,
+    ca: config.tls?.ca,
+    cert: config.tls?.cert,
+    key: config.tls?.key,
+    keyPassword: config.tls?.keyPassword,
   };
   const settings: Record<string, unknown> = { tls: config.tls ? { unsafeSsl: config.tls.unsafeSsl } : false, sasl: s.kind };
   if (s.kind === 'plaintext' || s.kind === 'scram_sha256' || s.kind === 'scram_sha512') {
@@ -440,7 +492,9 @@ export function cachedToken(fetchToken: () => Promise<MskToken>, now: () => numb
   let inflight: Promise<MskToken> | undefined;
   return async () => {
     if (current && now() < current.expiresAt - marginMs) return current.token;
-    inflight ??= fetchToken().finally(() => { inflight = undefined; });
+    inflight ??= fetchToken().finally(() => {
+      inflight = undefined;
+    });
     current = await inflight;
     return current.token;
   };
@@ -454,16 +508,29 @@ export async function fetchClientCredentialsToken(s: Extract<SaslConfig, { provi
   const shownUrl = `${url.protocol}//${url.host}${url.pathname}`;
   const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
-    const req = mod.request(url, {
-      method: 'POST', lookup: guardedLookup(), timeout: 10_000,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}`, 'content-length': Buffer.byteLength(body) },
-    }, (r) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (chunk: string) => { if (text.length < 65536) text += chunk; });
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
-      r.on('error', reject);
-    });
+    const req = mod.request(
+      url,
+      {
+        method: 'POST',
+        lookup: guardedLookup(),
+        timeout: 10_000,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          authorization: `Basic ${basic}`,
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (r) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (chunk: string) => {
+          if (text.length < 65536) text += chunk;
+        });
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
+        r.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`timed out after 10s`)));
     req.on('error', reject);
     req.end(body);
@@ -490,10 +557,14 @@ export async function fetchClientCredentialsToken(s: Extract<SaslConfig, { provi
 function saslOptions(config: KafkaConfig, ctx: Pick<ReaderContext, 'awsCredentials'>): SASLOptions | undefined {
   const s = config.sasl;
   switch (s.kind) {
-    case 'none': return undefined;
-    case 'plaintext': return { mechanism: 'PLAIN', username: s.username, password: s.password };
-    case 'scram_sha256': return { mechanism: 'SCRAM-SHA-256', username: s.username, password: s.password };
-    case 'scram_sha512': return { mechanism: 'SCRAM-SHA-512', username: s.username, password: s.password };
+    case 'none':
+      return undefined;
+    case 'plaintext':
+      return { mechanism: 'PLAIN', username: s.username, password: s.password };
+    case 'scram_sha256':
+      return { mechanism: 'SCRAM-SHA-256', username: s.username, password: s.password };
+    case 'scram_sha512':
+      return { mechanism: 'SCRAM-SHA-512', username: s.username, password: s.password };
     case 'oauthbearer': {
       if (s.provider === 'bearer') {
         return { mechanism: 'OAUTHBEARER', token: cachedToken(() => fetchClientCredentialsToken(s)), oauthBearerExtensions: s.extensions };
@@ -515,15 +586,19 @@ function createAdmin(config: KafkaConfig, ctx: Pick<ReaderContext, 'awsCredentia
     requestTimeout: 10_000,
     retries: 1,
     retryDelay: 200,
-    ...(t ? {
-      tls: {
-        rejectUnauthorized: !t.unsafeSsl,
-        ...(t.ca ? { ca: t.ca } : {}), ...(t.cert ? { cert: t.cert } : {}), ...(t.key ? { key: t.key } : {}),
-        ...(t.keyPassword ? { passphrase: t.keyPassword } : {}),
-        // Connect-time address policy for every broker connection over TLS.
-        lookup: guardedLookup(),
-      },
-    } : {}),
+    ...(t
+      ? {
+          tls: {
+            rejectUnauthorized: !t.unsafeSsl,
+            ...(t.ca ? { ca: t.ca } : {}),
+            ...(t.cert ? { cert: t.cert } : {}),
+            ...(t.key ? { key: t.key } : {}),
+            ...(t.keyPassword ? { passphrase: t.keyPassword } : {}),
+            // Connect-time address policy for every broker connection over TLS.
+            lookup: guardedLookup(),
+          },
+        }
+      : {}),
     ...(sasl ? { sasl } : {}),
   }) as unknown as KafkaAdminLike;
 }
@@ -556,7 +631,14 @@ function errorChain(e: unknown): Array<{ name?: string; code?: string; apiId?: s
   return out;
 }
 
-const AUTH_API_ERRORS = new Set(['SASL_AUTHENTICATION_FAILED', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED', 'ILLEGAL_SASL_STATE', 'UNSUPPORTED_SASL_MECHANISM']);
+const AUTH_API_ERRORS = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'ILLEGAL_SASL_STATE',
+  'UNSUPPORTED_SASL_MECHANISM',
+]);
 const TLS_CODES = /^(ERR_TLS_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|CERT_|ERR_SSL_|EPROTO$)/;
 
 /** A client failure in the user's terms. Messages are built from codes and hosts, never from credentials. */
@@ -585,7 +667,9 @@ export function kafkaReadError(e: unknown, where: string): ReadError {
     return new ReadError('unreachable', `${TYPE}: ${where}: cannot connect to the brokers${sys ? ` (${sys.code})` : ''}`, { cause: e });
   }
   const apiErr = chain.find((x) => x.apiId);
-  return new ReadError('other', `${TYPE}: ${where}: ${apiErr ? `broker error ${apiErr.apiId}` : truncate(String((e as Error)?.message ?? e), 200)}`, { cause: e });
+  return new ReadError('other', `${TYPE}: ${where}: ${apiErr ? `broker error ${apiErr.apiId}` : truncate(String((e as Error)?.message ?? e), 200)}`, {
+    cause: e,
+  });
 }
 
 function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -593,8 +677,16 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new ReadError('timeout', `${TYPE}: read aborted (per-read timeout or shutdown)`));
     signal.addEventListener('abort', onAbort, { once: true });
-    p.then((v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
   });
 }
 
@@ -618,7 +710,11 @@ export async function topicPartitions(config: KafkaConfig, admin: KafkaAdminLike
     if (!t) throw new ReadError('bad-query', `${TYPE}: topic '${truncate(name)}' not found`);
     const ids: number[] = [];
     for (let p = 0; p < t.partitionsCount; p++) if (!config.partitionLimitation || config.partitionLimitation.includes(p)) ids.push(p);
-    if (ids.length === 0) throw new ReadError('bad-query', `${TYPE}: expected at least one active partition within the topic '${truncate(name)}' (partitionLimitation matches none of its ${t.partitionsCount} partitions)`);
+    if (ids.length === 0)
+      throw new ReadError(
+        'bad-query',
+        `${TYPE}: expected at least one active partition within the topic '${truncate(name)}' (partitionLimitation matches none of its ${t.partitionsCount} partitions)`,
+      );
     out.set(name, ids);
   }
   return out;

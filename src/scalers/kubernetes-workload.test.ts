@@ -15,7 +15,11 @@ const metadataRows: Array<{ metadata: Record<string, string>; namespace: string;
   { metadata: { value: '1', podSelector: 'app in (demo1, demo2)' }, namespace: 'test' },
   { metadata: { value: '1', podSelector: 'app in (demo1, demo2),deploy in (deploy1, deploy2)' }, namespace: 'test' },
   { metadata: { value: '1', podSelector: 'app=demo', groupByNode: 'true' }, namespace: 'test' },
-  { metadata: { podSelector: 'app=demo' }, namespace: 'test', error: { field: 'value', message: /^kubernetes-workload: value must be a float greater than 0, got '0'$/ } },
+  {
+    metadata: { podSelector: 'app=demo' },
+    namespace: 'test',
+    error: { field: 'value', message: /^kubernetes-workload: value must be a float greater than 0, got '0'$/ },
+  },
   { metadata: { podSelector: 'app=demo' }, namespace: 'default', error: { field: 'value', message: /value must be a float greater than 0/ } },
   { metadata: { value: '1' }, namespace: 'test', error: { field: 'podSelector', message: /missing required parameter "podSelector" in \[triggerMetadata\]/ } },
   { metadata: { value: '1' }, namespace: 'default', error: { field: 'podSelector', message: /missing required parameter "podSelector"/ } },
@@ -23,8 +27,16 @@ const metadataRows: Array<{ metadata: Record<string, string>; namespace: string;
   { metadata: { value: 'a', podSelector: 'app=demo' }, namespace: 'default', error: { field: 'value', message: /value must be a number, got 'a'/ } },
   { metadata: { value: '0', podSelector: 'app=demo' }, namespace: 'test', error: { field: 'value', message: /value must be a float greater than 0, got '0'/ } },
   { metadata: { value: '0', podSelector: 'app=demo' }, namespace: 'default', error: { field: 'value', message: /value must be a float greater than 0/ } },
-  { metadata: { value: '1', activationValue: 'aa', podSelector: 'app=demo' }, namespace: 'test', error: { field: 'activationValue', message: /activationValue must be a number, got 'aa'/ } },
-  { metadata: { value: '1', podSelector: 'app=demo', groupByNode: 'invalid' }, namespace: 'test', error: { field: 'groupByNode', message: /groupByNode must be true or false, got 'invalid'/ } },
+  {
+    metadata: { value: '1', activationValue: 'aa', podSelector: 'app=demo' },
+    namespace: 'test',
+    error: { field: 'activationValue', message: /activationValue must be a number, got 'aa'/ },
+  },
+  {
+    metadata: { value: '1', podSelector: 'app=demo', groupByNode: 'invalid' },
+    namespace: 'test',
+    error: { field: 'groupByNode', message: /groupByNode must be true or false, got 'invalid'/ },
+  },
 ];
 describe('KEDA TestParseWorkloadMetadata', () => {
   for (const [i, row] of metadataRows.entries()) {
@@ -62,8 +74,15 @@ describe('KEDA TestWorkloadIsActive', () => {
     test(`row ${i}: ${row.podCount} demo pods in default, trigger in ${row.namespace}: ${row.active ? 'active' : 'inactive'}`, async () => {
       const podWatcher: PodWatcher = (namespace) => ({ pods: async () => (namespace === 'default' ? demoPods(row.podCount) : []), close: () => undefined });
       const s = buildScaler({
-        trigger: { type: 'kubernetes-workload', metadata: row.metadata, useCachedMetrics: false }, triggerIndex: 0, namespace: row.namespace, objectName: 'so', objectKind: 'ScaledObject',
-        authParams: {}, resolvedEnv: {}, httpTimeoutMs: 1000, podWatcher,
+        trigger: { type: 'kubernetes-workload', metadata: row.metadata, useCachedMetrics: false },
+        triggerIndex: 0,
+        namespace: row.namespace,
+        objectName: 'so',
+        objectKind: 'ScaledObject',
+        authParams: {},
+        resolvedEnv: {},
+        httpTimeoutMs: 1000,
+        podWatcher,
       });
       const r = await s.read(AbortSignal.timeout(1000));
       assert.equal(r.active, row.active);
@@ -82,7 +101,11 @@ const metricNameRows: Array<{ metadata: Record<string, string>; namespace: strin
 describe('KEDA TestWorkloadGetMetricSpecForScaling', () => {
   for (const row of metricNameRows) {
     test(`${row.name}`, () => {
-      const d = describeTrigger({ type: 'kubernetes-workload', metadata: row.metadata }, row.triggerIndex, { authParams: {}, resolvedEnv: {}, namespace: row.namespace });
+      const d = describeTrigger({ type: 'kubernetes-workload', metadata: row.metadata }, row.triggerIndex, {
+        authParams: {},
+        resolvedEnv: {},
+        namespace: row.namespace,
+      });
       assert.equal(d.metricSpecs[0].metricName, row.name);
       assert.equal(d.metricSpecs[0].target, 1);
       assert.equal(d.metricSpecs[0].targetType, 'AverageValue');
@@ -102,8 +125,15 @@ describe('KEDA TestWorkloadPhase', () => {
     test(`a ${row.phase} pod ${row.active ? 'counts' : 'does not count'}`, async () => {
       assert.equal(counted({ phase: row.phase }), row.active);
       const s = buildScaler({
-        trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'app=testphases', value: '1' }, useCachedMetrics: false }, triggerIndex: 0, namespace: 'default', objectName: 'so', objectKind: 'ScaledObject',
-        authParams: {}, resolvedEnv: {}, httpTimeoutMs: 1000, podWatcher: fakeWatcher([{ phase: row.phase }]).watcher,
+        trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'app=testphases', value: '1' }, useCachedMetrics: false },
+        triggerIndex: 0,
+        namespace: 'default',
+        objectName: 'so',
+        objectKind: 'ScaledObject',
+        authParams: {},
+        resolvedEnv: {},
+        httpTimeoutMs: 1000,
+        podWatcher: fakeWatcher([{ phase: row.phase }]).watcher,
       });
       assert.equal((await s.read(AbortSignal.timeout(1000))).active, row.active);
       await s.close();
@@ -149,21 +179,36 @@ describe('the podSelector', () => {
   for (const row of selectorRows) {
     test(`'${row.selector}' ${row.error ? 'is refused' : `is watched as '${row.canonical}'`}`, () => {
       if (row.error) {
-        assert.throws(() => p({ podSelector: row.selector, value: '1' }), (e: Error & { field?: string }) => {
-          assert.equal(e.field, 'podSelector');
-          assert.match(e.message, /^kubernetes-workload: error parsing pod selector: /);
-          assert.match(e.message, row.error!);
-          assert.ok(e.message.includes(`got '${row.selector}'`), e.message);
-          return true;
-        });
+        assert.throws(
+          () => p({ podSelector: row.selector, value: '1' }),
+          (e: Error & { field?: string }) => {
+            assert.equal(e.field, 'podSelector');
+            assert.match(e.message, /^kubernetes-workload: error parsing pod selector: /);
+            assert.match(e.message, row.error!);
+            assert.ok(e.message.includes(`got '${row.selector}'`), e.message);
+            return true;
+          },
+        );
       } else assert.equal(p({ podSelector: row.selector, value: '1' }).podSelector, row.canonical);
     });
   }
 });
 
 test('value accepts fractions; activationValue defaults to 0; groupByNode to false; a namespace-less parse counts in default', () => {
-  assert.deepEqual(p({ podSelector: 'app=demo', value: '0.5', activationValue: '3' }), { podSelector: 'app=demo', value: 0.5, activationValue: 3, groupByNode: false, namespace: 'default' });
-  assert.deepEqual(p({ podSelector: 'app=demo', value: '2' }), { podSelector: 'app=demo', value: 2, activationValue: 0, groupByNode: false, namespace: 'default' });
+  assert.deepEqual(p({ podSelector: 'app=demo', value: '0.5', activationValue: '3' }), {
+    podSelector: 'app=demo',
+    value: 0.5,
+    activationValue: 3,
+    groupByNode: false,
+    namespace: 'default',
+  });
+  assert.deepEqual(p({ podSelector: 'app=demo', value: '2' }), {
+    podSelector: 'app=demo',
+    value: 2,
+    activationValue: 0,
+    groupByNode: false,
+    namespace: 'default',
+  });
   assert.throws(() => p({ podSelector: 'app=demo', value: '-1' }), { field: 'value', message: /greater than 0, got '-1'/ });
 });
 
@@ -185,8 +230,15 @@ describe('the reader', () => {
     const f = fakeWatcher(demoPods(3));
     const config: KubernetesWorkloadConfig = p({ podSelector: 'tier in (b,a),app=x', value: '1' }, 'shop');
     const s = buildScaler({
-      trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'tier in (b,a),app=x', value: '1' }, useCachedMetrics: false }, triggerIndex: 0, namespace: 'shop', objectName: 'so', objectKind: 'ScaledObject',
-      authParams: {}, resolvedEnv: {}, httpTimeoutMs: 1000, podWatcher: f.watcher,
+      trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'tier in (b,a),app=x', value: '1' }, useCachedMetrics: false },
+      triggerIndex: 0,
+      namespace: 'shop',
+      objectName: 'so',
+      objectKind: 'ScaledObject',
+      authParams: {},
+      resolvedEnv: {},
+      httpTimeoutMs: 1000,
+      podWatcher: f.watcher,
     });
     assert.deepEqual(f.opened, [], 'no watch before the first read');
     // hygiene: allow-table three reads of one reader: one watch serves them all
@@ -200,18 +252,32 @@ describe('the reader', () => {
   });
 
   test('a read fails with the watch’s ReadError', async () => {
-    const failing: PodWatch = { pods: async () => { throw new ReadError('auth', 'kubernetes-workload: pods is forbidden'); }, close: () => undefined };
+    const failing: PodWatch = {
+      pods: async () => {
+        throw new ReadError('auth', 'kubernetes-workload: pods is forbidden');
+      },
+      close: () => undefined,
+    };
     const r = workloadReader(p({ podSelector: 'app=a', value: '1' }), 's0-workload-default', () => failing);
     await assert.rejects(r.read(AbortSignal.timeout(1000)), { name: 'ReadError', kind: 'auth' });
   });
 
   test('without a pod watcher (updraft up, probe) every read says the operator on a cluster is needed, after the metric is named', async () => {
     const s = buildScaler({
-      trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'app=a', value: '2' }, useCachedMetrics: false }, triggerIndex: 0, namespace: 'default', objectName: 'so', objectKind: 'ScaledObject',
-      authParams: {}, resolvedEnv: {}, httpTimeoutMs: 1000,
+      trigger: { type: 'kubernetes-workload', metadata: { podSelector: 'app=a', value: '2' }, useCachedMetrics: false },
+      triggerIndex: 0,
+      namespace: 'default',
+      objectName: 'so',
+      objectKind: 'ScaledObject',
+      authParams: {},
+      resolvedEnv: {},
+      httpTimeoutMs: 1000,
     });
     assert.equal(s.metricSpecs[0].metricName, 's0-workload-default');
-    await assert.rejects(s.read(AbortSignal.timeout(1000)), (e: ReadError) => e instanceof ReadError && e.kind === 'other' && e.message === NO_CLUSTER && /needs the operator on a cluster/.test(e.message));
+    await assert.rejects(
+      s.read(AbortSignal.timeout(1000)),
+      (e: ReadError) => e instanceof ReadError && e.kind === 'other' && e.message === NO_CLUSTER && /needs the operator on a cluster/.test(e.message),
+    );
     await s.close();
   });
 });

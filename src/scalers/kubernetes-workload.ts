@@ -55,7 +55,11 @@ export function parse(input: ParseInput): KubernetesWorkloadConfig {
     podSelector = formatLabelSelector(parseLabelSelector(c.podSelector));
   } catch (e) {
     if (!(e instanceof LabelSelectorError)) throw e;
-    throw new ConfigError(TYPE, 'podSelector', `error parsing pod selector: ${e.message}; podSelector must be a label selector such as "app=worker" or "app in (a,b)", got '${truncate(c.podSelector)}'`);
+    throw new ConfigError(
+      TYPE,
+      'podSelector',
+      `error parsing pod selector: ${e.message}; podSelector must be a label selector such as "app=worker" or "app in (a,b)", got '${truncate(c.podSelector)}'`,
+    );
   }
   // KEDA kubernetesWorkloadMetadata.Validate. (KEDA waives it for a trigger used only as a scalingModifiers
   // source; Updraft always asks, as the HPA would reject a target of 0.)

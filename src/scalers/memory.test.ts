@@ -51,7 +51,15 @@ test('KEDA TestGetContainerMetricSpecForScaling: containerName makes it a Contai
 });
 
 describe('AverageValue targets are Kubernetes quantities, written into the HPA as resource.MustParse(value).String()', () => {
-  const rows: Array<[string, number, string]> = [['500m', 0.5, '500m'], ['0.5', 0.5, '500m'], ['2', 2, '2'], ['256Mi', 268435456, '256Mi'], ['1.5Gi', 1610612736, '1536Mi'], ['1000', 1000, '1k'], [' 128Mi ', 134217728, '128Mi']];
+  const rows: Array<[string, number, string]> = [
+    ['500m', 0.5, '500m'],
+    ['0.5', 0.5, '500m'],
+    ['2', 2, '2'],
+    ['256Mi', 268435456, '256Mi'],
+    ['1.5Gi', 1610612736, '1536Mi'],
+    ['1000', 1000, '1k'],
+    [' 128Mi ', 134217728, '128Mi'],
+  ];
   for (const [value, target, quantity] of rows) {
     test(`${JSON.stringify(value)} → ${target} base units, HPA averageValue ${quantity}`, () => {
       const [spec] = descriptor.metricSpecs(parse({ value }, 'AverageValue'), 0);
@@ -93,7 +101,7 @@ test('an unknown metricType names the allowed ones, as KEDA does', () => {
   assert.match(e.message, /unknown metric type: , allowed values are 'Utilization' or 'AverageValue'/);
 });
 
-test('a missing value is KEDA\'s missing-parameter error', () => {
+test("a missing value is KEDA's missing-parameter error", () => {
   const e = refusal(() => parse({}, 'Utilization'));
   assert.equal(e.field, 'value');
   assert.match(e.message, /missing required parameter "value" in \[triggerMetadata\]/);
@@ -101,7 +109,16 @@ test('a missing value is KEDA\'s missing-parameter error', () => {
 
 test("the reader is KEDA's: no value, always active (the runtime reads pod metrics instead)", async () => {
   const config = parse({ value: '50' }, 'Utilization');
-  const reader = descriptor.createReader(config, { trigger: { type: TYPE, metadata: { value: '50' }, useCachedMetrics: false }, triggerIndex: 0, namespace: 'n', objectName: 'o', objectKind: 'ScaledObject', metricSpecs: [], activationThreshold: 0, httpTimeoutMs: 1000 });
+  const reader = descriptor.createReader(config, {
+    trigger: { type: TYPE, metadata: { value: '50' }, useCachedMetrics: false },
+    triggerIndex: 0,
+    namespace: 'n',
+    objectName: 'o',
+    objectKind: 'ScaledObject',
+    metricSpecs: [],
+    activationThreshold: 0,
+    httpTimeoutMs: 1000,
+  });
   assert.deepEqual(await reader.read(new AbortController().signal), { metrics: [], active: true });
   await reader.close();
 });

@@ -12,14 +12,38 @@ const URL_ = 'http://dummy:1230/api/v1/';
 const metadataRows: Array<{ name: string; metadata: Record<string, string>; error?: { field: string; message: RegExp } }> = [
   { name: 'no metadata', metadata: {}, error: { field: 'url', message: /missing required parameter "url"/ } },
   { name: 'OK', metadata: { url: URL_, valueLocation: 'metric.test', targetValue: '42' } },
-  { name: 'target not a number', metadata: { url: URL_, valueLocation: 'metric', targetValue: 'aa' }, error: { field: 'targetValue', message: /targetValue must be a number, got 'aa'/ } },
-  { name: 'activation target not a number', metadata: { url: URL_, valueLocation: 'metric', targetValue: '1', activationTargetValue: 'aa' }, error: { field: 'activationTargetValue', message: /activationTargetValue must be a number, got 'aa'/ } },
-  { name: 'missing valueLocation', metadata: { url: URL_, targetValue: 'aa' }, error: { field: 'valueLocation', message: /missing required parameter "valueLocation"/ } },
+  {
+    name: 'target not a number',
+    metadata: { url: URL_, valueLocation: 'metric', targetValue: 'aa' },
+    error: { field: 'targetValue', message: /targetValue must be a number, got 'aa'/ },
+  },
+  {
+    name: 'activation target not a number',
+    metadata: { url: URL_, valueLocation: 'metric', targetValue: '1', activationTargetValue: 'aa' },
+    error: { field: 'activationTargetValue', message: /activationTargetValue must be a number, got 'aa'/ },
+  },
+  {
+    name: 'missing valueLocation',
+    metadata: { url: URL_, targetValue: 'aa' },
+    error: { field: 'valueLocation', message: /missing required parameter "valueLocation"/ },
+  },
   { name: 'missing url', metadata: { valueLocation: 'metric', targetValue: 'aa' }, error: { field: 'url', message: /missing required parameter "url"/ } },
-  { name: 'missing targetValue', metadata: { url: URL_, valueLocation: 'metric' }, error: { field: 'targetValue', message: /no targetValue given in metadata/ } },
+  {
+    name: 'missing targetValue',
+    metadata: { url: URL_, valueLocation: 'metric' },
+    error: { field: 'targetValue', message: /no targetValue given in metadata/ },
+  },
   { name: 'valid HTTP timeout (1000 = milliseconds)', metadata: { url: URL_, valueLocation: 'metric', targetValue: '42', timeout: '1000' } },
-  { name: 'negative HTTP timeout', metadata: { url: URL_, valueLocation: 'metric', targetValue: '42', timeout: '-1' }, error: { field: 'timeout', message: /timeout must be a duration/ } },
-  { name: 'HTTP timeout not a number', metadata: { url: URL_, valueLocation: 'metric', targetValue: '42', timeout: 'a' }, error: { field: 'timeout', message: /timeout must be a duration/ } },
+  {
+    name: 'negative HTTP timeout',
+    metadata: { url: URL_, valueLocation: 'metric', targetValue: '42', timeout: '-1' },
+    error: { field: 'timeout', message: /timeout must be a duration/ },
+  },
+  {
+    name: 'HTTP timeout not a number',
+    metadata: { url: URL_, valueLocation: 'metric', targetValue: '42', timeout: 'a' },
+    error: { field: 'timeout', message: /timeout must be a duration/ },
+  },
 ];
 describe('KEDA testMetricsAPIMetadata', () => {
   for (const row of metadataRows) {
@@ -31,24 +55,80 @@ describe('KEDA testMetricsAPIMetadata', () => {
 });
 
 const md = (extra: Record<string, string> = {}) => ({ url: URL_, valueLocation: 'metric', targetValue: '42', ...extra });
-const authRows: Array<{ name: string; metadata: Record<string, string>; auth: Record<string, string>; error?: string; headers?: Record<string, string>; query?: Record<string, string>; tls?: Record<string, unknown> }> = [
-  { name: 'success TLS', metadata: md({ authMode: 'tls' }), auth: { ca: 'caaa', cert: 'ceert', key: 'keey' }, tls: { rejectUnauthorized: true, cert: 'ceert', key: 'keey', ca: 'caaa' } },
-  { name: 'TLS without ca parses', metadata: md({ authMode: 'tls' }), auth: { cert: 'ceert', key: 'keey' }, tls: { rejectUnauthorized: true, cert: 'ceert', key: 'keey' } },
+const authRows: Array<{
+  name: string;
+  metadata: Record<string, string>;
+  auth: Record<string, string>;
+  error?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  tls?: Record<string, unknown>;
+}> = [
+  {
+    name: 'success TLS',
+    metadata: md({ authMode: 'tls' }),
+    auth: { ca: 'caaa', cert: 'ceert', key: 'keey' },
+    tls: { rejectUnauthorized: true, cert: 'ceert', key: 'keey', ca: 'caaa' },
+  },
+  {
+    name: 'TLS without ca parses',
+    metadata: md({ authMode: 'tls' }),
+    auth: { cert: 'ceert', key: 'keey' },
+    tls: { rejectUnauthorized: true, cert: 'ceert', key: 'keey' },
+  },
   { name: 'fail TLS, key not given', metadata: md({ authMode: 'tls' }), auth: { ca: 'caaa', cert: 'ceert' }, error: 'key' },
   { name: 'fail TLS, cert not given', metadata: md({ authMode: 'tls' }), auth: { ca: 'caaa', key: 'keey' }, error: 'cert' },
-  { name: 'success apiKey default (X-API-KEY header)', metadata: md({ authMode: 'apiKey' }), auth: { apiKey: 'apiikey' }, headers: { 'X-API-KEY': 'apiikey' }, query: {} },
-  { name: 'success apiKey as query param (api_key)', metadata: md({ authMode: 'apiKey' }), auth: { apiKey: 'apiikey', method: 'query' }, headers: {}, query: { api_key: 'apiikey' } },
-  { name: 'success apiKey header with custom key name', metadata: md({ authMode: 'apiKey' }), auth: { apiKey: 'apiikey', method: 'header', keyParamName: 'custom' }, headers: { custom: 'apiikey' } },
-  { name: 'success apiKey query with custom key name', metadata: md({ authMode: 'apiKey' }), auth: { apiKey: 'apiikey', method: 'query', keyParamName: 'custom' }, query: { custom: 'apiikey' } },
+  {
+    name: 'success apiKey default (X-API-KEY header)',
+    metadata: md({ authMode: 'apiKey' }),
+    auth: { apiKey: 'apiikey' },
+    headers: { 'X-API-KEY': 'apiikey' },
+    query: {},
+  },
+  {
+    name: 'success apiKey as query param (api_key)',
+    metadata: md({ authMode: 'apiKey' }),
+    auth: { apiKey: 'apiikey', method: 'query' },
+    headers: {},
+    query: { api_key: 'apiikey' },
+  },
+  {
+    name: 'success apiKey header with custom key name',
+    metadata: md({ authMode: 'apiKey' }),
+    auth: { apiKey: 'apiikey', method: 'header', keyParamName: 'custom' },
+    headers: { custom: 'apiikey' },
+  },
+  {
+    name: 'success apiKey query with custom key name',
+    metadata: md({ authMode: 'apiKey' }),
+    auth: { apiKey: 'apiikey', method: 'query', keyParamName: 'custom' },
+    query: { custom: 'apiikey' },
+  },
   { name: 'fail apiKey without a key', metadata: md({ authMode: 'apiKey' }), auth: {}, error: 'apiKey' },
-  { name: 'success basic', metadata: md({ authMode: 'basic' }), auth: { username: 'user', password: 'pass' }, headers: { Authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` } },
+  {
+    name: 'success basic',
+    metadata: md({ authMode: 'basic' }),
+    auth: { username: 'user', password: 'pass' },
+    headers: { Authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` },
+  },
   { name: 'fail basic without username', metadata: md({ authMode: 'basic' }), auth: {}, error: 'username' },
-  { name: 'success bearer (token)', metadata: md({ authMode: 'bearer' }), auth: { token: 'bearerTokenValue' }, headers: { Authorization: 'Bearer bearerTokenValue' } },
+  {
+    name: 'success bearer (token)',
+    metadata: md({ authMode: 'bearer' }),
+    auth: { token: 'bearerTokenValue' },
+    headers: { Authorization: 'Bearer bearerTokenValue' },
+  },
   { name: 'fail bearer without token', metadata: md({ authMode: 'bearer' }), auth: {}, error: 'bearerToken' },
   { name: 'unsafeSsl true', metadata: md({ unsafeSsl: 'true' }), auth: {}, tls: { rejectUnauthorized: false } },
   { name: 'unsafeSsl false', metadata: md({ unsafeSsl: 'false' }), auth: {}, tls: { rejectUnauthorized: true } },
   { name: 'unsafeSsl not a boolean', metadata: md({ unsafeSsl: 'yes' }), auth: {}, error: 'unsafeSsl' },
-  { name: 'apiKey and TLS together', metadata: md({ authMode: 'apiKey,tls' }), auth: { apiKey: 'apiikey', ca: 'caaa', cert: 'ceert', key: 'keey' }, headers: { 'X-API-KEY': 'apiikey' }, tls: { rejectUnauthorized: true, cert: 'ceert', key: 'keey', ca: 'caaa' } },
+  {
+    name: 'apiKey and TLS together',
+    metadata: md({ authMode: 'apiKey,tls' }),
+    auth: { apiKey: 'apiikey', ca: 'caaa', cert: 'ceert', key: 'keey' },
+    headers: { 'X-API-KEY': 'apiikey' },
+    tls: { rejectUnauthorized: true, cert: 'ceert', key: 'keey', ca: 'caaa' },
+  },
 ];
 describe('KEDA testMetricsAPIAuthMetadata', () => {
   for (const row of authRows) {
@@ -116,8 +196,15 @@ test('KEDA TestGetMetricValueErrorMessage: "<path>: api returned 418"', () => {
 // GJSON paths (the subset Updraft implements; github.com/tidwall/gjson SYNTAX.md)
 
 const doc = {
-  name: { first: 'Tom', last: 'Anderson' }, age: 37, children: ['Sara', 'Alex', 'Jack'], 'fav.movie': 'Deer Hunter',
-  friends: [{ first: 'Dale', age: 44, nets: ['ig', 'fb'] }, { first: 'Roger', age: 68 }, { first: 'Jane', age: 47 }],
+  name: { first: 'Tom', last: 'Anderson' },
+  age: 37,
+  children: ['Sara', 'Alex', 'Jack'],
+  'fav.movie': 'Deer Hunter',
+  friends: [
+    { first: 'Dale', age: 44, nets: ['ig', 'fb'] },
+    { first: 'Roger', age: 68 },
+    { first: 'Jane', age: 47 },
+  ],
   stats: { 'queue-depth': 12, queue_depth_2: '3k' },
 };
 const gjsonRows: Array<[string, unknown]> = [
@@ -208,7 +295,16 @@ test('malformed XML and YAML are errors', () => {
 const selectorRows: Array<[string, { name: string; labels: Array<[string, string]> } | RegExp]> = [
   ['up', { name: 'up', labels: [] }],
   ['q{a="x"}', { name: 'q', labels: [['a', 'x']] }],
-  ['q{ a = "x" , b="y\\"z" }', { name: 'q', labels: [['a', 'x'], ['b', 'y"z']] }],
+  [
+    'q{ a = "x" , b="y\\"z" }',
+    {
+      name: 'q',
+      labels: [
+        ['a', 'x'],
+        ['b', 'y"z'],
+      ],
+    },
+  ],
   ['{__name__="q",a="x"}', { name: 'q', labels: [['a', 'x']] }],
   ['q{a!="x"}', /only label="value" matchers are supported/],
   ['q{a=~"x.*"}', /only label="value" matchers are supported/],

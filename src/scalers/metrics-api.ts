@@ -69,28 +69,43 @@ export function parse(input: ParseInput): MetricsApiConfig {
     throw new ConfigError(TYPE, 'targetValue', 'no targetValue given in metadata: targetValue must be a number other than 0');
   }
   if (c.aggregateFromKubeServiceEndpoints) {
-    throw new ConfigError(TYPE, 'aggregateFromKubeServiceEndpoints', 'aggregateFromKubeServiceEndpoints is not supported by Updraft yet; point url at one endpoint (or a Service that aggregates)');
+    throw new ConfigError(
+      TYPE,
+      'aggregateFromKubeServiceEndpoints',
+      'aggregateFromKubeServiceEndpoints is not supported by Updraft yet; point url at one endpoint (or a Service that aggregates)',
+    );
   }
   const modes = new Set<AuthMode>(c.authModes ?? []);
   const exclusive = (['bearer', 'basic', 'oauth'] as const).filter((m) => modes.has(m));
   if (exclusive.length > 1) throw new ConfigError(TYPE, 'authModes', `authModes may hold only one of bearer, basic, oauth, got '${[...modes].join(',')}'`);
-  if (modes.has('oauth')) throw new ConfigError(TYPE, 'authModes', 'authModes oauth is not supported by Updraft for metrics-api yet; use apiKey, basic, bearer, custom or tls');
+  if (modes.has('oauth'))
+    throw new ConfigError(TYPE, 'authModes', 'authModes oauth is not supported by Updraft for metrics-api yet; use apiKey, basic, bearer, custom or tls');
 
   const headers: Record<string, string> = {};
   const query: Record<string, string> = {};
   const tls: HttpTlsOptions = { rejectUnauthorized: !c.unsafeSsl };
   // KEDA's wording (pkg/scalers/authentication/authentication_types.go Validate), plus where to set it.
   if (modes.has('bearer')) {
-    if (!c.bearerToken) throw new ConfigError(TYPE, 'bearerToken', 'bearer token=<empty> is required when bearer auth is enabled; set a TriggerAuthentication parameter "token" (or "bearerToken")');
+    if (!c.bearerToken)
+      throw new ConfigError(
+        TYPE,
+        'bearerToken',
+        'bearer token=<empty> is required when bearer auth is enabled; set a TriggerAuthentication parameter "token" (or "bearerToken")',
+      );
     headers.Authorization = `Bearer ${c.bearerToken}`;
   }
   if (modes.has('basic')) {
-    if (!c.username) throw new ConfigError(TYPE, 'username', 'username=<empty> is required when basic auth is enabled; set a TriggerAuthentication parameter "username"');
+    if (!c.username)
+      throw new ConfigError(TYPE, 'username', 'username=<empty> is required when basic auth is enabled; set a TriggerAuthentication parameter "username"');
     headers.Authorization = `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
   }
   if (modes.has('tls')) {
     if (!c.cert || !c.key) {
-      throw new ConfigError(TYPE, c.cert ? 'key' : 'cert', `cert=${c.cert ? '<present>' : '<empty>'} and key=${c.key ? '<present>' : '<empty>'} are required when tls auth is enabled; set TriggerAuthentication parameters "cert" and "key" (PEM)`);
+      throw new ConfigError(
+        TYPE,
+        c.cert ? 'key' : 'cert',
+        `cert=${c.cert ? '<present>' : '<empty>'} and key=${c.key ? '<present>' : '<empty>'} are required when tls auth is enabled; set TriggerAuthentication parameters "cert" and "key" (PEM)`,
+      );
     }
     tls.cert = c.cert;
     tls.key = c.key;
@@ -98,7 +113,11 @@ export function parse(input: ParseInput): MetricsApiConfig {
   }
   if (modes.has('custom')) {
     if (!c.customAuthHeader || !c.customAuthValue) {
-      throw new ConfigError(TYPE, c.customAuthHeader ? 'customAuthValue' : 'customAuthHeader', `customAuthHeader=${c.customAuthHeader ? '<present>' : '<empty>'} and customAuthValue=${c.customAuthValue ? '<present>' : '<empty>'} are required when custom auth is enabled`);
+      throw new ConfigError(
+        TYPE,
+        c.customAuthHeader ? 'customAuthValue' : 'customAuthHeader',
+        `customAuthHeader=${c.customAuthHeader ? '<present>' : '<empty>'} and customAuthValue=${c.customAuthValue ? '<present>' : '<empty>'} are required when custom auth is enabled`,
+      );
     }
     headers[c.customAuthHeader] = c.customAuthValue;
   }
@@ -108,8 +127,16 @@ export function parse(input: ParseInput): MetricsApiConfig {
     else headers[c.keyParamName ?? 'X-API-KEY'] = c.apiKey;
   }
   return {
-    url, valueLocation: c.valueLocation, format: c.format, targetValue: c.targetValue, activationTargetValue: c.activationTargetValue,
-    timeoutMs: c.timeout ?? input.httpTimeoutMs ?? 3000, headers, query, tls, modes: [...modes],
+    url,
+    valueLocation: c.valueLocation,
+    format: c.format,
+    targetValue: c.targetValue,
+    activationTargetValue: c.activationTargetValue,
+    timeoutMs: c.timeout ?? input.httpTimeoutMs ?? 3000,
+    headers,
+    query,
+    tls,
+    modes: [...modes],
   };
 }
 
@@ -133,7 +160,8 @@ export function clientKey(config: Pick<MetricsApiConfig, 'url' | 'tls'>): string
 export function statusError(status: number, url: URL): ReadError {
   // KEDA: "<path>: api returned <code>"
   const head = `${TYPE}: ${url.pathname}: api returned ${status}`;
-  if (status === 401 || status === 403) return new ReadError('auth', `${head} (${displayAddress(url)} refused the credentials; check authMode and the TriggerAuthentication)`);
+  if (status === 401 || status === 403)
+    return new ReadError('auth', `${head} (${displayAddress(url)} refused the credentials; check authMode and the TriggerAuthentication)`);
   if (status === 429) return new ReadError('throttled', `${head} (throttled; raise pollingInterval)`);
   if (status === 404) return new ReadError('bad-query', `${head} (no such path on ${displayAddress(url)}; check url)`);
   return new ReadError('other', `${head} (${displayAddress(url)})`);
@@ -145,7 +173,8 @@ export const descriptor = defineScaler<MetricsApiConfig>({
   example: { metadata: { url: 'http://api.apps:8080/api/v1/stats', valueLocation: 'components.worker.tasks', targetValue: '8.8' } },
   parse,
   // KEDA: `metric-api-<valueLocation>`, normalized.
-  metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `metric-api-${config.valueLocation}`, config.targetValue, TYPE, metricType),
+  metricSpecs: (config, triggerIndex, metricType) =>
+    externalMetricSpec(triggerIndex, `metric-api-${config.valueLocation}`, config.targetValue, TYPE, metricType),
   activationThreshold: (config) => config.activationTargetValue,
   createReader(config, ctx) {
     const name = ctx.metricSpecs[0].metricName;

@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ReadError, type ParseInput } from './scaler.ts';
 import {
-  cellKindOf, classify, dbNameFromConnectionString, descriptor, MysqlServer, parse, parseDsn, runQuery, serverKey, sessionSql, targetFromDsn, type MysqlConfig,
+  cellKindOf,
+  classify,
+  dbNameFromConnectionString,
+  descriptor,
+  MysqlServer,
+  parse,
+  parseDsn,
+  runQuery,
+  serverKey,
+  sessionSql,
+  targetFromDsn,
+  type MysqlConfig,
 } from './mysql.ts';
 
 const p = (metadata: Record<string, string>, more: Partial<ParseInput> = {}) => parse({ metadata, authParams: {}, resolvedEnv: {}, ...more });
@@ -33,33 +44,67 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { name: 'no metadata is refused (query is missing)', metadata: {},
-    error: { field: 'query', message: /^mysql: missing required parameter "query" in \[triggerMetadata\]/ } },
+  {
+    name: 'no metadata is refused (query is missing)',
+    metadata: {},
+    error: { field: 'query', message: /^mysql: missing required parameter "query" in \[triggerMetadata\]/ },
+  },
   // The address "http://my.mysql.dev:3306" is kept as the driver would (host "http://my.mysql.dev"); the read fails
   // to resolve it, as KEDA's Ping does.
-  { name: 'connectionStringFromEnv: the DSN is used and its database names the metric',
+  {
+    name: 'connectionStringFromEnv: the DSN is used and its database names the metric',
     metadata: { query: 'query', queryValue: '12', connectionStringFromEnv: 'MYSQL_CONN_STR' },
     want: (c) => {
       assert.deepEqual(c.target, { user: 'user', database: 'stats_db', tls: 'false', host: 'http://my.mysql.dev', port: 3306 });
       assert.equal(c.metricDbName, 'stats_db');
-    } },
+    },
+  },
   // Differs on purpose: KEDA keeps port a string, and the driver fails to dial "test_host:test_port" at connect;
   // Updraft refuses a port that is no number at parse (validate and the webhook say so before anything runs).
-  { name: 'separate parameters with passwordFromEnv: port test_port is refused at parse',
-    metadata: { query: 'query', queryValue: '12', host: 'test_host', port: 'test_port', username: 'test_username', passwordFromEnv: 'MYSQL_PASSWORD', dbName: 'test_dbname' },
-    error: { field: 'port', message: /^mysql: port must be a whole number, got 'test_port'$/ } },
-  { name: 'usernameFromEnv: port test_port is refused the same way',
-    metadata: { query: 'query', queryValue: '12', host: 'test_host', port: 'test_port', usernameFromEnv: 'MYSQL_USERNAME', passwordFromEnv: 'MYSQL_PASSWORD', dbName: 'test_dbname' },
-    error: { field: 'port', message: /port must be a whole number, got 'test_port'/ } },
-  { name: 'parameters from the TriggerAuthentication: a bad port there is refused without being shown',
-    metadata: { query: 'query', queryValue: '12' }, authParams: { host: 'test_host', port: 'test_port', username: 'test_username', password: 'MYSQL_PASSWORD', dbName: 'test_dbname' },
-    error: { field: 'port', message: /^mysql: port must be a whole number, got a value from the TriggerAuthentication \(not shown\)$/ } },
-  { name: 'an activationQueryValue that is no number is refused',
-    metadata: { query: 'query', queryValue: '12', activationQueryValue: 'AA' }, authParams: { host: 'test_host', port: 'test_port', username: 'test_username', password: 'MYSQL_PASSWORD', dbName: 'test_dbname' },
-    error: { field: 'activationQueryValue', message: /^mysql: activationQueryValue must be a number, got 'AA'$/ } },
-  { name: 'no username anywhere, and a bad activationQueryValue: refused for the latter',
-    metadata: { query: 'query', queryValue: '12', activationQueryValue: 'AA' }, authParams: { host: 'test_host', port: 'test_port', password: 'MYSQL_PASSWORD', dbName: 'test_dbname' },
-    error: { field: 'activationQueryValue', message: /activationQueryValue must be a number/ } },
+  {
+    name: 'separate parameters with passwordFromEnv: port test_port is refused at parse',
+    metadata: {
+      query: 'query',
+      queryValue: '12',
+      host: 'test_host',
+      port: 'test_port',
+      username: 'test_username',
+      passwordFromEnv: 'MYSQL_PASSWORD',
+      dbName: 'test_dbname',
+    },
+    error: { field: 'port', message: /^mysql: port must be a whole number, got 'test_port'$/ },
+  },
+  {
+    name: 'usernameFromEnv: port test_port is refused the same way',
+    metadata: {
+      query: 'query',
+      queryValue: '12',
+      host: 'test_host',
+      port: 'test_port',
+      usernameFromEnv: 'MYSQL_USERNAME',
+      passwordFromEnv: 'MYSQL_PASSWORD',
+      dbName: 'test_dbname',
+    },
+    error: { field: 'port', message: /port must be a whole number, got 'test_port'/ },
+  },
+  {
+    name: 'parameters from the TriggerAuthentication: a bad port there is refused without being shown',
+    metadata: { query: 'query', queryValue: '12' },
+    authParams: { host: 'test_host', port: 'test_port', username: 'test_username', password: 'MYSQL_PASSWORD', dbName: 'test_dbname' },
+    error: { field: 'port', message: /^mysql: port must be a whole number, got a value from the TriggerAuthentication \(not shown\)$/ },
+  },
+  {
+    name: 'an activationQueryValue that is no number is refused',
+    metadata: { query: 'query', queryValue: '12', activationQueryValue: 'AA' },
+    authParams: { host: 'test_host', port: 'test_port', username: 'test_username', password: 'MYSQL_PASSWORD', dbName: 'test_dbname' },
+    error: { field: 'activationQueryValue', message: /^mysql: activationQueryValue must be a number, got 'AA'$/ },
+  },
+  {
+    name: 'no username anywhere, and a bad activationQueryValue: refused for the latter',
+    metadata: { query: 'query', queryValue: '12', activationQueryValue: 'AA' },
+    authParams: { host: 'test_host', port: 'test_port', password: 'MYSQL_PASSWORD', dbName: 'test_dbname' },
+    error: { field: 'activationQueryValue', message: /activationQueryValue must be a number/ },
+  },
 ];
 
 function check(r: Row): void {
@@ -81,19 +126,33 @@ describe("KEDA's metadata table (pkg/scalers/mysql_scaler_test.go)", () => {
 
   // TestMetadataToConnectionStrUseConnStr: the DSN from the env is what the reader connects with.
   test('a connectionString is used as given (its fields, parsed)', () => {
-    assert.deepEqual(p({ query: 'query', queryValue: '12', connectionStringFromEnv: 'MYSQL_CONN_STR' }, { resolvedEnv: kedaEnv }).target, targetFromDsn(kedaEnv.MYSQL_CONN_STR));
+    assert.deepEqual(
+      p({ query: 'query', queryValue: '12', connectionStringFromEnv: 'MYSQL_CONN_STR' }, { resolvedEnv: kedaEnv }).target,
+      targetFromDsn(kedaEnv.MYSQL_CONN_STR),
+    );
   });
   // TestMetadataToConnectionStrBuildNew: KEDA builds "test_username:pass@tcp(test_host:test_port)/test_dbname"; the
   // reader gets the same fields (port 3306 here: see row 2).
-  test('separate parameters make the same connection as KEDA\'s built DSN', () => {
-    const c = p({ query: 'query', queryValue: '12', host: 'test_host', port: '3306', username: 'test_username', passwordFromEnv: 'MYSQL_PASSWORD', dbName: 'test_dbname' }, { resolvedEnv: kedaEnv });
+  test("separate parameters make the same connection as KEDA's built DSN", () => {
+    const c = p(
+      {
+        query: 'query',
+        queryValue: '12',
+        host: 'test_host',
+        port: '3306',
+        username: 'test_username',
+        passwordFromEnv: 'MYSQL_PASSWORD',
+        dbName: 'test_dbname',
+      },
+      { resolvedEnv: kedaEnv },
+    );
     assert.deepEqual(c.target, targetFromDsn('test_username:pass@tcp(test_host:3306)/test_dbname'));
   });
 });
 
 describe('mysql parse', () => {
   const base = { query: 'SELECT 1', queryValue: '5' };
-  test('defaults: activation 0, port 3306 when none is given (the driver\'s default)', () => {
+  test("defaults: activation 0, port 3306 when none is given (the driver's default)", () => {
     const c = p({ ...base, host: 'db', username: 'u', dbName: 'd' });
     assert.equal(c.activationQueryValue, 0);
     assert.deepEqual(c.target, { host: 'db', port: 3306, user: 'u', database: 'd', tls: 'false' });
@@ -114,8 +173,14 @@ describe('mysql parse', () => {
 
 describe('Go MySQL DSNs', () => {
   test('user, password with @ and :, address, database, parameters', () => {
-    assert.deepEqual(parseDsn('me:p@ss:w@tcp(db.example:3307)/stats?tls=skip-verify&timeout=2s'),
-      { user: 'me', password: 'p@ss:w', net: 'tcp', addr: 'db.example:3307', dbname: 'stats', params: { tls: 'skip-verify', timeout: '2s' } });
+    assert.deepEqual(parseDsn('me:p@ss:w@tcp(db.example:3307)/stats?tls=skip-verify&timeout=2s'), {
+      user: 'me',
+      password: 'p@ss:w',
+      net: 'tcp',
+      addr: 'db.example:3307',
+      dbname: 'stats',
+      params: { tls: 'skip-verify', timeout: '2s' },
+    });
     const t = targetFromDsn('me:p@ss:w@tcp(db.example:3307)/stats?tls=skip-verify&timeout=2s');
     assert.deepEqual(t, { user: 'me', password: 'p@ss:w', database: 'stats', tls: 'skip-verify', connectTimeoutMs: 2000, host: 'db.example', port: 3307 });
   });
@@ -132,7 +197,10 @@ describe('Go MySQL DSNs', () => {
   });
   test("KEDA's metric database name is the text after the last /, parameters included", () => {
     assert.equal(dbNameFromConnectionString('u@tcp(h)/db?tls=true'), 'db?tls=true');
-    assert.equal(descriptor.metricSpecs(p({ query: 'q', queryValue: '1' }, { authParams: { connectionString: 'u@tcp(h)/db?tls=true' } }), 0)[0].metricName, 's0-mysql-db?tls=true');
+    assert.equal(
+      descriptor.metricSpecs(p({ query: 'q', queryValue: '1' }, { authParams: { connectionString: 'u@tcp(h)/db?tls=true' } }), 0)[0].metricName,
+      's0-mysql-db?tls=true',
+    );
   });
 });
 
@@ -178,18 +246,31 @@ describe('mysql reader pieces', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // One read with a fake pool connection (the real server is in test/integration/mysql-scaler.test.ts).
 
-interface FakeConn { sent: unknown[]; released: number; destroyed: number; query(q: unknown): Promise<unknown>; release(): void; destroy(): void }
+interface FakeConn {
+  sent: unknown[];
+  released: number;
+  destroyed: number;
+  query(q: unknown): Promise<unknown>;
+  release(): void;
+  destroy(): void;
+}
 function fakeServer(answer: (q: unknown, sent: unknown[]) => unknown): { server: MysqlServer; conn: FakeConn } {
   const conn: FakeConn = {
-    sent: [], released: 0, destroyed: 0,
+    sent: [],
+    released: 0,
+    destroyed: 0,
     async query(q) {
       this.sent.push(q);
       const a = answer(q, this.sent);
       if (a instanceof Error) throw a;
       return a;
     },
-    release() { this.released++; },
-    destroy() { this.destroyed++; },
+    release() {
+      this.released++;
+    },
+    destroy() {
+      this.destroyed++;
+    },
   };
   const server = Object.assign(Object.create(MysqlServer.prototype) as MysqlServer, { flavour: 'mysql', connect: async () => conn });
   return { server, conn };
@@ -202,18 +283,34 @@ describe('mysql runQuery (fake connection)', () => {
   test('session READ ONLY + timeout, START TRANSACTION READ ONLY, the query as arrays, ROLLBACK, released', async () => {
     const { server, conn } = fakeServer((q) => (typeof q === 'string' ? ok : rowsOf([['41']])));
     assert.equal(await runQuery(server, config, 2000, AbortSignal.timeout(1000)), 41);
-    assert.deepEqual(conn.sent, [sessionSql('mysql', 2000), 'START TRANSACTION READ ONLY', { sql: 'SELECT COUNT(*) FROM jobs', rowsAsArray: true }, 'ROLLBACK']);
+    assert.deepEqual(conn.sent, [
+      sessionSql('mysql', 2000),
+      'START TRANSACTION READ ONLY',
+      { sql: 'SELECT COUNT(*) FROM jobs', rowsAsArray: true },
+      'ROLLBACK',
+    ]);
     assert.equal(conn.released, 1);
   });
   test('MariaDB: an unknown system variable switches the flavour, once, for the server', async () => {
-    const { server, conn } = fakeServer((q) => (q === sessionSql('mysql', 1000) ? Object.assign(new Error("Unknown system variable 'max_execution_time'"), { errno: 1193 }) : typeof q === 'string' ? ok : rowsOf([[3]])));
+    const { server, conn } = fakeServer((q) =>
+      q === sessionSql('mysql', 1000)
+        ? Object.assign(new Error("Unknown system variable 'max_execution_time'"), { errno: 1193 })
+        : typeof q === 'string'
+          ? ok
+          : rowsOf([[3]]),
+    );
     assert.equal(await runQuery(server, config, 1000, AbortSignal.timeout(1000)), 3);
     assert.equal(server.flavour, 'mariadb');
     assert.equal(conn.sent[1], sessionSql('mariadb', 1000));
   });
   test('a server error rolls back and is classified; a result that is no row set is a bad query', async () => {
-    const failing = fakeServer((q) => (typeof q === 'string' ? ok : Object.assign(new Error('Cannot execute statement in a READ ONLY transaction'), { errno: 1792 })));
-    await assert.rejects(runQuery(failing.server, config, 1000, AbortSignal.timeout(1000)), (e: unknown) => e instanceof ReadError && e.kind === 'bad-query' && /READ ONLY/.test(e.message));
+    const failing = fakeServer((q) =>
+      typeof q === 'string' ? ok : Object.assign(new Error('Cannot execute statement in a READ ONLY transaction'), { errno: 1792 }),
+    );
+    await assert.rejects(
+      runQuery(failing.server, config, 1000, AbortSignal.timeout(1000)),
+      (e: unknown) => e instanceof ReadError && e.kind === 'bad-query' && /READ ONLY/.test(e.message),
+    );
     assert.equal(failing.conn.sent.at(-1), 'ROLLBACK');
     const noRows = fakeServer(() => ok.slice(0, 1).concat([undefined as unknown as never[]]));
     await assert.rejects(runQuery(noRows.server, config, 1000, AbortSignal.timeout(1000)), /returned no result set/);
@@ -227,7 +324,11 @@ describe('mysql runQuery (fake connection)', () => {
     ac.abort();
     const { server } = fakeServer(() => ok);
     await assert.rejects(runQuery(server, config, 1000, ac.signal), (e: unknown) => e instanceof ReadError && e.kind === 'timeout');
-    const refused = Object.assign(Object.create(MysqlServer.prototype) as MysqlServer, { connect: async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }); } });
+    const refused = Object.assign(Object.create(MysqlServer.prototype) as MysqlServer, {
+      connect: async () => {
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      },
+    });
     await assert.rejects(runQuery(refused, config, 1000, AbortSignal.timeout(1000)), (e: unknown) => e instanceof ReadError && e.kind === 'unreachable');
   });
   test('MysqlServer against a closed port: unreachable, and end() leaves nothing open', async () => {

@@ -72,7 +72,10 @@ export function parseDsn(dsn: string): { user: string; password?: string; net: s
   const dbname = q >= 0 ? tail.slice(0, q) : tail;
   const params: Record<string, string> = {};
   if (q >= 0) {
-    for (const pair of tail.slice(q + 1).split('&').filter(Boolean)) {
+    for (const pair of tail
+      .slice(q + 1)
+      .split('&')
+      .filter(Boolean)) {
       const eq = pair.indexOf('=');
       if (eq < 0) throw new DsnError('a parameter without "="');
       try {
@@ -110,7 +113,11 @@ function tlsOf(raw: string | undefined, field: string): TlsMode {
   if (v === '1' || v === 't' || v === 'true') return 'true';
   if (v === '0' || v === 'f' || v === 'false' || v === '') return 'false';
   if (v === 'skip-verify' || v === 'preferred') return v;
-  throw new ConfigError(TYPE, field, `${field}: the DSN parameter tls must be true, false, skip-verify or preferred (a custom TLS config name is not supported by Updraft)`);
+  throw new ConfigError(
+    TYPE,
+    field,
+    `${field}: the DSN parameter tls must be true, false, skip-verify or preferred (a custom TLS config name is not supported by Updraft)`,
+  );
 }
 
 export function targetFromDsn(dsn: string, field = 'connectionString'): MysqlTarget {
@@ -122,8 +129,13 @@ export function targetFromDsn(dsn: string, field = 'connectionString'): MysqlTar
     throw new ConfigError(TYPE, field, `${field} is not a MySQL DSN (user:password@tcp(host:3306)/dbname): ${(e as Error).message}`);
   }
   const timeout = d.params.timeout ? parseGoDuration(d.params.timeout) : undefined;
-  const base = { user: d.user, ...(d.password !== undefined ? { password: d.password } : {}), database: d.dbname, tls: tlsOf(d.params.tls, field),
-    ...(timeout && timeout > 0 ? { connectTimeoutMs: timeout } : {}) };
+  const base = {
+    user: d.user,
+    ...(d.password !== undefined ? { password: d.password } : {}),
+    database: d.dbname,
+    tls: tlsOf(d.params.tls, field),
+    ...(timeout && timeout > 0 ? { connectTimeoutMs: timeout } : {}),
+  };
   if (d.net === 'unix') return { ...base, socketPath: d.addr || '/tmp/mysql.sock' };
   if (d.net !== 'tcp' && d.net !== 'tcp4' && d.net !== 'tcp6') {
     throw new ConfigError(TYPE, field, `${field}: the DSN network must be tcp or unix`);
@@ -157,11 +169,22 @@ export function parse(input: ParseInput): MysqlConfig {
     // Differs on purpose: KEDA joins an empty host and port into ":" and the driver dials that; Updraft asks for a
     // host, and defaults the port to 3306 as the driver does for an address without one.
     if (!c.host) {
-      throw new ConfigError(TYPE, 'host', 'no host given; set metadata.host or a TriggerAuthentication parameter "host", or give a DSN as "connectionString" (TriggerAuthentication) or metadata.connectionStringFromEnv');
+      throw new ConfigError(
+        TYPE,
+        'host',
+        'no host given; set metadata.host or a TriggerAuthentication parameter "host", or give a DSN as "connectionString" (TriggerAuthentication) or metadata.connectionStringFromEnv',
+      );
     }
     const port = c.port ?? 3306;
     if (port < 1 || port > 65535) throw new ConfigError(TYPE, 'port', `port must be 1-65535, got '${port}'`);
-    target = { host: c.host, port, user: c.username ?? '', ...(c.password !== undefined ? { password: c.password } : {}), database: c.dbName ?? '', tls: 'false' };
+    target = {
+      host: c.host,
+      port,
+      user: c.username ?? '',
+      ...(c.password !== undefined ? { password: c.password } : {}),
+      database: c.dbName ?? '',
+      tls: 'false',
+    };
     metricDbName = c.dbName ?? '';
   }
   if (target.host) {
@@ -202,15 +225,21 @@ export class MysqlServer {
   private plain = false;
   flavour: Flavour = 'mysql';
 
-  constructor(readonly target: MysqlTarget, private readonly connectTimeoutMs: number) {}
+  constructor(
+    readonly target: MysqlTarget,
+    private readonly connectTimeoutMs: number,
+  ) {}
 
   private ssl(): mysql.PoolOptions['ssl'] {
     if (this.plain) return undefined;
     switch (this.target.tls) {
-      case 'false': return undefined;
-      case 'true': return { rejectUnauthorized: true };
+      case 'false':
+        return undefined;
+      case 'true':
+        return { rejectUnauthorized: true };
       case 'skip-verify':
-      case 'preferred': return { rejectUnauthorized: false };
+      case 'preferred':
+        return { rejectUnauthorized: false };
     }
   }
 
@@ -220,14 +249,26 @@ export class MysqlServer {
       const ssl = this.ssl();
       this.pool = mysql.createPool({
         ...(t.socketPath ? { socketPath: t.socketPath } : { host: t.host, port: t.port }),
-        user: t.user, password: t.password ?? '', database: t.database || undefined,
+        user: t.user,
+        password: t.password ?? '',
+        database: t.database || undefined,
         ...(ssl ? { ssl } : {}),
-        connectionLimit: POOL_MAX, maxIdle: POOL_MAX, idleTimeout: 120_000, waitForConnections: true, queueLimit: 0,
+        connectionLimit: POOL_MAX,
+        maxIdle: POOL_MAX,
+        idleTimeout: 120_000,
+        waitForConnections: true,
+        queueLimit: 0,
         connectTimeout: t.connectTimeoutMs ?? this.connectTimeoutMs,
-        multipleStatements: false, supportBigNumbers: true, bigNumberStrings: true, decimalNumbers: false, dateStrings: true,
+        multipleStatements: false,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        decimalNumbers: false,
+        dateStrings: true,
         connectAttributes: { program_name: 'updraft' },
       });
-      this.pool.on('connection', (conn) => { (conn as unknown as { on(e: string, f: () => void): void }).on('error', () => undefined); });
+      this.pool.on('connection', (conn) => {
+        (conn as unknown as { on(e: string, f: () => void): void }).on('error', () => undefined);
+      });
     }
     return this.pool;
   }
@@ -264,7 +305,18 @@ function where(t: MysqlTarget): string {
   return `${t.socketPath ?? `${t.host}:${t.port}`} (database ${t.database || '(none)'}, user ${t.user || '(none)'})`;
 }
 
-const UNREACHABLE_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ENOENT'];
+const UNREACHABLE_CODES = [
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'ENOENT',
+];
 
 /** A mysql2 error as a ReadError (server error numbers per the MySQL/MariaDB error references). */
 export function classify(e: unknown, config: MysqlConfig, timeoutMs: number): ReadError {
@@ -279,7 +331,10 @@ export function classify(e: unknown, config: MysqlConfig, timeoutMs: number): Re
   if (errno === 1044 || errno === 1142 || errno === 1143 || errno === 1227) {
     return new ReadError('auth', `${head}: permission denied for query ${q} (${errno}: ${msg}); grant SELECT to ${config.target.user}`, { cause: e });
   }
-  if (errno === 1792) return new ReadError('bad-query', `${head}: query ${q} tried to write (${msg}); Updraft runs it in a READ ONLY transaction, so it may only read`, { cause: e });
+  if (errno === 1792)
+    return new ReadError('bad-query', `${head}: query ${q} tried to write (${msg}); Updraft runs it in a READ ONLY transaction, so it may only read`, {
+      cause: e,
+    });
   if (errno === 3024 || errno === 1969 || errno === 1317) {
     return new ReadError('timeout', `${head}: query ${q} ran longer than the statement timeout of ${timeoutMs} ms and was interrupted`, { cause: e });
   }
@@ -304,7 +359,10 @@ export async function runQuery(server: MysqlServer, config: MysqlConfig, timeout
     throw classify(e, config, timeoutMs);
   }
   let broken = false;
-  const onAbort = () => { broken = true; conn.destroy(); };
+  const onAbort = () => {
+    broken = true;
+    conn.destroy();
+  };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const tried = server.flavour;
@@ -324,9 +382,17 @@ export async function runQuery(server: MysqlServer, config: MysqlConfig, timeout
       throw new ReadError('bad-query', `${TYPE}: query ${shownQuery(config.query)} returned no result set; it must be a SELECT returning one number`);
     }
     const fieldList = columns as mysql.FieldPacket[];
-    return singleNumber(TYPE, config.query, { columns: fieldList.map((f) => f.name), rows: rows as unknown[][] }, cellKindOf(fieldList[0]?.columnType ?? fieldList[0]?.type));
+    return singleNumber(
+      TYPE,
+      config.query,
+      { columns: fieldList.map((f) => f.name), rows: rows as unknown[][] },
+      cellKindOf(fieldList[0]?.columnType ?? fieldList[0]?.type),
+    );
   } catch (e) {
-    if (!(e instanceof ReadError) && !broken) await conn.query('ROLLBACK').catch(() => { broken = true; });
+    if (!(e instanceof ReadError) && !broken)
+      await conn.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
     if (signal.aborted) throw new ReadError('timeout', `${TYPE}: read cancelled while query ${shownQuery(config.query)} ran`, { cause: e });
     throw classify(e, config, timeoutMs);
   } finally {
@@ -341,7 +407,9 @@ export const descriptor = defineScaler<MysqlConfig>({
   fields,
   // KEDA reads metricName and then overwrites it with the generated name (pkg/scalers/mysql_scaler.go).
   otherKeys: ['metricName'],
-  example: { metadata: { host: 'mysql.db', port: '3306', username: 'keda', dbName: 'stats_db', query: 'SELECT COUNT(*) FROM jobs WHERE done = 0', queryValue: '5' } },
+  example: {
+    metadata: { host: 'mysql.db', port: '3306', username: 'keda', dbName: 'stats_db', query: 'SELECT COUNT(*) FROM jobs WHERE done = 0', queryValue: '5' },
+  },
   parse,
   metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `mysql-${config.metricDbName}`, config.queryValue, TYPE, metricType),
   activationThreshold: (config) => config.activationQueryValue,

@@ -44,7 +44,11 @@ export interface NatsJetStreamConfig {
 
 /** KEDA `getNATSJetStreamMonitoringURL`: the query parameters in Go's url.Values order (sorted by key). */
 export function monitoringURL(useHttps: boolean, endpoint: string, accountID: string): string {
-  const q = new URLSearchParams([['acc', accountID], ['config', 'true'], ['consumers', 'true']]);
+  const q = new URLSearchParams([
+    ['acc', accountID],
+    ['config', 'true'],
+    ['consumers', 'true'],
+  ]);
   return `${useHttps ? 'https' : 'http'}://${endpoint}/jsz?${q.toString()}`;
 }
 
@@ -52,10 +56,14 @@ export function parse(input: ParseInput): NatsJetStreamConfig {
   const found = lookupParam(input, 'natsServerMonitoringEndpoint', [], ['authParams', 'triggerMetadata']);
   if (!found && !input.offline?.authUnknown) {
     // KEDA's order is authParams;triggerMetadata, but most triggers set it in metadata: say that first.
-    throw new ConfigError(TYPE, 'natsServerMonitoringEndpoint',
-      'missing required parameter "natsServerMonitoringEndpoint" in [authParams triggerMetadata]; set metadata.natsServerMonitoringEndpoint (host:port of the monitoring listener, e.g. nats.nats:8222) or a TriggerAuthentication parameter "natsServerMonitoringEndpoint"');
+    throw new ConfigError(
+      TYPE,
+      'natsServerMonitoringEndpoint',
+      'missing required parameter "natsServerMonitoringEndpoint" in [authParams triggerMetadata]; set metadata.natsServerMonitoringEndpoint (host:port of the monitoring listener, e.g. nats.nats:8222) or a TriggerAuthentication parameter "natsServerMonitoringEndpoint"',
+    );
   }
-  if (!found && input.offline?.authUnknown) input.offline.notes.push('natsServerMonitoringEndpoint is taken from the TriggerAuthentication at run time; not checked offline');
+  if (!found && input.offline?.authUnknown)
+    input.offline.notes.push('natsServerMonitoringEndpoint is taken from the TriggerAuthentication at run time; not checked offline');
   const c = resolveConfig(TYPE, fields, input);
   if (!c.account && !c.accountID) {
     throw new ConfigError(TYPE, 'account', 'no account name or id given; set metadata.account (e.g. "$G" for the default account) or metadata.accountID');
@@ -65,8 +73,11 @@ export function parse(input: ParseInput): NatsJetStreamConfig {
   const fromAuth = lookupParam(input, 'natsServerMonitoringEndpoint', [], ['authParams'])?.source === 'authParams';
   // KEDA puts the value in url.URL{Host: ...}; anything but host[:port] would change the path or credentials.
   if (/[/?#@\s]/.test(endpoint)) {
-    throw new ConfigError(TYPE, 'natsServerMonitoringEndpoint',
-      `natsServerMonitoringEndpoint must be host:port of the monitoring listener, such as nats.nats:8222 (no scheme or path; set useHttps for https), got ${fromAuth ? 'a value from the TriggerAuthentication (not shown)' : `'${shownValue(endpoint)}'`}`);
+    throw new ConfigError(
+      TYPE,
+      'natsServerMonitoringEndpoint',
+      `natsServerMonitoringEndpoint must be host:port of the monitoring listener, such as nats.nats:8222 (no scheme or path; set useHttps for https), got ${fromAuth ? 'a value from the TriggerAuthentication (not shown)' : `'${shownValue(endpoint)}'`}`,
+    );
   }
   const url = monitoringURL(c.useHttps, endpoint, accountID);
   httpUrlParam(TYPE, 'natsServerMonitoringEndpoint', url, { example: 'nats.nats:8222' });
@@ -75,20 +86,46 @@ export function parse(input: ParseInput): NatsJetStreamConfig {
     throw new ConfigError(TYPE, 'lagThreshold', `lagThreshold must be a positive number, got '${c.lagThreshold}'`);
   }
   return {
-    endpoint, scheme: c.useHttps ? 'https' : 'http', account: c.account ?? '', accountID, stream: c.stream, consumer: c.consumer,
-    lagThreshold: c.lagThreshold, activationLagThreshold: c.activationLagThreshold, monitoringURL: url,
+    endpoint,
+    scheme: c.useHttps ? 'https' : 'http',
+    account: c.account ?? '',
+    accountID,
+    stream: c.stream,
+    consumer: c.consumer,
+    lagThreshold: c.lagThreshold,
+    activationLagThreshold: c.activationLagThreshold,
+    monitoringURL: url,
   };
 }
 
 // ---- 3. the monitoring responses and the leader lookup ----
 
-interface ConsumerDetail { name?: string; num_pending?: number; num_ack_pending?: number; cluster?: { leader?: string } }
-interface StreamDetail { name?: string; consumer_detail?: ConsumerDetail[] }
-interface AccountDetail { id?: string; name?: string; stream_detail?: StreamDetail[] }
+interface ConsumerDetail {
+  name?: string;
+  num_pending?: number;
+  num_ack_pending?: number;
+  cluster?: { leader?: string };
+}
+interface StreamDetail {
+  name?: string;
+  consumer_detail?: ConsumerDetail[];
+}
+interface AccountDetail {
+  id?: string;
+  name?: string;
+  stream_detail?: StreamDetail[];
+}
 /** The parts of `/jsz` the scaler reads. */
-export interface JszResponse { account_details?: AccountDetail[]; meta_cluster?: { cluster_size?: number } }
+export interface JszResponse {
+  account_details?: AccountDetail[];
+  meta_cluster?: { cluster_size?: number };
+}
 /** The parts of `/varz` the scaler reads. */
-export interface VarzResponse { server_name?: string; connect_urls?: string[]; cluster?: { urls?: string[] } }
+export interface VarzResponse {
+  server_name?: string;
+  connect_urls?: string[];
+  cluster?: { urls?: string[] };
+}
 
 /** KEDA `IsAccount`: the id matches accountID, or the name matches account. */
 function isAccount(config: NatsJetStreamConfig, a: AccountDetail): boolean {
@@ -96,7 +133,11 @@ function isAccount(config: NatsJetStreamConfig, a: AccountDetail): boolean {
 }
 
 /** What a `/jsz` answer says about the configured stream and consumer. */
-export interface Found { clusterSize: number; streamFound: boolean; consumer?: ConsumerDetail }
+export interface Found {
+  clusterSize: number;
+  streamFound: boolean;
+  consumer?: ConsumerDetail;
+}
 
 export function findConsumer(config: NatsJetStreamConfig, jsz: JszResponse): Found {
   let streamFound = false;
@@ -158,7 +199,10 @@ export class JetStreamMonitor {
   consumerLeader = '';
   leaderURL = '';
 
-  constructor(private readonly config: NatsJetStreamConfig, private readonly getJson: GetJson) {}
+  constructor(
+    private readonly config: NatsJetStreamConfig,
+    private readonly getJson: GetJson,
+  ) {}
 
   async lag(signal: AbortSignal): Promise<number> {
     const cfg = this.config;
@@ -169,7 +213,8 @@ export class JetStreamMonitor {
     if (cachedLeader !== '' && !first.consumer) this.invalidate();
     if (first.consumer && cachedLeader !== '' && cachedLeader === this.consumerLeader) return consumerLag(first.consumer);
     if (first.clusterSize > 1) return this.lagFromLeader(signal);
-    if (!first.streamFound) throw new ReadError('empty', `${TYPE}: stream "${cfg.stream}" not found in account "${cfg.accountID}" at ${shown(cfg.monitoringURL)}`);
+    if (!first.streamFound)
+      throw new ReadError('empty', `${TYPE}: stream "${cfg.stream}" not found in account "${cfg.accountID}" at ${shown(cfg.monitoringURL)}`);
     if (!first.consumer) throw new ReadError('empty', `${TYPE}: consumer "${cfg.consumer}" not found in stream "${cfg.stream}"`);
     return consumerLag(first.consumer);
   }
@@ -199,7 +244,10 @@ export class JetStreamMonitor {
         return consumerLag(found.consumer);
       }
     }
-    throw new ReadError('empty', `${TYPE}: leader node not found for consumer ${cfg.consumer} (stream "${cfg.stream}"; asked ${tried.length ? tried.join(', ') : 'no node: /varz listed none'})`);
+    throw new ReadError(
+      'empty',
+      `${TYPE}: leader node not found for consumer ${cfg.consumer} (stream "${cfg.stream}"; asked ${tried.length ? tried.join(', ') : 'no node: /varz listed none'})`,
+    );
   }
 
   private async jsz(url: string, signal: AbortSignal): Promise<JszResponse> {
@@ -234,7 +282,10 @@ export function httpGetJson(http: HttpGetter, timeoutMs: number): GetJson {
     try {
       return JSON.parse(res.body) as unknown;
     } catch {
-      throw new ReadError('other', `${TYPE}: ${displayAddress(u)} did not answer JSON; is natsServerMonitoringEndpoint the monitoring port (8222), not the client port (4222)?`);
+      throw new ReadError(
+        'other',
+        `${TYPE}: ${displayAddress(u)} did not answer JSON; is natsServerMonitoringEndpoint the monitoring port (8222), not the client port (4222)?`,
+      );
     }
   };
 }
@@ -242,7 +293,15 @@ export function httpGetJson(http: HttpGetter, timeoutMs: number): GetJson {
 export const descriptor = defineScaler<NatsJetStreamConfig>({
   type: TYPE,
   fields,
-  example: { metadata: { natsServerMonitoringEndpoint: 'nats.nats.svc.cluster.local:8222', account: '$G', stream: 'mystream', consumer: 'pull_consumer', lagThreshold: '10' } },
+  example: {
+    metadata: {
+      natsServerMonitoringEndpoint: 'nats.nats.svc.cluster.local:8222',
+      account: '$G',
+      stream: 'mystream',
+      consumer: 'pull_consumer',
+      lagThreshold: '10',
+    },
+  },
   parse,
   metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `nats-jetstream-${config.stream}`, config.lagThreshold, TYPE, metricType),
   activationThreshold: (config) => config.activationLagThreshold,

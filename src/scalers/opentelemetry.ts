@@ -68,7 +68,8 @@ export function seriesValue(s: Series, cfg: Pick<OpenTelemetryConfig, 'rate' | '
   if (inWindow.length === 0) return { skip: 'no data in window' };
   const last = inWindow[inWindow.length - 1];
   if (s.kind === 'gauge') {
-    if (cfg.rate) throw new ReadError('bad-query', `${TYPE}: metric ${s.metric} is a gauge; rate needs a counter (monotonic sum) or a histogram — remove rate: "true"`);
+    if (cfg.rate)
+      throw new ReadError('bad-query', `${TYPE}: metric ${s.metric} is a gauge; rate needs a counter (monotonic sum) or a histogram — remove rate: "true"`);
     return { value: last.value };
   }
   if (s.kind === 'sum' && !cfg.rate) {
@@ -76,14 +77,20 @@ export function seriesValue(s: Series, cfg: Pick<OpenTelemetryConfig, 'rate' | '
   }
   const count = increase(s, inWindow, from, cfg.window, (x) => x.value);
   if (!count) return { skip: 'needs a second data point' };
-  if (cfg.rate) return { value: (count.delta / count.seconds) };
+  if (cfg.rate) return { value: count.delta / count.seconds };
   const total = increase(s, inWindow, from, cfg.window, (x) => x.sum ?? 0);
   if (!total || count.delta === 0) return { skip: 'no observations in window' };
   return { value: total.delta / count.delta, weight: count.delta };
 }
 
 /** Increase of a counter-like value over the window and the seconds it covers; undefined if unknown yet. */
-function increase(s: Series, inWindow: readonly Sample[], from: number, windowMs: number, get: (x: Sample) => number): { delta: number; seconds: number } | undefined {
+function increase(
+  s: Series,
+  inWindow: readonly Sample[],
+  from: number,
+  windowMs: number,
+  get: (x: Sample) => number,
+): { delta: number; seconds: number } | undefined {
   if (s.temporality === 'delta') {
     const start = Math.min(...inWindow.map((x) => x.startMs || x.timeMs));
     const seconds = (inWindow[inWindow.length - 1].timeMs - start) / 1000;
@@ -155,10 +162,18 @@ export function compute(all: readonly Series[], cfg: Pick<OpenTelemetryConfig, '
   if (values.length === 0) return { value: 0, instances: 0 };
   let value: number;
   switch (cfg.aggregation) {
-    case 'sum': value = values.reduce((a, b) => a + b, 0); break;
-    case 'avg': value = values.reduce((a, b) => a + b, 0) / values.length; break;
-    case 'max': value = Math.max(...values); break;
-    case 'min': value = Math.min(...values); break;
+    case 'sum':
+      value = values.reduce((a, b) => a + b, 0);
+      break;
+    case 'avg':
+      value = values.reduce((a, b) => a + b, 0) / values.length;
+      break;
+    case 'max':
+      value = Math.max(...values);
+      break;
+    case 'min':
+      value = Math.min(...values);
+      break;
   }
   return { value, instances: values.length };
 }

@@ -66,8 +66,14 @@ export function escapeConnectionParameter(s: string): string {
  * kept to show that Updraft reads the same settings (the reader connects from the parsed fields, not from this text).
  */
 export function keywordConnectionString(p: { host: string; port: string; userName: string; dbName: string; sslmode: string; password?: string }): string {
-  return [`host=${escapeConnectionParameter(p.host)}`, `port=${escapeConnectionParameter(p.port)}`, `user=${escapeConnectionParameter(p.userName)}`,
-    `dbname=${escapeConnectionParameter(p.dbName)}`, `sslmode=${escapeConnectionParameter(p.sslmode)}`, `password=${escapeConnectionParameter(p.password ?? '')}`].join(' ');
+  return [
+    `host=${escapeConnectionParameter(p.host)}`,
+    `port=${escapeConnectionParameter(p.port)}`,
+    `user=${escapeConnectionParameter(p.userName)}`,
+    `dbname=${escapeConnectionParameter(p.dbName)}`,
+    `sslmode=${escapeConnectionParameter(p.sslmode)}`,
+    `password=${escapeConnectionParameter(p.password ?? '')}`,
+  ].join(' ');
 }
 
 /** Parameters of a libpq connection string, URL (`postgres://`, `postgresql://`) or key=value form. */
@@ -79,7 +85,9 @@ class ConnStringError extends Error {}
 function parseKeywordValue(s: string): ConnParams {
   const out: ConnParams = {};
   let i = 0;
-  const ws = () => { while (i < s.length && /\s/.test(s[i])) i++; };
+  const ws = () => {
+    while (i < s.length && /\s/.test(s[i])) i++;
+  };
   for (;;) {
     ws();
     if (i >= s.length) return out;
@@ -87,7 +95,8 @@ function parseKeywordValue(s: string): ConnParams {
     while (i < s.length && s[i] !== '=' && !/\s/.test(s[i])) i++;
     const key = s.slice(keyStart, i);
     ws();
-    if (s[i] !== '=' || key === '') throw new ConnStringError(`expected key=value pairs separated by spaces (parameter ${Object.keys(out).length + 1} is not one)`);
+    if (s[i] !== '=' || key === '')
+      throw new ConnStringError(`expected key=value pairs separated by spaces (parameter ${Object.keys(out).length + 1} is not one)`);
     i++;
     ws();
     let value = '';
@@ -95,13 +104,24 @@ function parseKeywordValue(s: string): ConnParams {
       i++;
       for (;;) {
         if (i >= s.length) throw new ConnStringError(`unterminated quoted value for ${key}`);
-        if (s[i] === '\\' && i + 1 < s.length) { value += s[i + 1]; i += 2; continue; }
-        if (s[i] === "'") { i++; break; }
+        if (s[i] === '\\' && i + 1 < s.length) {
+          value += s[i + 1];
+          i += 2;
+          continue;
+        }
+        if (s[i] === "'") {
+          i++;
+          break;
+        }
         value += s[i++];
       }
     } else {
       while (i < s.length && !/\s/.test(s[i])) {
-        if (s[i] === '\\' && i + 1 < s.length) { value += s[i + 1]; i += 2; continue; }
+        if (s[i] === '\\' && i + 1 < s.length) {
+          value += s[i + 1];
+          i += 2;
+          continue;
+        }
         value += s[i++];
       }
     }
@@ -123,7 +143,10 @@ function parseUrlForm(s: string): ConnParams {
   let rest = s.replace(/^postgres(?:ql)?:\/\//, '');
   const q = rest.indexOf('?');
   if (q >= 0) {
-    for (const pair of rest.slice(q + 1).split('&').filter(Boolean)) {
+    for (const pair of rest
+      .slice(q + 1)
+      .split('&')
+      .filter(Boolean)) {
       const eq = pair.indexOf('=');
       if (eq < 0) throw new ConnStringError('a URL query parameter without "="');
       out[decode(pair.slice(0, eq), 'query parameters')] = decode(pair.slice(eq + 1), 'query parameters');
@@ -168,7 +191,11 @@ const UNSUPPORTED_PARAMS = ['sslcert', 'sslkey', 'sslrootcert', 'sslcrl', 'sslpa
 function sslModeOf(raw: string | undefined, field: string, fromSecret: boolean): SslMode {
   const mode = raw === undefined || raw === '' ? 'prefer' : raw;
   if (!(SSL_MODES as readonly string[]).includes(mode)) {
-    throw new ConfigError(TYPE, field, `${field} must be one of ${SSL_MODES.join(', ')}, got ${fromSecret ? 'a value from the TriggerAuthentication (not shown)' : `'${mode.slice(0, 40)}'`}`);
+    throw new ConfigError(
+      TYPE,
+      field,
+      `${field} must be one of ${SSL_MODES.join(', ')}, got ${fromSecret ? 'a value from the TriggerAuthentication (not shown)' : `'${mode.slice(0, 40)}'`}`,
+    );
   }
   return mode as SslMode;
 }
@@ -194,10 +221,19 @@ export function targetFromConnectionString(raw: string, field = 'connection'): P
     p = parseConnectionString(raw);
   } catch (e) {
     // The string may hold a password: say what is wrong, never echo it.
-    throw new ConfigError(TYPE, field, `${field} is not a libpq connection string (postgresql://user:password@host:5432/db or "host=... port=... user=... dbname=..."): ${(e as Error).message}`);
+    throw new ConfigError(
+      TYPE,
+      field,
+      `${field} is not a libpq connection string (postgresql://user:password@host:5432/db or "host=... port=... user=... dbname=..."): ${(e as Error).message}`,
+    );
   }
   for (const k of UNSUPPORTED_PARAMS) {
-    if (p[k]) throw new ConfigError(TYPE, field, `${field}: the connection parameter ${k} is not supported by Updraft yet (it reads files from the operator's disk); remove it, or use sslmode require/verify-full with a server certificate from a public CA`);
+    if (p[k])
+      throw new ConfigError(
+        TYPE,
+        field,
+        `${field}: the connection parameter ${k} is not supported by Updraft yet (it reads files from the operator's disk); remove it, or use sslmode require/verify-full with a server certificate from a public CA`,
+      );
   }
   const hostList = (p.host ?? 'localhost').split(',').map((h) => h.trim());
   if (hostList.some((h) => h === '')) throw new ConfigError(TYPE, field, `${field}: an empty host in the host list`);
@@ -222,7 +258,11 @@ export function parse(input: ParseInput): PostgresqlConfig {
   }
   const provider = input.podIdentity?.provider;
   if (provider === 'azure-workload') {
-    throw new ConfigError(TYPE, 'podIdentity', 'podIdentity provider azure-workload (an Entra ID token as the password) is not supported by Updraft for postgresql yet; use a password from a TriggerAuthentication');
+    throw new ConfigError(
+      TYPE,
+      'podIdentity',
+      'podIdentity provider azure-workload (an Entra ID token as the password) is not supported by Updraft for postgresql yet; use a password from a TriggerAuthentication',
+    );
   }
   // Offline, a connection string only the TriggerAuthentication or the env can supply stands in as a placeholder:
   // trust it, and do not ask for host/port/... (that is KEDA's rule too: a connection wins over the parameters).
@@ -234,9 +274,19 @@ export function parse(input: ParseInput): PostgresqlConfig {
     target = { hosts: [{ host: 'localhost', port: 5432 }], user: 'postgres', database: 'postgres', sslmode: 'prefer' };
   } else {
     // KEDA Validate(): without a connection, each of host, port, userName, dbName, sslmode is needed.
-    for (const [name, v] of [['host', c.host], ['port', c.port], ['userName', c.userName], ['dbName', c.dbName], ['sslmode', c.sslmode]] as const) {
+    for (const [name, v] of [
+      ['host', c.host],
+      ['port', c.port],
+      ['userName', c.userName],
+      ['dbName', c.dbName],
+      ['sslmode', c.sslmode],
+    ] as const) {
       if (v === undefined || v === '') {
-        throw new ConfigError(TYPE, name, `no ${name} given; set metadata.${name} or a TriggerAuthentication parameter "${name}", or give a whole connection string as "connection" (TriggerAuthentication) or metadata.connectionFromEnv`);
+        throw new ConfigError(
+          TYPE,
+          name,
+          `no ${name} given; set metadata.${name} or a TriggerAuthentication parameter "${name}", or give a whole connection string as "connection" (TriggerAuthentication) or metadata.connectionFromEnv`,
+        );
       }
     }
     const host = c.host!;
@@ -302,7 +352,10 @@ export class PgServer {
   private preferred = 0;
   private readonly plain = new Set<number>();
 
-  constructor(readonly target: PgTarget, private readonly connectTimeoutMs: number) {}
+  constructor(
+    readonly target: PgTarget,
+    private readonly connectTimeoutMs: number,
+  ) {}
 
   private pool(i: number): pg.Pool {
     let p = this.pools.get(i);
@@ -310,7 +363,10 @@ export class PgServer {
       const { host, port } = this.target.hosts[i];
       const password = this.target.password ?? '';
       p = new pg.Pool({
-        host, port, user: this.target.user, database: this.target.database,
+        host,
+        port,
+        user: this.target.user,
+        database: this.target.database,
         // A function, so neither PGPASSWORD of the operator's env nor a ~/.pgpass is ever used instead.
         password: async () => password,
         ssl: this.plain.has(i) ? false : sslFor(this.target.sslmode, host),
@@ -398,10 +454,15 @@ export function classify(e: unknown, config: PostgresqlConfig, timeoutMs: number
   const q = shownQuery(config.query);
   const at = where(config.target);
   const head = `${TYPE}: could not query postgreSQL`;
-  if (code === '28P01' || code === '28000') return new ReadError('auth', `${head}: ${at} refused the login (${code}: ${msg}); check userName and the password`, { cause: e });
+  if (code === '28P01' || code === '28000')
+    return new ReadError('auth', `${head}: ${at} refused the login (${code}: ${msg}); check userName and the password`, { cause: e });
   if (code === '42501') return new ReadError('auth', `${head}: permission denied for query ${q} (${msg}); grant SELECT to ${config.target.user}`, { cause: e });
-  if (code === '25006') return new ReadError('bad-query', `${head}: query ${q} tried to write (${msg}); Updraft runs it in a READ ONLY transaction, so it may only read`, { cause: e });
-  if (code === '57014') return new ReadError('timeout', `${head}: query ${q} ran longer than the statement timeout of ${timeoutMs} ms and was cancelled`, { cause: e });
+  if (code === '25006')
+    return new ReadError('bad-query', `${head}: query ${q} tried to write (${msg}); Updraft runs it in a READ ONLY transaction, so it may only read`, {
+      cause: e,
+    });
+  if (code === '57014')
+    return new ReadError('timeout', `${head}: query ${q} ran longer than the statement timeout of ${timeoutMs} ms and was cancelled`, { cause: e });
   if (code === '3D000') return new ReadError('other', `${head}: ${msg} on ${at}; check dbName`, { cause: e });
   if (code.startsWith('42') || code.startsWith('22') || code === '0A000' || code === '2BP01' || code === '25P02') {
     return new ReadError('bad-query', `${head}: query ${q} failed (${code}: ${msg})`, { cause: e });
@@ -409,7 +470,11 @@ export function classify(e: unknown, config: PostgresqlConfig, timeoutMs: number
   if (isUnreachable(e)) return new ReadError('unreachable', `${head}: cannot reach ${at} (${code || msg})`, { cause: e });
   if (isNoTlsRefusal(e)) return new ReadError('unreachable', `${head}: ${at} does not accept TLS; use sslmode disable or prefer`, { cause: e });
   if (/self[- ]signed|certificate|ERR_TLS/i.test(msg) || code.startsWith('ERR_TLS')) {
-    return new ReadError('unreachable', `${head}: TLS with ${at} failed (${code || msg}); with sslmode verify-ca/verify-full the server certificate must be from a trusted CA`, { cause: e });
+    return new ReadError(
+      'unreachable',
+      `${head}: TLS with ${at} failed (${code || msg}); with sslmode verify-ca/verify-full the server certificate must be from a trusted CA`,
+      { cause: e },
+    );
   }
   return new ReadError('other', `${head}: query ${q} on ${at} failed (${code ? `${code}: ` : ''}${msg})`, { cause: e });
 }
@@ -439,7 +504,10 @@ export async function runQuery(server: PgServer, config: PostgresqlConfig, timeo
   } catch (e) {
     if (!(e instanceof ReadError)) {
       broken = broken || isUnreachable(e);
-      if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
+      if (!broken)
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
     }
     if (signal.aborted) throw new ReadError('timeout', `${TYPE}: read cancelled while query ${shownQuery(config.query)} ran`, { cause: e });
     throw classify(e, config, timeoutMs);
@@ -452,7 +520,17 @@ export async function runQuery(server: PgServer, config: PostgresqlConfig, timeo
 export const descriptor = defineScaler<PostgresqlConfig>({
   type: TYPE,
   fields,
-  example: { metadata: { host: 'postgres.db', port: '5432', userName: 'keda', dbName: 'jobs', sslmode: 'disable', query: 'SELECT COUNT(*) FROM jobs WHERE done = false', targetQueryValue: '5' } },
+  example: {
+    metadata: {
+      host: 'postgres.db',
+      port: '5432',
+      userName: 'keda',
+      dbName: 'jobs',
+      sslmode: 'disable',
+      query: 'SELECT COUNT(*) FROM jobs WHERE done = false',
+      targetQueryValue: '5',
+    },
+  },
   parse,
   metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, TYPE, config.targetQueryValue, TYPE, metricType),
   activationThreshold: (config) => config.activationTargetQueryValue,

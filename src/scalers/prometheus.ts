@@ -1,8 +1,6 @@
 // `prometheus`: scale on the value of one PromQL instant query (KEDA pkg/scalers/prometheus_scaler.go),
 // with Amazon Managed Prometheus SigV4 signing built in (service `aps`) so no SigV4 proxy is needed.
-import {
-  defaultAwsCredentials, describeAwsIdentity, type AwsIdentity,
-} from '../auth/aws-credentials.ts';
+import { defaultAwsCredentials, describeAwsIdentity, type AwsIdentity } from '../auth/aws-credentials.ts';
 import { SigV4Signer } from '../auth/sigv4.ts';
 import { httpUrlParam } from './common/address-policy.ts';
 import { displayAddress, HttpGetter } from './common/http-get.ts';
@@ -88,7 +86,11 @@ export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 
   // KEDA authenticates to Azure Managed Prometheus (azure-workload) and Google Managed Prometheus (gcp) with the pod
   // identity; Updraft cannot yet, and says so rather than send the queries unauthenticated.
   if (provider === 'azure-workload' || provider === 'gcp') {
-    throw new ConfigError(TYPE, 'podIdentity', `podIdentity provider ${provider} is not supported by Updraft for prometheus yet; use authModes (bearer, basic, custom or tls) with a TriggerAuthentication instead`);
+    throw new ConfigError(
+      TYPE,
+      'podIdentity',
+      `podIdentity provider ${provider} is not supported by Updraft for prometheus yet; use authModes (bearer, basic, custom or tls) with a TriggerAuthentication instead`,
+    );
   }
   if ([modes.has('basic'), modes.has('bearer'), modes.has('oauth')].filter(Boolean).length > 1) {
     throw new ConfigError(TYPE, 'authModes', `authModes may hold only one of basic, bearer, oauth, got '${[...modes].join(',')}'`);
@@ -143,18 +145,24 @@ export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 
       if (!region) {
         throw new ConfigError(TYPE, 'awsRegion', 'awsRegion is needed to sign requests for Amazon Managed Prometheus; set metadata.awsRegion');
       }
-      const identity: AwsIdentity = amp && !awsPodIdentity && !hasAwsParams(input) && !input.metadata.awsAccessKeyID?.trim()
-        ? { kind: 'operator' }
-        : triggerAwsIdentity(TYPE, input);
+      const identity: AwsIdentity =
+        amp && !awsPodIdentity && !hasAwsParams(input) && !input.metadata.awsAccessKeyID?.trim() ? { kind: 'operator' } : triggerAwsIdentity(TYPE, input);
       sigv4 = { region, identity };
     }
   }
 
   return {
-    serverAddress, query: c.query, threshold: c.threshold, activationThreshold: c.activationThreshold,
+    serverAddress,
+    query: c.query,
+    threshold: c.threshold,
+    activationThreshold: c.activationThreshold,
     ...(c.namespace ? { namespace: c.namespace } : {}),
-    queryParameters: c.queryParameters ?? {}, headers, ignoreNullValues: c.ignoreNullValues,
-    timeoutMs: c.timeout ?? httpTimeoutMs, tls, ...(sigv4 ? { sigv4 } : {}),
+    queryParameters: c.queryParameters ?? {},
+    headers,
+    ignoreNullValues: c.ignoreNullValues,
+    timeoutMs: c.timeout ?? httpTimeoutMs,
+    tls,
+    ...(sigv4 ? { sigv4 } : {}),
   };
 }
 
@@ -194,7 +202,10 @@ export function valueFromResponse(body: string, config: Pick<PrometheusConfig, '
   const result = parsed.data?.result;
   if (type !== 'vector' || !Array.isArray(result)) {
     // KEDA fails to decode a scalar and reads a matrix as empty; Updraft says what to change instead.
-    throw new ReadError('bad-query', `${TYPE}: query ${config.query} returned a ${type ?? 'non-vector'} result; it must return an instant vector (for a scalar use vector(...), drop range selectors [..] outside functions)`);
+    throw new ReadError(
+      'bad-query',
+      `${TYPE}: query ${config.query} returned a ${type ?? 'non-vector'} result; it must return an instant vector (for a scalar use vector(...), drop range selectors [..] outside functions)`,
+    );
   }
   if (result.length > 1) throw new ReadError('bad-query', `${TYPE}: prometheus query ${config.query} returned multiple elements; aggregate it, e.g. sum(...)`);
   const value = (result[0] as { value?: unknown[] } | undefined)?.value;

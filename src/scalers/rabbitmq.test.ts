@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  amqpTarget, anonymize, composeQueues, descriptor, goQueryEscape, httpStatusError, managementRequest, modeReading, parse, queueInfoFromBody, vhostAndPath,
+  amqpTarget,
+  anonymize,
+  composeQueues,
+  descriptor,
+  goQueryEscape,
+  httpStatusError,
+  managementRequest,
+  modeReading,
+  parse,
+  queueInfoFromBody,
+  vhostAndPath,
   type RabbitMQConfig,
 } from './rabbitmq.ts';
 import { checkTriggerOffline } from './index.ts';
@@ -24,7 +34,9 @@ import { ConfigError, ReadError, type ParseInput } from './scaler.ts';
 //   the URL building and the queue-info rows the value and activity maths, each once.
 
 const KEDA_ENV: Record<string, string> = {
-  myHostSecret: 'amqp://user:sercet@somehost.com:5236/vhost', myUsernameSecret: 'user', myPasswordSecret: 'Password',
+  myHostSecret: 'amqp://user:sercet@somehost.com:5236/vhost',
+  myUsernameSecret: 'user',
+  myPasswordSecret: 'Password',
 };
 
 const BARE_SCHEME = /^(https?|amqps?):\/\/$/;
@@ -35,91 +47,430 @@ function withHost(metadata: Record<string, string>): Record<string, string> {
 const p = (metadata: Record<string, string>, authParams: Record<string, string> = {}, extra: Partial<ParseInput> = {}) =>
   parse({ metadata, authParams, resolvedEnv: KEDA_ENV, ...extra });
 
-interface MdRow { name: string; metadata: Record<string, string>; isError: boolean; authParams: Record<string, string> }
+interface MdRow {
+  name: string;
+  metadata: Record<string, string>;
+  isError: boolean;
+  authParams: Record<string, string>;
+}
 const metadataRows: MdRow[] = [
-  {"name": "nothing passed", "metadata": {}, "isError": true, "authParams": {}},
-  {"name": "properly formed metadata", "metadata": {"queueLength": "10", "queueName": "sample", "hostFromEnv": "myHostSecret"}, "isError": false, "authParams": {}},
-  {"name": "malformed queueLength", "metadata": {"queueLength": "AA", "queueName": "sample", "hostFromEnv": "myHostSecret"}, "isError": true, "authParams": {}},
-  {"name": "missing host", "metadata": {"queueLength": "AA", "queueName": "sample"}, "isError": true, "authParams": {}},
-  {"name": "missing queueName", "metadata": {"queueLength": "10", "hostFromEnv": "myHostSecret"}, "isError": true, "authParams": {}},
-  {"name": "host defined in authParams", "metadata": {"queueLength": "10", "hostFromEnv": "myHostSecret"}, "isError": true, "authParams": {"host": "myHostSecret"}},
-  {"name": "properly formed metadata with http protocol", "metadata": {"queueLength": "10", "queueName": "sample", "host": "myHostSecret", "protocol": "http"}, "isError": false, "authParams": {}},
-  {"name": "queue name with slashes", "metadata": {"queueLength": "10", "queueName": "namespace/name", "hostFromEnv": "myHostSecret"}, "isError": false, "authParams": {}},
-  {"name": "vhost passed", "metadata": {"vhostName": "myVhost", "queueName": "namespace/name", "hostFromEnv": "myHostSecret"}, "isError": false, "authParams": {}},
-  {"name": "vhost passed but empty", "metadata": {"vhostName": "", "queueName": "namespace/name", "hostFromEnv": "myHostSecret"}, "isError": false, "authParams": {}},
-  {"name": "protocol defined in authParams", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "isError": false, "authParams": {"protocol": "http"}},
-  {"name": "auto protocol and a bad URL", "metadata": {"queueName": "sample", "host": "something://"}, "isError": true, "authParams": {}},
-  {"name": "auto protocol and an HTTP URL", "metadata": {"queueName": "sample", "host": "http://"}, "isError": false, "authParams": {}},
-  {"name": "auto protocol and an HTTPS URL", "metadata": {"queueName": "sample", "host": "https://"}, "isError": false, "authParams": {}},
-  {"name": "queueLength and mode", "metadata": {"queueLength": "10", "mode": "QueueLength", "queueName": "sample", "host": "https://"}, "isError": true, "authParams": {}},
-  {"name": "queueLength and value", "metadata": {"queueLength": "10", "value": "20", "queueName": "sample", "host": "https://"}, "isError": true, "authParams": {}},
-  {"name": "queueLength and mode and value", "metadata": {"queueLength": "10", "mode": "QueueLength", "value": "20", "queueName": "sample", "host": "https://"}, "isError": true, "authParams": {}},
-  {"name": "only mode", "metadata": {"mode": "QueueLength", "queueName": "sample", "host": "https://"}, "isError": true, "authParams": {}},
-  {"name": "only value", "metadata": {"value": "20", "queueName": "sample", "host": "https://"}, "isError": true, "authParams": {}},
-  {"name": "mode and value", "metadata": {"mode": "QueueLength", "value": "20", "queueName": "sample", "host": "https://"}, "isError": false, "authParams": {}},
-  {"name": "invalid mode", "metadata": {"mode": "Feelings", "value": "20", "queueName": "sample", "host": "https://"}, "isError": true, "authParams": {}},
-  {"name": "invalid value", "metadata": {"mode": "QueueLength", "value": "lots", "queueName": "sample", "host": "https://"}, "isError": true, "authParams": {}},
-  {"name": "queue length amqp", "metadata": {"mode": "QueueLength", "value": "20", "queueName": "sample", "host": "amqps://"}, "isError": false, "authParams": {}},
-  {"name": "message rate amqp", "metadata": {"mode": "MessageRate", "value": "1000", "queueName": "sample", "host": "amqps://"}, "isError": true, "authParams": {}},
-  {"name": "message rate amqp", "metadata": {"mode": "MessageRate", "value": "1000", "queueName": "sample", "host": "amqp://"}, "isError": true, "authParams": {}},
-  {"name": "message rate amqp", "metadata": {"mode": "MessageRate", "value": "1000", "queueName": "sample", "host": "http://"}, "isError": false, "authParams": {}},
-  {"name": "message rate amqp", "metadata": {"mode": "MessageRate", "value": "1000", "queueName": "sample", "host": "https://"}, "isError": false, "authParams": {}},
-  {"name": "deliverGet rate amqps", "metadata": {"mode": "DeliverGetRate", "value": "1000", "queueName": "sample", "host": "amqps://"}, "isError": true, "authParams": {}},
-  {"name": "deliverGet rate amqp", "metadata": {"mode": "DeliverGetRate", "value": "1000", "queueName": "sample", "host": "amqp://"}, "isError": true, "authParams": {}},
-  {"name": "deliverGet rate http", "metadata": {"mode": "DeliverGetRate", "value": "1000", "queueName": "sample", "host": "http://"}, "isError": false, "authParams": {}},
-  {"name": "deliverGet rate https", "metadata": {"mode": "DeliverGetRate", "value": "1000", "queueName": "sample", "host": "https://"}, "isError": false, "authParams": {}},
-  {"name": "amqp host and useRegex", "metadata": {"queueName": "sample", "host": "amqps://", "useRegex": "true"}, "isError": true, "authParams": {}},
-  {"name": "http host and useRegex", "metadata": {"queueName": "sample", "host": "http://", "useRegex": "true"}, "isError": false, "authParams": {}},
-  {"name": "message rate and useRegex", "metadata": {"mode": "MessageRate", "value": "1000", "queueName": "sample", "host": "http://", "useRegex": "true"}, "isError": false, "authParams": {}},
-  {"name": "deliverGet rate and useRegex", "metadata": {"mode": "DeliverGetRate", "value": "1000", "queueName": "sample", "host": "http://", "useRegex": "true"}, "isError": false, "authParams": {}},
-  {"name": "queue length and useRegex", "metadata": {"mode": "QueueLength", "value": "1000", "queueName": "sample", "host": "http://", "useRegex": "true"}, "isError": false, "authParams": {}},
-  {"name": "http valid timeout", "metadata": {"mode": "QueueLength", "value": "1000", "queueName": "sample", "host": "http://", "timeout": "1000"}, "isError": false, "authParams": {}},
-  {"name": "http invalid timeout", "metadata": {"mode": "QueueLength", "value": "1000", "queueName": "sample", "host": "http://", "timeout": "-10"}, "isError": true, "authParams": {}},
-  {"name": "http wrong timeout", "metadata": {"mode": "QueueLength", "value": "1000", "queueName": "sample", "host": "http://", "timeout": "error"}, "isError": true, "authParams": {}},
-  {"name": "amqp timeout", "metadata": {"mode": "QueueLength", "value": "1000", "queueName": "sample", "host": "amqp://", "timeout": "10"}, "isError": true, "authParams": {}},
-  {"name": "valid pageSize", "metadata": {"mode": "MessageRate", "value": "1000", "queueName": "sample", "host": "http://", "useRegex": "true", "pageSize": "100"}, "isError": false, "authParams": {}},
-  {"name": "pageSize less than 1", "metadata": {"mode": "MessageRate", "value": "1000", "queueName": "sample", "host": "http://", "useRegex": "true", "pageSize": "-1"}, "isError": true, "authParams": {}},
-  {"name": "invalid pageSize", "metadata": {"mode": "MessageRate", "value": "1000", "queueName": "sample", "host": "http://", "useRegex": "true", "pageSize": "a"}, "isError": true, "authParams": {}},
-  {"name": "valid pageSize", "metadata": {"mode": "DeliverGetRate", "value": "1000", "queueName": "sample", "host": "http://", "useRegex": "true", "pageSize": "100"}, "isError": false, "authParams": {}},
-  {"name": "pageSize less than 1", "metadata": {"mode": "DeliverGetRate", "value": "1000", "queueName": "sample", "host": "http://", "useRegex": "true", "pageSize": "-1"}, "isError": true, "authParams": {}},
-  {"name": "invalid pageSize", "metadata": {"mode": "DeliverGetRate", "value": "1000", "queueName": "sample", "host": "http://", "useRegex": "true", "pageSize": "a"}, "isError": true, "authParams": {}},
-  {"name": "activationValue passed", "metadata": {"activationValue": "10", "queueLength": "20", "queueName": "sample", "hostFromEnv": "myHostSecret"}, "isError": false, "authParams": {}},
-  {"name": "malformed activationValue", "metadata": {"activationValue": "AA", "queueLength": "10", "queueName": "sample", "hostFromEnv": "myHostSecret"}, "isError": true, "authParams": {}},
-  {"name": "http and excludeUnacknowledged", "metadata": {"mode": "QueueLength", "value": "1000", "queueName": "sample", "host": "http://", "useRegex": "true", "excludeUnacknowledged": "true"}, "isError": false, "authParams": {}},
-  {"name": "amqp and excludeUnacknowledged", "metadata": {"mode": "QueueLength", "value": "1000", "queueName": "sample", "host": "amqp://", "useRegex": "true", "excludeUnacknowledged": "true"}, "isError": true, "authParams": {}},
-  {"name": "unsafeSsl true", "metadata": {"queueName": "sample", "host": "https://", "unsafeSsl": "true"}, "isError": false, "authParams": {}},
-  {"name": "unsafeSsl wrong input", "metadata": {"queueName": "sample", "host": "https://", "unsafeSsl": "random"}, "isError": true, "authParams": {}},
+  { name: 'nothing passed', metadata: {}, isError: true, authParams: {} },
+  { name: 'properly formed metadata', metadata: { queueLength: '10', queueName: 'sample', hostFromEnv: 'myHostSecret' }, isError: false, authParams: {} },
+  { name: 'malformed queueLength', metadata: { queueLength: 'AA', queueName: 'sample', hostFromEnv: 'myHostSecret' }, isError: true, authParams: {} },
+  { name: 'missing host', metadata: { queueLength: 'AA', queueName: 'sample' }, isError: true, authParams: {} },
+  { name: 'missing queueName', metadata: { queueLength: '10', hostFromEnv: 'myHostSecret' }, isError: true, authParams: {} },
+  { name: 'host defined in authParams', metadata: { queueLength: '10', hostFromEnv: 'myHostSecret' }, isError: true, authParams: { host: 'myHostSecret' } },
+  {
+    name: 'properly formed metadata with http protocol',
+    metadata: { queueLength: '10', queueName: 'sample', host: 'myHostSecret', protocol: 'http' },
+    isError: false,
+    authParams: {},
+  },
+  {
+    name: 'queue name with slashes',
+    metadata: { queueLength: '10', queueName: 'namespace/name', hostFromEnv: 'myHostSecret' },
+    isError: false,
+    authParams: {},
+  },
+  { name: 'vhost passed', metadata: { vhostName: 'myVhost', queueName: 'namespace/name', hostFromEnv: 'myHostSecret' }, isError: false, authParams: {} },
+  { name: 'vhost passed but empty', metadata: { vhostName: '', queueName: 'namespace/name', hostFromEnv: 'myHostSecret' }, isError: false, authParams: {} },
+  { name: 'protocol defined in authParams', metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' }, isError: false, authParams: { protocol: 'http' } },
+  { name: 'auto protocol and a bad URL', metadata: { queueName: 'sample', host: 'something://' }, isError: true, authParams: {} },
+  { name: 'auto protocol and an HTTP URL', metadata: { queueName: 'sample', host: 'http://' }, isError: false, authParams: {} },
+  { name: 'auto protocol and an HTTPS URL', metadata: { queueName: 'sample', host: 'https://' }, isError: false, authParams: {} },
+  { name: 'queueLength and mode', metadata: { queueLength: '10', mode: 'QueueLength', queueName: 'sample', host: 'https://' }, isError: true, authParams: {} },
+  { name: 'queueLength and value', metadata: { queueLength: '10', value: '20', queueName: 'sample', host: 'https://' }, isError: true, authParams: {} },
+  {
+    name: 'queueLength and mode and value',
+    metadata: { queueLength: '10', mode: 'QueueLength', value: '20', queueName: 'sample', host: 'https://' },
+    isError: true,
+    authParams: {},
+  },
+  { name: 'only mode', metadata: { mode: 'QueueLength', queueName: 'sample', host: 'https://' }, isError: true, authParams: {} },
+  { name: 'only value', metadata: { value: '20', queueName: 'sample', host: 'https://' }, isError: true, authParams: {} },
+  { name: 'mode and value', metadata: { mode: 'QueueLength', value: '20', queueName: 'sample', host: 'https://' }, isError: false, authParams: {} },
+  { name: 'invalid mode', metadata: { mode: 'Feelings', value: '20', queueName: 'sample', host: 'https://' }, isError: true, authParams: {} },
+  { name: 'invalid value', metadata: { mode: 'QueueLength', value: 'lots', queueName: 'sample', host: 'https://' }, isError: true, authParams: {} },
+  { name: 'queue length amqp', metadata: { mode: 'QueueLength', value: '20', queueName: 'sample', host: 'amqps://' }, isError: false, authParams: {} },
+  { name: 'message rate amqp', metadata: { mode: 'MessageRate', value: '1000', queueName: 'sample', host: 'amqps://' }, isError: true, authParams: {} },
+  { name: 'message rate amqp', metadata: { mode: 'MessageRate', value: '1000', queueName: 'sample', host: 'amqp://' }, isError: true, authParams: {} },
+  { name: 'message rate amqp', metadata: { mode: 'MessageRate', value: '1000', queueName: 'sample', host: 'http://' }, isError: false, authParams: {} },
+  { name: 'message rate amqp', metadata: { mode: 'MessageRate', value: '1000', queueName: 'sample', host: 'https://' }, isError: false, authParams: {} },
+  { name: 'deliverGet rate amqps', metadata: { mode: 'DeliverGetRate', value: '1000', queueName: 'sample', host: 'amqps://' }, isError: true, authParams: {} },
+  { name: 'deliverGet rate amqp', metadata: { mode: 'DeliverGetRate', value: '1000', queueName: 'sample', host: 'amqp://' }, isError: true, authParams: {} },
+  { name: 'deliverGet rate http', metadata: { mode: 'DeliverGetRate', value: '1000', queueName: 'sample', host: 'http://' }, isError: false, authParams: {} },
+  { name: 'deliverGet rate https', metadata: { mode: 'DeliverGetRate', value: '1000', queueName: 'sample', host: 'https://' }, isError: false, authParams: {} },
+  { name: 'amqp host and useRegex', metadata: { queueName: 'sample', host: 'amqps://', useRegex: 'true' }, isError: true, authParams: {} },
+  { name: 'http host and useRegex', metadata: { queueName: 'sample', host: 'http://', useRegex: 'true' }, isError: false, authParams: {} },
+  {
+    name: 'message rate and useRegex',
+    metadata: { mode: 'MessageRate', value: '1000', queueName: 'sample', host: 'http://', useRegex: 'true' },
+    isError: false,
+    authParams: {},
+  },
+  {
+    name: 'deliverGet rate and useRegex',
+    metadata: { mode: 'DeliverGetRate', value: '1000', queueName: 'sample', host: 'http://', useRegex: 'true' },
+    isError: false,
+    authParams: {},
+  },
+  {
+    name: 'queue length and useRegex',
+    metadata: { mode: 'QueueLength', value: '1000', queueName: 'sample', host: 'http://', useRegex: 'true' },
+    isError: false,
+    authParams: {},
+  },
+  {
+    name: 'http valid timeout',
+    metadata: { mode: 'QueueLength', value: '1000', queueName: 'sample', host: 'http://', timeout: '1000' },
+    isError: false,
+    authParams: {},
+  },
+  {
+    name: 'http invalid timeout',
+    metadata: { mode: 'QueueLength', value: '1000', queueName: 'sample', host: 'http://', timeout: '-10' },
+    isError: true,
+    authParams: {},
+  },
+  {
+    name: 'http wrong timeout',
+    metadata: { mode: 'QueueLength', value: '1000', queueName: 'sample', host: 'http://', timeout: 'error' },
+    isError: true,
+    authParams: {},
+  },
+  {
+    name: 'amqp timeout',
+    metadata: { mode: 'QueueLength', value: '1000', queueName: 'sample', host: 'amqp://', timeout: '10' },
+    isError: true,
+    authParams: {},
+  },
+  {
+    name: 'valid pageSize',
+    metadata: { mode: 'MessageRate', value: '1000', queueName: 'sample', host: 'http://', useRegex: 'true', pageSize: '100' },
+    isError: false,
+    authParams: {},
+  },
+  {
+    name: 'pageSize less than 1',
+    metadata: { mode: 'MessageRate', value: '1000', queueName: 'sample', host: 'http://', useRegex: 'true', pageSize: '-1' },
+    isError: true,
+    authParams: {},
+  },
+  {
+    name: 'invalid pageSize',
+    metadata: { mode: 'MessageRate', value: '1000', queueName: 'sample', host: 'http://', useRegex: 'true', pageSize: 'a' },
+    isError: true,
+    authParams: {},
+  },
+  {
+    name: 'valid pageSize',
+    metadata: { mode: 'DeliverGetRate', value: '1000', queueName: 'sample', host: 'http://', useRegex: 'true', pageSize: '100' },
+    isError: false,
+    authParams: {},
+  },
+  {
+    name: 'pageSize less than 1',
+    metadata: { mode: 'DeliverGetRate', value: '1000', queueName: 'sample', host: 'http://', useRegex: 'true', pageSize: '-1' },
+    isError: true,
+    authParams: {},
+  },
+  {
+    name: 'invalid pageSize',
+    metadata: { mode: 'DeliverGetRate', value: '1000', queueName: 'sample', host: 'http://', useRegex: 'true', pageSize: 'a' },
+    isError: true,
+    authParams: {},
+  },
+  {
+    name: 'activationValue passed',
+    metadata: { activationValue: '10', queueLength: '20', queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    isError: false,
+    authParams: {},
+  },
+  {
+    name: 'malformed activationValue',
+    metadata: { activationValue: 'AA', queueLength: '10', queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    isError: true,
+    authParams: {},
+  },
+  {
+    name: 'http and excludeUnacknowledged',
+    metadata: { mode: 'QueueLength', value: '1000', queueName: 'sample', host: 'http://', useRegex: 'true', excludeUnacknowledged: 'true' },
+    isError: false,
+    authParams: {},
+  },
+  {
+    name: 'amqp and excludeUnacknowledged',
+    metadata: { mode: 'QueueLength', value: '1000', queueName: 'sample', host: 'amqp://', useRegex: 'true', excludeUnacknowledged: 'true' },
+    isError: true,
+    authParams: {},
+  },
+  { name: 'unsafeSsl true', metadata: { queueName: 'sample', host: 'https://', unsafeSsl: 'true' }, isError: false, authParams: {} },
+  { name: 'unsafeSsl wrong input', metadata: { queueName: 'sample', host: 'https://', unsafeSsl: 'random' }, isError: true, authParams: {} },
 ];
 
-interface AuthRow { name: string; metadata: Record<string, string>; podIdentity: Record<string, unknown> | null; authParams: Record<string, string>; isError: boolean; tls: string; workloadIdentity: boolean }
+interface AuthRow {
+  name: string;
+  metadata: Record<string, string>;
+  podIdentity: Record<string, unknown> | null;
+  authParams: Record<string, string>;
+  isError: boolean;
+  tls: string;
+  workloadIdentity: boolean;
+}
 const authRows: AuthRow[] = [
-  {"name": "success, TLS with CA, cert and key", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"tls": "enable", "ca": "caaa", "cert": "ceert", "key": "keey"}, "isError": false, "tls": "enable", "workloadIdentity": false},
-  {"name": "success, TLS cert/key and assumed public CA", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"tls": "enable", "cert": "ceert", "key": "keey"}, "isError": false, "tls": "enable", "workloadIdentity": false},
-  {"name": "success, TLS cert/key + key password and assumed public CA", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"tls": "enable", "cert": "ceert", "key": "keey", "keyPassword": "keeyPassword"}, "isError": false, "tls": "enable", "workloadIdentity": false},
-  {"name": "success, TLS CA only", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"tls": "enable", "ca": "caaa"}, "isError": false, "tls": "enable", "workloadIdentity": false},
-  {"name": "failure, TLS missing cert", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"tls": "enable", "ca": "caaa", "key": "kee"}, "isError": true, "tls": "enable", "workloadIdentity": false},
-  {"name": "failure, TLS missing key", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"tls": "enable", "ca": "caaa", "cert": "ceert"}, "isError": true, "tls": "enable", "workloadIdentity": false},
-  {"name": "failure, TLS invalid", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"tls": "yes", "ca": "caaa", "cert": "ceert", "key": "kee"}, "isError": true, "tls": "enable", "workloadIdentity": false},
-  {"name": "success, username and password", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"username": "user", "password": "PASSWORD"}, "isError": false, "tls": "disable", "workloadIdentity": false},
-  {"name": "failure, username but no password", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"username": "user"}, "isError": true, "tls": "disable", "workloadIdentity": false},
-  {"name": "failure, password but no username", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"password": "PASSWORD"}, "isError": true, "tls": "disable", "workloadIdentity": false},
-  {"name": "success, vhostName", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"vhostName": "myVhost"}, "isError": false, "tls": "disable", "workloadIdentity": false},
-  {"name": "success, vhostName but empty", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret"}, "podIdentity": null, "authParams": {"vhostName": ""}, "isError": false, "tls": "disable", "workloadIdentity": false},
-  {"name": "success, username and password from env", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret", "usernameFromEnv": "myUsernameSecret", "passwordFromEnv": "myPasswordSecret"}, "podIdentity": null, "authParams": {}, "isError": false, "tls": "disable", "workloadIdentity": false},
-  {"name": "failure, username from env but not password", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret", "usernameFromEnv": "myUsernameSecret"}, "podIdentity": null, "authParams": {}, "isError": true, "tls": "disable", "workloadIdentity": false},
-  {"name": "failure, password from env but not username", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret", "passwordFromEnv": "myPasswordSecret"}, "podIdentity": null, "authParams": {}, "isError": true, "tls": "disable", "workloadIdentity": false},
-  {"name": "success, WorkloadIdentity", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret", "protocol": "http"}, "podIdentity": {"Provider": "v1alpha1.PodIdentityProviderAzureWorkload", "IdentityID": "client-id"}, "authParams": {"workloadIdentityResource": "rabbitmq-resource-id"}, "isError": false, "tls": "disable", "workloadIdentity": true},
-  {"name": "failure, WorkloadIdentity not supported for amqp", "metadata": {"queueName": "sample", "hostFromEnv": "myHostSecret", "protocol": "amqp"}, "podIdentity": {"Provider": "v1alpha1.PodIdentityProviderAzureWorkload", "IdentityID": "client-id"}, "authParams": {"workloadIdentityResource": "rabbitmq-resource-id"}, "isError": true, "tls": "disable", "workloadIdentity": false},
-  {"name": "success, OAuth2 with HTTP protocol (minimal config)", "metadata": {"queueName": "sample", "host": "http://localhost:15672", "protocol": "http"}, "podIdentity": null, "authParams": {"oauthTokenURI": "https://oauth.example.com/token", "clientID": "my-client", "clientSecret": "my-secret"}, "isError": false, "tls": "disable", "workloadIdentity": false},
-  {"name": "success, OAuth2 with scopes", "metadata": {"queueName": "sample", "host": "https://localhost:15672", "protocol": "http"}, "podIdentity": null, "authParams": {"oauthTokenURI": "https://oauth.example.com/token", "clientID": "my-client", "clientSecret": "my-secret", "scopes": "rabbitmq.read,rabbitmq.write"}, "isError": false, "tls": "disable", "workloadIdentity": false},
-  {"name": "success, OAuth2 with endpoint params", "metadata": {"queueName": "sample", "host": "http://localhost:15672", "protocol": "http"}, "podIdentity": null, "authParams": {"oauthTokenURI": "https://oauth.example.com/token", "clientID": "my-client", "clientSecret": "my-secret", "endpointParams": "audience=rabbitmq&resource=api"}, "isError": false, "tls": "disable", "workloadIdentity": false},
-  {"name": "success, OAuth2 with TLS", "metadata": {"queueName": "sample", "host": "https://localhost:15672", "protocol": "http"}, "podIdentity": null, "authParams": {"oauthTokenURI": "https://oauth.example.com/token", "clientID": "my-client", "clientSecret": "my-secret", "tls": "enable", "ca": "caaa"}, "isError": false, "tls": "enable", "workloadIdentity": false},
-  {"name": "failure, OAuth2 with AMQP protocol", "metadata": {"queueName": "sample", "host": "amqp://localhost:5672", "protocol": "amqp"}, "podIdentity": null, "authParams": {"oauthTokenURI": "https://oauth.example.com/token", "clientID": "my-client", "clientSecret": "my-secret"}, "isError": true, "tls": "disable", "workloadIdentity": false},
-  {"name": "failure, OAuth2 + basic auth", "metadata": {"queueName": "sample", "host": "http://localhost:15672", "protocol": "http"}, "podIdentity": null, "authParams": {"oauthTokenURI": "https://oauth.example.com/token", "clientID": "my-client", "clientSecret": "my-secret", "username": "user", "password": "pass"}, "isError": true, "tls": "disable", "workloadIdentity": false},
-  {"name": "failure, OAuth2 + workload identity", "metadata": {"queueName": "sample", "host": "http://localhost:15672", "protocol": "http"}, "podIdentity": null, "authParams": {"oauthTokenURI": "https://oauth.example.com/token", "clientID": "my-client", "clientSecret": "my-secret", "workloadIdentityResource": "rabbitmq-resource-id"}, "isError": true, "tls": "disable", "workloadIdentity": false},
-  {"name": "failure, OAuth2 missing tokenUrl", "metadata": {"queueName": "sample", "host": "http://localhost:15672", "protocol": "http"}, "podIdentity": null, "authParams": {"clientID": "my-client", "clientSecret": "my-secret"}, "isError": true, "tls": "disable", "workloadIdentity": false},
-  {"name": "failure, OAuth2 missing clientId", "metadata": {"queueName": "sample", "host": "http://localhost:15672", "protocol": "http"}, "podIdentity": null, "authParams": {"oauthTokenURI": "https://oauth.example.com/token", "clientSecret": "my-secret"}, "isError": true, "tls": "disable", "workloadIdentity": false},
-  {"name": "failure, OAuth2 missing clientSecret", "metadata": {"queueName": "sample", "host": "http://localhost:15672", "protocol": "http"}, "podIdentity": null, "authParams": {"oauthTokenURI": "https://oauth.example.com/token", "clientID": "my-client"}, "isError": true, "tls": "disable", "workloadIdentity": false},
+  {
+    name: 'success, TLS with CA, cert and key',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { tls: 'enable', ca: 'caaa', cert: 'ceert', key: 'keey' },
+    isError: false,
+    tls: 'enable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, TLS cert/key and assumed public CA',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { tls: 'enable', cert: 'ceert', key: 'keey' },
+    isError: false,
+    tls: 'enable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, TLS cert/key + key password and assumed public CA',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { tls: 'enable', cert: 'ceert', key: 'keey', keyPassword: 'keeyPassword' },
+    isError: false,
+    tls: 'enable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, TLS CA only',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { tls: 'enable', ca: 'caaa' },
+    isError: false,
+    tls: 'enable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, TLS missing cert',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { tls: 'enable', ca: 'caaa', key: 'kee' },
+    isError: true,
+    tls: 'enable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, TLS missing key',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { tls: 'enable', ca: 'caaa', cert: 'ceert' },
+    isError: true,
+    tls: 'enable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, TLS invalid',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { tls: 'yes', ca: 'caaa', cert: 'ceert', key: 'kee' },
+    isError: true,
+    tls: 'enable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, username and password',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { username: 'user', password: 'PASSWORD' },
+    isError: false,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, username but no password',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { username: 'user' },
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, password but no username',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { password: 'PASSWORD' },
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, vhostName',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { vhostName: 'myVhost' },
+    isError: false,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, vhostName but empty',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    podIdentity: null,
+    authParams: { vhostName: '' },
+    isError: false,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, username and password from env',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret', usernameFromEnv: 'myUsernameSecret', passwordFromEnv: 'myPasswordSecret' },
+    podIdentity: null,
+    authParams: {},
+    isError: false,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, username from env but not password',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret', usernameFromEnv: 'myUsernameSecret' },
+    podIdentity: null,
+    authParams: {},
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, password from env but not username',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret', passwordFromEnv: 'myPasswordSecret' },
+    podIdentity: null,
+    authParams: {},
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, WorkloadIdentity',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret', protocol: 'http' },
+    podIdentity: { Provider: 'v1alpha1.PodIdentityProviderAzureWorkload', IdentityID: 'client-id' },
+    authParams: { workloadIdentityResource: 'rabbitmq-resource-id' },
+    isError: false,
+    tls: 'disable',
+    workloadIdentity: true,
+  },
+  {
+    name: 'failure, WorkloadIdentity not supported for amqp',
+    metadata: { queueName: 'sample', hostFromEnv: 'myHostSecret', protocol: 'amqp' },
+    podIdentity: { Provider: 'v1alpha1.PodIdentityProviderAzureWorkload', IdentityID: 'client-id' },
+    authParams: { workloadIdentityResource: 'rabbitmq-resource-id' },
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, OAuth2 with HTTP protocol (minimal config)',
+    metadata: { queueName: 'sample', host: 'http://localhost:15672', protocol: 'http' },
+    podIdentity: null,
+    authParams: { oauthTokenURI: 'https://oauth.example.com/token', clientID: 'my-client', clientSecret: 'my-secret' },
+    isError: false,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, OAuth2 with scopes',
+    metadata: { queueName: 'sample', host: 'https://localhost:15672', protocol: 'http' },
+    podIdentity: null,
+    authParams: { oauthTokenURI: 'https://oauth.example.com/token', clientID: 'my-client', clientSecret: 'my-secret', scopes: 'rabbitmq.read,rabbitmq.write' },
+    isError: false,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, OAuth2 with endpoint params',
+    metadata: { queueName: 'sample', host: 'http://localhost:15672', protocol: 'http' },
+    podIdentity: null,
+    authParams: {
+      oauthTokenURI: 'https://oauth.example.com/token',
+      clientID: 'my-client',
+      clientSecret: 'my-secret',
+      endpointParams: 'audience=rabbitmq&resource=api',
+    },
+    isError: false,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'success, OAuth2 with TLS',
+    metadata: { queueName: 'sample', host: 'https://localhost:15672', protocol: 'http' },
+    podIdentity: null,
+    authParams: { oauthTokenURI: 'https://oauth.example.com/token', clientID: 'my-client', clientSecret: 'my-secret', tls: 'enable', ca: 'caaa' },
+    isError: false,
+    tls: 'enable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, OAuth2 with AMQP protocol',
+    metadata: { queueName: 'sample', host: 'amqp://localhost:5672', protocol: 'amqp' },
+    podIdentity: null,
+    authParams: { oauthTokenURI: 'https://oauth.example.com/token', clientID: 'my-client', clientSecret: 'my-secret' },
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, OAuth2 + basic auth',
+    metadata: { queueName: 'sample', host: 'http://localhost:15672', protocol: 'http' },
+    podIdentity: null,
+    authParams: { oauthTokenURI: 'https://oauth.example.com/token', clientID: 'my-client', clientSecret: 'my-secret', username: 'user', password: 'pass' },
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, OAuth2 + workload identity',
+    metadata: { queueName: 'sample', host: 'http://localhost:15672', protocol: 'http' },
+    podIdentity: null,
+    authParams: {
+      oauthTokenURI: 'https://oauth.example.com/token',
+      clientID: 'my-client',
+      clientSecret: 'my-secret',
+      workloadIdentityResource: 'rabbitmq-resource-id',
+    },
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, OAuth2 missing tokenUrl',
+    metadata: { queueName: 'sample', host: 'http://localhost:15672', protocol: 'http' },
+    podIdentity: null,
+    authParams: { clientID: 'my-client', clientSecret: 'my-secret' },
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, OAuth2 missing clientId',
+    metadata: { queueName: 'sample', host: 'http://localhost:15672', protocol: 'http' },
+    podIdentity: null,
+    authParams: { oauthTokenURI: 'https://oauth.example.com/token', clientSecret: 'my-secret' },
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
+  {
+    name: 'failure, OAuth2 missing clientSecret',
+    metadata: { queueName: 'sample', host: 'http://localhost:15672', protocol: 'http' },
+    podIdentity: null,
+    authParams: { oauthTokenURI: 'https://oauth.example.com/token', clientID: 'my-client' },
+    isError: true,
+    tls: 'disable',
+    workloadIdentity: false,
+  },
 ];
 /** KEDA parses these; Updraft does not implement workload identity / OAuth2 and refuses them, naming the field. */
 const NOT_IMPLEMENTED: Record<string, string> = {
@@ -149,7 +500,10 @@ describe("KEDA's metadata tables (pkg/scalers/rabbitmq_scaler_test.go)", () => {
     const bare = r.metadata.host !== undefined && BARE_SCHEME.test(r.metadata.host);
     if (HOST_MISMATCH.has(r.name)) {
       test(`KEDA metadata row ${i}: ${r.name} (Updraft differs: protocol http with a host that is not an http(s) URL is refused)`, () => {
-        assert.throws(() => p(r.metadata, r.authParams), (e: unknown) => e instanceof ConfigError && e.field === 'host' && /host must be an http\(s\) URL/.test(e.message));
+        assert.throws(
+          () => p(r.metadata, r.authParams),
+          (e: unknown) => e instanceof ConfigError && e.field === 'host' && /host must be an http\(s\) URL/.test(e.message),
+        );
       });
       continue;
     }
@@ -168,11 +522,20 @@ describe("KEDA's metadata tables (pkg/scalers/rabbitmq_scaler_test.go)", () => {
       }
       const c = checkParses(run, r.isError);
       if (!c) return;
-      if (r.tls === 'enable') assert.deepEqual(c.tls, { rejectUnauthorized: true, ...(r.authParams.ca ? { ca: r.authParams.ca } : {}), ...(r.authParams.cert ? { cert: r.authParams.cert, key: r.authParams.key } : {}), ...(r.authParams.keyPassword ? { passphrase: r.authParams.keyPassword } : {}) });
+      if (r.tls === 'enable')
+        assert.deepEqual(c.tls, {
+          rejectUnauthorized: true,
+          ...(r.authParams.ca ? { ca: r.authParams.ca } : {}),
+          ...(r.authParams.cert ? { cert: r.authParams.cert, key: r.authParams.key } : {}),
+          ...(r.authParams.keyPassword ? { passphrase: r.authParams.keyPassword } : {}),
+        });
       else assert.equal(c.tls, undefined);
     });
   }
-  const defaultRows: Array<Record<string, string>> = [{ queueName: 'sample', hostFromEnv: 'myHostSecret' }, { queueName: 'sample', hostFromEnv: 'myHostSecret', protocol: 'http' }];
+  const defaultRows: Array<Record<string, string>> = [
+    { queueName: 'sample', hostFromEnv: 'myHostSecret' },
+    { queueName: 'sample', hostFromEnv: 'myHostSecret', protocol: 'http' },
+  ];
   for (const [i, md] of defaultRows.entries()) {
     // Row 1 sets protocol http on KEDA's amqp:// env host (refused here, see HOST_MISMATCH): it runs with an http host.
     test(`KEDA default queue length row ${i}: neither mode/value nor queueLength means QueueLength 20${md.protocol ? ' (with an http:// host)' : ''}`, () => {
@@ -180,7 +543,10 @@ describe("KEDA's metadata tables (pkg/scalers/rabbitmq_scaler_test.go)", () => {
       assert.deepEqual([c.mode, c.value], ['QueueLength', 20]);
     });
   }
-  for (const [row, index, name] of [[1, 0, 's0-rabbitmq-sample'], [7, 1, 's1-rabbitmq-namespace-2Fname']] as const) {
+  for (const [row, index, name] of [
+    [1, 0, 's0-rabbitmq-sample'],
+    [7, 1, 's1-rabbitmq-namespace-2Fname'],
+  ] as const) {
     test(`KEDA metric name: metadata row ${row} at trigger ${index} is ${name}`, () => {
       assert.equal(descriptor.metricSpecs(p(metadataRows[row].metadata), index)[0].metricName, name);
     });
@@ -188,30 +554,30 @@ describe("KEDA's metadata tables (pkg/scalers/rabbitmq_scaler_test.go)", () => {
 });
 
 const vhostRows: Array<{ rawPath: string; overrideVhost: string; vhostPath: string; path: string }> = [
-  {"rawPath": "myVhost", "overrideVhost": "", "vhostPath": "/myVhost", "path": ""},
-  {"rawPath": "%2FmyVhost", "overrideVhost": "", "vhostPath": "/%2FmyVhost", "path": ""},
-  {"rawPath": "/", "overrideVhost": "", "vhostPath": "/%2F", "path": ""},
-  {"rawPath": "//", "overrideVhost": "", "vhostPath": "/%2F", "path": ""},
-  {"rawPath": "/%2F", "overrideVhost": "", "vhostPath": "/%2F", "path": ""},
-  {"rawPath": "", "overrideVhost": "", "vhostPath": "/%2F", "path": ""},
-  {"rawPath": "sub1/myVhost", "overrideVhost": "", "vhostPath": "/myVhost", "path": "/sub1"},
-  {"rawPath": "sub1/", "overrideVhost": "overridenVhost", "vhostPath": "/overridenVhost", "path": "/sub1"},
-  {"rawPath": "myVhost", "overrideVhost": "overridenVhost", "vhostPath": "/overridenVhost", "path": ""},
-  {"rawPath": "sub1/%2FmyVhost", "overrideVhost": "", "vhostPath": "/%2FmyVhost", "path": "/sub1"},
-  {"rawPath": "sub1/", "overrideVhost": "", "vhostPath": "/%2F", "path": "/sub1"},
-  {"rawPath": "sub1/", "overrideVhost": "myVhost", "vhostPath": "/myVhost", "path": "/sub1"},
-  {"rawPath": "myVhost", "overrideVhost": "overridenVhost", "vhostPath": "/overridenVhost", "path": ""},
-  {"rawPath": "sub1//", "overrideVhost": "", "vhostPath": "/%2F", "path": "/sub1"},
-  {"rawPath": "sub1/%2F", "overrideVhost": "", "vhostPath": "/%2F", "path": "/sub1"},
-  {"rawPath": "sub1/sub2/myVhost", "overrideVhost": "", "vhostPath": "/myVhost", "path": "/sub1/sub2"},
-  {"rawPath": "sub1/sub2/myVhost", "overrideVhost": "overridenVhost", "vhostPath": "/overridenVhost", "path": "/sub1/sub2"},
-  {"rawPath": "myVhost", "overrideVhost": "overridenVhost", "vhostPath": "/overridenVhost", "path": ""},
-  {"rawPath": "sub1/sub2/%2FmyVhost", "overrideVhost": "", "vhostPath": "/%2FmyVhost", "path": "/sub1/sub2"},
-  {"rawPath": "sub1/sub2/", "overrideVhost": "", "vhostPath": "/%2F", "path": "/sub1/sub2"},
-  {"rawPath": "sub1/sub2/", "overrideVhost": "myVhost", "vhostPath": "/myVhost", "path": "/sub1/sub2"},
-  {"rawPath": "sub1/myVhost", "overrideVhost": "overridenVhost", "vhostPath": "/overridenVhost", "path": "/sub1"},
-  {"rawPath": "sub1/sub2//", "overrideVhost": "", "vhostPath": "/%2F", "path": "/sub1/sub2"},
-  {"rawPath": "sub1/sub2/%2F", "overrideVhost": "", "vhostPath": "/%2F", "path": "/sub1/sub2"},
+  { rawPath: 'myVhost', overrideVhost: '', vhostPath: '/myVhost', path: '' },
+  { rawPath: '%2FmyVhost', overrideVhost: '', vhostPath: '/%2FmyVhost', path: '' },
+  { rawPath: '/', overrideVhost: '', vhostPath: '/%2F', path: '' },
+  { rawPath: '//', overrideVhost: '', vhostPath: '/%2F', path: '' },
+  { rawPath: '/%2F', overrideVhost: '', vhostPath: '/%2F', path: '' },
+  { rawPath: '', overrideVhost: '', vhostPath: '/%2F', path: '' },
+  { rawPath: 'sub1/myVhost', overrideVhost: '', vhostPath: '/myVhost', path: '/sub1' },
+  { rawPath: 'sub1/', overrideVhost: 'overridenVhost', vhostPath: '/overridenVhost', path: '/sub1' },
+  { rawPath: 'myVhost', overrideVhost: 'overridenVhost', vhostPath: '/overridenVhost', path: '' },
+  { rawPath: 'sub1/%2FmyVhost', overrideVhost: '', vhostPath: '/%2FmyVhost', path: '/sub1' },
+  { rawPath: 'sub1/', overrideVhost: '', vhostPath: '/%2F', path: '/sub1' },
+  { rawPath: 'sub1/', overrideVhost: 'myVhost', vhostPath: '/myVhost', path: '/sub1' },
+  { rawPath: 'myVhost', overrideVhost: 'overridenVhost', vhostPath: '/overridenVhost', path: '' },
+  { rawPath: 'sub1//', overrideVhost: '', vhostPath: '/%2F', path: '/sub1' },
+  { rawPath: 'sub1/%2F', overrideVhost: '', vhostPath: '/%2F', path: '/sub1' },
+  { rawPath: 'sub1/sub2/myVhost', overrideVhost: '', vhostPath: '/myVhost', path: '/sub1/sub2' },
+  { rawPath: 'sub1/sub2/myVhost', overrideVhost: 'overridenVhost', vhostPath: '/overridenVhost', path: '/sub1/sub2' },
+  { rawPath: 'myVhost', overrideVhost: 'overridenVhost', vhostPath: '/overridenVhost', path: '' },
+  { rawPath: 'sub1/sub2/%2FmyVhost', overrideVhost: '', vhostPath: '/%2FmyVhost', path: '/sub1/sub2' },
+  { rawPath: 'sub1/sub2/', overrideVhost: '', vhostPath: '/%2F', path: '/sub1/sub2' },
+  { rawPath: 'sub1/sub2/', overrideVhost: 'myVhost', vhostPath: '/myVhost', path: '/sub1/sub2' },
+  { rawPath: 'sub1/myVhost', overrideVhost: 'overridenVhost', vhostPath: '/overridenVhost', path: '/sub1' },
+  { rawPath: 'sub1/sub2//', overrideVhost: '', vhostPath: '/%2F', path: '/sub1/sub2' },
+  { rawPath: 'sub1/sub2/%2F', overrideVhost: '', vhostPath: '/%2F', path: '/sub1/sub2' },
 ];
 describe("KEDA's getVhostAndPathFromURL table", () => {
   for (const [i, r] of vhostRows.entries()) {
@@ -228,39 +594,231 @@ function activity(response: string, extra: Record<string, string>) {
 }
 
 const queueInfoRows: Array<{ response: string; status: number; isActive: boolean; extra: Record<string, string> }> = [
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"queueLength": "10"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"queueLength": "10"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"queueLength": "10"}},
-  {"response": "{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": false, "extra": {"queueLength": "10"}},
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 0.8}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"queueLength": "10"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 1.2}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"queueLength": "10"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 1.6}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"queueLength": "10"}},
-  {"response": "{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 2}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": false, "extra": {"queueLength": "10"}},
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 1.3}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "QueueLength"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 1}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "QueueLength"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 1}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "QueueLength"}},
-  {"response": "{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": false, "extra": {"value": "100", "mode": "QueueLength"}},
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 1.3}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "QueueLength"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 1}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "QueueLength"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 1}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "QueueLength"}},
-  {"response": "{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": false, "extra": {"value": "100", "mode": "QueueLength"}},
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 1.3}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "MessageRate"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 1}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "MessageRate"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 1}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "MessageRate"}},
-  {"response": "{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": false, "extra": {"value": "100", "mode": "MessageRate"}},
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 1.3}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "MessageRate"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 1}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "MessageRate"}},
-  {"response": "{\"messages\": 1, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 1}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "MessageRate"}},
-  {"response": "{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "MessageRate"}},
-  {"response": "{\"messages\": 30, \"messages_unacknowledged\": 10, \"message_stats\": {\"publish_details\": {\"rate\": 5}, \"deliver_get_details\": {\"rate\": 1}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "DeliverGetRate"}},
-  {"response": "{\"messages\": 20, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 10}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "DeliverGetRate"}},
-  {"response": "{\"messages\": 10, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 12.5}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "DeliverGetRate"}},
-  {"response": "{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": false, "extra": {"value": "100", "mode": "DeliverGetRate"}},
-  {"response": "{\"messages\": 45, \"messages_unacknowledged\": 5, \"message_stats\": {\"publish_details\": {\"rate\": 5.5}, \"deliver_get_details\": {\"rate\": 1.5}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "DeliverGetRate"}},
-  {"response": "{\"messages\": 22, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 1.5}, \"deliver_get_details\": {\"rate\": 23}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "DeliverGetRate"}},
-  {"response": "{\"messages\": 3, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 18.5}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": true, "extra": {"value": "100", "mode": "DeliverGetRate"}},
-  {"response": "{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "status": 200, "isActive": false, "extra": {"value": "100", "mode": "DeliverGetRate"}},
-  {"response": "Password is incorrect", "status": 401, "isActive": false, "extra": {}},
+  {
+    response:
+      '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { queueLength: '10' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { queueLength: '10' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { queueLength: '10' },
+  },
+  {
+    response:
+      '{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: false,
+    extra: { queueLength: '10' },
+  },
+  {
+    response:
+      '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 0.8}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { queueLength: '10' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 1.2}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { queueLength: '10' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 1.6}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { queueLength: '10' },
+  },
+  {
+    response:
+      '{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 2}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: false,
+    extra: { queueLength: '10' },
+  },
+  {
+    response:
+      '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 1.3}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'QueueLength' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 1}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'QueueLength' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 1}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'QueueLength' },
+  },
+  {
+    response:
+      '{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: false,
+    extra: { value: '100', mode: 'QueueLength' },
+  },
+  {
+    response:
+      '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 1.3}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'QueueLength' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 1}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'QueueLength' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 1}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'QueueLength' },
+  },
+  {
+    response:
+      '{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: false,
+    extra: { value: '100', mode: 'QueueLength' },
+  },
+  {
+    response:
+      '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 1.3}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'MessageRate' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 1}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'MessageRate' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 1}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'MessageRate' },
+  },
+  {
+    response:
+      '{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: false,
+    extra: { value: '100', mode: 'MessageRate' },
+  },
+  {
+    response:
+      '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 1.3}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'MessageRate' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 1}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'MessageRate' },
+  },
+  {
+    response:
+      '{"messages": 1, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 1}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'MessageRate' },
+  },
+  {
+    response:
+      '{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'MessageRate' },
+  },
+  {
+    response:
+      '{"messages": 30, "messages_unacknowledged": 10, "message_stats": {"publish_details": {"rate": 5}, "deliver_get_details": {"rate": 1}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'DeliverGetRate' },
+  },
+  {
+    response:
+      '{"messages": 20, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 10}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'DeliverGetRate' },
+  },
+  {
+    response:
+      '{"messages": 10, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 12.5}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'DeliverGetRate' },
+  },
+  {
+    response:
+      '{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: false,
+    extra: { value: '100', mode: 'DeliverGetRate' },
+  },
+  {
+    response:
+      '{"messages": 45, "messages_unacknowledged": 5, "message_stats": {"publish_details": {"rate": 5.5}, "deliver_get_details": {"rate": 1.5}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'DeliverGetRate' },
+  },
+  {
+    response:
+      '{"messages": 22, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 1.5}, "deliver_get_details": {"rate": 23}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'DeliverGetRate' },
+  },
+  {
+    response:
+      '{"messages": 3, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 18.5}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: true,
+    extra: { value: '100', mode: 'DeliverGetRate' },
+  },
+  {
+    response:
+      '{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    status: 200,
+    isActive: false,
+    extra: { value: '100', mode: 'DeliverGetRate' },
+  },
+  { response: 'Password is incorrect', status: 401, isActive: false, extra: {} },
 ];
 describe("KEDA's queue info tables (TestGetQueueInfo)", () => {
   for (const [i, r] of queueInfoRows.entries()) {
@@ -275,12 +833,42 @@ describe("KEDA's queue info tables (TestGetQueueInfo)", () => {
     });
   }
   const singleRows: Array<{ response: string; isActive: boolean; vhostName: string }> = [
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 1.6}}, \"name\": \"evaluate_trials\"}", "isActive": true, "vhostName": "myhost"},
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 2}}, \"name\": \"evaluate_trials\"}", "isActive": true, "vhostName": "/"},
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 1.4}, \"deliver_get_details\": {\"rate\": 2.5}}, \"name\": \"evaluate_trials\"}", "isActive": true, "vhostName": ""},
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "isActive": true, "vhostName": "myhost"},
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "isActive": true, "vhostName": "/"},
-  {"response": "{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "isActive": true, "vhostName": ""},
+    {
+      response:
+        '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 1.6}}, "name": "evaluate_trials"}',
+      isActive: true,
+      vhostName: 'myhost',
+    },
+    {
+      response:
+        '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 2}}, "name": "evaluate_trials"}',
+      isActive: true,
+      vhostName: '/',
+    },
+    {
+      response:
+        '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 2.5}}, "name": "evaluate_trials"}',
+      isActive: true,
+      vhostName: '',
+    },
+    {
+      response:
+        '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+      isActive: true,
+      vhostName: 'myhost',
+    },
+    {
+      response:
+        '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+      isActive: true,
+      vhostName: '/',
+    },
+    {
+      response:
+        '{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+      isActive: true,
+      vhostName: '',
+    },
   ];
   for (const [i, r] of singleRows.entries()) {
     test(`KEDA single vhost row ${i}: vhostName '${r.vhostName}' asks /api/queues${vhostAndPath('', r.vhostName || undefined).vhostPath}/evaluate_trials`, () => {
@@ -292,78 +880,378 @@ describe("KEDA's queue info tables (TestGetQueueInfo)", () => {
 });
 
 const regexRows: Array<{ response: string; isActive: boolean; extra: Record<string, string> }> = [
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_ready\": 3, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_ready\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg", "excludeUnacknowledged": "true"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"queueLength": "10", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"},{\"messages\": 0, \"messages_unacknowledged\": 1, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"mode": "MessageRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 2}}, \"name\": \"evaluate_trials\"}, {\"messages\": 2, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 2}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}, {\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trials\"}, {\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}, {\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "sum"}},
-  {"response": "{\"items\":[{\"messages\": 8, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 2}}, \"name\": \"evaluate_trials\"}, {\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}, {\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trials\"}, {\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}, {\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "max"}},
-  {"response": "{\"items\":[{\"messages\": 8, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trials\"}, {\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}, {\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trials\"}, {\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 4}, \"deliver_get_details\": {\"rate\": 4}}, \"name\": \"evaluate_trial2\"}]}", "isActive": true, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}, {\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trial2\"}]}", "isActive": false, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
-  {"response": "{\"items\":[]}", "isActive": false, "extra": {"mode": "DeliverGetRate", "value": "1000", "useRegex": "true", "operation": "avg"}},
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'sum' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { queueLength: '10', useRegex: 'true', operation: 'sum' } },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'sum', excludeUnacknowledged: 'true' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'sum', excludeUnacknowledged: 'true' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'sum', excludeUnacknowledged: 'true' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'sum', excludeUnacknowledged: 'true' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { queueLength: '10', useRegex: 'true', operation: 'sum' } },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'max' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { queueLength: '10', useRegex: 'true', operation: 'max' } },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'max', excludeUnacknowledged: 'true' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'max', excludeUnacknowledged: 'true' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'max', excludeUnacknowledged: 'true' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'max', excludeUnacknowledged: 'true' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { queueLength: '10', useRegex: 'true', operation: 'max' } },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'avg' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { queueLength: '10', useRegex: 'true', operation: 'avg' } },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'avg', excludeUnacknowledged: 'true' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'avg', excludeUnacknowledged: 'true' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'avg', excludeUnacknowledged: 'true' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_ready": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { queueLength: '10', useRegex: 'true', operation: 'avg', excludeUnacknowledged: 'true' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { queueLength: '10', useRegex: 'true', operation: 'avg' } },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'sum' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'sum' } },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'max' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'max' } },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"},{"messages": 0, "messages_unacknowledged": 1, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'avg' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { mode: 'MessageRate', value: '1000', useRegex: 'true', operation: 'avg' } },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 2}}, "name": "evaluate_trials"}, {"messages": 2, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 2}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}, {"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trials"}, {"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'sum' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}, {"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'sum' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'sum' } },
+  {
+    response:
+      '{"items":[{"messages": 8, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 2}}, "name": "evaluate_trials"}, {"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}, {"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trials"}, {"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'max' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}, {"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'max' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'max' } },
+  {
+    response:
+      '{"items":[{"messages": 8, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trials"}, {"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}, {"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trials"}, {"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 4}, "deliver_get_details": {"rate": 4}}, "name": "evaluate_trial2"}]}',
+    isActive: true,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'avg' },
+  },
+  {
+    response:
+      '{"items":[{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}, {"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trial2"}]}',
+    isActive: false,
+    extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'avg' },
+  },
+  { response: '{"items":[]}', isActive: false, extra: { mode: 'DeliverGetRate', value: '1000', useRegex: 'true', operation: 'avg' } },
 ];
 describe("KEDA's regex queue info table (TestGetQueueInfoWithRegex)", () => {
   for (const [i, r] of regexRows.entries()) {
@@ -383,16 +1271,49 @@ describe("KEDA's regex queue info table (TestGetQueueInfoWithRegex)", () => {
     });
   }
   test('KEDA TestRegexQueueMissingError: more than one page of matches is an error', () => {
-    assert.throws(() => queueInfoFromBody('{"items":[],"page_count":2}', { useRegex: true, operation: 'sum', queueName: 'q.*' }), /regex matches more queues than can be recovered at once/);
+    assert.throws(
+      () => queueInfoFromBody('{"items":[],"page_count":2}', { useRegex: true, operation: 'sum', queueName: 'q.*' }),
+      /regex matches more queues than can be recovered at once/,
+    );
   });
 });
 
 const etaRows: Array<{ name: string; response: string; expectedMilli: number; isActive: boolean }> = [
-  {"name": "empty idle queue", "response": "{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "expectedMilli": 0, "isActive": false},
-  {"name": "empty queue with decaying delivery rate", "response": "{\"messages\": 0, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 2}}, \"name\": \"evaluate_trials\"}", "expectedMilli": 0, "isActive": false},
-  {"name": "backlog without consumers", "response": "{\"messages\": 10, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 3}, \"deliver_get_details\": {\"rate\": 0}}, \"name\": \"evaluate_trials\"}", "expectedMilli": 1000, "isActive": true},
-  {"name": "backlog with consumers", "response": "{\"messages\": 10, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 3}, \"deliver_get_details\": {\"rate\": 2}}, \"name\": \"evaluate_trials\"}", "expectedMilli": 5500, "isActive": true},
-  {"name": "draining backlog", "response": "{\"messages\": 4, \"messages_unacknowledged\": 0, \"message_stats\": {\"publish_details\": {\"rate\": 0}, \"deliver_get_details\": {\"rate\": 2}}, \"name\": \"evaluate_trials\"}", "expectedMilli": 1000, "isActive": false},
+  {
+    name: 'empty idle queue',
+    response:
+      '{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    expectedMilli: 0,
+    isActive: false,
+  },
+  {
+    name: 'empty queue with decaying delivery rate',
+    response:
+      '{"messages": 0, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 2}}, "name": "evaluate_trials"}',
+    expectedMilli: 0,
+    isActive: false,
+  },
+  {
+    name: 'backlog without consumers',
+    response:
+      '{"messages": 10, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 3}, "deliver_get_details": {"rate": 0}}, "name": "evaluate_trials"}',
+    expectedMilli: 1000,
+    isActive: true,
+  },
+  {
+    name: 'backlog with consumers',
+    response:
+      '{"messages": 10, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 3}, "deliver_get_details": {"rate": 2}}, "name": "evaluate_trials"}',
+    expectedMilli: 5500,
+    isActive: true,
+  },
+  {
+    name: 'draining backlog',
+    response:
+      '{"messages": 4, "messages_unacknowledged": 0, "message_stats": {"publish_details": {"rate": 0}, "deliver_get_details": {"rate": 2}}, "name": "evaluate_trials"}',
+    expectedMilli: 1000,
+    isActive: false,
+  },
 ];
 describe("KEDA's ExpectedQueueConsumptionTime table", () => {
   for (const r of etaRows) {
@@ -421,8 +1342,13 @@ describe("KEDA's anonymize table", () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Updraft's own rules and the value maths.
 
-const q = (over: Partial<Record<'messages' | 'messagesReady' | 'publishRate' | 'deliverGetRate', number>>) =>
-  ({ messages: 0, messagesReady: 0, publishRate: 0, deliverGetRate: 0, ...over });
+const q = (over: Partial<Record<'messages' | 'messagesReady' | 'publishRate' | 'deliverGetRate', number>>) => ({
+  messages: 0,
+  messagesReady: 0,
+  publishRate: 0,
+  deliverGetRate: 0,
+  ...over,
+});
 
 test('rabbitmq compose: sum, max, and avg (counts divided as Go ints)', () => {
   const qs = [q({ messages: 3, messagesReady: 1, publishRate: 1.5 }), q({ messages: 4, messagesReady: 2, publishRate: 0.5, deliverGetRate: 2 })];
@@ -434,11 +1360,23 @@ test('rabbitmq compose: sum, max, and avg (counts divided as Go ints)', () => {
 
 const modes: Array<[string, Record<string, string>, Parameters<typeof q>[0], number, boolean]> = [
   ['QueueLength reads all messages', { mode: 'QueueLength', value: '10' }, { messages: 7, messagesReady: 5 }, 7, true],
-  ['QueueLength with excludeUnacknowledged reads ready messages', { mode: 'QueueLength', value: '10', excludeUnacknowledged: 'true' }, { messages: 7, messagesReady: 5 }, 5, true],
+  [
+    'QueueLength with excludeUnacknowledged reads ready messages',
+    { mode: 'QueueLength', value: '10', excludeUnacknowledged: 'true' },
+    { messages: 7, messagesReady: 5 },
+    5,
+    true,
+  ],
   ['MessageRate reads the publish rate; a backlog keeps it active', { mode: 'MessageRate', value: '10' }, { messages: 2, publishRate: 0 }, 0, true],
   ['DeliverGetRate reads the deliver/get rate', { mode: 'DeliverGetRate', value: '10' }, { deliverGetRate: 2.5 }, 2.5, true],
   ['PublishedToDeliveredRatio is publish / deliver', { mode: 'PublishedToDeliveredRatio', value: '2' }, { publishRate: 6, deliverGetRate: 2 }, 3, true],
-  ['PublishedToDeliveredRatio with no deliveries reads the activation value and is active', { mode: 'PublishedToDeliveredRatio', value: '2', activationValue: '1.5' }, { publishRate: 6 }, 1.5, true],
+  [
+    'PublishedToDeliveredRatio with no deliveries reads the activation value and is active',
+    { mode: 'PublishedToDeliveredRatio', value: '2', activationValue: '1.5' },
+    { publishRate: 6 },
+    1.5,
+    true,
+  ],
   ['PublishedToDeliveredRatio of an idle queue is 0 and inactive', { mode: 'PublishedToDeliveredRatio', value: '2' }, {}, 0, false],
   ['QueueLength equal to activationValue is inactive (strict)', { mode: 'QueueLength', value: '10', activationValue: '7' }, { messages: 7 }, 7, false],
 ];
@@ -459,8 +1397,20 @@ test('rabbitmq parse: the target is value, activationValue the threshold', () =>
 
 const badParses: Array<[string, Record<string, string>, Record<string, string>, string, RegExp]> = [
   ['an unknown scheme', { queueName: 'q', host: 'ftp://h' }, {}, 'host', /unknown host URL scheme: `ftp`/],
-  ['a rate mode over AMQP', { queueName: 'q', host: 'amqp://h', mode: 'MessageRate', value: '1' }, {}, 'mode', /protocol amqp not supported; must be HTTP to use trigger mode MessageRate/],
-  ['queueLength with mode', { queueName: 'q', host: 'amqp://h', queueLength: '1', mode: 'QueueLength' }, {}, 'queueLength', /queueLength is deprecated; use mode and value/],
+  [
+    'a rate mode over AMQP',
+    { queueName: 'q', host: 'amqp://h', mode: 'MessageRate', value: '1' },
+    {},
+    'mode',
+    /protocol amqp not supported; must be HTTP to use trigger mode MessageRate/,
+  ],
+  [
+    'queueLength with mode',
+    { queueName: 'q', host: 'amqp://h', queueLength: '1', mode: 'QueueLength' },
+    {},
+    'queueLength',
+    /queueLength is deprecated; use mode and value/,
+  ],
   ['a mode without a value', { queueName: 'q', host: 'amqp://h', mode: 'QueueLength' }, {}, 'value', /value must be specified/],
   ['a username without a password', { queueName: 'q', host: 'amqp://h' }, { username: 'u' }, 'password', /username and password must be given together/],
   ['pageSize 0', { queueName: 'q', host: 'http://h', useRegex: 'true', pageSize: '0' }, {}, 'pageSize', /pageSize should be 1 or greater/],
@@ -470,12 +1420,22 @@ const badParses: Array<[string, Record<string, string>, Record<string, string>, 
   ['an HTTP URL without a host', { queueName: 'q', host: 'http://' }, {}, 'host', /http\(s\) URL/],
 ];
 for (const [name, md, auth, field, message] of badParses) {
-  test(`rabbitmq parse error: ${name}`, () => assert.throws(() => p(md, auth), (e: unknown) => e instanceof ConfigError && e.field === field && message.test(e.message)));
+  test(`rabbitmq parse error: ${name}`, () =>
+    assert.throws(
+      () => p(md, auth),
+      (e: unknown) => e instanceof ConfigError && e.field === field && message.test(e.message),
+    ));
 }
 
 test('rabbitmq parse: a host from the TriggerAuthentication with credentials is never echoed', () => {
-  assert.throws(() => p({ queueName: 'q' }, { host: 'ftp://user:hunter2@h' }), (e: Error) => !e.message.includes('hunter2'));
-  assert.throws(() => p({ queueName: 'q', protocol: 'amqp' }, { host: 'http://user:hunter2@h' }), (e: Error) => !e.message.includes('hunter2') && /not shown/.test(e.message));
+  assert.throws(
+    () => p({ queueName: 'q' }, { host: 'ftp://user:hunter2@h' }),
+    (e: Error) => !e.message.includes('hunter2'),
+  );
+  assert.throws(
+    () => p({ queueName: 'q', protocol: 'amqp' }, { host: 'http://user:hunter2@h' }),
+    (e: Error) => !e.message.includes('hunter2') && /not shown/.test(e.message),
+  );
 });
 
 test('rabbitmq offline: a host only the TriggerAuthentication holds is a note', () => {
@@ -485,7 +1445,15 @@ test('rabbitmq offline: a host only the TriggerAuthentication holds is a note', 
 });
 
 test('rabbitmq AMQP target: vhost from the path (empty is /), vhostName and credentials override', () => {
-  assert.deepEqual(amqpTarget(p({ queueName: 'q', host: 'amqp://u:p%40ss@h:5673/v%2Fx' })), { protocol: 'amqp', hostname: 'h', port: 5673, username: 'u', password: 'p@ss', vhost: 'v/x', shown: 'amqp://h:5673/v%2Fx' });
+  assert.deepEqual(amqpTarget(p({ queueName: 'q', host: 'amqp://u:p%40ss@h:5673/v%2Fx' })), {
+    protocol: 'amqp',
+    hostname: 'h',
+    port: 5673,
+    username: 'u',
+    password: 'p@ss',
+    vhost: 'v/x',
+    shown: 'amqp://h:5673/v%2Fx',
+  });
   assert.equal(amqpTarget(p({ queueName: 'q', host: 'amqp://h/' })).vhost, '/');
   assert.equal(amqpTarget(p({ queueName: 'q', host: 'amqps://h' })).port, 5671);
   const o = amqpTarget(p({ queueName: 'q', host: 'amqp://u:p@h/v', vhostName: 'other' }, { username: 'a', password: 'b' }));
@@ -520,10 +1488,16 @@ import { buildScaler } from './index.ts';
 import { rabbitmqPoolSizes } from './rabbitmq.ts';
 
 const stubAnswers: Record<string, { status: number; body: string }> = {
-  '/api/queues/%2F/orders': { status: 200, body: '{"messages": 9, "messages_ready": 7, "message_stats": {"publish_details": {"rate": 2}, "deliver_get_details": {"rate": 1}}}' },
+  '/api/queues/%2F/orders': {
+    status: 200,
+    body: '{"messages": 9, "messages_ready": 7, "message_stats": {"publish_details": {"rate": 2}, "deliver_get_details": {"rate": 1}}}',
+  },
   '/api/queues/%2F/secret': { status: 401, body: 'Not_Authorized' },
   '/api/queues/%2F/gone': { status: 404, body: '{"error":"Object Not Found"}' },
-  '/api/queues/%2F?page=1&use_regex=true&pagination=false&name=%5Eo&page_size=100': { status: 200, body: '{"items":[{"messages":2},{"messages":5}],"page_count":1}' },
+  '/api/queues/%2F?page=1&use_regex=true&pagination=false&name=%5Eo&page_size=100': {
+    status: 200,
+    body: '{"items":[{"messages":2},{"messages":5}],"page_count":1}',
+  },
 };
 const seen: Array<{ url: string; authorization?: string }> = [];
 let stub: ReturnType<typeof createServer>;
@@ -540,7 +1514,16 @@ before(async () => {
 });
 after(() => new Promise<void>((r) => stub.close(() => r())));
 
-const ctx = (metadata: Record<string, string>) => ({ trigger: { type: 'rabbitmq', metadata, useCachedMetrics: false }, triggerIndex: 0, namespace: 'ns', objectName: 'o', objectKind: 'ScaledObject' as const, authParams: {}, resolvedEnv: {}, httpTimeoutMs: 2000 });
+const ctx = (metadata: Record<string, string>) => ({
+  trigger: { type: 'rabbitmq', metadata, useCachedMetrics: false },
+  triggerIndex: 0,
+  namespace: 'ns',
+  objectName: 'o',
+  objectKind: 'ScaledObject' as const,
+  authParams: {},
+  resolvedEnv: {},
+  httpTimeoutMs: 2000,
+});
 
 const stubReads: Array<[string, Record<string, string>, number, boolean]> = [
   ['one queue over HTTP, with Basic credentials from the host', { queueName: 'orders' }, 9, true],
@@ -561,7 +1544,11 @@ for (const [name, md, value, active] of stubReads) {
   });
 }
 
-const stubErrors: Array<[string, string, ReadError['kind']]> = [['secret', '401 is auth', 'auth'], ['gone', '404 is a bad query', 'bad-query'], ['other', '500 is other', 'other']];
+const stubErrors: Array<[string, string, ReadError['kind']]> = [
+  ['secret', '401 is auth', 'auth'],
+  ['gone', '404 is a bad query', 'bad-query'],
+  ['other', '500 is other', 'other'],
+];
 for (const [queue, name, kind] of stubErrors) {
   test(`rabbitmq HTTP reader: ${name}`, async () => {
     const s = buildScaler(ctx({ host: stubUrl, queueName: queue }));
@@ -589,7 +1576,10 @@ test('rabbitmq AMQP reader: a closed port is unreachable; an aborted read is a t
   await new Promise<void>((r) => srv.close(() => r()));
   const s = buildScaler(ctx({ host: `amqp://user:pw-secret@127.0.0.1:${port}/`, queueName: 'q' }));
   try {
-    await assert.rejects(s.read(AbortSignal.timeout(5000)), (e: unknown) => e instanceof ReadError && e.kind === 'unreachable' && !e.message.includes('pw-secret'));
+    await assert.rejects(
+      s.read(AbortSignal.timeout(5000)),
+      (e: unknown) => e instanceof ReadError && e.kind === 'unreachable' && !e.message.includes('pw-secret'),
+    );
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(s.read(ac.signal), (e: unknown) => e instanceof ReadError && e.kind === 'timeout');

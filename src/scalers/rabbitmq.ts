@@ -88,7 +88,8 @@ export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 
       if (!input.authParams[k]?.trim()) c[k] = undefined;
     }
   }
-  if (c.cert && !c.key || !c.cert && c.key) throw new ConfigError(TYPE, c.cert ? 'key' : 'cert', 'both key and certificate must be provided (TriggerAuthentication parameters cert and key)');
+  if ((c.cert && !c.key) || (!c.cert && c.key))
+    throw new ConfigError(TYPE, c.cert ? 'key' : 'cert', 'both key and certificate must be provided (TriggerAuthentication parameters cert and key)');
   if (c.pageSize < 1) throw new ConfigError(TYPE, 'pageSize', `pageSize should be 1 or greater, got '${c.pageSize}'`);
   if ((c.username || c.password) && !(c.username && c.password)) {
     throw new ConfigError(TYPE, c.username ? 'password' : 'username', 'username and password must be given together');
@@ -100,7 +101,12 @@ export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 
     else if (scheme === 'http' || scheme === 'https') protocol = 'http';
     else {
       const offlineHost = input.offline && !input.metadata.host?.trim();
-      if (!offlineHost) throw new ConfigError(TYPE, 'host', `unknown host URL scheme: \`${scheme ?? ''}\`; host must be amqp://, amqps://, http:// or https:// (or set protocol)`);
+      if (!offlineHost)
+        throw new ConfigError(
+          TYPE,
+          'host',
+          `unknown host URL scheme: \`${scheme ?? ''}\`; host must be amqp://, amqps://, http:// or https:// (or set protocol)`,
+        );
       protocol = 'amqp';
     }
   } else protocol = c.protocol;
@@ -108,18 +114,32 @@ export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 
   // rather than send the requests unauthenticated.
   if (c.workloadIdentityResource) {
     if (protocol === 'amqp') throw new ConfigError(TYPE, 'workloadIdentityResource', 'workload identity is not supported for the AMQP protocol at the moment');
-    throw new ConfigError(TYPE, 'workloadIdentityResource', 'workloadIdentityResource (Azure workload identity) is not supported by Updraft yet; use username and password');
+    throw new ConfigError(
+      TYPE,
+      'workloadIdentityResource',
+      'workloadIdentityResource (Azure workload identity) is not supported by Updraft yet; use username and password',
+    );
   }
   if (c.oauthTokenURI || c.clientID || c.clientSecret) {
     if (!(c.oauthTokenURI && c.clientID && c.clientSecret)) {
-      throw new ConfigError(TYPE, !c.oauthTokenURI ? 'oauthTokenURI' : !c.clientID ? 'clientID' : 'clientSecret', 'OAuth2 requires tokenUrl clientId and clientSecret to be configured in TriggerAuthentication');
+      throw new ConfigError(
+        TYPE,
+        !c.oauthTokenURI ? 'oauthTokenURI' : !c.clientID ? 'clientID' : 'clientSecret',
+        'OAuth2 requires tokenUrl clientId and clientSecret to be configured in TriggerAuthentication',
+      );
     }
     if (protocol === 'amqp') throw new ConfigError(TYPE, 'oauthTokenURI', 'OAuth2 authentication is only supported with HTTP protocol, not AMQP');
-    if (c.username && c.password) throw new ConfigError(TYPE, 'oauthTokenURI', 'OAuth2 authentication cannot be combined with username/password authentication or Azure Workload Identity');
-    throw new ConfigError(TYPE, 'oauthTokenURI', 'OAuth2 client credentials for the RabbitMQ management API are not supported by Updraft yet; use username and password');
+    if (c.username && c.password)
+      throw new ConfigError(TYPE, 'oauthTokenURI', 'OAuth2 authentication cannot be combined with username/password authentication or Azure Workload Identity');
+    throw new ConfigError(
+      TYPE,
+      'oauthTokenURI',
+      'OAuth2 client credentials for the RabbitMQ management API are not supported by Updraft yet; use username and password',
+    );
   }
   if (c.useRegex && protocol !== 'http') throw new ConfigError(TYPE, 'useRegex', 'configure useRegex=true only with HTTP protocol');
-  if (c.excludeUnacknowledged && protocol !== 'http') throw new ConfigError(TYPE, 'excludeUnacknowledged', 'configure excludeUnacknowledged=true only with HTTP protocol');
+  if (c.excludeUnacknowledged && protocol !== 'http')
+    throw new ConfigError(TYPE, 'excludeUnacknowledged', 'configure excludeUnacknowledged=true only with HTTP protocol');
 
   // KEDA validateTrigger.
   let mode: Mode;
@@ -146,7 +166,7 @@ export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 
   if (HTTP_ONLY_MODES.includes(mode) && protocol !== 'http') {
     throw new ConfigError(TYPE, 'mode', `protocol ${protocol} not supported; must be HTTP to use trigger mode ${mode}`);
   }
-  if (protocol === 'amqp' && c.timeout !== undefined) throw new ConfigError(TYPE, 'timeout', 'AMQP protocol doesn\'t support custom timeouts');
+  if (protocol === 'amqp' && c.timeout !== undefined) throw new ConfigError(TYPE, 'timeout', "AMQP protocol doesn't support custom timeouts");
   if (c.timeout !== undefined && c.timeout <= 0) throw new ConfigError(TYPE, 'timeout', `timeout must be a positive duration, got '${input.metadata.timeout}'`);
   if (value < 0) throw new ConfigError(TYPE, 'value', `value must be a positive number, got '${value}'`);
 
@@ -155,22 +175,33 @@ export function parse(input: ParseInput, httpTimeoutMs = input.httpTimeoutMs ?? 
   const fromMetadata = Boolean(input.metadata.host?.trim());
   if (!(input.offline && !fromMetadata)) checkHost(c.host, protocol, fromMetadata);
 
-  const tls = c.tls === 'enable' || scheme === 'amqps' || scheme === 'https'
-    ? {
-      rejectUnauthorized: !c.unsafeSsl,
-      ...(c.tls === 'enable' && c.ca ? { ca: c.ca } : {}),
-      ...(c.tls === 'enable' && c.cert ? { cert: c.cert } : {}),
-      ...(c.tls === 'enable' && c.key ? { key: c.key } : {}),
-      ...(c.tls === 'enable' && c.keyPassword ? { passphrase: c.keyPassword } : {}),
-    }
-    : undefined;
+  const tls =
+    c.tls === 'enable' || scheme === 'amqps' || scheme === 'https'
+      ? {
+          rejectUnauthorized: !c.unsafeSsl,
+          ...(c.tls === 'enable' && c.ca ? { ca: c.ca } : {}),
+          ...(c.tls === 'enable' && c.cert ? { cert: c.cert } : {}),
+          ...(c.tls === 'enable' && c.key ? { key: c.key } : {}),
+          ...(c.tls === 'enable' && c.keyPassword ? { passphrase: c.keyPassword } : {}),
+        }
+      : undefined;
   return {
-    queueName: c.queueName, mode, value, activationValue: c.activationValue, protocol, host: c.host,
+    queueName: c.queueName,
+    mode,
+    value,
+    activationValue: c.activationValue,
+    protocol,
+    host: c.host,
     ...(c.vhostName ? { vhostName: c.vhostName } : {}),
-    useRegex: c.useRegex, excludeUnacknowledged: c.excludeUnacknowledged, pageSize: c.pageSize, operation: c.operation,
+    useRegex: c.useRegex,
+    excludeUnacknowledged: c.excludeUnacknowledged,
+    pageSize: c.pageSize,
+    operation: c.operation,
     timeoutMs: c.timeout ?? httpTimeoutMs,
-    ...(c.username ? { username: c.username } : {}), ...(c.password ? { password: c.password } : {}),
-    ...(tls ? { tls } : {}), unsafeSsl: c.unsafeSsl,
+    ...(c.username ? { username: c.username } : {}),
+    ...(c.password ? { password: c.password } : {}),
+    ...(tls ? { tls } : {}),
+    unsafeSsl: c.unsafeSsl,
   };
 }
 
@@ -198,7 +229,9 @@ function checkHost(host: string, protocol: 'amqp' | 'http', fromMetadata: boolea
 
 /** Go url.QueryEscape: only A-Z a-z 0-9 - _ . ~ stay; space is '+'. */
 export function goQueryEscape(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
 }
 
 /** KEDA getVhostAndPathFromURL: the last path segment is the vhost (root: /%2F), the rest a path prefix. */
@@ -206,7 +239,10 @@ export function vhostAndPath(rawPath: string, vhostName: string | undefined): { 
   const parts = rawPath.split('/');
   let vhostPath = `/${parts[parts.length - 1]}`;
   // Go path.Join: drop empty segments, join with '/'.
-  let path = parts.slice(0, -1).filter((p) => p !== '').join('/');
+  let path = parts
+    .slice(0, -1)
+    .filter((p) => p !== '')
+    .join('/');
   if (path.length > 0) path = `/${path}`;
   if (vhostName) vhostPath = `/${goQueryEscape(vhostName)}`;
   if (vhostPath === '' || vhostPath === '/' || vhostPath === '/%2F') vhostPath = '/%2F';
@@ -254,19 +290,34 @@ function toInfo(q: RawQueue): QueueInfo {
 /** KEDA getComposedQueue: sum, avg (integer division for counts, as Go ints) or max over the matched queues. */
 export function composeQueues(queues: QueueInfo[], operation: 'sum' | 'max' | 'avg'): QueueInfo {
   if (queues.length === 0) return { messages: 0, messagesReady: 0, publishRate: 0, deliverGetRate: 0 };
-  const sum = queues.reduce((a, q) => ({
-    messages: a.messages + q.messages, messagesReady: a.messagesReady + q.messagesReady,
-    publishRate: a.publishRate + q.publishRate, deliverGetRate: a.deliverGetRate + q.deliverGetRate,
-  }), { messages: 0, messagesReady: 0, publishRate: 0, deliverGetRate: 0 });
+  const sum = queues.reduce(
+    (a, q) => ({
+      messages: a.messages + q.messages,
+      messagesReady: a.messagesReady + q.messagesReady,
+      publishRate: a.publishRate + q.publishRate,
+      deliverGetRate: a.deliverGetRate + q.deliverGetRate,
+    }),
+    { messages: 0, messagesReady: 0, publishRate: 0, deliverGetRate: 0 },
+  );
   if (operation === 'sum') return sum;
   if (operation === 'avg') {
     const n = queues.length;
-    return { messages: Math.trunc(sum.messages / n), messagesReady: Math.trunc(sum.messagesReady / n), publishRate: sum.publishRate / n, deliverGetRate: sum.deliverGetRate / n };
+    return {
+      messages: Math.trunc(sum.messages / n),
+      messagesReady: Math.trunc(sum.messagesReady / n),
+      publishRate: sum.publishRate / n,
+      deliverGetRate: sum.deliverGetRate / n,
+    };
   }
-  return queues.reduce((a, q) => ({
-    messages: Math.max(a.messages, q.messages), messagesReady: Math.max(a.messagesReady, q.messagesReady),
-    publishRate: Math.max(a.publishRate, q.publishRate), deliverGetRate: Math.max(a.deliverGetRate, q.deliverGetRate),
-  }), { messages: 0, messagesReady: 0, publishRate: 0, deliverGetRate: 0 });
+  return queues.reduce(
+    (a, q) => ({
+      messages: Math.max(a.messages, q.messages),
+      messagesReady: Math.max(a.messagesReady, q.messagesReady),
+      publishRate: Math.max(a.publishRate, q.publishRate),
+      deliverGetRate: Math.max(a.deliverGetRate, q.deliverGetRate),
+    }),
+    { messages: 0, messagesReady: 0, publishRate: 0, deliverGetRate: 0 },
+  );
 }
 
 /** A 200 answer of the management API → the queue's numbers (one queue, or the regex's composed queues). */
@@ -279,14 +330,21 @@ export function queueInfoFromBody(body: string, config: Pick<RabbitMQConfig, 'us
   }
   if (config.useRegex) {
     const p = parsed as { items?: RawQueue[]; page_count?: number };
-    if ((p.page_count ?? 0) > 1) throw new ReadError('bad-query', `${TYPE}: regex matches more queues than can be recovered at once; raise pageSize or narrow queueName ${config.queueName}`);
+    if ((p.page_count ?? 0) > 1)
+      throw new ReadError(
+        'bad-query',
+        `${TYPE}: regex matches more queues than can be recovered at once; raise pageSize or narrow queueName ${config.queueName}`,
+      );
     return composeQueues((p.items ?? []).map(toInfo), config.operation);
   }
   return toInfo(parsed as RawQueue);
 }
 
 /** KEDA GetMetricsAndActivity: the value of the mode and whether the trigger is active. */
-export function modeReading(info: QueueInfo, config: Pick<RabbitMQConfig, 'mode' | 'activationValue' | 'excludeUnacknowledged'>): { value: number; active: boolean } {
+export function modeReading(
+  info: QueueInfo,
+  config: Pick<RabbitMQConfig, 'mode' | 'activationValue' | 'excludeUnacknowledged'>,
+): { value: number; active: boolean } {
   const messages = config.excludeUnacknowledged ? info.messagesReady : info.messages;
   const { publishRate, deliverGetRate } = info;
   const act = config.activationValue;
@@ -321,24 +379,37 @@ export function anonymize(text: string): string {
 export function httpStatusError(status: number, body: string, url: URL, config: RabbitMQConfig): ReadError {
   const shown = displayAddress(url);
   const detail = body.slice(0, 200).replace(/\s+/g, ' ');
-  if (status === 401 || status === 403) return new ReadError('auth', `${TYPE}: the management API refused the credentials (status ${status}) at ${shown}; check username and password`);
-  if (status === 404) return new ReadError('bad-query', `${TYPE}: queue ${config.queueName} not found (status 404 from ${shown}); check queueName and vhostName`);
+  if (status === 401 || status === 403)
+    return new ReadError('auth', `${TYPE}: the management API refused the credentials (status ${status}) at ${shown}; check username and password`);
+  if (status === 404)
+    return new ReadError('bad-query', `${TYPE}: queue ${config.queueName} not found (status 404 from ${shown}); check queueName and vhostName`);
   return new ReadError('other', `${TYPE}: error requesting RabbitMQ API status: ${status}, response: ${anonymize(detail)}, from: ${shown}`);
 }
 
 // ---- 4. AMQP ----
 
 /** amqp091-go ParseURI: the vhost is the unescaped path without its leading '/', '/' when there is no path. */
-export function amqpTarget(config: RabbitMQConfig): { protocol: 'amqp' | 'amqps'; hostname: string; port: number; username: string; password: string; vhost: string; shown: string } {
+export function amqpTarget(config: RabbitMQConfig): {
+  protocol: 'amqp' | 'amqps';
+  hostname: string;
+  port: number;
+  username: string;
+  password: string;
+  vhost: string;
+  shown: string;
+} {
   const u = new URL(config.host);
   const protocol = u.protocol === 'amqps:' ? 'amqps' : 'amqp';
   // An empty vhost (`amqp://host:5672/`) is the default vhost `/` (Updraft; amqp091-go would send "").
   const vhost = config.vhostName ?? (u.pathname === '' || u.pathname === '/' ? '/' : decodeURIComponent(u.pathname.slice(1)));
   return {
-    protocol, hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : protocol === 'amqps' ? 5671 : 5672,
+    protocol,
+    hostname: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : protocol === 'amqps' ? 5671 : 5672,
     username: config.username ?? (u.username ? decodeURIComponent(u.username) : 'guest'),
     password: config.password ?? (u.password ? decodeURIComponent(u.password) : 'guest'),
-    vhost, shown: `${protocol}://${u.host}/${encodeURIComponent(vhost)}`,
+    vhost,
+    shown: `${protocol}://${u.host}/${encodeURIComponent(vhost)}`,
   };
 }
 
@@ -348,7 +419,10 @@ export class AmqpHandle {
   private channel: Channel | undefined;
   private opening: Promise<Channel> | undefined;
 
-  constructor(private readonly config: RabbitMQConfig, private readonly connectionName: string) {}
+  constructor(
+    private readonly config: RabbitMQConfig,
+    private readonly connectionName: string,
+  ) {}
 
   private async open(): Promise<Channel> {
     if (this.channel) return this.channel;
@@ -358,10 +432,15 @@ export class AmqpHandle {
         const literal = checkLiteralHost(t.hostname);
         if (literal) throw new ReadError('other', `${TYPE}: ${literal.message}`, { cause: literal });
         if (!this.model) {
-          const model = await amqpConnect({ protocol: t.protocol, hostname: t.hostname, port: t.port, username: t.username, password: t.password, vhost: t.vhost, heartbeat: 30 }, {
-            lookup: guardedLookup(), timeout: this.config.timeoutMs, clientProperties: { connection_name: this.connectionName },
-            ...(this.config.tls ?? {}),
-          });
+          const model = await amqpConnect(
+            { protocol: t.protocol, hostname: t.hostname, port: t.port, username: t.username, password: t.password, vhost: t.vhost, heartbeat: 30 },
+            {
+              lookup: guardedLookup(),
+              timeout: this.config.timeoutMs,
+              clientProperties: { connection_name: this.connectionName },
+              ...(this.config.tls ?? {}),
+            },
+          );
           model.on('error', () => undefined);
           model.on('close', () => {
             if (this.model === model) {
@@ -410,13 +489,19 @@ function amqpError(e: unknown, config: RabbitMQConfig): ReadError {
   if (/NOT_FOUND|404/.test(msg) && /queue/i.test(msg)) {
     return new ReadError('bad-query', `${TYPE}: queue ${config.queueName} not found in vhost ${t.vhost} of ${t.shown} (404 NOT_FOUND)`, { cause: e });
   }
-  if (/NOT_ALLOWED|530|vhost|Expected ConnectionOpenOk/i.test(msg)) return new ReadError('auth', `${TYPE}: ${t.shown}: vhost ${t.vhost} does not exist or the user may not use it; check vhostName and the user's permissions`, { cause: e });
+  if (/NOT_ALLOWED|530|vhost|Expected ConnectionOpenOk/i.test(msg))
+    return new ReadError(
+      'auth',
+      `${TYPE}: ${t.shown}: vhost ${t.vhost} does not exist or the user may not use it; check vhostName and the user's permissions`,
+      { cause: e },
+    );
   if (err?.code === 'EUPDRAFT_ADDRESS_REFUSED') return new ReadError('other', `${TYPE}: ${msg}`, { cause: e });
   if (err?.code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT'].includes(err.code)) {
     return new ReadError('unreachable', `${TYPE}: cannot reach ${t.shown} (${err.code})`, { cause: e });
   }
   if (/timeout/i.test(msg)) return new ReadError('timeout', `${TYPE}: no answer from ${t.shown} in ${config.timeoutMs} ms`, { cause: e });
-  if (/Socket closed abruptly|Connection closed/i.test(msg)) return new ReadError('unreachable', `${TYPE}: ${t.shown} closed the connection (${msg.slice(0, 80)})`, { cause: e });
+  if (/Socket closed abruptly|Connection closed/i.test(msg))
+    return new ReadError('unreachable', `${TYPE}: ${t.shown} closed the connection (${msg.slice(0, 80)})`, { cause: e });
   return new ReadError('other', `${TYPE}: error inspecting RabbitMQ at ${t.shown}: ${anonymize(msg).slice(0, 200)}`, { cause: e });
 }
 
@@ -432,16 +517,30 @@ export function rabbitmqPoolSizes(): { amqp: number; http: number } {
 
 function leaseAmqp(config: RabbitMQConfig, connectionName: string): Lease<AmqpHandle> {
   const t = amqpTarget(config);
-  return amqpPool.acquire(poolKey(`amqp:${t.shown}`, { password: t.password, key: config.tls?.key, passphrase: config.tls?.passphrase, cert: config.tls?.cert, ca: config.tls?.ca },
-    { user: t.username, tls: config.tls?.rejectUnauthorized ?? 'off', timeout: config.timeoutMs }), () => new AmqpHandle(config, connectionName));
+  return amqpPool.acquire(
+    poolKey(
+      `amqp:${t.shown}`,
+      { password: t.password, key: config.tls?.key, passphrase: config.tls?.passphrase, cert: config.tls?.cert, ca: config.tls?.ca },
+      { user: t.username, tls: config.tls?.rejectUnauthorized ?? 'off', timeout: config.timeoutMs },
+    ),
+    () => new AmqpHandle(config, connectionName),
+  );
 }
 
 function leaseHttp(config: RabbitMQConfig): Lease<HttpGetter> {
   const u = new URL(config.host);
   const protocol = u.protocol as 'http:' | 'https:';
   const tls = config.tls ?? { rejectUnauthorized: !config.unsafeSsl };
-  return httpPool.acquire(poolKey(`http:${u.protocol}//${u.host}`, { key: tls.key, passphrase: tls.passphrase, cert: tls.cert, ca: tls.ca }, { reject: tls.rejectUnauthorized }),
-    () => new HttpGetter(protocol, { rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) }));
+  return httpPool.acquire(
+    poolKey(`http:${u.protocol}//${u.host}`, { key: tls.key, passphrase: tls.passphrase, cert: tls.cert, ca: tls.ca }, { reject: tls.rejectUnauthorized }),
+    () =>
+      new HttpGetter(protocol, {
+        rejectUnauthorized: tls.rejectUnauthorized,
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...(tls.cert ? { cert: tls.cert } : {}),
+        ...(tls.key ? { key: tls.key } : {}),
+      }),
+  );
 }
 
 export const descriptor = defineScaler<RabbitMQConfig>({
@@ -449,7 +548,8 @@ export const descriptor = defineScaler<RabbitMQConfig>({
   fields,
   example: { metadata: { queueName: 'orders', host: 'amqp://guest:guest@rabbitmq.default:5672/', mode: 'QueueLength', value: '20' } },
   parse: (input) => parse(input),
-  metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `rabbitmq-${goQueryEscape(config.queueName)}`, config.value, TYPE, metricType),
+  metricSpecs: (config, triggerIndex, metricType) =>
+    externalMetricSpec(triggerIndex, `rabbitmq-${goQueryEscape(config.queueName)}`, config.value, TYPE, metricType),
   activationThreshold: (config) => config.activationValue,
   createReader(config, ctx) {
     const name = ctx.metricSpecs[0].metricName;
@@ -483,7 +583,13 @@ export const descriptor = defineScaler<RabbitMQConfig>({
     return {
       async read(signal) {
         const { url, authorization } = managementRequest(config);
-        const res = await lease.client.get(url, { accept: 'application/json', ...(authorization ? { authorization } : {}) }, config.timeoutMs, signal, `${TYPE}: management API`);
+        const res = await lease.client.get(
+          url,
+          { accept: 'application/json', ...(authorization ? { authorization } : {}) },
+          config.timeoutMs,
+          signal,
+          `${TYPE}: management API`,
+        );
         if (res.status !== 200) throw httpStatusError(res.status, res.body, url, config);
         return reading(queueInfoFromBody(res.body, config));
       },

@@ -4,7 +4,14 @@
 // common/redis-connection.ts.
 import { externalMetricSpec } from './common/metric-target.ts';
 import {
-  connectionFields, leaseRedis, parseConnection, runRedis, sentinelFields, type ConnectionValues, type RedisConnection, type RedisKind,
+  connectionFields,
+  leaseRedis,
+  parseConnection,
+  runRedis,
+  sentinelFields,
+  type ConnectionValues,
+  type RedisConnection,
+  type RedisKind,
 } from './common/redis-connection.ts';
 import { int, resolveConfig, str, type Fields } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type ScalerDescriptor } from './scaler.ts';
@@ -52,7 +59,12 @@ export function streamMode(consumerGroup: string | undefined, lagCount: number |
 
 export function parseFor(type: string, kind: RedisKind, input: ParseInput): RedisStreamsConfig {
   const c = resolveConfig(type, fieldsFor(kind), input) as unknown as ConnectionValues & {
-    stream: string; consumerGroup?: string; pendingEntriesCount: number; streamLength: number; lagCount?: number; activationLagCount: number;
+    stream: string;
+    consumerGroup?: string;
+    pendingEntriesCount: number;
+    streamLength: number;
+    lagCount?: number;
+    activationLagCount: number;
   };
   const connection = parseConnection(type, kind, c, input);
   const mode = streamMode(c.consumerGroup, c.lagCount);
@@ -62,8 +74,12 @@ export function parseFor(type: string, kind: RedisKind, input: ParseInput): Redi
     throw new ConfigError(type, mode, `${mode} must be a positive number, got '${target}'`);
   }
   return {
-    stream: c.stream, ...(c.consumerGroup ? { consumerGroup: c.consumerGroup } : {}), mode, target,
-    activationLagCount: c.activationLagCount, connection,
+    stream: c.stream,
+    ...(c.consumerGroup ? { consumerGroup: c.consumerGroup } : {}),
+    mode,
+    target,
+    activationLagCount: c.activationLagCount,
+    connection,
   };
 }
 
@@ -73,7 +89,8 @@ export function checkLagVersion(type: string, info: string): void {
   if (!line) throw new ReadError('other', `${type}: could not find Redis version number`);
   const major = Number.parseInt(line.slice('redis_version:'.length).split('.')[0], 10);
   if (!Number.isFinite(major)) throw new ReadError('other', `${type}: redis version could not be converted to number`);
-  if (major < 7) throw new ReadError('bad-query', `${type}: redis version 7+ required for lag (the server runs ${line.slice(14).trim()}); use pendingEntriesCount instead`);
+  if (major < 7)
+    throw new ReadError('bad-query', `${type}: redis version 7+ required for lag (the server runs ${line.slice(14).trim()}); use pendingEntriesCount instead`);
 }
 
 /** XINFO GROUPS reply (flat field/value arrays) → the lag of `group`, or undefined when the group is not there. */
@@ -142,6 +159,22 @@ function streamsDescriptor(type: string, kind: RedisKind, example: Record<string
   });
 }
 
-export const descriptor = streamsDescriptor(TYPE, 'standalone', { stream: 'orders', consumerGroup: 'workers', pendingEntriesCount: '10', address: 'redis.default:6379' });
-export const clusterDescriptor = streamsDescriptor(CLUSTER_TYPE, 'cluster', { stream: 'orders', consumerGroup: 'workers', pendingEntriesCount: '10', addresses: 'redis-0.redis:6379,redis-1.redis:6379' });
-export const sentinelDescriptor = streamsDescriptor(SENTINEL_TYPE, 'sentinel', { stream: 'orders', consumerGroup: 'workers', pendingEntriesCount: '10', addresses: 'sentinel-0.redis:26379', sentinelMaster: 'mymaster' });
+export const descriptor = streamsDescriptor(TYPE, 'standalone', {
+  stream: 'orders',
+  consumerGroup: 'workers',
+  pendingEntriesCount: '10',
+  address: 'redis.default:6379',
+});
+export const clusterDescriptor = streamsDescriptor(CLUSTER_TYPE, 'cluster', {
+  stream: 'orders',
+  consumerGroup: 'workers',
+  pendingEntriesCount: '10',
+  addresses: 'redis-0.redis:6379,redis-1.redis:6379',
+});
+export const sentinelDescriptor = streamsDescriptor(SENTINEL_TYPE, 'sentinel', {
+  stream: 'orders',
+  consumerGroup: 'workers',
+  pendingEntriesCount: '10',
+  addresses: 'sentinel-0.redis:26379',
+  sentinelMaster: 'mymaster',
+});

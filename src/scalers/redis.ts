@@ -3,7 +3,14 @@
 // isClustered / isSentinel). The connection fields, parse and shared clients are in common/redis-connection.ts.
 import { externalMetricSpec } from './common/metric-target.ts';
 import {
-  connectionFields, leaseRedis, parseConnection, runRedis, sentinelFields, type ConnectionValues, type RedisConnection, type RedisKind,
+  connectionFields,
+  leaseRedis,
+  parseConnection,
+  runRedis,
+  sentinelFields,
+  type ConnectionValues,
+  type RedisConnection,
+  type RedisKind,
 } from './common/redis-connection.ts';
 import { int, resolveConfig, str, type Fields } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type ScalerDescriptor } from './scaler.ts';
@@ -84,5 +91,14 @@ function listDescriptor(type: string, kind: RedisKind, example: Record<string, s
 }
 
 export const descriptor = listDescriptor(TYPE, 'standalone', { address: 'redis.default:6379', listName: 'jobs', listLength: '5' });
-export const clusterDescriptor = listDescriptor(CLUSTER_TYPE, 'cluster', { addresses: 'redis-0.redis:6379,redis-1.redis:6379,redis-2.redis:6379', listName: 'jobs', listLength: '5' });
-export const sentinelDescriptor = listDescriptor(SENTINEL_TYPE, 'sentinel', { addresses: 'sentinel-0.redis:26379', sentinelMaster: 'mymaster', listName: 'jobs', listLength: '5' });
+export const clusterDescriptor = listDescriptor(CLUSTER_TYPE, 'cluster', {
+  addresses: 'redis-0.redis:6379,redis-1.redis:6379,redis-2.redis:6379',
+  listName: 'jobs',
+  listLength: '5',
+});
+export const sentinelDescriptor = listDescriptor(SENTINEL_TYPE, 'sentinel', {
+  addresses: 'sentinel-0.redis:26379',
+  sentinelMaster: 'mymaster',
+  listName: 'jobs',
+  listLength: '5',
+});

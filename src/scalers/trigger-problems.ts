@@ -25,30 +25,39 @@ export function triggerProblems(obj: ScaledObject | ScaledJob): Problem[] {
     const checked = checkTriggerOffline(trigger, i, obj.metadata.namespace);
     if (!checked.ok && checked.error.field === 'type') {
       out.push({
-        severity: 'error', object, path: `${at}.type`,
+        severity: 'error',
+        object,
+        path: `${at}.type`,
         message: `trigger type '${truncate(trigger.type)}' is not supported by Updraft (it reads ${supportedTypes().join(', ')})`,
         fix: `use one of ${supportedTypes().join(', ')}; docs/scalers.md lists what each reads`,
       });
       return;
     }
     for (const u of checked.unknownKeys) {
-      out.push(u.suggestion
-        ? {
-          severity: 'error', object, path: `${at}.metadata.${truncate(u.key)}`,
-          message: `${trigger.type} has no parameter '${truncate(u.key)}'; did you mean '${u.suggestion}'? (KEDA would silently ignore it)`,
-          fix: `rename it to ${u.suggestion}`,
-        }
-        : {
-          severity: 'warning', object, path: `${at}.metadata.${truncate(u.key)}`,
-          message: `${trigger.type} does not read metadata '${truncate(u.key)}'; it is ignored (as by KEDA)`,
-          fix: 'remove it, or check docs/scalers.md for the parameter names',
-        });
+      out.push(
+        u.suggestion
+          ? {
+              severity: 'error',
+              object,
+              path: `${at}.metadata.${truncate(u.key)}`,
+              message: `${trigger.type} has no parameter '${truncate(u.key)}'; did you mean '${u.suggestion}'? (KEDA would silently ignore it)`,
+              fix: `rename it to ${u.suggestion}`,
+            }
+          : {
+              severity: 'warning',
+              object,
+              path: `${at}.metadata.${truncate(u.key)}`,
+              message: `${trigger.type} does not read metadata '${truncate(u.key)}'; it is ignored (as by KEDA)`,
+              fix: 'remove it, or check docs/scalers.md for the parameter names',
+            },
+      );
     }
     if (!checked.ok) {
       const field = checked.error.field;
       const inMetadata = field !== 'metricType' && Object.hasOwn(trigger.metadata ?? {}, field);
       out.push({
-        severity: 'error', object,
+        severity: 'error',
+        object,
         path: field === 'metricType' ? `${at}.metricType` : inMetadata || !field ? `${at}.metadata${field ? `.${field}` : ''}` : `${at}.metadata`,
         message: checked.error.message,
         fix: `see docs/scalers.md#${trigger.type} for the ${trigger.type} parameters`,

@@ -12,23 +12,60 @@ const validator: AdmissionValidator = {
     seen.push(req);
     const spec = (req.object as { spec?: { minReplicaCount?: number; maxReplicaCount?: number; pollingInterval?: number } }).spec ?? {};
     if ((spec.minReplicaCount ?? 0) > (spec.maxReplicaCount ?? 100)) {
-      return { allowed: false, reason: 'incorrect-replicas', message: `MinReplicaCount=${spec.minReplicaCount} must be less than MaxReplicaCount=${spec.maxReplicaCount}` };
+      return {
+        allowed: false,
+        reason: 'incorrect-replicas',
+        message: `MinReplicaCount=${spec.minReplicaCount} must be less than MaxReplicaCount=${spec.maxReplicaCount}`,
+      };
     }
     return { allowed: true, warnings: spec.pollingInterval ? ['PollingInterval is configured but is not relevant'] : [] };
   },
 };
 
-const so = (spec: Record<string, unknown>, finalizers?: string[]) => ({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'w', namespace: 'prod', finalizers }, spec });
-const reviewOf = (operation: string, object: unknown, oldObject?: unknown) => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u-1', operation, namespace: 'prod', name: 'w', object, oldObject } });
+const so = (spec: Record<string, unknown>, finalizers?: string[]) => ({
+  apiVersion: 'keda.sh/v1alpha1',
+  kind: 'ScaledObject',
+  metadata: { name: 'w', namespace: 'prod', finalizers },
+  spec,
+});
+const reviewOf = (operation: string, object: unknown, oldObject?: unknown) => ({
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: { uid: 'u-1', operation, namespace: 'prod', name: 'w', object, oldObject },
+});
 
 describe('admission decisions: invalid denied with its message, valid admitted with warnings, deletes and finalizer removals skipped', () => {
   const cases: Array<[string, ReturnType<typeof reviewOf>, boolean, boolean, unknown]> = [
-    ['invalid create', reviewOf('CREATE', so({ minReplicaCount: 5, maxReplicaCount: 2 })), false, true, { code: 403, reason: 'Forbidden', message: 'MinReplicaCount=5 must be less than MaxReplicaCount=2' }],
+    [
+      'invalid create',
+      reviewOf('CREATE', so({ minReplicaCount: 5, maxReplicaCount: 2 })),
+      false,
+      true,
+      { code: 403, reason: 'Forbidden', message: 'MinReplicaCount=5 must be less than MaxReplicaCount=2' },
+    ],
     ['valid create', reviewOf('CREATE', so({ maxReplicaCount: 2 })), true, true, undefined],
-    ['invalid update', reviewOf('UPDATE', so({ minReplicaCount: 5, maxReplicaCount: 2 }), so({})), false, true, { code: 403, reason: 'Forbidden', message: 'MinReplicaCount=5 must be less than MaxReplicaCount=2' }],
+    [
+      'invalid update',
+      reviewOf('UPDATE', so({ minReplicaCount: 5, maxReplicaCount: 2 }), so({})),
+      false,
+      true,
+      { code: 403, reason: 'Forbidden', message: 'MinReplicaCount=5 must be less than MaxReplicaCount=2' },
+    ],
     ['delete', reviewOf('DELETE', null, so({ minReplicaCount: 5, maxReplicaCount: 2 })), true, false, undefined],
-    ['finalizer removed, spec unchanged', reviewOf('UPDATE', so({ minReplicaCount: 5, maxReplicaCount: 2 }, []), so({ minReplicaCount: 5, maxReplicaCount: 2 }, ['finalizer.keda.sh'])), true, false, undefined],
-    ['finalizer removed with a spec change', reviewOf('UPDATE', so({ minReplicaCount: 5, maxReplicaCount: 2 }, []), so({}, ['finalizer.keda.sh'])), false, true, { code: 403, reason: 'Forbidden', message: 'MinReplicaCount=5 must be less than MaxReplicaCount=2' }],
+    [
+      'finalizer removed, spec unchanged',
+      reviewOf('UPDATE', so({ minReplicaCount: 5, maxReplicaCount: 2 }, []), so({ minReplicaCount: 5, maxReplicaCount: 2 }, ['finalizer.keda.sh'])),
+      true,
+      false,
+      undefined,
+    ],
+    [
+      'finalizer removed with a spec change',
+      reviewOf('UPDATE', so({ minReplicaCount: 5, maxReplicaCount: 2 }, []), so({}, ['finalizer.keda.sh'])),
+      false,
+      true,
+      { code: 403, reason: 'Forbidden', message: 'MinReplicaCount=5 must be less than MaxReplicaCount=2' },
+    ],
   ];
   for (const [name, body, allowed, validated, status] of cases) {
     test(`${name}: ${allowed ? 'admitted' : 'denied'}, ${validated ? 'validated' : 'not validated'}`, async () => {
@@ -57,7 +94,13 @@ before(async () => {
   certs = certFactory();
   ca = certs.ca('webhook-ca');
   const cert = certs.leaf('webhook', ca, { cn: 'webhook', usage: 'server', hosts: ['127.0.0.1'] });
-  const s = await startAdmissionWebhookServer({ port: 0, host: '127.0.0.1', certificate: { certFile: cert.certFile, keyFile: cert.keyFile }, validator, registry });
+  const s = await startAdmissionWebhookServer({
+    port: 0,
+    host: '127.0.0.1',
+    certificate: { certFile: cert.certFile, keyFile: cert.keyFile },
+    validator,
+    registry,
+  });
   port = s.port;
   close = s.close;
 });
@@ -97,7 +140,8 @@ test('the webhook answers AdmissionReviews over HTTPS at KEDA paths and counts S
     ['/healthz', undefined, 'GET', 200],
     ['/readyz', undefined, 'GET', 200],
   ];
-  for (const [path, body2, method, code] of cases) await t.test(`${method} ${path} answers ${code}`, async () => assert.equal((await post(path, body2, method)).code, code, `${method} ${path}`));
+  for (const [path, body2, method, code] of cases)
+    await t.test(`${method} ${path} answers ${code}`, async () => assert.equal((await post(path, body2, method)).code, code, `${method} ${path}`));
   const metrics = await post('/metrics', undefined, 'GET');
   assert.match(metrics.text, /keda_webhook_scaled_object_validations_total\{namespace="prod",action="create"\} 1/);
   assert.match(metrics.text, /keda_webhook_scaled_object_validation_errors_total\{namespace="prod",action="create",reason="incorrect-replicas"\} 1/);

@@ -9,7 +9,13 @@ import { deepEqual } from '../kube/merge-patch.ts';
 import { handleProbe, requestMetrics, type ReadyCheck } from './prometheus-metrics.ts';
 import { createTlsServer, type ServingCertificate } from './serving-tls.ts';
 
-export type AdmissionKind = 'ScaledObject' | 'ScaledJob' | 'TriggerAuthentication' | 'ClusterTriggerAuthentication' | 'CloudEventSource' | 'ClusterCloudEventSource';
+export type AdmissionKind =
+  | 'ScaledObject'
+  | 'ScaledJob'
+  | 'TriggerAuthentication'
+  | 'ClusterTriggerAuthentication'
+  | 'CloudEventSource'
+  | 'ClusterCloudEventSource';
 
 /** KEDA's webhook paths (kubebuilder markers in apis/*_webhook.go). */
 export const WEBHOOK_PATHS: Record<string, AdmissionKind> = {
@@ -87,7 +93,11 @@ export function isFinalizerRemoval(oldObject: unknown, object: unknown): boolean
 }
 
 /** Decide one AdmissionReview (pure apart from the validator); exported for table tests. */
-export async function review(kind: AdmissionKind, body: RawAdmissionReview, validator: AdmissionValidator): Promise<{ info?: AdmissionRequestInfo; result: ValidationResult; response: unknown }> {
+export async function review(
+  kind: AdmissionKind,
+  body: RawAdmissionReview,
+  validator: AdmissionValidator,
+): Promise<{ info?: AdmissionRequestInfo; result: ValidationResult; response: unknown }> {
   const req = body.request;
   if (!req?.uid || !req.operation) throw new Error('AdmissionReview without request.uid/operation');
   const obj = (req.object ?? req.oldObject ?? {}) as Meta;
@@ -122,16 +132,28 @@ async function readBody(req: IncomingMessage, limit = 3 * 1024 * 1024): Promise<
   return text;
 }
 
-export async function startAdmissionWebhookServer(opts: AdmissionWebhookServerOptions): Promise<{ port: number; reloadCertificate(): void; close(): Promise<void> }> {
+export async function startAdmissionWebhookServer(
+  opts: AdmissionWebhookServerOptions,
+): Promise<{ port: number; reloadCertificate(): void; close(): Promise<void> }> {
   const http = opts.registry ? requestMetrics(opts.registry, 'admission-webhook') : undefined;
   // KEDA's webhook metrics (`pkg/metricscollector/webhook/webhook_prommetrics.go`; names as in source, not as in KEDA's docs).
   const validations = opts.registry
     ? ((opts.registry.getSingleMetric('keda_webhook_scaled_object_validations_total') as Counter<string> | undefined) ??
-      new Counter({ name: 'keda_webhook_scaled_object_validations_total', help: 'ScaledObject validations', labelNames: ['namespace', 'action'], registers: [opts.registry] }))
+      new Counter({
+        name: 'keda_webhook_scaled_object_validations_total',
+        help: 'ScaledObject validations',
+        labelNames: ['namespace', 'action'],
+        registers: [opts.registry],
+      }))
     : undefined;
   const validationErrors = opts.registry
     ? ((opts.registry.getSingleMetric('keda_webhook_scaled_object_validation_errors_total') as Counter<string> | undefined) ??
-      new Counter({ name: 'keda_webhook_scaled_object_validation_errors_total', help: 'ScaledObject validation failures', labelNames: ['namespace', 'action', 'reason'], registers: [opts.registry] }))
+      new Counter({
+        name: 'keda_webhook_scaled_object_validation_errors_total',
+        help: 'ScaledObject validation failures',
+        labelNames: ['namespace', 'action', 'reason'],
+        registers: [opts.registry],
+      }))
     : undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<{ route: string; code: number }> {

@@ -123,7 +123,14 @@ export class ObjectHistory {
     for (let k = 0; k < this.count; k++) {
       const i = (start + k) % this.capacity;
       if (this.t[i] < since) continue;
-      out.push({ t: this.t[i], replicas: this.replicas[i], desired: this.desired[i], ready: this.ready[i], flags: this.flags[i], values: this.values.map((a) => a[i]) });
+      out.push({
+        t: this.t[i],
+        replicas: this.replicas[i],
+        desired: this.desired[i],
+        ready: this.ready[i],
+        flags: this.flags[i],
+        values: this.values.map((a) => a[i]),
+      });
     }
     return out;
   }
@@ -132,7 +139,14 @@ export class ObjectHistory {
   latest(): HistoryPoint | undefined {
     if (this.count === 0) return undefined;
     const i = (this.head - 1 + this.capacity) % this.capacity;
-    return { t: this.t[i], replicas: this.replicas[i], desired: this.desired[i], ready: this.ready[i], flags: this.flags[i], values: this.values.map((a) => a[i]) };
+    return {
+      t: this.t[i],
+      replicas: this.replicas[i],
+      desired: this.desired[i],
+      ready: this.ready[i],
+      flags: this.flags[i],
+      values: this.values.map((a) => a[i]),
+    };
   }
 
   recentNotes(since = -Infinity): HistoryNote[] {
@@ -142,13 +156,22 @@ export class ObjectHistory {
 
 export function historyTriggers(triggers: readonly EngineTrigger[]): HistoryTrigger[] {
   return triggers.map((t) => ({
-    index: t.triggerIndex, type: t.type, ...(t.name ? { name: t.name } : {}), metricName: t.metricName, kind: t.kind, targetType: t.targetType, target: t.target,
+    index: t.triggerIndex,
+    type: t.type,
+    ...(t.name ? { name: t.name } : {}),
+    metricName: t.metricName,
+    kind: t.kind,
+    targetType: t.targetType,
+    target: t.target,
     ...(t.activationThreshold !== undefined ? { activationThreshold: t.activationThreshold } : {}),
   }));
 }
 
 /** The hook gets the scalers as OperatorMetrics does (metricSpecs); type and activation come from the trigger and the scaler when it has them. */
-function withTypes(triggers: ReadonlyArray<{ type: string }>, scalers: readonly Pick<Scaler, 'metricSpecs'>[]): Array<Pick<Scaler, 'type' | 'metricSpecs' | 'activationThreshold'>> {
+function withTypes(
+  triggers: ReadonlyArray<{ type: string }>,
+  scalers: readonly Pick<Scaler, 'metricSpecs'>[],
+): Array<Pick<Scaler, 'type' | 'metricSpecs' | 'activationThreshold'>> {
   return scalers.map((s, i) => {
     const full = s as Partial<Pick<Scaler, 'type' | 'activationThreshold'>>;
     return { type: full.type ?? triggers[i]?.type ?? '?', metricSpecs: s.metricSpecs, activationThreshold: full.activationThreshold };
@@ -236,7 +259,13 @@ export class DashboardHistory {
     const prevErrs = h.last?.values.flatMap((v, k) => (v.error !== undefined ? [`${ht[k]?.metricName}: ${v.error}`] : [])) ?? [];
     for (const e of errs) if (!prevErrs.includes(e)) h.note({ at: report.at, kind: 'error', message: e });
     h.last = {
-      at: report.at, replicas, desired, ready: report.counts.readyReplicas, active: report.poll.activity.isActive, fallback: report.poll.fallbackActive, reason,
+      at: report.at,
+      replicas,
+      desired,
+      ready: report.counts.readyReplicas,
+      active: report.poll.activity.isActive,
+      fallback: report.poll.fallbackActive,
+      reason,
       values: values.map((v, k) => ({ metricName: ht[k].metricName, ...v })),
     };
     for (const l of this.listeners) l(h);
@@ -252,7 +281,16 @@ export class DashboardHistory {
     const ht: HistoryTrigger[] = [];
     withTypes(sj.spec.triggers, given).forEach((s, i) => {
       for (const m of s.metricSpecs) {
-        ht.push({ index: i, type: s.type, ...(sj.spec.triggers[i]?.name ? { name: sj.spec.triggers[i].name } : {}), metricName: m.metricName, kind: m.kind === 'External' ? 'External' : 'Resource', targetType: m.targetType, target: m.target, activationThreshold: s.activationThreshold });
+        ht.push({
+          index: i,
+          type: s.type,
+          ...(sj.spec.triggers[i]?.name ? { name: sj.spec.triggers[i].name } : {}),
+          metricName: m.metricName,
+          kind: m.kind === 'External' ? 'External' : 'Resource',
+          targetType: m.targetType,
+          target: m.target,
+          activationThreshold: s.activationThreshold,
+        });
       }
     });
     const h = this.ring('ScaledJob', sj.metadata.namespace, sj.metadata.name, ht, 'job');
@@ -262,9 +300,19 @@ export class DashboardHistory {
     let flags = active ? FLAG.active : 0;
     if (values.some((v) => v.error !== undefined)) flags |= FLAG.error;
     const wasActive = h.last?.active ?? false;
-    if (active !== wasActive) h.note({ at, kind: active ? 'activated' : 'deactivated', message: active ? 'a trigger is active: Jobs are created' : 'no trigger is active' });
+    if (active !== wasActive)
+      h.note({ at, kind: active ? 'activated' : 'deactivated', message: active ? 'a trigger is active: Jobs are created' : 'no trigger is active' });
     h.push({ t: at, replicas: 0, desired: 0, ready: 0, flags, values: values.map((v) => v.value ?? NaN) });
-    h.last = { at, replicas: 0, desired: 0, ready: 0, active, fallback: false, reason: active ? 'active' : 'not active', values: values.map((v, k) => ({ metricName: ht[k].metricName, ...v })) };
+    h.last = {
+      at,
+      replicas: 0,
+      desired: 0,
+      ready: 0,
+      active,
+      fallback: false,
+      reason: active ? 'active' : 'not active',
+      values: values.map((v, k) => ({ metricName: ht[k].metricName, ...v })),
+    };
     for (const l of this.listeners) l(h);
   }
 }

@@ -8,13 +8,12 @@ import { scalerDescriptors } from '../scalers/index.ts';
 export const REDACTED = '(redacted)';
 
 /** Keys that hold credentials, whatever the scaler. */
-const SECRET_KEY = /pass(word)?|pwd|secret|token|credential|connection(string)?|apikey|api_key|accesskey|sas|sasl|privatekey|cert|tls(key)?$|authorization|cookie/i;
+const SECRET_KEY =
+  /pass(word)?|pwd|secret|token|credential|connection(string)?|apikey|api_key|accesskey|sas|sasl|privatekey|cert|tls(key)?$|authorization|cookie/i;
 
 /** `scheme://user:pass@host` → `scheme://host`; `user:pass@host` (no scheme) → `host`. */
 export function stripUserinfo(s: string): string {
-  return s
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@?#]*@/gi, '$1')
-    .replace(/(^|[\s,;="'(])[^\s:/@,;="'()]+:[^\s/@,;="'()]+@(?=[a-z0-9[])/gi, '$1');
+  return s.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@?#]*@/gi, '$1').replace(/(^|[\s,;="'(])[^\s:/@,;="'()]+:[^\s/@,;="'()]+@(?=[a-z0-9[])/gi, '$1');
 }
 
 /** A trigger's metadata fit to show: credential-like keys and auth-only parameters redacted, userinfo stripped. */

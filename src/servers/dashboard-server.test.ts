@@ -42,8 +42,19 @@ class Target implements ScaleTarget {
 
 const SECRET = 'hunter2-secret';
 const so: ScaledObject = scaledObject({
-  pollingInterval: 10, cooldownPeriod: 60, minReplicaCount: 0, maxReplicaCount: 20,
-  triggers: [trigger('aws-sqs-queue', { queueURL: `https://ops:${SECRET}@sqs.eu-west-1.amazonaws.com/123/jobs`, queueLength: '5', awsRegion: 'eu-west-1', identityOwner: 'operator', awsSecretAccessKey: SECRET })],
+  pollingInterval: 10,
+  cooldownPeriod: 60,
+  minReplicaCount: 0,
+  maxReplicaCount: 20,
+  triggers: [
+    trigger('aws-sqs-queue', {
+      queueURL: `https://ops:${SECRET}@sqs.eu-west-1.amazonaws.com/123/jobs`,
+      queueLength: '5',
+      awsRegion: 'eu-west-1',
+      identityOwner: 'operator',
+      awsSecretAccessKey: SECRET,
+    }),
+  ],
 });
 so.metadata.name = 'worker';
 so.metadata.namespace = 'default';
@@ -54,14 +65,30 @@ const history = new DashboardHistory({ now: () => clock.t });
 const queue = new Queue();
 const target = new Target();
 const runner: ObjectRunner = new ObjectRunner({
-  so, scalers: [queue], target, mode: 'direct', scheduler: new Scheduler(), cache: new ReadingsCache(), now: () => clock.t,
+  so,
+  scalers: [queue],
+  target,
+  mode: 'direct',
+  scheduler: new Scheduler(),
+  cache: new ReadingsCache(),
+  now: () => clock.t,
   hooks: { onPoll: (r) => history.recordPoll(so, runner.plan.triggers, r, 'direct') },
 });
 /** Queue depth per poll, every 10 s: idle, a burst, idle again (cooldown, then scale to zero). */
 const DEPTHS = [0, 0, 0, 0, 0, 40, 40, 60, 60, 30, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 const objects = (): DashboardObject[] => [
-  { kind: 'ScaledObject', namespace: 'default', name: 'worker', so, mode: 'direct', conditions: [{ type: 'Ready', status: 'True' }], minReplicaCount: 0, maxReplicaCount: 20, triggers: so.spec.triggers },
+  {
+    kind: 'ScaledObject',
+    namespace: 'default',
+    name: 'worker',
+    so,
+    mode: 'direct',
+    conditions: [{ type: 'Ready', status: 'True' }],
+    minReplicaCount: 0,
+    maxReplicaCount: 20,
+    triggers: so.spec.triggers,
+  },
   { kind: 'ScaledObject', namespace: 'team-b', name: 'other', mode: 'direct', conditions: [], minReplicaCount: 1, maxReplicaCount: 3, triggers: [] },
 ];
 
@@ -114,7 +141,10 @@ describe('dashboard server', () => {
     const w = body.objects[0];
     assert.deepEqual([w.namespace, w.name, w.mode, w.ready, w.active], ['default', 'worker', 'direct', true, false]);
     assert.deepEqual(w.replicas, { current: 0, desired: 0, ready: 0, min: 0, max: 20 });
-    assert.deepEqual({ value: w.triggers[0].value, target: w.triggers[0].target, activation: w.triggers[0].activationThreshold }, { value: 0, target: 5, activation: 0 });
+    assert.deepEqual(
+      { value: w.triggers[0].value, target: w.triggers[0].target, activation: w.triggers[0].activationThreshold },
+      { value: 0, target: 5, activation: 0 },
+    );
     assert.match(w.lastDecision.reason, /./);
   });
 
@@ -123,11 +153,27 @@ describe('dashboard server', () => {
     const tl = body.timeline;
     assert.equal(tl.t.length, DEPTHS.length);
     assert.deepEqual(tl.values[0].slice(0, 8), DEPTHS.slice(0, 8));
-    assert.ok(tl.flags.some((f: number) => f & tl.flagBits.activated), 'an activation marker');
-    assert.ok(tl.flags.some((f: number) => f & tl.flagBits.deactivated), 'a deactivation marker');
-    assert.ok(tl.flags.some((f: number) => f & tl.flagBits.cooldown), 'a cooldown span');
+    assert.ok(
+      tl.flags.some((f: number) => f & tl.flagBits.activated),
+      'an activation marker',
+    );
+    assert.ok(
+      tl.flags.some((f: number) => f & tl.flagBits.deactivated),
+      'a deactivation marker',
+    );
+    assert.ok(
+      tl.flags.some((f: number) => f & tl.flagBits.cooldown),
+      'a cooldown span',
+    );
     assert.ok(Math.max(...tl.replicas) >= 8, `scaled out to ceil(60/5)=12 bounded by behavior, got ${Math.max(...tl.replicas)}`);
-    assert.deepEqual(body.tunables[0], { index: 0, type: 'aws-sqs-queue', target: 5, activationThreshold: 0, targetKey: 'queueLength', activationKey: 'activationQueueLength' });
+    assert.deepEqual(body.tunables[0], {
+      index: 0,
+      type: 'aws-sqs-queue',
+      target: 5,
+      activationThreshold: 0,
+      targetKey: 'queueLength',
+      activationKey: 'activationQueueLength',
+    });
   });
 
   test('cost: replica-hours over the window against running at maxReplicaCount and at minReplicaCount-or-1', async () => {
@@ -151,7 +197,13 @@ describe('dashboard server', () => {
     const h = history.get('ScaledObject', 'default', 'worker')!;
     const points = h.points(clock.t - 3_600_000);
     const { so: edited } = editedScaledObject(so, edits);
-    const direct = simulate(edited, recordedSeries(h, points), { mode: 'direct', startReplicas: points[0].replicas, durationSeconds: (clock.t - points[0].t) / 1000, hpaSyncSeconds: 15, readyDelaySeconds: 0 });
+    const direct = simulate(edited, recordedSeries(h, points), {
+      mode: 'direct',
+      startReplicas: points[0].replicas,
+      durationSeconds: (clock.t - points[0].t) / 1000,
+      hpaSyncSeconds: 15,
+      readyDelaySeconds: 0,
+    });
     assert.equal(body.replay.replicaHours, Math.round(direct.summary.replicaHours * 10_000) / 10_000);
     assert.equal(body.replay.maxReplicas, direct.summary.maxReplicas);
     assert.equal(body.replay.maxReplicas, 3, 'ceil(60/20)');
@@ -190,7 +242,10 @@ describe('dashboard server', () => {
     await polled;
     while (!/event: poll\ndata: .*\n\n/.test(text)) text += (await reader.read()).value ?? '';
     ctrl.abort();
-    const data = JSON.parse(/event: poll\ndata: (.*)\n\n/.exec(text)![1]) as { row: { name: string; active: boolean; triggers: Array<{ value: number }> }; point: { values: number[] } };
+    const data = JSON.parse(/event: poll\ndata: (.*)\n\n/.exec(text)![1]) as {
+      row: { name: string; active: boolean; triggers: Array<{ value: number }> };
+      point: { values: number[] };
+    };
     assert.deepEqual([data.row.name, data.row.active, data.row.triggers[0].value, data.point.values[0]], ['worker', true, 25, 25]);
   });
 
@@ -208,7 +263,10 @@ describe('dashboard server', () => {
 
   test('a user sees only the namespaces where they may get the objects', async () => {
     const alice = await get(secured, '/api/overview', 'alice');
-    assert.deepEqual(alice.body.objects.map((o: { name: string }) => o.name), ['worker']);
+    assert.deepEqual(
+      alice.body.objects.map((o: { name: string }) => o.name),
+      ['worker'],
+    );
     assert.equal((await get(secured, '/api/objects/ScaledObject/default/worker', 'alice')).status, 200);
   });
 
@@ -219,9 +277,19 @@ describe('dashboard server', () => {
   });
 
   test('the history ring keeps a fixed number of points and reports its memory', () => {
-    const h = new ObjectHistory('ScaledObject', 'ns', 'x', [{ index: 0, type: 't', metricName: 'm', kind: 'External', targetType: 'AverageValue', target: 1 }], 'direct', 4);
+    const h = new ObjectHistory(
+      'ScaledObject',
+      'ns',
+      'x',
+      [{ index: 0, type: 't', metricName: 'm', kind: 'External', targetType: 'AverageValue', target: 1 }],
+      'direct',
+      4,
+    );
     for (let i = 0; i < 10; i++) h.push({ t: i, replicas: i, desired: i, ready: i, flags: 0, values: [i] });
-    assert.deepEqual(h.points().map((p) => p.t), [6, 7, 8, 9]);
+    assert.deepEqual(
+      h.points().map((p) => p.t),
+      [6, 7, 8, 9],
+    );
     assert.equal(h.bytes, 4 * (21 + 8));
     assert.equal(costView(h, { min: 0, max: 10 }, 10)?.replicaHours, Math.round(((6 + 7 + 8 + 9) / 3_600_000) * 10_000) / 10_000);
   });

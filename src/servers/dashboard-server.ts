@@ -101,15 +101,18 @@ export function tokenReviewAuthenticator(client: KubeClient, opts: { ttlMs?: num
     const key = createHash('sha256').update(m[1]).digest('hex');
     const hit = cache.get(key);
     if (hit && now() - hit.at < ttl) return hit.answer;
-    const review = await client.request<{ status?: { authenticated?: boolean; error?: string; user?: { username?: string; groups?: string[]; extra?: Record<string, string[]> } } }>({
+    const review = await client.request<{
+      status?: { authenticated?: boolean; error?: string; user?: { username?: string; groups?: string[]; extra?: Record<string, string[]> } };
+    }>({
       method: 'POST',
       path: '/apis/authentication.k8s.io/v1/tokenreviews',
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: m[1] } },
     });
     const st = review.status;
-    const answer = st?.authenticated && st.user?.username
-      ? { ok: true as const, user: { username: st.user.username, groups: st.user.groups ?? [], extra: st.user.extra ?? {} } }
-      : { ok: false as const, message: `Unauthorized: the token was not accepted${st?.error ? ` (${st.error})` : ''}` };
+    const answer =
+      st?.authenticated && st.user?.username
+        ? { ok: true as const, user: { username: st.user.username, groups: st.user.groups ?? [], extra: st.user.extra ?? {} } }
+        : { ok: false as const, message: `Unauthorized: the token was not accepted${st?.error ? ` (${st.error})` : ''}` };
     cache.set(key, { at: now(), answer });
     if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
     return answer;
@@ -143,7 +146,12 @@ export function ensureDashboardBuilt(): Promise<void> {
   return building;
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8', '.map': 'application/json' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.map': 'application/json',
+};
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(scrub(body), (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
@@ -166,7 +174,18 @@ export interface OverviewRow {
   paused?: boolean;
   fallback?: boolean;
   replicas: { current?: number; desired?: number; ready?: number; min: number; max: number };
-  triggers: Array<{ index: number; type: string; name?: string; metricName?: string; value?: number; target?: number; targetType?: string; activationThreshold?: number; active?: boolean; error?: string }>;
+  triggers: Array<{
+    index: number;
+    type: string;
+    name?: string;
+    metricName?: string;
+    value?: number;
+    target?: number;
+    targetType?: string;
+    activationThreshold?: number;
+    active?: boolean;
+    error?: string;
+  }>;
   lastDecision?: { at: number; reason: string };
   errors: string[];
   conditions: Condition[];
@@ -181,7 +200,9 @@ export function overviewRow(o: DashboardObject, h: ObjectHistory | undefined): O
     const meta = ht >= 0 ? h!.triggers[ht] : undefined;
     const v = ht >= 0 ? last?.values[ht] : undefined;
     return {
-      index: i, type: t.type, ...(t.name ? { name: t.name } : {}),
+      index: i,
+      type: t.type,
+      ...(t.name ? { name: t.name } : {}),
       ...(meta ? { metricName: meta.metricName, target: meta.target, targetType: meta.targetType, activationThreshold: meta.activationThreshold } : {}),
       ...(v?.value !== undefined ? { value: v.value } : {}),
       ...(v?.active !== undefined ? { active: v.active } : {}),
@@ -189,11 +210,14 @@ export function overviewRow(o: DashboardObject, h: ObjectHistory | undefined): O
     };
   });
   return {
-    kind: o.kind, namespace: o.namespace, name: o.name, mode: o.mode ?? h?.mode,
+    kind: o.kind,
+    namespace: o.namespace,
+    name: o.name,
+    mode: o.mode ?? h?.mode,
     ready: condStatus(o.conditions, 'Ready'),
     active: last ? last.active : condStatus(o.conditions, 'Active'),
     paused: condStatus(o.conditions, 'Paused') ?? false,
-    fallback: last ? last.fallback : condStatus(o.conditions, 'Fallback') ?? false,
+    fallback: last ? last.fallback : (condStatus(o.conditions, 'Fallback') ?? false),
     replicas: { current: last?.replicas ?? o.currentReplicas, desired: last?.desired, ready: last?.ready, min: o.minReplicaCount, max: o.maxReplicaCount },
     triggers,
     ...(last ? { lastDecision: { at: last.at, reason: last.reason } } : {}),
@@ -238,7 +262,11 @@ async function readBody(req: IncomingMessage, limit = 256 * 1024): Promise<unkno
 }
 
 class HttpError extends Error {
-  constructor(readonly code: number, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -277,18 +305,29 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
   const detail = async (o: DashboardObject, light: boolean) => {
     const h = opts.history.get(o.kind, o.namespace, o.name);
     const t = now();
-    const [explain, events] = light ? [undefined, []] : await Promise.all([
-      o.kind === 'ScaledObject' && opts.source.explain ? opts.source.explain(o.namespace, o.name).catch((err: Error) => ({ error: err.message })) : Promise.resolve(undefined),
-      opts.source.events ? opts.source.events(o.kind, o.namespace, o.name).catch((err: Error) => [{ type: 'Warning', reason: 'EventsUnavailable', message: err.message }]) : Promise.resolve([]),
-    ]);
+    const [explain, events] = light
+      ? [undefined, []]
+      : await Promise.all([
+          o.kind === 'ScaledObject' && opts.source.explain
+            ? opts.source.explain(o.namespace, o.name).catch((err: Error) => ({ error: err.message }))
+            : Promise.resolve(undefined),
+          opts.source.events
+            ? opts.source.events(o.kind, o.namespace, o.name).catch((err: Error) => [{ type: 'Warning', reason: 'EventsUnavailable', message: err.message }])
+            : Promise.resolve([]),
+        ]);
     return {
       now: t,
       row: overviewRow(o, h),
       metadata: o.triggers.map((tr) => ({ type: tr.type, ...(tr.name ? { name: tr.name } : {}), metadata: safeMetadata(tr.type, tr.metadata) })),
-      bounds: o.so ? {
-        minReplicaCount: o.so.spec.minReplicaCount, maxReplicaCount: o.so.spec.maxReplicaCount, cooldownPeriod: o.so.spec.cooldownPeriod, pollingInterval: o.so.spec.pollingInterval,
-        behavior: o.so.spec.advanced?.horizontalPodAutoscalerConfig?.behavior ?? null,
-      } : undefined,
+      bounds: o.so
+        ? {
+            minReplicaCount: o.so.spec.minReplicaCount,
+            maxReplicaCount: o.so.spec.maxReplicaCount,
+            cooldownPeriod: o.so.spec.cooldownPeriod,
+            pollingInterval: o.so.spec.pollingInterval,
+            behavior: o.so.spec.advanced?.horizontalPodAutoscalerConfig?.behavior ?? null,
+          }
+        : undefined,
       tunables: o.so ? triggerTunables(o.so) : [],
       timeline: timelineOf(h, t),
       cost: h ? costView(h, { min: o.minReplicaCount, max: o.maxReplicaCount }, t) : undefined,
@@ -315,9 +354,13 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       const body = await readFile(full);
       const ext = file.slice(file.lastIndexOf('.'));
       res.writeHead(200, {
-        'Content-Type': CONTENT_TYPES[ext] ?? 'application/octet-stream', 'Content-Length': body.length, 'Cache-Control': 'no-cache',
+        'Content-Type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+        'Content-Length': body.length,
+        'Cache-Control': 'no-cache',
         'Content-Security-Policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'",
-        'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY',
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'X-Frame-Options': 'DENY',
       });
       res.end(body);
       return;
@@ -332,7 +375,9 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     if (req.method === 'GET' && path === '/api/overview') {
       const objects = await visible(user);
       return sendJson(res, 200, {
-        now: now(), title: opts.title ?? 'Updraft', auth: opts.auth ? { user: user?.username } : undefined,
+        now: now(),
+        title: opts.title ?? 'Updraft',
+        auth: opts.auth ? { user: user?.username } : undefined,
         objects: objects.map((o) => overviewRow(o, opts.history.get(o.kind, o.namespace, o.name))),
       });
     }
@@ -356,7 +401,12 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
       throw new HttpError(405, 'method not allowed');
     }
     if (req.method === 'GET' && path === '/api/stream') {
-      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
       res.write(`retry: 3000\n\n`);
       const entry = { res, user, allowed: new Map<string, boolean>() };
       streams.add(entry);
@@ -381,7 +431,19 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     if (!o) return;
     const row = overviewRow(o, h);
     const p = h.latest();
-    const data = JSON.stringify(scrub({ row, point: p && { t: p.t, replicas: p.replicas, desired: p.desired, ready: p.ready, flags: p.flags, values: p.values.map((v) => (Number.isFinite(v) ? v : null)) } }));
+    const data = JSON.stringify(
+      scrub({
+        row,
+        point: p && {
+          t: p.t,
+          replicas: p.replicas,
+          desired: p.desired,
+          ready: p.ready,
+          flags: p.flags,
+          values: p.values.map((v) => (Number.isFinite(v) ? v : null)),
+        },
+      }),
+    );
     for (const s of streams) {
       void allowedFor(s.user, h.kind, h.namespace).then((ok) => {
         if (ok && !s.res.writableEnded) s.res.write(`event: poll\ndata: ${data}\n\n`);

@@ -50,8 +50,15 @@ export function costView(h: ObjectHistory, bounds: { min: number; max: number },
   const minOrOne = Math.max(bounds.min, 1);
   const round = (v: number) => Math.round(v * 10_000) / 10_000;
   return {
-    since, until: now, hours: round(hours), replicaHours: round(actual), atMax: round(bounds.max * hours), atMin: round(minOrOne * hours),
-    maxReplicaCount: bounds.max, minOrOne, fractionOfMax: bounds.max * hours > 0 ? round(actual / (bounds.max * hours)) : 0,
+    since,
+    until: now,
+    hours: round(hours),
+    replicaHours: round(actual),
+    atMax: round(bounds.max * hours),
+    atMin: round(minOrOne * hours),
+    maxReplicaCount: bounds.max,
+    minOrOne,
+    fractionOfMax: bounds.max * hours > 0 ? round(actual / (bounds.max * hours)) : 0,
   };
 }
 
@@ -107,7 +114,10 @@ export interface WhatIfEdits {
 }
 
 export class WhatIfError extends Error {
-  constructor(message: string, readonly problems: string[] = []) {
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+  ) {
     super(message);
   }
 }
@@ -121,7 +131,8 @@ export function manifestOf(so: ScaledObject): Record<string, unknown> {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',
     metadata: {
-      name: so.metadata.name, namespace: so.metadata.namespace,
+      name: so.metadata.name,
+      namespace: so.metadata.namespace,
       ...(so.metadata.labels && Object.keys(so.metadata.labels).length ? { labels: so.metadata.labels } : {}),
       ...(Object.keys(annotations).length ? { annotations } : {}),
     },
@@ -137,7 +148,10 @@ const nonNegInt = (what: string, v: unknown): number => {
 /** The manifest with the edits applied, parsed by the same parser as the operator's (problems → WhatIfError). */
 export function editedScaledObject(so: ScaledObject, edits: WhatIfEdits): { so: ScaledObject; manifest: Record<string, unknown> } {
   const manifest = manifestOf(so);
-  const spec = manifest.spec as Record<string, unknown> & { triggers: Array<{ type: string; metadata: Record<string, string> }>; advanced?: Record<string, unknown> };
+  const spec = manifest.spec as Record<string, unknown> & {
+    triggers: Array<{ type: string; metadata: Record<string, string> }>;
+    advanced?: Record<string, unknown>;
+  };
   if (edits.minReplicaCount !== undefined) spec.minReplicaCount = nonNegInt('minReplicaCount', edits.minReplicaCount);
   if (edits.maxReplicaCount !== undefined) spec.maxReplicaCount = nonNegInt('maxReplicaCount', edits.maxReplicaCount);
   if (edits.cooldownPeriod !== undefined) spec.cooldownPeriod = nonNegInt('cooldownPeriod', edits.cooldownPeriod);
@@ -146,7 +160,8 @@ export function editedScaledObject(so: ScaledObject, edits: WhatIfEdits): { so: 
     const advanced = (spec.advanced ??= {}) as Record<string, unknown>;
     const hpaConfig = (advanced.horizontalPodAutoscalerConfig ??= {}) as Record<string, unknown>;
     if (edits.behavior === null) delete hpaConfig.behavior;
-    else if (typeof edits.behavior !== 'object' || Array.isArray(edits.behavior)) throw new WhatIfError('behavior must be an object (HorizontalPodAutoscalerBehavior)');
+    else if (typeof edits.behavior !== 'object' || Array.isArray(edits.behavior))
+      throw new WhatIfError('behavior must be an object (HorizontalPodAutoscalerBehavior)');
     else hpaConfig.behavior = edits.behavior;
   }
   const tunables = triggerTunables(so);
@@ -178,7 +193,10 @@ export function recordedSeries(h: ObjectHistory, points: readonly HistoryPoint[]
   const columns = h.triggers.map((t) => (h.triggers.filter((x) => x.index === t.index).length === 1 ? `s${t.index}` : t.metricName));
   const map = new Map<string, Array<{ t: number; v: SeriesValue }>>();
   h.triggers.forEach((_, k) => {
-    map.set(columns[k], points.map((p) => ({ t: (p.t - t0) / 1000, v: Number.isFinite(p.values[k]) ? p.values[k] : 'error' })));
+    map.set(
+      columns[k],
+      points.map((p) => ({ t: (p.t - t0) / 1000, v: Number.isFinite(p.values[k]) ? p.values[k] : 'error' })),
+    );
   });
   const end = points.length ? (points[points.length - 1].t - t0) / 1000 : 0;
   return { columns, points: map, end };
@@ -205,7 +223,13 @@ export interface WhatIfResult {
 }
 
 /** Replay the last hour of `h` through the engine with `edits`; `so` is the object as it runs. */
-export function whatIf(so: ScaledObject, h: ObjectHistory, edits: WhatIfEdits, now: number, opts: { hpaSyncSeconds?: number; windowMs?: number } = {}): WhatIfResult {
+export function whatIf(
+  so: ScaledObject,
+  h: ObjectHistory,
+  edits: WhatIfEdits,
+  now: number,
+  opts: { hpaSyncSeconds?: number; windowMs?: number } = {},
+): WhatIfResult {
   const points = h.points(now - (opts.windowMs ?? WINDOW_MS));
   if (points.length === 0) throw new WhatIfError('nothing recorded yet for this object: wait for a poll');
   const mode = h.mode === 'hpa' ? 'hpa' : 'direct';
@@ -241,9 +265,18 @@ export function whatIf(so: ScaledObject, h: ObjectHistory, edits: WhatIfEdits, n
   const minOrOne = Math.max(edited.spec.minReplicaCount, 1);
   const r4 = (v: number) => Math.round(v * 10_000) / 10_000;
   return {
-    since, until: now, mode,
+    since,
+    until: now,
+    mode,
     actual: { ...actual, replicaHours: r4(replicaHours(points, since, now)) },
-    replay: { ...replay, replicaHours: r4(result.summary.replicaHours), activations: result.summary.activations, deactivations: result.summary.deactivations, scaleChanges: result.summary.scaleChanges, maxReplicas: result.summary.maxReplicas },
+    replay: {
+      ...replay,
+      replicaHours: r4(result.summary.replicaHours),
+      activations: result.summary.activations,
+      deactivations: result.summary.deactivations,
+      scaleChanges: result.summary.scaleChanges,
+      maxReplicas: result.summary.maxReplicas,
+    },
     baseline: { replicaHours: r4(baseline.summary.replicaHours) },
     cost: { atMax: r4(edited.spec.maxReplicaCount * hours), atMin: r4(minOrOne * hours), maxReplicaCount: edited.spec.maxReplicaCount, minOrOne },
     yaml: stringify(manifest),

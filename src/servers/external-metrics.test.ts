@@ -46,7 +46,10 @@ before(async () => {
     host: '127.0.0.1',
     certificate: { certFile: serving.certFile, keyFile: serving.keyFile },
     requestHeader: { clientCA: frontProxyCA.cert, allowedNames: ['front-proxy-client'], ...DEFAULT_HEADERS },
-    authorize: async (user, attrs) => ({ allowed: user.groups.includes('system:masters') || (user.username === 'system:serviceaccount:kube-system:horizontal-pod-autoscaler' && attrs.verb === 'list') }),
+    authorize: async (user, attrs) => ({
+      allowed:
+        user.groups.includes('system:masters') || (user.username === 'system:serviceaccount:kube-system:horizontal-pod-autoscaler' && attrs.verb === 'list'),
+    }),
     provider,
     registry,
   });
@@ -88,7 +91,10 @@ function get(path: string, opts: { client?: Pem; headers?: Record<string, string
   });
 }
 
-const hpaUser = { 'X-Remote-User': 'system:serviceaccount:kube-system:horizontal-pod-autoscaler', 'X-Remote-Group': ['system:serviceaccounts', 'system:authenticated'] };
+const hpaUser = {
+  'X-Remote-User': 'system:serviceaccount:kube-system:horizontal-pod-autoscaler',
+  'X-Remote-Group': ['system:serviceaccounts', 'system:authenticated'],
+};
 const metricPath = '/apis/external.metrics.k8s.io/v1beta1/namespaces/prod/s0-aws-sqs-queue?labelSelector=scaledobject.keda.sh%2Fname%3Dworker';
 
 test('the HPA, through the aggregator, gets an ExternalMetricValueList of milli quantities from the provider', async () => {
@@ -98,7 +104,10 @@ test('the HPA, through the aggregator, gets an ExternalMetricValueList of milli 
   assert.equal(r.body.kind, 'ExternalMetricValueList');
   assert.equal(r.body.apiVersion, 'external.metrics.k8s.io/v1beta1');
   const items = r.body.items as Array<{ metricName: string; value: string; timestamp: string; metricLabels: object }>;
-  assert.deepEqual(items.map((i) => i.value), ['23', '400m', '0']);
+  assert.deepEqual(
+    items.map((i) => i.value),
+    ['23', '400m', '0'],
+  );
   assert.equal(items[1].timestamp, '2026-01-01T00:00:00Z');
   assert.match(items[0].timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   assert.deepEqual(calls, [['prod', 'worker', 's0-aws-sqs-queue']]);
@@ -110,7 +119,12 @@ test('identity headers are trusted only with a front-proxy certificate whose CN 
     ['certificate from another CA', { client: foreign, headers: hpaUser }, 401, /client certificate rejected/],
     ['right CA, CN not allowed', { client: otherCN, headers: hpaUser }, 401, /CN=someone-else is not an allowed requestheader name/],
     ['front-proxy certificate but no user header', { client: frontProxy }, 401, /without a user header/],
-    ['authenticated but not authorized', { client: frontProxy, headers: { 'X-Remote-User': 'mallory', 'X-Remote-Group': 'system:authenticated' } }, 403, /user "mallory" cannot list resource "s0-aws-sqs-queue"/],
+    [
+      'authenticated but not authorized',
+      { client: frontProxy, headers: { 'X-Remote-User': 'mallory', 'X-Remote-Group': 'system:authenticated' } },
+      403,
+      /user "mallory" cannot list resource "s0-aws-sqs-queue"/,
+    ],
   ];
   for (const [name, opts, code, message] of cases) {
     await t.test(`${name}: ${code}, the provider is not asked`, async () => {
@@ -129,8 +143,16 @@ test('requests without the ScaledObject selector fail with KEDA message; provide
   const cases: Array<[string, number, RegExp]> = [
     ['/apis/external.metrics.k8s.io/v1beta1/namespaces/prod/s0-x', 400, /^scaledObject name is not specified$/],
     ['/apis/external.metrics.k8s.io/v1beta1/namespaces/prod/s0-x?labelSelector=app%3Dweb', 400, /^scaledObject name is not specified$/],
-    ['/apis/external.metrics.k8s.io/v1beta1/namespaces/prod/s0-x?labelSelector=scaledobject.keda.sh%2Fname%3Dmissing', 404, /ScaledObject prod\/missing not found/],
-    ['/apis/external.metrics.k8s.io/v1beta1/namespaces/prod/s9-broken?labelSelector=scaledobject.keda.sh%2Fname%3Dworker', 500, /metric:s9-broken encountered error/],
+    [
+      '/apis/external.metrics.k8s.io/v1beta1/namespaces/prod/s0-x?labelSelector=scaledobject.keda.sh%2Fname%3Dmissing',
+      404,
+      /ScaledObject prod\/missing not found/,
+    ],
+    [
+      '/apis/external.metrics.k8s.io/v1beta1/namespaces/prod/s9-broken?labelSelector=scaledobject.keda.sh%2Fname%3Dworker',
+      500,
+      /metric:s9-broken encountered error/,
+    ],
     ['/apis/external.metrics.k8s.io/v1beta1/namespaces/prod', 404, /could not find the requested resource/],
   ];
   for (const [path, code, message] of cases) {
@@ -147,12 +169,15 @@ test('discovery and OpenAPI documents describe external.metrics.k8s.io/v1beta1',
   const resources = await get('/apis/external.metrics.k8s.io/v1beta1', admin);
   assert.equal(resources.body.kind, 'APIResourceList');
   assert.equal(resources.body.groupVersion, 'external.metrics.k8s.io/v1beta1');
-  assert.deepEqual(resources.body.resources, [{ name: 'externalmetrics', singularName: '', namespaced: true, kind: 'ExternalMetricValueList', verbs: ['get'] }]);
+  assert.deepEqual(resources.body.resources, [
+    { name: 'externalmetrics', singularName: '', namespaced: true, kind: 'ExternalMetricValueList', verbs: ['get'] },
+  ]);
   const group = await get('/apis/external.metrics.k8s.io', admin);
   assert.equal(group.body.kind, 'APIGroup');
   const groups = await get('/apis', admin);
   assert.equal(groups.body.kind, 'APIGroupList');
-  for (const p of ['/openapi/v2', '/openapi/v3', '/openapi/v3/apis/external.metrics.k8s.io/v1beta1']) await t.test(`${p} is served`, async () => assert.equal((await get(p, admin)).code, 200, p));
+  for (const p of ['/openapi/v2', '/openapi/v3', '/openapi/v3/apis/external.metrics.k8s.io/v1beta1'])
+    await t.test(`${p} is served`, async () => assert.equal((await get(p, admin)).code, 200, p));
 });
 
 test('probes answer without a client certificate (kubelet has none)', async (t) => {

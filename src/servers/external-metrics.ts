@@ -81,7 +81,15 @@ export function sendStatus(res: ServerResponse, code: number, reason: string, me
   sendJson(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
 }
 
-const REASONS: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 500: 'InternalError', 503: 'ServiceUnavailable' };
+const REASONS: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+};
 
 /** Parse a label selector of equality terms (`a=b`, `a==b`, comma separated) into a map; other terms are ignored. */
 export function parseEqualitySelector(selector: string): Record<string, string> {
@@ -97,9 +105,17 @@ const discovery = {
   apis: {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: [{ name: GROUP, versions: [{ groupVersion: GROUP_VERSION, version: VERSION }], preferredVersion: { groupVersion: GROUP_VERSION, version: VERSION } }],
+    groups: [
+      { name: GROUP, versions: [{ groupVersion: GROUP_VERSION, version: VERSION }], preferredVersion: { groupVersion: GROUP_VERSION, version: VERSION } },
+    ],
   },
-  group: { kind: 'APIGroup', apiVersion: 'v1', name: GROUP, versions: [{ groupVersion: GROUP_VERSION, version: VERSION }], preferredVersion: { groupVersion: GROUP_VERSION, version: VERSION } },
+  group: {
+    kind: 'APIGroup',
+    apiVersion: 'v1',
+    name: GROUP,
+    versions: [{ groupVersion: GROUP_VERSION, version: VERSION }],
+    preferredVersion: { groupVersion: GROUP_VERSION, version: VERSION },
+  },
   // Like custom-metrics-apiserver's default provider: one placeholder resource; any metric name can be queried.
   resources: {
     kind: 'APIResourceList',
@@ -163,7 +179,11 @@ export async function startExternalMetricsServer(opts: ExternalMetricsServerOpti
       // custom-metrics-apiserver registers this route as a LIST of resource <metricName>.
       const decision = await opts.authorize(auth.user, { namespace, verb: 'list', group: GROUP, version: VERSION, resource: metricName });
       if (!decision.allowed) {
-        fail(403, `user "${auth.user.username}" cannot list resource "${metricName}" in API group "${GROUP}" in the namespace "${namespace}"${decision.reason ? `: ${decision.reason}` : ''}`, auth.user);
+        fail(
+          403,
+          `user "${auth.user.username}" cannot list resource "${metricName}" in API group "${GROUP}" in the namespace "${namespace}"${decision.reason ? `: ${decision.reason}` : ''}`,
+          auth.user,
+        );
         return { route: 'metric', code: 403 };
       }
     }

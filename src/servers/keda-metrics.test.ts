@@ -13,9 +13,16 @@ import { kedaScalerLabel } from './keda-scaler-names.ts';
 import { prometheusBackend } from './metric-families.ts';
 
 const raw = {
-  apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject',
+  apiVersion: 'keda.sh/v1alpha1',
+  kind: 'ScaledObject',
   metadata: { name: 'orders', namespace: 'shop', uid: 'u1', generation: 1, creationTimestamp: '2026-01-01T00:00:00Z' },
-  spec: { scaleTargetRef: { name: 'orders' }, triggers: [{ type: 'prometheus', metadata: { serverAddress: 'http://p:9090', query: 'q', threshold: '5' } }, { type: 'cpu', metricType: 'Utilization', metadata: { value: '50' } }] },
+  spec: {
+    scaleTargetRef: { name: 'orders' },
+    triggers: [
+      { type: 'prometheus', metadata: { serverAddress: 'http://p:9090', query: 'q', threshold: '5' } },
+      { type: 'cpu', metricType: 'Utilization', metadata: { value: '50' } },
+    ],
+  },
 };
 const parsed = parseScaledObject(raw);
 assert.ok(parsed.ok);
@@ -31,13 +38,22 @@ function report(over: { value?: number; error?: string; at?: number; action?: 'a
     at,
     counts: { replicas: 0, readyReplicas: 0 },
     readings: [
-      over.error ? { metrics: [], active: false, error: over.error, at, durationMs: 40, source: 'poll' } : { metrics: [{ name: 's0-prometheus', value: over.value ?? 12 }], active: true, at, durationMs: 40, source: 'poll' },
+      over.error
+        ? { metrics: [], active: false, error: over.error, at, durationMs: 40, source: 'poll' }
+        : { metrics: [{ name: 's0-prometheus', value: over.value ?? 12 }], active: true, at, durationMs: 40, source: 'poll' },
       undefined,
     ],
     poll: {
       state: initialState(over.action === 'activate' ? 3 : 0),
       activity: { isActive: !over.error, isError: !!over.error, activeTriggers: [], triggersActivity: {}, reason: '' },
-      decision: { action: over.action ?? 'none', replicas: over.action === 'activate' ? 3 : undefined, conditions: over.error ? [{ type: 'Ready', status: 'False', reason: 'TriggerError', message: '' }] : [{ type: 'Active', status: 'True', reason: 'ScalerActive', message: '' }], reason: 'r' },
+      decision: {
+        action: over.action ?? 'none',
+        replicas: over.action === 'activate' ? 3 : undefined,
+        conditions: over.error
+          ? [{ type: 'Ready', status: 'False', reason: 'TriggerError', message: '' }]
+          : [{ type: 'Active', status: 'True', reason: 'ScalerActive', message: '' }],
+        reason: 'r',
+      },
       fallbackActive: false,
     },
     ...(over.action === 'activate' ? { scaled: { from: 0, to: 3 } } : {}),
@@ -49,7 +65,9 @@ async function setup() {
   const m = new OperatorMetrics(prometheusBackend(registry), { version: '2.20.2', gitCommit: 'abc' });
   const text = () => registry.metrics();
   const value = async (name: string, labels: Record<string, string>) => {
-    const metric = (await registry.getMetricsAsJSON()).find((x) => x.name === name) as { values: Array<{ labels: Record<string, string>; value: number }> } | undefined;
+    const metric = (await registry.getMetricsAsJSON()).find((x) => x.name === name) as
+      | { values: Array<{ labels: Record<string, string>; value: number }> }
+      | undefined;
     return metric?.values.find((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l))?.value;
   };
   return { registry, m, text, value };
@@ -84,7 +102,10 @@ describe('KEDA metric families', () => {
   test('every family name is keda_* or updraft_*, and unique', () => {
     const names = Object.values(FAMILIES).map((f) => f.name);
     assert.equal(new Set(names).size, names.length);
-    assert.deepEqual(names.filter((n) => !/^(keda|updraft)_[a-z_]+$/.test(n)), []);
+    assert.deepEqual(
+      names.filter((n) => !/^(keda|updraft)_[a-z_]+$/.test(n)),
+      [],
+    );
   });
 });
 
@@ -124,7 +145,11 @@ describe('OperatorMetrics', () => {
   test('registrations count resources per namespace and triggers per type; a delete takes them and the scaler series away', async () => {
     const { m, value, text } = await setup();
     const obj = (name: string, types: string[], paused = false) =>
-      ({ metadata: { name, namespace: 'shop' }, spec: { triggers: types.map((type) => ({ type })) }, status: { conditions: paused ? [{ type: 'Paused', status: 'True' }] : [] } }) as unknown as KubeObject;
+      ({
+        metadata: { name, namespace: 'shop' },
+        spec: { triggers: types.map((type) => ({ type })) },
+        status: { conditions: paused ? [{ type: 'Paused', status: 'True' }] : [] },
+      }) as unknown as KubeObject;
     m.resourceChanged('scaled_object', obj('orders', ['prometheus', 'cpu']));
     m.resourceChanged('scaled_object', obj('carts', ['prometheus'], true));
     m.resourceChanged('scaled_object', obj('carts', ['prometheus'], true)); // an update is not a second registration
@@ -143,7 +168,10 @@ describe('OperatorMetrics', () => {
 
   test('lateness sets the loop gauge and the histogram; source reads count by trigger type', async () => {
     const { m, value } = await setup();
-    m.resourceChanged('scaled_object', { metadata: { name: 'orders', namespace: 'shop' }, spec: { triggers: [{ type: 'prometheus' }] } } as unknown as KubeObject);
+    m.resourceChanged('scaled_object', {
+      metadata: { name: 'orders', namespace: 'shop' },
+      spec: { triggers: [{ type: 'prometheus' }] },
+    } as unknown as KubeObject);
     m.loopLateness('scaledobject.shop.orders', 250);
     assert.equal(await value('keda_internal_scale_loop_latency_seconds', { namespace: 'shop', type: 'scaledobject', resource: 'orders' }), 0.25);
     m.sourceRead('scaledobject.shop.orders/0', { metrics: [], active: false, error: 'x', errorKind: 'timeout', at: 1, durationMs: 10, source: 'poll' });
@@ -159,7 +187,22 @@ describe('OperatorMetrics', () => {
 });
 
 describe('reasonKind', () => {
-  const cases: Array<[string, Partial<{ action: string; ready: string; active: string; activeStatus: string; reason: string; fallback: boolean; hpa: { changed: boolean; kind: string; stabilized?: boolean }; scaleError: string }>, string]> = [
+  const cases: Array<
+    [
+      string,
+      Partial<{
+        action: string;
+        ready: string;
+        active: string;
+        activeStatus: string;
+        reason: string;
+        fallback: boolean;
+        hpa: { changed: boolean; kind: string; stabilized?: boolean };
+        scaleError: string;
+      }>,
+      string,
+    ]
+  > = [
     ['activation', { action: 'activate' }, 'activation'],
     ['deactivation', { action: 'deactivate' }, 'deactivation'],
     ['paused', { action: 'paused' }, 'paused'],
@@ -180,7 +223,11 @@ describe('reasonKind', () => {
         ...(c.ready ? [{ type: 'Ready', status: 'False', reason: c.ready }] : []),
         { type: 'Active', status: c.activeStatus ?? 'False', reason: c.active ?? 'ScalerNotActive' },
       ];
-      const r = { poll: { decision: { action: c.action ?? 'none', conditions, reason: c.reason ?? '' }, fallbackActive: c.fallback ?? false }, hpa: c.hpa, scaleError: c.scaleError } as unknown as PollReport;
+      const r = {
+        poll: { decision: { action: c.action ?? 'none', conditions, reason: c.reason ?? '' }, fallbackActive: c.fallback ?? false },
+        hpa: c.hpa,
+        scaleError: c.scaleError,
+      } as unknown as PollReport;
       assert.equal(reasonKind(r), kind);
     });
   }
@@ -202,5 +249,6 @@ describe('names and keys', () => {
     ['prometheus', 'my-trigger', 'my-trigger'],
     ['not-a-keda-type', undefined, 'not-a-keda-type'],
   ];
-  for (const [type, name, want] of scalerNames) test(`scaler label of ${type}${name ? ` named ${name}` : ''} is ${want}`, () => assert.equal(kedaScalerLabel(type, name), want));
+  for (const [type, name, want] of scalerNames)
+    test(`scaler label of ${type}${name ? ` named ${name}` : ''} is ${want}`, () => assert.equal(kedaScalerLabel(type, name), want));
 });

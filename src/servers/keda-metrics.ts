@@ -31,37 +31,133 @@ export type ResourceType = 'scaled_object' | 'scaled_job' | 'trigger_authenticat
 const DEFAULT_NAMESPACE = 'default';
 
 export const FAMILIES = {
-  buildInfo: { name: 'keda_build_info', help: 'Build of the running operator (always 1): version, commit and runtime (Updraft: the Node.js version stands in for goversion)', labels: ['version', 'git_commit', 'goversion', 'goos', 'goarch'], otel: 'keda.build.info', otelInt: true },
-  scalerValue: { name: 'keda_scaler_metrics_value', help: "Each trigger metric's last value, the one the HPA (or direct mode) divides by the target", labels: SCALER_LABELS, otel: 'keda.scaler.metrics.value', otelAttributes: scalerOtelAttributes },
-  scalerLatency: {
-    name: 'keda_scaler_metrics_latency_seconds', help: 'How long the last read of each trigger metric took, in seconds', labels: SCALER_LABELS, otel: 'keda.scaler.metrics.latency.seconds', otelUnit: 's', otelAttributes: scalerOtelAttributes,
-    otelAlso: [{ name: 'keda.scaler.metrics.latency', help: 'DEPRECATED - use keda.scaler.metrics.latency.seconds (this one is in milliseconds)', factor: 1000 }],
+  buildInfo: {
+    name: 'keda_build_info',
+    help: 'Build of the running operator (always 1): version, commit and runtime (Updraft: the Node.js version stands in for goversion)',
+    labels: ['version', 'git_commit', 'goversion', 'goos', 'goarch'],
+    otel: 'keda.build.info',
+    otelInt: true,
   },
-  scalerActive: { name: 'keda_scaler_active', help: 'Whether each trigger metric is active (1) or not (0) at the last read', labels: SCALER_LABELS, otel: 'keda.scaler.active', otelAttributes: scalerOtelAttributes },
-  scalerErrors: { name: 'keda_scaler_detail_errors_total', help: 'Failed reads of each trigger metric', labels: SCALER_LABELS, otel: 'keda.scaler.errors', otelAttributes: scalerOtelAttributes },
-  soErrors: { name: 'keda_scaled_object_errors_total', help: 'Errors of each ScaledObject (its triggers failing to read)', labels: ['namespace', 'scaledObject'], otel: 'keda.scaledobject.errors' },
-  sjErrors: { name: 'keda_scaled_job_errors_total', help: 'Errors of each ScaledJob (its triggers failing to read)', labels: ['namespace', 'scaledJob'], otel: 'keda.scaledjob.errors' },
-  soPaused: { name: 'keda_scaled_object_paused', help: 'Whether each ScaledObject is paused (1) or not (0), from its Paused condition', labels: ['namespace', 'scaledObject'], otel: 'keda.scaled.object.paused' },
+  scalerValue: {
+    name: 'keda_scaler_metrics_value',
+    help: "Each trigger metric's last value, the one the HPA (or direct mode) divides by the target",
+    labels: SCALER_LABELS,
+    otel: 'keda.scaler.metrics.value',
+    otelAttributes: scalerOtelAttributes,
+  },
+  scalerLatency: {
+    name: 'keda_scaler_metrics_latency_seconds',
+    help: 'How long the last read of each trigger metric took, in seconds',
+    labels: SCALER_LABELS,
+    otel: 'keda.scaler.metrics.latency.seconds',
+    otelUnit: 's',
+    otelAttributes: scalerOtelAttributes,
+    otelAlso: [
+      { name: 'keda.scaler.metrics.latency', help: 'DEPRECATED - use keda.scaler.metrics.latency.seconds (this one is in milliseconds)', factor: 1000 },
+    ],
+  },
+  scalerActive: {
+    name: 'keda_scaler_active',
+    help: 'Whether each trigger metric is active (1) or not (0) at the last read',
+    labels: SCALER_LABELS,
+    otel: 'keda.scaler.active',
+    otelAttributes: scalerOtelAttributes,
+  },
+  scalerErrors: {
+    name: 'keda_scaler_detail_errors_total',
+    help: 'Failed reads of each trigger metric',
+    labels: SCALER_LABELS,
+    otel: 'keda.scaler.errors',
+    otelAttributes: scalerOtelAttributes,
+  },
+  soErrors: {
+    name: 'keda_scaled_object_errors_total',
+    help: 'Errors of each ScaledObject (its triggers failing to read)',
+    labels: ['namespace', 'scaledObject'],
+    otel: 'keda.scaledobject.errors',
+  },
+  sjErrors: {
+    name: 'keda_scaled_job_errors_total',
+    help: 'Errors of each ScaledJob (its triggers failing to read)',
+    labels: ['namespace', 'scaledJob'],
+    otel: 'keda.scaledjob.errors',
+  },
+  soPaused: {
+    name: 'keda_scaled_object_paused',
+    help: 'Whether each ScaledObject is paused (1) or not (0), from its Paused condition',
+    labels: ['namespace', 'scaledObject'],
+    otel: 'keda.scaled.object.paused',
+  },
   loopLatency: {
-    name: 'keda_internal_scale_loop_latency_seconds', help: 'How late the last scale loop iteration of each object started versus when it was due, in seconds', labels: ['namespace', 'type', 'resource'],
-    otel: 'keda.internal.scale.loop.latency.seconds', otelUnit: 's', otelAttributes: (l: Labels) => ({ namespace: l.namespace, type: l.type, name: l.resource }),
-    otelAlso: [{ name: 'keda.internal.scale.loop.latency', help: 'DEPRECATED - use keda.internal.scale.loop.latency.seconds (this one is in milliseconds)', factor: 1000 }],
+    name: 'keda_internal_scale_loop_latency_seconds',
+    help: 'How late the last scale loop iteration of each object started versus when it was due, in seconds',
+    labels: ['namespace', 'type', 'resource'],
+    otel: 'keda.internal.scale.loop.latency.seconds',
+    otelUnit: 's',
+    otelAttributes: (l: Labels) => ({ namespace: l.namespace, type: l.type, name: l.resource }),
+    otelAlso: [
+      {
+        name: 'keda.internal.scale.loop.latency',
+        help: 'DEPRECATED - use keda.internal.scale.loop.latency.seconds (this one is in milliseconds)',
+        factor: 1000,
+      },
+    ],
   },
   triggerRegistered: {
-    name: 'keda_trigger_registered_total', help: 'Triggers of each type on the ScaledObjects and ScaledJobs the operator watches', labels: ['type'], otel: 'keda.trigger.registered.count',
+    name: 'keda_trigger_registered_total',
+    help: 'Triggers of each type on the ScaledObjects and ScaledJobs the operator watches',
+    labels: ['type'],
+    otel: 'keda.trigger.registered.count',
     otelAlso: [{ name: 'keda.trigger.totals', help: "DEPRECATED - use 'keda.trigger.registered.count'", factor: 1 }],
   },
   resourceRegistered: {
-    name: 'keda_resource_registered_total', help: 'KEDA custom resources the operator watches, per kind and namespace', labels: ['type', 'namespace'], otel: 'keda.resource.registered.count',
+    name: 'keda_resource_registered_total',
+    help: 'KEDA custom resources the operator watches, per kind and namespace',
+    labels: ['type', 'namespace'],
+    otel: 'keda.resource.registered.count',
     otelAlso: [{ name: 'keda.resource.totals', help: "DEPRECATED - use 'keda.resource.registered.count'", factor: 1 }],
   },
   // Updraft's own.
-  decisions: { name: 'updraft_scale_decisions_total', help: 'Scale loop decisions, by action and the kind of their reason (scaledJob: the ScaledJob name for jobs)', labels: ['namespace', 'scaledObject', 'type', 'mode', 'action', 'reason'], otel: 'updraft.scale.decisions' },
-  sourceQueries: { name: 'updraft_source_queries_total', help: 'Reads of event sources (polls and metrics API reads, not reused readings or pushes), by trigger type and outcome', labels: ['trigger_type', 'outcome'], otel: 'updraft.source.queries' },
-  sourceQuerySeconds: { name: 'updraft_source_query_duration_seconds', help: 'How long source reads take, by trigger type', labels: ['trigger_type'], otel: 'updraft.source.query.duration', otelUnit: 's', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
-  directReplicas: { name: 'updraft_direct_replicas', help: "Direct mode's replicas per ScaledObject: current, desired (what it wrote or keeps), metric (the HPA formula before behavior), min and max", labels: ['namespace', 'scaledObject', 'kind'], otel: 'updraft.direct.replicas' },
-  pollLateness: { name: 'updraft_poll_lateness_seconds', help: 'How late scale loop iterations start versus when they were due (every iteration, not just the last)', labels: ['type'], otel: 'updraft.poll.lateness', otelUnit: 's', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
-  webhookDecisions: { name: 'updraft_webhook_decisions_total', help: 'Admission webhook decisions for every kind it validates, by result and reason', labels: ['kind', 'operation', 'allowed', 'reason'], otel: 'updraft.webhook.decisions' },
+  decisions: {
+    name: 'updraft_scale_decisions_total',
+    help: 'Scale loop decisions, by action and the kind of their reason (scaledJob: the ScaledJob name for jobs)',
+    labels: ['namespace', 'scaledObject', 'type', 'mode', 'action', 'reason'],
+    otel: 'updraft.scale.decisions',
+  },
+  sourceQueries: {
+    name: 'updraft_source_queries_total',
+    help: 'Reads of event sources (polls and metrics API reads, not reused readings or pushes), by trigger type and outcome',
+    labels: ['trigger_type', 'outcome'],
+    otel: 'updraft.source.queries',
+  },
+  sourceQuerySeconds: {
+    name: 'updraft_source_query_duration_seconds',
+    help: 'How long source reads take, by trigger type',
+    labels: ['trigger_type'],
+    otel: 'updraft.source.query.duration',
+    otelUnit: 's',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  },
+  directReplicas: {
+    name: 'updraft_direct_replicas',
+    help: "Direct mode's replicas per ScaledObject: current, desired (what it wrote or keeps), metric (the HPA formula before behavior), min and max",
+    labels: ['namespace', 'scaledObject', 'kind'],
+    otel: 'updraft.direct.replicas',
+  },
+  pollLateness: {
+    name: 'updraft_poll_lateness_seconds',
+    help: 'How late scale loop iterations start versus when they were due (every iteration, not just the last)',
+    labels: ['type'],
+    otel: 'updraft.poll.lateness',
+    otelUnit: 's',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  },
+  webhookDecisions: {
+    name: 'updraft_webhook_decisions_total',
+    help: 'Admission webhook decisions for every kind it validates, by result and reason',
+    labels: ['kind', 'operation', 'allowed', 'reason'],
+    otel: 'updraft.webhook.decisions',
+  },
 } satisfies Record<string, FamilySpec>;
 
 /**
@@ -125,13 +221,22 @@ export class OperatorMetrics {
     const F = FAMILIES;
     this.f = {
       gauges: {
-        buildInfo: backend.gauge(F.buildInfo), scalerValue: backend.gauge(F.scalerValue), scalerLatency: backend.gauge(F.scalerLatency), scalerActive: backend.gauge(F.scalerActive),
-        soPaused: backend.gauge(F.soPaused), loopLatency: backend.gauge(F.loopLatency), directReplicas: backend.gauge(F.directReplicas),
+        buildInfo: backend.gauge(F.buildInfo),
+        scalerValue: backend.gauge(F.scalerValue),
+        scalerLatency: backend.gauge(F.scalerLatency),
+        scalerActive: backend.gauge(F.scalerActive),
+        soPaused: backend.gauge(F.soPaused),
+        loopLatency: backend.gauge(F.loopLatency),
+        directReplicas: backend.gauge(F.directReplicas),
       },
       upDown: { triggerRegistered: backend.upDown(F.triggerRegistered), resourceRegistered: backend.upDown(F.resourceRegistered) },
       counters: {
-        scalerErrors: backend.counter(F.scalerErrors), soErrors: backend.counter(F.soErrors), sjErrors: backend.counter(F.sjErrors), decisions: backend.counter(F.decisions),
-        sourceQueries: backend.counter(F.sourceQueries), webhookDecisions: backend.counter(F.webhookDecisions),
+        scalerErrors: backend.counter(F.scalerErrors),
+        soErrors: backend.counter(F.soErrors),
+        sjErrors: backend.counter(F.sjErrors),
+        decisions: backend.counter(F.decisions),
+        sourceQueries: backend.counter(F.sourceQueries),
+        webhookDecisions: backend.counter(F.webhookDecisions),
       },
       histograms: { sourceQuerySeconds: backend.histogram(F.sourceQuerySeconds), pollLateness: backend.histogram(F.pollLateness) },
     };
@@ -143,13 +248,19 @@ export class OperatorMetrics {
   scaledObjectPolled(so: ScaledObject, scalers: readonly Pick<Scaler, 'metricSpecs'>[], report: PollReport, mode: ScalingMode): void {
     guard(() => {
       const { namespace, name } = so.metadata;
-      const entry = this.entry('scaledobject', namespace, name, so.spec.triggers.map((t) => t.type));
+      const entry = this.entry(
+        'scaledobject',
+        namespace,
+        name,
+        so.spec.triggers.map((t) => t.type),
+      );
       this.recordTriggers(entry, name, so.spec.triggers, scalers, report.readings, true);
       const d = report.poll.decision;
       this.f.counters.decisions.inc({ namespace, scaledObject: name, type: 'scaledobject', mode, action: actionOf(report), reason: reasonKind(report) });
       if (mode === 'direct') {
         const current = report.scaled && !report.scaleError ? report.scaled.to : report.counts.replicas;
-        const g = (kind: string, v: number | undefined) => (v === undefined ? undefined : this.f.gauges.directReplicas.set({ namespace, scaledObject: name, kind }, v));
+        const g = (kind: string, v: number | undefined) =>
+          v === undefined ? undefined : this.f.gauges.directReplicas.set({ namespace, scaledObject: name, kind }, v);
         g('current', current);
         g('desired', report.hpa?.state.replicas ?? d.replicas ?? current);
         g('metric', report.hpa?.desired);
@@ -164,11 +275,23 @@ export class OperatorMetrics {
   scaledJobPolled(sj: ScaledJob, scalers: readonly Pick<Scaler, 'metricSpecs'>[], readings: ReadonlyArray<TriggerReading | undefined>): void {
     guard(() => {
       const { namespace, name } = sj.metadata;
-      const entry = this.entry('scaledjob', namespace, name, sj.spec.triggers.map((t) => t.type));
+      const entry = this.entry(
+        'scaledjob',
+        namespace,
+        name,
+        sj.spec.triggers.map((t) => t.type),
+      );
       this.recordTriggers(entry, name, sj.spec.triggers, scalers, readings, false);
       const active = readings.some((r) => r?.active && !r.error);
       const failing = readings.some((r) => r?.error);
-      this.f.counters.decisions.inc({ namespace, scaledObject: name, type: 'scaledjob', mode: 'jobs', action: active ? 'create-jobs' : 'none', reason: failing ? (active ? 'partial-trigger-error' : 'triggers-failing') : active ? 'active' : 'inactive' });
+      this.f.counters.decisions.inc({
+        namespace,
+        scaledObject: name,
+        type: 'scaledjob',
+        mode: 'jobs',
+        action: active ? 'create-jobs' : 'none',
+        reason: failing ? (active ? 'partial-trigger-error' : 'triggers-failing') : active ? 'active' : 'inactive',
+      });
     });
   }
 
@@ -183,7 +306,14 @@ export class OperatorMetrics {
     return e;
   }
 
-  private recordTriggers(entry: ObjectEntry, name: string, triggers: ReadonlyArray<{ type: string; name?: string }>, scalers: readonly Pick<Scaler, 'metricSpecs'>[], readings: ReadonlyArray<TriggerReading | undefined>, isSo: boolean): void {
+  private recordTriggers(
+    entry: ObjectEntry,
+    name: string,
+    triggers: ReadonlyArray<{ type: string; name?: string }>,
+    scalers: readonly Pick<Scaler, 'metricSpecs'>[],
+    readings: ReadonlyArray<TriggerReading | undefined>,
+    isSo: boolean,
+  ): void {
     const { namespace } = entry;
     const type = isSo ? 'scaledobject' : 'scaledjob';
     const objectErrors = (inc: boolean) => {
@@ -243,7 +373,10 @@ export class OperatorMetrics {
       const slash = cacheKey.lastIndexOf('/');
       const o = parseLoopKey(cacheKey.slice(0, slash));
       const index = Number(cacheKey.slice(slash + 1));
-      const triggerType = (o && this.resources.get(`${o.type === 'scaledobject' ? 'scaled_object' : 'scaled_job'}/${o.namespace}/${o.name}`)?.triggers[index]) ?? (o && this.objects.get(`${o.type}/${o.namespace}/${o.name}`)?.triggerTypes[index]) ?? 'unknown';
+      const triggerType =
+        (o && this.resources.get(`${o.type === 'scaledobject' ? 'scaled_object' : 'scaled_job'}/${o.namespace}/${o.name}`)?.triggers[index]) ??
+        (o && this.objects.get(`${o.type}/${o.namespace}/${o.name}`)?.triggerTypes[index]) ??
+        'unknown';
       const outcome = reading.error === undefined ? 'ok' : (reading.errorKind ?? 'error');
       this.f.counters.sourceQueries.inc({ trigger_type: triggerType, outcome });
       this.f.histograms.sourceQuerySeconds.observe({ trigger_type: triggerType }, reading.durationMs / 1000);
@@ -274,7 +407,8 @@ export class OperatorMetrics {
           this.f.gauges.soPaused.set(labels, conditions.some((c) => c.type === 'Paused' && c.status === 'True') ? 1 : 0);
         }
       }
-      if (deleted && (type === 'scaled_object' || type === 'scaled_job')) this.forget(type === 'scaled_object' ? 'scaledobject' : 'scaledjob', namespace, obj.metadata.name);
+      if (deleted && (type === 'scaled_object' || type === 'scaled_job'))
+        this.forget(type === 'scaled_object' ? 'scaledobject' : 'scaledjob', namespace, obj.metadata.name);
     });
   }
 
@@ -310,7 +444,12 @@ export class OperatorMetrics {
   /** One admission decision (every kind; KEDA's ScaledObject counters are kept by the webhook server itself). */
   webhookDecision(info: Pick<AdmissionRequestInfo, 'kind' | 'operation'>, result: Pick<ValidationResult, 'allowed' | 'reason'>): void {
     guard(() => {
-      this.f.counters.webhookDecisions.inc({ kind: info.kind, operation: info.operation.toLowerCase(), allowed: String(result.allowed), reason: result.allowed ? '' : (result.reason ?? 'invalid') });
+      this.f.counters.webhookDecisions.inc({
+        kind: info.kind,
+        operation: info.operation.toLowerCase(),
+        allowed: String(result.allowed),
+        reason: result.allowed ? '' : (result.reason ?? 'invalid'),
+      });
     });
   }
 }

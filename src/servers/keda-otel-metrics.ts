@@ -16,7 +16,10 @@ export const OTEL_METER_NAME = 'keda-open-telemetry-metrics';
 export function otelBackend(meter: Meter): MetricsBackend {
   const attrs = (s: FamilySpec, l: Labels): Attributes => (s.otelAttributes ? s.otelAttributes(l) : l);
   // Counts are integers, as KEDA's Int64 instruments; values and seconds are doubles.
-  const observed = (s: FamilySpec, make: (name: string, description: string, unit?: string) => { addCallback(cb: (o: { observe(v: number, a?: Attributes): void }) => void): void }): GaugeFamily => {
+  const observed = (
+    s: FamilySpec,
+    make: (name: string, description: string, unit?: string) => { addCallback(cb: (o: { observe(v: number, a?: Attributes): void }) => void): void },
+  ): GaugeFamily => {
     const values = new Map<string, { labels: Labels; value: number }>();
     if (s.otel) {
       make(s.otel, s.help, s.otelUnit).addCallback((o) => {
@@ -35,11 +38,18 @@ export function otelBackend(meter: Meter): MetricsBackend {
   };
   const none = { set() {}, remove() {}, inc() {}, touch() {}, observe() {} };
   return {
-    gauge: (s) => (s.otel ? observed(s, (n, description, unit) => meter.createObservableGauge(n, { description, unit, valueType: s.otelInt ? ValueType.INT : ValueType.DOUBLE })) : none),
-    upDown: (s) => (s.otel ? observed(s, (n, description, unit) => meter.createObservableUpDownCounter(n, { description, unit, valueType: ValueType.INT })) : none),
+    gauge: (s) =>
+      s.otel
+        ? observed(s, (n, description, unit) => meter.createObservableGauge(n, { description, unit, valueType: s.otelInt ? ValueType.INT : ValueType.DOUBLE }))
+        : none,
+    upDown: (s) =>
+      s.otel ? observed(s, (n, description, unit) => meter.createObservableUpDownCounter(n, { description, unit, valueType: ValueType.INT })) : none,
     counter: (s) => {
       if (!s.otel) return none;
-      const counters = [meter.createCounter(s.otel, { description: s.help, unit: s.otelUnit, valueType: ValueType.INT }), ...(s.otelAlso ?? []).map((a) => meter.createCounter(a.name, { description: a.help, valueType: ValueType.INT }))];
+      const counters = [
+        meter.createCounter(s.otel, { description: s.help, unit: s.otelUnit, valueType: ValueType.INT }),
+        ...(s.otelAlso ?? []).map((a) => meter.createCounter(a.name, { description: a.help, valueType: ValueType.INT })),
+      ];
       return {
         inc: (l, by = 1) => counters.forEach((c) => c.add(by, attrs(s, l))),
         touch: (l) => counters.forEach((c) => c.add(0, attrs(s, l))),
@@ -49,7 +59,11 @@ export function otelBackend(meter: Meter): MetricsBackend {
     },
     histogram: (s) => {
       if (!s.otel) return none;
-      const h = meter.createHistogram(s.otel, { description: s.help, unit: s.otelUnit, advice: s.buckets ? { explicitBucketBoundaries: s.buckets } : undefined });
+      const h = meter.createHistogram(s.otel, {
+        description: s.help,
+        unit: s.otelUnit,
+        advice: s.buckets ? { explicitBucketBoundaries: s.buckets } : undefined,
+      });
       return { observe: (l, v) => h.record(v, attrs(s, l)) };
     },
   };
@@ -95,17 +109,31 @@ export function startOtelMetrics(o: OtelMetricsOptions): OtelMetrics {
   const env = o.env ?? process.env;
   const protocol = env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
   if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    throw new Error(`--enable-opentelemetry-metrics: OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported; use http/protobuf (the collector's OTLP/HTTP port, usually 4318) or http/json`);
+    throw new Error(
+      `--enable-opentelemetry-metrics: OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported; use http/protobuf (the collector's OTLP/HTTP port, usually 4318) or http/json`,
+    );
   }
   const base = (env.OTEL_EXPORTER_OTLP_ENDPOINT || 'http://localhost:4318').replace(/\/+$/, '');
   const endpoint = env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT || `${base}/v1/metrics`;
   const headers = { ...parseList(env.OTEL_EXPORTER_OTLP_HEADERS), ...parseList(env.OTEL_EXPORTER_OTLP_METRICS_HEADERS) };
   const timeoutMillis = positive(env.OTEL_EXPORTER_OTLP_METRICS_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT, 10_000);
-  const exporter = o.exporter ?? (protocol === 'http/json' ? new JsonExporter({ url: endpoint, headers, timeoutMillis }) : new ProtoExporter({ url: endpoint, headers, timeoutMillis }));
+  const exporter =
+    o.exporter ??
+    (protocol === 'http/json' ? new JsonExporter({ url: endpoint, headers, timeoutMillis }) : new ProtoExporter({ url: endpoint, headers, timeoutMillis }));
   const intervalMs = positive(env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
   const provider = new MeterProvider({
-    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || 'keda-operator', 'service.version': o.version, ...parseList(env.OTEL_RESOURCE_ATTRIBUTES) }),
-    readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: intervalMs, exportTimeoutMillis: Math.min(intervalMs, positive(env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000)) })],
+    resource: resourceFromAttributes({
+      'service.name': env.OTEL_SERVICE_NAME || 'keda-operator',
+      'service.version': o.version,
+      ...parseList(env.OTEL_RESOURCE_ATTRIBUTES),
+    }),
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter,
+        exportIntervalMillis: intervalMs,
+        exportTimeoutMillis: Math.min(intervalMs, positive(env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000)),
+      }),
+    ],
   });
   return {
     backend: otelBackend(provider.getMeter(OTEL_METER_NAME, o.version)),

@@ -85,7 +85,9 @@ export function prometheusBackend(registry: Registry): MetricsBackend {
       return { inc: (l, by = 1) => c.inc(l, by), touch: (l) => c.inc(l, 0), remove: (l) => void c.remove(l) };
     },
     histogram: (s) => {
-      const h = existing<Histogram<string>>(s.name) ?? new Histogram({ name: s.name, help: s.help, labelNames: [...s.labels], buckets: s.buckets, registers: [registry] });
+      const h =
+        existing<Histogram<string>>(s.name) ??
+        new Histogram({ name: s.name, help: s.help, labelNames: [...s.labels], buckets: s.buckets, registers: [registry] });
       return { observe: (l, v) => h.observe(l, v) };
     },
   };
@@ -93,5 +95,9 @@ export function prometheusBackend(registry: Registry): MetricsBackend {
 
 /** A stable key for a label set (sorted), for the backends that keep their own maps. */
 export function labelKey(labels: Labels): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
 }

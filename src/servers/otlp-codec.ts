@@ -15,9 +15,11 @@ interface GeneratedMessage {
   fromObject(object: Record<string, unknown>): object;
   toObject(message: object, options: Record<string, unknown>): Record<string, unknown>;
 }
-const metricsV1 = (otlpRoot as unknown as {
-  opentelemetry: { proto: { collector: { metrics: { v1: Record<'ExportMetricsServiceRequest' | 'ExportMetricsServiceResponse', GeneratedMessage> } } } };
-}).opentelemetry.proto.collector.metrics.v1;
+const metricsV1 = (
+  otlpRoot as unknown as {
+    opentelemetry: { proto: { collector: { metrics: { v1: Record<'ExportMetricsServiceRequest' | 'ExportMetricsServiceResponse', GeneratedMessage> } } } };
+  }
+).opentelemetry.proto.collector.metrics.v1;
 
 export class OtlpDecodeError extends Error {
   constructor(message: string) {
@@ -31,8 +33,13 @@ const int64 = z.union([z.string().regex(/^-?\d+$/, 'must be an integer'), z.numb
 const double = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number)]);
 
 type AnyValue = {
-  stringValue?: string; boolValue?: boolean; intValue?: number; doubleValue?: number;
-  arrayValue?: { values?: AnyValue[] }; kvlistValue?: { values?: Array<{ key: string; value?: AnyValue }> }; bytesValue?: string;
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: number;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
+  kvlistValue?: { values?: Array<{ key: string; value?: AnyValue }> };
+  bytesValue?: string;
 };
 const anyValue: z.ZodType<AnyValue> = z.lazy(() =>
   z.object({
@@ -103,14 +110,27 @@ export function decodeProtobuf(body: Uint8Array): DecodedRequest {
 
 // The decoded protobuf message as the generated code builds it: unset fields are null, int64 values are Long.
 type PbLong = number | { toNumber(): number } | null;
-interface PbKeyValue { key: string | null; value: PbAnyValue | null }
+interface PbKeyValue {
+  key: string | null;
+  value: PbAnyValue | null;
+}
 interface PbAnyValue {
-  stringValue: string | null; boolValue: boolean | null; intValue: PbLong; doubleValue: number | null;
-  arrayValue: { values: PbAnyValue[] } | null; kvlistValue: { values: PbKeyValue[] } | null; bytesValue: Uint8Array | null;
+  stringValue: string | null;
+  boolValue: boolean | null;
+  intValue: PbLong;
+  doubleValue: number | null;
+  arrayValue: { values: PbAnyValue[] } | null;
+  kvlistValue: { values: PbKeyValue[] } | null;
+  bytesValue: Uint8Array | null;
 }
 interface PbPoint {
-  attributes: PbKeyValue[]; startTimeUnixNano: PbLong; timeUnixNano: PbLong;
-  asDouble?: number | null; asInt?: PbLong; count?: PbLong; sum?: number | null;
+  attributes: PbKeyValue[];
+  startTimeUnixNano: PbLong;
+  timeUnixNano: PbLong;
+  asDouble?: number | null;
+  asInt?: PbLong;
+  count?: PbLong;
+  sum?: number | null;
 }
 interface PbMetric {
   name: string | null;
@@ -144,8 +164,13 @@ function attrsFromPb(kvs: PbKeyValue[]): Array<{ key: string; value?: AnyValue }
 
 function pointFromPb(p: PbPoint) {
   return {
-    attributes: attrsFromPb(p.attributes), startTimeUnixNano: num(p.startTimeUnixNano), timeUnixNano: num(p.timeUnixNano),
-    asDouble: opt(p.asDouble), asInt: num(p.asInt), count: num(p.count), sum: opt(p.sum),
+    attributes: attrsFromPb(p.attributes),
+    startTimeUnixNano: num(p.startTimeUnixNano),
+    timeUnixNano: num(p.timeUnixNano),
+    asDouble: opt(p.asDouble),
+    asInt: num(p.asInt),
+    count: num(p.count),
+    sum: opt(p.sum),
   };
 }
 
@@ -155,14 +180,28 @@ function fromMessage(msg: PbRequest): ExportRequest {
       resource: rm.resource ? { attributes: attrsFromPb(rm.resource.attributes) } : undefined,
       scopeMetrics: rm.scopeMetrics.map((sm, s) => ({
         metrics: sm.metrics.map((m, i) => {
-          if (!m.name) throw new OtlpDecodeError(`invalid ExportMetricsServiceRequest at resourceMetrics[${r}].scopeMetrics[${s}].metrics[${i}].name: must not be empty`);
+          if (!m.name)
+            throw new OtlpDecodeError(`invalid ExportMetricsServiceRequest at resourceMetrics[${r}].scopeMetrics[${s}].metrics[${i}].name: must not be empty`);
           const temporality = (t: number | null) => (t === 1 || t === 2 ? t : 0);
           return {
             name: m.name,
             gauge: m.gauge ? { dataPoints: m.gauge.dataPoints.map(pointFromPb) } : undefined,
-            sum: m.sum ? { dataPoints: m.sum.dataPoints.map(pointFromPb), aggregationTemporality: temporality(m.sum.aggregationTemporality), isMonotonic: m.sum.isMonotonic ?? false } : undefined,
-            histogram: m.histogram ? { dataPoints: m.histogram.dataPoints.map(pointFromPb), aggregationTemporality: temporality(m.histogram.aggregationTemporality) } : undefined,
-            exponentialHistogram: m.exponentialHistogram ? { dataPoints: m.exponentialHistogram.dataPoints.map(pointFromPb), aggregationTemporality: temporality(m.exponentialHistogram.aggregationTemporality) } : undefined,
+            sum: m.sum
+              ? {
+                  dataPoints: m.sum.dataPoints.map(pointFromPb),
+                  aggregationTemporality: temporality(m.sum.aggregationTemporality),
+                  isMonotonic: m.sum.isMonotonic ?? false,
+                }
+              : undefined,
+            histogram: m.histogram
+              ? { dataPoints: m.histogram.dataPoints.map(pointFromPb), aggregationTemporality: temporality(m.histogram.aggregationTemporality) }
+              : undefined,
+            exponentialHistogram: m.exponentialHistogram
+              ? {
+                  dataPoints: m.exponentialHistogram.dataPoints.map(pointFromPb),
+                  aggregationTemporality: temporality(m.exponentialHistogram.aggregationTemporality),
+                }
+              : undefined,
             summary: m.summary ? { dataPoints: m.summary.dataPoints.map(pointFromPb) } : undefined,
           };
         }),
@@ -204,10 +243,24 @@ function fromRequest(req: ExportRequest): DecodedRequest {
     const resource = flatten(rm.resource?.attributes);
     for (const sm of rm.scopeMetrics ?? []) {
       for (const m of sm.metrics ?? []) {
-        const push = (kind: PointKind, monotonic: boolean, temp: Temporality, p: z.output<typeof numberPoint> | z.output<typeof countPoint>, value: number, sum?: number) => {
+        const push = (
+          kind: PointKind,
+          monotonic: boolean,
+          temp: Temporality,
+          p: z.output<typeof numberPoint> | z.output<typeof countPoint>,
+          value: number,
+          sum?: number,
+        ) => {
           const point: OtlpPoint = {
-            metric: m.name, kind, monotonic, temporality: temp, resource, attributes: flatten(p.attributes),
-            startMs: nanosToMs(p.startTimeUnixNano), timeMs: nanosToMs(p.timeUnixNano) || receivedMs, value,
+            metric: m.name,
+            kind,
+            monotonic,
+            temporality: temp,
+            resource,
+            attributes: flatten(p.attributes),
+            startMs: nanosToMs(p.startTimeUnixNano),
+            timeMs: nanosToMs(p.timeUnixNano) || receivedMs,
+            value,
           };
           if (sum !== undefined) point.sum = sum;
           points.push(point);
@@ -269,9 +322,7 @@ function stringify(v: AnyValue): string {
 
 /** ExportMetricsServiceResponse, with partial_success set only when something was rejected (OTLP spec). */
 export function encodeResponse(format: 'protobuf' | 'json', rejected: number, errorMessage: string): { body: Uint8Array; contentType: string } {
-  const response: Record<string, unknown> = rejected > 0 || errorMessage
-    ? { partialSuccess: { rejectedDataPoints: String(rejected), errorMessage } }
-    : {};
+  const response: Record<string, unknown> = rejected > 0 || errorMessage ? { partialSuccess: { rejectedDataPoints: String(rejected), errorMessage } } : {};
   if (format === 'json') return { body: Buffer.from(JSON.stringify(response)), contentType: 'application/json' };
   const T = metricsV1.ExportMetricsServiceResponse;
   return { body: T.encode(T.fromObject(response)).finish(), contentType: 'application/x-protobuf' };

@@ -107,9 +107,10 @@ export class OtlpReceiver {
     const format = contentType === 'application/json' ? 'json' : 'protobuf';
     if (path !== '/v1/metrics') {
       req.resume();
-      const why = path === '/v1/traces' || path === '/v1/logs'
-        ? `Updraft receives metrics only; send ${path.slice(4)} to a Collector, metrics to /v1/metrics`
-        : `no such endpoint ${path}; OTLP metrics go to POST /v1/metrics`;
+      const why =
+        path === '/v1/traces' || path === '/v1/logs'
+          ? `Updraft receives metrics only; send ${path.slice(4)} to a Collector, metrics to /v1/metrics`
+          : `no such endpoint ${path}; OTLP metrics go to POST /v1/metrics`;
       return send(res, 404, encodeStatus(format, UNIMPLEMENTED, why));
     }
     if (req.method !== 'POST') {
@@ -119,8 +120,11 @@ export class OtlpReceiver {
     }
     if (contentType !== 'application/json' && contentType !== 'application/x-protobuf') {
       req.resume();
-      return send(res, 415, encodeStatus('json', INVALID_ARGUMENT,
-        `Content-Type ${contentType || '(none)'} is not supported; use application/x-protobuf or application/json`));
+      return send(
+        res,
+        415,
+        encodeStatus('json', INVALID_ARGUMENT, `Content-Type ${contentType || '(none)'} is not supported; use application/x-protobuf or application/json`),
+      );
     }
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (!['gzip', 'deflate', 'identity', ''].includes(encoding)) {
@@ -132,9 +136,17 @@ export class OtlpReceiver {
       req.resume();
       this.stats.unauthorized++;
       res.setHeader('WWW-Authenticate', 'Bearer realm="updraft-otlp"');
-      return send(res, 401, encodeStatus(format, UNAUTHENTICATED, req.headers.authorization
-        ? 'the bearer token is not the one this receiver is configured with (--otlp-token-file); check the exporter\'s Authorization header'
-        : 'this receiver requires Authorization: Bearer <token> (the token in --otlp-token-file); set it in the exporter\'s headers'));
+      return send(
+        res,
+        401,
+        encodeStatus(
+          format,
+          UNAUTHENTICATED,
+          req.headers.authorization
+            ? "the bearer token is not the one this receiver is configured with (--otlp-token-file); check the exporter's Authorization header"
+            : "this receiver requires Authorization: Bearer <token> (the token in --otlp-token-file); set it in the exporter's headers",
+        ),
+      );
     }
     const refusal = this.opts.refusing?.();
     if (refusal) {
@@ -158,8 +170,15 @@ export class OtlpReceiver {
     } catch (err) {
       this.stats.badRequests++;
       const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-      return send(res, tooLarge ? 413 : 400, encodeStatus(format, tooLarge ? RESOURCE_EXHAUSTED : INVALID_ARGUMENT,
-        tooLarge ? `decompressed body larger than ${this.maxBody} bytes` : `body is not valid ${encoding} data: ${(err as Error).message}`));
+      return send(
+        res,
+        tooLarge ? 413 : 400,
+        encodeStatus(
+          format,
+          tooLarge ? RESOURCE_EXHAUSTED : INVALID_ARGUMENT,
+          tooLarge ? `decompressed body larger than ${this.maxBody} bytes` : `body is not valid ${encoding} data: ${(err as Error).message}`,
+        ),
+      );
     }
     let decoded;
     try {

@@ -21,7 +21,13 @@ export function requestMetrics(registry: Registry, server: string): RequestMetri
   const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T | undefined) ?? make();
   const total = get(
     'updraft_http_requests_total',
-    () => new Counter({ name: 'updraft_http_requests_total', help: 'HTTP requests served, by server, route, method and status code', labelNames: ['server', 'route', 'method', 'code'], registers: [registry] }),
+    () =>
+      new Counter({
+        name: 'updraft_http_requests_total',
+        help: 'HTTP requests served, by server, route, method and status code',
+        labelNames: ['server', 'route', 'method', 'code'],
+        registers: [registry],
+      }),
   );
   const duration = get(
     'updraft_http_request_duration_seconds',

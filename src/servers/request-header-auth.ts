@@ -39,10 +39,17 @@ export const DEFAULT_HEADERS = {
  * servers (needs the `extension-apiserver-authentication-reader` Role).
  */
 export async function loadRequestHeaderConfig(client: KubeClient): Promise<RequestHeaderConfig> {
-  const cm = await client.get<{ metadata: { name: string }; data?: Record<string, string> }>(GVR.configMaps, 'kube-system', 'extension-apiserver-authentication');
+  const cm = await client.get<{ metadata: { name: string }; data?: Record<string, string> }>(
+    GVR.configMaps,
+    'kube-system',
+    'extension-apiserver-authentication',
+  );
   const data = cm.data ?? {};
   const ca = data['requestheader-client-ca-file'];
-  if (!ca) throw new Error('kube-system/extension-apiserver-authentication has no requestheader-client-ca-file: start kube-apiserver with --requestheader-client-ca-file');
+  if (!ca)
+    throw new Error(
+      'kube-system/extension-apiserver-authentication has no requestheader-client-ca-file: start kube-apiserver with --requestheader-client-ca-file',
+    );
   const list = (key: string, fallback: string[]): string[] => {
     const raw = data[key];
     if (!raw) return fallback;
@@ -70,7 +77,11 @@ export function authenticateRequest(req: IncomingMessage, cfg: RequestHeaderConf
     return { ok: false, code: 401, message: 'Unauthorized: no client certificate; this API is served to the Kubernetes API aggregator only' };
   }
   if (!socket.authorized) {
-    return { ok: false, code: 401, message: `Unauthorized: client certificate rejected: ${String(socket.authorizationError ?? 'not signed by the requestheader CA')}` };
+    return {
+      ok: false,
+      code: 401,
+      message: `Unauthorized: client certificate rejected: ${String(socket.authorizationError ?? 'not signed by the requestheader CA')}`,
+    };
   }
   const cn = typeof peer.subject?.CN === 'string' ? peer.subject.CN : Array.isArray(peer.subject?.CN) ? String(peer.subject.CN[0]) : '';
   if (cfg.allowedNames.length > 0 && !cfg.allowedNames.includes(cn)) {
@@ -109,7 +120,9 @@ export function subjectAccessReviewAuthorizer(client: KubeClient, opts: { ttlMs?
   const now = opts.now ?? Date.now;
   const cache = new Map<string, { at: number; answer: { allowed: boolean; reason?: string } }>();
   return async (user, attrs) => {
-    const key = createHash('sha256').update(JSON.stringify([user, attrs])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([user, attrs]))
+      .digest('hex');
     const hit = cache.get(key);
     if (hit && now() - hit.at < ttl) return hit.answer;
     const review = await client.request<{ status?: { allowed?: boolean; denied?: boolean; reason?: string } }>({

@@ -8,13 +8,31 @@ import type { SimStep, SimulationResult } from './simulator.ts';
 
 function chartFor(columns: string[], fallback = false): string {
   const steps: SimStep[] = [0, 30, 60, 90].map((t, i) => ({
-    t, loop: 'operator', values: {}, active: i > 0, desired: i, replicas: i, ready: i, reason: 'test',
-    cooldown: false, stabilized: false, fallback: fallback && i === 2,
+    t,
+    loop: 'operator',
+    values: {},
+    active: i > 0,
+    desired: i,
+    replicas: i,
+    ready: i,
+    reason: 'test',
+    cooldown: false,
+    stabilized: false,
+    fallback: fallback && i === 2,
   }));
   const result: SimulationResult = {
     summary: {
-      object: 'default/test', mode: 'hpa', durationSeconds: 120, steps: steps.length, startReplicas: 0, finalReplicas: 3,
-      maxReplicas: 3, activations: 1, deactivations: 0, scaleChanges: 3, replicaHours: 0.05,
+      object: 'default/test',
+      mode: 'hpa',
+      durationSeconds: 120,
+      steps: steps.length,
+      startReplicas: 0,
+      finalReplicas: 3,
+      maxReplicas: 3,
+      activations: 1,
+      deactivations: 0,
+      scaleChanges: 3,
+      replicaHours: 0.05,
     },
     steps,
     triggers: [],
@@ -22,18 +40,33 @@ function chartFor(columns: string[], fallback = false): string {
   };
   const series: Series = {
     columns,
-    points: new Map(columns.map((c, i) => [c, [{ t: 0, v: i }, { t: 60, v: 10 + i }]])),
+    points: new Map(
+      columns.map((c, i) => [
+        c,
+        [
+          { t: 0, v: i },
+          { t: 60, v: 10 + i },
+        ],
+      ]),
+    ),
     end: 120,
   };
   return renderChart(result, series, 'legend test');
 }
 
 const unescape = (s: string): string =>
-  s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 function legendOf(svg: string): Array<{ x: number; y: number; label: string }> {
-  return [...svg.matchAll(/<text class="legend" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)<\/text>/g)]
-    .map((m) => ({ x: Number(m[1]), y: Number(m[2]), label: unescape(m[3]) }));
+  return [...svg.matchAll(/<text class="legend" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((m) => ({
+    x: Number(m[1]),
+    y: Number(m[2]),
+    label: unescape(m[3]),
+  }));
 }
 
 const long = (s: string) => `${s}-${'very-long-trigger-name-'.repeat(3)}end`;

@@ -44,11 +44,10 @@ function escapeXml(s: string): string {
 // SVG has no text metrics without a renderer, so the legend is laid out with these; a label then never runs past
 // its estimate, whichever of those fonts draws it. Other characters count as 1 em.
 const SANS_WIDTHS = [
-  318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636, 636, 636, 636,
-  636, 636, 636, 337, 337, 838, 838, 838, 556, 1015, 684, 686, 722, 770, 667, 611, 778, 752, 295, 500, 667, 557, 863,
-  748, 787, 667, 787, 722, 667, 611, 732, 684, 989, 685, 667, 685, 390, 337, 390, 838, 556, 500, 613, 635, 550, 635,
-  615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636,
-  337, 636, 838,
+  318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838,
+  556, 1015, 684, 686, 722, 770, 667, 611, 778, 752, 295, 500, 667, 557, 863, 748, 787, 667, 787, 722, 667, 611, 732, 684, 989, 685, 667, 685, 390, 337, 390,
+  838, 556, 500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337,
+  636, 838,
 ];
 
 /** Estimated rendered width (px) of `text` at `fontSize`: an upper bound for Helvetica, Arial and DejaVu Sans. */
@@ -147,7 +146,9 @@ export function renderChart(result: SimulationResult, series: Series, title: str
   const yr = (r: number): number => M.top + PLOT_H - (r / rTop) * PLOT_H;
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   const shownTitle = title.length > 100 ? `${title.slice(0, 99)}…` : title;
   out.push(`<text x="${M.left}" y="24" font-size="16" font-weight="bold" fill="#24292f">${escapeXml(shownTitle)}</text>`);
@@ -155,11 +156,21 @@ export function renderChart(result: SimulationResult, series: Series, title: str
   // Shaded spans.
   const shade = (list: Array<[number, number]>, fill: string, label: string): void => {
     for (const [a, b] of list) {
-      out.push(`<rect x="${f1(x(a))}" y="${M.top}" width="${f1(Math.max(1, x(b) - x(a)))}" height="${PLOT_H}" fill="${fill}"><title>${escapeXml(`${label}: ${formatClock(a)}–${formatClock(b)}`)}</title></rect>`);
+      out.push(
+        `<rect x="${f1(x(a))}" y="${M.top}" width="${f1(Math.max(1, x(b) - x(a)))}" height="${PLOT_H}" fill="${fill}"><title>${escapeXml(`${label}: ${formatClock(a)}–${formatClock(b)}`)}</title></rect>`,
+      );
     }
   };
-  const cooldown = spans(steps.filter((s) => s.loop !== 'hpa'), (s) => s.cooldown, duration);
-  const stabilized = spans(steps.filter((s) => s.loop !== 'operator'), (s) => s.stabilized, duration);
+  const cooldown = spans(
+    steps.filter((s) => s.loop !== 'hpa'),
+    (s) => s.cooldown,
+    duration,
+  );
+  const stabilized = spans(
+    steps.filter((s) => s.loop !== 'operator'),
+    (s) => s.stabilized,
+    duration,
+  );
   const fallback = spans(steps, (s) => s.fallback, duration);
   shade(fallback, '#ffebe9', 'fallback');
   shade(stabilized, '#fff1cc', 'HPA scale-down stabilization');
@@ -193,7 +204,9 @@ export function renderChart(result: SimulationResult, series: Series, title: str
       const nextT = j + 1 < pts.length ? pts[j + 1].t : duration;
       if (p.v === 'error') {
         prevY = undefined;
-        out.push(`<path d="M${f1(x(p.t) - 4)} ${f1(yv(0) - 4)}l8 8m0 -8l-8 8" stroke="#cf222e" stroke-width="2"><title>${escapeXml(`${c}: read failed at ${formatClock(p.t)}`)}</title></path>`);
+        out.push(
+          `<path d="M${f1(x(p.t) - 4)} ${f1(yv(0) - 4)}l8 8m0 -8l-8 8" stroke="#cf222e" stroke-width="2"><title>${escapeXml(`${c}: read failed at ${formatClock(p.t)}`)}</title></path>`,
+        );
         return;
       }
       const y = yv(p.v);
@@ -215,15 +228,22 @@ export function renderChart(result: SimulationResult, series: Series, title: str
   // Markers.
   for (const s of steps) {
     if (s.event === 'KEDAScaleTargetActivated') {
-      out.push(`<path d="M${f1(x(s.t))} ${f1(yr(s.replicas) - 14)}l-7 12h14z" fill="#1a7f37"><title>${escapeXml(`${formatClock(s.t)} activated: ${s.reason}`)}</title></path>`);
+      out.push(
+        `<path d="M${f1(x(s.t))} ${f1(yr(s.replicas) - 14)}l-7 12h14z" fill="#1a7f37"><title>${escapeXml(`${formatClock(s.t)} activated: ${s.reason}`)}</title></path>`,
+      );
     } else if (s.event === 'KEDAScaleTargetDeactivated') {
-      out.push(`<path d="M${f1(x(s.t))} ${f1(yr(s.replicas) - 2)}l-7 -12h14z" fill="#8250df"><title>${escapeXml(`${formatClock(s.t)} deactivated: ${s.reason}`)}</title></path>`);
+      out.push(
+        `<path d="M${f1(x(s.t))} ${f1(yr(s.replicas) - 2)}l-7 -12h14z" fill="#8250df"><title>${escapeXml(`${formatClock(s.t)} deactivated: ${s.reason}`)}</title></path>`,
+      );
     }
   }
 
   // Legend (above the plot, as many rows as layoutLegend needed). Swatches in the order of legendLabels.
   const swatches: Array<(lx: number, ly: number) => string> = [
-    ...series.columns.map((_, i) => (lx: number, ly: number) => `<line x1="${f1(lx)}" y1="${ly}" x2="${f1(lx + 16)}" y2="${ly}" stroke="${SERIES_COLORS[i % SERIES_COLORS.length]}" stroke-width="2"/>`),
+    ...series.columns.map(
+      (_, i) => (lx: number, ly: number) =>
+        `<line x1="${f1(lx)}" y1="${ly}" x2="${f1(lx + 16)}" y2="${ly}" stroke="${SERIES_COLORS[i % SERIES_COLORS.length]}" stroke-width="2"/>`,
+    ),
     (lx, ly) => `<line x1="${f1(lx)}" y1="${ly}" x2="${f1(lx + 16)}" y2="${ly}" stroke="${REPLICA_COLOR}" stroke-width="3"/>`,
     (lx, ly) => `<path d="M${f1(lx + 8)} ${ly - 6}l-6 11h12z" fill="#1a7f37"/>`,
     (lx, ly) => `<path d="M${f1(lx + 8)} ${ly + 5}l-6 -11h12z" fill="#8250df"/>`,
@@ -237,7 +257,9 @@ export function renderChart(result: SimulationResult, series: Series, title: str
     // A shortened label keeps its full text as a tooltip.
     out.push(e.label === e.full ? text : `<g><title>${escapeXml(e.full)}</title>${text}</g>`);
   });
-  out.push(`<text x="${W - M.right}" y="${H - 12}" text-anchor="end" fill="#57606a">${escapeXml(`mode ${result.summary.mode} · max ${result.summary.maxReplicas} · final ${result.summary.finalReplicas} replicas`)}</text>`);
+  out.push(
+    `<text x="${W - M.right}" y="${H - 12}" text-anchor="end" fill="#57606a">${escapeXml(`mode ${result.summary.mode} · max ${result.summary.maxReplicas} · final ${result.summary.finalReplicas} replicas`)}</text>`,
+  );
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

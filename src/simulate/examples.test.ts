@@ -17,7 +17,9 @@ const scenario = (manifest: string, series: string, options: Partial<SimulationO
 });
 
 test('seed 01 (SQS): 23 messages with queueLength 5 at 2 replicas → 5 replicas', () => {
-  const out = runScenario(scenario('examples/seed-manifests/01-sqs-scaledobject.yaml', 'examples/simulate/01-sqs-23-messages.csv', { startReplicas: 2, durationSeconds: 60 }));
+  const out = runScenario(
+    scenario('examples/seed-manifests/01-sqs-scaledobject.yaml', 'examples/simulate/01-sqs-23-messages.csv', { startReplicas: 2, durationSeconds: 60 }),
+  );
   const firstHpa = out.result.steps.find((s) => s.loop === 'hpa')!;
   assert.equal(firstHpa.desired, 5, 'the HPA computes ceil(23/5) = 5');
   assert.equal(out.result.summary.finalReplicas, 5);
@@ -38,27 +40,43 @@ test('seed 01 (SQS): 0→N on 500 messages, back to 0 only after cooldownPeriod'
 });
 
 test('seed 02 (CloudWatch RPS): an average of 5.5 against target 2 grows the Deployment to 3 pods', () => {
-  const out = runScenario(scenario('examples/seed-manifests/02-cloudwatch-rps-scaledobject.yaml', 'examples/simulate/02-cloudwatch-rps.csv', { startReplicas: 1 }));
+  const out = runScenario(
+    scenario('examples/seed-manifests/02-cloudwatch-rps-scaledobject.yaml', 'examples/simulate/02-cloudwatch-rps.csv', { startReplicas: 1 }),
+  );
   assert.equal(out.result.summary.maxReplicas, 3);
   assert.equal(out.result.summary.finalReplicas, 1);
 });
 
 test('seed 03 (CloudWatch via OTel): 11.5 active requests per pod against target 2 → 6 pods', () => {
-  const out = runScenario(scenario('examples/seed-manifests/03-cloudwatch-otel-scaledobject.yaml', 'examples/simulate/03-cloudwatch-otel.csv', { startReplicas: 1 }));
+  const out = runScenario(
+    scenario('examples/seed-manifests/03-cloudwatch-otel-scaledobject.yaml', 'examples/simulate/03-cloudwatch-otel.csv', { startReplicas: 1 }),
+  );
   assert.equal(out.result.summary.maxReplicas, 6);
 });
 
 test('seed 04 (AMP Prometheus, minReplicaCount 1): scale-down waits for the 300 s HPA stabilization, not cooldownPeriod', () => {
-  const out = runScenario(scenario('examples/seed-manifests/04-amp-prometheus-scaledobject.yaml', 'examples/simulate/04-amp-prometheus-scale-down.csv', { startReplicas: 1 }));
+  const out = runScenario(
+    scenario('examples/seed-manifests/04-amp-prometheus-scaledobject.yaml', 'examples/simulate/04-amp-prometheus-scale-down.csv', { startReplicas: 1 }),
+  );
   assert.equal(out.result.summary.maxReplicas, 4, 'ceil(35/10) = 4');
   const down = out.result.steps.find((s) => s.t > 120 && s.replicas < 4)!;
   assert.equal(down.replicas, 1);
   assert.ok(down.t >= 120 + 300, `dropped at ${down.t}s: not before the load ended (120 s) + 300 s`);
-  assert.ok(out.result.steps.some((s) => s.t > 120 && s.t < 420 && s.stabilized), 'the chart shades the stabilization span');
+  assert.ok(
+    out.result.steps.some((s) => s.t > 120 && s.t < 420 && s.stabilized),
+    'the chart shades the stabilization span',
+  );
 });
 
 test('seed 05 (nginx-scaledobj): vector(100) with threshold 25 → exactly 4 replicas', () => {
-  const out = runScenario(scenario('examples/seed-manifests/05-amp-direct-scaledobjects.yaml', 'examples/simulate/05-vector-100.csv', { startReplicas: 1, durationSeconds: 120 }, 'nginx-scaledobj'));
+  const out = runScenario(
+    scenario(
+      'examples/seed-manifests/05-amp-direct-scaledobjects.yaml',
+      'examples/simulate/05-vector-100.csv',
+      { startReplicas: 1, durationSeconds: 120 },
+      'nginx-scaledobj',
+    ),
+  );
   assert.equal(out.result.summary.finalReplicas, 4);
   assert.equal(out.result.summary.maxReplicas, 4);
 });
@@ -72,7 +90,14 @@ test('a static fallback of 6 scales to 6 once reads fail more than failureThresh
 });
 
 test('direct mode reaches the same replica counts without an HPA sync period', () => {
-  const out = runScenario(scenario('examples/seed-manifests/05-amp-direct-scaledobjects.yaml', 'examples/simulate/05-vector-100.csv', { startReplicas: 1, durationSeconds: 60, mode: 'direct' }, 'nginx-scaledobj'));
+  const out = runScenario(
+    scenario(
+      'examples/seed-manifests/05-amp-direct-scaledobjects.yaml',
+      'examples/simulate/05-vector-100.csv',
+      { startReplicas: 1, durationSeconds: 60, mode: 'direct' },
+      'nginx-scaledobj',
+    ),
+  );
   assert.equal(out.result.steps[0].replicas, 4, 'the first poll already applies the HPA maths');
 });
 
@@ -86,15 +111,26 @@ test('the demo runs and the same input gives the same output, byte for byte', ()
   const svg = scenarioChart(a);
   assert.match(svg, /^<svg /);
   // One check of the whole legend, so every missing label is reported at once.
-  assert.deepEqual(['replicas', 'activation', 'deactivation', 'cooldown', 'HPA stabilization', 'queue'].filter((label) => !svg.includes(`>${label}</text>`)), [], 'labels missing from the legend');
+  assert.deepEqual(
+    ['replicas', 'activation', 'deactivation', 'cooldown', 'HPA stabilization', 'queue'].filter((label) => !svg.includes(`>${label}</text>`)),
+    [],
+    'labels missing from the legend',
+  );
   assert.ok(a.result.summary.activations === 1 && a.result.summary.deactivations === 1);
 });
 
 test('json output has one object per step with t, values, active, desired, replicas and reason', () => {
   const out = runScenario(scenario('examples/simulate/sqs-burst.yaml', 'examples/simulate/sqs-burst.csv'));
-  const lines = scenarioJson(out).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = scenarioJson(out)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, out.result.steps.length + 1);
-  assert.deepEqual(['t', 'values', 'active', 'desired', 'replicas', 'reason'].filter((key) => !(key in lines[0])), [], 'keys missing from the first step');
+  assert.deepEqual(
+    ['t', 'values', 'active', 'desired', 'replicas', 'reason'].filter((key) => !(key in lines[0])),
+    [],
+    'keys missing from the first step',
+  );
   assert.ok('summary' in lines.at(-1));
 });
 
@@ -108,7 +144,11 @@ const cronScenario = (startMs?: number): Scenario => ({
 test('cron (no series): a day from Monday 2026-01-05 00:00Z, 5 replicas from 08:00 to 18:00 Berlin (07:00-17:00Z), 0 after cooldown', () => {
   const out = runScenario(cronScenario());
   assert.equal(out.result.summary.durationSeconds, 86_400, 'a day');
-  assert.deepEqual(out.series.points.get('office'), [{ t: 0, v: 0 }, { t: 7 * 3600, v: 5 }, { t: 17 * 3600, v: 0 }]);
+  assert.deepEqual(out.series.points.get('office'), [
+    { t: 0, v: 0 },
+    { t: 7 * 3600, v: 5 },
+    { t: 17 * 3600, v: 0 },
+  ]);
   const activation = out.result.steps.find((s) => s.event === 'KEDAScaleTargetActivated')!;
   assert.equal(activation.t, 7 * 3600);
   assert.equal(out.result.summary.maxReplicas, 5);
@@ -123,6 +163,10 @@ test('cron (no series) after the spring-forward change: the window opens at 08:0
 });
 
 test('cron: a series column named after the trigger overrides the clock', () => {
-  const out = runScenario({ ...cronScenario(), series: { name: 'office.csv', text: 't,office\n0,2\n' }, options: { mode: 'hpa', startReplicas: 0, hpaSyncSeconds: 15, readyDelaySeconds: 0, durationSeconds: 60 } });
+  const out = runScenario({
+    ...cronScenario(),
+    series: { name: 'office.csv', text: 't,office\n0,2\n' },
+    options: { mode: 'hpa', startReplicas: 0, hpaSyncSeconds: 15, readyDelaySeconds: 0, durationSeconds: 60 },
+  });
   assert.equal(out.result.summary.finalReplicas, 2);
 });

@@ -37,14 +37,23 @@ export function pickScaledObject(text: string, source: string, name?: string): S
   const candidates = name ? sos.filter((o) => o.metadata.name === name || `${o.metadata.namespace}/${o.metadata.name}` === name) : sos;
   if (candidates.length === 0) {
     const why = errors.length ? `; problems: ${errors.map((p) => `${p.source ?? p.object} ${p.path} ${p.message}`).join('; ')}` : '';
-    throw new SimulationSetupError(name ? `${source}: no ScaledObject named '${name}' (found: ${sos.map((o) => o.metadata.name).join(', ') || 'none'})${why}` : `${source}: no valid ScaledObject found${why}`);
+    throw new SimulationSetupError(
+      name
+        ? `${source}: no ScaledObject named '${name}' (found: ${sos.map((o) => o.metadata.name).join(', ') || 'none'})${why}`
+        : `${source}: no valid ScaledObject found${why}`,
+    );
   }
   if (candidates.length > 1) {
-    throw new SimulationSetupError(`${source} holds ${candidates.length} ScaledObjects (${candidates.map((o) => o.metadata.name).join(', ')}); choose one with --scaled-object NAME`);
+    throw new SimulationSetupError(
+      `${source} holds ${candidates.length} ScaledObjects (${candidates.map((o) => o.metadata.name).join(', ')}); choose one with --scaled-object NAME`,
+    );
   }
   const so = candidates[0];
   const own = errors.filter((p) => p.object.endsWith(`${so.metadata.namespace}/${so.metadata.name}`));
-  if (own.length) throw new SimulationSetupError(`${source}: ScaledObject ${so.metadata.namespace}/${so.metadata.name} is invalid: ${own.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  if (own.length)
+    throw new SimulationSetupError(
+      `${source}: ScaledObject ${so.metadata.namespace}/${so.metadata.name} is invalid: ${own.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    );
   return so;
 }
 
@@ -55,9 +64,10 @@ export function runScenario(s: Scenario): ScenarioOutput {
   const startMs = s.startMs ?? DEFAULT_START_MS;
   const clock = withClockColumns(so, given, startMs, s.options.durationSeconds ?? Math.max(DAY_SECONDS, given.end));
   const series = clock.series;
-  const o: SimulationOptions = clock.added.length > 0 && given.columns.length === 0 && s.options.durationSeconds === undefined
-    ? { ...s.options, durationSeconds: DAY_SECONDS }
-    : s.options;
+  const o: SimulationOptions =
+    clock.added.length > 0 && given.columns.length === 0 && s.options.durationSeconds === undefined
+      ? { ...s.options, durationSeconds: DAY_SECONDS }
+      : s.options;
   const result = simulate(so, series, o);
   const header =
     `updraft simulate: ScaledObject ${so.metadata.namespace}/${so.metadata.name} — mode ${o.mode}, pollingInterval ${so.spec.pollingInterval}s` +

@@ -5,7 +5,10 @@ import { parseCsvSeries, parseJsonSeries, SeriesCursor, SeriesError } from './se
 test('CSV: values hold until the next row; empty cells and "error" are failed reads', () => {
   const s = parseCsvSeries('t,queue,lag\n0,1,5\n10,,error\n20,3,7\n');
   const q = new SeriesCursor(s.points.get('queue')!);
-  assert.deepEqual([0, 5, 10, 15, 20, 99].map((t) => q.at(t)), [1, 1, 'error', 'error', 3, 3]);
+  assert.deepEqual(
+    [0, 5, 10, 15, 20, 99].map((t) => q.at(t)),
+    [1, 1, 'error', 'error', 3, 3],
+  );
   assert.equal(s.end, 20);
   assert.deepEqual(s.columns, ['queue', 'lag']);
 });
@@ -23,7 +26,9 @@ describe('bad series are rejected with the line and a fix', () => {
     [() => parseCsvSeries('t,q\n10,1\n5,1'), /time order/],
     [() => parseJsonSeries('{"x": 1}'), /expected \{"series"/],
   ];
-  for (const [f, re] of cases) test(`${f.toString().replace(/^\(\)\s*=>\s*/, '')} is refused with ${re}`, () => assert.throws(f, (e: unknown) => e instanceof SeriesError && re.test((e as Error).message)));
+  for (const [f, re] of cases)
+    test(`${f.toString().replace(/^\(\)\s*=>\s*/, '')} is refused with ${re}`, () =>
+      assert.throws(f, (e: unknown) => e instanceof SeriesError && re.test((e as Error).message)));
 });
 
 test('before the first point there is no value', () => {

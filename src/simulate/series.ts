@@ -37,7 +37,10 @@ function finish(columns: string[], points: Map<string, Array<{ t: number; v: Ser
 
 /** CSV: a header `t,<col>...`, then rows; `#` starts a comment line. */
 export function parseCsvSeries(text: string, source = 'series.csv'): Series {
-  const lines = text.split(/\r?\n/).map((l, i) => ({ l: l.trim(), n: i + 1 })).filter((x) => x.l !== '' && !x.l.startsWith('#'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l, i) => ({ l: l.trim(), n: i + 1 }))
+    .filter((x) => x.l !== '' && !x.l.startsWith('#'));
   if (lines.length === 0) throw new SeriesError(`${source}: empty`);
   const header = lines[0].l.split(',').map((h) => h.trim());
   if (header[0] !== 't') throw new SeriesError(`${source}:${lines[0].n}: the first column must be 't' (seconds from start), got '${header[0]}'`);
@@ -82,7 +85,8 @@ export function parseJsonSeries(text: string, source = 'series.json'): Series {
   };
   if (Array.isArray(data)) {
     data.forEach((row, i) => {
-      if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new SeriesError(`${source}: row ${i} must be an object like {"t": 0, "queue": 3}`);
+      if (typeof row !== 'object' || row === null || Array.isArray(row))
+        throw new SeriesError(`${source}: row ${i} must be an object like {"t": 0, "queue": 3}`);
       const r = row as Record<string, unknown>;
       for (const [k, v] of Object.entries(r)) if (k !== 't') add(k, r.t, v, `${source}: row ${i} ${k}`);
     });

@@ -126,7 +126,10 @@ export function simulate(so: ScaledObject, series: Series, options: SimulationOp
   const pollMs = Math.max(1, so.spec.pollingInterval) * 1000;
   const hpaMs = Math.max(1, options.hpaSyncSeconds) * 1000;
   // Long enough to see the object settle: cooldown for 0↔N, plus the HPA's 300 s scale-down window when it owns 1..N.
-  const settle = so.spec.cooldownPeriod + (so.spec.minReplicaCount > 0 || so.spec.idleReplicaCount !== undefined ? 300 + options.hpaSyncSeconds : 0) + 3 * so.spec.pollingInterval;
+  const settle =
+    so.spec.cooldownPeriod +
+    (so.spec.minReplicaCount > 0 || so.spec.idleReplicaCount !== undefined ? 300 + options.hpaSyncSeconds : 0) +
+    3 * so.spec.pollingInterval;
   const durationS = options.durationSeconds ?? series.end + settle;
   const endMs = Math.round(durationS * 1000);
   const pods = new PodModel(options.readyDelaySeconds * 1000);
@@ -135,9 +138,17 @@ export function simulate(so: ScaledObject, series: Series, options: SimulationOp
   const record = options.record !== false;
   const steps: SimStep[] = [];
   const summary: SimulationSummary = {
-    object: `${so.metadata.namespace}/${so.metadata.name}`, mode: options.mode, durationSeconds: durationS, steps: 0,
-    startReplicas: options.startReplicas, finalReplicas: options.startReplicas, maxReplicas: options.startReplicas,
-    activations: 0, deactivations: 0, scaleChanges: 0, replicaHours: 0,
+    object: `${so.metadata.namespace}/${so.metadata.name}`,
+    mode: options.mode,
+    durationSeconds: durationS,
+    steps: 0,
+    startReplicas: options.startReplicas,
+    finalReplicas: options.startReplicas,
+    maxReplicas: options.startReplicas,
+    activations: 0,
+    deactivations: 0,
+    scaleChanges: 0,
+    replicaHours: 0,
   };
   let lastActive = false;
   let lastT = 0;
@@ -187,8 +198,13 @@ export function simulate(so: ScaledObject, series: Series, options: SimulationOp
         lastActive = r.poll.activity.isActive;
         const hpaNote = r.hpa && r.hpa.kind !== 'disabled' && (r.hpa.changed || r.hpa.stabilized) ? `; ${r.hpa.reason}` : '';
         emit(now, 'direct', prev, {
-          active: lastActive, desired: r.hpa?.desired ?? r.poll.decision.replicas ?? prev, reason: r.poll.decision.reason + hpaNote,
-          event: r.poll.decision.event?.reason, cooldown: r.poll.decision.cooldownUntil !== undefined, stabilized: r.hpa?.stabilized ?? false, fallback: anyInFallback(plan, state),
+          active: lastActive,
+          desired: r.hpa?.desired ?? r.poll.decision.replicas ?? prev,
+          reason: r.poll.decision.reason + hpaNote,
+          event: r.poll.decision.event?.reason,
+          cooldown: r.poll.decision.cooldownUntil !== undefined,
+          stabilized: r.hpa?.stabilized ?? false,
+          fallback: anyInFallback(plan, state),
         });
       } else {
         const fetched = fetchMetrics(plan, state, reads(now), readyPods);
@@ -196,8 +212,13 @@ export function simulate(so: ScaledObject, series: Series, options: SimulationOp
         state = poll.state;
         lastActive = poll.activity.isActive;
         emit(now, 'operator', prev, {
-          active: lastActive, desired: poll.decision.replicas ?? prev, reason: poll.decision.reason,
-          event: poll.decision.event?.reason, cooldown: poll.decision.cooldownUntil !== undefined, stabilized: false, fallback: poll.fallbackActive,
+          active: lastActive,
+          desired: poll.decision.replicas ?? prev,
+          reason: poll.decision.reason,
+          event: poll.decision.event?.reason,
+          cooldown: poll.decision.cooldownUntil !== undefined,
+          stabilized: false,
+          fallback: poll.fallbackActive,
         });
       }
     }
@@ -209,8 +230,12 @@ export function simulate(so: ScaledObject, series: Series, options: SimulationOp
       const h = hpaSync(plan, state, fetched, { now, statusReplicas: pods.readyAt.length, readyPods });
       state = h.state;
       emit(now, 'hpa', prev, {
-        active: lastActive, desired: h.desired ?? state.replicas, reason: h.kind === 'disabled' ? `HPA idle: ${h.reason}` : h.reason,
-        cooldown: false, stabilized: h.stabilized ?? false, fallback: anyInFallback(plan, state),
+        active: lastActive,
+        desired: h.desired ?? state.replicas,
+        reason: h.kind === 'disabled' ? `HPA idle: ${h.reason}` : h.reason,
+        cooldown: false,
+        stabilized: h.stabilized ?? false,
+        fallback: anyInFallback(plan, state),
       });
     }
   }

@@ -42,9 +42,23 @@ export function formatTimeline(result: SimulationResult, header: string): string
   const rows = changedSteps(result.steps);
   const columns = result.steps[0] ? Object.keys(result.steps[0].values) : [];
   const head = ['time', 'loop', ...columns, 'active', 'desired', 'replicas', 'reason'];
-  const table = rows.map((s) => [formatClock(s.t), s.loop, ...columns.map((c) => cell(s.values[c])), s.active ? 'yes' : 'no', String(s.desired), String(s.replicas), s.reason]);
+  const table = rows.map((s) => [
+    formatClock(s.t),
+    s.loop,
+    ...columns.map((c) => cell(s.values[c])),
+    s.active ? 'yes' : 'no',
+    String(s.desired),
+    String(s.replicas),
+    s.reason,
+  ]);
   const widths = head.slice(0, -1).map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-  const line = (r: string[]): string => r.slice(0, -1).map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ') + '  ' + r[r.length - 1];
+  const line = (r: string[]): string =>
+    r
+      .slice(0, -1)
+      .map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ') +
+    '  ' +
+    r[r.length - 1];
   const sm = result.summary;
   const out = [header, '', line(head), ...table.map(line), ''];
   out.push(

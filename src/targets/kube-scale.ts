@@ -1,4 +1,5 @@
-// A Kubernetes workload as a scale target, through its `/scale` subresource (KEDA `pkg/scaling/executor/scale_scaledobjects.go` `updateScaleOnScaleTarget`): any kind that
+// A Kubernetes workload as a scale target, through its `/scale` subresource (KEDA
+// `pkg/scaling/executor/scale_scaledobjects.go` `updateScaleOnScaleTarget`): any kind that
 // exposes /scale works (Deployment, StatefulSet, Argo Rollout, custom resources).
 import type { GroupVersionResource, KubeClient, KubeObject } from '../kube/client.ts';
 import { GVR } from '../kube/client.ts';

@@ -161,9 +161,11 @@ export class ProcessPool extends EventEmitter implements ScaleTarget {
     }
     if (this.closed) throw new Error(`${this.description}: the pool is closed`);
     this.desired = n;
-    this.chain = this.chain.then(() => this.reconcile()).catch((err: unknown) => {
-      this.emitEvent({ type: 'failed-to-start', instance: this.name, message: String(err) });
-    });
+    this.chain = this.chain
+      .then(() => this.reconcile())
+      .catch((err: unknown) => {
+        this.emitEvent({ type: 'failed-to-start', instance: this.name, message: String(err) });
+      });
     this.report();
     return this.chain;
   }
@@ -250,8 +252,18 @@ export class ProcessPool extends EventEmitter implements ScaleTarget {
     for (const [k, v] of Object.entries(this.group.spec.env)) vars[k] = expandVars(v, vars);
     const now = Date.now();
     const inst: Instance = {
-      index, name, port, env: vars, phase: 'starting', seq: this.createdSeq++, lastStartAt: now,
-      restarts: 0, backoffLevel: 0, everReady: false, probeSuccesses: 0, probeFailures: 0,
+      index,
+      name,
+      port,
+      env: vars,
+      phase: 'starting',
+      seq: this.createdSeq++,
+      lastStartAt: now,
+      restarts: 0,
+      backoffLevel: 0,
+      everReady: false,
+      probeSuccesses: 0,
+      probeFailures: 0,
     };
     this.instances.set(index, inst);
     this.launch(inst);
@@ -266,13 +278,17 @@ export class ProcessPool extends EventEmitter implements ScaleTarget {
     inst.probeFailures = 0;
     let child: ChildProcess;
     try {
-      child = spawn(expandVars(spec.command, inst.env), spec.args.map((a) => expandVars(a, inst.env)), {
-        cwd,
-        env: { ...(this.opts.baseEnv ?? process.env), ...inst.env },
-        // Own process group (setsid): the instance and everything it starts are signalled as one.
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      child = spawn(
+        expandVars(spec.command, inst.env),
+        spec.args.map((a) => expandVars(a, inst.env)),
+        {
+          cwd,
+          env: { ...(this.opts.baseEnv ?? process.env), ...inst.env },
+          // Own process group (setsid): the instance and everything it starts are signalled as one.
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
     } catch (err) {
       this.onExit(inst, undefined, null, null, String(err));
       return;
@@ -457,7 +473,12 @@ function runProbe(probe: Probe, inst: { port?: number; env: Record<string, strin
       const port = g.port ?? inst.port;
       const req = (g.scheme === 'HTTPS' ? httpsRequest : httpRequest)(
         {
-          host: g.host, port, path: g.path, method: 'GET', agent: false, rejectUnauthorized: false,
+          host: g.host,
+          port,
+          path: g.path,
+          method: 'GET',
+          agent: false,
+          rejectUnauthorized: false,
           headers: Object.fromEntries(g.httpHeaders.map((h) => [h.name, h.value])),
         },
         (res) => {

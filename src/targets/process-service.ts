@@ -16,11 +16,19 @@ export const PENDING_REQUESTS_METRIC = 'updraft.service.pending_requests';
  * satisfies it). Declared here, structurally, so targets/ imports nothing from scalers/ (src/layering.test.ts).
  */
 export interface GaugeSink {
-  ingest(points: ReadonlyArray<{
-    metric: string; kind: 'gauge'; monotonic: boolean; temporality: 'cumulative';
-    resource: Readonly<Record<string, string>>; attributes: Readonly<Record<string, string>>;
-    startMs: number; timeMs: number; value: number;
-  }>): unknown;
+  ingest(
+    points: ReadonlyArray<{
+      metric: string;
+      kind: 'gauge';
+      monotonic: boolean;
+      temporality: 'cumulative';
+      resource: Readonly<Record<string, string>>;
+      attributes: Readonly<Record<string, string>>;
+      startMs: number;
+      timeMs: number;
+      value: number;
+    }>,
+  ): unknown;
 }
 
 interface Waiter {
@@ -171,10 +179,18 @@ export class ProcessService {
   private report(): void {
     if (!this.store) return;
     const now = Date.now();
-    this.store.ingest([{
-      metric: PENDING_REQUESTS_METRIC, kind: 'gauge', monotonic: false, temporality: 'cumulative',
-      resource: { 'service.name': 'updraft', 'updraft.process_group': this.pool.name }, attributes: {},
-      startMs: 0, timeMs: now, value: this.waiting.length,
-    }]);
+    this.store.ingest([
+      {
+        metric: PENDING_REQUESTS_METRIC,
+        kind: 'gauge',
+        monotonic: false,
+        temporality: 'cumulative',
+        resource: { 'service.name': 'updraft', 'updraft.process_group': this.pool.name },
+        attributes: {},
+        startMs: 0,
+        timeMs: now,
+        value: this.waiting.length,
+      },
+    ]);
   }
 }

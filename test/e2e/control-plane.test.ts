@@ -221,9 +221,7 @@ describe('local control plane (real kube-apiserver, controller-manager, schedule
     await cp.kubectl(['apply', '-f', '-'], { input: apiServiceManifests('probe.updraft.test', 'v1', probe.port, caBundle) });
     await cp.kubectl(['wait', '--for=condition=Available', 'apiservice/v1.probe.updraft.test', '--timeout=60s']);
 
-    const discovery = z
-      .object({ groupVersion: z.string() })
-      .parse(JSON.parse(await cp.kubectl(['get', '--raw', '/apis/probe.updraft.test/v1'])));
+    const discovery = z.object({ groupVersion: z.string() }).parse(JSON.parse(await cp.kubectl(['get', '--raw', '/apis/probe.updraft.test/v1'])));
     assert.equal(discovery.groupVersion, 'probe.updraft.test/v1');
 
     const fromKubectl = probe.seen.find((r) => r.path === '/apis/probe.updraft.test/v1' && r.user === 'updraft-admin');
@@ -237,7 +235,11 @@ describe('local control plane (real kube-apiserver, controller-manager, schedule
     const cert = await cp.issueServingCert('webhook', ['127.0.0.1']);
     const reviewed: string[] = [];
     const reviewSchema = z.object({
-      request: z.object({ uid: z.string(), name: z.string().optional(), object: z.object({ metadata: z.object({ labels: z.record(z.string(), z.string()).optional() }) }) }),
+      request: z.object({
+        uid: z.string(),
+        name: z.string().optional(),
+        object: z.object({ metadata: z.object({ labels: z.record(z.string(), z.string()).optional() }) }),
+      }),
     });
     const webhook = createServer({ key: await readFile(cert.keyFile), cert: await readFile(cert.certFile) }, (req, res) => {
       let body = '';
@@ -247,11 +249,13 @@ describe('local control plane (real kube-apiserver, controller-manager, schedule
         reviewed.push(review.name ?? '');
         const allowed = review.object.metadata.labels?.['probe.updraft.test/deny'] !== 'true';
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({
-          apiVersion: 'admission.k8s.io/v1',
-          kind: 'AdmissionReview',
-          response: { uid: review.uid, allowed, status: allowed ? undefined : { code: 403, message: 'denied by the probe webhook' } },
-        }));
+        res.end(
+          JSON.stringify({
+            apiVersion: 'admission.k8s.io/v1',
+            kind: 'AdmissionReview',
+            response: { uid: review.uid, allowed, status: allowed ? undefined : { code: 403, message: 'denied by the probe webhook' } },
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
@@ -261,27 +265,35 @@ describe('local control plane (real kube-apiserver, controller-manager, schedule
         apiVersion: 'admissionregistration.k8s.io/v1',
         kind: 'ValidatingWebhookConfiguration',
         metadata: { name: 'probe-webhook' },
-        webhooks: [{
-          name: 'configmaps.probe.updraft.test',
-          clientConfig: { url: `https://127.0.0.1:${port}/validate`, caBundle: (await readFile(cert.caFile)).toString('base64') },
-          rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } },
-          sideEffects: 'None',
-          admissionReviewVersions: ['v1'],
-          failurePolicy: 'Fail',
-          timeoutSeconds: 5,
-        }],
+        webhooks: [
+          {
+            name: 'configmaps.probe.updraft.test',
+            clientConfig: { url: `https://127.0.0.1:${port}/validate`, caBundle: (await readFile(cert.caFile)).toString('base64') },
+            rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } },
+            sideEffects: 'None',
+            admissionReviewVersions: ['v1'],
+            failurePolicy: 'Fail',
+            timeoutSeconds: 5,
+          },
+        ],
       };
       await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(config) });
       // The apiserver's webhook informer picks the configuration up asynchronously.
       let attempt = 0;
-      await eventually('the apiserver to call the webhook', async () => {
-        const name = `allowed-${attempt++}`;
-        await cp.kubectl(['create', 'configmap', name]);
-        return reviewed.includes(name) ? true : undefined;
-      }, 30_000);
+      await eventually(
+        'the apiserver to call the webhook',
+        async () => {
+          const name = `allowed-${attempt++}`;
+          await cp.kubectl(['create', 'configmap', name]);
+          return reviewed.includes(name) ? true : undefined;
+        },
+        30_000,
+      );
       await assert.rejects(
-        cp.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'denied', labels: { 'probe.updraft.test/deny': 'true' } } }) }),
+        cp.kubectl(['create', '-f', '-'], {
+          input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'denied', labels: { 'probe.updraft.test/deny': 'true' } } }),
+        }),
         /denied by the probe webhook/,
       );
     } finally {

@@ -33,25 +33,46 @@ describe('cpu triggers on metrics-server + kwok, hpa and direct mode', { timeout
   const waitReplicas = (name: string, ok: (n: number) => boolean, what: string, timeoutMs = 240_000) =>
     waitFor(`${name} ${what}`, async () => ok(await replicas(name)), timeoutMs, 500);
 
-  const deployment = (name: string, n: number) => kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' },
-    spec: {
-      replicas: n, selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name }, annotations: { [USAGE_CPU]: '5m' } },
-        spec: { nodeSelector: ms.nodeSelector, tolerations: [{ operator: 'Exists' }], containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1', resources: { requests: { cpu: '100m' } } }] },
-      },
-    },
-  }));
-  const scaledObject = (name: string, mode: 'hpa' | 'direct', triggers: unknown[], spec: Record<string, unknown> = {}) => kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject',
-    metadata: { name, namespace: 'default', annotations: { 'updraft.dev/mode': mode } },
-    spec: {
-      scaleTargetRef: { name }, pollingInterval: 2, cooldownPeriod: 5, minReplicaCount: 1, maxReplicaCount: 8,
-      advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } },
-      triggers, ...spec,
-    },
-  }));
+  const deployment = (name: string, n: number) =>
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'default' },
+        spec: {
+          replicas: n,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name }, annotations: { [USAGE_CPU]: '5m' } },
+            spec: {
+              nodeSelector: ms.nodeSelector,
+              tolerations: [{ operator: 'Exists' }],
+              containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1', resources: { requests: { cpu: '100m' } } }],
+            },
+          },
+        },
+      }),
+    );
+  const scaledObject = (name: string, mode: 'hpa' | 'direct', triggers: unknown[], spec: Record<string, unknown> = {}) =>
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name, namespace: 'default', annotations: { 'updraft.dev/mode': mode } },
+        spec: {
+          scaleTargetRef: { name },
+          pollingInterval: 2,
+          cooldownPeriod: 5,
+          minReplicaCount: 1,
+          maxReplicaCount: 8,
+          advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } },
+          triggers,
+          ...spec,
+        },
+      }),
+    );
   const cpuTrigger = { type: 'cpu', metricType: 'Utilization', metadata: { value: '50' } };
 
   before(async () => {
@@ -68,17 +89,25 @@ describe('cpu triggers on metrics-server + kwok, hpa and direct mode', { timeout
       for (const [name, total] of load) {
         const out = await kubectl(['get', 'pods', '-l', `app=${name}`, '-o', 'name']).catch(() => '');
         const n = out.split('\n').filter(Boolean).length;
-        if (n > 0) await kubectl(['annotate', 'pods', '-l', `app=${name}`, '--overwrite', `${USAGE_CPU}=${Math.max(1, Math.round(total / n))}m`]).catch(() => undefined);
+        if (n > 0)
+          await kubectl(['annotate', 'pods', '-l', `app=${name}`, '--overwrite', `${USAGE_CPU}=${Math.max(1, Math.round(total / n))}m`]).catch(() => undefined);
       }
       loadLoop = setTimeout(() => void spread(), 2000);
     };
     void spread();
     // metrics.k8s.io answers (two kwok scrapes) before any test relies on it.
     await deployment('probe', 1);
-    await waitFor('metrics.k8s.io to report the probe pod', async () => {
-      const list = JSON.parse(await kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods']).catch(() => '{"items":[]}')) as { items: unknown[] };
-      return list.items.length > 0;
-    }, 180_000, 1000);
+    await waitFor(
+      'metrics.k8s.io to report the probe pod',
+      async () => {
+        const list = JSON.parse(await kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods']).catch(() => '{"items":[]}')) as {
+          items: unknown[];
+        };
+        return list.items.length > 0;
+      },
+      180_000,
+      1000,
+    );
   });
 
   after(async () => {
@@ -121,14 +150,30 @@ describe('cpu triggers on metrics-server + kwok, hpa and direct mode', { timeout
       const name = `mix-${mode}`;
       const queue = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
       await deployment(name, 0);
-      await scaledObject(name, mode, [cpuTrigger, { type: 'aws-sqs-queue', metadata: { queueURL: queue, queueLength: '5', awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' } }], { minReplicaCount: 0 });
+      await scaledObject(
+        name,
+        mode,
+        [
+          cpuTrigger,
+          {
+            type: 'aws-sqs-queue',
+            metadata: { queueURL: queue, queueLength: '5', awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' },
+          },
+        ],
+        { minReplicaCount: 0 },
+      );
       if (mode === 'hpa') {
         await waitFor('the generated HPA', async () => (await kubectl(['get', 'hpa', `keda-hpa-${name}`, '-o', 'json']).catch(() => '')) !== '', 60_000, 500);
         const hpa = JSON.parse(await kubectl(['get', 'hpa', `keda-hpa-${name}`, '-o', 'json']));
-        assert.deepEqual(hpa.spec.metrics.map((m: { type: string }) => m.type), ['External', 'Resource']);
+        assert.deepEqual(
+          hpa.spec.metrics.map((m: { type: string }) => m.type),
+          ['External', 'Resource'],
+        );
       }
       for (let i = 0; i < 2; i++) {
-        await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: Array.from({ length: 10 }, (_, j) => ({ Id: `m${j}`, MessageBody: `m${i}-${j}` })) }));
+        await sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: queue, Entries: Array.from({ length: 10 }, (_, j) => ({ Id: `m${j}`, MessageBody: `m${i}-${j}` })) }),
+        );
       }
       // 20 messages / 5 per replica = 4 (cpu is idle: 5m per pod).
       await waitReplicas(name, (n) => n === 4, 'scaled to 4 on the queue');

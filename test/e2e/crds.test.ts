@@ -19,7 +19,15 @@ let cp: ControlPlane;
 before(async () => {
   cp = await startControlPlane();
   await cp.kubectl(['apply', '-f', join(root, 'deploy', 'crds')]);
-  await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/scaledobjects.keda.sh', 'crd/scaledjobs.keda.sh', 'crd/triggerauthentications.keda.sh', 'crd/clustertriggerauthentications.keda.sh']);
+  await cp.kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/scaledobjects.keda.sh',
+    'crd/scaledjobs.keda.sh',
+    'crd/triggerauthentications.keda.sh',
+    'crd/clustertriggerauthentications.keda.sh',
+  ]);
   for (const ns of ['shop', 'keda-sqs-guidance', 'keda-prometheus-guidance']) await cp.kubectl(['create', 'namespace', ns]);
 });
 after(async () => {
@@ -73,38 +81,71 @@ describe('the API server and parseManifests agree on what is rejected', () => {
     ['an unknown field (pruned)', so(`  minReplicas: 2\n${sqsTrigger}`)],
     ['an upper-case name', so(sqsTrigger).replace('name: orders\n', 'name: Orders\n')],
     ['an annotation value given as a number', so(sqsTrigger, '  annotations:\n    autoscaling.keda.sh/paused-replicas: 0\n')],
-    ['HPA tolerance as a float', so(`  advanced:\n    horizontalPodAutoscalerConfig:\n      behavior:\n        scaleUp:\n          tolerance: 0.05\n${sqsTrigger}`)],
-    ['HPA tolerance as a quantity string', so(`  advanced:\n    horizontalPodAutoscalerConfig:\n      behavior:\n        scaleUp:\n          tolerance: "0.05"\n${sqsTrigger}`)],
+    [
+      'HPA tolerance as a float',
+      so(`  advanced:\n    horizontalPodAutoscalerConfig:\n      behavior:\n        scaleUp:\n          tolerance: 0.05\n${sqsTrigger}`),
+    ],
+    [
+      'HPA tolerance as a quantity string',
+      so(`  advanced:\n    horizontalPodAutoscalerConfig:\n      behavior:\n        scaleUp:\n          tolerance: "0.05"\n${sqsTrigger}`),
+    ],
     ['idleReplicaCount 0 without minReplicaCount (a webhook rule, not a CRD rule)', so(`  idleReplicaCount: 0\n${sqsTrigger}`)],
-    ['a ScaledJob', `apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {name: thumbs, namespace: shop}\nspec:\n  jobTargetRef:\n    template:\n      spec:\n        restartPolicy: Never\n        containers: [{name: w, image: w}]\n${sqsTrigger}`],
-    ['a ScaledJob without a job template', `apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {name: thumbs, namespace: shop}\nspec:\n  jobTargetRef:\n    parallelism: 1\n${sqsTrigger}`],
-    ['a TriggerAuthentication', 'apiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\nmetadata: {name: aws, namespace: shop}\nspec:\n  podIdentity: {provider: aws}\n'],
-    ['a TriggerAuthentication with an unknown provider', 'apiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\nmetadata: {name: aws, namespace: shop}\nspec:\n  podIdentity: {provider: azure}\n'],
-    ['a ClusterTriggerAuthentication', 'apiVersion: keda.sh/v1alpha1\nkind: ClusterTriggerAuthentication\nmetadata: {name: aws}\nspec:\n  secretTargetRef: [{parameter: p, name: s, key: k}]\n'],
+    [
+      'a ScaledJob',
+      `apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {name: thumbs, namespace: shop}\nspec:\n  jobTargetRef:\n    template:\n      spec:\n        restartPolicy: Never\n        containers: [{name: w, image: w}]\n${sqsTrigger}`,
+    ],
+    [
+      'a ScaledJob without a job template',
+      `apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {name: thumbs, namespace: shop}\nspec:\n  jobTargetRef:\n    parallelism: 1\n${sqsTrigger}`,
+    ],
+    [
+      'a TriggerAuthentication',
+      'apiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\nmetadata: {name: aws, namespace: shop}\nspec:\n  podIdentity: {provider: aws}\n',
+    ],
+    [
+      'a TriggerAuthentication with an unknown provider',
+      'apiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\nmetadata: {name: aws, namespace: shop}\nspec:\n  podIdentity: {provider: azure}\n',
+    ],
+    [
+      'a ClusterTriggerAuthentication',
+      'apiVersion: keda.sh/v1alpha1\nkind: ClusterTriggerAuthentication\nmetadata: {name: aws}\nspec:\n  secretTargetRef: [{parameter: p, name: s, key: k}]\n',
+    ],
   ];
   for (const [name, text] of cases) {
     it(`${name}: same verdict`, async () => {
       const server = await serverAccepts(text);
       const ours = parseManifests(text);
-      assert.equal(!hasErrors(ours.problems), server.ok, `server ${server.ok ? 'accepts' : `rejects: ${server.error}`}; parseManifests: ${JSON.stringify(ours.problems)}`);
+      assert.equal(
+        !hasErrors(ours.problems),
+        server.ok,
+        `server ${server.ok ? 'accepts' : `rejects: ${server.error}`}; parseManifests: ${JSON.stringify(ours.problems)}`,
+      );
     });
   }
 
-  it('the API server reports the CEL rule with KEDA\'s message, which parseManifests repeats', async () => {
+  it("the API server reports the CEL rule with KEDA's message, which parseManifests repeats", async () => {
     const text = so(`  minReplicaCount: 5\n  maxReplicaCount: 3\n${sqsTrigger}`);
     const server = await serverAccepts(text);
     assert.match(server.error, /minReplicaCount must be less than or equal to maxReplicaCount/);
-    assert.deepEqual(parseManifests(text).problems.map((p) => p.message), ['minReplicaCount must be less than or equal to maxReplicaCount']);
+    assert.deepEqual(
+      parseManifests(text).problems.map((p) => p.message),
+      ['minReplicaCount must be less than or equal to maxReplicaCount'],
+    );
   });
 });
 
 describe('what the CRDs do on a real API server', () => {
-  it('kubectl\'s default strict field validation rejects an unknown field, as our warning says', async () => {
-    await assert.rejects(cp.kubectl(['create', '--dry-run=server', '-f', '-'], { input: so(`  minReplicas: 2\n${sqsTrigger}`) }), /unknown field "spec.minReplicas"/);
+  it("kubectl's default strict field validation rejects an unknown field, as our warning says", async () => {
+    await assert.rejects(
+      cp.kubectl(['create', '--dry-run=server', '-f', '-'], { input: so(`  minReplicas: 2\n${sqsTrigger}`) }),
+      /unknown field "spec.minReplicas"/,
+    );
   });
 
-  it('without strict validation an unknown field is pruned, and only KEDA\'s CRD default (fallback.behavior) is filled in', async () => {
-    await cp.kubectl(['apply', '--validate=false', '-f', '-'], { input: so(`  minReplicas: 2\n  fallback:\n    failureThreshold: 3\n    replicas: 1\n${sqsTrigger}`) });
+  it("without strict validation an unknown field is pruned, and only KEDA's CRD default (fallback.behavior) is filled in", async () => {
+    await cp.kubectl(['apply', '--validate=false', '-f', '-'], {
+      input: so(`  minReplicas: 2\n  fallback:\n    failureThreshold: 3\n    replicas: 1\n${sqsTrigger}`),
+    });
     const stored = JSON.parse(await cp.kubectl(['get', 'scaledobject', 'orders', '-n', 'shop', '-o', 'json']));
     assert.equal('minReplicas' in stored.spec, false);
     assert.deepEqual(stored.spec.fallback, { failureThreshold: 3, replicas: 1, behavior: 'static' });
@@ -114,7 +155,9 @@ describe('what the CRDs do on a real API server', () => {
 
   it('the seed manifests apply unchanged and read back (kubectl get -o yaml, a List) to the same model', async () => {
     const dir = join(root, 'examples', 'seed-manifests');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     for (const f of files) await cp.kubectl(['apply', '-f', join(dir, f)]);
     const listed = parseManifests(await cp.kubectl(['get', 'scaledobjects', '-A', '-o', 'yaml']), 'kubectl-get');
     assert.deepEqual(listed.problems, []);
@@ -125,9 +168,23 @@ describe('what the CRDs do on a real API server', () => {
     for (const o of original) assert.deepEqual(back.get(key(o))?.spec, o.spec, key(o));
   });
 
-  it('kubectl get shows KEDA\'s printer columns and accepts the short names', async () => {
+  it("kubectl get shows KEDA's printer columns and accepts the short names", async () => {
     const header = (await cp.kubectl(['get', 'so', '-A'])).split('\n')[0].trim().split(/\s+/);
-    assert.deepEqual(header, ['NAMESPACE', 'NAME', 'SCALETARGETKIND', 'SCALETARGETNAME', 'MIN', 'MAX', 'READY', 'ACTIVE', 'FALLBACK', 'PAUSED', 'TRIGGERS', 'AUTHENTICATIONS', 'AGE']);
+    assert.deepEqual(header, [
+      'NAMESPACE',
+      'NAME',
+      'SCALETARGETKIND',
+      'SCALETARGETNAME',
+      'MIN',
+      'MAX',
+      'READY',
+      'ACTIVE',
+      'FALLBACK',
+      'PAUSED',
+      'TRIGGERS',
+      'AUTHENTICATIONS',
+      'AGE',
+    ]);
     for (const short of ['sj', 'ta', 'triggerauth', 'cta', 'clustertriggerauth']) await cp.kubectl(['get', short, '-A']);
   });
 
@@ -145,7 +202,17 @@ describe('what the CRDs do on a real API server', () => {
       triggersTypes: 'aws-sqs-queue',
       authenticationsTypes: '',
     };
-    await cp.kubectl(['patch', 'scaledobject', 'sqsconsumer-hpa', '-n', 'keda-sqs-guidance', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+    await cp.kubectl([
+      'patch',
+      'scaledobject',
+      'sqsconsumer-hpa',
+      '-n',
+      'keda-sqs-guidance',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status }),
+    ]);
     const stored = JSON.parse(await cp.kubectl(['get', 'scaledobject', 'sqsconsumer-hpa', '-n', 'keda-sqs-guidance', '-o', 'json']));
     const { authenticationsTypes: _empty, ...kept } = status; // "" is dropped by the merge patch, not pruned
     for (const [k, v] of Object.entries(kept)) assert.deepEqual(stored.status[k], v, `status.${k}`);

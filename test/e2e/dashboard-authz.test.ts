@@ -26,8 +26,16 @@ describe('operator dashboard: TokenReview and SubjectAccessReview on a real cont
     return { status: res.status, body: (await res.json()) as { objects?: Array<{ namespace: string; name: string; points: number }>; error?: string } };
   };
   const cron = (name: string, namespace: string) => ({
-    apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name, namespace },
-    spec: { scaleTargetRef: { name }, pollingInterval: 1, cooldownPeriod: 5, maxReplicaCount: 3, triggers: [{ type: 'cron', metadata: { timezone: 'UTC', start: '0 0 * * *', end: '59 23 * * *', desiredReplicas: '2' } }] },
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name, namespace },
+    spec: {
+      scaleTargetRef: { name },
+      pollingInterval: 1,
+      cooldownPeriod: 5,
+      maxReplicaCount: 3,
+      triggers: [{ type: 'cron', metadata: { timezone: 'UTC', start: '0 0 * * *', end: '59 23 * * *', desiredReplicas: '2' } }],
+    },
   });
 
   before(async () => {
@@ -56,12 +64,19 @@ describe('operator dashboard: TokenReview and SubjectAccessReview on a real cont
   });
 
   test('a ServiceAccount that may get ScaledObjects in default sees those, with recorded polls, and nothing of team-b', async () => {
-    const seen = await eventually('web polled in the viewer overview', async () => {
-      const r = await get('/api/overview', tokens.viewer);
-      const web = r.body.objects?.find((o) => o.name === 'web');
-      return web && web.points > 0 ? r.body.objects : undefined;
-    }, 60_000);
-    assert.deepEqual(seen.map((o) => `${o.namespace}/${o.name}`), ['default/web']);
+    const seen = await eventually(
+      'web polled in the viewer overview',
+      async () => {
+        const r = await get('/api/overview', tokens.viewer);
+        const web = r.body.objects?.find((o) => o.name === 'web');
+        return web && web.points > 0 ? r.body.objects : undefined;
+      },
+      60_000,
+    );
+    assert.deepEqual(
+      seen.map((o) => `${o.namespace}/${o.name}`),
+      ['default/web'],
+    );
     assert.equal((await get('/api/objects/ScaledObject/team-b/api', tokens.viewer)).status, 404);
     const detail = await get('/api/objects/ScaledObject/default/web', tokens.viewer);
     assert.equal(detail.status, 200);

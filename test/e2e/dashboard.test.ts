@@ -17,10 +17,21 @@ import { eventually } from '../support/wait.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
-interface Query { panel: string; refId: string; expr: string }
+interface Query {
+  panel: string;
+  refId: string;
+  expr: string;
+}
 const keda = JSON.parse(readFileSync(join(root, 'test/e2e/fixtures/keda-dashboard-queries.json'), 'utf8')) as { queries: Query[] };
-interface Panel { title?: string; panels?: Panel[]; targets?: Array<{ refId: string; expr: string }> }
-const ours = JSON.parse(readFileSync(join(root, 'deploy/grafana/updraft-dashboard.json'), 'utf8')) as { panels: Panel[]; templating: { list: Array<{ name: string }> } };
+interface Panel {
+  title?: string;
+  panels?: Panel[];
+  targets?: Array<{ refId: string; expr: string }>;
+}
+const ours = JSON.parse(readFileSync(join(root, 'deploy/grafana/updraft-dashboard.json'), 'utf8')) as {
+  panels: Panel[];
+  templating: { list: Array<{ name: string }> };
+};
 const ourQueries: Query[] = [];
 const walk = (ps: Panel[]) => {
   for (const p of ps) {
@@ -54,10 +65,15 @@ describe('Grafana dashboards against the operator scraped by a real Prometheus',
   const hasSeries = (expr: string) => eventually(`series for ${expr}`, async () => ((await series(expr)) > 0 ? true : undefined), 90_000, 500);
 
   const scaledObject = (name: string, mode: 'direct' | 'hpa', serverAddress: string) => ({
-    apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject',
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
     metadata: { name, namespace: 'default', annotations: { 'updraft.dev/mode': mode } },
     spec: {
-      scaleTargetRef: { name }, pollingInterval: 1, cooldownPeriod: 5, minReplicaCount: 0, maxReplicaCount: 5,
+      scaleTargetRef: { name },
+      pollingInterval: 1,
+      cooldownPeriod: 5,
+      minReplicaCount: 0,
+      maxReplicaCount: 5,
       triggers: [{ type: 'prometheus', metadata: { serverAddress, query: 'dash_depth', threshold: '5' } }],
     },
   });
@@ -67,15 +83,21 @@ describe('Grafana dashboards against the operator scraped by a real Prometheus',
     await installCrds(cp, root);
     op = await startTestOperator(cp, { metricsPort: 0, metricsHost: '127.0.0.1' });
     assert.ok(op.op.metricsPort, 'the operator serves /metrics');
-    prom = await startPrometheus({ gauges: { dash_depth: { value: 12 } } }, { targets: [{ job: 'keda-operator', target: `127.0.0.1:${op.op.metricsPort}`, labels: { namespace: 'keda' } }] });
+    prom = await startPrometheus(
+      { gauges: { dash_depth: { value: 12 } } },
+      { targets: [{ job: 'keda-operator', target: `127.0.0.1:${op.op.metricsPort}`, labels: { namespace: 'keda' } }] },
+    );
     for (const name of ['dash-direct', 'dash-hpa', 'dash-failing']) await apply(deploymentObject(name, 0));
     await apply(scaledObject('dash-direct', 'direct', prom.url));
     await apply(scaledObject('dash-hpa', 'hpa', prom.url));
     await apply(scaledObject('dash-failing', 'direct', 'http://127.0.0.1:1'));
     await apply({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name: 'dash-job', namespace: 'default' },
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledJob',
+      metadata: { name: 'dash-job', namespace: 'default' },
       spec: {
-        pollingInterval: 1, maxReplicaCount: 2,
+        pollingInterval: 1,
+        maxReplicaCount: 2,
         jobTargetRef: { backoffLimit: 0, template: { spec: { containers: [{ name: 'work', image: 'registry.invalid/never-pulled:1' }] } } },
         triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'dash_depth', threshold: '5' } }],
       },
@@ -85,7 +107,12 @@ describe('Grafana dashboards against the operator scraped by a real Prometheus',
     await hasSeries('keda_scaler_active{exported_namespace="default", scaledObject="dash-hpa"}');
     await hasSeries('keda_scaler_active{exported_namespace="default", scaledObject="dash-job", type="scaledjob"}');
     await hasSeries('updraft_direct_replicas{scaledObject="dash-direct", kind="current"}');
-    await eventually('three scrapes of the failing trigger', async () => ((await series('count_over_time(keda_scaler_detail_errors_total{scaledObject="dash-failing"}[5m]) >= 3')) > 0 ? true : undefined), 90_000, 500);
+    await eventually(
+      'three scrapes of the failing trigger',
+      async () => ((await series('count_over_time(keda_scaler_detail_errors_total{scaledObject="dash-failing"}[5m]) >= 3')) > 0 ? true : undefined),
+      90_000,
+      500,
+    );
   });
 
   after(async () => {
@@ -95,7 +122,11 @@ describe('Grafana dashboards against the operator scraped by a real Prometheus',
   });
 
   test("the operator's series carry KEDA's labels, the scrape's namespace moved to exported_namespace", async () => {
-    assert.ok((await series('keda_scaler_metrics_value{exported_namespace="default", namespace="keda", scaledObject="dash-direct", scaler="prometheusScaler", triggerIndex="0", metric="s0-prometheus", type="scaledobject"} == 12')) > 0);
+    assert.ok(
+      (await series(
+        'keda_scaler_metrics_value{exported_namespace="default", namespace="keda", scaledObject="dash-direct", scaler="prometheusScaler", triggerIndex="0", metric="s0-prometheus", type="scaledobject"} == 12',
+      )) > 0,
+    );
     assert.ok((await series('keda_scaler_detail_errors_total{scaledObject="dash-failing"} > 0')) > 0);
     assert.ok((await series('keda_resource_registered_total{type="scaled_object", exported_namespace="default"} == 3')) > 0);
     assert.ok((await series('keda_trigger_registered_total{type="prometheus"} == 4')) > 0);
@@ -113,7 +144,13 @@ describe('Grafana dashboards against the operator scraped by a real Prometheus',
   describe("Updraft's dashboard (deploy/grafana/updraft-dashboard.json)", () => {
     const vars = { namespace: 'default', scaledObject: 'dash-direct|dash-hpa|dash-failing', scaler: '.*', metric: '.*' };
     test('its variables are the ones substituted here', () => {
-      assert.deepEqual(ours.templating.list.map((v) => v.name).filter((n) => n !== 'datasource').sort(), Object.keys(vars).sort());
+      assert.deepEqual(
+        ours.templating.list
+          .map((v) => v.name)
+          .filter((n) => n !== 'datasource')
+          .sort(),
+        Object.keys(vars).sort(),
+      );
     });
     for (const q of ourQueries) {
       test(`${q.panel} [${q.refId}]: ${q.expr}`, { skip: needsKubeStateMetrics(q.expr) ? KSM_SKIP : false }, async () => {

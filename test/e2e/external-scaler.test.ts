@@ -20,11 +20,20 @@ describe('external scalers on a real control plane', { skip, timeout: 600_000 },
   let op: TestOperator;
   let srv: ExternalScalerServer;
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
-  const replicas = async (name: string) => (JSON.parse(await kubectl(['get', 'deployment', name, '-o', 'json'])) as { spec: { replicas: number } }).spec.replicas;
+  const replicas = async (name: string) =>
+    (JSON.parse(await kubectl(['get', 'deployment', name, '-o', 'json'])) as { spec: { replicas: number } }).spec.replicas;
   const apply = (o: unknown) => kubectl(['apply', '-f', '-'], JSON.stringify(o));
   const scaledObject = (name: string, type: string, spec: Record<string, unknown>, metadata: Record<string, string>) => ({
-    apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name, namespace: 'default' },
-    spec: { scaleTargetRef: { name }, minReplicaCount: 0, maxReplicaCount: 10, ...spec, triggers: [{ type, metadata: { scalerAddress: srv.address, ...metadata } }] },
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      scaleTargetRef: { name },
+      minReplicaCount: 0,
+      maxReplicaCount: 10,
+      ...spec,
+      triggers: [{ type, metadata: { scalerAddress: srv.address, ...metadata } }],
+    },
   });
 
   before(async () => {
@@ -43,11 +52,21 @@ describe('external scalers on a real control plane', { skip, timeout: 600_000 },
     await srv.setValue('orders', 0);
     await apply(deploymentObject('orders', 0));
     await apply(scaledObject('orders', 'external', { pollingInterval: 1, cooldownPeriod: 3 }, { key: 'orders', target: '5' }));
-    await eventually('the ScaledObject Ready with the server\'s metric', async () => {
-      const so = JSON.parse(await kubectl(['get', 'scaledobject', 'orders', '-o', 'json'])) as { status?: { conditions?: Array<{ type: string; status: string }>; externalMetricNames?: string[] } };
-      return so.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? so.status : undefined;
-    }, 60_000, 200);
-    assert.deepEqual(op.op.controller.runner('default', 'orders')?.plan.triggers.map((t) => [t.metricName, t.target]), [['s0-harness-orders', 5]]);
+    await eventually(
+      "the ScaledObject Ready with the server's metric",
+      async () => {
+        const so = JSON.parse(await kubectl(['get', 'scaledobject', 'orders', '-o', 'json'])) as {
+          status?: { conditions?: Array<{ type: string; status: string }>; externalMetricNames?: string[] };
+        };
+        return so.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? so.status : undefined;
+      },
+      60_000,
+      200,
+    );
+    assert.deepEqual(
+      op.op.controller.runner('default', 'orders')?.plan.triggers.map((t) => [t.metricName, t.target]),
+      [['s0-harness-orders', 5]],
+    );
     await srv.setValue('orders', 12);
     await eventually('orders at 3 replicas', async () => ((await replicas('orders')) === 3 ? true : undefined), 60_000, 200);
     await srv.setValue('orders', 0);

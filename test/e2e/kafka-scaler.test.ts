@@ -44,24 +44,46 @@ describe('kafka ScaledObject on a real control plane', { timeout: 600_000 }, () 
 
   test('0 → 6 replicas (40 lag, threshold 5, capped at 6 partitions) → 0 when a consumer group catches up', async () => {
     await kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject('orders-worker', 0)));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kafka-secret', namespace: 'default' },
-      stringData: { sasl: 'scram_sha512', username: k.user.username, password: k.user.password },
-    }));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'TriggerAuthentication', metadata: { name: 'kafka-auth', namespace: 'default' },
-      spec: { secretTargetRef: ['sasl', 'username', 'password'].map((key) => ({ parameter: key, name: 'kafka-secret', key })) },
-    }));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'orders-worker', namespace: 'default' },
-      spec: {
-        scaleTargetRef: { name: 'orders-worker' }, pollingInterval: 1, cooldownPeriod: 3, minReplicaCount: 0, maxReplicaCount: 10,
-        triggers: [{
-          type: 'kafka', authenticationRef: { name: 'kafka-auth' },
-          metadata: { bootstrapServers: k.sasl, consumerGroup: 'orders-workers', topic: 'orders', lagThreshold: '5', offsetResetPolicy: 'earliest' },
-        }],
-      },
-    }));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'kafka-secret', namespace: 'default' },
+        stringData: { sasl: 'scram_sha512', username: k.user.username, password: k.user.password },
+      }),
+    );
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'TriggerAuthentication',
+        metadata: { name: 'kafka-auth', namespace: 'default' },
+        spec: { secretTargetRef: ['sasl', 'username', 'password'].map((key) => ({ parameter: key, name: 'kafka-secret', key })) },
+      }),
+    );
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'orders-worker', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'orders-worker' },
+          pollingInterval: 1,
+          cooldownPeriod: 3,
+          minReplicaCount: 0,
+          maxReplicaCount: 10,
+          triggers: [
+            {
+              type: 'kafka',
+              authenticationRef: { name: 'kafka-auth' },
+              metadata: { bootstrapServers: k.sasl, consumerGroup: 'orders-workers', topic: 'orders', lagThreshold: '5', offsetResetPolicy: 'earliest' },
+            },
+          ],
+        },
+      }),
+    );
     await eventually('Ready=True', async () => {
       const so = await getJson<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(['get', 'scaledobject', 'orders-worker']);
       return so.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined;
@@ -77,11 +99,18 @@ describe('kafka ScaledObject on a real control plane', { timeout: 600_000 }, () 
     assert.equal(lastValue(), 30, 'the metric is capped at partitions × lagThreshold');
 
     // A real consumer of the group reads everything and commits; the lag goes to 0.
-    const consumer = new Consumer({ clientId: 'orders-consumer', groupId: 'orders-workers', bootstrapBrokers: [k.plaintext], deserializers: stringDeserializers });
+    const consumer = new Consumer({
+      clientId: 'orders-consumer',
+      groupId: 'orders-workers',
+      bootstrapBrokers: [k.plaintext],
+      deserializers: stringDeserializers,
+    });
     let consumed = 0;
     try {
       const stream = await consumer.consume({ topics: ['orders'], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
-      stream.on('data', () => { consumed++; });
+      stream.on('data', () => {
+        consumed++;
+      });
       await eventually('the consumer read the 40 messages', async () => (consumed >= 40 ? true : undefined));
       await eventually('replicas back to 0 after cooldown', async () => ((await replicas('orders-worker')) === 0 ? true : undefined));
       assert.equal(lastValue(), 0);

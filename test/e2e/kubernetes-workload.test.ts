@@ -31,18 +31,27 @@ describe('kubernetes-workload on a real control plane', { timeout: 600_000 }, ()
   const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
   const replicas = async (name: string) => (await getJson<{ spec: { replicas: number } }>(['get', 'deployment', name])).spec.replicas;
   const scaledObject = (name: string, target: string, metadata: Record<string, string>) =>
-    kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject',
-      metadata: { name, namespace: 'default' },
-      spec: {
-        scaleTargetRef: { name: target }, pollingInterval: 1, cooldownPeriod: 3, minReplicaCount: 0, maxReplicaCount: 10,
-        triggers: [{ type: 'kubernetes-workload', metadata }],
-      },
-    }));
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name, namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: target },
+          pollingInterval: 1,
+          cooldownPeriod: 3,
+          minReplicaCount: 0,
+          maxReplicaCount: 10,
+          triggers: [{ type: 'kubernetes-workload', metadata }],
+        },
+      }),
+    );
   /** What KEDA counts: A's pods not Succeeded/Failed, and the distinct nodes of the scheduled ones. */
   const podsOfA = async () => {
-    const pods = (await getJson<{ items: Array<{ spec: { nodeName?: string }; status: { phase?: string } }> }>(['get', 'pods', '-l', 'app=a'])).items
-      .filter((p) => p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed');
+    const pods = (await getJson<{ items: Array<{ spec: { nodeName?: string }; status: { phase?: string } }> }>(['get', 'pods', '-l', 'app=a'])).items.filter(
+      (p) => p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed',
+    );
     return { count: pods.length, nodes: new Set(pods.map((p) => p.spec.nodeName).filter(Boolean)).size };
   };
   /** `n` polls of `so` after now, each read value `value`. */
@@ -79,12 +88,14 @@ describe('kubernetes-workload on a real control plane', { timeout: 600_000 }, ()
     await cp?.stop();
   });
 
-  test('B follows the pod count of A (value 2): 0 → 4 pods gives 2 replicas, back to 0 after cooldown; C follows A\'s nodes (groupByNode)', async () => {
+  test("B follows the pod count of A (value 2): 0 → 4 pods gives 2 replicas, back to 0 after cooldown; C follows A's nodes (groupByNode)", async () => {
     for (const name of ['a', 'b', 'c']) await kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject(name, 0)));
     await scaledObject('b-follows-a', 'b', { podSelector: 'app=a', value: '2' });
     await scaledObject('c-follows-nodes', 'c', { podSelector: 'app = a', value: '1', groupByNode: 'true' });
-    const status = await eventually('externalMetricNames in the status', async () =>
-      (await getJson<{ status?: { externalMetricNames?: string[] } }>(['get', 'scaledobject', 'b-follows-a'])).status?.externalMetricNames);
+    const status = await eventually(
+      'externalMetricNames in the status',
+      async () => (await getJson<{ status?: { externalMetricNames?: string[] } }>(['get', 'scaledobject', 'b-follows-a'])).status?.externalMetricNames,
+    );
     assert.deepEqual(status, ['s0-workload-default']);
     await pollsReading('b-follows-a', 0, 2);
     assert.equal(await replicas('b'), 0);
@@ -92,9 +103,12 @@ describe('kubernetes-workload on a real control plane', { timeout: 600_000 }, ()
     await kubectl(['scale', 'deployment', 'a', '--replicas=4']);
     await eventually('4 pods of A', async () => ((await podsOfA()).count === 4 ? true : undefined));
     await eventually('B at 2 replicas (4 pods / value 2)', async () => ((await replicas('b')) === 2 ? true : undefined));
-    const { nodes } = await eventually('A\'s pods scheduled', async () => {
+    const { nodes } = await eventually("A's pods scheduled", async () => {
       const a = await podsOfA();
-      return a.nodes > 0 && (await getJson<{ items: Array<{ spec: { nodeName?: string } }> }>(['get', 'pods', '-l', 'app=a'])).items.every((p) => p.spec.nodeName) ? a : undefined;
+      return a.nodes > 0 &&
+        (await getJson<{ items: Array<{ spec: { nodeName?: string } }> }>(['get', 'pods', '-l', 'app=a'])).items.every((p) => p.spec.nodeName)
+        ? a
+        : undefined;
     });
     await eventually(`C at ${nodes} replicas (the nodes A's pods run on)`, async () => ((await replicas('c')) === nodes ? true : undefined));
 
@@ -106,13 +120,17 @@ describe('kubernetes-workload on a real control plane', { timeout: 600_000 }, ()
     assert.equal(podRequests.lists, 1, 'one pod list for both triggers');
     assert.equal(podRequests.watches, 1, 'one pod watch for both triggers');
     const info = op.op.podWatches.info();
-    assert.deepEqual(info.map((w) => ({ namespace: w.namespace, labelSelector: w.labelSelector, holders: w.holders, synced: w.synced, lists: w.stats.lists })),
-      [{ namespace: 'default', labelSelector: 'app=a', holders: 2, synced: true, lists: 1 }]);
+    assert.deepEqual(
+      info.map((w) => ({ namespace: w.namespace, labelSelector: w.labelSelector, holders: w.holders, synced: w.synced, lists: w.stats.lists })),
+      [{ namespace: 'default', labelSelector: 'app=a', holders: 2, synced: true, lists: 1 }],
+    );
 
     await kubectl(['scale', 'deployment', 'a', '--replicas=0']);
     await eventually('B back to 0 after cooldown', async () => ((await replicas('b')) === 0 ? true : undefined));
     await eventually('C back to 0 after cooldown', async () => ((await replicas('c')) === 0 ? true : undefined));
-    const active = (await getJson<{ status: { conditions: Array<{ type: string; status: string }> } }>(['get', 'scaledobject', 'b-follows-a'])).status.conditions.find((c) => c.type === 'Active');
+    const active = (
+      await getJson<{ status: { conditions: Array<{ type: string; status: string }> } }>(['get', 'scaledobject', 'b-follows-a'])
+    ).status.conditions.find((c) => c.type === 'Active');
     assert.equal(active?.status, 'False');
   });
 
@@ -124,15 +142,30 @@ describe('kubernetes-workload on a real control plane', { timeout: 600_000 }, ()
     await eventually('no pod watch held', async () => (op.op.podWatches.size === 0 ? true : undefined));
   });
 
-  test('the Helm chart\'s RBAC lets the operator list and watch pods in any namespace', { skip: existsSync(helm) ? false : 'helm not built (scripts/deps/helm.sh)' }, async () => {
-    const text = execFileSync(helm, ['template', 'updraft', join(root, 'deploy', 'helm', 'updraft'), '--namespace', 'updraft-system', '--kube-version', cp.k8sVersion], { encoding: 'utf8' });
-    const rbac = parseAllDocuments(text).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null)
-      .filter((d) => d?.kind === 'ServiceAccount' || d?.kind === 'ClusterRole' || d?.kind === 'ClusterRoleBinding');
-    await kubectl(['create', 'namespace', 'updraft-system']);
-    await kubectl(['create', 'namespace', 'shop']);
-    await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rbac }));
-    const sa = 'system:serviceaccount:updraft-system:updraft-operator';
-    // hygiene: allow-table two verbs in two namespaces of one RBAC check
-    for (const [verb, ns] of [['list', 'default'], ['watch', 'default'], ['list', 'shop'], ['watch', 'shop']]) assert.equal((await kubectl(['auth', 'can-i', verb, 'pods', '-n', ns, '--as', sa])).trim(), 'yes', `${verb} pods in ${ns}`);
-  });
+  test(
+    "the Helm chart's RBAC lets the operator list and watch pods in any namespace",
+    { skip: existsSync(helm) ? false : 'helm not built (scripts/deps/helm.sh)' },
+    async () => {
+      const text = execFileSync(
+        helm,
+        ['template', 'updraft', join(root, 'deploy', 'helm', 'updraft'), '--namespace', 'updraft-system', '--kube-version', cp.k8sVersion],
+        { encoding: 'utf8' },
+      );
+      const rbac = parseAllDocuments(text)
+        .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null)
+        .filter((d) => d?.kind === 'ServiceAccount' || d?.kind === 'ClusterRole' || d?.kind === 'ClusterRoleBinding');
+      await kubectl(['create', 'namespace', 'updraft-system']);
+      await kubectl(['create', 'namespace', 'shop']);
+      await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rbac }));
+      const sa = 'system:serviceaccount:updraft-system:updraft-operator';
+      // hygiene: allow-table two verbs in two namespaces of one RBAC check
+      for (const [verb, ns] of [
+        ['list', 'default'],
+        ['watch', 'default'],
+        ['list', 'shop'],
+        ['watch', 'shop'],
+      ])
+        assert.equal((await kubectl(['auth', 'can-i', verb, 'pods', '-n', ns, '--as', sa])).trim(), 'yes', `${verb} pods in ${ns}`);
+    },
+  );
 });

@@ -42,23 +42,62 @@ describe('updraft migrate check against a simulated KEDA install', { timeout: 30
     const op = deploymentObject('keda-operator', 1, { namespace: 'keda' }) as ReturnType<typeof deploymentObject> & { metadata: Record<string, unknown> };
     op.metadata = {
       ...op.metadata,
-      labels: { 'app.kubernetes.io/name': 'keda-operator', 'app.kubernetes.io/version': '2.16.1', 'app.kubernetes.io/instance': 'keda', 'app.kubernetes.io/managed-by': 'Helm', 'helm.sh/chart': 'keda-2.16.1' },
+      labels: {
+        'app.kubernetes.io/name': 'keda-operator',
+        'app.kubernetes.io/version': '2.16.1',
+        'app.kubernetes.io/instance': 'keda',
+        'app.kubernetes.io/managed-by': 'Helm',
+        'helm.sh/chart': 'keda-2.16.1',
+      },
       annotations: { 'meta.helm.sh/release-name': 'keda', 'meta.helm.sh/release-namespace': 'keda' },
     };
     await apply(op);
-    await apply({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'operator.keda.sh', namespace: 'keda' }, spec: { holderIdentity: 'keda-operator-6f9b8c_4d2e', leaseDurationSeconds: 3600, renewTime: micro(new Date()), acquireTime: micro(new Date()) } });
+    await apply({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'operator.keda.sh', namespace: 'keda' },
+      spec: { holderIdentity: 'keda-operator-6f9b8c_4d2e', leaseDurationSeconds: 3600, renewTime: micro(new Date()), acquireTime: micro(new Date()) },
+    });
     await apply(deploymentObject('orders', 2));
-    await apply({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'orders', namespace: 'default', finalizers: ['finalizer.keda.sh'] }, spec: { scaleTargetRef: { name: 'orders' }, triggers: [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '60' } }] } });
+    await apply({
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: 'orders', namespace: 'default', finalizers: ['finalizer.keda.sh'] },
+      spec: { scaleTargetRef: { name: 'orders' }, triggers: [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '60' } }] },
+    });
     const uid = (await kubectl(['get', 'scaledobject', 'orders', '-o', 'jsonpath={.metadata.uid}'])).trim();
     await apply({
-      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'keda-hpa-orders', namespace: 'default', labels: { 'app.kubernetes.io/managed-by': 'keda-operator' }, ownerReferences: [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'orders', uid, controller: true, blockOwnerDeletion: true }] },
-      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'orders' }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }] },
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: {
+        name: 'keda-hpa-orders',
+        namespace: 'default',
+        labels: { 'app.kubernetes.io/managed-by': 'keda-operator' },
+        ownerReferences: [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'orders', uid, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'orders' },
+        minReplicas: 1,
+        maxReplicas: 10,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
+      },
     });
     await apply({
-      apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService',
-      metadata: { name: 'v1beta1.external.metrics.k8s.io', labels: { 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { 'meta.helm.sh/release-name': 'keda', 'meta.helm.sh/release-namespace': 'keda' } },
-      spec: { group: 'external.metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, insecureSkipTLSVerify: true, service: { namespace: 'keda', name: 'keda-operator-metrics-apiserver', port: 443 } },
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: {
+        name: 'v1beta1.external.metrics.k8s.io',
+        labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+        annotations: { 'meta.helm.sh/release-name': 'keda', 'meta.helm.sh/release-namespace': 'keda' },
+      },
+      spec: {
+        group: 'external.metrics.k8s.io',
+        version: 'v1beta1',
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+        insecureSkipTLSVerify: true,
+        service: { namespace: 'keda', name: 'keda-operator-metrics-apiserver', port: 443 },
+      },
     });
     report = await checkMigration(await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig }));
   });
@@ -70,7 +109,18 @@ describe('updraft migrate check against a simulated KEDA install', { timeout: 30
     const f = finding('keda-operator');
     assert.equal(f.severity, 'action');
     assert.match(f.summary, /KEDA 2\.16\.1 runs as Deployment keda\/keda-operator \(1 replica\), Helm release keda\/keda \(chart keda-2\.16\.1\)/);
-    assert.deepEqual({ ...report.keda }, { namespace: 'keda', deployment: 'keda-operator', version: '2.16.1', helmRelease: 'keda', helmReleaseNamespace: 'keda', chart: 'keda-2.16.1', replicas: 1 });
+    assert.deepEqual(
+      { ...report.keda },
+      {
+        namespace: 'keda',
+        deployment: 'keda-operator',
+        version: '2.16.1',
+        helmRelease: 'keda',
+        helmReleaseNamespace: 'keda',
+        chart: 'keda-2.16.1',
+        replicas: 1,
+      },
+    );
   });
 
   test('crds: three of four would be deleted by helm uninstall; the step pins the keep policy through the release', () => {
@@ -78,7 +128,10 @@ describe('updraft migrate check against a simulated KEDA install', { timeout: 30
     assert.equal(f.severity, 'action');
     assert.match(f.summary, /3 of 4 keda\.sh CRDs belong to Helm release keda without helm\.sh\/resource-policy: keep/);
     assert.ok(f.details.includes('clustertriggerauthentications.keda.sh: Helm release keda/keda, resource-policy keep'), f.details.join('\n'));
-    assert.match(report.steps[0], /helm upgrade keda kedacore\/keda -n keda --version 2\.16\.1 --reuse-values --set-string 'crds\.additionalAnnotations\.helm\\\.sh\/resource-policy=keep'/);
+    assert.match(
+      report.steps[0],
+      /helm upgrade keda kedacore\/keda -n keda --version 2\.16\.1 --reuse-values --set-string 'crds\.additionalAnnotations\.helm\\\.sh\/resource-policy=keep'/,
+    );
   });
 
   test('finalizers: the ScaledObject carrying finalizer.keda.sh is listed', () => {
@@ -98,26 +151,51 @@ describe('updraft migrate check against a simulated KEDA install', { timeout: 30
     const f = finding('apiservice');
     assert.equal(f.severity, 'action');
     assert.match(f.summary, /points at Service keda\/keda-operator-metrics-apiserver, owned by Helm release keda\/keda/);
-    assert.ok(report.steps.some((s) => s.includes(`kubectl patch apiservice v1beta1.external.metrics.k8s.io --type merge -p '{"spec":{"service":{"namespace":"updraft","name":"updraft-operator-metrics-apiserver"}}}'`)), report.steps.join('\n'));
+    assert.ok(
+      report.steps.some((s) =>
+        s.includes(
+          `kubectl patch apiservice v1beta1.external.metrics.k8s.io --type merge -p '{"spec":{"service":{"namespace":"updraft","name":"updraft-operator-metrics-apiserver"}}}'`,
+        ),
+      ),
+      report.steps.join('\n'),
+    );
   });
 
   test('lease: held by a live keda-operator; Updraft would wait', () => {
     const f = finding('lease');
     assert.equal(f.severity, 'action');
-    assert.match(f.summary, /Lease keda\/operator\.keda\.sh: holder keda-operator-6f9b8c_4d2e, renewed .* live: Updraft waits until KEDA stops \(or --take-over-from-keda\)/);
+    assert.match(
+      f.summary,
+      /Lease keda\/operator\.keda\.sh: holder keda-operator-6f9b8c_4d2e, renewed .* live: Updraft waits until KEDA stops \(or --take-over-from-keda\)/,
+    );
     assert.ok(report.steps.some((s) => s.includes('kubectl -n keda scale deployment/keda-operator --replicas=0')));
   });
 
   test('the steps are in order: keep CRDs, install, repoint the APIService, stop KEDA, check, uninstall, roll back', () => {
-    const order = ['helm upgrade keda', 'helm install updraft', 'kubectl patch apiservice', 'scale deployment/keda-operator --replicas=0', 'updraft explain', 'helm uninstall keda', 'Roll back'];
+    const order = [
+      'helm upgrade keda',
+      'helm install updraft',
+      'kubectl patch apiservice',
+      'scale deployment/keda-operator --replicas=0',
+      'updraft explain',
+      'helm uninstall keda',
+      'Roll back',
+    ];
     const at = order.map((s) => report.steps.findIndex((x) => x.includes(s)));
     assert.deepEqual(at, [0, 1, 2, 3, 4, 5, 6], renderMigrationReport(report));
   });
 
   test('the CLI prints the same report as JSON (updraft migrate check --output json)', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'migrate', 'check', '--kubeconfig', cp.kubeconfig, '--output', 'json'], { cwd: root });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'migrate', 'check', '--kubeconfig', cp.kubeconfig, '--output', 'json'],
+      { cwd: root },
+    );
     const printed = JSON.parse(stdout) as MigrationReport;
-    assert.deepEqual(printed.findings.map((f) => [f.id, f.severity]), report.findings.map((f) => [f.id, f.severity]));
+    assert.deepEqual(
+      printed.findings.map((f) => [f.id, f.severity]),
+      report.findings.map((f) => [f.id, f.severity]),
+    );
     assert.deepEqual(printed.keda, report.keda);
   });
 });

@@ -27,12 +27,32 @@ describe('credentials through the cluster (moto with SigV4 checked)', { timeout:
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
   const apply = (...items: unknown[]) => kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
   const replicas = async (name: string) => Number(await kubectl(['get', 'deployment', name, '-o', 'jsonpath={.spec.replicas}']));
-  const waitReplicas = (name: string, n: number, timeoutMs = 60_000) => waitFor(`${name} at ${n} replicas`, async () => (await replicas(name)) === n, timeoutMs, 250);
+  const waitReplicas = (name: string, n: number, timeoutMs = 60_000) =>
+    waitFor(`${name} at ${n} replicas`, async () => (await replicas(name)) === n, timeoutMs, 250);
   const deployment = (name: string, env: Array<{ name: string; value: string }> = []) => deploymentObject(name, 0, { env });
-  const secret = (name: string, namespace: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData: data });
+  const secret = (name: string, namespace: string, data: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    stringData: data,
+  });
   const sqsObject = (name: string, metadata: Record<string, string>, authenticationRef?: { name: string; kind?: string }) => ({
-    apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name, namespace: 'default' },
-    spec: { scaleTargetRef: { name }, pollingInterval: 1, cooldownPeriod: 5, maxReplicaCount: 10, triggers: [{ type: 'aws-sqs-queue', metadata: { queueURL: queues[name], queueLength: '5', awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, ...metadata }, ...(authenticationRef ? { authenticationRef } : {}) }] },
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      scaleTargetRef: { name },
+      pollingInterval: 1,
+      cooldownPeriod: 5,
+      maxReplicaCount: 10,
+      triggers: [
+        {
+          type: 'aws-sqs-queue',
+          metadata: { queueURL: queues[name], queueLength: '5', awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, ...metadata },
+          ...(authenticationRef ? { authenticationRef } : {}),
+        },
+      ],
+    },
   });
 
   before(async () => {
@@ -61,17 +81,40 @@ describe('credentials through the cluster (moto with SigV4 checked)', { timeout:
     await apply(
       secret('sqs-wrong', 'default', { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: WRONG_SECRET }),
       secret('sqs-good', 'default', { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey }),
-      { apiVersion: 'keda.sh/v1alpha1', kind: 'TriggerAuthentication', metadata: { name: 'sqs-auth', namespace: 'default' }, spec: { secretTargetRef: [{ parameter: 'awsAccessKeyID', name: 'sqs-wrong', key: 'AWS_ACCESS_KEY_ID' }, { parameter: 'awsSecretAccessKey', name: 'sqs-wrong', key: 'AWS_SECRET_ACCESS_KEY' }] } },
+      {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'TriggerAuthentication',
+        metadata: { name: 'sqs-auth', namespace: 'default' },
+        spec: {
+          secretTargetRef: [
+            { parameter: 'awsAccessKeyID', name: 'sqs-wrong', key: 'AWS_ACCESS_KEY_ID' },
+            { parameter: 'awsSecretAccessKey', name: 'sqs-wrong', key: 'AWS_SECRET_ACCESS_KEY' },
+          ],
+        },
+      },
       deployment('from-secret'),
       sqsObject('from-secret', {}, { name: 'sqs-auth' }),
     );
-    await waitFor('a KEDAScalerFailed Event', async () => /KEDAScalerFailed/.test(await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=from-secret', '-o', 'jsonpath={.items[*].reason}'])), 30_000, 250);
+    await waitFor(
+      'a KEDAScalerFailed Event',
+      async () =>
+        /KEDAScalerFailed/.test(await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=from-secret', '-o', 'jsonpath={.items[*].reason}'])),
+      30_000,
+      250,
+    );
     const messages = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=from-secret', '-o', 'jsonpath={.items[*].message}']);
     assert.match(messages, /refused for access key/);
     assert.equal(await replicas('from-secret'), 0, 'nothing scales on a failed read');
 
     // Fix the TriggerAuthentication (point it at the good Secret): picked up without touching the ScaledObject.
-    await kubectl(['patch', 'triggerauthentication', 'sqs-auth', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/secretTargetRef/1/name', value: 'sqs-good' }])]);
+    await kubectl([
+      'patch',
+      'triggerauthentication',
+      'sqs-auth',
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/secretTargetRef/1/name', value: 'sqs-good' }]),
+    ]);
     await waitReplicas('from-secret', 3); // ceil(12 / 5)
     const all = `${op.logs.join('\n')}\n${await kubectl(['get', 'events', '-A', '-o', 'json'])}\n${await kubectl(['get', 'scaledobjects', '-A', '-o', 'json'])}`;
     assert.doesNotMatch(all, new RegExp(WRONG_SECRET));
@@ -81,11 +124,27 @@ describe('credentials through the cluster (moto with SigV4 checked)', { timeout:
   test('ClusterTriggerAuthentication reads its Secret from the operator namespace; a rotated Secret is picked up after a failed read', async () => {
     await apply(
       secret('sqs-cluster', 'updraft-system', { id: keys.accessKeyId, key: WRONG_SECRET }),
-      { apiVersion: 'keda.sh/v1alpha1', kind: 'ClusterTriggerAuthentication', metadata: { name: 'sqs-cluster-auth' }, spec: { secretTargetRef: [{ parameter: 'awsAccessKeyID', name: 'sqs-cluster', key: 'id' }, { parameter: 'awsSecretAccessKey', name: 'sqs-cluster', key: 'key' }] } },
+      {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ClusterTriggerAuthentication',
+        metadata: { name: 'sqs-cluster-auth' },
+        spec: {
+          secretTargetRef: [
+            { parameter: 'awsAccessKeyID', name: 'sqs-cluster', key: 'id' },
+            { parameter: 'awsSecretAccessKey', name: 'sqs-cluster', key: 'key' },
+          ],
+        },
+      },
       deployment('from-cluster'),
       sqsObject('from-cluster', {}, { name: 'sqs-cluster-auth', kind: 'ClusterTriggerAuthentication' }),
     );
-    await waitFor('a KEDAScalerFailed Event', async () => /KEDAScalerFailed/.test(await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=from-cluster', '-o', 'jsonpath={.items[*].reason}'])), 30_000, 250);
+    await waitFor(
+      'a KEDAScalerFailed Event',
+      async () =>
+        /KEDAScalerFailed/.test(await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=from-cluster', '-o', 'jsonpath={.items[*].reason}'])),
+      30_000,
+      250,
+    );
     // Rotate the Secret only: after a failed read the operator rebuilds the scaler (as KEDA does) and reads it again.
     await apply(secret('sqs-cluster', 'updraft-system', { id: keys.accessKeyId, key: keys.secretAccessKey }));
     await waitReplicas('from-cluster', 3, 90_000);
@@ -93,7 +152,10 @@ describe('credentials through the cluster (moto with SigV4 checked)', { timeout:
 
   test("...FromEnv parameters read the target container's env", async () => {
     await apply(
-      deployment('from-env', [{ name: 'SQS_KEY_ID', value: keys.accessKeyId }, { name: 'SQS_SECRET', value: keys.secretAccessKey }]),
+      deployment('from-env', [
+        { name: 'SQS_KEY_ID', value: keys.accessKeyId },
+        { name: 'SQS_SECRET', value: keys.secretAccessKey },
+      ]),
       sqsObject('from-env', { awsAccessKeyIDFromEnv: 'SQS_KEY_ID', awsSecretAccessKeyFromEnv: 'SQS_SECRET' }),
     );
     await waitReplicas('from-env', 3);

@@ -17,7 +17,12 @@ import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts'
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
-interface Cond { type: string; status: string; reason?: string; message?: string }
+interface Cond {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
 
 /** This file's polling: up to 60 s, every 200 ms. */
 const eventually = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000) => poll(what, check, timeoutMs, 200);
@@ -33,25 +38,51 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
   const conditions = async (so: string) => (await getJson<{ status?: { conditions?: Cond[] } }>(['get', 'scaledobject', so])).status?.conditions ?? [];
   const condition = async (so: string, type: string) => (await conditions(so)).find((c) => c.type === type);
   const eventReasons = async (so: string) =>
-    (await getJson<{ items: Array<{ reason: string; message: string; involvedObject: { name: string } }> }>(['get', 'events', '--field-selector', `involvedObject.name=${so}`])).items.map((e) => e.reason);
-  const deployment = (name: string, n: number) => kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject(name, n, { env: [{ name: 'PROM_URL', value: prom.url }] })));
-  const scaledObject = (name: string, target: string, extra: { annotations?: Record<string, string>; spec?: Record<string, unknown>; metadata?: Record<string, string> } = {}) =>
-    kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject',
-      metadata: { name, namespace: 'default', annotations: extra.annotations ?? {} },
-      spec: {
-        scaleTargetRef: { name: target }, pollingInterval: 1, cooldownPeriod: 3, minReplicaCount: 0, maxReplicaCount: 10,
-        triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: `depth_${name.replace(/-/g, '_')}`, threshold: '5', ...(extra.metadata ?? {}) } }],
-        ...(extra.spec ?? {}),
-      },
-    }));
+    (
+      await getJson<{ items: Array<{ reason: string; message: string; involvedObject: { name: string } }> }>([
+        'get',
+        'events',
+        '--field-selector',
+        `involvedObject.name=${so}`,
+      ])
+    ).items.map((e) => e.reason);
+  const deployment = (name: string, n: number) =>
+    kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject(name, n, { env: [{ name: 'PROM_URL', value: prom.url }] })));
+  const scaledObject = (
+    name: string,
+    target: string,
+    extra: { annotations?: Record<string, string>; spec?: Record<string, unknown>; metadata?: Record<string, string> } = {},
+  ) =>
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name, namespace: 'default', annotations: extra.annotations ?? {} },
+        spec: {
+          scaleTargetRef: { name: target },
+          pollingInterval: 1,
+          cooldownPeriod: 3,
+          minReplicaCount: 0,
+          maxReplicaCount: 10,
+          triggers: [
+            { type: 'prometheus', metadata: { serverAddress: prom.url, query: `depth_${name.replace(/-/g, '_')}`, threshold: '5', ...(extra.metadata ?? {}) } },
+          ],
+          ...(extra.spec ?? {}),
+        },
+      }),
+    );
   const setDepth = (queue: string, value: number) => {
     prom.series.gauges ??= {};
     prom.series.gauges[`depth_${queue.replace(/-/g, '_')}`] = { value };
   };
   // Positive proof that time passed with the metric in place (instead of a sleep): Prometheus stored `n` more
   // samples of depth_<queue> with value `value` (it scrapes every 500 ms; the ScaledObjects poll every 1 s).
-  const promQuery = async (q: string) => Number((await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(q)}`)).json() as { data: { result: Array<{ value: [number, string] }> } }).data.result[0]?.value[1] ?? 0);
+  const promQuery = async (q: string) =>
+    Number(
+      ((await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: Array<{ value: [number, string] }> } }).data
+        .result[0]?.value[1] ?? 0,
+    );
   const scrapedAtLeast = async (queue: string, value: number, n: number) => {
     const metric = `depth_${queue.replace(/-/g, '_')}`;
     await eventually(`Prometheus to hold ${metric} = ${value}`, async () => ((await promQuery(metric)) === value ? true : undefined));
@@ -88,7 +119,11 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     await scaledObject('orders', 'orders');
     const ready = await eventually('Ready=True', async () => ((await condition('orders', 'Ready'))?.status === 'True' ? true : undefined));
     assert.ok(ready);
-    const so = await getJson<{ metadata: { finalizers?: string[]; labels?: Record<string, string> }; status: Record<string, unknown> }>(['get', 'scaledobject', 'orders']);
+    const so = await getJson<{ metadata: { finalizers?: string[]; labels?: Record<string, string> }; status: Record<string, unknown> }>([
+      'get',
+      'scaledobject',
+      'orders',
+    ]);
     assert.deepEqual(so.metadata.finalizers, ['finalizer.keda.sh']);
     assert.equal(so.metadata.labels?.['scaledobject.keda.sh/name'], 'orders');
     assert.equal(so.status.scaleTargetKind, 'apps/v1.Deployment');
@@ -108,7 +143,9 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     assert.ok((await eventReasons('orders')).includes('KEDAScaleTargetDeactivated'));
     const active = await condition('orders', 'Active');
     assert.equal(active?.status, 'False');
-    const status = (await getJson<{ status: { lastActiveTime?: string; triggersActivity?: Record<string, { isActive: boolean }> } }>(['get', 'scaledobject', 'orders'])).status;
+    const status = (
+      await getJson<{ status: { lastActiveTime?: string; triggersActivity?: Record<string, { isActive: boolean }> } }>(['get', 'scaledobject', 'orders'])
+    ).status;
     assert.ok(status.lastActiveTime, 'lastActiveTime recorded');
     assert.deepEqual(status.triggersActivity, { 's0-prometheus': { isActive: false } });
   });
@@ -154,7 +191,10 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     });
     assert.equal(active.message, 'Scaling is performed because activation is being forced by annotation');
     const events = await getJson<{ items: Array<{ reason: string; message: string }> }>(['get', 'events', '--field-selector', 'involvedObject.name=forced']);
-    assert.ok(events.items.some((e) => e.reason === 'KEDAScaleTargetActivated' && /forced activation annotation/.test(e.message)), JSON.stringify(events.items.map((e) => e.message)));
+    assert.ok(
+      events.items.some((e) => e.reason === 'KEDAScaleTargetActivated' && /forced activation annotation/.test(e.message)),
+      JSON.stringify(events.items.map((e) => e.message)),
+    );
     await kubectl(['annotate', 'scaledobject', 'forced', 'autoscaling.keda.sh/force-activation-']);
     await eventually('replicas back to 0 after cooldown once the annotation is gone', async () => ((await replicas('forced')) === 0 ? true : undefined));
   });
@@ -207,10 +247,19 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
 
   test('an invalid trigger is reported on the object and in an Event, without touching replicas', async () => {
     await deployment('broken', 1);
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'broken', namespace: 'default' },
-      spec: { scaleTargetRef: { name: 'broken' }, pollingInterval: 1, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, threshold: '5' } }] },
-    }));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'broken', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'broken' },
+          pollingInterval: 1,
+          triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, threshold: '5' } }],
+        },
+      }),
+    );
     const c = await eventually('Ready=False', async () => {
       const r = await condition('broken', 'Ready');
       return r?.status === 'False' ? r : undefined;
@@ -225,7 +274,10 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const port = (taken.address() as AddressInfo).port;
     try {
-      await assert.rejects(startTestOperator(cp, { metricsPort: port, metricsHost: '127.0.0.1' }), new RegExp(`^Error: cannot start the /metrics server \\(port ${port}\\): listen EADDRINUSE`));
+      await assert.rejects(
+        startTestOperator(cp, { metricsPort: port, metricsHost: '127.0.0.1' }),
+        new RegExp(`^Error: cannot start the /metrics server \\(port ${port}\\): listen EADDRINUSE`),
+      );
     } finally {
       await new Promise<void>((r) => taken.close(() => r()));
     }
@@ -233,14 +285,20 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
 
   test('with no webhook, a broken scalingModifiers formula is Ready=False with a ScaledObjectCheckFailed Event', async () => {
     await deployment('formula', 1);
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'formula', namespace: 'default' },
-      spec: {
-        scaleTargetRef: { name: 'formula' }, pollingInterval: 1,
-        advanced: { scalingModifiers: { formula: 'queue + missing', target: '5' } },
-        triggers: [{ type: 'prometheus', name: 'queue', metadata: { serverAddress: prom.url, query: 'depth_formula', threshold: '5' } }],
-      },
-    }));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'formula', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'formula' },
+          pollingInterval: 1,
+          advanced: { scalingModifiers: { formula: 'queue + missing', target: '5' } },
+          triggers: [{ type: 'prometheus', name: 'queue', metadata: { serverAddress: prom.url, query: 'depth_formula', threshold: '5' } }],
+        },
+      }),
+    );
     const c = await eventually('Ready=False', async () => {
       const r = await condition('formula', 'Ready');
       return r?.status === 'False' ? r : undefined;

@@ -19,7 +19,12 @@ import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts'
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
-interface Cond { type: string; status: string; reason?: string; message?: string }
+interface Cond {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
 
 describe('operator (hpa mode) with the real HPA controller and the external metrics API', { timeout: 900_000 }, () => {
   let cp: ControlPlane;
@@ -33,7 +38,8 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
   const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
   const replicas = async (name: string) => (await getJson<{ spec: { replicas: number } }>(['get', 'deployment', name])).spec.replicas;
-  const condition = async (so: string, type: string) => ((await getJson<{ status?: { conditions?: Cond[] } }>(['get', 'scaledobject', so])).status?.conditions ?? []).find((c) => c.type === type);
+  const condition = async (so: string, type: string) =>
+    ((await getJson<{ status?: { conditions?: Cond[] } }>(['get', 'scaledobject', so])).status?.conditions ?? []).find((c) => c.type === type);
   const deployment = (name: string, n: number) => kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject(name, n)));
   const setGauge = (name: string, value: number) => {
     prom.series.gauges ??= {};
@@ -79,23 +85,56 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
     await operator();
     setGauge('requests_web', 100);
     await deployment('web', 0);
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'web', namespace: 'default' },
-      spec: { scaleTargetRef: { name: 'web' }, pollingInterval: 1, cooldownPeriod: 5, minReplicaCount: 0, maxReplicaCount: 30, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, metricName: 's0-prometheus', threshold: '25', query: 'requests_web' } }] },
-    }));
-    const hpa = await eventually('HPA keda-hpa-web', async () => getJson<{ metadata: { labels: Record<string, string>; ownerReferences: Array<{ kind: string; name: string }> }; spec: { minReplicas: number; maxReplicas: number; metrics: Array<{ type: string; external: { metric: { name: string; selector: { matchLabels: Record<string, string> } }; target: { type: string; averageValue: string } } }> } }>(['get', 'hpa', 'keda-hpa-web']));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'web' },
+          pollingInterval: 1,
+          cooldownPeriod: 5,
+          minReplicaCount: 0,
+          maxReplicaCount: 30,
+          triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, metricName: 's0-prometheus', threshold: '25', query: 'requests_web' } }],
+        },
+      }),
+    );
+    const hpa = await eventually('HPA keda-hpa-web', async () =>
+      getJson<{
+        metadata: { labels: Record<string, string>; ownerReferences: Array<{ kind: string; name: string }> };
+        spec: {
+          minReplicas: number;
+          maxReplicas: number;
+          metrics: Array<{
+            type: string;
+            external: { metric: { name: string; selector: { matchLabels: Record<string, string> } }; target: { type: string; averageValue: string } };
+          }>;
+        };
+      }>(['get', 'hpa', 'keda-hpa-web']),
+    );
     assert.equal(hpa.spec.minReplicas, 1);
     assert.equal(hpa.spec.maxReplicas, 30);
     assert.equal(hpa.spec.metrics[0].external.metric.name, 's0-prometheus');
     assert.deepEqual(hpa.spec.metrics[0].external.metric.selector.matchLabels, { 'scaledobject.keda.sh/name': 'web' });
     assert.equal(hpa.spec.metrics[0].external.target.averageValue, '25');
     assert.equal(hpa.metadata.labels['app.kubernetes.io/managed-by'], 'keda-operator');
-    assert.deepEqual(hpa.metadata.ownerReferences.map((r) => `${r.kind}/${r.name}`), ['ScaledObject/web']);
+    assert.deepEqual(
+      hpa.metadata.ownerReferences.map((r) => `${r.kind}/${r.name}`),
+      ['ScaledObject/web'],
+    );
 
     // The metrics API answers through the aggregation layer, as the HPA controller asks it.
     // (Prometheus scrapes every 500 ms, so the first poll may still see an empty result and read 0.)
     const value = await eventually('the metrics API to answer 100', async () => {
-      const raw = JSON.parse(await kubectl(['get', '--raw', '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3Dweb'])) as { items: Array<{ metricName: string; value: string }> };
+      const raw = JSON.parse(
+        await kubectl([
+          'get',
+          '--raw',
+          '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3Dweb',
+        ]),
+      ) as { items: Array<{ metricName: string; value: string }> };
       return raw.items[0].value === '100' ? raw.items[0] : undefined;
     });
     assert.equal(value.metricName, 's0-prometheus');
@@ -128,14 +167,33 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
   test('fallback: when the source dies, the HPA gets target × fallback.replicas and scales to 6', async () => {
     setGauge('jobs_worker', 10);
     await deployment('worker', 1);
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'worker', namespace: 'default' },
-      spec: { scaleTargetRef: { name: 'worker' }, pollingInterval: 1, minReplicaCount: 1, maxReplicaCount: 20, fallback: { failureThreshold: 2, replicas: 6 }, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, threshold: '5', query: 'jobs_worker' } }] },
-    }));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'worker', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'worker' },
+          pollingInterval: 1,
+          minReplicaCount: 1,
+          maxReplicaCount: 20,
+          fallback: { failureThreshold: 2, replicas: 6 },
+          triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, threshold: '5', query: 'jobs_worker' } }],
+        },
+      }),
+    );
     await eventually('worker at 2 (10 / 5)', async () => ((await replicas('worker')) === 2 ? true : undefined));
     // Point the trigger at a dead port: every read fails.
     const dead = await freePort();
-    await kubectl(['patch', 'scaledobject', 'worker', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/triggers/0/metadata/serverAddress', value: `http://127.0.0.1:${dead}` }])]);
+    await kubectl([
+      'patch',
+      'scaledobject',
+      'worker',
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/triggers/0/metadata/serverAddress', value: `http://127.0.0.1:${dead}` }]),
+    ]);
     await eventually('worker at 6 (fallback)', async () => ((await replicas('worker')) === 6 ? true : undefined));
     const fb = await condition('worker', 'Fallback');
     assert.equal(fb?.status, 'True');
@@ -147,10 +205,21 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
   test('an operator restart mid-run loses nothing: replicas stay, status carries over, scaling continues', async () => {
     setGauge('requests_api', 40);
     await deployment('api', 0);
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'api', namespace: 'default' },
-      spec: { scaleTargetRef: { name: 'api' }, pollingInterval: 1, cooldownPeriod: 5, maxReplicaCount: 10, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, threshold: '10', query: 'requests_api' } }] },
-    }));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'api', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'api' },
+          pollingInterval: 1,
+          cooldownPeriod: 5,
+          maxReplicaCount: 10,
+          triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, threshold: '10', query: 'requests_api' } }],
+        },
+      }),
+    );
     await eventually('api at 4', async () => ((await replicas('api')) === 4 ? true : undefined));
     const before = (await getJson<{ status: { lastActiveTime: string; originalReplicaCount: number } }>(['get', 'scaledobject', 'api'])).status;
     const first = operators.shift();
@@ -179,11 +248,22 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
     // the standby from a runner of its own that never scales, so an HPA request sent to it is not refused.
     const ask = (port: number, user = { name: 'system:kube-controller-manager', group: 'system:masters' }) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpsRequest({ host: '127.0.0.1', port, path: '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3Dapi', ca: readFileSync(cert.caFile), cert: readFileSync(cp.frontProxy.clientCertFile), key: readFileSync(cp.frontProxy.clientKeyFile), headers: { 'X-Remote-User': user.name, 'X-Remote-Group': user.group } }, (res) => {
-          let body = '';
-          res.on('data', (d) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3Dapi',
+            ca: readFileSync(cert.caFile),
+            cert: readFileSync(cp.frontProxy.clientCertFile),
+            key: readFileSync(cp.frontProxy.clientKeyFile),
+            headers: { 'X-Remote-User': user.name, 'X-Remote-Group': user.group },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -195,7 +275,10 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
     // Authorization as KEDA's metrics server: a user RBAC does not allow is refused (SubjectAccessReview).
     const refused = await ask(leader.metricsApiPort!, { name: 'alice', group: 'developers' });
     assert.equal(refused.status, 403, refused.body);
-    assert.match((JSON.parse(refused.body) as { message: string }).message, /user "alice" cannot list resource "s0-prometheus" in API group "external.metrics.k8s.io" in the namespace "default"/);
+    assert.match(
+      (JSON.parse(refused.body) as { message: string }).message,
+      /user "alice" cannot list resource "s0-prometheus" in API group "external.metrics.k8s.io" in the namespace "default"/,
+    );
     await leader.stop();
     operators.splice(operators.indexOf(leader), 1);
     await eventually('the follower takes over', async () => (follower.isLeader() ? true : undefined), 15_000);

@@ -23,15 +23,42 @@ describe('operator process killed with SIGKILL and restarted', { timeout: 300_00
   let output = '';
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
   const replicas = async () => Number(await kubectl(['get', 'deployment', 'orders', '-o', 'jsonpath={.spec.replicas}']));
-  const status = async () => JSON.parse(await kubectl(['get', 'scaledobject', 'orders', '-o', 'jsonpath={.status}'])) as { originalReplicaCount?: number; lastActiveTime?: string };
+  const status = async () =>
+    JSON.parse(await kubectl(['get', 'scaledobject', 'orders', '-o', 'jsonpath={.status}'])) as { originalReplicaCount?: number; lastActiveTime?: string };
 
   const operator = async (name: string) => {
     const probes = await freePort();
-    const child = spawn(process.execPath, [join(root, 'bin', 'updraft.js'), 'operator', '--kubeconfig', cp.kubeconfig, '--namespace', 'default', '--mode', 'direct',
-      '--metrics-api-bind-address', '0', '--metrics-bind-address', '0', '--health-probe-bind-address', `127.0.0.1:${probes}`, '--log-level', 'info'], {
-      env: { ...process.env, POD_NAME: name, KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION: '4s', KEDA_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE: '3s', KEDA_OPERATOR_LEADER_ELECTION_RETRY_PERIOD: '500ms' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, 'bin', 'updraft.js'),
+        'operator',
+        '--kubeconfig',
+        cp.kubeconfig,
+        '--namespace',
+        'default',
+        '--mode',
+        'direct',
+        '--metrics-api-bind-address',
+        '0',
+        '--metrics-bind-address',
+        '0',
+        '--health-probe-bind-address',
+        `127.0.0.1:${probes}`,
+        '--log-level',
+        'info',
+      ],
+      {
+        env: {
+          ...process.env,
+          POD_NAME: name,
+          KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION: '4s',
+          KEDA_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE: '3s',
+          KEDA_OPERATOR_LEADER_ELECTION_RETRY_PERIOD: '500ms',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     children.push(child);
@@ -43,12 +70,28 @@ describe('operator process killed with SIGKILL and restarted', { timeout: 300_00
     cp = await startControlPlane();
     await installCrds(cp, root);
     prom = await startPrometheus({ gauges: { depth_orders: { value: 23 } } });
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1', kind: 'List', items: [
-        deploymentObject('orders', 0),
-        { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'orders', namespace: 'default' }, spec: { scaleTargetRef: { name: 'orders' }, pollingInterval: 1, cooldownPeriod: 8, maxReplicaCount: 10, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'depth_orders', threshold: '5' } }] } },
-      ],
-    }));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          deploymentObject('orders', 0),
+          {
+            apiVersion: 'keda.sh/v1alpha1',
+            kind: 'ScaledObject',
+            metadata: { name: 'orders', namespace: 'default' },
+            spec: {
+              scaleTargetRef: { name: 'orders' },
+              pollingInterval: 1,
+              cooldownPeriod: 8,
+              maxReplicaCount: 10,
+              triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'depth_orders', threshold: '5' } }],
+            },
+          },
+        ],
+      }),
+    );
   });
 
   after(async () => {
@@ -81,14 +124,24 @@ describe('operator process killed with SIGKILL and restarted', { timeout: 300_00
     // While no operator runs nothing may scale, even once the cooldown (8 s) has passed since the last active
     // poll, when anything still polling (a leftover child, a timer that outlived the kill) would scale to 0.
     // Proof that the time passed: the dead leader's Lease, unrenewed for cooldown + 2 polling intervals.
-    const lease = async () => (JSON.parse(await kubectl(['get', 'lease', 'operator.updraft.dev', '-o', 'json'])) as { spec: { holderIdentity?: string; renewTime?: string } }).spec;
-    await waitFor('the dead leader\'s Lease to go unrenewed for longer than cooldown + 2 polls', async () => {
-      const l = await lease();
-      assert.equal(l.holderIdentity, 'operator-a', 'no one else took the Lease');
-      return Date.now() - Date.parse(l.renewTime ?? '') > 8_000 + 2 * 1_000;
-    }, 60_000, 250);
+    const lease = async () =>
+      (JSON.parse(await kubectl(['get', 'lease', 'operator.updraft.dev', '-o', 'json'])) as { spec: { holderIdentity?: string; renewTime?: string } }).spec;
+    await waitFor(
+      "the dead leader's Lease to go unrenewed for longer than cooldown + 2 polls",
+      async () => {
+        const l = await lease();
+        assert.equal(l.holderIdentity, 'operator-a', 'no one else took the Lease');
+        return Date.now() - Date.parse(l.renewTime ?? '') > 8_000 + 2 * 1_000;
+      },
+      60_000,
+      250,
+    );
     assert.equal(await replicas(), 5, 'nothing scales while no operator runs, even past the cooldown');
-    assert.deepEqual([...seen].filter((n) => n !== -1), [5], `replica counts seen with no operator: ${[...seen].join(', ')}`);
+    assert.deepEqual(
+      [...seen].filter((n) => n !== -1),
+      [5],
+      `replica counts seen with no operator: ${[...seen].join(', ')}`,
+    );
 
     await operator('operator-b');
     await waitFor('orders back to 0 after the cooldown', async () => (await replicas()) === 0, 90_000, 200);

@@ -29,7 +29,11 @@ import { eventually, waitFor } from '../support/wait.ts';
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const WORKLOAD_ROLE = 'arn:aws:iam::123456789012:role/workload-sqs';
 
-interface Exchange { req: CapturedRequest; status: number; response: string }
+interface Exchange {
+  req: CapturedRequest;
+  status: number;
+  response: string;
+}
 
 /** A forwarding HTTP proxy in front of moto that keeps every request and the answer. */
 async function startRecordingProxy(target: string): Promise<{ url: string; exchanges: Exchange[]; stop(): Promise<void> }> {
@@ -37,7 +41,9 @@ async function startRecordingProxy(target: string): Promise<{ url: string; excha
   const server: Server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
-    req.on('data', (c: string) => { body += c; });
+    req.on('data', (c: string) => {
+      body += c;
+    });
     req.on('end', async () => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
@@ -47,20 +53,33 @@ async function startRecordingProxy(target: string): Promise<{ url: string; excha
       const up = request({ host: to.hostname, port: Number(to.port), method: captured.method, path: captured.url, headers: req.headers }, (r) => {
         let text = '';
         r.setEncoding('utf8');
-        r.on('data', (c: string) => { text += c; });
+        r.on('data', (c: string) => {
+          text += c;
+        });
         r.on('end', () => {
           exchanges.push({ req: captured, status: r.statusCode ?? 0, response: text });
           res.writeHead(r.statusCode ?? 502, { 'content-type': r.headers['content-type'] ?? 'text/plain' });
           res.end(text);
         });
       });
-      up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
+      up.on('error', (e) => {
+        res.writeHead(502);
+        res.end(String(e));
+      });
       up.end(body);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return { url, exchanges, stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url,
+    exchanges,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 describe('workload identity and secret sources through the cluster (moto, SigV4 checked)', { timeout: 600_000 }, () => {
@@ -73,27 +92,51 @@ describe('workload identity and secret sources through the cluster (moto, SigV4 
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
   const apply = (...items: unknown[]) => kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
   const replicas = async (name: string) => Number(await kubectl(['get', 'deployment', name, '-o', 'jsonpath={.spec.replicas}']));
-  const waitReplicas = (name: string, n: number, timeoutMs = 60_000) => waitFor(`${name} at ${n} replicas`, async () => (await replicas(name)) === n, timeoutMs, 250);
+  const waitReplicas = (name: string, n: number, timeoutMs = 60_000) =>
+    waitFor(`${name} at ${n} replicas`, async () => (await replicas(name)) === n, timeoutMs, 250);
   const deployment = (name: string, serviceAccountName?: string) => {
     const d = deploymentObject(name, 0);
     if (serviceAccountName) (d.spec.template.spec as { serviceAccountName?: string }).serviceAccountName = serviceAccountName;
     return d;
   };
-  const ta = (name: string, spec: unknown) => ({ apiVersion: 'keda.sh/v1alpha1', kind: 'TriggerAuthentication', metadata: { name, namespace: 'default' }, spec });
+  const ta = (name: string, spec: unknown) => ({
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'TriggerAuthentication',
+    metadata: { name, namespace: 'default' },
+    spec,
+  });
   const sqsObject = (name: string, authName: string) => ({
-    apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name, namespace: 'default' },
-    spec: { scaleTargetRef: { name }, pollingInterval: 1, cooldownPeriod: 5, maxReplicaCount: 10, triggers: [{ type: 'aws-sqs-queue', metadata: { queueURL: queues[name], queueLength: '5', awsRegion: 'us-west-2', awsEndpoint: proxy.url }, authenticationRef: { name: authName } }] },
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      scaleTargetRef: { name },
+      pollingInterval: 1,
+      cooldownPeriod: 5,
+      maxReplicaCount: 10,
+      triggers: [
+        {
+          type: 'aws-sqs-queue',
+          metadata: { queueURL: queues[name], queueLength: '5', awsRegion: 'us-west-2', awsEndpoint: proxy.url },
+          authenticationRef: { name: authName },
+        },
+      ],
+    },
   });
   /** The SQS calls (JSON protocol, x-amz-target AmazonSQS.*) for one queue. */
-  const sqsCalls = (name: string) => proxy.exchanges.filter((e) => (e.req.headers['x-amz-target'] ?? '').startsWith('AmazonSQS.') && e.req.body.includes(`/${name}"`));
+  const sqsCalls = (name: string) =>
+    proxy.exchanges.filter((e) => (e.req.headers['x-amz-target'] ?? '').startsWith('AmazonSQS.') && e.req.body.includes(`/${name}"`));
   /** Temporary credentials STS handed out for a role, from the AssumeRole answers moto gave. */
-  const assumed = (roleArn: string) => proxy.exchanges.filter((e) => /Action=AssumeRole(&|$)/.test(e.req.body) && e.req.body.includes(encodeURIComponent(roleArn))).map((e) => ({
-    accessKeyId: /<AccessKeyId>([^<]+)</.exec(e.response)?.[1] ?? '',
-    secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(e.response)?.[1] ?? '',
-    sessionToken: /<SessionToken>([^<]+)</.exec(e.response)?.[1] ?? '',
-    arn: /<Arn>([^<]+)</.exec(e.response)?.[1] ?? '',
-    signedBy: /Credential=([^/]+)\//.exec(e.req.headers.authorization ?? '')?.[1] ?? '',
-  }));
+  const assumed = (roleArn: string) =>
+    proxy.exchanges
+      .filter((e) => /Action=AssumeRole(&|$)/.test(e.req.body) && e.req.body.includes(encodeURIComponent(roleArn)))
+      .map((e) => ({
+        accessKeyId: /<AccessKeyId>([^<]+)</.exec(e.response)?.[1] ?? '',
+        secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(e.response)?.[1] ?? '',
+        sessionToken: /<SessionToken>([^<]+)</.exec(e.response)?.[1] ?? '',
+        arn: /<Arn>([^<]+)</.exec(e.response)?.[1] ?? '',
+        signedBy: /Credential=([^/]+)\//.exec(e.req.headers.authorization ?? '')?.[1] ?? '',
+      }));
 
   before(async () => {
     cp = await startControlPlane();
@@ -105,11 +148,27 @@ describe('workload identity and secret sources through the cluster (moto, SigV4 
     const iam = async (params: Record<string, string>) => {
       const body = new URLSearchParams({ ...params, Version: '2010-05-08' }).toString();
       const url = new URL(`${moto.endpoint}/`);
-      const res = await fetch(url, { method: 'POST', headers: await iamSigner.sign({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }), body });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: await iamSigner.sign({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }),
+        body,
+      });
       if (!res.ok) throw new Error(`IAM ${params.Action}: ${res.status} ${await res.text()}`);
     };
-    await iam({ Action: 'CreateRole', RoleName: 'workload-sqs', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:user/operator' }, Action: 'sts:AssumeRole' }] }) });
-    await iam({ Action: 'PutRolePolicy', RoleName: 'workload-sqs', PolicyName: 'all', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) });
+    await iam({
+      Action: 'CreateRole',
+      RoleName: 'workload-sqs',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:user/operator' }, Action: 'sts:AssumeRole' }],
+      }),
+    });
+    await iam({
+      Action: 'PutRolePolicy',
+      RoleName: 'workload-sqs',
+      PolicyName: 'all',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+    });
     const sqs = new SQSClient({ region: 'us-west-2', endpoint: moto.endpoint, credentials: keys });
     for (const name of ['as-workload', 'as-eks', 'as-operator', 'from-secrets-manager']) {
       queues[name] = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
@@ -120,7 +179,16 @@ describe('workload identity and secret sources through the cluster (moto, SigV4 
     const smSigner = new SigV4Signer('secretsmanager', 'us-west-2', async () => keys);
     const smBody = JSON.stringify({ Name: 'sqs-keys', SecretString: JSON.stringify({ id: keys.accessKeyId, secret: keys.secretAccessKey }) });
     const smUrl = new URL(`${moto.endpoint}/`);
-    const sm = await fetch(smUrl, { method: 'POST', headers: await smSigner.sign({ method: 'POST', url: smUrl, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.CreateSecret' }, body: smBody }), body: smBody });
+    const sm = await fetch(smUrl, {
+      method: 'POST',
+      headers: await smSigner.sign({
+        method: 'POST',
+        url: smUrl,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.CreateSecret' },
+        body: smBody,
+      }),
+      body: smBody,
+    });
     assert.equal(sm.status, 200, await sm.text());
     await moto.resetAuth(0); // from now on every request must be signed by a known key
     proxy = await startRecordingProxy(moto.endpoint);
@@ -140,7 +208,11 @@ describe('workload identity and secret sources through the cluster (moto, SigV4 
 
   test("identityOwner: workload — the SQS call is signed with the workload ServiceAccount's assumed role", async () => {
     await apply(
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sqs-reader', namespace: 'default', annotations: { 'eks.amazonaws.com/role-arn': WORKLOAD_ROLE } } },
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'sqs-reader', namespace: 'default', annotations: { 'eks.amazonaws.com/role-arn': WORKLOAD_ROLE } },
+      },
       ta('workload-identity', { podIdentity: { provider: 'aws', identityOwner: 'workload' } }),
       deployment('as-workload', 'sqs-reader'),
       sqsObject('as-workload', 'workload-identity'),
@@ -157,11 +229,7 @@ describe('workload identity and secret sources through the cluster (moto, SigV4 
   });
 
   test("deprecated aws-eks — also the workload's role, not the operator's", async () => {
-    await apply(
-      ta('eks-identity', { podIdentity: { provider: 'aws-eks' } }),
-      deployment('as-eks', 'sqs-reader'),
-      sqsObject('as-eks', 'eks-identity'),
-    );
+    await apply(ta('eks-identity', { podIdentity: { provider: 'aws-eks' } }), deployment('as-eks', 'sqs-reader'), sqsObject('as-eks', 'eks-identity'));
     await waitReplicas('as-eks', 3);
     const call = sqsCalls('as-eks').find((e) => e.status === 200)!;
     const signedBy = /Credential=([^/]+)\//.exec(call.req.headers.authorization)?.[1];
@@ -184,12 +252,23 @@ describe('workload identity and secret sources through the cluster (moto, SigV4 
 
   test('awsSecretManager: the trigger keys come from Secrets Manager (read with keys from a Secret)', async () => {
     await apply(
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sm-access', namespace: 'default' }, stringData: { id: keys.accessKeyId, secret: keys.secretAccessKey } },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'sm-access', namespace: 'default' },
+        stringData: { id: keys.accessKeyId, secret: keys.secretAccessKey },
+      },
       ta('from-sm', {
         awsSecretManager: {
           region: 'us-west-2',
-          credentials: { accessKey: { valueFrom: { secretKeyRef: { name: 'sm-access', key: 'id' } } }, accessSecretKey: { valueFrom: { secretKeyRef: { name: 'sm-access', key: 'secret' } } } },
-          secrets: [{ parameter: 'awsAccessKeyID', name: 'sqs-keys', secretKey: 'id' }, { parameter: 'awsSecretAccessKey', name: 'sqs-keys', secretKey: 'secret' }],
+          credentials: {
+            accessKey: { valueFrom: { secretKeyRef: { name: 'sm-access', key: 'id' } } },
+            accessSecretKey: { valueFrom: { secretKeyRef: { name: 'sm-access', key: 'secret' } } },
+          },
+          secrets: [
+            { parameter: 'awsAccessKeyID', name: 'sqs-keys', secretKey: 'id' },
+            { parameter: 'awsSecretAccessKey', name: 'sqs-keys', secretKey: 'secret' },
+          ],
         },
       }),
       deployment('from-secrets-manager'),
@@ -201,12 +280,27 @@ describe('workload identity and secret sources through the cluster (moto, SigV4 
   });
 
   test('status.scaledobjects lists the ScaledObjects using a TriggerAuthentication; TriggerAuthenticationAdded is emitted', async () => {
-    await eventually('status.scaledobjects of workload-identity', async () =>
-      (await kubectl(['get', 'triggerauthentication', 'workload-identity', '-o', 'jsonpath={.status.scaledobjects}'])) === 'as-workload' ? true : undefined, 30_000);
-    await waitFor('a TriggerAuthenticationAdded Event', async () => /TriggerAuthenticationAdded/.test(await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=workload-identity', '-o', 'jsonpath={.items[*].reason}'])), 30_000, 250);
+    await eventually(
+      'status.scaledobjects of workload-identity',
+      async () =>
+        (await kubectl(['get', 'triggerauthentication', 'workload-identity', '-o', 'jsonpath={.status.scaledobjects}'])) === 'as-workload' ? true : undefined,
+      30_000,
+    );
+    await waitFor(
+      'a TriggerAuthenticationAdded Event',
+      async () =>
+        /TriggerAuthenticationAdded/.test(
+          await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=workload-identity', '-o', 'jsonpath={.items[*].reason}']),
+        ),
+      30_000,
+      250,
+    );
     await kubectl(['delete', 'scaledobject', 'as-workload']);
-    await eventually('status.scaledobjects emptied', async () =>
-      (await kubectl(['get', 'triggerauthentication', 'workload-identity', '-o', 'jsonpath={.status.scaledobjects}'])) === '' ? true : undefined, 30_000);
+    await eventually(
+      'status.scaledobjects emptied',
+      async () => ((await kubectl(['get', 'triggerauthentication', 'workload-identity', '-o', 'jsonpath={.status.scaledobjects}'])) === '' ? true : undefined),
+      30_000,
+    );
   });
 
   test('boundServiceAccountToken: a TokenRequest on the API server; the token authenticates as that ServiceAccount', async () => {
@@ -215,9 +309,23 @@ describe('workload identity and secret sources through the cluster (moto, SigV4 
       ta('bound', { boundServiceAccountToken: [{ parameter: 'bearerToken', serviceAccountName: 'metrics-reader' }] }),
     );
     const source = new ClusterObjectSource(await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig }));
-    const r = await resolveTriggerAuth(source, { namespace: 'default', objectName: 'x', objectKind: 'ScaledObject', triggerIndex: 0, trigger: { type: 'prometheus', metadata: {}, useCachedMetrics: false, authenticationRef: { name: 'bound', kind: 'TriggerAuthentication' } } });
+    const r = await resolveTriggerAuth(source, {
+      namespace: 'default',
+      objectName: 'x',
+      objectKind: 'ScaledObject',
+      triggerIndex: 0,
+      trigger: { type: 'prometheus', metadata: {}, useCachedMetrics: false, authenticationRef: { name: 'bound', kind: 'TriggerAuthentication' } },
+    });
     assert.ok(r.authParams.bearerToken, r.warnings.join('\n'));
-    const review = JSON.parse(await kubectl(['create', '-o', 'json', '-f', '-'], JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: r.authParams.bearerToken } })));
-    assert.deepEqual({ authenticated: review.status.authenticated, user: review.status.user?.username }, { authenticated: true, user: 'system:serviceaccount:default:metrics-reader' });
+    const review = JSON.parse(
+      await kubectl(
+        ['create', '-o', 'json', '-f', '-'],
+        JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: r.authParams.bearerToken } }),
+      ),
+    );
+    assert.deepEqual(
+      { authenticated: review.status.authenticated, user: review.status.user?.username },
+      { authenticated: true, user: 'system:serviceaccount:default:metrics-reader' },
+    );
   });
 });

@@ -26,7 +26,8 @@ describe('OTLP push to the operator on a real control plane', { timeout: 300_000
   let op: TestOperator;
   let url: string;
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
-  const replicas = async (name: string) => (JSON.parse(await kubectl(['get', 'deployment', name, '-o', 'json'])) as { spec: { replicas: number } }).spec.replicas;
+  const replicas = async (name: string) =>
+    (JSON.parse(await kubectl(['get', 'deployment', name, '-o', 'json'])) as { spec: { replicas: number } }).spec.replicas;
 
   before(async () => {
     cp = await startControlPlane();
@@ -42,17 +43,31 @@ describe('OTLP push to the operator on a real control plane', { timeout: 300_000
 
   test('an SDK exporter with the token scales a Deployment 0→4→0 (direct mode)', async () => {
     await kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject('shop', 0)));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'shop', namespace: 'default' },
-      spec: {
-        scaleTargetRef: { name: 'shop' }, pollingInterval: 5, cooldownPeriod: 2, minReplicaCount: 0, maxReplicaCount: 10,
-        triggers: [{ type: 'opentelemetry', metadata: { metricName: 'shop.queue.depth', aggregation: 'max', window: '5s', threshold: '5' } }],
-      },
-    }));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'shop', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'shop' },
+          pollingInterval: 5,
+          cooldownPeriod: 2,
+          minReplicaCount: 0,
+          maxReplicaCount: 10,
+          triggers: [{ type: 'opentelemetry', metadata: { metricName: 'shop.queue.depth', aggregation: 'max', window: '5s', threshold: '5' } }],
+        },
+      }),
+    );
     await eventually('the scale loop of shop', async () => op.op.controller.runner('default', 'shop'));
     const provider = new MeterProvider({
       resource: resourceFromAttributes({ 'service.name': 'shop', 'service.instance.id': 'collector-gateway-0' }),
-      readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${url}/v1/metrics`, headers: { Authorization: `Bearer ${TOKEN}` } }), exportIntervalMillis: 3_600_000 })],
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter({ url: `${url}/v1/metrics`, headers: { Authorization: `Bearer ${TOKEN}` } }),
+          exportIntervalMillis: 3_600_000,
+        }),
+      ],
     });
     try {
       const depth = provider.getMeter('e2e').createGauge('shop.queue.depth');
@@ -75,12 +90,26 @@ describe('OTLP push to the operator on a real control plane', { timeout: 300_000
     test(`a push with ${r.name} is refused with 401 and changes nothing`, async () => {
       const before = await replicas('shop');
       const res = await fetch(`${url}/v1/metrics`, {
-        method: 'POST', headers: { 'content-type': 'application/json', ...r.headers },
-        body: JSON.stringify({ resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ metrics: [{ name: 'shop.queue.depth', gauge: { dataPoints: [{ asDouble: 45, timeUnixNano: String(Date.now() * 1e6) }] } }] }] }] }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...r.headers },
+        body: JSON.stringify({
+          resourceMetrics: [
+            {
+              resource: { attributes: [] },
+              scopeMetrics: [{ metrics: [{ name: 'shop.queue.depth', gauge: { dataPoints: [{ asDouble: 45, timeUnixNano: String(Date.now() * 1e6) }] } }] }],
+            },
+          ],
+        }),
       });
       assert.equal(res.status, 401);
       assert.match(await res.text(), /bearer/i);
-      assert.equal(sharedOtlpMetricStore().series('shop.queue.depth', 600_000).flatMap((s) => s.samples).some((x) => x.value === 45), false);
+      assert.equal(
+        sharedOtlpMetricStore()
+          .series('shop.queue.depth', 600_000)
+          .flatMap((s) => s.samples)
+          .some((x) => x.value === 45),
+        false,
+      );
       assert.equal(await replicas('shop'), before);
     });
   }
@@ -88,16 +117,34 @@ describe('OTLP push to the operator on a real control plane', { timeout: 300_000
   test('while a KEDA operator holds and renews operator.keda.sh, a second operator waits and its receiver answers 503; it starts once the Lease is released', async () => {
     await kubectl(['create', 'namespace', 'keda']);
     const lease = (holder: string) => ({
-      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'operator.keda.sh', namespace: 'keda' },
-      spec: { holderIdentity: holder, leaseDurationSeconds: 60, renewTime: new Date().toISOString().replace('Z', '000Z'), acquireTime: new Date().toISOString().replace('Z', '000Z') },
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'operator.keda.sh', namespace: 'keda' },
+      spec: {
+        holderIdentity: holder,
+        leaseDurationSeconds: 60,
+        renewTime: new Date().toISOString().replace('Z', '000Z'),
+        acquireTime: new Date().toISOString().replace('Z', '000Z'),
+      },
     });
     await kubectl(['apply', '-f', '-'], JSON.stringify(lease('keda-operator-5d8f7b_0a1b')));
-    const second = await startTestOperator(cp, { watchNamespaces: ['keda'], kedaLease: { namespace: 'keda', retryMs: 200 }, otlpReceiver: { port: 0, host: '127.0.0.1', token: () => TOKEN } });
+    const second = await startTestOperator(cp, {
+      watchNamespaces: ['keda'],
+      kedaLease: { namespace: 'keda', retryMs: 200 },
+      otlpReceiver: { port: 0, host: '127.0.0.1', token: () => TOKEN },
+    });
     try {
       assert.equal(second.op.waitingForKeda(), true);
       assert.equal(second.op.isLeader(), false);
-      assert.ok(second.logs.some((l) => /keda-operator-5d8f7b_0a1b.*--take-over-from-keda/.test(l)), second.logs.join('\n'));
-      const res = await fetch(`http://127.0.0.1:${second.op.otlpReceiverPort}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: '{}' });
+      assert.ok(
+        second.logs.some((l) => /keda-operator-5d8f7b_0a1b.*--take-over-from-keda/.test(l)),
+        second.logs.join('\n'),
+      );
+      const res = await fetch(`http://127.0.0.1:${second.op.otlpReceiverPort}/v1/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: '{}',
+      });
       assert.equal(res.status, 503);
       assert.match(await res.text(), /KEDA operator holds Lease keda\/operator.keda.sh/);
       const events = await eventually('a KEDAOperatorActive Event on the Lease', async () => {
@@ -121,7 +168,8 @@ describe('OTLP push to the operator in hpa mode (the real HPA controller reads t
   let cp: ControlPlane;
   let op: TestOperator;
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
-  const replicas = async (name: string) => (JSON.parse(await kubectl(['get', 'deployment', name, '-o', 'json'])) as { spec: { replicas: number } }).spec.replicas;
+  const replicas = async (name: string) =>
+    (JSON.parse(await kubectl(['get', 'deployment', name, '-o', 'json'])) as { spec: { replicas: number } }).spec.replicas;
 
   before(async () => {
     cp = await startControlPlane({ hpaSyncSeconds: 1 });
@@ -140,17 +188,30 @@ describe('OTLP push to the operator in hpa mode (the real HPA controller reads t
 
   test('an SDK exporter pushes 20 with threshold 5: the HPA keda-hpa-checkout drives the Deployment to 4', async () => {
     await kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject('checkout', 1)));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'checkout', namespace: 'default' },
-      spec: {
-        scaleTargetRef: { name: 'checkout' }, pollingInterval: 5, minReplicaCount: 1, maxReplicaCount: 10,
-        triggers: [{ type: 'opentelemetry', metadata: { metricName: 'checkout.queue.depth', aggregation: 'max', window: '60s', threshold: '5' } }],
-      },
-    }));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'checkout', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'checkout' },
+          pollingInterval: 5,
+          minReplicaCount: 1,
+          maxReplicaCount: 10,
+          triggers: [{ type: 'opentelemetry', metadata: { metricName: 'checkout.queue.depth', aggregation: 'max', window: '60s', threshold: '5' } }],
+        },
+      }),
+    );
     await eventually('HPA keda-hpa-checkout', async () => ((await kubectl(['get', 'hpa', '-o', 'name'])).includes('keda-hpa-checkout') ? true : undefined));
     const provider = new MeterProvider({
       resource: resourceFromAttributes({ 'service.name': 'checkout', 'service.instance.id': 'gateway-0' }),
-      readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `http://127.0.0.1:${op.op.otlpReceiverPort}/v1/metrics`, headers: { Authorization: `Bearer ${TOKEN}` } }), exportIntervalMillis: 3_600_000 })],
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter({ url: `http://127.0.0.1:${op.op.otlpReceiverPort}/v1/metrics`, headers: { Authorization: `Bearer ${TOKEN}` } }),
+          exportIntervalMillis: 3_600_000,
+        }),
+      ],
     });
     try {
       provider.getMeter('e2e').createGauge('checkout.queue.depth').record(20);

@@ -39,21 +39,49 @@ describe('postgresql ScaledObject on a real control plane', { timeout: 600_000 }
 
   test('0 → 4 replicas for 17 open jobs (target 5) → 0 when they are done', async () => {
     await kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject('jobs-worker', 0)));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pg-secret', namespace: 'default' }, stringData: { password: db.password } }));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'TriggerAuthentication', metadata: { name: 'pg-auth', namespace: 'default' },
-      spec: { secretTargetRef: [{ parameter: 'password', name: 'pg-secret', key: 'password' }] },
-    }));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'jobs-worker', namespace: 'default' },
-      spec: {
-        scaleTargetRef: { name: 'jobs-worker' }, pollingInterval: 1, cooldownPeriod: 3, minReplicaCount: 0, maxReplicaCount: 10,
-        triggers: [{
-          type: 'postgresql', authenticationRef: { name: 'pg-auth' },
-          metadata: { host: db.host, port: String(db.port), userName: db.user, dbName: db.database, sslmode: 'disable', query: 'SELECT COUNT(*) FROM jobs WHERE done = false', targetQueryValue: '5' },
-        }],
-      },
-    }));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pg-secret', namespace: 'default' }, stringData: { password: db.password } }),
+    );
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'TriggerAuthentication',
+        metadata: { name: 'pg-auth', namespace: 'default' },
+        spec: { secretTargetRef: [{ parameter: 'password', name: 'pg-secret', key: 'password' }] },
+      }),
+    );
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'jobs-worker', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'jobs-worker' },
+          pollingInterval: 1,
+          cooldownPeriod: 3,
+          minReplicaCount: 0,
+          maxReplicaCount: 10,
+          triggers: [
+            {
+              type: 'postgresql',
+              authenticationRef: { name: 'pg-auth' },
+              metadata: {
+                host: db.host,
+                port: String(db.port),
+                userName: db.user,
+                dbName: db.database,
+                sslmode: 'disable',
+                query: 'SELECT COUNT(*) FROM jobs WHERE done = false',
+                targetQueryValue: '5',
+              },
+            },
+          ],
+        },
+      }),
+    );
     await eventually('Ready=True', async () => {
       const so = await getJson<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(['get', 'scaledobject', 'jobs-worker']);
       return so.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined;
@@ -62,7 +90,9 @@ describe('postgresql ScaledObject on a real control plane', { timeout: 600_000 }
     assert.deepEqual(so.status.externalMetricNames, ['s0-postgresql']);
     assert.equal(so.status.triggersTypes, 'postgresql');
     // A poll read 0 rows: still 0 replicas.
-    await eventually('a poll reading 0', async () => (op.op.controller.runner('default', 'jobs-worker')?.last?.readings[0]?.metrics[0]?.value === 0 ? true : undefined));
+    await eventually('a poll reading 0', async () =>
+      op.op.controller.runner('default', 'jobs-worker')?.last?.readings[0]?.metrics[0]?.value === 0 ? true : undefined,
+    );
     assert.equal(await replicas('jobs-worker'), 0);
 
     await db.sql('INSERT INTO jobs (done) SELECT false FROM generate_series(1, 17)');

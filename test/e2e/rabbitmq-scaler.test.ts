@@ -39,18 +39,35 @@ describe('rabbitmq ScaledObject on a real control plane', { timeout: 600_000 }, 
 
   test('0 → 5 replicas for 23 published messages (value 5) → 0 when they are consumed', async () => {
     await kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject('orders-consumer', 0)));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rabbitmq', namespace: 'default' }, stringData: { host: rmq.amqpUrl } }));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'TriggerAuthentication', metadata: { name: 'rabbitmq-auth', namespace: 'default' },
-      spec: { secretTargetRef: [{ parameter: 'host', name: 'rabbitmq', key: 'host' }] },
-    }));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'orders-consumer', namespace: 'default' },
-      spec: {
-        scaleTargetRef: { name: 'orders-consumer' }, pollingInterval: 1, cooldownPeriod: 3, minReplicaCount: 0, maxReplicaCount: 10,
-        triggers: [{ type: 'rabbitmq', authenticationRef: { name: 'rabbitmq-auth' }, metadata: { queueName: 'orders', mode: 'QueueLength', value: '5' } }],
-      },
-    }));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rabbitmq', namespace: 'default' }, stringData: { host: rmq.amqpUrl } }),
+    );
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'TriggerAuthentication',
+        metadata: { name: 'rabbitmq-auth', namespace: 'default' },
+        spec: { secretTargetRef: [{ parameter: 'host', name: 'rabbitmq', key: 'host' }] },
+      }),
+    );
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'orders-consumer', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'orders-consumer' },
+          pollingInterval: 1,
+          cooldownPeriod: 3,
+          minReplicaCount: 0,
+          maxReplicaCount: 10,
+          triggers: [{ type: 'rabbitmq', authenticationRef: { name: 'rabbitmq-auth' }, metadata: { queueName: 'orders', mode: 'QueueLength', value: '5' } }],
+        },
+      }),
+    );
     await eventually('Ready=True', async () => {
       const so = await getJson<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(['get', 'scaledobject', 'orders-consumer']);
       return so.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined;
@@ -58,7 +75,9 @@ describe('rabbitmq ScaledObject on a real control plane', { timeout: 600_000 }, 
     const so = await getJson<{ status: { externalMetricNames?: string[]; triggersTypes?: string } }>(['get', 'scaledobject', 'orders-consumer']);
     assert.deepEqual(so.status.externalMetricNames, ['s0-rabbitmq-orders']);
     assert.equal(so.status.triggersTypes, 'rabbitmq');
-    await eventually('a poll reading 0 messages', async () => (op.op.controller.runner('default', 'orders-consumer')?.last?.readings[0]?.metrics[0]?.value === 0 ? true : undefined));
+    await eventually('a poll reading 0 messages', async () =>
+      op.op.controller.runner('default', 'orders-consumer')?.last?.readings[0]?.metrics[0]?.value === 0 ? true : undefined,
+    );
     assert.equal(await replicas('orders-consumer'), 0);
 
     // Real messages through AMQP.
@@ -68,7 +87,8 @@ describe('rabbitmq ScaledObject on a real control plane', { timeout: 600_000 }, 
       for (let i = 0; i < 23; i++) ch.sendToQueue('orders', Buffer.from(`order-${i}`), { persistent: true });
       await ch.waitForConfirms();
       await eventually('replicas = 5 (ceil(23 / 5))', async () => ((await replicas('orders-consumer')) === 5 ? true : undefined));
-      const status = (await getJson<{ status: { triggersActivity?: Record<string, { isActive: boolean }> } }>(['get', 'scaledobject', 'orders-consumer'])).status;
+      const status = (await getJson<{ status: { triggersActivity?: Record<string, { isActive: boolean }> } }>(['get', 'scaledobject', 'orders-consumer']))
+        .status;
       assert.deepEqual(status.triggersActivity, { 's0-rabbitmq-orders': { isActive: true } });
 
       // A consumer drains the queue (acknowledging each message).

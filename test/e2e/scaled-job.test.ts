@@ -13,7 +13,15 @@ import { startPrometheus, type LocalPrometheus } from '../support/prometheus.ts'
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
-interface Job { metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }> }; spec: { template: { metadata: { labels: Record<string, string> }; spec: { restartPolicy: string } } } }
+interface Job {
+  metadata: {
+    name: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }>;
+  };
+  spec: { template: { metadata: { labels: Record<string, string> }; spec: { restartPolicy: string } } };
+}
 
 describe('ScaledJob on a real control plane', { timeout: 600_000 }, () => {
   let cp: ControlPlane;
@@ -23,19 +31,30 @@ describe('ScaledJob on a real control plane', { timeout: 600_000 }, () => {
   const jobs = async () => (JSON.parse(await kubectl(['get', 'jobs', '-l', 'scaledjob.keda.sh/name=worker', '-o', 'json'])) as { items: Job[] }).items;
   const jobCount = async () => (await jobs()).length;
   const waitJobs = (n: number, timeoutMs = 30_000) => waitFor(`${n} jobs`, async () => (await jobCount()) === n, timeoutMs, 250);
-  const condition = async (type: string) => JSON.parse(await kubectl(['get', 'scaledjob', 'worker', '-o', `jsonpath={.status.conditions[?(@.type=="${type}")]}`]) || '{}') as { status?: string; reason?: string };
-  const events = async () => await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=worker,involvedObject.kind=ScaledJob', '-o', 'jsonpath={.items[*].reason}']);
+  const condition = async (type: string) =>
+    JSON.parse((await kubectl(['get', 'scaledjob', 'worker', '-o', `jsonpath={.status.conditions[?(@.type=="${type}")]}`])) || '{}') as {
+      status?: string;
+      reason?: string;
+    };
+  const events = async () =>
+    await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=worker,involvedObject.kind=ScaledJob', '-o', 'jsonpath={.items[*].reason}']);
   const setQueue = (v: number) => {
     prom.series.gauges = { queue_jobs: { value: v } };
   };
-  const scaledJob = (pollingInterval: number) => JSON.stringify({
-    apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name: 'worker', namespace: 'default', labels: { team: 'batch' } },
-    spec: {
-      pollingInterval, maxReplicaCount: 10, successfulJobsHistoryLimit: 2, failedJobsHistoryLimit: 2,
-      jobTargetRef: { backoffLimit: 0, template: { spec: { containers: [{ name: 'work', image: 'registry.invalid/never-pulled:1' }] } } },
-      triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'queue_jobs', threshold: '1' } }],
-    },
-  });
+  const scaledJob = (pollingInterval: number) =>
+    JSON.stringify({
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledJob',
+      metadata: { name: 'worker', namespace: 'default', labels: { team: 'batch' } },
+      spec: {
+        pollingInterval,
+        maxReplicaCount: 10,
+        successfulJobsHistoryLimit: 2,
+        failedJobsHistoryLimit: 2,
+        jobTargetRef: { backoffLimit: 0, template: { spec: { containers: [{ name: 'work', image: 'registry.invalid/never-pulled:1' }] } } },
+        triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'queue_jobs', threshold: '1' } }],
+      },
+    });
 
   before(async () => {
     cp = await startControlPlane();
@@ -53,8 +72,19 @@ describe('ScaledJob on a real control plane', { timeout: 600_000 }, () => {
   // kwok completes a Job's pods at once (its default pod-complete stage), so Jobs here finish within a second or
   // two: while the queue still reads N, each poll creates more (finished Jobs do not count as running), and the
   // history limits keep only the newest finished Jobs.
-  const finishedCount = async () => (await jobs()).filter((j) => (j as { status?: { conditions?: Array<{ type: string; status: string }> } }).status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')).length;
-  const settle = () => waitFor('only the 2 newest finished Jobs kept (successfulJobsHistoryLimit)', async () => (await jobCount()) === 2 && (await finishedCount()) === 2, 60_000, 500);
+  const finishedCount = async () =>
+    (await jobs()).filter((j) =>
+      (j as { status?: { conditions?: Array<{ type: string; status: string }> } }).status?.conditions?.some(
+        (c) => c.type === 'Complete' && c.status === 'True',
+      ),
+    ).length;
+  const settle = () =>
+    waitFor(
+      'only the 2 newest finished Jobs kept (successfulJobsHistoryLimit)',
+      async () => (await jobCount()) === 2 && (await finishedCount()) === 2,
+      60_000,
+      500,
+    );
 
   test('an empty queue creates nothing; 3 messages create Jobs shaped as KEDA makes them; the history limit keeps 2', async () => {
     await kubectl(['apply', '-f', '-'], scaledJob(1));
@@ -72,7 +102,10 @@ describe('ScaledJob on a real control plane', { timeout: 600_000 }, () => {
     assert.equal(job.metadata.labels['scaledjob.keda.sh/name'], 'worker');
     assert.equal(job.metadata.labels.team, 'batch', 'the ScaledJob labels are copied');
     assert.equal(job.metadata.annotations['scaledjob.keda.sh/generation'], '1');
-    assert.deepEqual(job.metadata.ownerReferences?.map((r) => `${r.kind}/${r.name}/${r.controller}`), ['ScaledJob/worker/true']);
+    assert.deepEqual(
+      job.metadata.ownerReferences?.map((r) => `${r.kind}/${r.name}/${r.controller}`),
+      ['ScaledJob/worker/true'],
+    );
     assert.equal(job.spec.template.metadata.labels['scaledjob.keda.sh/name'], 'worker');
     assert.equal(job.spec.template.spec.restartPolicy, 'OnFailure', 'an empty restartPolicy becomes OnFailure');
     assert.equal((await condition('Active')).status, 'True');

@@ -34,7 +34,8 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
   const kubectl = (args: string[], input?: string) => cp.kubectl(args, { input });
   const replicas = async (ns: string, name: string) => Number(await kubectl(['get', 'deployment', '-n', ns, name, '-o', 'jsonpath={.spec.replicas}']));
   const deployment = (ns: string, name: string, n: number) => deploymentObject(name, n, { namespace: ns });
-  const waitReplicas = (ns: string, name: string, n: number, timeoutMs = 90_000) => waitFor(`${ns}/${name} at ${n} replicas`, async () => (await replicas(ns, name)) === n, timeoutMs, 250);
+  const waitReplicas = (ns: string, name: string, n: number, timeoutMs = 90_000) =>
+    waitFor(`${ns}/${name} at ${n} replicas`, async () => (await replicas(ns, name)) === n, timeoutMs, 250);
 
   before(async () => {
     // identityOwner: operator → the operator's own credentials (here static keys, as moto accepts any).
@@ -66,17 +67,34 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
     so.spec.triggers[0].metadata.awsEndpoint = moto.endpoint; // the only change: where "AWS" is
     await kubectl(['create', 'namespace', ns]);
     await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [deployment(ns, 'sqs-consumer-backend', 0), so] }));
-    await waitFor('Ready=True', async () => (await kubectl(['get', 'scaledobject', '-n', ns, so.metadata.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True', 60_000, 250);
+    await waitFor(
+      'Ready=True',
+      async () =>
+        (await kubectl(['get', 'scaledobject', '-n', ns, so.metadata.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True',
+      60_000,
+      250,
+    );
     assert.equal(await replicas(ns, 'sqs-consumer-backend'), 0, 'an empty queue leaves the consumer at zero');
 
     const url = (await sqs.send(new CreateQueueCommand({ QueueName: 'app-queue' }))).QueueUrl!;
     for (let i = 0; i < 23; i++) await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `order ${i}` }));
     await waitReplicas(ns, 'sqs-consumer-backend', 5); // pollingInterval 10 s: 0 → 1 by Updraft, then the HPA: ceil(23 / 5)
     // kubectl get hpa as a KEDA user sees it, once the HPA has recorded its last sync (23 / 5 replicas = 4600m).
-    await waitFor('kubectl get hpa to show 4600m/5 at 5 replicas', async () => /keda-hpa-sqsconsumer-hpa\s+Deployment\/sqs-consumer-backend\s+4600m\/5 \(avg\)\s+1\s+100\s+5\s/.test(await kubectl(['get', 'hpa', '-n', ns, 'keda-hpa-sqsconsumer-hpa'])), 30_000, 250);
+    await waitFor(
+      'kubectl get hpa to show 4600m/5 at 5 replicas',
+      async () =>
+        /keda-hpa-sqsconsumer-hpa\s+Deployment\/sqs-consumer-backend\s+4600m\/5 \(avg\)\s+1\s+100\s+5\s/.test(
+          await kubectl(['get', 'hpa', '-n', ns, 'keda-hpa-sqsconsumer-hpa']),
+        ),
+      30_000,
+      250,
+    );
     // `updraft explain` tells the same story from the cluster: the HPA's view and the maths behind 5.
     const story = await explainScaledObject(client, ns, so.metadata.name);
-    assert.match(story, /ScaledObject keda-sqs-guidance\/sqsconsumer-hpa → Deployment keda-sqs-guidance\/sqs-consumer-backend {2}\(mode hpa, HPA keda-hpa-sqsconsumer-hpa\)/);
+    assert.match(
+      story,
+      /ScaledObject keda-sqs-guidance\/sqsconsumer-hpa → Deployment keda-sqs-guidance\/sqs-consumer-backend {2}\(mode hpa, HPA keda-hpa-sqsconsumer-hpa\)/,
+    );
     assert.match(story, /replicas: 5 wanted/);
     assert.match(story, /s0-aws-sqs-app-queue: 4\.6 per pod \(total 23\) vs target 5 per pod → 5 replicas/);
     assert.match(story, /\[0\] aws-sqs-queue {2}metric s0-aws-sqs-app-queue {2}target 5 \(AverageValue\), active above 0 {2}active/);
@@ -90,7 +108,16 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
 
     await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
     await waitReplicas(ns, 'sqs-consumer-backend', 0, 60_000); // cooldownPeriod 10 s, not the HPA's 300 s window
-    const events = await kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${so.metadata.name}`, '-o', 'jsonpath={.items[*].reason}']);
+    const events = await kubectl([
+      'get',
+      'events',
+      '-n',
+      ns,
+      '--field-selector',
+      `involvedObject.name=${so.metadata.name}`,
+      '-o',
+      'jsonpath={.items[*].reason}',
+    ]);
     assert.match(events, /KEDAScaleTargetActivated/);
     assert.match(events, /KEDAScaleTargetDeactivated/);
   });
@@ -103,7 +130,13 @@ describe('the seed ScaledObjects on a real control plane (HPA mode, moto and Pro
     await kubectl(['create', 'namespace', ns]);
     await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [deployment(ns, 'sample-app', 1), so] }));
     await waitReplicas(ns, 'sample-app', 5);
-    const metric = JSON.parse(await kubectl(['get', '--raw', `/apis/external.metrics.k8s.io/v1beta1/namespaces/${ns}/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3D${so.metadata.name}`])) as { items: Array<{ value: string }> };
+    const metric = JSON.parse(
+      await kubectl([
+        'get',
+        '--raw',
+        `/apis/external.metrics.k8s.io/v1beta1/namespaces/${ns}/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3D${so.metadata.name}`,
+      ]),
+    ) as { items: Array<{ value: string }> };
     const value = Number(metric.items[0].value.replace(/m$/, '')) / (metric.items[0].value.endsWith('m') ? 1000 : 1);
     assert.ok(Math.abs(value - 45) < 5, `metric ${metric.items[0].value}`);
   });

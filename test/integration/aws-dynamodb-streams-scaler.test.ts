@@ -28,17 +28,27 @@ async function read(metadata: Record<string, string>, extra: Partial<ScalerConte
 }
 
 async function createTable(db: DynamoDBClient, name: string, stream: boolean): Promise<void> {
-  await db.send(new CreateTableCommand({
-    TableName: name, BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    ...(stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } } : {}),
-  }));
+  await db.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      ...(stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } } : {}),
+    }),
+  );
 }
 
 describe('aws-dynamodb-streams against moto', () => {
   let moto: Moto;
   let db: DynamoDBClient;
-  const md = (extra: Record<string, string> = {}) => ({ tableName: 'orders', awsRegion: 'us-east-1', awsEndpoint: moto.endpoint, identityOwner: 'operator', ...extra });
+  const md = (extra: Record<string, string> = {}) => ({
+    tableName: 'orders',
+    awsRegion: 'us-east-1',
+    awsEndpoint: moto.endpoint,
+    identityOwner: 'operator',
+    ...extra,
+  });
   before(async () => {
     moto = await startMoto();
     db = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: testCreds });
@@ -52,7 +62,7 @@ describe('aws-dynamodb-streams against moto', () => {
   });
 
   const cases: Array<{ name: string; md: Record<string, string>; active: boolean; target: number }> = [
-    { name: 'a table with a stream reads the stream\'s shard count (moto: 1), target shardCount default 2', md: {}, active: true, target: 2 },
+    { name: "a table with a stream reads the stream's shard count (moto: 1), target shardCount default 2", md: {}, active: true, target: 2 },
     { name: 'activationShardCount 1 is strict: 1 shard is not active', md: { activationShardCount: '1', shardCount: '3' }, active: false, target: 3 },
   ];
   for (const c of cases) {
@@ -66,8 +76,11 @@ describe('aws-dynamodb-streams against moto', () => {
   test('a table without a stream is a bad-query ReadError; once a stream is enabled the next read finds it', async () => {
     const scaler = buildScaler(contextFor(TYPE, md({ tableName: 'later' }), { awsCredentials: operatorCache() }));
     try {
-      await assert.rejects(scaler.read(signal()), (e: unknown) =>
-        e instanceof ReadError && e.kind === 'bad-query' && /dynamodb stream arn for the table later is empty; enable DynamoDB Streams/.test(e.message));
+      await assert.rejects(
+        scaler.read(signal()),
+        (e: unknown) =>
+          e instanceof ReadError && e.kind === 'bad-query' && /dynamodb stream arn for the table later is empty; enable DynamoDB Streams/.test(e.message),
+      );
       await db.send(new UpdateTableCommand({ TableName: 'later', StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' } }));
       assert.equal((await scaler.read(signal())).metrics[0].value, 1);
     } finally {
@@ -76,7 +89,10 @@ describe('aws-dynamodb-streams against moto', () => {
   });
 
   test('a table that was never streamed: the same error on every read', async () => {
-    await assert.rejects(read(md({ tableName: 'plain' }), { awsCredentials: operatorCache() }), (e: unknown) => e instanceof ReadError && e.kind === 'bad-query');
+    await assert.rejects(
+      read(md({ tableName: 'plain' }), { awsCredentials: operatorCache() }),
+      (e: unknown) => e instanceof ReadError && e.kind === 'bad-query',
+    );
   });
 
   test('an unknown table is a bad-query ReadError (ResourceNotFoundException from DescribeTable)', async () => {
@@ -90,8 +106,10 @@ describe('aws-dynamodb-streams against moto', () => {
 
   test('a closed port is an unreachable ReadError naming the endpoint', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    await assert.rejects(read(md({ awsEndpoint: closed }), { awsCredentials: operatorCache() }), (e: unknown) =>
-      e instanceof ReadError && e.kind === 'unreachable' && e.message.includes(`cannot reach ${closed}`));
+    await assert.rejects(
+      read(md({ awsEndpoint: closed }), { awsCredentials: operatorCache() }),
+      (e: unknown) => e instanceof ReadError && e.kind === 'unreachable' && e.message.includes(`cannot reach ${closed}`),
+    );
   });
 
   test('100 triggers on tables behind one endpoint share one client entry (DynamoDB + Streams); the last close drops it', async () => {
@@ -113,14 +131,24 @@ describe('aws-dynamodb-streams paging, against a recording server (moto keeps on
     const capture = await startCaptureServer((req) => {
       const target = req.headers['x-amz-target'];
       const body = JSON.parse(req.body) as { ExclusiveStartShardId?: string };
-      if (target === 'DynamoDB_20120810.DescribeTable') return { body: JSON.stringify({ Table: { TableName: 'big', LatestStreamArn: ARN } }), headers: { 'content-type': 'application/x-amz-json-1.0' } };
+      if (target === 'DynamoDB_20120810.DescribeTable')
+        return { body: JSON.stringify({ Table: { TableName: 'big', LatestStreamArn: ARN } }), headers: { 'content-type': 'application/x-amz-json-1.0' } };
       const page = body.ExclusiveStartShardId === undefined ? 0 : body.ExclusiveStartShardId === 'shardId-0099' ? 1 : 2;
-      const list = page === 2 ? shards(200, 37).map((s) => ({ ...s, SequenceNumberRange: { StartingSequenceNumber: '1', EndingSequenceNumber: '2' } })) : shards(page * 100, 100);
+      const list =
+        page === 2
+          ? shards(200, 37).map((s) => ({ ...s, SequenceNumberRange: { StartingSequenceNumber: '1', EndingSequenceNumber: '2' } }))
+          : shards(page * 100, 100);
       const description = { StreamArn: ARN, Shards: list, ...(page < 2 ? { LastEvaluatedShardId: list[list.length - 1].ShardId } : {}) };
       return { body: JSON.stringify({ StreamDescription: description }), headers: { 'content-type': 'application/x-amz-json-1.0' } };
     });
     try {
-      const scaler = buildScaler(contextFor(TYPE, { tableName: 'big', awsRegion: 'us-east-1', awsEndpoint: capture.url, identityOwner: 'operator' }, { awsCredentials: operatorCache() }));
+      const scaler = buildScaler(
+        contextFor(
+          TYPE,
+          { tableName: 'big', awsRegion: 'us-east-1', awsEndpoint: capture.url, identityOwner: 'operator' },
+          { awsCredentials: operatorCache() },
+        ),
+      );
       try {
         assert.equal((await scaler.read(signal())).metrics[0].value, 237);
         assert.equal((await scaler.read(signal())).metrics[0].value, 237);
@@ -128,14 +156,24 @@ describe('aws-dynamodb-streams paging, against a recording server (moto keeps on
         await scaler.close();
       }
       const calls = capture.requests.map((r) => ({ target: r.headers['x-amz-target'], body: JSON.parse(r.body) as unknown }));
-      const describe = (start?: string) => ({ target: 'DynamoDBStreams_20120810.DescribeStream', body: { StreamArn: ARN, ...(start ? { ExclusiveStartShardId: start } : {}) } });
+      const describe = (start?: string) => ({
+        target: 'DynamoDBStreams_20120810.DescribeStream',
+        body: { StreamArn: ARN, ...(start ? { ExclusiveStartShardId: start } : {}) },
+      });
       assert.deepEqual(calls, [
         { target: 'DynamoDB_20120810.DescribeTable', body: { TableName: 'big' } },
-        describe(), describe('shardId-0099'), describe('shardId-0199'),
+        describe(),
+        describe('shardId-0099'),
+        describe('shardId-0199'),
         // The second read keeps the ARN: no second DescribeTable.
-        describe(), describe('shardId-0099'), describe('shardId-0199'),
+        describe(),
+        describe('shardId-0099'),
+        describe('shardId-0199'),
       ]);
-      assert.ok(capture.requests.every((r) => r.headers.authorization?.startsWith('AWS4-HMAC-SHA256 Credential=testing/')), 'signed');
+      assert.ok(
+        capture.requests.every((r) => r.headers.authorization?.startsWith('AWS4-HMAC-SHA256 Credential=testing/')),
+        'signed',
+      );
     } finally {
       await capture.stop();
     }
@@ -157,30 +195,51 @@ describe('aws-dynamodb-streams against moto with request authentication', () => 
   const md = () => ({ tableName: 'orders', awsRegion: 'us-east-1', awsEndpoint: moto.endpoint });
 
   test('access keys from the TriggerAuthentication sign DescribeTable and DescribeStream: 1 shard', async () => {
-    const { reading } = await read(md(), { authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: good.secretAccessKey }, awsCredentials: new AwsCredentialCache() });
+    const { reading } = await read(md(), {
+      authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: good.secretAccessKey },
+      awsCredentials: new AwsCredentialCache(),
+    });
     assert.equal(reading.metrics[0].value, 1);
   });
 
   test('a wrong secret is an auth ReadError naming the key id prefix, never the secret', async () => {
     const secret = 'definitely-wrong-streams-secret';
-    await assert.rejects(read(md(), { authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: secret }, awsCredentials: new AwsCredentialCache() }), (e: unknown) => {
-      assert.ok(e instanceof ReadError);
-      assert.equal(e.kind, 'auth');
-      assert.match(e.message, new RegExp(`refused for access key ${good.accessKeyId.slice(0, 4)}…`));
-      assert.doesNotMatch(e.message, new RegExp(secret));
-      return true;
-    });
+    await assert.rejects(
+      read(md(), { authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: secret }, awsCredentials: new AwsCredentialCache() }),
+      (e: unknown) => {
+        assert.ok(e instanceof ReadError);
+        assert.equal(e.kind, 'auth');
+        assert.match(e.message, new RegExp(`refused for access key ${good.accessKeyId.slice(0, 4)}…`));
+        assert.doesNotMatch(e.message, new RegExp(secret));
+        return true;
+      },
+    );
   });
 });
 
 describe('aws-dynamodb-streams: connections to one keep-alive endpoint (moto closes every connection, so a local stub answers)', () => {
-  test('100 triggers reading one after another hold two connections (DynamoDB and DynamoDB Streams); reading all at once stays within the agent\'s 50 sockets', async () => {
-    const answers: Record<string, unknown> = { 'DynamoDB_20120810.DescribeTable': { Table: { LatestStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/x' } }, 'DynamoDBStreams_20120810.DescribeStream': { StreamDescription: { Shards: [{ ShardId: 'a' }, { ShardId: 'b' }] } } };
-    const stub = await startCaptureServer((req) => ({ body: JSON.stringify(answers[req.headers['x-amz-target'] ?? ''] ?? {}), headers: { 'content-type': 'application/x-amz-json-1.0' } }));
+  test("100 triggers reading one after another hold two connections (DynamoDB and DynamoDB Streams); reading all at once stays within the agent's 50 sockets", async () => {
+    const answers: Record<string, unknown> = {
+      'DynamoDB_20120810.DescribeTable': { Table: { LatestStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/x' } },
+      'DynamoDBStreams_20120810.DescribeStream': { StreamDescription: { Shards: [{ ShardId: 'a' }, { ShardId: 'b' }] } },
+    };
+    const stub = await startCaptureServer((req) => ({
+      body: JSON.stringify(answers[req.headers['x-amz-target'] ?? ''] ?? {}),
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+    }));
     const proxy = await startCountingProxy(stub.url);
     try {
       const aws = operatorCache();
-      const scalers = Array.from({ length: 100 }, (_, i) => buildScaler({ ...contextFor(TYPE, { ...{ tableName: 'orders', awsRegion: 'us-east-1', identityOwner: 'operator' }, awsEndpoint: proxy.url }, { awsCredentials: aws }), triggerIndex: i }));
+      const scalers = Array.from({ length: 100 }, (_, i) =>
+        buildScaler({
+          ...contextFor(
+            TYPE,
+            { ...{ tableName: 'orders', awsRegion: 'us-east-1', identityOwner: 'operator' }, awsEndpoint: proxy.url },
+            { awsCredentials: aws },
+          ),
+          triggerIndex: i,
+        }),
+      );
       for (const s of scalers) assert.equal((await s.read(signal())).metrics[0].value, 2);
       assert.equal(proxy.accepted(), 2);
       await Promise.all(scalers.map((s) => s.read(signal())));

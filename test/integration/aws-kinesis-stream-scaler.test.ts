@@ -35,7 +35,13 @@ function kinesis(moto: Moto, credentials = testCreds): KinesisClient {
 describe('aws-kinesis-stream against moto', () => {
   let moto: Moto;
   let k: KinesisClient;
-  const md = (extra: Record<string, string> = {}) => ({ streamName: 'orders', awsRegion: 'us-east-1', awsEndpoint: moto.endpoint, identityOwner: 'operator', ...extra });
+  const md = (extra: Record<string, string> = {}) => ({
+    streamName: 'orders',
+    awsRegion: 'us-east-1',
+    awsEndpoint: moto.endpoint,
+    identityOwner: 'operator',
+    ...extra,
+  });
   before(async () => {
     moto = await startMoto();
     k = kinesis(moto);
@@ -84,8 +90,10 @@ describe('aws-kinesis-stream against moto', () => {
 
   test('a closed port is an unreachable ReadError naming the endpoint', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    await assert.rejects(read(md({ awsEndpoint: closed }), { awsCredentials: operatorCache() }), (e: unknown) =>
-      e instanceof ReadError && e.kind === 'unreachable' && e.message.includes(`cannot reach ${closed}`));
+    await assert.rejects(
+      read(md({ awsEndpoint: closed }), { awsCredentials: operatorCache() }),
+      (e: unknown) => e instanceof ReadError && e.kind === 'unreachable' && e.message.includes(`cannot reach ${closed}`),
+    );
   });
 
   test('100 triggers on one stream, identity, region and endpoint share one Kinesis client; the last close drops it', async () => {
@@ -117,30 +125,50 @@ describe('aws-kinesis-stream against moto with request authentication', () => {
   const md = () => ({ streamName: 'auth-stream', awsRegion: 'us-east-1', awsEndpoint: moto.endpoint });
 
   test('access keys from the TriggerAuthentication sign the request: 4 open shards', async () => {
-    const { reading } = await read(md(), { authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: good.secretAccessKey }, awsCredentials: new AwsCredentialCache() });
+    const { reading } = await read(md(), {
+      authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: good.secretAccessKey },
+      awsCredentials: new AwsCredentialCache(),
+    });
     assert.equal(reading.metrics[0].value, 4);
   });
 
   test('a wrong secret is an auth ReadError naming the key id prefix, never the secret', async () => {
     const secret = 'definitely-wrong-kinesis-secret';
-    await assert.rejects(read(md(), { authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: secret }, awsCredentials: new AwsCredentialCache() }), (e: unknown) => {
-      assert.ok(e instanceof ReadError);
-      assert.equal(e.kind, 'auth');
-      assert.match(e.message, new RegExp(`refused for access key ${good.accessKeyId.slice(0, 4)}…`));
-      assert.doesNotMatch(e.message, new RegExp(secret));
-      return true;
-    });
+    await assert.rejects(
+      read(md(), { authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: secret }, awsCredentials: new AwsCredentialCache() }),
+      (e: unknown) => {
+        assert.ok(e instanceof ReadError);
+        assert.equal(e.kind, 'auth');
+        assert.match(e.message, new RegExp(`refused for access key ${good.accessKeyId.slice(0, 4)}…`));
+        assert.doesNotMatch(e.message, new RegExp(secret));
+        return true;
+      },
+    );
   });
 });
 
 describe('aws-kinesis-stream: connections to one keep-alive endpoint (moto closes every connection, so a local stub answers)', () => {
-  test('100 triggers reading one after another hold one connection; reading all at once stays within the agent\'s 50 sockets', async () => {
-    const answers: Record<string, unknown> = { 'Kinesis_20131202.DescribeStreamSummary': { StreamDescriptionSummary: { StreamName: 'orders', OpenShardCount: 3 } } };
-    const stub = await startCaptureServer((req) => ({ body: JSON.stringify(answers[req.headers['x-amz-target'] ?? ''] ?? {}), headers: { 'content-type': 'application/x-amz-json-1.0' } }));
+  test("100 triggers reading one after another hold one connection; reading all at once stays within the agent's 50 sockets", async () => {
+    const answers: Record<string, unknown> = {
+      'Kinesis_20131202.DescribeStreamSummary': { StreamDescriptionSummary: { StreamName: 'orders', OpenShardCount: 3 } },
+    };
+    const stub = await startCaptureServer((req) => ({
+      body: JSON.stringify(answers[req.headers['x-amz-target'] ?? ''] ?? {}),
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+    }));
     const proxy = await startCountingProxy(stub.url);
     try {
       const aws = operatorCache();
-      const scalers = Array.from({ length: 100 }, (_, i) => buildScaler({ ...contextFor(TYPE, { ...{ streamName: 'orders', awsRegion: 'us-east-1', identityOwner: 'operator' }, awsEndpoint: proxy.url }, { awsCredentials: aws }), triggerIndex: i }));
+      const scalers = Array.from({ length: 100 }, (_, i) =>
+        buildScaler({
+          ...contextFor(
+            TYPE,
+            { ...{ streamName: 'orders', awsRegion: 'us-east-1', identityOwner: 'operator' }, awsEndpoint: proxy.url },
+            { awsCredentials: aws },
+          ),
+          triggerIndex: i,
+        }),
+      );
       for (const s of scalers) assert.equal((await s.read(signal())).metrics[0].value, 3);
       assert.equal(proxy.accepted(), 1);
       await Promise.all(scalers.map((s) => s.read(signal())));

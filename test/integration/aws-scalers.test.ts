@@ -52,7 +52,11 @@ describe('aws-sqs-queue against moto', () => {
   ];
   for (const c of cases) {
     test(c.name, async () => {
-      const { reading, spec } = await read('aws-sqs-queue', { queueURL: queueUrl, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator', ...c.md }, { awsCredentials: aws() });
+      const { reading, spec } = await read(
+        'aws-sqs-queue',
+        { queueURL: queueUrl, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator', ...c.md },
+        { awsCredentials: aws() },
+      );
       assert.equal(reading.metrics[0].value, c.value);
       assert.equal(reading.active, true);
       assert.equal(spec.metricName, 's0-aws-sqs-app-queue');
@@ -62,19 +66,31 @@ describe('aws-sqs-queue against moto', () => {
 
   test('a queue that does not exist is a clear error naming the queue', async () => {
     const missing = queueUrl.replace('app-queue', 'nope');
-    await assert.rejects(read('aws-sqs-queue', { queueURL: missing, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws() }),
-      (e: unknown) => e instanceof ReadError && e.message.includes(missing) && /NonExistentQueue|QueueDoesNotExist/.test(e.message));
+    await assert.rejects(
+      read('aws-sqs-queue', { queueURL: missing, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws() }),
+      (e: unknown) => e instanceof ReadError && e.message.includes(missing) && /NonExistentQueue|QueueDoesNotExist/.test(e.message),
+    );
   });
 
   test('a drained queue reads 0 and is not active (activationQueueLength 0 is strict)', async () => {
     const empty = (await sqs.send(new CreateQueueCommand({ QueueName: 'empty-queue' }))).QueueUrl ?? '';
-    const { reading } = await read('aws-sqs-queue', { queueURL: empty, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' }, { awsCredentials: aws() });
+    const { reading } = await read(
+      'aws-sqs-queue',
+      { queueURL: empty, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint, identityOwner: 'operator' },
+      { awsCredentials: aws() },
+    );
     assert.deepEqual(reading, { metrics: [{ name: 's0-aws-sqs-empty-queue', value: 0 }], active: false });
   });
 
   test('an unreachable awsEndpoint is reported as unreachable', async () => {
-    await assert.rejects(read('aws-sqs-queue', { queueURL: queueUrl, awsRegion: 'us-west-2', awsEndpoint: 'http://127.0.0.1:1', identityOwner: 'operator' }, { awsCredentials: aws() }),
-      (e: unknown) => e instanceof ReadError && e.kind === 'unreachable' && e.message.includes('http://127.0.0.1:1'));
+    await assert.rejects(
+      read(
+        'aws-sqs-queue',
+        { queueURL: queueUrl, awsRegion: 'us-west-2', awsEndpoint: 'http://127.0.0.1:1', identityOwner: 'operator' },
+        { awsCredentials: aws() },
+      ),
+      (e: unknown) => e instanceof ReadError && e.kind === 'unreachable' && e.message.includes('http://127.0.0.1:1'),
+    );
   });
 
   test('a message made visible again is counted as visible, not in flight', async () => {
@@ -96,21 +112,34 @@ describe('aws-cloudwatch against moto', () => {
     moto = await startMoto();
     cw = new CloudWatchClient({ region: 'us-east-2', endpoint: moto.endpoint, credentials: testCreds });
     const t = new Date(Date.now() - 90_000);
-    await cw.send(new PutMetricDataCommand({ Namespace: 'MyApiNamespace', MetricData: [
-      { MetricName: 'RequestPerSecond', Value: 3, Unit: 'Count/Second', Dimensions: [{ Name: 'Host', Value: 'pod-a' }], Timestamp: t },
-      { MetricName: 'RequestPerSecond', Value: 5, Unit: 'Count/Second', Dimensions: [{ Name: 'Host', Value: 'pod-a' }], Timestamp: t },
-      { MetricName: 'RequestPerSecond', Value: 1, Unit: 'Count/Second', Dimensions: [{ Name: 'Host', Value: 'pod-b' }], Timestamp: t },
-    ] }));
-    await cw.send(new PutMetricDataCommand({ Namespace: 'MyWebApi', MetricData: [
-      { MetricName: 'http.server.active_requests', Value: 4, Timestamp: t },
-    ] }));
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: 'MyApiNamespace',
+        MetricData: [
+          { MetricName: 'RequestPerSecond', Value: 3, Unit: 'Count/Second', Dimensions: [{ Name: 'Host', Value: 'pod-a' }], Timestamp: t },
+          { MetricName: 'RequestPerSecond', Value: 5, Unit: 'Count/Second', Dimensions: [{ Name: 'Host', Value: 'pod-a' }], Timestamp: t },
+          { MetricName: 'RequestPerSecond', Value: 1, Unit: 'Count/Second', Dimensions: [{ Name: 'Host', Value: 'pod-b' }], Timestamp: t },
+        ],
+      }),
+    );
+    await cw.send(new PutMetricDataCommand({ Namespace: 'MyWebApi', MetricData: [{ MetricName: 'http.server.active_requests', Value: 4, Timestamp: t }] }));
   });
   after(async () => {
     cw?.destroy();
     await moto?.stop();
   });
 
-  const base = { namespace: 'MyApiNamespace', metricName: 'RequestPerSecond', dimensionName: 'Host', dimensionValue: 'pod-a', targetMetricValue: '2', awsRegion: 'us-east-2', identityOwner: 'operator', metricStatPeriod: '60', metricCollectionTime: '300' };
+  const base = {
+    namespace: 'MyApiNamespace',
+    metricName: 'RequestPerSecond',
+    dimensionName: 'Host',
+    dimensionValue: 'pod-a',
+    targetMetricValue: '2',
+    awsRegion: 'us-east-2',
+    identityOwner: 'operator',
+    metricStatPeriod: '60',
+    metricCollectionTime: '300',
+  };
   const cases: Array<{ name: string; md: Record<string, string>; value: number; active: boolean }> = [
     { name: 'a metric stat reads the Average of the newest period', md: {}, value: 4, active: true },
     { name: 'metricStat Maximum', md: { metricStat: 'Maximum' }, value: 5, active: true },
@@ -129,27 +158,50 @@ describe('aws-cloudwatch against moto', () => {
   }
 
   test('a Metrics Insights expression is answered by moto (it sums all datapoints; one datapoint = its value)', async () => {
-    const { reading } = await read('aws-cloudwatch', {
-      namespace: 'MyWebApi', expression: 'SELECT AVG("http.server.active_requests") FROM MyWebApi', targetMetricValue: '2', metricStatPeriod: '60',
-      awsRegion: 'us-east-2', identityOwner: 'operator', awsEndpoint: moto.endpoint,
-    }, { awsCredentials: aws() });
+    const { reading } = await read(
+      'aws-cloudwatch',
+      {
+        namespace: 'MyWebApi',
+        expression: 'SELECT AVG("http.server.active_requests") FROM MyWebApi',
+        targetMetricValue: '2',
+        metricStatPeriod: '60',
+        awsRegion: 'us-east-2',
+        identityOwner: 'operator',
+        awsEndpoint: moto.endpoint,
+      },
+      { awsCredentials: aws() },
+    );
     // moto ignores the SELECT and sums every datapoint of the period (see docs/scalers.md); here that is 3+5+1+4.
     assert.equal(reading.metrics[0].value, 13);
   });
 
   test('the exact GetMetricData request for an expression: q1, Period, truncated window, newest first', async () => {
-    const capture = await startCaptureServer(() => ({ body: JSON.stringify({ MetricDataResults: [{ Id: 'q1', StatusCode: 'Complete', Timestamps: [2, 1], Values: [2.5, 9] }] }), headers: { 'content-type': 'application/x-amz-json-1.0' } }));
+    const capture = await startCaptureServer(() => ({
+      body: JSON.stringify({ MetricDataResults: [{ Id: 'q1', StatusCode: 'Complete', Timestamps: [2, 1], Values: [2.5, 9] }] }),
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+    }));
     try {
-      const { reading } = await read('aws-cloudwatch', {
-        expression: 'SELECT AVG(RequestPerSecond) FROM MyApiNamespace', targetMetricValue: '2', awsRegion: 'us-east-2',
-        identityOwner: 'operator', awsEndpoint: capture.url, metricEndTimeOffset: '60', awsAccountId: '111122223333',
-      }, { awsCredentials: aws() });
+      const { reading } = await read(
+        'aws-cloudwatch',
+        {
+          expression: 'SELECT AVG(RequestPerSecond) FROM MyApiNamespace',
+          targetMetricValue: '2',
+          awsRegion: 'us-east-2',
+          identityOwner: 'operator',
+          awsEndpoint: capture.url,
+          metricEndTimeOffset: '60',
+          awsAccountId: '111122223333',
+        },
+        { awsCredentials: aws() },
+      );
       assert.equal(reading.metrics[0].value, 2.5);
       const req = capture.requests[0];
       assert.equal(req.headers['x-amz-target'], 'GraniteServiceVersion20100801.GetMetricData');
       const body = JSON.parse(req.body) as { StartTime: number; EndTime: number; ScanBy: string; MetricDataQueries: unknown[] };
       assert.equal(body.ScanBy, 'TimestampDescending');
-      assert.deepEqual(body.MetricDataQueries, [{ Id: 'q1', Expression: 'SELECT AVG(RequestPerSecond) FROM MyApiNamespace', Period: 300, AccountId: '111122223333' }]);
+      assert.deepEqual(body.MetricDataQueries, [
+        { Id: 'q1', Expression: 'SELECT AVG(RequestPerSecond) FROM MyApiNamespace', Period: 300, AccountId: '111122223333' },
+      ]);
       assert.equal(body.EndTime % 300, 0);
       assert.equal(body.EndTime - body.StartTime, 300);
       assert.ok(Date.now() / 1000 - 60 - body.EndTime < 300 && Date.now() / 1000 - 60 - body.EndTime >= 0);
@@ -159,8 +211,10 @@ describe('aws-cloudwatch against moto', () => {
   });
 
   test('ignoreNullValues false turns an empty result into an error', async () => {
-    await assert.rejects(read('aws-cloudwatch', { ...base, dimensionValue: 'pod-z', ignoreNullValues: 'false', awsEndpoint: moto.endpoint }, { awsCredentials: aws() }),
-      (e: unknown) => e instanceof ReadError && e.kind === 'empty' && /ignoreNullValues is false/.test(e.message));
+    await assert.rejects(
+      read('aws-cloudwatch', { ...base, dimensionValue: 'pod-z', ignoreNullValues: 'false', awsEndpoint: moto.endpoint }, { awsCredentials: aws() }),
+      (e: unknown) => e instanceof ReadError && e.kind === 'empty' && /ignoreNullValues is false/.test(e.message),
+    );
   });
 });
 
@@ -175,7 +229,9 @@ describe('AWS credentials against moto STS and IAM', () => {
     // A counting pass-through in front of moto: every STS call goes through it.
     const proxy = createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => { body += c; });
+      req.on('data', (c) => {
+        body += c;
+      });
       req.on('end', () => {
         const action = /Action=([A-Za-z]+)/.exec(body)?.[1] ?? 'other';
         stsCalls[action] = (stsCalls[action] ?? 0) + 1;
@@ -215,7 +271,11 @@ describe('AWS credentials against moto STS and IAM', () => {
   test('with a web identity token file, AssumeRoleWithWebIdentity is used (session KEDA)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'updraft-irsa-'));
     writeFileSync(join(dir, 'token'), 'eyJhbGciOiJSUzI1NiJ9.e30.sig');
-    const cache = new AwsCredentialCache({ stsEndpoint: proxyUrl, env: { AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'token') }, operatorCredentials: () => async () => testCreds });
+    const cache = new AwsCredentialCache({
+      stsEndpoint: proxyUrl,
+      env: { AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'token') },
+      operatorCredentials: () => async () => testCreds,
+    });
     stsCalls = {};
     const c = await cache.provider({ kind: 'role', roleArn: 'arn:aws:iam::123456789012:role/irsa' }, 'us-west-2')();
     assert.equal(stsCalls.AssumeRoleWithWebIdentity, 1);
@@ -229,9 +289,14 @@ describe('AWS credentials against moto STS and IAM', () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: q, MessageBody: 'x' }));
     sqs.destroy();
     const cache = new AwsCredentialCache({ stsEndpoint: proxyUrl, env: {}, operatorCredentials: () => async () => testCreds });
-    const { reading } = await read('aws-sqs-queue', { queueURL: q, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint }, {
-      awsCredentials: cache, podIdentity: { provider: 'aws', roleArn: 'arn:aws:iam::123456789012:role/sqs-reader' },
-    });
+    const { reading } = await read(
+      'aws-sqs-queue',
+      { queueURL: q, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint },
+      {
+        awsCredentials: cache,
+        podIdentity: { provider: 'aws', roleArn: 'arn:aws:iam::123456789012:role/sqs-reader' },
+      },
+    );
     assert.equal(reading.metrics[0].value, 1);
   });
 });
@@ -252,25 +317,36 @@ describe('moto with request authentication: SigV4 is checked', () => {
   after(async () => moto?.stop());
 
   test('a correctly signed request with a known key is accepted', async () => {
-    const { reading } = await read('aws-sqs-queue', { queueURL: queueUrl, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint }, {
-      authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: good.secretAccessKey },
-      awsCredentials: new AwsCredentialCache(),
-    });
+    const { reading } = await read(
+      'aws-sqs-queue',
+      { queueURL: queueUrl, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint },
+      {
+        authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: good.secretAccessKey },
+        awsCredentials: new AwsCredentialCache(),
+      },
+    );
     assert.equal(reading.metrics[0].value, 0);
   });
 
   test('a wrong secret is refused as auth, naming the key id prefix and never the secret', async () => {
     const secret = 'definitely-wrong-secret-value';
-    await assert.rejects(read('aws-sqs-queue', { queueURL: queueUrl, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint }, {
-      authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: secret },
-      awsCredentials: new AwsCredentialCache(),
-    }), (e: unknown) => {
-      assert.ok(e instanceof ReadError);
-      assert.equal(e.kind, 'auth');
-      assert.match(e.message, new RegExp(`refused for access key ${good.accessKeyId.slice(0, 4)}…`));
-      assert.doesNotMatch(e.message, new RegExp(secret));
-      assert.doesNotMatch(e.message, new RegExp(good.accessKeyId.slice(4)));
-      return true;
-    });
+    await assert.rejects(
+      read(
+        'aws-sqs-queue',
+        { queueURL: queueUrl, awsRegion: 'us-west-2', awsEndpoint: moto.endpoint },
+        {
+          authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: secret },
+          awsCredentials: new AwsCredentialCache(),
+        },
+      ),
+      (e: unknown) => {
+        assert.ok(e instanceof ReadError);
+        assert.equal(e.kind, 'auth');
+        assert.match(e.message, new RegExp(`refused for access key ${good.accessKeyId.slice(0, 4)}…`));
+        assert.doesNotMatch(e.message, new RegExp(secret));
+        assert.doesNotMatch(e.message, new RegExp(good.accessKeyId.slice(4)));
+        return true;
+      },
+    );
   });
 });

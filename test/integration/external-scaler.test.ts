@@ -62,15 +62,18 @@ spec:
     const so = parseManifests(yaml, 'so.yaml').objects[0] as ScaledObject;
     const built = await buildObjectScalers(so, { source: new InMemoryObjectSource() });
     assert.ok(built.ok, JSON.stringify(built));
-    assert.deepEqual(built.scalers.map((s) => s.metricSpecs), [
-      [{ metricName: 's0-harness-orders', kind: 'External', targetType: 'AverageValue', target: 2.5 }],
-      [{ metricName: 's1-backlog', kind: 'External', targetType: 'AverageValue', target: 7 }],
-    ]);
+    assert.deepEqual(
+      built.scalers.map((s) => s.metricSpecs),
+      [
+        [{ metricName: 's0-harness-orders', kind: 'External', targetType: 'AverageValue', target: 2.5 }],
+        [{ metricName: 's1-backlog', kind: 'External', targetType: 'AverageValue', target: 7 }],
+      ],
+    );
     assert.deepEqual(await built.scalers[1].read(signal()), { metrics: [{ name: 's1-backlog', value: 12 }], active: true });
     await Promise.all(built.scalers.map((s) => s.close()));
   });
 
-  test('values and activity are the server\'s: GetMetrics and IsActive', async () => {
+  test("values and activity are the server's: GetMetrics and IsActive", async () => {
     await srv.setValue('depth', 7.5);
     const s = scaler('external', { scalerAddress: srv.address, key: 'depth' });
     const calls = (await srv.stats()).calls;
@@ -83,7 +86,11 @@ spec:
     assert.equal(after.IsActive - (calls.IsActive ?? 0), 2);
     await s.close();
     const high = scaler('external', { scalerAddress: srv.address, key: 'orders', activation: '20' });
-    assert.deepEqual(await high.read(signal()), { metrics: [{ name: 's0-harness-orders', value: 12 }], active: false }, 'the server\'s own activation rule decides');
+    assert.deepEqual(
+      await high.read(signal()),
+      { metrics: [{ name: 's0-harness-orders', value: 12 }], active: false },
+      "the server's own activation rule decides",
+    );
     await high.close();
   });
 
@@ -91,7 +98,10 @@ spec:
     const unknown = scaler('external', { scalerAddress: srv.address, key: 'no-such-queue' });
     const e1 = await readError(unknown);
     assert.equal(e1.kind, 'bad-query');
-    assert.match(e1.message, /^external: (?:GetMetrics|IsActive) on the external scaler at 127\.0\.0\.1:\d+ failed: NOT_FOUND: no value for key "no-such-queue" \(check the trigger's metadata/);
+    assert.match(
+      e1.message,
+      /^external: (?:GetMetrics|IsActive) on the external scaler at 127\.0\.0\.1:\d+ failed: NOT_FOUND: no value for key "no-such-queue" \(check the trigger's metadata/,
+    );
     await unknown.close();
     const missing = scaler('external', { scalerAddress: srv.address });
     const e2 = await readError(missing);
@@ -106,14 +116,17 @@ spec:
     assert.equal(e.kind, 'unreachable');
     assert.match(e.message, /UNAVAILABLE/);
     await s.close();
-    const so = parseManifests(`apiVersion: keda.sh/v1alpha1
+    const so = parseManifests(
+      `apiVersion: keda.sh/v1alpha1
 kind: ScaledObject
 metadata: {name: down, namespace: shop}
 spec:
   scaleTargetRef: {name: worker}
   triggers:
   - {type: external, metadata: {scalerAddress: "127.0.0.1:1", key: orders}}
-`, 'so.yaml').objects[0] as ScaledObject;
+`,
+      'so.yaml',
+    ).objects[0] as ScaledObject;
     const built = await buildObjectScalers(so, { source: new InMemoryObjectSource() });
     assert.ok(!built.ok);
     assert.match(built.errors[0].message, /^external: GetMetricSpec on the external scaler at 127\.0\.0\.1:1 failed: UNAVAILABLE/);
@@ -149,7 +162,7 @@ spec:
     assert.equal(externalChannelCount(), before);
   });
 
-  test('external-push: the stream\'s current state and each active event deliver fresh values; inactive events are ignored', async () => {
+  test("external-push: the stream's current state and each active event deliver fresh values; inactive events are ignored", async () => {
     await srv.setValue('jobs', 3);
     const s = scaler('external-push', { scalerAddress: srv.address, key: 'jobs' });
     const got: Reading[] = [];
@@ -168,7 +181,7 @@ spec:
     await srv.start();
     await srv.setValue('jobs', 5);
     await waitFor('the stream reopened', async () => (await srv.stats()).streams === 1, 15_000, 50);
-    await waitFor('the reopened stream\'s first state', async () => got.length === 3, 10_000, 20);
+    await waitFor("the reopened stream's first state", async () => got.length === 3, 10_000, 20);
     assert.equal(await srv.push('jobs', true), 1);
     await waitFor('an event after the restart', async () => got.length === 4, 10_000, 20);
     assert.deepEqual(got[3], { metrics: [{ name: 's0-harness-jobs', value: 5 }], active: true });
@@ -247,7 +260,11 @@ describe('external scaler over TLS and mTLS', { skip }, () => {
     assert.ok(e.kind === 'auth' || e.kind === 'unreachable', `${e.kind}: ${e.message}`);
     assert.ok(!e.message.includes('PRIVATE KEY'));
     await noCert.close();
-    const withCert = scaler('external', { scalerAddress: mtlsSrv.address, key: 'orders' }, { caCert: ca.cert, tlsClientCert: client.cert, tlsClientKey: client.key });
+    const withCert = scaler(
+      'external',
+      { scalerAddress: mtlsSrv.address, key: 'orders' },
+      { caCert: ca.cert, tlsClientCert: client.cert, tlsClientKey: client.key },
+    );
     assert.equal((await withCert.read(signal())).metrics[0].value, 9);
     await withCert.close();
   });

@@ -27,7 +27,8 @@ async function withScaler<T>(metadata: Record<string, string>, authParams: Recor
   }
 }
 
-const readOnce = (metadata: Record<string, string>, authParams: Record<string, string> = {}, extra = {}) => withScaler(metadata, authParams, (s) => s.read(signal()), extra);
+const readOnce = (metadata: Record<string, string>, authParams: Record<string, string> = {}, extra = {}) =>
+  withScaler(metadata, authParams, (s) => s.read(signal()), extra);
 
 async function readError(metadata: Record<string, string>, authParams: Record<string, string> = {}, extra = {}): Promise<ReadError> {
   try {
@@ -58,13 +59,43 @@ describe('kafka scaler against a real Kafka broker', () => {
 
   // Per partition of orders: 20, 0, 5 and (no commit) 1 under latest / 0 under earliest (an empty partition).
   const cases: Array<{ name: string; md: Record<string, string>; value: number; active: boolean }> = [
-    { name: 'lag summed over partitions; an uncommitted partition counts 1 (offsetResetPolicy latest)', md: { lagThreshold: '10', allowIdleConsumers: 'true' }, value: 26, active: true },
-    { name: 'scaleToZeroOnInvalidOffset: the uncommitted partition counts 0', md: { lagThreshold: '10', allowIdleConsumers: 'true', scaleToZeroOnInvalidOffset: 'true' }, value: 25, active: true },
-    { name: 'offsetResetPolicy earliest: the uncommitted (empty) partition counts its 0 messages', md: { lagThreshold: '10', allowIdleConsumers: 'true', offsetResetPolicy: 'earliest' }, value: 25, active: true },
-    { name: 'capped at partitions × lagThreshold without allowIdleConsumers (26/5 = 5 > 4 partitions → 20)', md: { lagThreshold: '5' }, value: 20, active: true },
+    {
+      name: 'lag summed over partitions; an uncommitted partition counts 1 (offsetResetPolicy latest)',
+      md: { lagThreshold: '10', allowIdleConsumers: 'true' },
+      value: 26,
+      active: true,
+    },
+    {
+      name: 'scaleToZeroOnInvalidOffset: the uncommitted partition counts 0',
+      md: { lagThreshold: '10', allowIdleConsumers: 'true', scaleToZeroOnInvalidOffset: 'true' },
+      value: 25,
+      active: true,
+    },
+    {
+      name: 'offsetResetPolicy earliest: the uncommitted (empty) partition counts its 0 messages',
+      md: { lagThreshold: '10', allowIdleConsumers: 'true', offsetResetPolicy: 'earliest' },
+      value: 25,
+      active: true,
+    },
+    {
+      name: 'capped at partitions × lagThreshold without allowIdleConsumers (26/5 = 5 > 4 partitions → 20)',
+      md: { lagThreshold: '5' },
+      value: 20,
+      active: true,
+    },
     { name: 'not capped when the lag needs fewer replicas than partitions (26/10 = 2 ≤ 4)', md: { lagThreshold: '10' }, value: 26, active: true },
-    { name: 'limitToPartitionsWithLag: capped at the 3 partitions with lag → 15', md: { lagThreshold: '5', limitToPartitionsWithLag: 'true' }, value: 15, active: true },
-    { name: 'ensureEvenDistributionOfPartitions: 26 → the next factor of 4 partitions (4) × 10 = 40, then capped at 4 × 10', md: { lagThreshold: '10', ensureEvenDistributionOfPartitions: 'true' }, value: 40, active: true },
+    {
+      name: 'limitToPartitionsWithLag: capped at the 3 partitions with lag → 15',
+      md: { lagThreshold: '5', limitToPartitionsWithLag: 'true' },
+      value: 15,
+      active: true,
+    },
+    {
+      name: 'ensureEvenDistributionOfPartitions: 26 → the next factor of 4 partitions (4) × 10 = 40, then capped at 4 × 10',
+      md: { lagThreshold: '10', ensureEvenDistributionOfPartitions: 'true' },
+      value: 40,
+      active: true,
+    },
     { name: 'partitionLimitation 1-2: only partitions 1 and 2 (0 + 5)', md: { lagThreshold: '10', partitionLimitation: '1-2' }, value: 5, active: true },
     { name: 'activation is strict: 26 > 26 is false', md: { lagThreshold: '10', activationLagThreshold: '26' }, value: 26, active: false },
     { name: 'activation: 26 > 25', md: { lagThreshold: '10', activationLagThreshold: '25' }, value: 26, active: true },
@@ -94,13 +125,24 @@ describe('kafka scaler against a real Kafka broker', () => {
     await k.createTopic('stuck', 2);
     await k.produce('stuck', { 0: 50, 1: 8 });
     await k.commit('g-stuck', 'stuck', { 0: 10, 1: 0 });
-    await withScaler({ bootstrapServers: k.plaintext, consumerGroup: 'g-stuck', topic: 'stuck', excludePersistentLag: 'true', allowIdleConsumers: 'true', activationLagThreshold: '5' }, {}, async (s) => {
-      assert.deepEqual((await s.read(signal())).metrics[0].value, 48, 'first read: 40 + 8');
-      await k.commit('g-stuck', 'stuck', { 1: 8 });
-      const second = await s.read(signal());
-      assert.equal(second.metrics[0].value, 0, 'partition 0 did not move: excluded; partition 1 caught up');
-      assert.equal(second.active, true, 'activation counts the persistent 40');
-    });
+    await withScaler(
+      {
+        bootstrapServers: k.plaintext,
+        consumerGroup: 'g-stuck',
+        topic: 'stuck',
+        excludePersistentLag: 'true',
+        allowIdleConsumers: 'true',
+        activationLagThreshold: '5',
+      },
+      {},
+      async (s) => {
+        assert.deepEqual((await s.read(signal())).metrics[0].value, 48, 'first read: 40 + 8');
+        await k.commit('g-stuck', 'stuck', { 1: 8 });
+        const second = await s.read(signal());
+        assert.equal(second.metrics[0].value, 0, 'partition 0 did not move: excluded; partition 1 caught up');
+        assert.equal(second.active, true, 'activation counts the persistent 40');
+      },
+    );
   });
 
   test('a consumer that catches up: lag goes to 0 and the target is inactive', async () => {
@@ -110,7 +152,8 @@ describe('kafka scaler against a real Kafka broker', () => {
   });
 
   test('SASL/PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 read the same lag', async () => {
-    for (const sasl of ['plaintext', 'scram_sha256', 'scram_sha512']) { // hygiene: allow-table three auth paths, one expected value
+    // hygiene: allow-table three auth paths, one expected value
+    for (const sasl of ['plaintext', 'scram_sha256', 'scram_sha512']) {
       const r = await readOnce({ ...base(), bootstrapServers: k.sasl, sasl }, { username: k.user.username, password: k.user.password });
       assert.equal(r.metrics[0].value, 26, sasl);
     }
@@ -129,7 +172,10 @@ describe('kafka scaler against a real Kafka broker', () => {
   });
 
   test('TLS with an encrypted client key and its keyPassword', async () => {
-    const r = await readOnce({ ...base(), bootstrapServers: k.ssl, tls: 'enable' }, { ca: k.ca.cert, cert: k.client.cert, key: k.clientKeyEncrypted, keyPassword: k.clientKeyPassword });
+    const r = await readOnce(
+      { ...base(), bootstrapServers: k.ssl, tls: 'enable' },
+      { ca: k.ca.cert, cert: k.client.cert, key: k.clientKeyEncrypted, keyPassword: k.clientKeyPassword },
+    );
     assert.equal(r.metrics[0].value, 26);
   });
 
@@ -147,15 +193,21 @@ describe('kafka scaler against a real Kafka broker', () => {
   });
 
   test('AWS MSK IAM (sasl oauthbearer, saslTokenProvider aws_msk_iam): the broker verifies the SigV4 token and the read succeeds', async () => {
-    const r = await readOnce({ ...base(), bootstrapServers: k.mskIam, tls: 'enable', sasl: 'oauthbearer', saslTokenProvider: 'aws_msk_iam', awsRegion: k.msk.region },
-      { ca: k.ca.cert, awsAccessKeyID: k.msk.accessKeyId, awsSecretAccessKey: k.msk.secretAccessKey }, { awsCredentials: new AwsCredentialCache() });
+    const r = await readOnce(
+      { ...base(), bootstrapServers: k.mskIam, tls: 'enable', sasl: 'oauthbearer', saslTokenProvider: 'aws_msk_iam', awsRegion: k.msk.region },
+      { ca: k.ca.cert, awsAccessKeyID: k.msk.accessKeyId, awsSecretAccessKey: k.msk.secretAccessKey },
+      { awsCredentials: new AwsCredentialCache() },
+    );
     assert.equal(r.metrics[0].value, 26);
     assert.match(k.stderr(), new RegExp(`MskIamValidator: accepted a token for ${k.msk.accessKeyId}`));
   });
 
   test('AWS MSK IAM with the wrong secret key: the broker refuses the signature (auth)', async () => {
-    const e = await readError({ ...base(), bootstrapServers: k.mskIam, tls: 'enable', sasl: 'oauthbearer', saslTokenProvider: 'aws_msk_iam', awsRegion: k.msk.region },
-      { ca: k.ca.cert, awsAccessKeyID: k.msk.accessKeyId, awsSecretAccessKey: 'not-the-secret' }, { awsCredentials: new AwsCredentialCache() });
+    const e = await readError(
+      { ...base(), bootstrapServers: k.mskIam, tls: 'enable', sasl: 'oauthbearer', saslTokenProvider: 'aws_msk_iam', awsRegion: k.msk.region },
+      { ca: k.ca.cert, awsAccessKeyID: k.msk.accessKeyId, awsSecretAccessKey: 'not-the-secret' },
+      { awsCredentials: new AwsCredentialCache() },
+    );
     assert.equal(e.kind, 'auth');
     assert.ok(!e.message.includes('not-the-secret'));
     assert.match(k.stderr(), /MskIamValidator: refused: signature does not verify/);
@@ -180,11 +232,16 @@ with mock.patch('botocore.auth.get_current_datetime', return_value=datetime.date
 from urllib.parse import urlparse, parse_qs
 print(json.dumps({k: v[0] for k, v in parse_qs(urlparse(req.url).query).items()}))
 `;
-    const r = spawnSync(python, ['-c', script], { input: JSON.stringify({ id: creds.accessKeyId, secret: creds.secretAccessKey, token: creds.sessionToken }), encoding: 'utf8' });
+    const r = spawnSync(python, ['-c', script], {
+      input: JSON.stringify({ id: creds.accessKeyId, secret: creds.secretAccessKey, token: creds.sessionToken }),
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     const boto = JSON.parse(r.stdout) as Record<string, string>;
     const ours = Object.fromEntries(url.searchParams);
-    for (const key of ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Security-Token', 'X-Amz-Signature']) { // hygiene: allow-table one URL, its parameters
+    const signed = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Security-Token', 'X-Amz-Signature'];
+    // hygiene: allow-table one URL, its parameters
+    for (const key of signed) {
       assert.equal(ours[key], boto[key], key);
     }
   });
@@ -193,7 +250,9 @@ print(json.dumps({k: v[0] for k, v in parse_qs(urlparse(req.url).query).items()}
     const requests: Array<{ auth?: string; body: string }> = [];
     const idp = createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       req.on('end', () => {
         requests.push({ auth: req.headers.authorization, body });
         if (req.headers.authorization !== `Basic ${Buffer.from('updraft-client:client-secret').toString('base64')}`) {
@@ -203,21 +262,30 @@ print(json.dumps({k: v[0] for k, v in parse_qs(urlparse(req.url).query).items()}
         // An unsecured JWT, which Kafka's default OAUTHBEARER validator accepts.
         const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
         const now = Math.floor(Date.now() / 1000);
-        res.writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ access_token: `${b64({ alg: 'none' })}.${b64({ sub: 'updraft', iat: now, exp: now + 3600 })}.`, token_type: 'Bearer', expires_in: 3600 }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            access_token: `${b64({ alg: 'none' })}.${b64({ sub: 'updraft', iat: now, exp: now + 3600 })}.`,
+            token_type: 'Bearer',
+            expires_in: 3600,
+          }),
+        );
       });
     });
     await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
     const tokenUrl = `http://127.0.0.1:${(idp.address() as { port: number }).port}/oauth2/token`;
     try {
-      const r = await readOnce({ ...base(), bootstrapServers: k.oauth, sasl: 'oauthbearer' },
-        { username: 'updraft-client', password: 'client-secret', oauthTokenEndpointUri: tokenUrl, scopes: 'kafka.read, kafka.describe' });
+      const r = await readOnce(
+        { ...base(), bootstrapServers: k.oauth, sasl: 'oauthbearer' },
+        { username: 'updraft-client', password: 'client-secret', oauthTokenEndpointUri: tokenUrl, scopes: 'kafka.read, kafka.describe' },
+      );
       assert.equal(r.metrics[0].value, 26);
       assert.equal(requests.length, 1);
       assert.equal(new URLSearchParams(requests[0].body).get('grant_type'), 'client_credentials');
       assert.equal(new URLSearchParams(requests[0].body).get('scope'), 'kafka.read kafka.describe');
-      const e = await readError({ ...base(), bootstrapServers: k.oauth, sasl: 'oauthbearer' },
-        { username: 'updraft-client', password: 'wrong-client-secret', oauthTokenEndpointUri: tokenUrl });
+      const e = await readError(
+        { ...base(), bootstrapServers: k.oauth, sasl: 'oauthbearer' },
+        { username: 'updraft-client', password: 'wrong-client-secret', oauthTokenEndpointUri: tokenUrl },
+      );
       assert.equal(e.kind, 'auth');
       assert.match(e.message, /refused the client credentials \(HTTP 401\)/);
       assert.ok(!e.message.includes('wrong-client-secret'));
@@ -239,18 +307,30 @@ print(json.dumps({k: v[0] for k, v in parse_qs(urlparse(req.url).query).items()}
   });
 
   test('errors: a bootstrap server on the cloud metadata address is refused at build (ConfigError)', () => {
-    assert.throws(() => buildScaler(contextFor('kafka', { ...base(), bootstrapServers: '169.254.169.254:9092' })), { name: 'ConfigError', message: /cloud metadata/ });
+    assert.throws(() => buildScaler(contextFor('kafka', { ...base(), bootstrapServers: '169.254.169.254:9092' })), {
+      name: 'ConfigError',
+      message: /cloud metadata/,
+    });
   });
 
   test('500 triggers on one cluster with one set of credentials hold one admin client; another password, another client', async () => {
     const before = kafkaClientPoolSize();
-    const scalers = Array.from({ length: 500 }, (_, i) => buildScaler(contextFor('kafka', { ...base(), bootstrapServers: k.sasl, sasl: 'scram_sha256', consumerGroup: `g${i % 7}` },
-      { authParams: { username: k.user.username, password: k.user.password }, triggerIndex: i })));
+    const scalers = Array.from({ length: 500 }, (_, i) =>
+      buildScaler(
+        contextFor(
+          'kafka',
+          { ...base(), bootstrapServers: k.sasl, sasl: 'scram_sha256', consumerGroup: `g${i % 7}` },
+          { authParams: { username: k.user.username, password: k.user.password }, triggerIndex: i },
+        ),
+      ),
+    );
     try {
       assert.equal(kafkaClientPoolSize(), before + 1);
       const values = await Promise.all(scalers.slice(0, 20).map((s) => s.read(signal())));
       assert.equal(values.length, 20);
-      const other = buildScaler(contextFor('kafka', { ...base(), bootstrapServers: k.sasl, sasl: 'scram_sha256' }, { authParams: { username: k.user.username, password: 'other' } }));
+      const other = buildScaler(
+        contextFor('kafka', { ...base(), bootstrapServers: k.sasl, sasl: 'scram_sha256' }, { authParams: { username: k.user.username, password: 'other' } }),
+      );
       assert.equal(kafkaClientPoolSize(), before + 2);
       await other.close();
       assert.equal(kafkaClientPoolSize(), before + 1);

@@ -64,7 +64,13 @@ describe('metrics-api scaler against a real HTTP API', () => {
   }
 
   const auths: Array<[string, string, Record<string, string>, Record<string, string>, Record<string, string>]> = [
-    ['basic', 'basic', { authMode: 'basic' }, { username: CREDENTIALS.username, password: CREDENTIALS.password }, { username: CREDENTIALS.username, password: 'wrong' }],
+    [
+      'basic',
+      'basic',
+      { authMode: 'basic' },
+      { username: CREDENTIALS.username, password: CREDENTIALS.password },
+      { username: CREDENTIALS.username, password: 'wrong' },
+    ],
     ['bearer', 'bearer', { authMode: 'bearer' }, { token: CREDENTIALS.token }, { token: 'wrong' }],
     ['apiKey in the X-API-KEY header', 'apikey-header', { authMode: 'apiKey' }, { apiKey: CREDENTIALS.apiKey }, { apiKey: 'wrong' }],
     ['apiKey in the api_key query parameter', 'apikey-query', { authMode: 'apiKey', method: 'query' }, { apiKey: CREDENTIALS.apiKey }, { apiKey: 'wrong' }],
@@ -144,12 +150,18 @@ describe('metrics-api scaler over mutual TLS', () => {
 
   test('authMode tls with cert, key and ca reads the value', async () => {
     api.value = 42;
-    const r = await readOnce({ url: `${api.url}/open/json`, valueLocation: 'components.worker.tasks', authMode: 'tls' }, { cert: client.cert, key: client.key, ca: ca.cert });
+    const r = await readOnce(
+      { url: `${api.url}/open/json`, valueLocation: 'components.worker.tasks', authMode: 'tls' },
+      { cert: client.cert, key: client.key, ca: ca.cert },
+    );
     assert.equal(r.metrics[0].value, 42);
   });
 
   test('without ca the server certificate is not trusted: a TLS error naming the fix', async () => {
-    const e = await readError({ url: `${api.url}/open/json`, valueLocation: 'components.worker.tasks', authMode: 'tls' }, { cert: client.cert, key: client.key });
+    const e = await readError(
+      { url: `${api.url}/open/json`, valueLocation: 'components.worker.tasks', authMode: 'tls' },
+      { cert: client.cert, key: client.key },
+    );
     assert.equal(e.kind, 'unreachable');
     assert.match(e.message, /TLS handshake .* failed .*set ca, or unsafeSsl/);
   });
@@ -161,7 +173,10 @@ describe('metrics-api scaler over mutual TLS', () => {
 
   test('unsafeSsl with the client certificate but no ca reads the value', async () => {
     api.value = 7;
-    const r = await readOnce({ url: `${api.url}/open/json`, valueLocation: 'components.worker.tasks', authMode: 'tls', unsafeSsl: 'true' }, { cert: client.cert, key: client.key });
+    const r = await readOnce(
+      { url: `${api.url}/open/json`, valueLocation: 'components.worker.tasks', authMode: 'tls', unsafeSsl: 'true' },
+      { cert: client.cert, key: client.key },
+    );
     assert.equal(r.metrics[0].value, 7);
   });
 });

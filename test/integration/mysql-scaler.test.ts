@@ -61,11 +61,14 @@ describe('mysql scaler against a real MariaDB', () => {
     });
   });
 
-  test('a decimal sum, and a Go DSN with a password holding \' @ : from connectionStringFromEnv', async () => {
+  test("a decimal sum, and a Go DSN with a password holding ' @ : from connectionStringFromEnv", async () => {
     await db.sql('DELETE FROM jobs');
     await db.sql('INSERT INTO jobs (size) VALUES (1.25), (2.50)');
     const dsn = `${db.user}:${db.password}@tcp(${db.host}:${db.port})/${db.database}`;
-    const r = await readValue({ query: 'SELECT SUM(size) FROM jobs', queryValue: '1', connectionStringFromEnv: 'MYSQL_DSN' }, { authParams: {}, resolvedEnv: { MYSQL_DSN: dsn } });
+    const r = await readValue(
+      { query: 'SELECT SUM(size) FROM jobs', queryValue: '1', connectionStringFromEnv: 'MYSQL_DSN' },
+      { authParams: {}, resolvedEnv: { MYSQL_DSN: dsn } },
+    );
     assert.deepEqual(r.metrics, [{ name: 's0-mysql-stats_db', value: 3.75 }]);
   });
 
@@ -107,7 +110,12 @@ describe('mysql scaler against a real MariaDB', () => {
     { name: 'a date', query: 'SELECT NOW()', kind: 'bad-query', message: /not a number/ },
     { name: 'a syntax error', query: 'SELEC 1', kind: 'bad-query', message: /query SELEC 1 failed \(1064/ },
     { name: 'a missing table', query: 'SELECT COUNT(*) FROM nope', kind: 'bad-query', message: /1146/ },
-    { name: 'a table the user may not read', query: 'SELECT COUNT(*) FROM other_db.secret_stuff', kind: 'auth', message: /permission denied .*grant SELECT to updraft/ },
+    {
+      name: 'a table the user may not read',
+      query: 'SELECT COUNT(*) FROM other_db.secret_stuff',
+      kind: 'auth',
+      message: /permission denied .*grant SELECT to updraft/,
+    },
   ];
   for (const k of kinds) {
     test(`a query returning ${k.name} is a ${k.kind} error naming the query`, async () => {
@@ -144,7 +152,8 @@ describe('mysql scaler against a real MariaDB', () => {
   test('200 triggers on one server share one pool: at most POOL_MAX connections', async () => {
     const before = mysqlServers.size;
     const scalers = Array.from({ length: 200 }, (_, i) =>
-      buildScaler(contextFor('mysql', { ...md, query: `SELECT COUNT(*) + ${i % 3} FROM jobs` }, { authParams: auth, triggerIndex: i % 4 })));
+      buildScaler(contextFor('mysql', { ...md, query: `SELECT COUNT(*) + ${i % 3} FROM jobs` }, { authParams: auth, triggerIndex: i % 4 })),
+    );
     try {
       assert.equal(mysqlServers.size, before + 1);
       const readings = await Promise.all(scalers.map((s) => s.read(signal())));
@@ -155,6 +164,6 @@ describe('mysql scaler against a real MariaDB', () => {
       await Promise.all(scalers.map((s) => s.close()));
     }
     assert.equal(mysqlServers.size, before);
-    await waitFor('the pool\'s connections closed', async () => (await db.connectionsOf(db.user)) === 0, 10_000);
+    await waitFor("the pool's connections closed", async () => (await db.connectionsOf(db.user)) === 0, 10_000);
   });
 });

@@ -50,7 +50,14 @@ describe('nats-jetstream scaler against a real single-node JetStream', () => {
   before(async () => {
     nats = await startNats(1);
     conn = await setup(nats, 1);
-    md = { natsServerMonitoringEndpoint: nats.nodes[0].monitor, account: '$G', stream: 'mystream', consumer: 'pull_consumer', lagThreshold: '5', activationLagThreshold: '10' };
+    md = {
+      natsServerMonitoringEndpoint: nats.nodes[0].monitor,
+      account: '$G',
+      stream: 'mystream',
+      consumer: 'pull_consumer',
+      lagThreshold: '5',
+      activationLagThreshold: '10',
+    };
   });
   after(async () => {
     await conn?.nc.close();
@@ -68,10 +75,14 @@ describe('nats-jetstream scaler against a real single-node JetStream', () => {
       const consumer = await conn.js.consumers.get('mystream', 'pull_consumer');
       const fetched = [];
       for (let i = 0; i < 3; i++) fetched.push((await consumer.next({ expires: 5000 }))!);
-      const afterFetch = await eventually('3 fetched messages counted as ack pending', async () => {
-        const info = await conn.jsm.consumers.info('mystream', 'pull_consumer');
-        return info.num_ack_pending === 3 ? info : undefined;
-      }, 10_000);
+      const afterFetch = await eventually(
+        '3 fetched messages counted as ack pending',
+        async () => {
+          const info = await conn.jsm.consumers.info('mystream', 'pull_consumer');
+          return info.num_ack_pending === 3 ? info : undefined;
+        },
+        10_000,
+      );
       assert.equal(afterFetch.num_pending, 9);
       assert.equal((await s.read(signal())).metrics[0].value, 12);
       for (const m of fetched) await m.ackAck();
@@ -115,7 +126,10 @@ describe('nats-jetstream scaler against a real single-node JetStream', () => {
     try {
       assert.equal(natsHttpClients.size, before + 1);
       const values = (await Promise.all(scalers.map((s) => s.read(signal())))).map((r) => r.metrics[0].value);
-      assert.ok(values.every((v) => v === 9), values.join(','));
+      assert.ok(
+        values.every((v) => v === 9),
+        values.join(','),
+      );
     } finally {
       await Promise.all(scalers.map((s) => s.close()));
     }
@@ -146,30 +160,52 @@ describe('nats-jetstream leader lookup on a real three-node JetStream cluster', 
     const leader = await eventually('a consumer leader', async () => (await leaderName()) || undefined, 10_000);
     const follower = nats.nodes.find((n) => n.name !== leader)!;
     const leaderNode = nats.nodes.find((n) => n.name === leader)!;
-    const config = parse({ metadata: { natsServerMonitoringEndpoint: follower.monitor, account: '$G', stream: 'mystream', consumer: 'pull_consumer' }, authParams: {}, resolvedEnv: {} });
+    const config = parse({
+      metadata: { natsServerMonitoringEndpoint: follower.monitor, account: '$G', stream: 'mystream', consumer: 'pull_consumer' },
+      authParams: {},
+      resolvedEnv: {},
+    });
     const monitor = new JetStreamMonitor(config, httpGetJson(http, 3000));
     assert.equal(await monitor.lag(signal()), 7);
     assert.equal(monitor.consumerLeader, leader);
     assert.equal(new URL(monitor.leaderURL).host, leaderNode.monitor);
     // The scaler through buildScaler reads the same.
-    const r = await readOnce({ natsServerMonitoringEndpoint: follower.monitor, account: '$G', stream: 'mystream', consumer: 'pull_consumer', activationLagThreshold: '6' });
+    const r = await readOnce({
+      natsServerMonitoringEndpoint: follower.monitor,
+      account: '$G',
+      stream: 'mystream',
+      consumer: 'pull_consumer',
+      activationLagThreshold: '6',
+    });
     assert.deepEqual(r, { metrics: [{ name: 's0-nats-jetstream-mystream', value: 7 }], active: true });
   });
 
   test('after a consumer leader step-down, the same reader finds the new leader', async () => {
-    const config = parse({ metadata: { natsServerMonitoringEndpoint: nats.nodes[0].monitor, account: '$G', stream: 'mystream', consumer: 'pull_consumer' }, authParams: {}, resolvedEnv: {} });
+    const config = parse({
+      metadata: { natsServerMonitoringEndpoint: nats.nodes[0].monitor, account: '$G', stream: 'mystream', consumer: 'pull_consumer' },
+      authParams: {},
+      resolvedEnv: {},
+    });
     const monitor = new JetStreamMonitor(config, httpGetJson(http, 3000));
     assert.equal(await monitor.lag(signal()), 7);
     const old = monitor.consumerLeader;
     await conn.nc.request('$JS.API.CONSUMER.LEADER.STEPDOWN.mystream.pull_consumer', undefined, { timeout: 5000 });
-    const now = await eventually('a new consumer leader', async () => {
-      const l = await leaderName().catch(() => '');
-      return l && l !== old ? l : undefined;
-    }, 20_000);
-    const lag = await eventually('the reader on the new leader', async () => {
-      const v = await monitor.lag(signal());
-      return monitor.consumerLeader === now ? v : undefined;
-    }, 20_000);
+    const now = await eventually(
+      'a new consumer leader',
+      async () => {
+        const l = await leaderName().catch(() => '');
+        return l && l !== old ? l : undefined;
+      },
+      20_000,
+    );
+    const lag = await eventually(
+      'the reader on the new leader',
+      async () => {
+        const v = await monitor.lag(signal());
+        return monitor.consumerLeader === now ? v : undefined;
+      },
+      20_000,
+    );
     assert.equal(lag, 7);
     assert.equal(new URL(monitor.leaderURL).host, nats.nodes.find((n) => n.name === now)!.monitor);
   });

@@ -10,10 +10,17 @@ let url: string;
 let token: string | undefined = 's3cret-token';
 let refusing: string | undefined;
 
-const body = (value: number) => JSON.stringify({
-  resourceMetrics: [{ resource: { attributes: [{ key: 'service.instance.id', value: { stringValue: 'a' } }] }, scopeMetrics: [{ metrics: [{ name: 'queue.depth', gauge: { dataPoints: [{ asDouble: value, timeUnixNano: String(Date.now() * 1e6) }] } }] }] }],
-});
-const push = (headers: Record<string, string>, value = 1) => fetch(`${url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: body(value) });
+const body = (value: number) =>
+  JSON.stringify({
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: 'service.instance.id', value: { stringValue: 'a' } }] },
+        scopeMetrics: [{ metrics: [{ name: 'queue.depth', gauge: { dataPoints: [{ asDouble: value, timeUnixNano: String(Date.now() * 1e6) }] } }] }],
+      },
+    ],
+  });
+const push = (headers: Record<string, string>, value = 1) =>
+  fetch(`${url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: body(value) });
 
 before(async () => {
   store = new OtlpMetricStore();
@@ -44,7 +51,13 @@ describe('OTLP receiver authentication', () => {
   test('a refused push stores nothing; an accepted one does', async () => {
     const before = store.series('queue.depth', 600_000).length;
     await (await push({ authorization: 'Bearer wrong' }, 99)).text();
-    assert.equal(store.series('queue.depth', 600_000).flatMap((s) => s.samples).some((x) => x.value === 99), false);
+    assert.equal(
+      store
+        .series('queue.depth', 600_000)
+        .flatMap((s) => s.samples)
+        .some((x) => x.value === 99),
+      false,
+    );
     assert.ok(before >= 1);
   });
 

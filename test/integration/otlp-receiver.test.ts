@@ -84,7 +84,10 @@ describe('OTLP receiver with the OpenTelemetry SDK exporters', () => {
       await m.shutdown();
       const [s] = store.series(`${id}.requests`);
       assert.equal(s.temporality, 'delta');
-      assert.deepEqual(s.samples.map((x) => x.value), [5, 3]);
+      assert.deepEqual(
+        s.samples.map((x) => x.value),
+        [5, 3],
+      );
       assert.equal(s.samples[1].startMs, s.samples[0].timeMs, 'the second delta starts where the first ended');
     });
   }
@@ -92,7 +95,13 @@ describe('OTLP receiver with the OpenTelemetry SDK exporters', () => {
   it('wakes a subscribed opentelemetry trigger within the export request, before any poll', async () => {
     const scaler = buildScaler({
       trigger: { type: 'opentelemetry', metadata: { metricName: 'push.queue', threshold: '10' }, useCachedMetrics: false },
-      triggerIndex: 0, namespace: 'default', objectName: 'worker', objectKind: 'ScaledObject', authParams: {}, resolvedEnv: {}, httpTimeoutMs: 3000,
+      triggerIndex: 0,
+      namespace: 'default',
+      objectName: 'worker',
+      objectKind: 'ScaledObject',
+      authParams: {},
+      resolvedEnv: {},
+      httpTimeoutMs: 3000,
       otlpStore: store,
     });
     const pushed: Reading[] = [];
@@ -111,9 +120,12 @@ describe('OTLP receiver protocol edges', () => {
     fetch(`${url}${path}`, { method, headers, body: method === 'GET' ? undefined : typeof body === 'string' ? body : new Uint8Array(body) });
   const json = { 'content-type': 'application/json' };
   const proto = { 'content-type': 'application/x-protobuf' };
-  const gauge = (name: string, point: object) => JSON.stringify({
-    resourceMetrics: [{ resource: { attributes: [{ key: 'service.instance.id', value: { stringValue: 'raw' } }] }, scopeMetrics: [{ metrics: [{ name, ...point }] }] }],
-  });
+  const gauge = (name: string, point: object) =>
+    JSON.stringify({
+      resourceMetrics: [
+        { resource: { attributes: [{ key: 'service.instance.id', value: { stringValue: 'raw' } }] }, scopeMetrics: [{ metrics: [{ name, ...point }] }] },
+      ],
+    });
 
   it('accepts gzip-compressed OTLP JSON with int64 values written as strings', async () => {
     const body = gzipSync(gauge('raw.gauge', { gauge: { dataPoints: [{ timeUnixNano: '1700000000000000000', asInt: '7' }] } }));
@@ -131,17 +143,61 @@ describe('OTLP receiver protocol edges', () => {
     assert.deepEqual(await res.json(), { partialSuccess: { rejectedDataPoints: '2', errorMessage: 'raw.sum: sum with AGGREGATION_TEMPORALITY_UNSPECIFIED' } });
   });
 
-  const bad: Array<{ name: string; body: Uint8Array | string; headers: Record<string, string>; path?: string; method?: string; status: number; message: RegExp }> = [
-    { name: 'a protobuf body that is not an ExportMetricsServiceRequest', body: new Uint8Array([0x0a, 0xff, 0xff, 0xff]), headers: proto, status: 400, message: /not a protobuf ExportMetricsServiceRequest/ },
+  const bad: Array<{
+    name: string;
+    body: Uint8Array | string;
+    headers: Record<string, string>;
+    path?: string;
+    method?: string;
+    status: number;
+    message: RegExp;
+  }> = [
+    {
+      name: 'a protobuf body that is not an ExportMetricsServiceRequest',
+      body: new Uint8Array([0x0a, 0xff, 0xff, 0xff]),
+      headers: proto,
+      status: 400,
+      message: /not a protobuf ExportMetricsServiceRequest/,
+    },
     { name: 'a JSON body that does not parse', body: '{"resourceMetrics": [', headers: json, status: 400, message: /body is not JSON/ },
     { name: 'a JSON array', body: '[]', headers: json, status: 400, message: /must be a JSON object/ },
-    { name: 'a metric without a name', body: gauge('', { gauge: { dataPoints: [] } }), headers: json, status: 400, message: /at resourceMetrics\[0\]\.scopeMetrics\[0\]\.metrics\[0\]\.name: must not be empty/ },
-    { name: 'a value of the wrong type', body: gauge('x', { gauge: { dataPoints: [{ asInt: 'seven' }] } }), headers: json, status: 400, message: /dataPoints\[0\]\.asInt/ },
+    {
+      name: 'a metric without a name',
+      body: gauge('', { gauge: { dataPoints: [] } }),
+      headers: json,
+      status: 400,
+      message: /at resourceMetrics\[0\]\.scopeMetrics\[0\]\.metrics\[0\]\.name: must not be empty/,
+    },
+    {
+      name: 'a value of the wrong type',
+      body: gauge('x', { gauge: { dataPoints: [{ asInt: 'seven' }] } }),
+      headers: json,
+      status: 400,
+      message: /dataPoints\[0\]\.asInt/,
+    },
     { name: 'gzip that is not gzip', body: 'plain', headers: { ...json, 'content-encoding': 'gzip' }, status: 400, message: /not valid gzip data/ },
-    { name: 'an unsupported Content-Encoding', body: '{}', headers: { ...json, 'content-encoding': 'br' }, status: 415, message: /Content-Encoding br is not supported/ },
-    { name: 'an unsupported Content-Type', body: 'x', headers: { 'content-type': 'text/plain' }, status: 415, message: /Content-Type text\/plain is not supported/ },
+    {
+      name: 'an unsupported Content-Encoding',
+      body: '{}',
+      headers: { ...json, 'content-encoding': 'br' },
+      status: 415,
+      message: /Content-Encoding br is not supported/,
+    },
+    {
+      name: 'an unsupported Content-Type',
+      body: 'x',
+      headers: { 'content-type': 'text/plain' },
+      status: 415,
+      message: /Content-Type text\/plain is not supported/,
+    },
     { name: 'a body over the size limit', body: new Uint8Array(1024 * 1024 + 1), headers: proto, status: 413, message: /body larger than/ },
-    { name: 'a gzip bomb over the size limit once inflated', body: gzipSync(Buffer.alloc(2 * 1024 * 1024, 0x20)), headers: { ...json, 'content-encoding': 'gzip' }, status: 413, message: /decompressed body larger/ },
+    {
+      name: 'a gzip bomb over the size limit once inflated',
+      body: gzipSync(Buffer.alloc(2 * 1024 * 1024, 0x20)),
+      headers: { ...json, 'content-encoding': 'gzip' },
+      status: 413,
+      message: /decompressed body larger/,
+    },
     { name: 'GET', body: '', headers: json, method: 'GET', status: 405, message: /GET is not supported/ },
     { name: 'traces', body: '{}', headers: json, path: '/v1/traces', status: 404, message: /Updraft receives metrics only/ },
   ];

@@ -23,7 +23,15 @@ describe('postgresql scaler against a real PostgreSQL', () => {
     await db.sql(`GRANT SELECT ON jobs TO ${db.user}`);
     await db.sql('CREATE TABLE secret_stuff (x int)');
     await db.sql('REVOKE ALL ON secret_stuff FROM PUBLIC');
-    md = { host: db.host, port: String(db.port), userName: db.user, dbName: db.database, sslmode: 'disable', targetQueryValue: '5', activationTargetQueryValue: '2' };
+    md = {
+      host: db.host,
+      port: String(db.port),
+      userName: db.user,
+      dbName: db.database,
+      sslmode: 'disable',
+      targetQueryValue: '5',
+      activationTargetQueryValue: '2',
+    };
     auth = { password: db.password };
   });
   after(async () => db?.stop());
@@ -66,9 +74,12 @@ describe('postgresql scaler against a real PostgreSQL', () => {
 
   test('a numeric sum and a connection string from connectionFromEnv', async () => {
     await db.sql('TRUNCATE jobs');
-    await db.sql("INSERT INTO jobs (size) VALUES (1.25), (2.5)");
+    await db.sql('INSERT INTO jobs (size) VALUES (1.25), (2.5)');
     const url = `postgresql://${db.user}:${encodeURIComponent(db.password)}@${db.host}:${db.port}/${db.database}?sslmode=disable`;
-    const r = await readValue({ query: 'SELECT SUM(size) FROM jobs', targetQueryValue: '1', connectionFromEnv: 'PG_URL' }, { authParams: {}, resolvedEnv: { PG_URL: url } });
+    const r = await readValue(
+      { query: 'SELECT SUM(size) FROM jobs', targetQueryValue: '1', connectionFromEnv: 'PG_URL' },
+      { authParams: {}, resolvedEnv: { PG_URL: url } },
+    );
     assert.equal(r.metrics[0].value, 3.75);
   });
 
@@ -154,7 +165,10 @@ describe('postgresql scaler against a real PostgreSQL', () => {
     await db.sql('INSERT INTO jobs (done) SELECT false FROM generate_series(1, 3)');
     const before = pgServers.size;
     const scalers = Array.from({ length: 200 }, (_, i) =>
-      buildScaler(contextFor('postgresql', { ...md, query: `SELECT COUNT(*) + ${i % 3} FROM jobs WHERE done = false` }, { authParams: auth, triggerIndex: i % 4 })));
+      buildScaler(
+        contextFor('postgresql', { ...md, query: `SELECT COUNT(*) + ${i % 3} FROM jobs WHERE done = false` }, { authParams: auth, triggerIndex: i % 4 }),
+      ),
+    );
     try {
       assert.equal(pgServers.size, before + 1, 'one shared server entry');
       const readings = await Promise.all(scalers.map((s) => s.read(signal())));
@@ -165,6 +179,6 @@ describe('postgresql scaler against a real PostgreSQL', () => {
       await Promise.all(scalers.map((s) => s.close()));
     }
     assert.equal(pgServers.size, before, 'the last close ends the pool');
-    await waitFor('the pool\'s connections closed', async () => (await db.connectionsFrom('updraft')) === 0, 10_000);
+    await waitFor("the pool's connections closed", async () => (await db.connectionsFrom('updraft')) === 0, 10_000);
   });
 });

@@ -81,7 +81,10 @@ describe('process pool', () => {
     assert.equal(pool.readyReplicas(), 0, 'not ready before /healthz answers');
     await pool.whenReady(2);
     const list = pool.list();
-    assert.deepEqual(list.map((i) => i.name), ['web-0', 'web-1']);
+    assert.deepEqual(
+      list.map((i) => i.name),
+      ['web-0', 'web-1'],
+    );
     assert.equal(new Set(list.map((i) => i.port)).size, 2);
     for (const i of list) {
       // $(PORT) expanded in args, PORT and the instance name in env, output prefixed with the instance name.
@@ -102,7 +105,10 @@ describe('process pool', () => {
     await pool.setReplicas(2);
     assert.equal(pool.readyReplicas(), 2, 'a stopping instance no longer counts');
     await waitFor(() => pool.list().length === 2, 5000, 'web-2 to exit');
-    assert.deepEqual(pool.list().map((i) => i.name), ['web-0', 'web-1']);
+    assert.deepEqual(
+      pool.list().map((i) => i.name),
+      ['web-0', 'web-1'],
+    );
     assert.ok(lines.some((l) => l.instance === 'web-2' && l.line === 'got SIGTERM'));
     const exit = events.find((e) => e.type === 'exited' && e.instance === 'web-2');
     assert.deepEqual(exit, { type: 'exited', instance: 'web-2', code: 0, signal: null, expected: true });
@@ -123,7 +129,10 @@ describe('process pool', () => {
     const killed = events.find((e) => e.type === 'killed');
     assert.ok(killed && killed.type === 'killed' && killed.afterMs >= 1000, `expected a SIGKILL after 1s, got ${JSON.stringify(killed)}`);
     assert.ok(took >= 1000, `stop took ${took} ms: SIGKILL came before the grace period ended`);
-    assert.deepEqual(events.find((e) => e.type === 'exited'), { type: 'exited', instance: 'web-0', code: null, signal: 'SIGKILL', expected: true });
+    assert.deepEqual(
+      events.find((e) => e.type === 'exited'),
+      { type: 'exited', instance: 'web-0', code: null, signal: 'SIGKILL', expected: true },
+    );
     await waitFor(() => !alive(grandchild), 2000, 'the grandchild to be killed');
   });
 
@@ -194,4 +203,3 @@ describe('process pool', () => {
     }
   });
 });
-

@@ -15,10 +15,15 @@ function setup(holdTimeoutSeconds = 30) {
   const from = nextPort;
   nextPort += 12;
   const r = parseProcessGroup({
-    apiVersion: 'updraft.dev/v1alpha1', kind: 'ProcessGroup', metadata: { name: 'svc' },
+    apiVersion: 'updraft.dev/v1alpha1',
+    kind: 'ProcessGroup',
+    metadata: { name: 'svc' },
     spec: {
-      command: process.execPath, args: [fixture, '--port', '$(PORT)'], ports: { from, to: from + 9 },
-      service: { port: from + 10, holdTimeoutSeconds }, readinessProbe: { httpGet: { path: '/healthz' }, periodSeconds: 1 },
+      command: process.execPath,
+      args: [fixture, '--port', '$(PORT)'],
+      ports: { from, to: from + 9 },
+      service: { port: from + 10, holdTimeoutSeconds },
+      readinessProbe: { httpGet: { path: '/healthz' }, periodSeconds: 1 },
       terminationGracePeriodSeconds: 2,
     },
   });

@@ -47,13 +47,45 @@ describe('prometheus scaler against a real Prometheus', () => {
   after(async () => prom?.stop());
 
   const cases: Array<{ name: string; query: string; threshold: string; extra?: Record<string, string>; value: (v: number) => boolean; active: boolean }> = [
-    { name: 'vector(100) reads 100 against threshold 25 (the AMP walkthrough: 4 replicas)', query: 'vector(100)', threshold: '25', value: (v) => v === 100, active: true },
-    { name: 'sum(rate(counter[5s])) reads the request rate of real samples', query: 'sum(rate(adot_app_request_count_total[5s]))', threshold: '10', value: (v) => Math.abs(v - 12) < 3, active: true },
-    { name: 'rate(ho11y_total[5s]) reads a single series rate', query: 'rate(ho11y_total[5s])', threshold: '0.25', value: (v) => Math.abs(v - 0.5) < 0.15, active: true },
-    { name: 'a gauge below activationThreshold is read but not active', query: 'active_requests', threshold: '2', extra: { activationThreshold: '7' }, value: (v) => v === 7, active: false },
+    {
+      name: 'vector(100) reads 100 against threshold 25 (the AMP walkthrough: 4 replicas)',
+      query: 'vector(100)',
+      threshold: '25',
+      value: (v) => v === 100,
+      active: true,
+    },
+    {
+      name: 'sum(rate(counter[5s])) reads the request rate of real samples',
+      query: 'sum(rate(adot_app_request_count_total[5s]))',
+      threshold: '10',
+      value: (v) => Math.abs(v - 12) < 3,
+      active: true,
+    },
+    {
+      name: 'rate(ho11y_total[5s]) reads a single series rate',
+      query: 'rate(ho11y_total[5s])',
+      threshold: '0.25',
+      value: (v) => Math.abs(v - 0.5) < 0.15,
+      active: true,
+    },
+    {
+      name: 'a gauge below activationThreshold is read but not active',
+      query: 'active_requests',
+      threshold: '2',
+      extra: { activationThreshold: '7' },
+      value: (v) => v === 7,
+      active: false,
+    },
     { name: 'an empty result reads as 0 with the default ignoreNullValues', query: 'no_such_metric_xyz', threshold: '1', value: (v) => v === 0, active: false },
     { name: 'NaN reads as 0 with the default ignoreNullValues', query: 'vector(NaN)', threshold: '1', value: (v) => v === 0, active: false },
-    { name: 'namespace and queryParameters are accepted by a plain Prometheus', query: 'vector(3)', threshold: '1', extra: { namespace: 'team-a', queryParameters: 'stats=all' }, value: (v) => v === 3, active: true },
+    {
+      name: 'namespace and queryParameters are accepted by a plain Prometheus',
+      query: 'vector(3)',
+      threshold: '1',
+      extra: { namespace: 'team-a', queryParameters: 'stats=all' },
+      value: (v) => v === 3,
+      active: true,
+    },
   ];
   for (const c of cases) {
     test(c.name, async () => {
@@ -68,10 +100,21 @@ describe('prometheus scaler against a real Prometheus', () => {
   }
 
   const errors: Array<{ name: string; query: string; extra?: Record<string, string>; kind: ReadError['kind']; message: RegExp }> = [
-    { name: 'a query returning two series is an error naming the query', query: 'vector(1) or label_replace(vector(2), "x", "y", "", "")', kind: 'bad-query', message: /returned multiple elements/ },
-    { name: 'an empty result is an error with ignoreNullValues false', query: 'no_such_metric_xyz', extra: { ignoreNullValues: 'false' }, kind: 'empty', message: /target may be lost, the result is empty/ },
+    {
+      name: 'a query returning two series is an error naming the query',
+      query: 'vector(1) or label_replace(vector(2), "x", "y", "", "")',
+      kind: 'bad-query',
+      message: /returned multiple elements/,
+    },
+    {
+      name: 'an empty result is an error with ignoreNullValues false',
+      query: 'no_such_metric_xyz',
+      extra: { ignoreNullValues: 'false' },
+      kind: 'empty',
+      message: /target may be lost, the result is empty/,
+    },
     { name: 'NaN is an error with ignoreNullValues false', query: 'vector(NaN)', extra: { ignoreNullValues: 'false' }, kind: 'empty', message: /NaN/ },
-    { name: 'a syntax error is reported as a bad query with Prometheus\'s own message', query: 'sum(', kind: 'bad-query', message: /status: 400: bad_data/ },
+    { name: "a syntax error is reported as a bad query with Prometheus's own message", query: 'sum(', kind: 'bad-query', message: /status: 400: bad_data/ },
     { name: 'a scalar result is refused with how to fix it', query: 'scalar(vector(1))', kind: 'bad-query', message: /returned a scalar result.*vector\(/ },
   ];
   for (const c of errors) {
@@ -86,8 +129,11 @@ describe('prometheus scaler against a real Prometheus', () => {
 describe('prometheus scaler failures and request shape', () => {
   let capture: CaptureServer;
   before(async () => {
-    capture = await startCaptureServer((req) => (req.url.includes('hang') ? 'hang'
-      : { body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '42'] }] } }) }));
+    capture = await startCaptureServer((req) =>
+      req.url.includes('hang')
+        ? 'hang'
+        : { body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '42'] }] } }) },
+    );
   });
   after(async () => capture?.stop());
 
@@ -108,8 +154,12 @@ describe('prometheus scaler failures and request shape', () => {
     capture.requests.length = 0;
     const before = Date.now();
     const { reading } = await readOnce({
-      serverAddress: `${capture.url}/prom/`, query: 'sum(rate(x{a="b c"}[1m]))', threshold: '1',
-      namespace: 'tenant-1', queryParameters: 'dedup=true,partial_response=false', customHeaders: 'X-Scope-OrgID=acme,X-Other=1',
+      serverAddress: `${capture.url}/prom/`,
+      query: 'sum(rate(x{a="b c"}[1m]))',
+      threshold: '1',
+      namespace: 'tenant-1',
+      queryParameters: 'dedup=true,partial_response=false',
+      customHeaders: 'X-Scope-OrgID=acme,X-Other=1',
     });
     assert.equal(reading.metrics[0].value, 42);
     const req = capture.requests[0];
@@ -129,7 +179,12 @@ describe('prometheus scaler failures and request shape', () => {
   const authCases = [
     { name: 'bearer', authParams: { authModes: 'bearer', bearerToken: 'tok-123' }, header: 'authorization', value: 'Bearer tok-123' },
     { name: 'bearer via the token alias', authParams: { authModes: 'bearer', token: 'tok-456' }, header: 'authorization', value: 'Bearer tok-456' },
-    { name: 'basic', authParams: { authModes: 'basic', username: 'u', password: 'p' }, header: 'authorization', value: `Basic ${Buffer.from('u:p').toString('base64')}` },
+    {
+      name: 'basic',
+      authParams: { authModes: 'basic', username: 'u', password: 'p' },
+      header: 'authorization',
+      value: `Basic ${Buffer.from('u:p').toString('base64')}`,
+    },
     { name: 'custom', authParams: { authModes: 'custom', customAuthHeader: 'X-Api-Key', customAuthValue: 'k1' }, header: 'x-api-key', value: 'k1' },
   ];
   for (const c of authCases) {
@@ -143,7 +198,10 @@ describe('prometheus scaler failures and request shape', () => {
   test('a 401 is reported as auth refused without echoing the token', async () => {
     const denied = await startCaptureServer(() => ({ status: 401, body: 'no' }));
     try {
-      const e = await readError({ serverAddress: denied.url, query: 'up', threshold: '1' }, { authParams: { authModes: 'bearer', bearerToken: 'very-secret-token' } });
+      const e = await readError(
+        { serverAddress: denied.url, query: 'up', threshold: '1' },
+        { authParams: { authModes: 'bearer', bearerToken: 'very-secret-token' } },
+      );
       assert.equal(e.kind, 'auth');
       assert.doesNotMatch(e.message, /very-secret-token/);
     } finally {
@@ -156,14 +214,19 @@ describe('Amazon Managed Prometheus SigV4 signing', () => {
   const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
   let capture: CaptureServer;
   before(async () => {
-    capture = await startCaptureServer(() => ({ body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '100'] }] } }) }));
+    capture = await startCaptureServer(() => ({
+      body: JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '100'] }] } }),
+    }));
   });
   after(async () => capture?.stop());
 
   async function signedRequest(metadata: Record<string, string>, authParams: Record<string, string> = {}) {
     capture.requests.length = 0;
     const awsCredentials = new AwsCredentialCache({ operatorCredentials: () => async () => creds });
-    await readOnce({ serverAddress: `${capture.url}/workspaces/ws-1`, query: 'sum(rate(ho11y_total[30s]))', threshold: '25', ...metadata }, { awsCredentials, authParams });
+    await readOnce(
+      { serverAddress: `${capture.url}/workspaces/ws-1`, query: 'sum(rate(ho11y_total[30s]))', threshold: '25', ...metadata },
+      { awsCredentials, authParams },
+    );
     return capture.requests[0];
   }
 

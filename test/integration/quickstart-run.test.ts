@@ -25,7 +25,11 @@ it('up --load runs the quickstart end to end: 0 → N on load, back to 0, summar
     assert.match(manifest, new RegExp(`workingDir: .*port: ${servicePort}`, 's'), 'the manifest was adapted');
     writeFileSync(join(dir, 'updraft.yaml'), manifest);
     const chart = join(dir, 'run.svg');
-    const up = spawn(process.execPath, [bin, 'up', dir, '--otlp-port', '0', '--load', '/work', '--stages', '5s:60,15s:60,3s:0', '--chart', chart, '--no-output', '--max-duration', '3m'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const up = spawn(
+      process.execPath,
+      [bin, 'up', dir, '--otlp-port', '0', '--load', '/work', '--stages', '5s:60,15s:60,3s:0', '--chart', chart, '--no-output', '--max-duration', '3m'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     up.stdout.on('data', (d) => (out += d));
     up.stderr.on('data', (d) => (out += d));

@@ -17,7 +17,10 @@ it('the quickstart manifest pairs its ScaledObject with its ProcessGroup', async
   const plan = await planUp([dir]);
   assert.deepEqual(plan.problems, []);
   assert.equal(plan.groups[0].group.spec.service?.port, 8080);
-  assert.deepEqual(plan.scaledObjects[0].spec.triggers.map((t) => t.metadata.metricName), ['http.server.request.count', 'updraft.service.pending_requests']);
+  assert.deepEqual(
+    plan.scaledObjects[0].spec.triggers.map((t) => t.metadata.metricName),
+    ['http.server.request.count', 'updraft.service.pending_requests'],
+  );
 });
 
 it('the quickstart app reports its request count over OTLP and Prometheus, and drains on SIGTERM', { timeout: 60_000 }, async () => {
@@ -26,19 +29,30 @@ it('the quickstart app reports its request count over OTLP and Prometheus, and d
   const { url } = await receiver.start();
   const port = 28000 + (process.pid % 1000);
   const app = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
-    cwd: dir, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PORT: String(port), OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_METRIC_EXPORT_INTERVAL: '300', UPDRAFT_INSTANCE: 'qs-0', WORK_MS: '5' },
   });
   try {
-    await waitFor('the app to answer /healthz', async () => {
-      if (app.exitCode !== null) throw new Error(`the app exited with ${app.exitCode}`);
-      return fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-    }, 20_000, 100);
+    await waitFor(
+      'the app to answer /healthz',
+      async () => {
+        if (app.exitCode !== null) throw new Error(`the app exited with ${app.exitCode}`);
+        return fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      20_000,
+      100,
+    );
     for (let i = 0; i < 20; i++) assert.equal((await fetch(`http://127.0.0.1:${port}/work`)).status, 200);
     const prom = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(prom, /http_server_requests_total\{method="GET",route="\/work",status="200"\} 20/);
     // The OTLP counter arrives with the instance id as its resource, and adds up to the 20 requests.
-    const otlpCount = () => compute(store.series('http.server.request.count'), { rate: false, window: 30_000, aggregation: 'sum', attributes: { 'http.route': '/work' } }, Date.now()).value;
+    const otlpCount = () =>
+      compute(store.series('http.server.request.count'), { rate: false, window: 30_000, aggregation: 'sum', attributes: { 'http.route': '/work' } }, Date.now())
+        .value;
     await waitFor('the OTLP count to reach 20', async () => otlpCount() === 20, 10_000, 100).catch(() => {
       throw new Error(`OTLP count is ${otlpCount()}, want 20`);
     });

@@ -53,7 +53,10 @@ describe('redis scalers against a standalone redis-server with a password', () =
     await redis.cli('XGROUP', 'CREATE', 'orders', 'workers', '0');
     await redis.cli('XGROUP', 'CREATE', 'orders', 'idle', '0');
     const read = await redis.cli('XREADGROUP', 'GROUP', 'workers', 'c1', 'COUNT', '4', 'STREAMS', 'orders', '>');
-    const firstId = read.split('\n').find((l) => /^\d+-\d+$/.test(l.trim()))!.trim();
+    const firstId = read
+      .split('\n')
+      .find((l) => /^\d+-\d+$/.test(l.trim()))!
+      .trim();
     await redis.cli('XACK', 'orders', 'workers', firstId);
   });
   after(async () => redis?.stop());
@@ -64,7 +67,13 @@ describe('redis scalers against a standalone redis-server with a password', () =
     { name: 'a sorted set reads its cardinality', metadata: { listName: 'zset1' }, value: 2, active: true, target: 5 },
     { name: 'a hash reads its field count', metadata: { listName: 'hash1' }, value: 4, active: true, target: 5 },
     { name: 'a missing key reads 0 and is not active', metadata: { listName: 'no-such-list' }, value: 0, active: false, target: 5 },
-    { name: 'activationListLength 12 keeps a list of 12 inactive (strict)', metadata: { listName: 'jobs', activationListLength: '12' }, value: 12, active: false, target: 5 },
+    {
+      name: 'activationListLength 12 keeps a list of 12 inactive (strict)',
+      metadata: { listName: 'jobs', activationListLength: '12' },
+      value: 12,
+      active: false,
+      target: 5,
+    },
     { name: 'databaseIndex selects another database', metadata: { listName: 'db3list', databaseIndex: '3' }, value: 2, active: true, target: 5 },
   ];
   for (const c of lists) {
@@ -77,8 +86,14 @@ describe('redis scalers against a standalone redis-server with a password', () =
     });
   }
 
-  test('redis: host and port (KEDA\'s other way to give the address) and passwordFromEnv', async () => {
-    const s = buildScaler(contextFor('redis', { host: '127.0.0.1', port: String(redis.port), listName: 'jobs', passwordFromEnv: 'REDIS_PASSWORD' }, { resolvedEnv: { REDIS_PASSWORD: PASSWORD } }));
+  test("redis: host and port (KEDA's other way to give the address) and passwordFromEnv", async () => {
+    const s = buildScaler(
+      contextFor(
+        'redis',
+        { host: '127.0.0.1', port: String(redis.port), listName: 'jobs', passwordFromEnv: 'REDIS_PASSWORD' },
+        { resolvedEnv: { REDIS_PASSWORD: PASSWORD } },
+      ),
+    );
     try {
       assert.equal((await s.read(signal())).metrics[0].value, 12);
     } finally {
@@ -87,12 +102,42 @@ describe('redis scalers against a standalone redis-server with a password', () =
   });
 
   const streams: Array<{ name: string; metadata: Record<string, string>; value: number; active: boolean; target: number }> = [
-    { name: 'pendingEntriesCount mode reads XPENDING of the group (4 read, 1 acked: 3)', metadata: { consumerGroup: 'workers', pendingEntriesCount: '2' }, value: 3, active: true, target: 2 },
+    {
+      name: 'pendingEntriesCount mode reads XPENDING of the group (4 read, 1 acked: 3)',
+      metadata: { consumerGroup: 'workers', pendingEntriesCount: '2' },
+      value: 3,
+      active: true,
+      target: 2,
+    },
     { name: 'streamLength mode (no consumerGroup) reads XLEN', metadata: { streamLength: '3' }, value: 6, active: true, target: 3 },
-    { name: 'lagCount mode reads the group\'s lag (6 entries, 4 delivered: 2)', metadata: { consumerGroup: 'workers', lagCount: '1' }, value: 2, active: true, target: 1 },
-    { name: 'lagCount mode for a group that has read nothing is the whole stream', metadata: { consumerGroup: 'idle', lagCount: '1' }, value: 6, active: true, target: 1 },
-    { name: 'lagCount mode for a group not created yet reads XLEN (KEDA)', metadata: { consumerGroup: 'not-yet', lagCount: '1' }, value: 6, active: true, target: 1 },
-    { name: 'activationLagCount 3 keeps 3 pending entries inactive (strict)', metadata: { consumerGroup: 'workers', activationLagCount: '3' }, value: 3, active: false, target: 5 },
+    {
+      name: "lagCount mode reads the group's lag (6 entries, 4 delivered: 2)",
+      metadata: { consumerGroup: 'workers', lagCount: '1' },
+      value: 2,
+      active: true,
+      target: 1,
+    },
+    {
+      name: 'lagCount mode for a group that has read nothing is the whole stream',
+      metadata: { consumerGroup: 'idle', lagCount: '1' },
+      value: 6,
+      active: true,
+      target: 1,
+    },
+    {
+      name: 'lagCount mode for a group not created yet reads XLEN (KEDA)',
+      metadata: { consumerGroup: 'not-yet', lagCount: '1' },
+      value: 6,
+      active: true,
+      target: 1,
+    },
+    {
+      name: 'activationLagCount 3 keeps 3 pending entries inactive (strict)',
+      metadata: { consumerGroup: 'workers', activationLagCount: '3' },
+      value: 3,
+      active: false,
+      target: 5,
+    },
   ];
   for (const c of streams) {
     test(`redis-streams: ${c.name}`, async () => {
@@ -110,11 +155,46 @@ describe('redis scalers against a standalone redis-server with a password', () =
     assert.equal(reading.active, false);
   });
 
-  const errors: Array<{ name: string; type: string; metadata: Record<string, string>; authParams: Record<string, string>; kind: ReadError['kind']; message: RegExp }> = [
-    { name: 'no password is refused as auth (NOAUTH)', type: 'redis', metadata: { listName: 'jobs' }, authParams: {}, kind: 'auth', message: /refused the credentials \(NOAUTH/ },
-    { name: 'a wrong password is refused as auth (WRONGPASS) without echoing it', type: 'redis', metadata: { listName: 'jobs' }, authParams: { password: 'wrong-secret-pw' }, kind: 'auth', message: /WRONGPASS/ },
-    { name: 'a key of an unsupported type is a bad query', type: 'redis', metadata: { listName: 'plain' }, authParams: auth, kind: 'bad-query', message: /ERR unsupported key type: string/ },
-    { name: 'a consumer group that does not exist is a bad query (NOGROUP)', type: 'redis-streams', metadata: { stream: 'orders', consumerGroup: 'nobody' }, authParams: auth, kind: 'bad-query', message: /NOGROUP/ },
+  const errors: Array<{
+    name: string;
+    type: string;
+    metadata: Record<string, string>;
+    authParams: Record<string, string>;
+    kind: ReadError['kind'];
+    message: RegExp;
+  }> = [
+    {
+      name: 'no password is refused as auth (NOAUTH)',
+      type: 'redis',
+      metadata: { listName: 'jobs' },
+      authParams: {},
+      kind: 'auth',
+      message: /refused the credentials \(NOAUTH/,
+    },
+    {
+      name: 'a wrong password is refused as auth (WRONGPASS) without echoing it',
+      type: 'redis',
+      metadata: { listName: 'jobs' },
+      authParams: { password: 'wrong-secret-pw' },
+      kind: 'auth',
+      message: /WRONGPASS/,
+    },
+    {
+      name: 'a key of an unsupported type is a bad query',
+      type: 'redis',
+      metadata: { listName: 'plain' },
+      authParams: auth,
+      kind: 'bad-query',
+      message: /ERR unsupported key type: string/,
+    },
+    {
+      name: 'a consumer group that does not exist is a bad query (NOGROUP)',
+      type: 'redis-streams',
+      metadata: { stream: 'orders', consumerGroup: 'nobody' },
+      authParams: auth,
+      kind: 'bad-query',
+      message: /NOGROUP/,
+    },
   ];
   for (const c of errors) {
     test(`${c.type}: ${c.name}`, async () => {
@@ -127,8 +207,13 @@ describe('redis scalers against a standalone redis-server with a password', () =
 
   test('500 triggers on one server and one password hold one client; the last close releases it', async () => {
     const before = redisPoolSize();
-    const scalers = Array.from({ length: 500 }, (_, i) => scaler(i % 2 ? 'redis' : 'redis-streams',
-      i % 2 ? { address: redis.address, listName: 'jobs' } : { address: redis.address, stream: 'orders', consumerGroup: 'workers' }, auth));
+    const scalers = Array.from({ length: 500 }, (_, i) =>
+      scaler(
+        i % 2 ? 'redis' : 'redis-streams',
+        i % 2 ? { address: redis.address, listName: 'jobs' } : { address: redis.address, stream: 'orders', consumerGroup: 'workers' },
+        auth,
+      ),
+    );
     try {
       assert.equal(redisPoolSize(), before + 1);
       const readings = await Promise.all(scalers.map((s) => s.read(signal())));
@@ -179,7 +264,11 @@ describe('redis-cluster and redis-cluster-streams against a 3-primary cluster', 
   });
   after(async () => cluster?.stop());
 
-  for (const [key, n] of [['jobs-a', 7], ['jobs-b', 8], ['jobs-c', 9]] as const) {
+  for (const [key, n] of [
+    ['jobs-a', 7],
+    ['jobs-b', 8],
+    ['jobs-c', 9],
+  ] as const) {
     test(`redis-cluster: ${key} holds ${n} wherever its slot lives`, async () => {
       const { reading } = await readOnce('redis-cluster', { addresses: cluster.addresses.join(','), listName: key, listLength: '2' });
       assert.equal(reading.metrics[0].value, n);
@@ -237,7 +326,11 @@ describe('redis-sentinel and redis-sentinel-streams through a sentinel', () => {
   });
 
   test('redis-sentinel-streams: stream length through the sentinel', async () => {
-    const { reading } = await readOnce('redis-sentinel-streams', { addresses: sentinel.address, sentinelMaster: 'mymaster', stream: 'sstream', streamLength: '1' }, auth);
+    const { reading } = await readOnce(
+      'redis-sentinel-streams',
+      { addresses: sentinel.address, sentinelMaster: 'mymaster', stream: 'sstream', streamLength: '1' },
+      auth,
+    );
     assert.equal(reading.metrics[0].value, 3);
     assert.equal(reading.active, true);
   });
@@ -249,7 +342,11 @@ describe('redis-sentinel and redis-sentinel-streams through a sentinel', () => {
   });
 
   test('redis-sentinel: a wrong password for the primary is auth', async () => {
-    const e = await readError('redis-sentinel', { addresses: sentinel.address, sentinelMaster: 'mymaster', listName: 'sjobs' }, { password: 'wrong-secret-pw' });
+    const e = await readError(
+      'redis-sentinel',
+      { addresses: sentinel.address, sentinelMaster: 'mymaster', listName: 'sjobs' },
+      { password: 'wrong-secret-pw' },
+    );
     assert.equal(e.kind, 'auth');
     assert.doesNotMatch(e.message, /wrong-secret-pw/);
   });

@@ -54,7 +54,12 @@ describe('seed manifests against moto (SQS, CloudWatch)', () => {
       // One datapoint in this window and one in the next: the probe starts a second or two later and may cross a
       // 5-minute boundary, but any one aligned window holds exactly one of them.
       for (const at of [end - 20_000, end + 280_000]) {
-        await cw.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metric, Value: value, Dimensions: [{ Name: 'Host', Value: 'pod-1' }], Timestamp: new Date(at) }] }));
+        await cw.send(
+          new PutMetricDataCommand({
+            Namespace: namespace,
+            MetricData: [{ MetricName: metric, Value: value, Dimensions: [{ Name: 'Host', Value: 'pod-1' }], Timestamp: new Date(at) }],
+          }),
+        );
       }
       cw.destroy();
       const [r] = await probeJson(['-f', seed(file), '--aws-endpoint', own.endpoint]);
@@ -92,7 +97,10 @@ describe('seed manifests against moto (SQS, CloudWatch)', () => {
   test('an unreachable endpoint fails the probe with a specific error', async () => {
     const r = await probe(['-f', seed('01-sqs-scaledobject.yaml'), '--aws-endpoint', 'http://127.0.0.1:1']);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /error \(unreachable\): ScaledObject keda-sqs-guidance\/sqsconsumer-hpa trigger 0: aws-sqs-queue: GetQueueAttributes on https:\/\/sqs.us-west-2.amazonaws.com\/111122223333\/app-queue: cannot reach http:\/\/127.0.0.1:1/);
+    assert.match(
+      r.stdout,
+      /error \(unreachable\): ScaledObject keda-sqs-guidance\/sqsconsumer-hpa trigger 0: aws-sqs-queue: GetQueueAttributes on https:\/\/sqs.us-west-2.amazonaws.com\/111122223333\/app-queue: cannot reach http:\/\/127.0.0.1:1/,
+    );
   });
 });
 
@@ -106,11 +114,16 @@ describe('seed manifests against a local Prometheus', () => {
 
   test('05 AMP: vector(100) reads 100 against threshold 25, and the ho11y rate is live', async () => {
     // A 30 s rate can read empty (0) for a moment when a scrape runs late on a loaded machine: wait for a live read.
-    const byName = await eventually('a probe that reads the ho11y rate as live', async () => {
-      const results = await probeJson(['-f', seed('05-amp-direct-scaledobjects.yaml'), '--prometheus-url', prom.url]);
-      const named = Object.fromEntries(results.map((r) => [r.object, r]));
-      return (named['ScaledObject default/ho11y-hpa']?.value ?? 0) > 0 ? named : undefined;
-    }, 60_000, 1000);
+    const byName = await eventually(
+      'a probe that reads the ho11y rate as live',
+      async () => {
+        const results = await probeJson(['-f', seed('05-amp-direct-scaledobjects.yaml'), '--prometheus-url', prom.url]);
+        const named = Object.fromEntries(results.map((r) => [r.object, r]));
+        return (named['ScaledObject default/ho11y-hpa']?.value ?? 0) > 0 ? named : undefined;
+      },
+      60_000,
+      1000,
+    );
     const nginx = byName['ScaledObject default/nginx-scaledobj'];
     assert.deepEqual([nginx.metricName, nginx.value, nginx.target, nginx.active], ['s0-prometheus', 100, 25, true]);
     const ho11y = byName['ScaledObject default/ho11y-hpa'];

@@ -21,7 +21,9 @@ function alive(pid: number): boolean {
 it('startLocal scales a ProcessGroup from zero on a pushed metric and stops every instance', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'updraft-start-local-'));
   const metric = `start_local.depth.${process.pid}`;
-  writeFileSync(join(dir, 'local.yaml'), `
+  writeFileSync(
+    join(dir, 'local.yaml'),
+    `
 apiVersion: updraft.dev/v1alpha1
 kind: ProcessGroup
 metadata: { name: idle }
@@ -42,7 +44,8 @@ spec:
   triggers:
   - type: opentelemetry
     metadata: { metricName: ${metric}, window: 3s, threshold: "5" }
-`);
+`,
+  );
   const plan = await planUp([dir]);
   assert.deepEqual(plan.problems, []);
   const events: LocalEvent[] = [];
@@ -71,7 +74,10 @@ spec:
   const pids = () => events.flatMap((e) => (e.type === 'pool' && e.event.type === 'started' ? [e.event.pid] : []));
   try {
     assert.ok(run.otlpUrl, 'an opentelemetry trigger starts the receiver');
-    assert.deepEqual(events.map((e) => e.type).filter((t) => t !== 'poll'), ['otlp-receiver', 'runner', 'running']);
+    assert.deepEqual(
+      events.map((e) => e.type).filter((t) => t !== 'poll'),
+      ['otlp-receiver', 'runner', 'running'],
+    );
     await waitFor('the first poll', () => events.some((e) => e.type === 'poll'));
     assert.equal(run.pools.get('default/idle')!.getReplicas(), 0);
     assert.equal(run.atMinimum(), true);
@@ -79,7 +85,9 @@ spec:
     const res = await fetch(`${run.otlpUrl}/v1/metrics`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ metrics: [{ name: metric, gauge: { dataPoints: [{ asInt: '12' }] } }] }] }] }),
+      body: JSON.stringify({
+        resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ metrics: [{ name: metric, gauge: { dataPoints: [{ asInt: '12' }] } }] }] }],
+      }),
     });
     assert.equal(res.status, 200);
     // 12 / 5 per instance → 3 instances.
@@ -88,7 +96,10 @@ spec:
     assert.deepEqual(scaled?.report.scaled, { from: 0, to: 3 }, 'direct mode: activation and the HPA maths in one write');
     assert.equal(run.atMinimum(), false);
     assert.equal(pids().length, 3);
-    assert.ok(run.recorders[0].steps.some((s) => s.replicas === 3), 'the recorder saw 3 replicas');
+    assert.ok(
+      run.recorders[0].steps.some((s) => s.replicas === 3),
+      'the recorder saw 3 replicas',
+    );
     assert.equal(run.recorders[0].status?.object, 'default/idle');
     await waitFor('instance output', () => output.some((l) => /^up \d+$/.test(l)), 5_000);
   } finally {

@@ -24,7 +24,9 @@ function alive(pid: number): boolean {
 it('scales a ProcessGroup from zero on pushed OTLP data, back to zero after the cooldown, and stops cleanly', { timeout: 90_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'updraft-up-'));
   const from = 25000 + (process.pid % 100) * 20;
-  writeFileSync(join(dir, 'up.yaml'), `
+  writeFileSync(
+    join(dir, 'up.yaml'),
+    `
 apiVersion: updraft.dev/v1alpha1
 kind: ProcessGroup
 metadata: { name: worker }
@@ -47,7 +49,8 @@ spec:
   triggers:
   - type: opentelemetry
     metadata: { metricName: queue.depth, window: 3s, threshold: "5" }
-`);
+`,
+  );
   const up = spawn(process.execPath, [bin, 'up', dir, '--otlp-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   up.stderr.on('data', (d) => (stderr += d));
@@ -66,7 +69,10 @@ spec:
   const exited = new Promise<number | null>((r) => up.once('exit', (code) => r(code)));
   /** The first line matching `re`, among lines from index `since` on (waiting for it if needed). */
   const waitLine = (re: RegExp, ms = 20_000, since = 0) => {
-    const seen = lines.slice(since).map((l) => l.match(re)).find((m) => m);
+    const seen = lines
+      .slice(since)
+      .map((l) => l.match(re))
+      .find((m) => m);
     if (seen) return Promise.resolve(seen);
     return new Promise<RegExpMatchArray>((resolve, reject) => {
       waiters.push({ re, resolve });
@@ -80,7 +86,14 @@ spec:
       const res = await fetch(`${receiver}/v1/metrics`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ resourceMetrics: [{ resource: { attributes: [{ key: 'service.instance.id', value: { stringValue: 'producer' } }] }, scopeMetrics: [{ metrics: [{ name: 'queue.depth', gauge: { dataPoints: [{ asInt: String(value) }] } }] }] }] }),
+        body: JSON.stringify({
+          resourceMetrics: [
+            {
+              resource: { attributes: [{ key: 'service.instance.id', value: { stringValue: 'producer' } }] },
+              scopeMetrics: [{ metrics: [{ name: 'queue.depth', gauge: { dataPoints: [{ asInt: String(value) }] } }] }],
+            },
+          ],
+        }),
       });
       assert.equal(res.status, 200);
     };
@@ -90,7 +103,10 @@ spec:
     await waitLine(/ProcessGroup worker: 3\/3 ready/);
     const pids = lines.flatMap((l) => [...l.matchAll(/started pid=(\d+)/g)].map((m) => Number(m[1])));
     assert.equal(pids.length, 3);
-    assert.ok(lines.some((l) => /^worker-2 \| started pid=\d+ port=\d+ instance=worker-2/.test(l)), 'instance output is prefixed with its name');
+    assert.ok(
+      lines.some((l) => /^worker-2 \| started pid=\d+ port=\d+ instance=worker-2/.test(l)),
+      'instance output is prefixed with its name',
+    );
     // A producer that keeps reporting (sequentially, so reports arrive in order).
     let depth = 0;
     let producing = true;

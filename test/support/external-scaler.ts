@@ -14,7 +14,10 @@ const SRC = fileURLToPath(new URL('./external-scaler-harness/', import.meta.url)
 
 /** The built harness for the current sources, or undefined when scripts/deps/external-scaler.sh has not run. */
 export function externalScalerBinary(): string | undefined {
-  const hash = createHash('sha256').update(Buffer.concat(['main.go', 'go.mod', 'go.sum'].map((f) => readFileSync(join(SRC, f))))).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(Buffer.concat(['main.go', 'go.mod', 'go.sum'].map((f) => readFileSync(join(SRC, f)))))
+    .digest('hex')
+    .slice(0, 16);
   const bin = join(process.env.UPDRAFT_CACHE ?? join(homedir(), '.cache', 'updraft'), 'external-scaler', hash, 'external-scaler-harness');
   return existsSync(bin) ? bin : undefined;
 }
@@ -52,7 +55,8 @@ export async function startExternalScaler(opts: HarnessOptions = {}): Promise<Ex
   let child: ChildProcess | undefined;
   let stderr = '';
   const args = ['-listen', `127.0.0.1:${port}`, '-control', `127.0.0.1:${controlPort}`];
-  if (opts.tls) args.push('-tls-cert', opts.tls.certFile, '-tls-key', opts.tls.keyFile, ...(opts.tls.clientCaFile ? ['-client-ca', opts.tls.clientCaFile] : []));
+  if (opts.tls)
+    args.push('-tls-cert', opts.tls.certFile, '-tls-key', opts.tls.keyFile, ...(opts.tls.clientCaFile ? ['-client-ca', opts.tls.clientCaFile] : []));
   if (opts.apiKey) args.push('-api-key', opts.apiKey);
 
   const post = async (path: string): Promise<string> => {
@@ -85,16 +89,23 @@ export async function startExternalScaler(opts: HarnessOptions = {}): Promise<Ex
       stderr = '';
       const c = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
-      c.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
+      c.stderr?.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-2000);
+      });
       c.stdout?.resume();
-      await waitFor(`the external scaler harness on ${port} (${stderr})`, async () => {
-        if (c.exitCode !== null) throw new Error(`the harness exited: ${stderr}`);
-        try {
-          return (await fetch(`${control}/stats`)).ok;
-        } catch {
-          return false;
-        }
-      }, 15_000, 50);
+      await waitFor(
+        `the external scaler harness on ${port} (${stderr})`,
+        async () => {
+          if (c.exitCode !== null) throw new Error(`the harness exited: ${stderr}`);
+          try {
+            return (await fetch(`${control}/stats`)).ok;
+          } catch {
+            return false;
+          }
+        },
+        15_000,
+        50,
+      );
     },
   };
   await server.start();

@@ -67,13 +67,22 @@ export async function startKafka(): Promise<KafkaBroker> {
   const client = certs.leaf('kafka-client', ca, { cn: 'updraft', usage: 'client' });
   const clientKeyPassword = 'client-key-pass';
   const encryptedKeyFile = join(certs.dir, 'client-enc.key');
-  spawnSync('openssl', ['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', client.keyFile, '-out', encryptedKeyFile, '-passout', `pass:${clientKeyPassword}`], { stdio: 'ignore' });
+  spawnSync('openssl', ['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', client.keyFile, '-out', encryptedKeyFile, '-passout', `pass:${clientKeyPassword}`], {
+    stdio: 'ignore',
+  });
   const { readFileSync } = await import('node:fs');
   const clientKeyEncrypted = readFileSync(encryptedKeyFile, 'utf8');
   const keystore = join(dir, 'server-keystore.pem');
   writeFileSync(keystore, `${server.key}\n${server.cert}`);
 
-  const [plain, controller, sasl, ssl, mskIam, oauth] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [plain, controller, sasl, ssl, mskIam, oauth] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const user = { username: 'alice', password: 'alice-secret' };
   const msk = { accessKeyId: 'AKIAUPDRAFTTEST', secretAccessKey: 'msk-test-secret/key+value', region: 'eu-west-1' };
   const props = [
@@ -116,14 +125,39 @@ export async function startKafka(): Promise<KafkaBroker> {
   const propsFile = join(dir, 'server.properties');
   writeFileSync(propsFile, `${props}\n`);
   const log4j = join(dir, 'log4j2.properties');
-  writeFileSync(log4j, ['status=error', 'appender.console.type=Console', 'appender.console.name=STDERR', 'appender.console.target=SYSTEM_ERR',
-    'appender.console.layout.type=PatternLayout', 'appender.console.layout.pattern=%p %m (%c)%n', 'rootLogger.level=WARN', 'rootLogger.appenderRef.stderr.ref=STDERR'].join('\n'));
+  writeFileSync(
+    log4j,
+    [
+      'status=error',
+      'appender.console.type=Console',
+      'appender.console.name=STDERR',
+      'appender.console.target=SYSTEM_ERR',
+      'appender.console.layout.type=PatternLayout',
+      'appender.console.layout.pattern=%p %m (%c)%n',
+      'rootLogger.level=WARN',
+      'rootLogger.appenderRef.stderr.ref=STDERR',
+    ].join('\n'),
+  );
   const classpath = `${libs}/*:${validator}`;
   // Fast JVM start for a short-lived test broker: client compiler only, serial GC, small heap.
   const jvm = ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto', `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath];
-  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', 'dXBkcmFmdC10ZXN0LWNsdQ', '-c', propsFile,
-    '--add-scram', `SCRAM-SHA-256=[name=${user.username},password=${user.password}]`,
-    '--add-scram', `SCRAM-SHA-512=[name=${user.username},password=${user.password}]`], { encoding: 'utf8' });
+  const format = spawnSync(
+    'java',
+    [
+      ...jvm,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      'dXBkcmFmdC10ZXN0LWNsdQ',
+      '-c',
+      propsFile,
+      '--add-scram',
+      `SCRAM-SHA-256=[name=${user.username},password=${user.password}]`,
+      '--add-scram',
+      `SCRAM-SHA-512=[name=${user.username},password=${user.password}]`,
+    ],
+    { encoding: 'utf8' },
+  );
   if (format.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     certs.cleanup();
@@ -131,7 +165,9 @@ export async function startKafka(): Promise<KafkaBroker> {
   }
   const child: ChildProcess = spawn('java', [...jvm, 'kafka.Kafka', propsFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-20000); });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-20000);
+  });
   const plaintext = `127.0.0.1:${plain}`;
   const admin = new Admin({ clientId: 'test-setup', bootstrapBrokers: [plaintext], retries: 0, connectTimeout: 1000 });
 
@@ -147,15 +183,20 @@ export async function startKafka(): Promise<KafkaBroker> {
     certs.cleanup();
   };
   try {
-    await waitFor('kafka broker', async () => {
-      if (child.exitCode !== null) throw new Error(`broker exited ${child.exitCode}`);
-      try {
-        await Promise.race([admin.listTopics(), new Promise((_, reject) => setTimeout(() => reject(new Error('slow')), 2000).unref())]);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 60_000, 200);
+    await waitFor(
+      'kafka broker',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`broker exited ${child.exitCode}`);
+        try {
+          await Promise.race([admin.listTopics(), new Promise((_, reject) => setTimeout(() => reject(new Error('slow')), 2000).unref())]);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+      200,
+    );
   } catch (e) {
     await stop();
     throw new Error(`kafka broker did not start: ${(e as Error).message}\n${stderr}`);
@@ -175,26 +216,41 @@ export async function startKafka(): Promise<KafkaBroker> {
     clientKeyPassword,
     async createTopic(name, partitions) {
       await admin.createTopics({ topics: [name], partitions, replicas: 1 });
-      await waitFor(`topic ${name} leaders`, async () => {
-        const md = await admin.metadata({ topics: [name], forceUpdate: true }).catch(() => undefined);
-        const t = md?.topics.get(name);
-        return !!t && t.partitionsCount === partitions && t.partitions.every((p) => p.leader >= 0);
-      }, 30_000, 100);
+      await waitFor(
+        `topic ${name} leaders`,
+        async () => {
+          const md = await admin.metadata({ topics: [name], forceUpdate: true }).catch(() => undefined);
+          const t = md?.topics.get(name);
+          return !!t && t.partitionsCount === partitions && t.partitions.every((p) => p.leader >= 0);
+        },
+        30_000,
+        100,
+      );
     },
     async produce(topic, perPartition) {
       // Idempotent, so a retried batch (a first send to a new topic may time out on a busy machine) is not
       // written twice; the latest offsets are checked afterwards, since the tests assert exact lags.
-      const latest = () => eventually(`latest offsets of ${topic}`, async () => {
-        const ids = Object.keys(perPartition).map(Number);
-        const r = await admin.listOffsets({ topics: [{ name: topic, partitions: ids.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) }] })
-          .catch((e: unknown) => { throw new Error(describeError(e)); });
-        return new Map(r[0].partitions.map((x) => [x.partitionIndex, Number(x.offset)]));
-      }, 30_000, 200);
+      const latest = () =>
+        eventually(
+          `latest offsets of ${topic}`,
+          async () => {
+            const ids = Object.keys(perPartition).map(Number);
+            const r = await admin
+              .listOffsets({ topics: [{ name: topic, partitions: ids.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) }] })
+              .catch((e: unknown) => {
+                throw new Error(describeError(e));
+              });
+            return new Map(r[0].partitions.map((x) => [x.partitionIndex, Number(x.offset)]));
+          },
+          30_000,
+          200,
+        );
       const before = await latest();
       const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: [plaintext], serializers: stringSerializers, idempotent: true, acks: -1 });
       try {
         const messages = Object.entries(perPartition).flatMap(([partition, n]) =>
-          Array.from({ length: n }, (_, i) => ({ topic, partition: Number(partition), key: `k${i}`, value: `m${i}` })));
+          Array.from({ length: n }, (_, i) => ({ topic, partition: Number(partition), key: `k${i}`, value: `m${i}` })),
+        );
         for (let i = 0; i < messages.length; i += 500) await producer.send({ messages: messages.slice(i, i + 500) });
       } finally {
         await producer.close();
@@ -208,20 +264,32 @@ export async function startKafka(): Promise<KafkaBroker> {
     async commit(group, topic, offsets) {
       // The first commit creates __consumer_offsets: the coordinator answers "not available" until it is loaded.
       let last: unknown;
-      await waitFor(`commit of ${group}`, async () => {
-        try {
-          await admin.alterConsumerGroupOffsets({
-            groupId: group,
-            topics: [{ name: topic, partitionOffsets: Object.entries(offsets).map(([partition, offset]) => ({ partition: Number(partition), offset: BigInt(offset) })) }],
-          });
-          return true;
-        } catch (e) {
-          last = e;
-          const codes = JSON.stringify((e as { errors?: Array<{ apiId?: string }> }).errors?.map((x) => x.apiId) ?? []);
-          if (!/COORDINATOR|NOT_COORDINATOR|LOAD_IN_PROGRESS/.test(codes)) throw e;
-          return false;
-        }
-      }, 30_000, 100).catch((e: unknown) => { throw last ?? e; });
+      await waitFor(
+        `commit of ${group}`,
+        async () => {
+          try {
+            await admin.alterConsumerGroupOffsets({
+              groupId: group,
+              topics: [
+                {
+                  name: topic,
+                  partitionOffsets: Object.entries(offsets).map(([partition, offset]) => ({ partition: Number(partition), offset: BigInt(offset) })),
+                },
+              ],
+            });
+            return true;
+          } catch (e) {
+            last = e;
+            const codes = JSON.stringify((e as { errors?: Array<{ apiId?: string }> }).errors?.map((x) => x.apiId) ?? []);
+            if (!/COORDINATOR|NOT_COORDINATOR|LOAD_IN_PROGRESS/.test(codes)) throw e;
+            return false;
+          }
+        },
+        30_000,
+        100,
+      ).catch((e: unknown) => {
+        throw last ?? e;
+      });
     },
     stderr: () => stderr,
     stop,

@@ -8,7 +8,10 @@ export function deploymentObject(name: string, replicas: number, opts: { namespa
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1', ...(opts.env ? { env: opts.env } : {}) }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'registry.invalid/never-pulled:1', ...(opts.env ? { env: opts.env } : {}) }] },
+      },
     },
   };
 }

@@ -35,14 +35,30 @@ export async function startMariadb(): Promise<LocalMariadb> {
   const data = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
   const userArg = who.uid !== undefined ? ['--user=mysql'] : [];
-  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db', ...userArg],
-    { stdio: 'pipe' });
+  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db', ...userArg], {
+    stdio: 'pipe',
+  });
   const port = await freePort();
-  const child = spawn('/usr/sbin/mariadbd', ['--no-defaults', `--datadir=${data}`, `--socket=${socket}`, `--port=${port}`, '--bind-address=127.0.0.1',
-    `--pid-file=${join(dir, 'mysqld.pid')}`, '--skip-log-bin', '--innodb-buffer-pool-size=32M', '--max-connections=300', ...userArg],
-  { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    '/usr/sbin/mariadbd',
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--pid-file=${join(dir, 'mysqld.pid')}`,
+      '--skip-log-bin',
+      '--innodb-buffer-pool-size=32M',
+      '--max-connections=300',
+      ...userArg,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   const stop = async () => {
     await new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
@@ -58,14 +74,19 @@ export async function startMariadb(): Promise<LocalMariadb> {
   const admin = () => mysql.createConnection({ socketPath: socket, user: osUser, multipleStatements: true });
   let root: mysql.Connection | undefined;
   try {
-    await waitFor('mariadb accepting connections', async () => {
-      try {
-        root = await admin();
-        return true;
-      } catch {
-        return false;
-      }
-    }, 60_000, 200);
+    await waitFor(
+      'mariadb accepting connections',
+      async () => {
+        try {
+          root = await admin();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+      200,
+    );
   } catch (e) {
     await stop();
     throw new Error(`mariadb did not start: ${(e as Error).message}\n${stderr}`);
@@ -82,7 +103,11 @@ export async function startMariadb(): Promise<LocalMariadb> {
   for (const h of ['%', 'localhost']) await root!.query(`GRANT ALL ON ${database}.* TO ?@?`, [user, h]);
   await root!.query(`USE ${database}`);
   return {
-    host: '127.0.0.1', port, user, password, database,
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    database,
     sql: async (text, values) => (await root!.query(text, values))[0],
     async connectionsOf(u) {
       const [rows] = await root!.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?', [u]);

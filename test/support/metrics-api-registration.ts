@@ -22,12 +22,24 @@ export async function registerMetricsApi(cp: ControlPlane, namespace = 'default'
       apiVersion: 'v1',
       kind: 'List',
       items: [
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'updraft-metrics-apiserver', namespace }, spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port, protocol: 'TCP' }] } },
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'updraft-metrics-apiserver', namespace },
+          spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port, protocol: 'TCP' }] },
+        },
         {
           apiVersion: 'apiregistration.k8s.io/v1',
           kind: 'APIService',
           metadata: { name: 'v1beta1.external.metrics.k8s.io' },
-          spec: { group: 'external.metrics.k8s.io', version: 'v1beta1', service: { namespace, name: 'updraft-metrics-apiserver', port }, caBundle: (await readFile(cert.caFile)).toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 },
+          spec: {
+            group: 'external.metrics.k8s.io',
+            version: 'v1beta1',
+            service: { namespace, name: 'updraft-metrics-apiserver', port },
+            caBundle: (await readFile(cert.caFile)).toString('base64'),
+            groupPriorityMinimum: 100,
+            versionPriority: 100,
+          },
         },
       ],
     }),

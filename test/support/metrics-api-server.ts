@@ -20,21 +20,34 @@ export interface MetricsApiServer {
 
 function body(format: string, v: number): { type: string; text: string } {
   switch (format) {
-    case 'json': return { type: 'application/json', text: JSON.stringify({ components: { worker: { tasks: v } }, items: [{ name: 'a', depth: v }] }) };
-    case 'yaml': return { type: 'application/yaml', text: `components:\n  worker:\n    tasks: ${v}\n` };
-    case 'xml': return { type: 'application/xml', text: `<?xml version="1.0"?><stats><worker><tasks>${v}</tasks></worker></stats>` };
-    default: return { type: 'text/plain; version=0.0.4', text: `# HELP queue_depth Items waiting\n# TYPE queue_depth gauge\nqueue_depth{queue="orders"} ${v}\nqueue_depth{queue="other"} 999\n` };
+    case 'json':
+      return { type: 'application/json', text: JSON.stringify({ components: { worker: { tasks: v } }, items: [{ name: 'a', depth: v }] }) };
+    case 'yaml':
+      return { type: 'application/yaml', text: `components:\n  worker:\n    tasks: ${v}\n` };
+    case 'xml':
+      return { type: 'application/xml', text: `<?xml version="1.0"?><stats><worker><tasks>${v}</tasks></worker></stats>` };
+    default:
+      return {
+        type: 'text/plain; version=0.0.4',
+        text: `# HELP queue_depth Items waiting\n# TYPE queue_depth gauge\nqueue_depth{queue="orders"} ${v}\nqueue_depth{queue="other"} 999\n`,
+      };
   }
 }
 
 function authorized(auth: string, req: IncomingMessage, url: URL): boolean {
   switch (auth) {
-    case 'open': return true;
-    case 'basic': return req.headers.authorization === `Basic ${Buffer.from(`${CREDENTIALS.username}:${CREDENTIALS.password}`).toString('base64')}`;
-    case 'bearer': return req.headers.authorization === `Bearer ${CREDENTIALS.token}`;
-    case 'apikey-header': return req.headers['x-api-key'] === CREDENTIALS.apiKey;
-    case 'apikey-query': return url.searchParams.get('api_key') === CREDENTIALS.apiKey;
-    default: return false;
+    case 'open':
+      return true;
+    case 'basic':
+      return req.headers.authorization === `Basic ${Buffer.from(`${CREDENTIALS.username}:${CREDENTIALS.password}`).toString('base64')}`;
+    case 'bearer':
+      return req.headers.authorization === `Bearer ${CREDENTIALS.token}`;
+    case 'apikey-header':
+      return req.headers['x-api-key'] === CREDENTIALS.apiKey;
+    case 'apikey-query':
+      return url.searchParams.get('api_key') === CREDENTIALS.apiKey;
+    default:
+      return false;
   }
 }
 
@@ -57,7 +70,10 @@ export async function startMetricsApiServer(opts: { tls?: { cert: string; key: s
     res.writeHead(200, { 'content-type': b.type }).end(b.text);
   };
   const server = opts.tls
-    ? createHttps({ cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.clientCa ? { ca: opts.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, handler)
+    ? createHttps(
+        { cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.clientCa ? { ca: opts.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}) },
+        handler,
+      )
     : createHttp(handler);
   const sockets = new Set<Socket>();
   server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => {
@@ -68,9 +84,10 @@ export async function startMetricsApiServer(opts: { tls?: { cert: string; key: s
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   state.url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
-  state.stop = () => new Promise<void>((r) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => r());
-  });
+  state.stop = () =>
+    new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    });
   return state;
 }

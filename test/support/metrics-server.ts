@@ -102,49 +102,119 @@ export async function startMetricsServer(cp: ControlPlane): Promise<MetricsServe
   const { openSync } = await import('node:fs');
   const kwokLog = join(dir, 'kwok.log');
   const msLog = join(dir, 'metrics-server.log');
-  const kwok = started('kwok (metrics)', spawn(join(bin, 'kwok'), [
-    '--config', config, '--kubeconfig', cp.kubeconfig,
-    '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector', 'kwok.x-k8s.io/node=metrics',
-    '--node-lease-duration-seconds', '40', '--cidr', '10.245.0.1/16',
-    '--node-ip', '127.0.0.1', '--node-port', String(kwokPort), '--server-address', `127.0.0.1:${kwokPort}`,
-    '--tls-cert-file', kwokCert.certFile, '--tls-private-key-file', kwokCert.keyFile,
-  ], { stdio: ['ignore', openSync(kwokLog, 'a'), openSync(kwokLog, 'a')] }), kwokLog);
+  const kwok = started(
+    'kwok (metrics)',
+    spawn(
+      join(bin, 'kwok'),
+      [
+        '--config',
+        config,
+        '--kubeconfig',
+        cp.kubeconfig,
+        '--manage-all-nodes=false',
+        '--manage-nodes-with-annotation-selector',
+        'kwok.x-k8s.io/node=metrics',
+        '--node-lease-duration-seconds',
+        '40',
+        '--cidr',
+        '10.245.0.1/16',
+        '--node-ip',
+        '127.0.0.1',
+        '--node-port',
+        String(kwokPort),
+        '--server-address',
+        `127.0.0.1:${kwokPort}`,
+        '--tls-cert-file',
+        kwokCert.certFile,
+        '--tls-private-key-file',
+        kwokCert.keyFile,
+      ],
+      { stdio: ['ignore', openSync(kwokLog, 'a'), openSync(kwokLog, 'a')] },
+    ),
+    kwokLog,
+  );
   await cp.kubectl(['apply', '-f', '-'], {
     input: JSON.stringify({
-      apiVersion: 'v1', kind: 'Node',
+      apiVersion: 'v1',
+      kind: 'Node',
       metadata: {
         name: METRICS_NODE,
-        annotations: { 'kwok.x-k8s.io/node': 'metrics', 'node.alpha.kubernetes.io/ttl': '0', 'metrics.k8s.io/resource-metrics-path': `/metrics/nodes/${METRICS_NODE}/metrics/resource` },
+        annotations: {
+          'kwok.x-k8s.io/node': 'metrics',
+          'node.alpha.kubernetes.io/ttl': '0',
+          'metrics.k8s.io/resource-metrics-path': `/metrics/nodes/${METRICS_NODE}/metrics/resource`,
+        },
         labels: { 'kubernetes.io/hostname': METRICS_NODE, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok-metrics' },
       },
       status: { capacity: { cpu: '32', memory: '256Gi', pods: '110' }, allocatable: { cpu: '32', memory: '256Gi', pods: '110' } },
     }),
   });
-  const ms = started('metrics-server', spawn(msBin, [
-    '--kubeconfig', cp.kubeconfig, '--authentication-kubeconfig', cp.kubeconfig, '--authorization-kubeconfig', cp.kubeconfig,
-    '--bind-address', '127.0.0.1', '--secure-port', String(msPort),
-    '--tls-cert-file', msCert.certFile, '--tls-private-key-file', msCert.keyFile,
-    '--kubelet-preferred-address-types', 'InternalIP', '--kubelet-use-node-status-port', '--kubelet-insecure-tls',
-    '--node-selector', 'type=kwok-metrics', '--metric-resolution', '15s',
-  ], { stdio: ['ignore', openSync(msLog, 'a'), openSync(msLog, 'a')] }), msLog);
+  const ms = started(
+    'metrics-server',
+    spawn(
+      msBin,
+      [
+        '--kubeconfig',
+        cp.kubeconfig,
+        '--authentication-kubeconfig',
+        cp.kubeconfig,
+        '--authorization-kubeconfig',
+        cp.kubeconfig,
+        '--bind-address',
+        '127.0.0.1',
+        '--secure-port',
+        String(msPort),
+        '--tls-cert-file',
+        msCert.certFile,
+        '--tls-private-key-file',
+        msCert.keyFile,
+        '--kubelet-preferred-address-types',
+        'InternalIP',
+        '--kubelet-use-node-status-port',
+        '--kubelet-insecure-tls',
+        '--node-selector',
+        'type=kwok-metrics',
+        '--metric-resolution',
+        '15s',
+      ],
+      { stdio: ['ignore', openSync(msLog, 'a'), openSync(msLog, 'a')] },
+    ),
+    msLog,
+  );
   await cp.kubectl(['apply', '-f', '-'], {
     input: JSON.stringify({
-      apiVersion: 'v1', kind: 'List',
+      apiVersion: 'v1',
+      kind: 'List',
       items: [
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server', namespace: 'kube-system' }, spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port: msPort, protocol: 'TCP' }] } },
         {
-          apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' },
-          spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server', port: msPort }, caBundle: (await readFile(msCert.caFile)).toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 },
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'metrics-server', namespace: 'kube-system' },
+          spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port: msPort, protocol: 'TCP' }] },
+        },
+        {
+          apiVersion: 'apiregistration.k8s.io/v1',
+          kind: 'APIService',
+          metadata: { name: 'v1beta1.metrics.k8s.io' },
+          spec: {
+            group: 'metrics.k8s.io',
+            version: 'v1beta1',
+            service: { namespace: 'kube-system', name: 'metrics-server', port: msPort },
+            caBundle: (await readFile(msCert.caFile)).toString('base64'),
+            groupPriorityMinimum: 100,
+            versionPriority: 100,
+          },
         },
       ],
     }),
   });
   const stop = async (): Promise<void> => {
-    for (const c of [ms, kwok]) if (c.exitCode === null && c.signalCode === null) {
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await exited;
-    }
+    for (const c of [ms, kwok])
+      if (c.exitCode === null && c.signalCode === null) {
+        const exited = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        await exited;
+      }
   };
   return { nodeName: METRICS_NODE, nodeSelector: { 'kubernetes.io/hostname': METRICS_NODE }, stop };
 }

@@ -29,7 +29,9 @@ export async function startMoto(options: { auth?: boolean } = {}): Promise<Moto>
   if (options.auth) env.INITIAL_NO_AUTH_ACTION_COUNT = '1000000';
   const child: ChildProcess = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitFor('moto server', async () => (await fetch(`${endpoint}/moto-api/`)).ok, 30_000);
@@ -44,12 +46,13 @@ export async function startMoto(options: { auth?: boolean } = {}): Promise<Moto>
       const res = await fetch(`${endpoint}/moto-api/reset-auth`, { method: 'POST', body: String(count) });
       if (!res.ok) throw new Error(`moto reset-auth failed: ${res.status}`);
     },
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
   };
 }
 
@@ -69,7 +72,12 @@ export async function createIamUserKeys(moto: Moto, userName: string): Promise<{
     return text;
   };
   await iam({ Action: 'CreateUser', UserName: userName });
-  await iam({ Action: 'PutUserPolicy', UserName: userName, PolicyName: 'all', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) });
+  await iam({
+    Action: 'PutUserPolicy',
+    UserName: userName,
+    PolicyName: 'all',
+    PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+  });
   const xml = await iam({ Action: 'CreateAccessKey', UserName: userName });
   return { accessKeyId: /<AccessKeyId>([^<]+)</.exec(xml)?.[1] ?? '', secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(xml)?.[1] ?? '' };
 }

@@ -65,28 +65,40 @@ export async function startNats(size: 1 | 3): Promise<LocalNats> {
     writeFileSync(file, conf);
     const child = spawn('nats-server', ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     logs[i] = '';
-    child.stderr?.on('data', (c: Buffer) => { logs[i] = (logs[i] + c.toString()).slice(-3000); });
+    child.stderr?.on('data', (c: Buffer) => {
+      logs[i] = (logs[i] + c.toString()).slice(-3000);
+    });
     children.push(child);
   }
   const stop = async () => {
-    await Promise.all(children.map((child) => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    })));
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+          }),
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor('nats JetStream ready on every node', async () => {
-      for (const n of nodes) {
-        const res = await fetch(`http://${n.monitor}/jsz`).catch(() => undefined);
-        if (!res?.ok) return false;
-        const body = (await res.json()) as { meta_cluster?: { leader?: string; cluster_size?: number }; config?: unknown };
-        if (size > 1 && !(body.meta_cluster?.leader && body.meta_cluster.cluster_size === size)) return false;
-      }
-      return true;
-    }, 30_000, 200);
+    await waitFor(
+      'nats JetStream ready on every node',
+      async () => {
+        for (const n of nodes) {
+          const res = await fetch(`http://${n.monitor}/jsz`).catch(() => undefined);
+          if (!res?.ok) return false;
+          const body = (await res.json()) as { meta_cluster?: { leader?: string; cluster_size?: number }; config?: unknown };
+          if (size > 1 && !(body.meta_cluster?.leader && body.meta_cluster.cluster_size === size)) return false;
+        }
+        return true;
+      },
+      30_000,
+      200,
+    );
   } catch (e) {
     await stop();
     throw new Error(`nats-server did not start: ${(e as Error).message}\n${logs.join('\n---\n')}`);

@@ -34,9 +34,27 @@ export function certFactory(): CertFactory {
   return {
     dir,
     ca(name) {
-      openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${name}`,
-        '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`),
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+      openssl([
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${name}`,
+        '-keyout',
+        join(dir, `${name}.key`),
+        '-out',
+        join(dir, `${name}.crt`),
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ]);
       return pem(name);
     },
     leaf(name, ca, opts) {
@@ -52,8 +70,37 @@ export function certFactory(): CertFactory {
         ].join('\n'),
       );
       const subj = `${opts.org ? `/O=${opts.org}` : ''}/CN=${opts.cn}`;
-      openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', subj, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.csr`)]);
-      openssl(['x509', '-req', '-in', join(dir, `${name}.csr`), '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', join(dir, `${name}.crt`)]);
+      openssl([
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        subj,
+        '-keyout',
+        join(dir, `${name}.key`),
+        '-out',
+        join(dir, `${name}.csr`),
+      ]);
+      openssl([
+        'x509',
+        '-req',
+        '-in',
+        join(dir, `${name}.csr`),
+        '-CA',
+        ca.certFile,
+        '-CAkey',
+        ca.keyFile,
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-extfile',
+        ext,
+        '-out',
+        join(dir, `${name}.crt`),
+      ]);
       return pem(name);
     },
     cleanup() {

@@ -49,15 +49,24 @@ export async function startPostgres(): Promise<LocalPostgres> {
   writeFileSync(pwfile, superPassword);
   if (who.uid !== undefined) chownSync(pwfile, who.uid, who.gid!);
   const data = join(dir, 'data');
-  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-sync'],
-    { stdio: 'pipe', ...who });
+  execFileSync(
+    join(bin, 'initdb'),
+    ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-sync'],
+    { stdio: 'pipe', ...who },
+  );
   const port = await freePort();
-  const child = spawn(join(bin, 'postgres'), ['-D', data, '-k', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
-    { stdio: ['ignore', 'ignore', 'pipe'], ...who });
+  const child = spawn(
+    join(bin, 'postgres'),
+    ['-D', data, '-k', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+    { stdio: ['ignore', 'ignore', 'pipe'], ...who },
+  );
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   const host = '127.0.0.1';
-  const admin = (database: string) => new pg.Client({ host, port, user: 'postgres', password: superPassword, database, application_name: 'updraft-test-admin' });
+  const admin = (database: string) =>
+    new pg.Client({ host, port, user: 'postgres', password: superPassword, database, application_name: 'updraft-test-admin' });
 
   const stop = async () => {
     await new Promise<void>((resolve) => {
@@ -70,17 +79,22 @@ export async function startPostgres(): Promise<LocalPostgres> {
   };
 
   try {
-    await waitFor('postgres accepting connections', async () => {
-      const c = admin('postgres');
-      try {
-        await c.connect();
-        return true;
-      } catch {
-        return false;
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    }, 30_000, 200);
+    await waitFor(
+      'postgres accepting connections',
+      async () => {
+        const c = admin('postgres');
+        try {
+          await c.connect();
+          return true;
+        } catch {
+          return false;
+        } finally {
+          await c.end().catch(() => undefined);
+        }
+      },
+      30_000,
+      200,
+    );
   } catch (e) {
     await stop();
     throw new Error(`postgres did not start (as ${who.uid === undefined ? userInfo().username : 'postgres'}): ${(e as Error).message}\n${stderr}`);
@@ -98,7 +112,11 @@ export async function startPostgres(): Promise<LocalPostgres> {
   const main = admin(database);
   await main.connect();
   return {
-    host, port, user, password, database,
+    host,
+    port,
+    user,
+    password,
+    database,
     sql: (text, values) => main.query(text, values),
     async connectionsFrom(applicationName) {
       const r = await main.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [applicationName]);

@@ -31,7 +31,9 @@ export interface LocalPrometheus {
 
 function labels(l?: Record<string, string>): string {
   if (!l || Object.keys(l).length === 0) return '';
-  return `{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+  return `{${Object.entries(l)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',')}}`;
 }
 
 /** A further target Prometheus scrapes (e.g. the operator's /metrics), with target labels of its own. */
@@ -78,13 +80,15 @@ export async function startPrometheus(series: ExporterSeries, opts: { targets?: 
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);
   const port = await freePort();
-  const child = spawn('/usr/bin/prometheus', [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    '/usr/bin/prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   const url = `http://127.0.0.1:${port}`;
 
   const stop = async () => {
@@ -123,10 +127,15 @@ export async function startPrometheus(series: ExporterSeries, opts: { targets?: 
     },
     async waitForValue(query, ok, timeoutMs = 20_000) {
       let last: number | undefined;
-      await waitFor(`${query} to settle`, async () => {
-        last = await instant(query);
-        return last !== undefined && ok(last);
-      }, timeoutMs, 250);
+      await waitFor(
+        `${query} to settle`,
+        async () => {
+          last = await instant(query);
+          return last !== undefined && ok(last);
+        },
+        timeoutMs,
+        250,
+      );
       return last as number;
     },
     stop,

@@ -32,14 +32,17 @@ export async function startRabbitMQ(): Promise<LocalRabbitMQ> {
   const dir = mkdtempSync(join(tmpdir(), 'updraft-rabbitmq-'));
   const [amqpPort, httpPort, distPort] = [await freePort(), await freePort(), await freePort()];
   const node = `updraft-${randomBytes(4).toString('hex')}@localhost`;
-  writeFileSync(join(dir, 'rabbitmq.conf'), [
-    `listeners.tcp.default = 127.0.0.1:${amqpPort}`,
-    `management.tcp.port = ${httpPort}`,
-    'management.tcp.ip = 127.0.0.1',
-    // Queue stats every second, so tests see new depths quickly.
-    'collect_statistics_interval = 1000',
-    'management.rates_mode = basic',
-  ].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'rabbitmq.conf'),
+    [
+      `listeners.tcp.default = 127.0.0.1:${amqpPort}`,
+      `management.tcp.port = ${httpPort}`,
+      'management.tcp.ip = 127.0.0.1',
+      // Queue stats every second, so tests see new depths quickly.
+      'collect_statistics_interval = 1000',
+      'management.rates_mode = basic',
+    ].join('\n') + '\n',
+  );
   for (const d of ['mnesia', 'log']) mkdirSync(join(dir, d));
   writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_management].\n');
   writeFileSync(join(dir, '.erlang.cookie'), randomBytes(16).toString('hex'), { mode: 0o400 });
@@ -61,25 +64,46 @@ export async function startRabbitMQ(): Promise<LocalRabbitMQ> {
   };
   const child: ChildProcess = spawn('/usr/lib/rabbitmq/bin/rabbitmq-server', [], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
-  const keep = (c: Buffer) => { output = (output + c.toString()).slice(-6000); };
+  const keep = (c: Buffer) => {
+    output = (output + c.toString()).slice(-6000);
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   // If the test process dies without stop() (a killed run), take the node with it.
-  const onExit = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+  const onExit = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
   process.once('exit', onExit);
   child.once('exit', () => process.removeListener('exit', onExit));
   const httpBase = `http://127.0.0.1:${httpPort}`;
   const auth = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
-  const api = (method: string, path: string, body?: unknown) => fetch(`${httpBase}${path}`, {
-    method, headers: { authorization: auth, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${httpBase}${path}`, {
+      method,
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   const stop = async () => {
     await new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       // The server script runs the Erlang VM as a child: signal the whole process group.
-      try { process.kill(-child.pid!, 'SIGTERM'); } catch { child.kill('SIGTERM'); }
-      setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 10_000).unref();
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 10_000).unref();
     });
     rmSync(dir, { recursive: true, force: true });
   };
@@ -92,7 +116,11 @@ export async function startRabbitMQ(): Promise<LocalRabbitMQ> {
   const amqpUrl = `amqp://guest:guest@127.0.0.1:${amqpPort}/`;
   const vh = (v: string) => encodeURIComponent(v);
   return {
-    amqpUrl, amqpPort, httpUrl: `http://guest:guest@127.0.0.1:${httpPort}/`, httpPort, api,
+    amqpUrl,
+    amqpPort,
+    httpUrl: `http://guest:guest@127.0.0.1:${httpPort}/`,
+    httpPort,
+    api,
     async fill(queue, count, vhost = '/') {
       const conn = await connect(`amqp://guest:guest@127.0.0.1:${amqpPort}/${vh(vhost)}`);
       try {
@@ -107,10 +135,15 @@ export async function startRabbitMQ(): Promise<LocalRabbitMQ> {
       }
     },
     async waitForMessages(queue, count, vhost = '/') {
-      await waitFor(`${queue} to hold ${count} messages in the management API`, async () => {
-        const res = await api('GET', `/api/queues/${vh(vhost)}/${encodeURIComponent(queue)}`);
-        return res.ok && ((await res.json()) as { messages?: number }).messages === count;
-      }, 30_000, 250);
+      await waitFor(
+        `${queue} to hold ${count} messages in the management API`,
+        async () => {
+          const res = await api('GET', `/api/queues/${vh(vhost)}/${encodeURIComponent(queue)}`);
+          return res.ok && ((await res.json()) as { messages?: number }).messages === count;
+        },
+        30_000,
+        250,
+      );
     },
     stop,
   };

@@ -32,7 +32,9 @@ function stopChild(child: ChildProcess): Promise<void> {
 async function spawnRedis(bin: string, args: string[], port: number, password?: string): Promise<{ child: ChildProcess; cli: RedisServer['cli'] }> {
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   const cli = async (...a: string[]) => {
     const auth = password ? ['--no-auth-warning', '-a', password] : [];
     return (await run('/usr/bin/redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...auth, ...a])).stdout.trim();
@@ -54,7 +56,9 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   if (options.password) args.push('--requirepass', options.password);
   const { child, cli } = await spawnRedis('/usr/bin/redis-server', args, port, options.password);
   return {
-    port, address: `127.0.0.1:${port}`, cli,
+    port,
+    address: `127.0.0.1:${port}`,
+    cli,
     async stop() {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
@@ -82,8 +86,24 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       const port = await freePort();
       const nodeDir = join(dir, String(i));
       mkdirSync(nodeDir);
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir, '--save', '', '--appendonly', 'no',
-        '--cluster-enabled', 'yes', '--cluster-config-file', join(nodeDir, 'nodes.conf'), '--cluster-node-timeout', '2000'];
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        nodeDir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(nodeDir, 'nodes.conf'),
+        '--cluster-node-timeout',
+        '2000',
+      ];
       const { child } = await spawnRedis('/usr/bin/redis-server', args, port);
       nodes.push({ port, child });
     }
@@ -92,14 +112,19 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     const cli = async (...a: string[]) => (await run('/usr/bin/redis-cli', ['-c', '-h', '127.0.0.1', '-p', String(nodes[0].port), ...a])).stdout.trim();
     // Every node must see the whole slot map (cluster_state:ok and three connected primaries) before keys are
     // written: a node still in the handshake answers with a partial map.
-    await waitFor('cluster state ok on every node', async () => {
-      for (const n of nodes) {
-        const info = (await run('/usr/bin/redis-cli', ['-h', '127.0.0.1', '-p', String(n.port), 'CLUSTER', 'INFO'])).stdout;
-        const known = (await run('/usr/bin/redis-cli', ['-h', '127.0.0.1', '-p', String(n.port), 'CLUSTER', 'NODES'])).stdout;
-        if (!info.includes('cluster_state:ok') || (known.match(/master - 0 \d+ \d+ connected|myself,master/g) ?? []).length < 3) return false;
-      }
-      return true;
-    }, 30_000, 200);
+    await waitFor(
+      'cluster state ok on every node',
+      async () => {
+        for (const n of nodes) {
+          const info = (await run('/usr/bin/redis-cli', ['-h', '127.0.0.1', '-p', String(n.port), 'CLUSTER', 'INFO'])).stdout;
+          const known = (await run('/usr/bin/redis-cli', ['-h', '127.0.0.1', '-p', String(n.port), 'CLUSTER', 'NODES'])).stdout;
+          if (!info.includes('cluster_state:ok') || (known.match(/master - 0 \d+ \d+ connected|myself,master/g) ?? []).length < 3) return false;
+        }
+        return true;
+      },
+      30_000,
+      200,
+    );
     return { addresses, cli, stop };
   } catch (e) {
     await stop();
@@ -134,15 +159,21 @@ export async function startRedisSentinel(options: { password?: string; sentinelP
   let sentinel: { child: ChildProcess; cli: RedisServer['cli'] };
   try {
     sentinel = await spawnRedis('/usr/bin/redis-sentinel', [join(dir, 'sentinel.conf')], port, options.sentinelPassword);
-    await waitFor('sentinel knows the master', async () =>
-      (await sentinel.cli('SENTINEL', 'get-master-addr-by-name', 'mymaster')).includes(String(primary.port)), 20_000, 200);
+    await waitFor(
+      'sentinel knows the master',
+      async () => (await sentinel.cli('SENTINEL', 'get-master-addr-by-name', 'mymaster')).includes(String(primary.port)),
+      20_000,
+      200,
+    );
   } catch (e) {
     await primary.stop();
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
   return {
-    address: `127.0.0.1:${port}`, master: 'mymaster', primary,
+    address: `127.0.0.1:${port}`,
+    master: 'mymaster',
+    primary,
     async stop() {
       await stopChild(sentinel.child);
       await primary.stop();

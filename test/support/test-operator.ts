@@ -15,7 +15,14 @@ export async function startTestOperator(cp: ControlPlane, options: Partial<Omit<
   const client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig });
   const logs: string[] = [];
   const log = (level: string) => (o: Record<string, unknown>, m: string) => void logs.push(`${level} ${m} ${JSON.stringify(o)}`);
-  const op = await startOperator({ namespace: 'default', defaultMode: 'direct', leaderElection: false, ...options, client, log: { info: log('info'), warn: log('warn'), error: log('error') } });
+  const op = await startOperator({
+    namespace: 'default',
+    defaultMode: 'direct',
+    leaderElection: false,
+    ...options,
+    client,
+    log: { info: log('info'), warn: log('warn'), error: log('error') },
+  });
   return {
     op,
     client,

@@ -8,13 +8,21 @@ import { parse as parseSqs } from '../aws-sqs-queue.ts';
 import { parse as parsePrometheus } from '../prometheus.ts';
 import { ReadError } from '../scaler.ts';
 import {
-  AddressPolicy, AddressRefusedError, findAddressRefused, guardedRequestHandler, httpUrlParam, scalerAddressPolicy,
-  setScalerAddressPolicy, shownValue, type Resolver,
+  AddressPolicy,
+  AddressRefusedError,
+  findAddressRefused,
+  guardedRequestHandler,
+  httpUrlParam,
+  scalerAddressPolicy,
+  setScalerAddressPolicy,
+  shownValue,
+  type Resolver,
 } from './address-policy.ts';
 import { awsScaler } from './aws-scaler.ts';
 import { HttpGetter } from './http-get.ts';
 
-const IMDS = /169\.254\.169\.254 is the cloud instance metadata service \(IMDS\); use the service's own address, or, if this target is intended, start the operator with --allow-scaler-address 169\.254\.169\.254/;
+const IMDS =
+  /169\.254\.169\.254 is the cloud instance metadata service \(IMDS\); use the service's own address, or, if this target is intended, start the operator with --allow-scaler-address 169\.254\.169\.254/;
 const NOT_HTTP = /^prometheus: serverAddress must be an http\(s\) URL such as http:\/\/prometheus\.monitoring:9090, got '/;
 
 // ---- httpUrlParam: which URLs parse ----
@@ -49,12 +57,16 @@ const refused: Array<[string, string, RegExp]> = [
   ['an http URL without a host is refused', 'http://', /got 'http:\/\/'$/],
 ];
 for (const [name, raw, tail] of refused) {
-  test(`httpUrlParam: ${name}`, () => assert.throws(() => httpUrlParam('prometheus', 'serverAddress', raw, { example: 'http://prometheus.monitoring:9090' }), (e: Error) => {
-    assert.equal(e.name, 'ConfigError');
-    assert.match(e.message, NOT_HTTP);
-    assert.match(e.message, tail);
-    return true;
-  }));
+  test(`httpUrlParam: ${name}`, () =>
+    assert.throws(
+      () => httpUrlParam('prometheus', 'serverAddress', raw, { example: 'http://prometheus.monitoring:9090' }),
+      (e: Error) => {
+        assert.equal(e.name, 'ConfigError');
+        assert.match(e.message, NOT_HTTP);
+        assert.match(e.message, tail);
+        return true;
+      },
+    ));
 }
 
 const metadata: Array<[string, string, RegExp]> = [
@@ -72,7 +84,11 @@ const metadata: Array<[string, string, RegExp]> = [
   ['the ECS task metadata address is refused', 'http://169.254.170.2/v2/credentials', /169\.254\.170\.2 is the ECS task metadata and credentials endpoint/],
   ['the EKS Pod Identity agent is refused', 'http://169.254.170.23/v1/credentials', /169\.254\.170\.23 is the EKS Pod Identity credentials agent/],
   ['the EKS Pod Identity agent over IPv6 is refused', 'http://[fd00:ec2::23]/', /fd00:ec2::23 is the EKS Pod Identity credentials agent \(IPv6\)/],
-  ['the Alibaba Cloud metadata address is refused', 'http://100.100.100.200/latest/meta-data', /100\.100\.100\.200 is the Alibaba Cloud instance metadata service/],
+  [
+    'the Alibaba Cloud metadata address is refused',
+    'http://100.100.100.200/latest/meta-data',
+    /100\.100\.100\.200 is the Alibaba Cloud instance metadata service/,
+  ],
   ['any IPv4 link-local address is refused', 'http://169.254.1.1:9090/', /169\.254\.1\.1 is an IPv4 link-local address \(169\.254\.0\.0\/16, RFC 3927\)/],
   ['a link-local address mapped into IPv6 is refused', 'http://[::ffff:169.254.0.1]/', /169\.254\.0\.1 is an IPv4 link-local address/],
   ['an IPv6 link-local address is refused', 'http://[fe80::1]:9090/', /fe80::1 is an IPv6 link-local address \(fe80::\/10, RFC 4291\)/],
@@ -80,13 +96,20 @@ const metadata: Array<[string, string, RegExp]> = [
   ['the IMDS address behind NAT64 is refused', 'http://[64:ff9b::a9fe:a9fe]/', /64:ff9b::a9fe:a9fe is an IPv4 link-local address behind NAT64/],
 ];
 for (const [name, raw, why] of metadata) {
-  test(`httpUrlParam: ${name}`, () => assert.throws(() => httpUrlParam('prometheus', 'serverAddress', raw), (e: Error) => {
-    assert.equal(e.name, 'ConfigError');
-    assert.match(e.message, /^prometheus: serverAddress must not point at a cloud metadata or link-local address \(metadata services there hand out the node's credentials\): /);
-    assert.match(e.message, why);
-    assert.match(e.message, /, got '.+'$/);
-    return true;
-  }));
+  test(`httpUrlParam: ${name}`, () =>
+    assert.throws(
+      () => httpUrlParam('prometheus', 'serverAddress', raw),
+      (e: Error) => {
+        assert.equal(e.name, 'ConfigError');
+        assert.match(
+          e.message,
+          /^prometheus: serverAddress must not point at a cloud metadata or link-local address \(metadata services there hand out the node's credentials\): /,
+        );
+        assert.match(e.message, why);
+        assert.match(e.message, /, got '.+'$/);
+        return true;
+      },
+    ));
 }
 
 // ---- what error messages show of a value ----
@@ -102,22 +125,28 @@ const secrets: Array<[string, string, string]> = [
 for (const [name, raw, shown] of secrets) {
   test(`error messages: ${name}`, () => {
     assert.equal(shownValue(raw), shown);
-    assert.throws(() => httpUrlParam('prometheus', 'serverAddress', raw), (e: Error) => {
-      assert.ok(!e.message.includes('secret'), e.message);
-      assert.ok(e.message.includes(`got '${shown}'`), e.message);
-      return true;
-    });
+    assert.throws(
+      () => httpUrlParam('prometheus', 'serverAddress', raw),
+      (e: Error) => {
+        assert.ok(!e.message.includes('secret'), e.message);
+        assert.ok(e.message.includes(`got '${shown}'`), e.message);
+        return true;
+      },
+    );
   });
 }
 
 test('error messages: a long value is cut to about 80 characters', () => {
   const raw = `file:///${'a'.repeat(300)}`;
-  assert.throws(() => httpUrlParam('prometheus', 'serverAddress', raw), (e: Error) => {
-    const got = /got '(.*)'$/.exec(e.message)?.[1] ?? '';
-    assert.equal(got.length, 80);
-    assert.ok(got.endsWith('…'));
-    return true;
-  });
+  assert.throws(
+    () => httpUrlParam('prometheus', 'serverAddress', raw),
+    (e: Error) => {
+      const got = /got '(.*)'$/.exec(e.message)?.[1] ?? '';
+      assert.equal(got.length, 80);
+      assert.ok(got.endsWith('…'));
+      return true;
+    },
+  );
 });
 
 // ---- the policy and its named exceptions (--allow-scaler-address) ----
@@ -159,7 +188,11 @@ const badFlags: Array<[string, string]> = [
   ['a URL is refused (give the host)', 'http://169.254.169.254/'],
 ];
 for (const [name, value] of badFlags) {
-  test(`--allow-scaler-address: ${name}`, () => assert.throws(() => new AddressPolicy([value]), /^Error: --allow-scaler-address: '.*' is not an IP address, a CIDR \(169\.254\.170\.0\/24\) or a host name$/));
+  test(`--allow-scaler-address: ${name}`, () =>
+    assert.throws(
+      () => new AddressPolicy([value]),
+      /^Error: --allow-scaler-address: '.*' is not an IP address, a CIDR \(169\.254\.170\.0\/24\) or a host name$/,
+    ));
 }
 
 // ---- connect time: a host name that resolves to a refused address ----
@@ -201,7 +234,13 @@ async function get(host: string, options: { policy?: AddressPolicy; protocol?: '
   const protocol = options.protocol ?? 'http:';
   const getter = new HttpGetter(protocol, undefined, { resolve, ...(options.policy ? { policy: options.policy } : {}) });
   try {
-    const res = await getter.get(new URL(`${protocol}//user:secret@${host}:${port}/api/v1/query?token=secret`), {}, 2000, new AbortController().signal, 'prometheus: query');
+    const res = await getter.get(
+      new URL(`${protocol}//user:secret@${host}:${port}/api/v1/query?token=secret`),
+      {},
+      2000,
+      new AbortController().signal,
+      'prometheus: query',
+    );
     return { status: res.status };
   } catch (e) {
     assert.ok(e instanceof ReadError, String(e));
@@ -213,15 +252,29 @@ async function get(host: string, options: { policy?: AddressPolicy; protocol?: '
 
 const connectRows: Array<[string, string, string[], RegExp | number]> = [
   ['a host name resolving to loopback connects', 'prom.test', [], 200],
-  ['a host name resolving to the IMDS address is refused before connecting', 'imds.test', [],
-    /^prometheus: query: refused to connect to imds\.test \(resolves to 169\.254\.169\.254\): 169\.254\.169\.254 is the cloud instance metadata service \(IMDS\), and scalers may not connect to cloud metadata or link-local addresses .*--allow-scaler-address 169\.254\.169\.254$/],
-  ['a host name resolving to an IPv4-mapped IMDS address is refused', 'mapped.test', [], /refused to connect to mapped\.test \(resolves to 169\.254\.169\.254\)/],
+  [
+    'a host name resolving to the IMDS address is refused before connecting',
+    'imds.test',
+    [],
+    /^prometheus: query: refused to connect to imds\.test \(resolves to 169\.254\.169\.254\): 169\.254\.169\.254 is the cloud instance metadata service \(IMDS\), and scalers may not connect to cloud metadata or link-local addresses .*--allow-scaler-address 169\.254\.169\.254$/,
+  ],
+  [
+    'a host name resolving to an IPv4-mapped IMDS address is refused',
+    'mapped.test',
+    [],
+    /refused to connect to mapped\.test \(resolves to 169\.254\.169\.254\)/,
+  ],
   ['a host name resolving to the ECS credentials endpoint is refused', 'ecs.test', [], /169\.254\.170\.2 is the ECS task metadata and credentials endpoint/],
   ['a host name with one refused address among good ones is refused', 'mixed.test', [], /refused to connect to mixed\.test \(resolves to 169\.254\.169\.254\)/],
   ['--allow-scaler-address with the refused address lets that host name through', 'mixed.test', ['169.254.169.254'], 200],
   ['--allow-scaler-address with the host name lets it through', 'mixed.test', ['mixed.test'], 200],
   ['--allow-scaler-address for another address keeps the host name refused', 'mixed.test', ['169.254.170.23'], /refused to connect to mixed\.test/],
-  ['a literal IMDS address is refused without connecting', '169.254.169.254', [], /^prometheus: query: refused to connect to 169\.254\.169\.254: 169\.254\.169\.254 is the cloud instance metadata service/],
+  [
+    'a literal IMDS address is refused without connecting',
+    '169.254.169.254',
+    [],
+    /^prometheus: query: refused to connect to 169\.254\.169\.254: 169\.254\.169\.254 is the cloud instance metadata service/,
+  ],
   ['a literal IPv4-mapped IMDS address is refused without connecting', '[::ffff:a9fe:a9fe]', [], /refused to connect to 169\.254\.169\.254: /],
   ['a literal loopback address connects', '127.0.0.1', [], 200],
 ];
@@ -269,13 +322,18 @@ test('connect time: a host name the resolver does not know is unreachable, not r
 test('AWS SDK: a client with the guarded request handler refuses an endpoint resolving to the IMDS address', async () => {
   lookups = [];
   const sqs = new SQSClient({
-    region: 'us-east-1', endpoint: `http://imds.test:${port}`, maxAttempts: 1,
+    region: 'us-east-1',
+    endpoint: `http://imds.test:${port}`,
+    maxAttempts: 1,
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
     requestHandler: guardedRequestHandler({ resolve, policy: new AddressPolicy() }),
   });
   try {
     const before = served;
-    const err = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: `http://imds.test:${port}/000000000000/q`, AttributeNames: ['All'] })).then(() => undefined, (e: unknown) => e);
+    const err = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: `http://imds.test:${port}/000000000000/q`, AttributeNames: ['All'] })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(findAddressRefused(err), `an AddressRefusedError, got ${String(err)}`);
     assert.deepEqual(lookups, ['imds.test']);
     assert.equal(served, before);
@@ -286,7 +344,9 @@ test('AWS SDK: a client with the guarded request handler refuses an endpoint res
 
 test('AWS SDK: a client with the guarded request handler reaches an allowed endpoint', async () => {
   const sqs = new SQSClient({
-    region: 'us-east-1', endpoint: `http://prom.test:${port}`, maxAttempts: 1,
+    region: 'us-east-1',
+    endpoint: `http://prom.test:${port}`,
+    maxAttempts: 1,
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
     requestHandler: guardedRequestHandler({ resolve, policy: new AddressPolicy() }),
   });
@@ -303,14 +363,20 @@ test('AWS SDK: a client with the guarded request handler reaches an allowed endp
 test('AWS scalers: clients get the guarded request handler, and a refusal reads as ReadError other naming the call', async () => {
   let handler: unknown;
   const options = {
-    type: 'aws-sqs-queue', ctx: {}, config: { identity: { kind: 'operator' as const }, awsRegion: 'us-east-1', awsEndpoint: 'http://imds.test' },
-    metricSpecs: [], service: 'address-policy-test', operation: 'GetQueueAttributes on http://imds.test/1/q',
+    type: 'aws-sqs-queue',
+    ctx: {},
+    config: { identity: { kind: 'operator' as const }, awsRegion: 'us-east-1', awsEndpoint: 'http://imds.test' },
+    metricSpecs: [],
+    service: 'address-policy-test',
+    operation: 'GetQueueAttributes on http://imds.test/1/q',
     makeClient: (cfg: { requestHandler?: unknown }) => {
       handler = cfg.requestHandler;
       return { destroy: () => undefined };
     },
     read: async () => {
-      throw Object.assign(new Error('socket hang up'), { cause: new AddressRefusedError('imds.test', '169.254.169.254', 'the cloud instance metadata service (IMDS)') });
+      throw Object.assign(new Error('socket hang up'), {
+        cause: new AddressRefusedError('imds.test', '169.254.169.254', 'the cloud instance metadata service (IMDS)'),
+      });
     },
   };
   const reader = awsScaler(options);
@@ -319,7 +385,10 @@ test('AWS scalers: clients get the guarded request handler, and a refusal reads 
     assert.equal(typeof (handler as { httpsAgent?: { lookup?: unknown } })?.httpsAgent?.lookup, 'function');
     await assert.rejects(reader.read(new AbortController().signal), (e: ReadError) => {
       assert.equal(e.kind, 'other');
-      assert.match(e.message, /^aws-sqs-queue: GetQueueAttributes on http:\/\/imds\.test\/1\/q: refused to connect to imds\.test \(resolves to 169\.254\.169\.254\)/);
+      assert.match(
+        e.message,
+        /^aws-sqs-queue: GetQueueAttributes on http:\/\/imds\.test\/1\/q: refused to connect to imds\.test \(resolves to 169\.254\.169\.254\)/,
+      );
       return true;
     });
   } finally {
@@ -333,21 +402,50 @@ const prom = (serverAddress: string, extra: Record<string, string> = {}) =>
   parsePrometheus({ metadata: { serverAddress, query: 'up', threshold: '1', ...extra }, authParams: {}, resolvedEnv: {} });
 
 const promRows: Array<[string, string, Record<string, string>, RegExp]> = [
-  ['prometheus refuses a file:// serverAddress', 'file:///etc/passwd', {}, /^prometheus: serverAddress must be an http\(s\) URL such as http:\/\/prometheus\.monitoring:9090, got 'file:\/\/\/etc\/passwd'$/],
-  ['prometheus refuses the IMDS address as serverAddress', 'http://169.254.169.254/', {}, /^prometheus: serverAddress must not point at a cloud metadata or link-local address .*169\.254\.169\.254 is the cloud instance metadata service \(IMDS\).*, got 'http:\/\/169\.254\.169\.254\/'$/],
+  [
+    'prometheus refuses a file:// serverAddress',
+    'file:///etc/passwd',
+    {},
+    /^prometheus: serverAddress must be an http\(s\) URL such as http:\/\/prometheus\.monitoring:9090, got 'file:\/\/\/etc\/passwd'$/,
+  ],
+  [
+    'prometheus refuses the IMDS address as serverAddress',
+    'http://169.254.169.254/',
+    {},
+    /^prometheus: serverAddress must not point at a cloud metadata or link-local address .*169\.254\.169\.254 is the cloud instance metadata service \(IMDS\).*, got 'http:\/\/169\.254\.169\.254\/'$/,
+  ],
   ['prometheus refuses the IMDS address in decimal', 'http://2852039166/', {}, /serverAddress must not point at a cloud metadata or link-local address/],
-  ['prometheus does not echo the password of a refused serverAddress', 'http://user:secret@169.254.169.254/', {}, /got 'http:\/\/\*\*\*@169\.254\.169\.254\/'$/],
+  [
+    'prometheus does not echo the password of a refused serverAddress',
+    'http://user:secret@169.254.169.254/',
+    {},
+    /got 'http:\/\/\*\*\*@169\.254\.169\.254\/'$/,
+  ],
   ['prometheus does not echo the password of a non-http serverAddress', 'ftp://user:secret@host/', {}, /got 'ftp:\/\/\*\*\*@host\/'$/],
-  ['prometheus does not echo the password of a serverAddress with other errors', 'http://user:secret@host/', { threshold: 'ten' }, /threshold must be a number/],
-  ['prometheus does not echo the password of a serverAddress with a bad auth mode', 'http://user:secret@host/', { authModes: 'basic' }, /authModes basic needs/],
+  [
+    'prometheus does not echo the password of a serverAddress with other errors',
+    'http://user:secret@host/',
+    { threshold: 'ten' },
+    /threshold must be a number/,
+  ],
+  [
+    'prometheus does not echo the password of a serverAddress with a bad auth mode',
+    'http://user:secret@host/',
+    { authModes: 'basic' },
+    /authModes basic needs/,
+  ],
 ];
 for (const [name, serverAddress, extra, message] of promRows) {
-  test(`scaler parse: ${name}`, () => assert.throws(() => prom(serverAddress, extra), (e: Error) => {
-    assert.equal(e.name, 'ConfigError');
-    assert.match(e.message, message);
-    assert.ok(!e.message.includes('secret'), e.message);
-    return true;
-  }));
+  test(`scaler parse: ${name}`, () =>
+    assert.throws(
+      () => prom(serverAddress, extra),
+      (e: Error) => {
+        assert.equal(e.name, 'ConfigError');
+        assert.match(e.message, message);
+        assert.ok(!e.message.includes('secret'), e.message);
+        return true;
+      },
+    ));
 }
 
 test('scaler parse: prometheus accepts a user:password URL and keeps it', () => {
@@ -355,15 +453,37 @@ test('scaler parse: prometheus accepts a user:password URL and keeps it', () => 
 });
 
 const op = { identityOwner: 'operator' };
-const sqs = (md: Record<string, string>) => parseSqs({ metadata: { queueURL: 'https://sqs.us-east-1.amazonaws.com/1/q', ...op, ...md }, authParams: {}, resolvedEnv: {} });
-const cw = (md: Record<string, string>) => parseCloudwatch({ metadata: { expression: 'SELECT 1', targetMetricValue: '1', awsRegion: 'us-east-1', ...op, ...md }, authParams: {}, resolvedEnv: {} });
+const sqs = (md: Record<string, string>) =>
+  parseSqs({ metadata: { queueURL: 'https://sqs.us-east-1.amazonaws.com/1/q', ...op, ...md }, authParams: {}, resolvedEnv: {} });
+const cw = (md: Record<string, string>) =>
+  parseCloudwatch({ metadata: { expression: 'SELECT 1', targetMetricValue: '1', awsRegion: 'us-east-1', ...op, ...md }, authParams: {}, resolvedEnv: {} });
 
 const awsRows: Array<[string, () => unknown, RegExp]> = [
-  ['aws-sqs-queue refuses the IMDS address as awsEndpoint', () => sqs({ awsEndpoint: 'http://169.254.169.254' }), /^aws-sqs-queue: awsEndpoint must not point at a cloud metadata or link-local address .*IMDS/],
-  ['aws-sqs-queue refuses a file:// awsEndpoint', () => sqs({ awsEndpoint: 'file:///etc/passwd' }), /^aws-sqs-queue: awsEndpoint must be an http\(s\) URL such as http:\/\/localstack\.localstack:4566, got 'file:\/\/\/etc\/passwd'$/],
-  ['aws-sqs-queue refuses a queueURL on the ECS credentials endpoint (the SDK sends to its host)', () => sqs({ queueURL: 'http://169.254.170.2/1/q', awsRegion: 'us-east-1' }), /^aws-sqs-queue: queueURL must not point at a cloud metadata or link-local address .*ECS task metadata/],
-  ['aws-cloudwatch refuses the IMDS address in hex as awsEndpoint', () => cw({ awsEndpoint: 'http://0xa9fea9fe/' }), /^aws-cloudwatch: awsEndpoint must not point at a cloud metadata or link-local address .*IMDS/],
-  ['aws-cloudwatch refuses an awsEndpoint without a scheme', () => cw({ awsEndpoint: 'localhost:4566' }), /^aws-cloudwatch: awsEndpoint must be an http\(s\) URL/],
+  [
+    'aws-sqs-queue refuses the IMDS address as awsEndpoint',
+    () => sqs({ awsEndpoint: 'http://169.254.169.254' }),
+    /^aws-sqs-queue: awsEndpoint must not point at a cloud metadata or link-local address .*IMDS/,
+  ],
+  [
+    'aws-sqs-queue refuses a file:// awsEndpoint',
+    () => sqs({ awsEndpoint: 'file:///etc/passwd' }),
+    /^aws-sqs-queue: awsEndpoint must be an http\(s\) URL such as http:\/\/localstack\.localstack:4566, got 'file:\/\/\/etc\/passwd'$/,
+  ],
+  [
+    'aws-sqs-queue refuses a queueURL on the ECS credentials endpoint (the SDK sends to its host)',
+    () => sqs({ queueURL: 'http://169.254.170.2/1/q', awsRegion: 'us-east-1' }),
+    /^aws-sqs-queue: queueURL must not point at a cloud metadata or link-local address .*ECS task metadata/,
+  ],
+  [
+    'aws-cloudwatch refuses the IMDS address in hex as awsEndpoint',
+    () => cw({ awsEndpoint: 'http://0xa9fea9fe/' }),
+    /^aws-cloudwatch: awsEndpoint must not point at a cloud metadata or link-local address .*IMDS/,
+  ],
+  [
+    'aws-cloudwatch refuses an awsEndpoint without a scheme',
+    () => cw({ awsEndpoint: 'localhost:4566' }),
+    /^aws-cloudwatch: awsEndpoint must be an http\(s\) URL/,
+  ],
 ];
 for (const [name, run, message] of awsRows) {
   test(`scaler parse: ${name}`, () => assert.throws(run, { name: 'ConfigError', message }));

@@ -78,7 +78,10 @@ export class AddressPolicy {
   constructor(allow: readonly string[] = []) {
     for (const r of REFUSED) this.refused.addSubnet(r.address, r.prefix, r.family);
     const exceptions: string[] = [];
-    for (const entry of allow.flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean)) {
+    for (const entry of allow
+      .flatMap((a) => a.split(','))
+      .map((a) => a.trim())
+      .filter(Boolean)) {
       exceptions.push(this.addException(entry));
     }
     this.exceptions = exceptions;
@@ -108,7 +111,12 @@ export class AddressPolicy {
 
   /** True when `host` (a URL host name) is a named exception: none of its addresses are checked. */
   allowsHost(host: string): boolean {
-    return this.allowedHosts.has(host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, ''));
+    return this.allowedHosts.has(
+      host
+        .toLowerCase()
+        .replace(/^\[|\]$/g, '')
+        .replace(/\.$/, ''),
+    );
   }
 
   /** Why connecting to `address` (an IP) is refused, or undefined when it is allowed. */
@@ -163,7 +171,7 @@ export function shownValue(raw: string): string {
   return shown.length > 80 ? `${shown.slice(0, 79)}…` : shown;
 }
 
-const WHY_REFUSED = 'metadata services there hand out the node\'s credentials';
+const WHY_REFUSED = "metadata services there hand out the node's credentials";
 
 function refusalFix(ip: string): string {
   return `use the service's own address, or, if this target is intended, start the operator with --allow-scaler-address ${ip}`;
@@ -178,8 +186,11 @@ export function refusedHost(type: string, field: string, raw: string, host: stri
   const why = policy.refusal(host);
   if (!why) return undefined;
   const ip = normalizeIp(host);
-  return new ConfigError(type, field,
-    `${field} must not point at a cloud metadata or link-local address (${WHY_REFUSED}): ${ip} is ${why}; ${refusalFix(ip)}, got '${shownValue(raw)}'`);
+  return new ConfigError(
+    type,
+    field,
+    `${field} must not point at a cloud metadata or link-local address (${WHY_REFUSED}): ${ip} is ${why}; ${refusalFix(ip)}, got '${shownValue(raw)}'`,
+  );
 }
 
 export interface HttpUrlParamOptions {
@@ -200,8 +211,11 @@ export function httpUrlParam(type: string, field: string, raw: string, options: 
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
-    throw new ConfigError(type, field,
-      `${field} must be an http(s) URL such as ${options.example ?? 'http://service.namespace:port'}, got '${shownValue(raw)}'`);
+    throw new ConfigError(
+      type,
+      field,
+      `${field} must be an http(s) URL such as ${options.example ?? 'http://service.namespace:port'}, got '${shownValue(raw)}'`,
+    );
   }
   const refused = refusedHost(type, field, raw, url.hostname, options.policy);
   if (refused) throw refused;
@@ -211,8 +225,14 @@ export function httpUrlParam(type: string, field: string, raw: string, options: 
 /** A connection was refused by the policy (at connect time). Its message names host and address, never a secret. */
 export class AddressRefusedError extends Error {
   readonly code = 'EUPDRAFT_ADDRESS_REFUSED';
-  constructor(readonly host: string, readonly address: string, why: string) {
-    super(`refused to connect to ${host === address ? address : `${host} (resolves to ${address})`}: ${address} is ${why}, and scalers may not connect to cloud metadata or link-local addresses (${WHY_REFUSED}); ${refusalFix(address)}`);
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    why: string,
+  ) {
+    super(
+      `refused to connect to ${host === address ? address : `${host} (resolves to ${address})`}: ${address} is ${why}, and scalers may not connect to cloud metadata or link-local addresses (${WHY_REFUSED}); ${refusalFix(address)}`,
+    );
     this.name = 'AddressRefusedError';
   }
 }
@@ -246,21 +266,24 @@ export function guardedLookup(options: GuardedLookupOptions = {}): net.LookupFun
   return (hostname, lookupOptions, callback) => {
     const policy = options.policy ?? scalerAddressPolicy();
     const { all, ...rest } = lookupOptions;
-    resolve(hostname, { ...rest, all: true }).then((addresses) => {
-      if (!policy.allowsHost(hostname)) {
-        for (const a of addresses) {
-          const why = policy.refusal(a.address);
-          if (why) {
-            callback(new AddressRefusedError(hostname, normalizeIp(a.address), why), '');
-            return;
+    resolve(hostname, { ...rest, all: true }).then(
+      (addresses) => {
+        if (!policy.allowsHost(hostname)) {
+          for (const a of addresses) {
+            const why = policy.refusal(a.address);
+            if (why) {
+              callback(new AddressRefusedError(hostname, normalizeIp(a.address), why), '');
+              return;
+            }
           }
         }
-      }
-      if (addresses.length === 0) {
-        callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }), '');
-      } else if (all) callback(null, addresses);
-      else callback(null, addresses[0].address, addresses[0].family);
-    }, (err: NodeJS.ErrnoException) => callback(err, ''));
+        if (addresses.length === 0) {
+          callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }), '');
+        } else if (all) callback(null, addresses);
+        else callback(null, addresses[0].address, addresses[0].family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, ''),
+    );
   };
 }
 
@@ -269,7 +292,10 @@ export function guardedLookup(options: GuardedLookupOptions = {}): net.LookupFun
  * SDK merges its own keepAlive / maxSockets defaults in). Connect-time check for awsEndpoint, and for an SQS
  * queueURL, whose host the SDK uses as the endpoint when no awsEndpoint is set.
  */
-export function guardedRequestHandler(options: GuardedLookupOptions = {}): { httpAgent: { lookup: net.LookupFunction }; httpsAgent: { lookup: net.LookupFunction } } {
+export function guardedRequestHandler(options: GuardedLookupOptions = {}): {
+  httpAgent: { lookup: net.LookupFunction };
+  httpsAgent: { lookup: net.LookupFunction };
+} {
   const lookup = guardedLookup(options);
   return { httpAgent: { lookup }, httpsAgent: { lookup } };
 }

@@ -4,13 +4,31 @@ import { AwsCredentialsError } from '../../auth/aws-credentials.ts';
 import { ReadError } from '../scaler.ts';
 
 const AUTH_CODES = new Set([
-  'InvalidClientTokenId', 'SignatureDoesNotMatch', 'AccessDenied', 'AccessDeniedException', 'UnrecognizedClientException',
-  'ExpiredToken', 'ExpiredTokenException', 'InvalidSignatureException', 'IncompleteSignature', 'MissingAuthenticationToken',
-  'AuthFailure', 'InvalidAccessKeyId', 'NotAuthorized', 'CredentialsProviderError', 'InvalidIdentityToken',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidSignatureException',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+  'AuthFailure',
+  'InvalidAccessKeyId',
+  'NotAuthorized',
+  'CredentialsProviderError',
+  'InvalidIdentityToken',
 ]);
 const THROTTLE_CODES = new Set([
-  'Throttling', 'ThrottlingException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException',
-  'RequestLimitExceeded', 'SlowDown', 'LimitExceededException',
+  'Throttling',
+  'ThrottlingException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'LimitExceededException',
 ]);
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
@@ -47,7 +65,11 @@ export function awsReadError(e: unknown, ctx: AwsCallContext): ReadError {
     return new ReadError('timeout', `${prefix}: no answer in time from ${ctx.endpoint ?? `AWS in ${ctx.region}`}`, { cause: e });
   }
   if (code && UNREACHABLE_CODES.has(code)) {
-    return new ReadError('unreachable', `${prefix}: cannot reach ${ctx.endpoint ?? `AWS in ${ctx.region}`} (${code}); check awsEndpoint/awsRegion and network access`, { cause: e });
+    return new ReadError(
+      'unreachable',
+      `${prefix}: cannot reach ${ctx.endpoint ?? `AWS in ${ctx.region}`} (${code}); check awsEndpoint/awsRegion and network access`,
+      { cause: e },
+    );
   }
   if ((code && AUTH_CODES.has(code)) || status === 403 || status === 401) {
     return new ReadError('auth', `${prefix}: refused for ${ctx.identity}: ${code ? `${code}: ` : ''}${message}`, { cause: e });

@@ -1,8 +1,15 @@
 // The part every AWS trigger shares: an SDK client leased from the credential cache per (identity, region,
 // endpoint), reads whose failures become ReadErrors in the user's terms (awsReadError), and the release on close.
 import {
-  AwsIdentityError, defaultAwsCredentials, describeAwsIdentity, resolveAwsIdentity,
-  type AwsClientConfig, type AwsCredentialCache, type AwsIdentity, type AwsIdentityInput, type Destroyable,
+  AwsIdentityError,
+  defaultAwsCredentials,
+  describeAwsIdentity,
+  resolveAwsIdentity,
+  type AwsClientConfig,
+  type AwsCredentialCache,
+  type AwsIdentity,
+  type AwsIdentityInput,
+  type Destroyable,
 } from '../../auth/aws-credentials.ts';
 import { ConfigError, ReadError, type RawReading, type ReaderContext, type TriggerReader } from '../scaler.ts';
 import { findAddressRefused, guardedRequestHandler } from './address-policy.ts';

@@ -50,6 +50,9 @@ export class ClientPool<C> {
  * can be logged or shown in a benchmark without leaking them.
  */
 export function poolKey(address: string, secrets: Record<string, string | undefined> = {}, settings: Record<string, unknown> = {}): string {
-  const digest = createHash('sha256').update(JSON.stringify(Object.entries(secrets).sort())).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(JSON.stringify(Object.entries(secrets).sort()))
+    .digest('hex')
+    .slice(0, 16);
   return `${address}|${JSON.stringify(Object.entries(settings).sort())}|${digest}`;
 }

@@ -61,7 +61,11 @@ export function parseExternal(type: string, input: ParseInput): ExternalConfig {
   const m = TARGET.exec(c.scalerAddress);
   const port = m?.[2] === undefined ? 443 : Number(m[2]);
   if (!m || port < 1 || port > 65535 || (m[1].startsWith('[') && m[2] === undefined)) {
-    throw new ConfigError(type, 'scalerAddress', `scalerAddress must be host:port of the external scaler's gRPC service, such as my-scaler.my-namespace:6000, got '${shownValue(c.scalerAddress)}'`);
+    throw new ConfigError(
+      type,
+      'scalerAddress',
+      `scalerAddress must be host:port of the external scaler's gRPC service, such as my-scaler.my-namespace:6000, got '${shownValue(c.scalerAddress)}'`,
+    );
   }
   const host = m[1].replace(/^\[|\]$/g, '');
   const refused = refusedHost(type, 'scalerAddress', c.scalerAddress, host);
@@ -79,10 +83,15 @@ export function parseExternal(type: string, input: ParseInput): ExternalConfig {
     }
   }
   if (input.offline) {
-    input.offline.notes.push(`the metric names and targets of ${type} triggers come from the external scaler's GetMetricSpec at run time; offline Updraft shows a placeholder metric (target 1)`);
+    input.offline.notes.push(
+      `the metric names and targets of ${type} triggers come from the external scaler's GetMetricSpec at run time; offline Updraft shows a placeholder metric (target 1)`,
+    );
   }
   return {
-    address: c.scalerAddress, host, enableTLS: c.enableTLS, unsafeSsl: c.unsafeSsl,
+    address: c.scalerAddress,
+    host,
+    enableTLS: c.enableTLS,
+    unsafeSsl: c.unsafeSsl,
     ...(c.caCert ? { caCert: c.caCert } : {}),
     ...(pair ? { tlsClientCert: c.tlsClientCert, tlsClientKey: c.tlsClientKey } : {}),
     useTls: c.enableTLS || pair || Boolean(c.caCert),
@@ -100,23 +109,44 @@ export function placeholderSpecs(type: string, triggerIndex: number, metricType:
  * fields. The certificates and key enter only hashed.
  */
 export function externalPoolKey(cfg: Pick<ExternalConfig, 'address' | 'enableTLS' | 'unsafeSsl' | 'caCert' | 'tlsClientCert' | 'tlsClientKey'>): string {
-  return poolKey(cfg.address, { caCert: cfg.caCert, tlsClientCert: cfg.tlsClientCert, tlsClientKey: cfg.tlsClientKey }, { enableTLS: cfg.enableTLS, unsafeSsl: cfg.unsafeSsl });
+  return poolKey(
+    cfg.address,
+    { caCert: cfg.caCert, tlsClientCert: cfg.tlsClientCert, tlsClientKey: cfg.tlsClientKey },
+    { enableTLS: cfg.enableTLS, unsafeSsl: cfg.unsafeSsl },
+  );
 }
 
 // ---- 2. the answers, converted (pure) ----
 
-export interface ProtoMetricSpec { metricName?: string; targetSize?: number | string; targetSizeFloat?: number }
-export interface ProtoMetricValue { metricName?: string; metricValue?: number | string; metricValueFloat?: number }
+export interface ProtoMetricSpec {
+  metricName?: string;
+  targetSize?: number | string;
+  targetSizeFloat?: number;
+}
+export interface ProtoMetricValue {
+  metricName?: string;
+  metricValue?: number | string;
+  metricValueFloat?: number;
+}
 
 /** A metric of the trigger: the name the server knows it by, and the HPA spec. */
-export interface ResolvedMetric { serverName: string; spec: MetricSpec }
+export interface ResolvedMetric {
+  serverName: string;
+  spec: MetricSpec;
+}
 
 /**
  * KEDA buildMetricSpecs: `s<index>-<metricName>` (normalized as every Updraft metric name), target targetSizeFloat
  * when > 0, else targetSize. Updraft refuses what would make a broken HPA: no specs, an empty name, a target that
  * is not > 0, or a name twice (KEDA: "metricName ... defined multiple times").
  */
-export function metricsFromSpecResponse(type: string, address: string, specs: readonly ProtoMetricSpec[] | undefined, triggerIndex: number, metricType: MetricTargetType | undefined): ResolvedMetric[] {
+export function metricsFromSpecResponse(
+  type: string,
+  address: string,
+  specs: readonly ProtoMetricSpec[] | undefined,
+  triggerIndex: number,
+  metricType: MetricTargetType | undefined,
+): ResolvedMetric[] {
   const where = `the external scaler at ${shownValue(address)}`;
   if (!specs || specs.length === 0) throw new ReadError('bad-query', `${type}: ${where} returned no metric specs from GetMetricSpec`);
   const out: ResolvedMetric[] = [];
@@ -128,7 +158,12 @@ export function metricsFromSpecResponse(type: string, address: string, specs: re
     if (!(Number.isFinite(target) && target > 0)) {
       throw new ReadError('bad-query', `${type}: ${where} returned target ${target} for metric ${serverName}; targetSizeFloat (or targetSize) must be > 0`);
     }
-    const spec: MetricSpec = { metricName: metricNameWithIndex(triggerIndex, serverName), kind: 'External', targetType: externalTargetType(type, metricType), target };
+    const spec: MetricSpec = {
+      metricName: metricNameWithIndex(triggerIndex, serverName),
+      kind: 'External',
+      targetType: externalTargetType(type, metricType),
+      target,
+    };
     if (out.some((o) => o.spec.metricName === spec.metricName)) {
       throw new ReadError('bad-query', `${type}: ${where} returned metric ${serverName} more than once`);
     }
@@ -153,10 +188,20 @@ export function valueFromMetricsResponse(type: string, address: string, metricNa
   return total;
 }
 
-const CODE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(grpc.status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v as number, k]));
+const CODE_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(grpc.status)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => [v as number, k]),
+);
 
 /** A gRPC failure as a ReadError whose kind says what to fix (codes: grpc/doc/statuscodes.md). */
-export function readErrorFromGrpc(type: string, address: string, method: string, err: { code?: number; details?: string; message?: string }, aborted = false): ReadError {
+export function readErrorFromGrpc(
+  type: string,
+  address: string,
+  method: string,
+  err: { code?: number; details?: string; message?: string },
+  aborted = false,
+): ReadError {
   const code = err.code ?? grpc.status.UNKNOWN;
   const details = (err.details || err.message || '').replace(/\s+/g, ' ').slice(0, 300);
   const head = `${type}: ${method} on the external scaler at ${shownValue(address)} failed: ${CODE_NAMES[code] ?? code}${details ? `: ${details}` : ''}`;
@@ -179,7 +224,9 @@ export function readErrorFromGrpc(type: string, address: string, method: string,
     case grpc.status.OUT_OF_RANGE:
       return new ReadError('bad-query', `${head} (check the trigger's metadata: the scaler receives all of it)`, { cause: err });
     case grpc.status.UNIMPLEMENTED:
-      return new ReadError('bad-query', `${head} (the server does not implement ${method}${method === 'StreamIsActive' ? '; use type external' : ''})`, { cause: err });
+      return new ReadError('bad-query', `${head} (the server does not implement ${method}${method === 'StreamIsActive' ? '; use type external' : ''})`, {
+        cause: err,
+      });
     case grpc.status.RESOURCE_EXHAUSTED:
       return new ReadError('throttled', head, { cause: err });
     default:
@@ -247,7 +294,10 @@ export interface ExternalReaderOptions {
 }
 
 /** The ScaledObjectRef every call carries. */
-export function scaledObjectRef(cfg: ExternalConfig, ctx: Pick<ReaderContext, 'namespace' | 'objectName'>): { name: string; namespace: string; scalerMetadata: Record<string, string> } {
+export function scaledObjectRef(
+  cfg: ExternalConfig,
+  ctx: Pick<ReaderContext, 'namespace' | 'objectName'>,
+): { name: string; namespace: string; scalerMetadata: Record<string, string> } {
   return { name: ctx.objectName, namespace: ctx.namespace, scalerMetadata: cfg.scalerMetadata };
 }
 
@@ -279,19 +329,29 @@ export function createExternalReader(cfg: ExternalConfig, ctx: ReaderContext, o:
     }
     for (const a of addresses) {
       const why = policy.refusal(a.address);
-      if (why) throw new ReadError('other', `${o.type}: refused to connect to ${cfg.host} (resolves to ${a.address}): ${a.address} is ${why}; scalers may not connect to cloud metadata or link-local addresses`);
+      if (why)
+        throw new ReadError(
+          'other',
+          `${o.type}: refused to connect to ${cfg.host} (resolves to ${a.address}): ${a.address} is ${why}; scalers may not connect to cloud metadata or link-local addresses`,
+        );
     }
   };
 
   const unary = <T>(method: 'IsActive' | 'GetMetricSpec' | 'GetMetrics', req: unknown, signal: AbortSignal): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      if (signal.aborted) return reject(readErrorFromGrpc(o.type, cfg.address, method, { code: grpc.status.CANCELLED, details: 'aborted before the call' }, true));
+      if (signal.aborted)
+        return reject(readErrorFromGrpc(o.type, cfg.address, method, { code: grpc.status.CANCELLED, details: 'aborted before the call' }, true));
       const onAbort = () => call.cancel();
-      const call = (stub()[method] as (r: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<T>) => grpc.ClientUnaryCall)(req, new grpc.Metadata(), {}, (err, res) => {
-        signal.removeEventListener('abort', onAbort);
-        if (err) reject(readErrorFromGrpc(o.type, cfg.address, method, err, signal.aborted));
-        else resolve(res as T);
-      });
+      const call = (stub()[method] as (r: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<T>) => grpc.ClientUnaryCall)(
+        req,
+        new grpc.Metadata(),
+        {},
+        (err, res) => {
+          signal.removeEventListener('abort', onAbort);
+          if (err) reject(readErrorFromGrpc(o.type, cfg.address, method, err, signal.aborted));
+          else resolve(res as T);
+        },
+      );
       signal.addEventListener('abort', onAbort, { once: true });
     });
 
@@ -304,10 +364,12 @@ export function createExternalReader(cfg: ExternalConfig, ctx: ReaderContext, o:
 
   const values = async (signal: AbortSignal): Promise<RawReading['metrics']> => {
     if (!resolved) await metricSpecs(signal);
-    return Promise.all(resolved!.map(async (r) => {
-      const res = await unary<{ metricValues?: ProtoMetricValue[] }>('GetMetrics', { scaledObjectRef: ref, metricName: r.serverName }, signal);
-      return { name: r.spec.metricName, value: valueFromMetricsResponse(o.type, cfg.address, r.serverName, res.metricValues) };
-    }));
+    return Promise.all(
+      resolved!.map(async (r) => {
+        const res = await unary<{ metricValues?: ProtoMetricValue[] }>('GetMetrics', { scaledObjectRef: ref, metricName: r.serverName }, signal);
+        return { name: r.spec.metricName, value: valueFromMetricsResponse(o.type, cfg.address, r.serverName, res.metricValues) };
+      }),
+    );
   };
 
   const reader: TriggerReader = {
@@ -315,10 +377,7 @@ export function createExternalReader(cfg: ExternalConfig, ctx: ReaderContext, o:
     async read(signal) {
       await guard();
       // KEDA GetMetricsAndActivity: the values (GetMetrics) and the activity (IsActive, not a threshold).
-      const [metrics, active] = await Promise.all([
-        values(signal),
-        unary<{ result?: boolean }>('IsActive', ref, signal).then((r) => r.result === true),
-      ]);
+      const [metrics, active] = await Promise.all([values(signal), unary<{ result?: boolean }>('IsActive', ref, signal).then((r) => r.result === true)]);
       return { metrics, active };
     },
     async close() {
@@ -353,7 +412,9 @@ export function createExternalReader(cfg: ExternalConfig, ctx: ReaderContext, o:
             // the next poll reports the failure
           }
         } while (again && !stopped);
-      })().finally(() => { fetching = undefined; });
+      })().finally(() => {
+        fetching = undefined;
+      });
     };
     const open = () => {
       if (stopped || closed) return;

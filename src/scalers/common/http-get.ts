@@ -48,13 +48,24 @@ export const scalerHttpDefaults = (): ScalerHttpDefaults => ({ ...httpDefaults }
 export class HttpGetter {
   private readonly agent: http.Agent | https.Agent;
 
-  constructor(private readonly protocol: 'http:' | 'https:', tls?: HttpTlsOptions, private readonly options: HttpGetterOptions = {}) {
+  constructor(
+    private readonly protocol: 'http:' | 'https:',
+    tls?: HttpTlsOptions,
+    private readonly options: HttpGetterOptions = {},
+  ) {
     // Connect-time address check (address-policy.ts): the agents resolve host names through guardedLookup, which
     // refuses cloud metadata / link-local addresses after DNS, so a name resolving to 169.254.169.254 never connects.
     const lookup = guardedLookup(options);
-    this.agent = protocol === 'https:'
-      ? new https.Agent({ keepAlive: httpDefaults.keepAlive, maxSockets: 4, lookup, minVersion: httpDefaults.minVersion, ...(tls ?? { rejectUnauthorized: true }) })
-      : new http.Agent({ keepAlive: httpDefaults.keepAlive, maxSockets: 4, lookup });
+    this.agent =
+      protocol === 'https:'
+        ? new https.Agent({
+            keepAlive: httpDefaults.keepAlive,
+            maxSockets: 4,
+            lookup,
+            minVersion: httpDefaults.minVersion,
+            ...(tls ?? { rejectUnauthorized: true }),
+          })
+        : new http.Agent({ keepAlive: httpDefaults.keepAlive, maxSockets: 4, lookup });
   }
 
   /** GET `url`; rejects with ReadError('timeout' | 'unreachable' | 'other'). Bodies are capped at 8 MiB. */
@@ -85,8 +96,17 @@ export class HttpGetter {
         else if (signal.aborted) reject(new ReadError('timeout', `${what}: read cancelled (${shownUrl})`, { cause: e }));
         else if (e.code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH'].includes(e.code)) {
           reject(new ReadError('unreachable', `${what}: cannot reach ${shownUrl} (${e.code})`, { cause: e }));
-        } else if (e.code?.startsWith('ERR_TLS') || e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || e.code === 'SELF_SIGNED_CERT_IN_CHAIN' || e.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') {
-          reject(new ReadError('unreachable', `${what}: TLS handshake with ${shownUrl} failed (${e.code}); set ca, or unsafeSsl: "true" for a test server`, { cause: e }));
+        } else if (
+          e.code?.startsWith('ERR_TLS') ||
+          e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+          e.code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+          e.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+        ) {
+          reject(
+            new ReadError('unreachable', `${what}: TLS handshake with ${shownUrl} failed (${e.code}); set ca, or unsafeSsl: "true" for a test server`, {
+              cause: e,
+            }),
+          );
         } else reject(new ReadError('other', `${what}: request to ${shownUrl} failed: ${e.code ?? e.message}`, { cause: e }));
       });
       req.on('response', (res) => {

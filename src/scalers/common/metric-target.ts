@@ -13,6 +13,12 @@ export function externalTargetType(type: string, metricType: MetricTargetType | 
 }
 
 /** The one External metric most triggers contribute: `s<index>-<scalerPart>` against `target`. */
-export function externalMetricSpec(triggerIndex: number, scalerPart: string, target: number, type: string, metricType: MetricTargetType | undefined): MetricSpec[] {
+export function externalMetricSpec(
+  triggerIndex: number,
+  scalerPart: string,
+  target: number,
+  type: string,
+  metricType: MetricTargetType | undefined,
+): MetricSpec[] {
   return [{ metricName: metricNameWithIndex(triggerIndex, scalerPart), kind: 'External', targetType: externalTargetType(type, metricType), target }];
 }

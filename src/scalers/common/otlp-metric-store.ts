@@ -119,8 +119,15 @@ export class OtlpMetricStore {
           continue;
         }
         s = {
-          metric: p.metric, kind: p.kind, monotonic: p.monotonic, temporality: p.temporality,
-          resource: p.resource, attributes: p.attributes, instance: instanceOf(p.resource), samples: [], lastAt: at,
+          metric: p.metric,
+          kind: p.kind,
+          monotonic: p.monotonic,
+          temporality: p.temporality,
+          resource: p.resource,
+          attributes: p.attributes,
+          instance: instanceOf(p.resource),
+          samples: [],
+          lastAt: at,
         };
         byKey.set(key, s);
       }
@@ -191,7 +198,11 @@ function insertByTime(samples: Sample[], s: Sample): void {
 }
 
 function stableKey(attrs: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.keys(attrs).sort().map((k) => [k, attrs[k]]));
+  return JSON.stringify(
+    Object.keys(attrs)
+      .sort()
+      .map((k) => [k, attrs[k]]),
+  );
 }
 
 function instanceOf(resource: Readonly<Record<string, string>>): string {

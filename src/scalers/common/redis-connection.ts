@@ -122,14 +122,22 @@ export function parseConnection(type: string, kind: RedisKind, c: ConnectionValu
     const o = input.offline;
     const fromEnv = ['address', 'addresses', 'host', 'hosts'].some((k) => input.metadata[`${k}FromEnv`]?.trim());
     if (o && (o.authUnknown || (o.envUnknown && fromEnv))) {
-      o.notes.push(`address is taken from ${o.authUnknown ? 'the TriggerAuthentication' : 'the target\'s container env'} at run time; not checked offline`);
+      o.notes.push(`address is taken from ${o.authUnknown ? 'the TriggerAuthentication' : "the target's container env"} at run time; not checked offline`);
       addresses = ['placeholder:6379'];
     } else {
-      throw new ConfigError(type, 'address', `${NO_ADDRESSES}; set metadata.address (or addresses, or host and port), their xxxFromEnv forms or TriggerAuthentication parameters`);
+      throw new ConfigError(
+        type,
+        'address',
+        `${NO_ADDRESSES}; set metadata.address (or addresses, or host and port), their xxxFromEnv forms or TriggerAuthentication parameters`,
+      );
     }
   }
   if (c.enableTLS !== undefined && c.tls !== undefined) {
-    throw new ConfigError(type, 'tls', 'unable to set `tls` in both ScaledObject and TriggerAuthentication together; set metadata.enableTLS or the TriggerAuthentication parameter tls, not both');
+    throw new ConfigError(
+      type,
+      'tls',
+      'unable to set `tls` in both ScaledObject and TriggerAuthentication together; set metadata.enableTLS or the TriggerAuthentication parameter tls, not both',
+    );
   }
   const enableTLS = c.tls !== undefined ? c.tls === 'enable' : (c.enableTLS ?? false);
   // A standalone client connects to the first address only (KEDA getRedisClient).
@@ -138,7 +146,7 @@ export function parseConnection(type: string, kind: RedisKind, c: ConnectionValu
   const parsed = used.map((raw) => {
     // Offline, an address that is not in the metadata came from a source that is unknown there (a placeholder).
     if (input.offline && !inMetadata(raw)) {
-      const note = 'address is taken from the TriggerAuthentication or the target\'s container env at run time; not checked offline';
+      const note = "address is taken from the TriggerAuthentication or the target's container env at run time; not checked offline";
       if (!input.offline.notes.includes(note)) input.offline.notes.push(note);
       return { host: 'placeholder', port: 6379 };
     }
@@ -167,15 +175,17 @@ export function parseConnection(type: string, kind: RedisKind, c: ConnectionValu
     ...(c.password ? { password: c.password } : {}),
     db: kind === 'cluster' ? 0 : (c.databaseIndex ?? 0),
     ...(sentinel ? { sentinel } : {}),
-    ...(enableTLS ? {
-      tls: {
-        rejectUnauthorized: !c.unsafeSsl,
-        ...(c.cert ? { cert: c.cert } : {}),
-        ...(c.key ? { key: c.key } : {}),
-        ...(c.keyPassword ? { passphrase: c.keyPassword } : {}),
-        ...(c.ca ? { ca: c.ca } : {}),
-      },
-    } : {}),
+    ...(enableTLS
+      ? {
+          tls: {
+            rejectUnauthorized: !c.unsafeSsl,
+            ...(c.cert ? { cert: c.cert } : {}),
+            ...(c.key ? { key: c.key } : {}),
+            ...(c.keyPassword ? { passphrase: c.keyPassword } : {}),
+            ...(c.ca ? { ca: c.ca } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -189,7 +199,10 @@ export class RedisHandle {
   /** The last connection-level error ioredis reported (ECONNREFUSED, WRONGPASS …), to classify failures. */
   lastError: Error | undefined;
 
-  constructor(private readonly conn: RedisConnection, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly conn: RedisConnection,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** The client, (re)created when none is held or ioredis gave up on it; its addresses are checked first. */
   async get(): Promise<Client> {
@@ -199,8 +212,12 @@ export class RedisHandle {
       try {
         await this.checkAddresses();
         const client = this.create();
-        client.on('error', (e: Error) => { this.lastError = e; });
-        client.on('ready', () => { this.lastError = undefined; });
+        client.on('error', (e: Error) => {
+          this.lastError = e;
+        });
+        client.on('ready', () => {
+          this.lastError = undefined;
+        });
         this.client = client;
         return client;
       } finally {
@@ -238,7 +255,10 @@ export class RedisHandle {
         // Connect-time address policy for the seed nodes (address-policy.ts).
         dnsLookup: (hostname, callback) => lookup(hostname, { all: false }, (err, address) => callback(err, address as string)),
       };
-      return new Cluster(c.addresses.map((a) => ({ host: a.host, port: a.port })), options);
+      return new Cluster(
+        c.addresses.map((a) => ({ host: a.host, port: a.port })),
+        options,
+      );
     }
     if (c.kind === 'sentinel') {
       return new Redis({
@@ -292,9 +312,24 @@ export function redisPoolSize(): number {
 
 /** Lease the shared client for a connection. */
 export function leaseRedis(conn: RedisConnection, timeoutMs: number): Lease<RedisHandle> {
-  const key = poolKey(`${conn.kind}:${conn.shownAddresses}`,
-    { password: conn.password, sentinelPassword: conn.sentinel?.password, key: conn.tls?.key, passphrase: conn.tls?.passphrase, cert: conn.tls?.cert, ca: conn.tls?.ca },
-    { db: conn.db, username: conn.username ?? '', tls: conn.tls ? conn.tls.rejectUnauthorized : 'off', master: conn.sentinel?.master ?? '', sentinelUsername: conn.sentinel?.username ?? '' });
+  const key = poolKey(
+    `${conn.kind}:${conn.shownAddresses}`,
+    {
+      password: conn.password,
+      sentinelPassword: conn.sentinel?.password,
+      key: conn.tls?.key,
+      passphrase: conn.tls?.passphrase,
+      cert: conn.tls?.cert,
+      ca: conn.tls?.ca,
+    },
+    {
+      db: conn.db,
+      username: conn.username ?? '',
+      tls: conn.tls ? conn.tls.rejectUnauthorized : 'off',
+      master: conn.sentinel?.master ?? '',
+      sentinelUsername: conn.sentinel?.username ?? '',
+    },
+  );
   return pool.acquire(key, () => new RedisHandle(conn, timeoutMs));
 }
 
@@ -316,11 +351,19 @@ export function classifyRedisError(type: string, conn: RedisConnection, e: unkno
     return new ReadError('other', `${type}: ${(err?.code === 'EUPDRAFT_ADDRESS_REFUSED' ? err : last)?.message}`, { cause: e });
   }
   if (/No such master with that name/.test(msg)) {
-    return new ReadError('bad-query', `${type}: ${where} does not watch a master named '${conn.sentinel?.master ?? ''}'; check sentinelMaster (SENTINEL MASTERS lists them)`, { cause: e });
+    return new ReadError(
+      'bad-query',
+      `${type}: ${where} does not watch a master named '${conn.sentinel?.master ?? ''}'; check sentinelMaster (SENTINEL MASTERS lists them)`,
+      { cause: e },
+    );
   }
   if (/Command timed out/i.test(msg)) return new ReadError('timeout', `${type}: no answer from ${where} in time`, { cause: e });
   const code = err?.code ?? last?.code;
-  if ((code && UNREACHABLE_CODES.includes(code)) || err?.name === 'MaxRetriesPerRequestError' || /Connection is closed|All sentinels are unreachable|None of startup nodes|Failed to refresh slots cache|ClusterAllFailed/i.test(msg)) {
+  if (
+    (code && UNREACHABLE_CODES.includes(code)) ||
+    err?.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|All sentinels are unreachable|None of startup nodes|Failed to refresh slots cache|ClusterAllFailed/i.test(msg)
+  ) {
     const why = code ?? (last ? last.message : msg);
     return new ReadError('unreachable', `${type}: cannot reach ${where} (${why})`, { cause: e });
   }
@@ -328,7 +371,9 @@ export function classifyRedisError(type: string, conn: RedisConnection, e: unkno
     return new ReadError('bad-query', `${type}: ${where} answered: ${msg}`, { cause: e });
   }
   if (/TLS|certificate|SSL/i.test(msg) || code?.startsWith('ERR_TLS')) {
-    return new ReadError('unreachable', `${type}: TLS handshake with ${where} failed (${code ?? msg}); set ca, or unsafeSsl: "true" for a test server`, { cause: e });
+    return new ReadError('unreachable', `${type}: TLS handshake with ${where} failed (${code ?? msg}); set ca, or unsafeSsl: "true" for a test server`, {
+      cause: e,
+    });
   }
   return new ReadError('other', `${type}: ${where} failed: ${msg}`, { cause: e });
 }
@@ -342,10 +387,7 @@ export async function runRedis<T>(type: string, conn: RedisConnection, handle: R
     signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    return await Promise.race([
-      handle.get().then(fn),
-      aborted,
-    ]);
+    return await Promise.race([handle.get().then(fn), aborted]);
   } catch (e) {
     throw classifyRedisError(type, conn, e, handle.lastError);
   } finally {

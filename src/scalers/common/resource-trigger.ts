@@ -36,8 +36,11 @@ function parseResource(resource: ResourceName, input: ParseInput): ResourceTrigg
   if (Object.hasOwn(input.metadata, LEGACY_TYPE_KEY)) {
     // KEDA: `scaler <type> info: The 'type' setting is DEPRECATED and is removed in v2.18 - Use 'metricType' instead.`
     const legacy = input.metadata[LEGACY_TYPE_KEY];
-    throw new ConfigError(resource, 'metricType',
-      `the 'type' setting is DEPRECATED and is removed in v2.18 - use 'metricType' instead: move metadata.type${legacy ? ` ('${truncate(legacy)}')` : ''} to the trigger's metricType`);
+    throw new ConfigError(
+      resource,
+      'metricType',
+      `the 'type' setting is DEPRECATED and is removed in v2.18 - use 'metricType' instead: move metadata.type${legacy ? ` ('${truncate(legacy)}')` : ''} to the trigger's metricType`,
+    );
   }
   const c = resolveConfig(resource, fields, input);
   const containerName = c.containerName;
@@ -45,20 +48,36 @@ function parseResource(resource: ResourceName, input: ParseInput): ResourceTrigg
   if (metricType === 'AverageValue') {
     const q = parseKubeQuantity(c.value);
     // KEDA calls resource.MustParse, which panics on a bad quantity; Updraft refuses the trigger instead.
-    if (!q) throw new ConfigError(resource, 'value', `value must be a Kubernetes quantity such as ${resource === 'cpu' ? "'500m' or '2'" : "'256Mi' or '1Gi'"} for metricType AverageValue, got '${truncate(c.value)}'`);
+    if (!q)
+      throw new ConfigError(
+        resource,
+        'value',
+        `value must be a Kubernetes quantity such as ${resource === 'cpu' ? "'500m' or '2'" : "'256Mi' or '1Gi'"} for metricType AverageValue, got '${truncate(c.value)}'`,
+      );
     const target = quantityNumber(q);
     // The API server refuses the HPA otherwise (spec.metrics[].target.averageValue: must be positive).
-    if (!(target > 0)) throw new ConfigError(resource, 'value', `value must be a positive quantity for metricType AverageValue (the HPA refuses others), got '${truncate(c.value)}'`);
+    if (!(target > 0))
+      throw new ConfigError(
+        resource,
+        'value',
+        `value must be a positive quantity for metricType AverageValue (the HPA refuses others), got '${truncate(c.value)}'`,
+      );
     return { resource, metricType, target, targetQuantity: formatKubeQuantity(q), ...(containerName ? { containerName } : {}) };
   }
   if (metricType === 'Utilization') {
     const n = parseGoInt(c.value, 32);
-    if (n === undefined) throw new ConfigError(resource, 'value', `value must be a whole number (percent of the request) for metricType Utilization, got '${truncate(c.value)}'`);
+    if (n === undefined)
+      throw new ConfigError(resource, 'value', `value must be a whole number (percent of the request) for metricType Utilization, got '${truncate(c.value)}'`);
     // The API server refuses the HPA otherwise (averageUtilization: must be greater than 0).
-    if (n < 1) throw new ConfigError(resource, 'value', `value must be a utilization percent greater than 0 (the HPA refuses others), got '${truncate(c.value)}'`);
+    if (n < 1)
+      throw new ConfigError(resource, 'value', `value must be a utilization percent greater than 0 (the HPA refuses others), got '${truncate(c.value)}'`);
     return { resource, metricType, target: n, ...(containerName ? { containerName } : {}) };
   }
-  throw new ConfigError(resource, 'metricType', `unknown metric type: ${metricType ?? ''}, allowed values are 'Utilization' or 'AverageValue' (set metricType on the trigger)`);
+  throw new ConfigError(
+    resource,
+    'metricType',
+    `unknown metric type: ${metricType ?? ''}, allowed values are 'Utilization' or 'AverageValue' (set metricType on the trigger)`,
+  );
 }
 
 /** The HPA metric, as KEDA's GetMetricSpecForScaling writes it. */

@@ -12,7 +12,10 @@ export type ApiFormat = 'json' | 'yaml' | 'xml' | 'prometheus';
 
 /** Why a value could not be taken from a body; `kind` tells a bad valueLocation from a body that does not parse. */
 export class ValueError extends Error {
-  constructor(readonly kind: 'bad-query' | 'other', message: string) {
+  constructor(
+    readonly kind: 'bad-query' | 'other',
+    message: string,
+  ) {
     super(message);
     this.name = 'ValueError';
   }
@@ -48,7 +51,7 @@ export function gjsonComponents(path: string): string[] {
     const ch = path[i];
     if (ch === '\\' && i + 1 < path.length) {
       cur += `\\${path[++i]}`;
-    } else if (ch === '(' ) {
+    } else if (ch === '(') {
       depth++;
       cur += ch;
     } else if (ch === ')') {
@@ -89,25 +92,37 @@ function queryMatcher(cond: string, loc: string): (el: unknown) => boolean {
   try {
     right = JSON.parse(rawRight.trim());
   } catch {
-    throw new ValueError('bad-query', `valueLocation "${loc}": the query value ${rawRight.trim()} must be a JSON literal (a number, "a string", true, false or null)`);
+    throw new ValueError(
+      'bad-query',
+      `valueLocation "${loc}": the query value ${rawRight.trim()} must be a JSON literal (a number, "a string", true, false or null)`,
+    );
   }
   return (el) => {
     const v = left.trim() === '' ? el : gjsonGet(el, left.trim(), loc);
     if (v === undefined || (typeof v === 'object' && v !== null)) return false;
     switch (op) {
-      case '==': return v === right;
-      case '!=': return v !== right;
-      case '<': return (v as number) < (right as number);
-      case '<=': return (v as number) <= (right as number);
-      case '>': return (v as number) > (right as number);
-      default: return (v as number) >= (right as number);
+      case '==':
+        return v === right;
+      case '!=':
+        return v !== right;
+      case '<':
+        return (v as number) < (right as number);
+      case '<=':
+        return (v as number) <= (right as number);
+      case '>':
+        return (v as number) > (right as number);
+      default:
+        return (v as number) >= (right as number);
     }
   };
 }
 
 function gjsonStep(cur: unknown, comp: string, rest: string[], loc: string): unknown {
   if (comp.startsWith('@') || comp.includes('|') || comp.startsWith('[') || comp.startsWith('{') || comp.startsWith('!')) {
-    throw new ValueError('bad-query', `valueLocation "${loc}": GJSON modifiers (@...), pipes, multipaths and literals are not supported by Updraft; use dot paths, array indexes, # and #(...) queries`);
+    throw new ValueError(
+      'bad-query',
+      `valueLocation "${loc}": GJSON modifiers (@...), pipes, multipaths and literals are not supported by Updraft; use dot paths, array indexes, # and #(...) queries`,
+    );
   }
   if (Array.isArray(cur)) {
     if (comp === '#') {
@@ -117,7 +132,11 @@ function gjsonStep(cur: unknown, comp: string, rest: string[], loc: string): unk
     const q = /^#\((.*)\)(#?)$/s.exec(comp);
     if (q) {
       const match = queryMatcher(q[1], loc);
-      if (q[2] === '#') return cur.filter(match).map((el) => gjsonWalk(el, rest, loc)).filter((v) => v !== undefined);
+      if (q[2] === '#')
+        return cur
+          .filter(match)
+          .map((el) => gjsonWalk(el, rest, loc))
+          .filter((v) => v !== undefined);
       const hit = cur.find(match);
       return hit === undefined ? undefined : gjsonWalk(hit, rest, loc);
     }
@@ -198,7 +217,14 @@ function fromYaml(body: string, loc: string): number {
   return fromTree(doc, loc);
 }
 
-const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, processEntities: true, ignoreDeclaration: true, ignorePiTags: true });
+const xmlParser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
 
 function fromXml(body: string, loc: string): number {
   let doc: unknown;
@@ -221,7 +247,8 @@ export interface MetricSelector {
 
 /** `name`, `name{a="x",b="y"}` or `{__name__="name",...}`; only `=` matchers (what KEDA compares). */
 export function parseMetricSelector(loc: string): MetricSelector {
-  const bad = (why: string) => new ValueError('bad-query', `valueLocation "${loc}" is not a metric selector such as backend_queue_size{queueName="one"}: ${why}`);
+  const bad = (why: string) =>
+    new ValueError('bad-query', `valueLocation "${loc}" is not a metric selector such as backend_queue_size{queueName="one"}: ${why}`);
   const m = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*(?:\{(.*)\})?\s*$/s.exec(loc);
   if (!m || (!m[1] && m[2] === undefined)) throw bad('expected a metric name and optional {label="value"} matchers');
   let name = m[1] ?? '';
@@ -276,20 +303,23 @@ function goFloat(s: string): number | undefined {
 export function parsePrometheusText(body: string): { samples: Sample[]; types: Map<string, string> } {
   const types = new Map<string, string>();
   const samples: Sample[] = [];
-  body.replace(/\r\n/g, '\n').split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '') return;
-    if (line.startsWith('#')) {
-      const t = /^#\s*TYPE\s+(\S+)\s+(\S+)/.exec(line);
-      if (t) types.set(t[1], t[2]);
-      return;
-    }
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/s.exec(line);
-    if (!m) throw new ValueError('other', `prometheus format parsing error: line ${i + 1}: cannot read '${line.slice(0, 60)}'`);
-    const value = goFloat(m[3]);
-    if (value === undefined) throw new ValueError('other', `prometheus format parsing error: line ${i + 1}: value ${m[3]} is not a number`);
-    samples.push({ name: m[1], labels: m[2] ? parseLabels(m[2], i + 1) : {}, value });
-  });
+  body
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === '') return;
+      if (line.startsWith('#')) {
+        const t = /^#\s*TYPE\s+(\S+)\s+(\S+)/.exec(line);
+        if (t) types.set(t[1], t[2]);
+        return;
+      }
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/s.exec(line);
+      if (!m) throw new ValueError('other', `prometheus format parsing error: line ${i + 1}: cannot read '${line.slice(0, 60)}'`);
+      const value = goFloat(m[3]);
+      if (value === undefined) throw new ValueError('other', `prometheus format parsing error: line ${i + 1}: value ${m[3]} is not a number`);
+      samples.push({ name: m[1], labels: m[2] ? parseLabels(m[2], i + 1) : {}, value });
+    });
   return { samples, types };
 }
 
@@ -309,9 +339,13 @@ function fromPrometheus(body: string, loc: string): number {
 /** KEDA GetValueFromResponse. Throws ValueError. */
 export function valueFromResponse(body: string, valueLocation: string, format: ApiFormat): number {
   switch (format) {
-    case 'json': return fromJson(body, valueLocation);
-    case 'yaml': return fromYaml(body, valueLocation);
-    case 'xml': return fromXml(body, valueLocation);
-    default: return fromPrometheus(body, valueLocation);
+    case 'json':
+      return fromJson(body, valueLocation);
+    case 'yaml':
+      return fromYaml(body, valueLocation);
+    case 'xml':
+      return fromXml(body, valueLocation);
+    default:
+      return fromPrometheus(body, valueLocation);
   }
 }

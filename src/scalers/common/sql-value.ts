@@ -29,13 +29,22 @@ export function shownQuery(query: string): string {
 export function singleNumber(type: string, query: string, result: SqlResult, cellKind: CellKind): number {
   const q = shownQuery(query);
   if (result.columns.length !== 1) {
-    throw new ReadError('bad-query', `${type}: query ${q} returned ${result.columns.length} columns; it must return exactly one (a number, e.g. SELECT COUNT(*) FROM ...)`);
+    throw new ReadError(
+      'bad-query',
+      `${type}: query ${q} returned ${result.columns.length} columns; it must return exactly one (a number, e.g. SELECT COUNT(*) FROM ...)`,
+    );
   }
   if (result.rows.length === 0) {
-    throw new ReadError('empty', `${type}: query ${q} returned no row; it must return exactly one row with one number (use an aggregate such as COUNT(*), or COALESCE(MAX(x), 0))`);
+    throw new ReadError(
+      'empty',
+      `${type}: query ${q} returned no row; it must return exactly one row with one number (use an aggregate such as COUNT(*), or COALESCE(MAX(x), 0))`,
+    );
   }
   if (result.rows.length > 1) {
-    throw new ReadError('bad-query', `${type}: query ${q} returned ${result.rows.length} rows; it must return exactly one (aggregate it, e.g. SELECT COUNT(*) or SUM(...))`);
+    throw new ReadError(
+      'bad-query',
+      `${type}: query ${q} returned ${result.rows.length} rows; it must return exactly one (aggregate it, e.g. SELECT COUNT(*) or SUM(...))`,
+    );
   }
   const cell = result.rows[0][0];
   if (cell === null || cell === undefined) {

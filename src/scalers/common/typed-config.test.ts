@@ -10,7 +10,11 @@ const fields = {
   timeout: duration({ optional: true }),
   headers: keyValues({ optional: true }),
 };
-const input = (metadata: Record<string, string>, authParams: Record<string, string> = {}, resolvedEnv: Record<string, string> = {}) => ({ metadata, authParams, resolvedEnv });
+const input = (metadata: Record<string, string>, authParams: Record<string, string> = {}, resolvedEnv: Record<string, string> = {}) => ({
+  metadata,
+  authParams,
+  resolvedEnv,
+});
 
 const ok: Array<[string, ReturnType<typeof input>, Record<string, unknown>]> = [
   ['defaults fill absent fields', input({ queueURL: 'q' }), { queueURL: 'q', queueLength: 5, flag: true, token: undefined }],
@@ -32,12 +36,24 @@ for (const [name, inp, want] of ok) {
 }
 
 const bad: Array<[string, ReturnType<typeof input>, string]> = [
-  ['a missing required parameter names it and the sources', input({}), 't: missing required parameter "queueURL" in [triggerMetadata resolvedEnv]; set metadata.queueURL or metadata.queueURLFromEnv'],
+  [
+    'a missing required parameter names it and the sources',
+    input({}),
+    't: missing required parameter "queueURL" in [triggerMetadata resolvedEnv]; set metadata.queueURL or metadata.queueURLFromEnv',
+  ],
   ['"5.0" into an int fails like KEDA', input({ queueURL: 'q', queueLength: '5.0' }), "t: queueLength must be a whole number, got '5.0'"],
   ['a word into an int fails', input({ queueURL: 'q', queueLength: 'five' }), "t: queueLength must be a whole number, got 'five'"],
   ['"yes" is not a Go bool', input({ queueURL: 'q', flag: 'yes' }), "t: flag must be true or false, got 'yes'"],
-  ['a negative duration fails', input({ queueURL: 'q', timeout: '-1s' }), "t: timeout must be a duration such as 3s or 500ms (or a number of milliseconds), got '-1s'"],
-  ['a map element without = fails', input({ queueURL: 'q', headers: 'a=1,b' }), "t: headers must be a list of key=value pairs separated by commas, got 'a=1,b' ('b' is not key=value)"],
+  [
+    'a negative duration fails',
+    input({ queueURL: 'q', timeout: '-1s' }),
+    "t: timeout must be a duration such as 3s or 500ms (or a number of milliseconds), got '-1s'",
+  ],
+  [
+    'a map element without = fails',
+    input({ queueURL: 'q', headers: 'a=1,b' }),
+    "t: headers must be a list of key=value pairs separated by commas, got 'a=1,b' ('b' is not key=value)",
+  ],
 ];
 for (const [name, inp, message] of bad) {
   test(`typed config: ${name}`, () => assert.throws(() => resolveConfig('t', fields, inp), { name: 'ConfigError', message }));
@@ -45,7 +61,10 @@ for (const [name, inp, message] of bad) {
 
 test('typed config: a bad value from a TriggerAuthentication is not echoed (it may be a secret)', () => {
   const f = { n: int({ order: ['authParams'] }) };
-  assert.throws(() => resolveConfig('t', f, input({}, { n: 's3cr3t' })), (e: Error) => !e.message.includes('s3cr3t') && /not shown/.test(e.message));
+  assert.throws(
+    () => resolveConfig('t', f, input({}, { n: 's3cr3t' })),
+    (e: Error) => !e.message.includes('s3cr3t') && /not shown/.test(e.message),
+  );
 });
 
 // The value parsers themselves (Go bool, JSON numbers, durations) and metric names are tested in

@@ -90,7 +90,11 @@ export const keyValues = defineWith<Record<string, string>>('a list of key=value
 });
 /** Comma list, each element trimmed, empty elements dropped. */
 export const list = define<string[]>('a comma-separated list', 'placeholder', (raw) =>
-  raw.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+);
 
 /** A string restricted to `values` (KEDA `enum=`); each comma-element is checked when `multi`. */
 export function oneOf<const V extends string>(values: readonly V[]) {
@@ -98,7 +102,10 @@ export function oneOf<const V extends string>(values: readonly V[]) {
 }
 export function someOf<const V extends string>(values: readonly V[]) {
   return define<V[]>(`a comma-separated list of ${values.join(', ')}`, values[0], (raw) => {
-    const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     return items.every((i) => (values as readonly string[]).includes(i)) ? (items as V[]) : undefined;
   });
 }
@@ -138,7 +145,8 @@ export function lookupParam(input: ConfigInput, name: string, aliases: string[],
 
 function whereToSet(name: string, order: ParamSource[]): string {
   const ways = order.map((s) =>
-    s === 'triggerMetadata' ? `metadata.${name}` : s === 'resolvedEnv' ? `metadata.${name}FromEnv` : `a TriggerAuthentication parameter "${name}"`);
+    s === 'triggerMetadata' ? `metadata.${name}` : s === 'resolvedEnv' ? `metadata.${name}FromEnv` : `a TriggerAuthentication parameter "${name}"`,
+  );
   return ways.join(' or ');
 }
 
@@ -167,8 +175,7 @@ export function resolveConfig<F extends Fields>(triggerType: string, fields: F, 
       if (f.default !== undefined) out[prop] = f.default;
       else if (f.optional) out[prop] = undefined;
       else {
-        throw new ConfigError(triggerType, name,
-          `missing required parameter "${name}" in [${order.join(' ')}]; set ${whereToSet(name, order)}`);
+        throw new ConfigError(triggerType, name, `missing required parameter "${name}" in [${order.join(' ')}]; set ${whereToSet(name, order)}`);
       }
       continue;
     }
@@ -209,7 +216,5 @@ export function metadataKeys(fields: Fields): string[] {
 /** How a bad value is shown in an error: metadata is not secret; auth params and env may be. */
 export function shown(found: Found): string {
   if (found.source === 'triggerMetadata') return `'${truncate(found.value)}'`;
-  return found.source === 'authParams'
-    ? 'a value from the TriggerAuthentication (not shown)'
-    : `a value from env ${found.key}FromEnv (not shown)`;
+  return found.source === 'authParams' ? 'a value from the TriggerAuthentication (not shown)' : `a value from env ${found.key}FromEnv (not shown)`;
 }

@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
 import { waitFor } from '../../support/wait.ts';
-import { GVR, isAlreadyExists, isConflict, isNotFound, KubeApiError, KubeClient, type GroupVersionResource, type KubeObject } from '../../../src/kube/client.ts';
+import {
+  GVR,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  KubeApiError,
+  KubeClient,
+  type GroupVersionResource,
+  type KubeObject,
+} from '../../../src/kube/client.ts';
 import { ListWatch } from '../../../src/kube/list-watch.ts';
 import { updateStatus } from '../../../src/kube/status.ts';
 import { EventRecorder } from '../../../src/kube/events.ts';
@@ -29,7 +38,15 @@ const widgetCrd = {
         name: 'v1',
         served: true,
         storage: true,
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+            },
+          },
+        },
         subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
       },
     ],
@@ -40,7 +57,12 @@ interface Widget extends KubeObject {
   spec: { replicas?: number; color?: string };
   status?: { replicas?: number; conditions?: Array<{ type: string; status: string }>; health?: Record<string, { n: number }> };
 }
-const widget = (name: string, ns = 'default', spec: Widget['spec'] = { replicas: 1 }): Widget => ({ apiVersion: 'test.updraft.dev/v1', kind: 'Widget', metadata: { name, namespace: ns }, spec });
+const widget = (name: string, ns = 'default', spec: Widget['spec'] = { replicas: 1 }): Widget => ({
+  apiVersion: 'test.updraft.dev/v1',
+  kind: 'Widget',
+  metadata: { name, namespace: ns },
+  spec,
+});
 
 before(async () => {
   cp = await startControlPlane();
@@ -80,13 +102,17 @@ describe('client', () => {
     assert.match((missing as KubeApiError).message, /configmaps "no-such-thing" not found/);
 
     const cm = await client.create(GVR.configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'errs', namespace: 'default' }, data: { a: '1' } });
-    const dup = await client.create(GVR.configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'errs', namespace: 'default' } }).catch((e: unknown) => e);
+    const dup = await client
+      .create(GVR.configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'errs', namespace: 'default' } })
+      .catch((e: unknown) => e);
     assert.ok(isAlreadyExists(dup), String(dup));
     await client.update(GVR.configMaps, { ...cm, data: { a: '2' } });
     const stale = await client.update(GVR.configMaps, { ...cm, data: { a: '3' } }).catch((e: unknown) => e);
     assert.ok(isConflict(stale), String(stale));
     assert.equal((stale as KubeApiError).reason, 'Conflict');
-    const invalid = await client.create(GVR.configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name', namespace: 'default' } }).catch((e: unknown) => e);
+    const invalid = await client
+      .create(GVR.configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name', namespace: 'default' } })
+      .catch((e: unknown) => e);
     assert.equal((invalid as KubeApiError).code, 422);
     assert.equal((invalid as KubeApiError).reason, 'Invalid');
   });
@@ -100,7 +126,9 @@ describe('client', () => {
       { op: 'replace', path: '/spec/color', value: 'blue' },
     ]);
     assert.equal(jsonPatched.spec.color, 'blue');
-    const stale = await client.jsonPatch(WIDGETS, 'default', 'patchy', [{ op: 'test', path: '/metadata/resourceVersion', value: merged.metadata.resourceVersion }]).catch((e: unknown) => e);
+    const stale = await client
+      .jsonPatch(WIDGETS, 'default', 'patchy', [{ op: 'test', path: '/metadata/resourceVersion', value: merged.metadata.resourceVersion }])
+      .catch((e: unknown) => e);
     assert.ok(stale instanceof KubeApiError && (stale.code === 422 || stale.code === 409), String(stale));
     const applied = await client.apply<Widget>(WIDGETS, widget('applied', 'default', { replicas: 2, color: 'green' }), { fieldManager: 'updraft-test' });
     assert.equal(applied.spec.color, 'green');
@@ -113,7 +141,11 @@ describe('client', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web', namespace: 'default' },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+      },
     });
     const deploy = await client.resolveKind('apps/v1', 'Deployment');
     assert.deepEqual([deploy.resource, deploy.namespaced, deploy.subresources.includes('scale')], ['deployments', true, true]);
@@ -137,9 +169,18 @@ describe('client', () => {
 describe('status', () => {
   test('status is patched only when it changed, and a conflicting writer is retried', async () => {
     const created = await client.create<Widget>(WIDGETS, widget('stat'));
-    const first = await updateStatus<NonNullable<Widget['status']>, Widget>(client, WIDGETS, { namespace: 'default', name: 'stat' }, (s) => ({ ...s, replicas: 1, health: { s0: { n: 1 }, s1: { n: 0 } } }), { current: created });
+    const first = await updateStatus<NonNullable<Widget['status']>, Widget>(
+      client,
+      WIDGETS,
+      { namespace: 'default', name: 'stat' },
+      (s) => ({ ...s, replicas: 1, health: { s0: { n: 1 }, s1: { n: 0 } } }),
+      { current: created },
+    );
     assert.equal(first.changed, true);
-    const same = await updateStatus<NonNullable<Widget['status']>, Widget>(client, WIDGETS, { namespace: 'default', name: 'stat' }, (s) => ({ ...s, replicas: 1 }));
+    const same = await updateStatus<NonNullable<Widget['status']>, Widget>(client, WIDGETS, { namespace: 'default', name: 'stat' }, (s) => ({
+      ...s,
+      replicas: 1,
+    }));
     assert.deepEqual([same.changed, same.attempts], [false, 0]);
     assert.equal(same.object.metadata.resourceVersion, first.object.metadata.resourceVersion, 'nothing was written');
 
@@ -232,7 +273,10 @@ describe('list-watch', () => {
     assert.ok(seen.updates.includes('lw-b/after-drop:late'));
     assert.ok(lw.stats.watches >= 3, `watches restarted: ${JSON.stringify(lw.stats)}`);
     assert.ok(lw.stats.silentRestarts + lw.stats.watches > 3);
-    assert.ok(errors.some((e) => e.startsWith('watch')), `the dropped connection was reported: ${errors.join('; ')}`);
+    assert.ok(
+      errors.some((e) => e.startsWith('watch')),
+      `the dropped connection was reported: ${errors.join('; ')}`,
+    );
     await lw.stop();
     own.close();
   });

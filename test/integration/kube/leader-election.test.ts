@@ -92,10 +92,15 @@ test('exactly one of two candidates leads; on graceful stop the other takes over
   const bStartedAt = Date.now();
   const sampler = sampleOverlap([a, b]);
   // Proof that b had its chances: a renewed the Lease past two lease durations after b started.
-  await waitFor('a to renew past 2 lease durations', async () => {
-    const l = await cb.get<Lease>(GVR.leases, 'default', 'updraft-test-leader');
-    return Date.parse(l.spec?.renewTime ?? '') > bStartedAt + 2 * timing.leaseDurationMs;
-  }, 4 * timing.leaseDurationMs + 10_000, 50);
+  await waitFor(
+    'a to renew past 2 lease durations',
+    async () => {
+      const l = await cb.get<Lease>(GVR.leases, 'default', 'updraft-test-leader');
+      return Date.parse(l.spec?.renewTime ?? '') > bStartedAt + 2 * timing.leaseDurationMs;
+    },
+    4 * timing.leaseDurationMs + 10_000,
+    50,
+  );
   assert.equal(b.isLeader(), false, 'b must not lead while a renews');
   assert.equal(b.leader, 'a');
 
