@@ -185,10 +185,7 @@ function Badge({ on, label, tone }: { on?: boolean; label: string; tone: string 
 
 function TriggerCell({ t }: { t: Trigger }) {
   const label = t.name ?? t.metricName ?? `${t.type}#${t.index}`;
-  return html`<div
-    class="trigger"
-    title=${t.error ?? `${t.type}: value ${fmt(t.value)} / target ${fmt(t.target)} (${t.targetType ?? ''}), activation > ${fmt(t.activationThreshold)}`}
-  >
+  return html`<div class="trigger" title=${t.error ?? `${t.type}: value ${fmt(t.value)} / target ${fmt(t.target)} (${t.targetType ?? ''}), activation > ${fmt(t.activationThreshold)}`}>
     <span class="tname">${label}</span>
     ${t.error ? html`<span class="err">error</span>` : html`<span class=${t.active ? 'val active' : 'val'}>${fmt(t.value)}</span>`}
     <span class="muted"> / ${fmt(t.target)} · act ${fmt(t.activationThreshold)}</span>
@@ -198,51 +195,21 @@ function TriggerCell({ t }: { t: Trigger }) {
 function OverviewTable({ rows, now, open }: { rows: Row[]; now: number; open: (r: Row) => void }) {
   if (rows.length === 0) return html`<p class="empty" data-testid="empty">No ScaledObjects or ScaledJobs you may see.</p>`;
   return html`<table class="overview" data-testid="overview">
-    <thead>
-      <tr>
-        <th>Object</th>
-        <th>Status</th>
-        <th>Mode</th>
-        <th>Replicas</th>
-        <th>Triggers (value / target · activation)</th>
-        <th>Last decision</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${rows.map(
-        (r) =>
-          html`<tr key=${`${r.kind}/${r.namespace}/${r.name}`} class="row" data-object=${`${r.namespace}/${r.name}`} onClick=${() => open(r)}>
-            <td>
-              <div class="kind">${r.kind}</div>
-              <a
-                href=${`#/${r.kind}/${r.namespace}/${r.name}`}
-                onClick=${(e: Event) => {
-                  e.preventDefault();
-                  open(r);
-                }}
-                >${r.namespace}/${r.name}</a
-              >
-            </td>
-            <td class="badges">
-              <${Badge} on=${r.ready} label="Ready" tone="ok" /><${Badge} on=${r.active} label="Active" tone="act" />${r.paused
-                ? html`<span class="badge warn">Paused</span>`
-                : ''}${r.fallback ? html`<span class="badge bad">Fallback</span>` : ''}
-            </td>
-            <td>${r.mode ?? '–'}</td>
-            <td class="num">
-              <b>${fmt(r.replicas.current)}</b> → ${fmt(r.replicas.desired)}
-              <div class="muted">${r.replicas.min}..${r.replicas.max}</div>
-            </td>
-            <td>${r.triggers.map((t) => html`<${TriggerCell} t=${t} />`)}</td>
-            <td class="reason">
-              <div>${r.lastDecision?.reason ?? '–'}</div>
-              <div class="muted">${ago(r.lastDecision?.at, now)}</div>
-              ${r.errors.map((e) => html`<div class="err">${e}</div>`)}
-            </td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+    <thead><tr><th>Object</th><th>Status</th><th>Mode</th><th>Replicas</th><th>Triggers (value / target · activation)</th><th>Last decision</th></tr></thead>
+    <tbody>${rows.map(
+      (r) => html`<tr key=${`${r.kind}/${r.namespace}/${r.name}`} class="row" data-object=${`${r.namespace}/${r.name}`} onClick=${() => open(r)}>
+      <td><div class="kind">${r.kind}</div><a href=${`#/${r.kind}/${r.namespace}/${r.name}`} onClick=${(e: Event) => {
+        e.preventDefault();
+        open(r);
+      }}>${r.namespace}/${r.name}</a></td>
+      <td class="badges"><${Badge} on=${r.ready} label="Ready" tone="ok" /><${Badge} on=${r.active} label="Active" tone="act" />${r.paused ? html`<span class="badge warn">Paused</span>` : ''}${r.fallback ? html`<span class="badge bad">Fallback</span>` : ''}</td>
+      <td>${r.mode ?? '–'}</td>
+      <td class="num"><b>${fmt(r.replicas.current)}</b> → ${fmt(r.replicas.desired)}<div class="muted">${r.replicas.min}..${r.replicas.max}</div></td>
+      <td>${r.triggers.map((t) => html`<${TriggerCell} t=${t} />`)}</td>
+      <td class="reason"><div>${r.lastDecision?.reason ?? '–'}</div><div class="muted">${ago(r.lastDecision?.at, now)}</div>
+        ${r.errors.map((e) => html`<div class="err">${e}</div>`)}</td>
+    </tr>`,
+    )}</tbody></table>`;
 }
 
 /** uPlot in a Preact component: (re)created when the data or options change, resized with its box. */
@@ -338,26 +305,19 @@ function TimelineChart({ tl }: { tl: Timeline }) {
   }, [tl]);
   if (tl.t.length === 0) return html`<p class="empty">No polls recorded yet.</p>`;
   return html`<${Chart} opts=${opts} data=${data} testid="timeline" />
-    <div class="legend-extra">
-      <span class="sw cooldown"></span> cooldown <span class="sw stabilized"></span> HPA scale-down stabilization <span class="sw activated"></span> activated
-      <span class="sw deactivated"></span> deactivated
-    </div>`;
+    <div class="legend-extra"><span class="sw cooldown"></span> cooldown <span class="sw stabilized"></span> HPA scale-down stabilization <span class="sw activated"></span> activated <span class="sw deactivated"></span> deactivated</div>`;
 }
 
 function CostPanel({ cost }: { cost?: Cost }) {
   if (!cost) return html`<p class="empty">No cost data yet.</p>`;
-  const bar = (label: string, v: number, cls: string) =>
-    html`<div class="costrow">
-      <span class="clabel">${label}</span>
-      <span class="cbar"><span class=${`cfill ${cls}`} style=${`width:${cost.atMax > 0 ? Math.min(100, (v / cost.atMax) * 100) : 0}%`}></span></span
-      ><span class="cval">${v.toFixed(3)} replica-h</span>
-    </div>`;
+  const bar = (label: string, v: number, cls: string) => html`<div class="costrow"><span class="clabel">${label}</span>
+    <span class="cbar"><span class=${`cfill ${cls}`} style=${`width:${cost.atMax > 0 ? Math.min(100, (v / cost.atMax) * 100) : 0}%`}></span></span><span class="cval">${v.toFixed(3)} replica-h</span></div>`;
   return html`<div class="cost" data-testid="cost">
     <p class="muted">Over the last ${(cost.hours * 60).toFixed(1)} min recorded:</p>
-    ${bar('actual', cost.replicaHours, 'actual')} ${bar(`at max (${cost.maxReplicaCount})`, cost.atMax, 'max')}
+    ${bar('actual', cost.replicaHours, 'actual')}
+    ${bar(`at max (${cost.maxReplicaCount})`, cost.atMax, 'max')}
     ${bar(`at min-or-1 (${cost.minOrOne})`, cost.atMin, 'min')}
-    <p>${(cost.fractionOfMax * 100).toFixed(1)} % of always running at maxReplicaCount.</p>
-  </div>`;
+    <p>${(cost.fractionOfMax * 100).toFixed(1)} % of always running at maxReplicaCount.</p></div>`;
 }
 
 function WhatIfPanel({ d, path }: { d: Detail; path: string }) {
@@ -450,46 +410,30 @@ function WhatIfPanel({ d, path }: { d: Detail; path: string }) {
         <label>cooldownPeriod (s) <input name="cooldown" value=${form.cooldown} onInput=${set('cooldown')} inputmode="numeric" /></label>
         <label>pollingInterval (s) <input name="polling" value=${form.polling} onInput=${set('polling')} inputmode="numeric" /></label>
         ${d.tunables.map(
-          (t, i) =>
-            html` <label
-                >trigger ${t.index} (${t.type}) target${t.targetKey ? html` <code>${t.targetKey}</code>` : ''}
-                <input name=${`target-${t.index}`} value=${form.triggers[i].target} onInput=${setT(i, 'target')} disabled=${!t.targetKey}
-              /></label>
-              <label
-                >trigger ${t.index} activation${t.activationKey ? html` <code>${t.activationKey}</code>` : ''}
-                <input name=${`activation-${t.index}`} value=${form.triggers[i].activation} onInput=${setT(i, 'activation')} disabled=${!t.activationKey}
-              /></label>`,
+          (t, i) => html`
+          <label>trigger ${t.index} (${t.type}) target${t.targetKey ? html` <code>${t.targetKey}</code>` : ''}
+            <input name=${`target-${t.index}`} value=${form.triggers[i].target} onInput=${setT(i, 'target')} disabled=${!t.targetKey} /></label>
+          <label>trigger ${t.index} activation${t.activationKey ? html` <code>${t.activationKey}</code>` : ''}
+            <input name=${`activation-${t.index}`} value=${form.triggers[i].activation} onInput=${setT(i, 'activation')} disabled=${!t.activationKey} /></label>`,
         )}
       </div>
-      <label class="wide"
-        >HPA behavior (JSON: spec.advanced.horizontalPodAutoscalerConfig.behavior; empty = default)
-        <textarea
-          name="behavior"
-          rows="4"
-          value=${form.behavior}
-          onInput=${set('behavior')}
-          placeholder='{"scaleDown": {"stabilizationWindowSeconds": 60}}'
-        ></textarea>
-      </label>
+      <label class="wide">HPA behavior (JSON: spec.advanced.horizontalPodAutoscalerConfig.behavior; empty = default)
+        <textarea name="behavior" rows="4" value=${form.behavior} onInput=${set('behavior')} placeholder='{"scaleDown": {"stabilizationWindowSeconds": 60}}'></textarea></label>
       <button type="submit" disabled=${busy} data-testid="whatif-run">${busy ? 'Replaying…' : 'Replay the last hour'}</button>
       ${error ? html`<p class="err" data-testid="whatif-error">${error}</p>` : ''}
     </form>
-    ${result && overlay
-      ? html`<div data-testid="whatif-result">
-          <p class="summary">
-            Recorded <b>${result.actual.replicaHours.toFixed(3)}</b> replica-h · what-if
-            <b data-testid="whatif-hours">${result.replay.replicaHours.toFixed(3)}</b> replica-h (same parameters replayed:
-            ${result.baseline.replicaHours.toFixed(3)}) · at max ${result.cost.atMax.toFixed(3)} · at min-or-1 ${result.cost.atMin.toFixed(3)} ·
-            ${result.replay.activations} activation(s), ${result.replay.scaleChanges} change(s), peak ${result.replay.maxReplicas}
-          </p>
-          ${result.notes.map((n) => html`<p class="muted">${n}</p>`)}
-          <${Chart} opts=${overlay.opts} data=${overlay.data} testid="whatif-chart" />
-          <details open>
-            <summary>Edited ScaledObject (YAML) <button type="button" onClick=${() => void navigator.clipboard?.writeText(result.yaml)}>Copy</button></summary>
-            <pre class="yaml" data-testid="whatif-yaml">${result.yaml}</pre>
-          </details>
-        </div>`
-      : ''}`;
+    ${
+      result && overlay
+        ? html`<div data-testid="whatif-result">
+      <p class="summary">Recorded <b>${result.actual.replicaHours.toFixed(3)}</b> replica-h · what-if <b data-testid="whatif-hours">${result.replay.replicaHours.toFixed(3)}</b> replica-h
+        (same parameters replayed: ${result.baseline.replicaHours.toFixed(3)}) · at max ${result.cost.atMax.toFixed(3)} · at min-or-1 ${result.cost.atMin.toFixed(3)} ·
+        ${result.replay.activations} activation(s), ${result.replay.scaleChanges} change(s), peak ${result.replay.maxReplicas}</p>
+      ${result.notes.map((n) => html`<p class="muted">${n}</p>`)}
+      <${Chart} opts=${overlay.opts} data=${overlay.data} testid="whatif-chart" />
+      <details open><summary>Edited ScaledObject (YAML) <button type="button" onClick=${() => void navigator.clipboard?.writeText(result.yaml)}>Copy</button></summary>
+        <pre class="yaml" data-testid="whatif-yaml">${result.yaml}</pre></details></div>`
+        : ''
+    }`;
 }
 
 function ExplainPanel({ report }: { report: unknown }) {
@@ -502,53 +446,24 @@ function ExplainPanel({ report }: { report: unknown }) {
   };
   return html`<div class="explain" data-testid="explain">
     <dl>
-      <dt>mode</dt>
-      <dd>${String(r.mode ?? '–')}${r.hpaName ? ` (HPA ${String(r.hpaName)})` : ''}</dd>
-      <dt>bounds</dt>
-      <dd>
-        ${r.bounds
+      <dt>mode</dt><dd>${String(r.mode ?? '–')}${r.hpaName ? ` (HPA ${String(r.hpaName)})` : ''}</dd>
+      <dt>bounds</dt><dd>${
+        r.bounds
           ? Object.entries(r.bounds)
               .map(([k, v]) => `${k} ${String(v)}`)
               .join(' · ')
-          : '–'}
-      </dd>
-      ${r.lastActiveTime
-        ? html`<dt>last active</dt>
-            <dd>${String(r.lastActiveTime)}</dd>`
-        : ''}
-      ${r.lastScale
-        ? html`<dt>last scale</dt>
-            <dd>${r.lastScale.from} → ${r.lastScale.to}: ${r.lastScale.reason}</dd>`
-        : ''}
+          : '–'
+      }</dd>
+      ${r.lastActiveTime ? html`<dt>last active</dt><dd>${String(r.lastActiveTime)}</dd>` : ''}
+      ${r.lastScale ? html`<dt>last scale</dt><dd>${r.lastScale.from} → ${r.lastScale.to}: ${r.lastScale.reason}</dd>` : ''}
     </dl>
-    ${r.conditions?.length
-      ? html`<table class="small">
-          <thead>
-            <tr>
-              <th>condition</th>
-              <th>status</th>
-              <th>reason</th>
-              <th>message</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${r.conditions.map(
-              (c) =>
-                html`<tr>
-                  <td>${c.type}</td>
-                  <td>${c.status}</td>
-                  <td>${c.reason ?? ''}</td>
-                  <td>${c.message ?? ''}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`
-      : ''}
-    <details>
-      <summary>Full report (JSON)</summary>
-      <pre>${JSON.stringify(report, null, 2)}</pre>
-    </details>
-  </div>`;
+    ${
+      r.conditions?.length
+        ? html`<table class="small"><thead><tr><th>condition</th><th>status</th><th>reason</th><th>message</th></tr></thead>
+      <tbody>${r.conditions.map((c) => html`<tr><td>${c.type}</td><td>${c.status}</td><td>${c.reason ?? ''}</td><td>${c.message ?? ''}</td></tr>`)}</tbody></table>`
+        : ''
+    }
+    <details><summary>Full report (JSON)</summary><pre>${JSON.stringify(report, null, 2)}</pre></details></div>`;
 }
 
 function DetailView({ route, refreshKey, onAuth }: { route: { kind: string; ns: string; name: string }; refreshKey: number; onAuth: () => void }) {
@@ -572,80 +487,43 @@ function DetailView({ route, refreshKey, onAuth }: { route: { kind: string; ns: 
     <h3>Last hour</h3>
     <${TimelineChart} tl=${d.timeline} />
     <div class="cols">
-      <div>
-        <h3>Cost</h3>
-        <${CostPanel} cost=${d.cost} />
-      </div>
-      <div>
-        <h3>Decisions</h3>
-        <ul class="notes">
-          ${d.timeline.notes
-            .slice(-12)
-            .reverse()
-            .map((n) => html`<li class=${n.kind}><span class="muted">${new Date(n.at).toLocaleTimeString()}</span> <b>${n.kind}</b> ${n.message}</li>`)}
-        </ul>
-      </div>
+      <div><h3>Cost</h3><${CostPanel} cost=${d.cost} /></div>
+      <div><h3>Decisions</h3><ul class="notes">${d.timeline.notes
+        .slice(-12)
+        .reverse()
+        .map((n) => html`<li class=${n.kind}><span class="muted">${new Date(n.at).toLocaleTimeString()}</span> <b>${n.kind}</b> ${n.message}</li>`)}</ul></div>
     </div>
-    ${d.row.kind === 'ScaledObject'
-      ? html`<h3>What if…</h3>
-          <${WhatIfPanel} d=${d} path=${path} />`
-      : ''}
-    <h3>Explain</h3>
-    <${ExplainPanel} report=${d.explain} />
+    ${d.row.kind === 'ScaledObject' ? html`<h3>What if…</h3><${WhatIfPanel} d=${d} path=${path} />` : ''}
+    <h3>Explain</h3><${ExplainPanel} report=${d.explain} />
     <h3>Recent Events</h3>
-    ${d.events.length
-      ? html`<table class="small" data-testid="events">
-          <thead>
-            <tr>
-              <th>when</th>
-              <th>type</th>
-              <th>reason</th>
-              <th>message</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${d.events
-              .slice(-15)
-              .reverse()
-              .map(
-                (e) =>
-                  html`<tr>
-                    <td>${e.at ?? ''}</td>
-                    <td>${e.type ?? ''}</td>
-                    <td>${e.reason ?? ''}</td>
-                    <td>${e.message ?? ''}${e.count && e.count > 1 ? ` (×${e.count})` : ''}</td>
-                  </tr>`,
-              )}
-          </tbody>
-        </table>`
-      : html`<p class="empty">No Events.</p>`}
+    ${
+      d.events.length
+        ? html`<table class="small" data-testid="events"><thead><tr><th>when</th><th>type</th><th>reason</th><th>message</th></tr></thead>
+      <tbody>${d.events
+        .slice(-15)
+        .reverse()
+        .map(
+          (e) =>
+            html`<tr><td>${e.at ?? ''}</td><td>${e.type ?? ''}</td><td>${e.reason ?? ''}</td><td>${e.message ?? ''}${e.count && e.count > 1 ? ` (×${e.count})` : ''}</td></tr>`,
+        )}</tbody></table>`
+        : html`<p class="empty">No Events.</p>`
+    }
     <h3>Triggers</h3>
-    ${d.metadata.map(
-      (m, i) =>
-        html`<div class="meta">
-          <b>${i}: ${m.type}${m.name ? ` (${m.name})` : ''}</b> ${Object.entries(m.metadata).map(([k, v]) => html`<code>${k}: ${v}</code> `)}
-        </div>`,
-    )}
+    ${d.metadata.map((m, i) => html`<div class="meta"><b>${i}: ${m.type}${m.name ? ` (${m.name})` : ''}</b> ${Object.entries(m.metadata).map(([k, v]) => html`<code>${k}: ${v}</code> `)}</div>`)}
   </section>`;
 }
 
 function TokenForm({ onDone }: { onDone: () => void }) {
   const [v, setV] = useState('');
-  return html`<form
-    class="token"
-    onSubmit=${(e: Event) => {
-      e.preventDefault();
-      sessionStorage.setItem(TOKEN_KEY, v.trim());
-      onDone();
-    }}
-  >
-    <p>
-      This dashboard needs a Kubernetes bearer token; you see the ScaledObjects and ScaledJobs you may <code>get</code>. Create one with
-      <code>kubectl create token &lt;serviceaccount&gt;</code>. It stays in this tab (sessionStorage).
-    </p>
+  return html`<form class="token" onSubmit=${(e: Event) => {
+    e.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, v.trim());
+    onDone();
+  }}>
+    <p>This dashboard needs a Kubernetes bearer token; you see the ScaledObjects and ScaledJobs you may <code>get</code>.
+    Create one with <code>kubectl create token &lt;serviceaccount&gt;</code>. It stays in this tab (sessionStorage).</p>
     <input type="password" name="token" value=${v} onInput=${(e: Event) => setV((e.target as HTMLInputElement).value)} placeholder="token" autocomplete="off" />
-    <button type="submit">Sign in</button>
-  </form>`;
+    <button type="submit">Sign in</button></form>`;
 }
 
 function parseRoute(): { kind: string; ns: string; name: string } | undefined {
@@ -698,21 +576,21 @@ function App() {
     }, setLive);
   }, [needToken, session]);
   const open = (r: Row) => (location.hash = `#/${r.kind}/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}`);
-  return html`<header>
-      <h1>${overview?.title ?? 'Updraft'} <span class="muted">dashboard</span></h1>
+  return html`<header><h1>${overview?.title ?? 'Updraft'} <span class="muted">dashboard</span></h1>
       <span class=${live ? 'live on' : 'live'} data-testid="live">${live ? '● live' : '○ connecting'}</span>
-      ${overview?.auth?.user ? html`<span class="muted">signed in as ${overview.auth.user}</span>` : ''}
-    </header>
+      ${overview?.auth?.user ? html`<span class="muted">signed in as ${overview.auth.user}</span>` : ''}</header>
     <main>
-      ${needToken
-        ? html`<${TokenForm} onDone=${() => setSession((s) => s + 1)} />`
-        : error
-          ? html`<p class="err">${error}</p>`
-          : route
-            ? html`<${DetailView} route=${route} refreshKey=${tick} onAuth=${() => setNeedToken(true)} />`
-            : overview
-              ? html`<${OverviewTable} rows=${overview.objects} now=${overview.now} open=${open} />`
-              : html`<p>Loading…</p>`}
+      ${
+        needToken
+          ? html`<${TokenForm} onDone=${() => setSession((s) => s + 1)} />`
+          : error
+            ? html`<p class="err">${error}</p>`
+            : route
+              ? html`<${DetailView} route=${route} refreshKey=${tick} onAuth=${() => setNeedToken(true)} />`
+              : overview
+                ? html`<${OverviewTable} rows=${overview.objects} now=${overview.now} open=${open} />`
+                : html`<p>Loading…</p>`
+      }
     </main>`;
 }
 
