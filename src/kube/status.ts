@@ -43,3 +43,8 @@ export async function updateStatus<S extends object, T extends KubeObject & { st
     }
   }
 }
+
+/** The status without its undefined fields: what the API server would store, so the change is compared as stored. */
+export function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -10,7 +10,7 @@ import type { ObjectSource } from '../auth/object-source.ts';
 import { decideJobScale, scaledJobMetrics, type JobTriggerMetrics } from '../engine/scaledjob.ts';
 import { GVR, type KubeClient, type KubeObject } from '../kube/client.ts';
 import type { EventRecorder } from '../kube/events.ts';
-import { updateStatus } from '../kube/status.ts';
+import { dropUndefined, updateStatus } from '../kube/status.ts';
 import { buildObjectScalers } from '../runtime/build-scalers.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import type { ReadingsCache } from '../runtime/readings-cache.ts';
@@ -362,7 +362,7 @@ export class ScaledJobController {
       this.o.client,
       GVR.scaledJobs,
       { namespace: sj.metadata.namespace, name: sj.metadata.name },
-      (s) => Object.fromEntries(Object.entries(mutate(s)).filter(([, v]) => v !== undefined)) as SjStatus,
+      (s) => dropUndefined(mutate(s)),
       { fieldManager: FIELD_MANAGER },
     );
   }
@@ -375,8 +375,4 @@ export class ScaledJobController {
       message,
     );
   }
-}
-
-function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

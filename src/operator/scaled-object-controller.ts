@@ -10,7 +10,7 @@ import type { PodSpecLike } from '../auth/container-env.ts';
 import type { ObjectSource } from '../auth/object-source.ts';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
 import type { EventRecorder } from '../kube/events.ts';
-import { updateStatus } from '../kube/status.ts';
+import { dropUndefined, updateStatus } from '../kube/status.ts';
 import { buildObjectScalers } from '../runtime/build-scalers.ts';
 import { ObjectRunner, type PollReport, type ScalingMode } from '../runtime/object-runner.ts';
 import type { ReadingsCache } from '../runtime/readings-cache.ts';
@@ -584,10 +584,6 @@ export class ScaledObjectController {
       metadata: { name: raw.metadata.name, namespace: raw.metadata.namespace, uid: raw.metadata.uid },
     };
   }
-}
-
-function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 export type { Condition };
