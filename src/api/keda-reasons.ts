@@ -3,6 +3,7 @@
 // KEDA `apis/keda/v1alpha1/condition_types.go` and the controllers that set them
 // (`controllers/keda/scaledobject_controller.go`, `pkg/scaling/executor/scale_scaledobjects.go`).
 import type { Condition } from './types.ts';
+import { rfc3339Seconds } from './values.ts';
 
 export const EventReason = {
   ScaledObjectReady: 'ScaledObjectReady',
@@ -78,7 +79,7 @@ export const LAST_SCALE_CONDITION = 'updraft.dev/LastScale';
 export const LAST_SCALE_MESSAGE_MAX = 1000;
 
 export function lastScaleCondition(from: number, to: number, atMs: number, reason: string): Condition {
-  const message = `${from}→${to} at ${new Date(atMs).toISOString().replace(/\.\d{3}Z$/, 'Z')}: ${reason}`;
+  const message = `${from}→${to} at ${rfc3339Seconds(atMs)}: ${reason}`;
   return {
     type: LAST_SCALE_CONDITION,
     status: 'True',

@@ -208,3 +208,8 @@ export function parseKeyValueMap(raw: string): { map: Record<string, string> } |
   }
   return { map: out };
 }
+
+/** Kubernetes metav1.Time as the API server writes it: RFC 3339 in UTC, to the second (k8s.io/apimachinery/pkg/apis/meta/v1/time.go). */
+export function rfc3339Seconds(t: number | Date): string {
+  return (typeof t === 'number' ? new Date(t) : t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

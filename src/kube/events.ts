@@ -11,6 +11,7 @@
 // Messages pass through redactSecrets() and are capped at 1 kB (the events.k8s.io note limit).
 import { randomBytes } from 'node:crypto';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from './client.ts';
+import { rfc3339Seconds } from '../api/values.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -162,7 +163,7 @@ export class EventRecorder {
   }
 
   private async write(key: string, ns: string, target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
-    const ts = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ts = rfc3339Seconds(this.now());
     const cached = this.identical.get(key);
     if (cached) {
       try {

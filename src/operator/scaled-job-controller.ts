@@ -20,6 +20,7 @@ import type { OperatorMetrics } from '../servers/keda-metrics.ts';
 import { jobLoopIdentity, jobNeedsBuild, planScaledJob, type JobLoopIdentity, type ScaledJobFacts, type ScaledJobStatus } from './scaled-job-plan.ts';
 import { getCondition, setCondition } from './conditions.ts';
 import type { Logger } from './scaled-object-controller.ts';
+import { rfc3339Seconds } from '../api/values.ts';
 
 export const LABEL_SCALEDJOB_NAME = 'scaledjob.keda.sh/name';
 export const ANNOTATION_SCALEDJOB_GENERATION = 'scaledjob.keda.sh/generation';
@@ -329,7 +330,7 @@ export class ScaledJobController {
 
   private async writePollStatus(sj: ScaledJob, triggers: JobTriggerMetrics[], isActive: boolean, isError: boolean): Promise<void> {
     let before: boolean | undefined;
-    const now = new Date(this.o.now?.() ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = rfc3339Seconds(this.o.now?.() ?? Date.now());
     await this.patchStatus(sj, (s) => {
       before = getCondition(s.conditions, 'Active')?.status === 'True';
       let conditions = setCondition(

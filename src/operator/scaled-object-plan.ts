@@ -17,6 +17,7 @@ import type { ScalingMode } from '../runtime/object-runner.ts';
 import type { MetricSpec } from '../scalers/scaler.ts';
 import { getCondition, setCondition, withInitialConditions } from './conditions.ts';
 import { buildHpa, HpaBuildError, type HorizontalPodAutoscaler } from './hpa.ts';
+import { rfc3339Seconds } from '../api/values.ts';
 
 /** What the scale loop of the object looks like now (the applier's runner map). */
 export interface RunnerFacts {
@@ -267,11 +268,6 @@ export function planScaledObject(f: ScaledObjectFacts): ScaledObjectPlan {
   return { status, events, hpa, runner: build ? 'start' : 'keep' };
 }
 
-/** RFC 3339 in seconds, as KEDA writes status times. */
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /**
  * How often status.lastActiveTime is refreshed while an object stays active: a quarter of cooldownPeriod, at
  * least pollingInterval, at most 60 s. KEDA rewrites it on every active poll; what it is for is the cooldown after
@@ -296,7 +292,7 @@ export function lastActiveTimeToWrite(
 ): string | undefined {
   if (last === undefined) return undefined;
   const storedMs = stored ? Date.parse(stored) : undefined;
-  const exact = rfc3339(last);
+  const exact = rfc3339Seconds(last);
   if (storedMs === undefined || Number.isNaN(storedMs)) return exact;
   if (active) return last - storedMs >= lastActiveRefreshMs(so) ? exact : undefined;
   return exact !== stored ? exact : undefined;

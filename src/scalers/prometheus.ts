@@ -8,6 +8,7 @@ import { AWS_IDENTITY_KEYS, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, duration, float, keyValues, resolveConfig, someOf, str, type ConfigInput } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput } from './scaler.ts';
+import { rfc3339Seconds } from '../api/values.ts';
 
 export const TYPE = 'prometheus';
 
@@ -176,7 +177,7 @@ function rfc3986(s: string): string {
 /** `GET <server>/api/v1/query?query=…&time=<RFC3339 UTC>[&namespace=…][&k=v…]` (KEDA ExecutePromQuery). */
 export function queryURL(config: PrometheusConfig, now: Date): URL {
   const base = config.serverAddress.href.replace(/\/+$/, '');
-  const time = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const time = rfc3339Seconds(now);
   let q = `query=${rfc3986(config.query)}&time=${rfc3986(time)}`;
   if (config.namespace) q += `&namespace=${rfc3986(config.namespace)}`;
   for (const [k, v] of Object.entries(config.queryParameters)) q += `&${rfc3986(k)}=${rfc3986(v)}`;

@@ -9,6 +9,7 @@ import { metricValueQuantity } from '../kube/quantity.ts';
 import { handleProbe, requestMetrics, type ReadyCheck } from './prometheus-metrics.ts';
 import { authenticateRequest, type Authorizer, type RequestHeaderConfig, type UserInfo } from './request-header-auth.ts';
 import { createTlsServer, type ServingCertificate } from './serving-tls.ts';
+import { rfc3339Seconds } from '../api/values.ts';
 
 export const GROUP = 'external.metrics.k8s.io';
 export const VERSION = 'v1beta1';
@@ -200,7 +201,7 @@ export async function startExternalMetricsServer(opts: ExternalMetricsServerOpti
       fail(code, (err as Error).message, auth.user);
       return { route: 'metric', code };
     }
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = rfc3339Seconds(new Date());
     sendJson(res, 200, {
       kind: 'ExternalMetricValueList',
       apiVersion: GROUP_VERSION,
@@ -208,7 +209,7 @@ export async function startExternalMetricsServer(opts: ExternalMetricsServerOpti
       items: values.map((v) => ({
         metricName: v.metricName,
         metricLabels: v.metricLabels ?? {},
-        timestamp: v.timestamp instanceof Date ? v.timestamp.toISOString().replace(/\.\d{3}Z$/, 'Z') : (v.timestamp ?? now),
+        timestamp: v.timestamp instanceof Date ? rfc3339Seconds(v.timestamp) : (v.timestamp ?? now),
         value: typeof v.value === 'number' ? metricValueQuantity(v.value) : v.value,
       })),
     });
