@@ -12,6 +12,9 @@
 #   --nodes N                number of kwok fake nodes (env UPDRAFT_CP_NODES, default 1)
 #   --watch-pid PID          tear the control plane down when PID exits (env
 #                            UPDRAFT_CP_WATCH_PID), so a crashed test leaves no processes
+#   --audit-log              kube-apiserver audit log at Metadata level, JSON lines in
+#                            DIR/logs/audit.log (env UPDRAFT_CP_AUDIT_LOG=1): who sent which
+#                            request; the control plane's own components are left out
 # env: UPDRAFT_CP_READY_TIMEOUT seconds to wait for health (default 180)
 #      UPDRAFT_CP_AGGREGATOR_ROUTING kube-apiserver --enable-aggregator-routing (default false)
 #
@@ -24,6 +27,7 @@ set -euo pipefail
 hpa_sync=${UPDRAFT_CP_HPA_SYNC_PERIOD:-15s}
 nodes=${UPDRAFT_CP_NODES:-1}
 watch_pid=${UPDRAFT_CP_WATCH_PID:-}
+audit_log=${UPDRAFT_CP_AUDIT_LOG:-0}
 ready_timeout=${UPDRAFT_CP_READY_TIMEOUT:-180}
 # false (the Kubernetes default) on purpose: aggregated API servers here run on 127.0.0.1 and
 # are reached through an ExternalName Service, which only the ClusterIP resolver (routing off)
@@ -36,7 +40,8 @@ while [ $# -gt 0 ]; do
     --hpa-sync-period) hpa_sync=$2; shift 2 ;;
     --nodes) nodes=$2; shift 2 ;;
     --watch-pid) watch_pid=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --audit-log) audit_log=1; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     -*) echo "up.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) dir=$1; shift ;;
   esac
@@ -202,6 +207,25 @@ launch() {
   kubeconfig kwok kwok "$server"
 
   rm -rf "$dir/etcd-data"
+  audit_args=()
+  if [ "$audit_log" = 1 ]; then
+    # Metadata level (user, user agent, verb, resource; no bodies), ResponseComplete only: one line per request.
+    # The control plane's own components would only add volume: left out by user.
+    cat >"$dir/audit-policy.yaml" <<EOP
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+  - level: None
+    users: [system:kube-controller-manager, system:kube-scheduler, kwok-controller, system:apiserver]
+  - level: None
+    userGroups: [system:serviceaccounts:kube-system, system:nodes]
+  - level: Metadata
+EOP
+    : >"$dir/logs/audit.log"
+    audit_args=(--audit-policy-file "$dir/audit-policy.yaml" --audit-log-path "$dir/logs/audit.log"
+      --audit-log-format json --audit-log-mode batch --audit-log-batch-max-wait 1s --audit-log-maxsize 0)
+  fi
   # Plain HTTP on loopback only; --unsafe-no-fsync because this data is thrown away.
   start etcd "$BIN/etcd" --name "updraft-$etcd_port" --data-dir "$dir/etcd-data" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
@@ -230,7 +254,7 @@ launch() {
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
     --enable-aggregator-routing="$aggregator_routing" \
-    --profiling=false
+    --profiling=false "${audit_args[@]}"
 
   # kwok waits for the apiserver by itself, so it starts alongside it.
   start kwok "$BIN/kwok" --config "$BIN/kwok-stages.yaml" \
@@ -352,6 +376,7 @@ cat >"$dir/state.json" <<EOF
   "k8sVersion": "$K8S_VERSION",
   "hpaSyncPeriod": "$hpa_sync",
   "nodes": $nodes,
+  "auditLog": $( [ "$audit_log" = 1 ] && echo "\"$dir/logs/audit.log\"" || echo null ),
   "ports": {"etcd": $etcd_port, "etcdPeer": $etcd_peer_port, "apiserver": $api_port, "controllerManager": $kcm_port, "scheduler": $sched_port, "kwok": $kwok_port},
   "pids": {$pids_json}
 }

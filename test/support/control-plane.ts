@@ -16,6 +16,8 @@ export interface ControlPlaneOptions {
   nodes?: number;
   /** State directory; default a fresh one under the OS temp dir. */
   dir?: string;
+  /** kube-apiserver audit log (Metadata level, JSON lines) at `auditLogPath`: who sent which request (benchmarks). */
+  auditLog?: boolean;
 }
 
 export interface KubectlOptions {
@@ -45,6 +47,13 @@ export interface ControlPlane {
   frontProxy: { caFile: string; clientCertFile: string; clientKeyFile: string; allowedNames: string[] };
   k8sVersion: string;
   ports: { etcd: number; apiserver: number; controllerManager: number; scheduler: number; kwok: number };
+  /** Process ids of the components (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok). */
+  pids: Record<string, number>;
+  /** The audit log (JSON lines), when started with `auditLog: true`. */
+  auditLogPath?: string;
+  /** Admin client certificate and key (PEM files), e.g. to read the apiserver's /metrics. */
+  adminCertFile: string;
+  adminKeyFile: string;
   /** Runs the kubectl built with this Kubernetes version against this control plane; resolves stdout. */
   kubectl(args: string[], opts?: KubectlOptions): Promise<string>;
   /** A serving cert for a test server on 127.0.0.1 (hosts: DNS names and/or IPs), signed by the cluster CA. */
@@ -73,6 +82,10 @@ const stateSchema = z.object({
     scheduler: z.number().int(),
     kwok: z.number().int(),
   }),
+  pids: z.record(z.string(), z.number().int()),
+  auditLog: z.string().nullish(),
+  adminCertFile: z.string(),
+  adminKeyFile: z.string(),
 });
 
 interface RunResult {
@@ -109,6 +122,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     args.push('--hpa-sync-period', `${Math.round(opts.hpaSyncSeconds * 1000)}ms`);
   }
   if (opts.nodes !== undefined) args.push('--nodes', String(opts.nodes));
+  if (opts.auditLog) args.push('--audit-log');
   if (opts.dir !== undefined) args.push(opts.dir);
 
   const up = await run('bash', args);
@@ -152,6 +166,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     frontProxy: state.frontProxy,
     k8sVersion: state.k8sVersion,
     ports: state.ports,
+    pids: state.pids,
+    ...(state.auditLog ? { auditLogPath: state.auditLog } : {}),
+    adminCertFile: state.adminCertFile,
+    adminKeyFile: state.adminKeyFile,
     kubectl,
     issueServingCert,
     stop,
