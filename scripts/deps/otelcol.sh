@@ -26,6 +26,7 @@ cd "$WORK"
   go get "go.opentelemetry.io/collector/otelcol@$CORE" \
     "go.opentelemetry.io/collector/receiver/otlpreceiver@$CORE" \
     "go.opentelemetry.io/collector/exporter/debugexporter@$CORE" \
+    "go.opentelemetry.io/collector/exporter/otlpexporter@$CORE" \
     "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/fileexporter@$CONTRIB"
   # -e: the file exporter's *test* imports name a module version the proxy does not serve; the build needs none of them.
   go mod tidy -e

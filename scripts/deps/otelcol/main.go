@@ -1,5 +1,6 @@
-// A minimal OpenTelemetry Collector (the core `otelcol` library, no builder): an OTLP receiver and the debug and
-// file exporters, enough for Updraft's test of its OTLP metrics exporter. Built by scripts/deps/otelcol.sh.
+// A minimal OpenTelemetry Collector (the core `otelcol` library, no builder): an OTLP receiver and the debug, file
+// and OTLP/gRPC (`otlp`) exporters, enough for Updraft's tests of its OTLP metrics exporter and of its OTLP/gRPC
+// receiver (a Collector forwarding to Updraft). Built by scripts/deps/otelcol.sh.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/debugexporter"
+	"go.opentelemetry.io/collector/exporter/otlpexporter"
 	"go.opentelemetry.io/collector/otelcol"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
@@ -25,7 +27,7 @@ func components() (otelcol.Factories, error) {
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
-	factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](debugexporter.NewFactory(), fileexporter.NewFactory())
+	factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](debugexporter.NewFactory(), fileexporter.NewFactory(), otlpexporter.NewFactory())
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
