@@ -4,16 +4,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import pino from 'pino';
 import { parseGoDuration } from '../api/values.ts';
-import { KubeClient } from '../kube/client.ts';
-import { parseWatchNamespaces } from '../kube/list-watch.ts';
-import { startOperator } from '../operator/operator.ts';
 import { AddressPolicy, setScalerAddressPolicy } from '../scalers/common/address-policy.ts';
 import { setScalerHttpDefaults } from '../scalers/common/http-get.ts';
 import { buildInfo } from '../api/build-info.ts';
 import { parseTlsVersion, useColor } from './flags.ts';
-import { setDefaultHttpTimeoutMs } from '../runtime/build-scalers.ts';
 import {
   addKedaFlags,
   applyKedaFlags,
@@ -185,6 +180,16 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
 `,
     )
     .action(async (opts: OperatorFlags, cmd: Command) => {
+      // The operator's dependency graph (every scaler and its client — AWS SDK, gRPC, Kafka, SQL —, the Kubernetes
+      // client, the servers, pino) is loaded here, when the operator runs, not when this module is: `updraft
+      // operator --help` and the other commands' --help never pay for it (bench/compiled-startup.ts).
+      const [{ startOperator }, { KubeClient }, { parseWatchNamespaces }, { setDefaultHttpTimeoutMs }, { default: pino }] = await Promise.all([
+        import('../operator/operator.ts'),
+        import('../kube/client.ts'),
+        import('../kube/list-watch.ts'),
+        import('../runtime/build-scalers.ts'),
+        import('pino'),
+      ]);
       // KEDA's flags: the mapped ones override Updraft's defaults, the others are reported in one warning line.
       const keda = applyKedaFlags(opts as unknown as Record<string, unknown>, (a) => cmd.getOptionValueSource(a) === 'cli');
       Object.assign(opts, keda.set);
