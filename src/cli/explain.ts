@@ -4,9 +4,9 @@
 // Events. The report is read by src/operator/explain.ts; this file renders it as text, or prints it as JSON.
 import type { Command } from 'commander';
 import { formatNumber } from '../engine/metric-value.ts';
-import { KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { LAST_SCALE_CONDITION } from '../api/keda-reasons.ts';
-import { explainReport, type ScaledObjectExplanation } from '../operator/explain.ts';
+import type { ScaledObjectExplanation } from '../operator/explain.ts';
 
 const ago = (iso: string | undefined, now: number) => {
   if (!iso) return '';
@@ -97,6 +97,7 @@ export function renderExplanation(r: ScaledObjectExplanation, now = Date.parse(r
 
 /** The explanation as text (the report of src/operator/explain.ts, rendered). */
 export async function explainScaledObject(client: KubeClient, namespace: string, name: string, now = Date.now()): Promise<string> {
+  const { explainReport } = await import('../operator/explain.ts');
   return renderExplanation(await explainReport(client, namespace, name, now), now);
 }
 
@@ -118,6 +119,8 @@ Example:
     .action(async (nameArg: string, o: { namespace: string; kubeconfig?: string; output: string }) => {
       if (o.output !== 'text' && o.output !== 'json') program.error(`explain: --output must be text or json, got '${o.output}'`);
       const [ns, name] = nameArg.includes('/') ? nameArg.split('/', 2) : [o.namespace, nameArg];
+      // The Kubernetes client and the report's reader load when the command runs, not for --help.
+      const [{ KubeClient }, { explainReport }] = await Promise.all([import('../kube/client.ts'), import('../operator/explain.ts')]);
       const client = await KubeClient.fromEnvironment({ kubeconfig: o.kubeconfig });
       try {
         const report = await explainReport(client, ns, name);

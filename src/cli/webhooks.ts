@@ -1,9 +1,5 @@
 // `updraft webhooks`: the validating admission webhook server (KEDA's keda-admission-webhooks).
 import { Option, type Command } from 'commander';
-import pino from 'pino';
-import { KubeClient } from '../kube/client.ts';
-import { clusterLookups, KedaAdmissionValidator } from '../operator/admission-validator.ts';
-import { startAdmissionWebhookServer } from '../servers/admission-webhook.ts';
 import { parsePort, parseTlsVersion } from './flags.ts';
 
 export function register(program: Command): void {
@@ -41,6 +37,13 @@ Example:
           opts.tlsMinVersion !== undefined
             ? parseTlsVersion('--tls-min-version', opts.tlsMinVersion)
             : parseTlsVersion('--min-tls-version', opts.minTlsVersion);
+        // The validator (every scaler's parse), the Kubernetes client, the server and pino load when it runs, not for --help.
+        const [{ default: pino }, { KubeClient }, { clusterLookups, KedaAdmissionValidator }, { startAdmissionWebhookServer }] = await Promise.all([
+          import('pino'),
+          import('../kube/client.ts'),
+          import('../operator/admission-validator.ts'),
+          import('../servers/admission-webhook.ts'),
+        ]);
         const log = pino({ base: { component: 'updraft-webhooks' } });
         const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig });
         const server = await startAdmissionWebhookServer({
