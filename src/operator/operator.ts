@@ -19,6 +19,7 @@ import { createRegistry, startMetricsServer, startProbeServer } from '../servers
 import { OperatorMetrics, type ResourceType } from '../servers/keda-metrics.ts';
 import { startOtelMetrics } from '../servers/keda-otel-metrics.ts';
 import { OtlpReceiver } from '../servers/otlp-receiver.ts';
+import { OtlpGrpcReceiver, type OtlpGrpcReceiverOptions } from '../servers/otlp-grpc-receiver.ts';
 import { sharedOtlpMetricStore } from '../scalers/common/otlp-metric-store.ts';
 import { KEDA_LEASE_NAME, KedaLeaseGuard } from './keda-lease-guard.ts';
 import { fanOut, prometheusBackend } from '../servers/metric-families.ts';
@@ -85,6 +86,12 @@ export interface OperatorOptions {
    */
   otlpReceiver?: { port: number; host?: string; token?: () => string | undefined };
   /**
+   * The OTLP/gRPC receiver (MetricsService/Export, servers/otlp-grpc-receiver.ts) beside it: the same store, the
+   * same bearer token (metadata `authorization`), UNAVAILABLE naming why on a replica that is not scaling; TLS
+   * (and mTLS with a CA) optional. Undefined disables it.
+   */
+  otlpGrpcReceiver?: { port: number; host?: string; token?: () => string | undefined; tls?: OtlpGrpcReceiverOptions['tls'] };
+  /**
    * KEDA's operator Lease (`operator.keda.sh` in `namespace`, default this operator's namespace): while a KEDA
    * operator holds and renews it, do not reconcile or scale (retry every `retryMs`), unless `takeOver`
    * (--take-over-from-keda). `false` skips the check.
@@ -107,6 +114,7 @@ export interface RunningOperator {
   webhookPort?: number;
   dashboardPort?: number;
   otlpReceiverPort?: number;
+  otlpGrpcReceiverPort?: number;
   /** True while a live KEDA operator holds its Lease and this operator waits (keda-lease-guard.ts). */
   waitingForKeda(): boolean;
   stop(): Promise<void>;
@@ -389,6 +397,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   let dashboard: RunningDashboard | undefined;
   let otlpReceiver: OtlpReceiver | undefined;
   let otlpReceiverPort: number | undefined;
+  let otlpGrpcReceiver: OtlpGrpcReceiver | undefined;
+  let otlpGrpcReceiverPort: number | undefined;
   const stopAll = async () => {
     stopping = true;
     kedaGuard?.stop();
@@ -411,6 +421,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     await webhook?.close();
     await dashboard?.close();
     await otlpReceiver?.close();
+    await otlpGrpcReceiver?.close();
     await otel?.shutdown().catch(() => undefined);
   };
   // A port that cannot be bound stops the operator with an error naming the server (not a process that runs on
@@ -466,24 +477,37 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         onError: (info) => (info.code >= 500 ? o.log.warn({ ...info }, 'dashboard request failed') : undefined),
       });
     }
+    // The process's shared store: the `opentelemetry` scalers of the scale loops read it and are woken by a push.
+    // A standby's store feeds no scale loop, so it refuses (HTTP 503 / gRPC UNAVAILABLE, both retried by exporters)
+    // rather than forwarding: the retry, on a new connection, reaches the leader through the Service.
+    const otlpRefusing = () =>
+      waitingForKeda
+        ? `this Updraft replica is not scaling while a KEDA operator holds Lease ${kedaNamespace}/${KEDA_LEASE_NAME} (see docs/migrate-from-keda.md)`
+        : leading
+          ? undefined
+          : 'this Updraft replica is a standby (not the leader); retry: the Service routes the retry to the leader';
     if (o.otlpReceiver) {
       binding = `the OTLP receiver (port ${o.otlpReceiver.port})`;
-      // The process's shared store: the `opentelemetry` scalers of the scale loops read it and are woken by a push.
-      // A standby's store feeds no scale loop, so it refuses (503, retried by exporters) rather than forwarding:
-      // the retry, on a new connection, reaches the leader through the Service.
       otlpReceiver = new OtlpReceiver({
         store: sharedOtlpMetricStore(),
         port: o.otlpReceiver.port,
         host: o.otlpReceiver.host ?? '0.0.0.0',
         token: o.otlpReceiver.token,
-        refusing: () =>
-          waitingForKeda
-            ? `this Updraft replica is not scaling while a KEDA operator holds Lease ${kedaNamespace}/${KEDA_LEASE_NAME} (see docs/migrate-from-keda.md)`
-            : leading
-              ? undefined
-              : 'this Updraft replica is a standby (not the leader); retry: the Service routes the retry to the leader',
+        refusing: otlpRefusing,
       });
       otlpReceiverPort = (await otlpReceiver.start()).port;
+    }
+    if (o.otlpGrpcReceiver) {
+      binding = `the OTLP/gRPC receiver (port ${o.otlpGrpcReceiver.port})`;
+      otlpGrpcReceiver = new OtlpGrpcReceiver({
+        store: sharedOtlpMetricStore(),
+        port: o.otlpGrpcReceiver.port,
+        host: o.otlpGrpcReceiver.host ?? '0.0.0.0',
+        token: o.otlpGrpcReceiver.token,
+        tls: o.otlpGrpcReceiver.tls,
+        refusing: otlpRefusing,
+      });
+      otlpGrpcReceiverPort = (await otlpGrpcReceiver.start()).port;
     }
     // Ready once the ScaledObject cache has synced; every replica is ready (the metrics API answers 503 on a
     // non-leader, which the HPA retries on its next sync).
@@ -507,6 +531,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     webhookPort: webhook?.port,
     dashboardPort: dashboard?.port,
     otlpReceiverPort,
+    otlpGrpcReceiverPort,
     waitingForKeda: () => waitingForKeda,
     async stop() {
       await stopAll();
