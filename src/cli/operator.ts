@@ -57,9 +57,28 @@ interface OperatorFlags {
   enableOpentelemetryMetrics: boolean | string;
   filepathAuthRootPath: string;
   otlpHttpBindAddress: string;
+  otlpGrpcBindAddress: string;
+  otlpGrpcTlsCertFile?: string;
+  otlpGrpcTlsKeyFile?: string;
+  otlpGrpcTlsCaFile?: string;
   otlpTokenFile?: string;
   takeOverFromKeda: boolean;
   kedaNamespace?: string;
+}
+
+/** The OTLP/gRPC receiver's TLS files: none, or certificate and key (and a CA for mTLS). */
+export function otlpGrpcTlsFiles(o: {
+  otlpGrpcTlsCertFile?: string;
+  otlpGrpcTlsKeyFile?: string;
+  otlpGrpcTlsCaFile?: string;
+}): { certFile: string; keyFile: string; caFile?: string } | undefined {
+  const { otlpGrpcTlsCertFile: certFile, otlpGrpcTlsKeyFile: keyFile, otlpGrpcTlsCaFile: caFile } = o;
+  if (!certFile && !keyFile) {
+    if (caFile) throw new Error('--otlp-grpc-tls-ca-file needs --otlp-grpc-tls-cert-file and --otlp-grpc-tls-key-file (mTLS is TLS with client certificates)');
+    return undefined;
+  }
+  if (!certFile || !keyFile) throw new Error('--otlp-grpc-tls-cert-file and --otlp-grpc-tls-key-file go together; give both, or neither for plaintext gRPC');
+  return { certFile, keyFile, ...(caFile ? { caFile } : {}) };
 }
 
 /**
@@ -153,12 +172,20 @@ export function register(program: Command): void {
     )
     .option(
       '--otlp-http-bind-address <addr>',
-      "the OTLP/HTTP receiver `opentelemetry` triggers read (POST /v1/metrics; a Collector gateway pushes here; e.g. ':4318'; '0' turns it off). No gRPC receiver: use the Collector's otlphttp exporter",
+      "the OTLP/HTTP receiver `opentelemetry` triggers read (POST /v1/metrics; a Collector gateway pushes here with its otlphttp exporter; e.g. ':4318'; '0' turns it off)",
       '0',
     )
     .option(
+      '--otlp-grpc-bind-address <addr>',
+      "the OTLP/gRPC receiver (MetricsService/Export; the Collector's otlp exporter, SDKs with OTEL_EXPORTER_OTLP_PROTOCOL=grpc; e.g. ':4317'; '0' turns it off)",
+      '0',
+    )
+    .option('--otlp-grpc-tls-cert-file <file>', 'serve OTLP/gRPC over TLS with this PEM certificate (with --otlp-grpc-tls-key-file; read at start)')
+    .option('--otlp-grpc-tls-key-file <file>', 'the PEM private key of --otlp-grpc-tls-cert-file')
+    .option('--otlp-grpc-tls-ca-file <file>', 'require OTLP/gRPC clients to present a certificate signed by this CA (mTLS)')
+    .option(
       '--otlp-token-file <file>',
-      'bearer token OTLP pushes must carry (Authorization: Bearer …; else 401); re-read when the file changes. Default: $UPDRAFT_OTLP_TOKEN, else no authentication',
+      'bearer token OTLP pushes (HTTP and gRPC) must carry (Authorization: Bearer …; else 401 / UNAUTHENTICATED); re-read when the file changes. Default: $UPDRAFT_OTLP_TOKEN, else no authentication',
     )
     .option('--take-over-from-keda', 'scale even while a KEDA operator holds and renews its Lease (operator.keda.sh); default: wait for it to stop', false)
     .option('--keda-namespace <ns>', "namespace of KEDA's operator Lease (default: --namespace)")
@@ -209,6 +236,8 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
       const webhook = parseBindAddress('--webhook-bind-address', opts.webhookBindAddress);
       const dashboard = parseBindAddress('--dashboard-bind-address', opts.dashboardBindAddress);
       const otlp = parseBindAddress('--otlp-http-bind-address', opts.otlpHttpBindAddress);
+      const otlpGrpc = parseBindAddress('--otlp-grpc-bind-address', opts.otlpGrpcBindAddress);
+      const otlpGrpcTls = otlpGrpcTlsFiles(opts);
       const otlpToken = otlpTokenSource(opts.otlpTokenFile);
       // Scaler targets (serverAddress, awsEndpoint …): refused cloud metadata / link-local addresses, minus these.
       const addressPolicy = new AddressPolicy(opts.allowScalerAddress);
@@ -265,9 +294,11 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         // KEDA's Go flag takes --enable-opentelemetry-metrics, =true and =false.
         openTelemetryMetrics: opts.enableOpentelemetryMetrics === true || opts.enableOpentelemetryMetrics === 'true',
         otlpReceiver: otlp ? { port: otlp.port, host: otlp.host ?? '0.0.0.0', token: otlpToken } : undefined,
+        otlpGrpcReceiver: otlpGrpc ? { port: otlpGrpc.port, host: otlpGrpc.host ?? '0.0.0.0', token: otlpToken, tls: otlpGrpcTls } : undefined,
         kedaLease: { namespace: opts.kedaNamespace || undefined, takeOver: opts.takeOverFromKeda },
       });
-      if (otlp && !otlpToken) log.warn({ port: op.otlpReceiverPort }, 'the OTLP receiver accepts unauthenticated pushes; set --otlp-token-file');
+      if ((otlp || otlpGrpc) && !otlpToken)
+        log.warn({ port: op.otlpReceiverPort, grpcPort: op.otlpGrpcReceiverPort }, 'the OTLP receiver accepts unauthenticated pushes; set --otlp-token-file');
       log.info(
         {
           metricsPort: op.metricsPort,
@@ -276,6 +307,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
           webhookPort: op.webhookPort,
           dashboardPort: op.dashboardPort,
           otlpReceiverPort: op.otlpReceiverPort,
+          otlpGrpcReceiverPort: op.otlpGrpcReceiverPort,
           mode: opts.mode,
           allowedScalerAddresses: addressPolicy.exceptions,
         },
