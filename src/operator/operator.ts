@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KEDA_COMPAT_VERSION } from '../api/build-info.ts';
+import { CertRotator, type CertRotationOptions } from './cert-rotation.ts';
 import { ClusterObjectSource } from './cluster-object-source.ts';
 import { operatorDashboardSource } from './dashboard-source.ts';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
@@ -15,6 +16,7 @@ import type { ScalingMode } from '../runtime/object-runner.ts';
 import { Scheduler } from '../runtime/scheduler.ts';
 import { ExternalMetricError, startExternalMetricsServer, type ExternalMetricsProvider, type RunningServer } from '../servers/external-metrics.ts';
 import { startAdmissionWebhookServer } from '../servers/admission-webhook.ts';
+import type { LiveCertificate } from '../servers/serving-tls.ts';
 import { createRegistry, startMetricsServer, startProbeServer } from '../servers/prometheus-metrics.ts';
 import { OperatorMetrics, type ResourceType } from '../servers/keda-metrics.ts';
 import { startOtelMetrics } from '../servers/keda-otel-metrics.ts';
@@ -40,8 +42,9 @@ export interface TlsListenOptions {
   minTlsVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
-function tlsListen(t: TlsListenOptions) {
-  return { port: t.port, host: t.host, certificate: { certFile: t.certFile, keyFile: t.keyFile }, minTlsVersion: t.minTlsVersion };
+/** The server options; with the operator's own certificate rotation the files are not read (`live`). */
+function tlsListen(t: TlsListenOptions, live?: LiveCertificate) {
+  return { port: t.port, host: t.host, certificate: live ? { live } : { certFile: t.certFile, keyFile: t.keyFile }, minTlsVersion: t.minTlsVersion };
 }
 
 export interface OperatorOptions {
@@ -72,6 +75,12 @@ export interface OperatorOptions {
   webhook?: TlsListenOptions & { strictTriggers?: boolean };
   /** The external metrics API (aggregated API server); undefined disables it (direct mode only). */
   externalMetrics?: TlsListenOptions;
+  /**
+   * KEDA's --enable-cert-rotation (cert-rotation.ts): the operator keeps its CA and serving certificate in this
+   * Secret, renews them, patches the caBundles, and serves them to the metrics API and the webhook instead of the
+   * certificate files. Only the leader rotates and patches.
+   */
+  certRotation?: Omit<CertRotationOptions, 'client' | 'log' | 'isLeader'>;
   /** The read-only dashboard (docs/dashboard.md): callers authenticated by TokenReview, objects filtered by SubjectAccessReview; undefined disables it. */
   dashboard?: { port: number; host?: string };
   version?: string;
@@ -117,6 +126,8 @@ export interface RunningOperator {
   otlpGrpcReceiverPort?: number;
   /** True while a live KEDA operator holds its Lease and this operator waits (keda-lease-guard.ts). */
   waitingForKeda(): boolean;
+  /** The operator-managed certificates, when certRotation is on. */
+  certRotation?: CertRotator;
   stop(): Promise<void>;
 }
 
@@ -309,6 +320,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   };
 
   let elector: LeaderElector | undefined;
+  let certRotator: CertRotator | undefined;
   let stopping = false;
   const startWatches = () => {
     soWatch.start();
@@ -327,6 +339,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       onStartedLeading: () => {
         leading = true;
         o.log.info({}, 'became leader; starting scale loops');
+        certRotator?.leadershipChanged();
         void controller.closeStandby();
         requeueAll();
       },
@@ -420,6 +433,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     await healthServer?.close();
     await webhook?.close();
     await dashboard?.close();
+    await certRotator?.stop();
     await otlpReceiver?.close();
     await otlpGrpcReceiver?.close();
     await otel?.shutdown().catch(() => undefined);
@@ -428,10 +442,15 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   // without its metrics API or webhook): everything started so far is stopped first.
   let binding = '';
   try {
+    if (o.certRotation && (o.externalMetrics || o.webhook)) {
+      binding = `certificate rotation (Secret ${o.namespace}/${o.certRotation.secretName})`;
+      certRotator = new CertRotator({ ...o.certRotation, client: o.client, log: o.log, isLeader: () => leading });
+      await certRotator.start();
+    }
     if (o.externalMetrics) {
       binding = `the external metrics API (port ${o.externalMetrics.port})`;
       metricsApi = await startExternalMetricsServer({
-        ...tlsListen(o.externalMetrics),
+        ...tlsListen(o.externalMetrics, certRotator?.certificate),
         requestHeader: await loadRequestHeaderConfig(o.client),
         // As KEDA's metrics server: the caller the front-proxy names must be allowed to read the metric (RBAC,
         // through a SubjectAccessReview; the chart binds system:auth-delegator), answers cached 10 s.
@@ -445,7 +464,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     if (o.webhook) {
       binding = `the admission webhook (port ${o.webhook.port})`;
       webhook = await startAdmissionWebhookServer({
-        ...tlsListen(o.webhook),
+        ...tlsListen(o.webhook, certRotator?.certificate),
         validator: new KedaAdmissionValidator(clusterLookups(o.client), { strictTriggers: o.webhook.strictTriggers ?? false }),
         registry,
         onDecision: (req, result) => {
@@ -533,6 +552,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     otlpReceiverPort,
     otlpGrpcReceiverPort,
     waitingForKeda: () => waitingForKeda,
+    certRotation: certRotator,
     async stop() {
       await stopAll();
     },

@@ -1,0 +1,83 @@
+// CPU time and resident memory of processes, from /proc (Linux): what an autoscaler costs, measured from outside
+// the process so every thread (the pino worker, Go's runtime threads) counts.
+import { readFile } from 'node:fs/promises';
+
+/** USER_HZ: the kernel reports utime/stime in these ticks (100 on every Linux this runs on; `getconf CLK_TCK`). */
+const TICKS_PER_SECOND = 100;
+
+export interface ProcessSample {
+  /** user + system CPU seconds since the process started. */
+  cpuSeconds: number;
+  /** Resident set size, bytes (VmRSS). */
+  rssBytes: number;
+  at: number;
+}
+
+/** One sample of `pid`; undefined when the process is gone. */
+export async function sampleProcess(pid: number): Promise<ProcessSample | undefined> {
+  try {
+    const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')]);
+    // Fields after the ")" closing the command name (which may hold spaces): utime is the 14th field, stime the 15th.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(rest[11]);
+    const stime = Number(rest[12]);
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { cpuSeconds: (utime + stime) / TICKS_PER_SECOND, rssBytes: rssKb * 1024, at: Date.now() };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ProcessUsage {
+  cpuSecondsPerMin: Record<string, number>;
+  /** Peak RSS seen while watching, MiB. */
+  rssMiB: Record<string, number>;
+}
+
+/**
+ * Watches named processes over a window: CPU seconds per minute between start() and stop(), and the peak RSS of
+ * samples taken every `everyMs` in between.
+ */
+export class ProcessWatch {
+  private first = new Map<string, ProcessSample>();
+  private last = new Map<string, ProcessSample>();
+  private peak = new Map<string, number>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly pids: Record<string, number>,
+    private readonly everyMs = 2000,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.sample(true);
+    this.timer = setInterval(() => void this.sample(false), this.everyMs);
+  }
+
+  async stop(): Promise<ProcessUsage> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sample(false);
+    const usage: ProcessUsage = { cpuSecondsPerMin: {}, rssMiB: {} };
+    for (const [name, a] of this.first) {
+      const b = this.last.get(name);
+      if (!b || b.at <= a.at) continue;
+      usage.cpuSecondsPerMin[name] = round2((b.cpuSeconds - a.cpuSeconds) / ((b.at - a.at) / 60_000));
+      usage.rssMiB[name] = Math.round((this.peak.get(name) ?? b.rssBytes) / 1024 / 1024);
+    }
+    return usage;
+  }
+
+  private async sample(first: boolean): Promise<void> {
+    await Promise.all(
+      Object.entries(this.pids).map(async ([name, pid]) => {
+        const s = await sampleProcess(pid);
+        if (!s) return;
+        if (first) this.first.set(name, s);
+        this.last.set(name, s);
+        this.peak.set(name, Math.max(this.peak.get(name) ?? 0, s.rssBytes));
+      }),
+    );
+  }
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -1,0 +1,82 @@
+// The scale part of bench/vs-keda on its own: Updraft (and KEDA with --keda, when built) at N ScaledObjects,
+// printing ScaleResult per run. Heavy: run it under the machine's heavy-work lock.
+//   npm run build && flock /tmp/updraft-heavy.lock node --import tsx bench/vs-keda/scale-main.ts [--n 1000,5000,10000]
+//     [--autoscaler updraftHpa,updraftDirect,keda,kedaFastClient] [--minutes 2] [--polling-interval 30]
+//     [--active-fraction 0.1] [--min-replicas 0] [--json out.json] [-- extra updraft operator flags]
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startCountingProxy } from '../../test/support/counting-proxy.ts';
+import { startPrometheus } from '../../test/support/prometheus.ts';
+import { autoscalers, kedaAvailable } from './autoscalers.ts';
+import { runScale, type ScaleResult } from './scale.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    n: { type: 'string', default: '1000,5000,10000' },
+    autoscaler: { type: 'string', default: 'updraftHpa' },
+    minutes: { type: 'string', default: '2' },
+    'polling-interval': { type: 'string', default: '30' },
+    'active-fraction': { type: 'string', default: '0.1' },
+    'min-replicas': { type: 'string', default: '0' },
+    'ready-timeout': { type: 'string', default: '600' },
+    'cpu-prof-dir': { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+
+const ns = values.n.split(',').map(Number);
+const names = values.autoscaler.split(',') as Array<keyof typeof autoscalers>;
+for (const name of names) if (!autoscalers[name]) throw new Error(`--autoscaler: unknown '${name}' (use ${Object.keys(autoscalers).join(', ')})`);
+const prom = await startPrometheus({});
+const proxy = await startCountingProxy(prom.url);
+const results: ScaleResult[] = [];
+try {
+  for (const n of ns) {
+    for (const name of names) {
+      if (name.startsWith('keda') && !(await kedaAvailable())) {
+        console.log(`${name}: skipped (KEDA not built: bash scripts/slow/keda.sh)`);
+        continue;
+      }
+      const r = await runScale(autoscalers[name], n, {
+        pollingInterval: Number(values['polling-interval']),
+        prometheusUrl: proxy.url,
+        minutes: Number(values.minutes),
+        activeFraction: Number(values['active-fraction']),
+        minReplicaCount: Number(values['min-replicas']),
+        readyTimeoutSeconds: Number(values['ready-timeout']),
+        start: {
+          extraArgs: positionals,
+          ...(values['cpu-prof-dir'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] } : {}),
+        },
+      });
+      results.push(r);
+      console.log(JSON.stringify(r, null, 2));
+      if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
+    }
+  }
+} finally {
+  await proxy.stop();
+  await prom.stop();
+}
+console.log('\nautoscaler        N  ready_s  late_p50  p95  p99  max(ms)  cpu_s/min  rss_MiB  api/min  status/min  queries/trigger/min');
+for (const r of results) {
+  const cpu = r.cpuSecondsPerMin[r.autoscaler] ?? Object.values(r.cpuSecondsPerMin)[0];
+  const rss = r.rssMiB[r.autoscaler] ?? Object.values(r.rssMiB)[0];
+  console.log(
+    [
+      r.autoscaler.padEnd(14),
+      String(r.n).padStart(6),
+      r.readySeconds,
+      r.lateness.p50,
+      r.lateness.p95,
+      r.lateness.p99,
+      r.lateness.max,
+      cpu,
+      rss,
+      r.apiRequestsPerMinTotal,
+      r.statusWritesPerMin,
+      r.sourceQueriesPerTriggerPerMin,
+    ].join('  '),
+  );
+}
