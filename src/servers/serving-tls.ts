@@ -1,12 +1,25 @@
 // HTTPS serving for the metrics API and the webhook: certificate from files (or PEM strings), reloaded in place
 // when the files change (cert-manager / the operator rotate them; KEDA watches its /certs the same way), optional
 // TLS 1.3 only (KEDA chart `service.minTlsVersion: TLS13`), and optional client certificates verified against a CA.
+// A `live` certificate (the operator's own rotation, src/operator/cert-rotation.ts) is swapped in memory when it
+// changes. After any swap, a connection whose handshake used the previous certificate is closed after its next
+// response (`Connection: close`), so every client moves to the new certificate within one request and no request
+// is cut mid-flight (closing idle sockets instead races with a request being sent on them).
 import { readFileSync, statSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export type ServingCertificate = { certFile: string; keyFile: string } | { cert: string | Buffer; key: string | Buffer };
+/** A certificate held in memory that changes (the operator-managed rotation); `onChange` returns an unsubscribe. */
+export interface LiveCertificate {
+  current(): { cert: string; key: string };
+  onChange(listener: () => void): () => void;
+  /** Told the serial (hex) of the certificate each new TLS connection was handed (rotation figures). */
+  handshake?(serial: string): void;
+}
+
+export type ServingCertificate = { certFile: string; keyFile: string } | { cert: string | Buffer; key: string | Buffer } | { live: LiveCertificate };
 
 export interface TlsServingOptions {
   certificate: ServingCertificate;
@@ -34,6 +47,7 @@ export interface TlsServer {
 
 function material(cert: ServingCertificate): { cert: Buffer | string; key: Buffer | string } {
   if ('certFile' in cert) return { cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) };
+  if ('live' in cert) return cert.live.current();
   return { cert: cert.cert, key: cert.key };
 }
 
@@ -44,7 +58,21 @@ export function createTlsServer(opts: TlsServingOptions, handler: (req: Incoming
     minVersion: opts.minVersion ?? 'TLSv1.2',
     ...(clientCA ? { ca: clientCA, requestCert: true, rejectUnauthorized: false } : {}),
   });
-  const server = https.createServer({ ...context(), requestCert: !!clientCA, rejectUnauthorized: false }, handler);
+  // Which certificate generation each connection was handshaked with; bumped by every reload.
+  let generation = 0;
+  const handshakeGeneration = new WeakMap<object, number>();
+  const server = https.createServer({ ...context(), requestCert: !!clientCA, rejectUnauthorized: false }, (req, res) => {
+    if ((handshakeGeneration.get(req.socket) ?? generation) < generation) res.setHeader('connection', 'close');
+    handler(req, res);
+  });
+  const live = 'live' in opts.certificate ? opts.certificate.live : undefined;
+  server.on('secureConnection', (socket: TLSSocket) => {
+    handshakeGeneration.set(socket, generation);
+    if (live?.handshake) {
+      const served = socket.getCertificate();
+      if (served && 'serialNumber' in served) live.handshake(served.serialNumber);
+    }
+  });
   // The aggregator keeps connections open; idle sockets must not pin the process on close().
   server.keepAliveTimeout = 65_000;
 
@@ -61,12 +89,14 @@ export function createTlsServer(opts: TlsServingOptions, handler: (req: Incoming
   const reload = () => {
     try {
       server.setSecureContext(context());
+      generation++;
       opts.onReload?.();
     } catch (err) {
       opts.onReload?.(err as Error); // keep serving the old certificate
     }
   };
   let timer: NodeJS.Timeout | undefined;
+  const unsubscribe = live?.onChange(reload);
   const interval = opts.reloadIntervalMs ?? 10_000;
   if (interval > 0 && 'certFile' in opts.certificate) {
     timer = setInterval(() => {
@@ -96,6 +126,7 @@ export function createTlsServer(opts: TlsServingOptions, handler: (req: Incoming
     },
     close() {
       if (timer) clearInterval(timer);
+      unsubscribe?.();
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
