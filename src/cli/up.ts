@@ -25,6 +25,7 @@ export type UpPlan = LocalPlan;
 interface UpOptions {
   otlpPort: string;
   otlpHost: string;
+  otlpGrpcPort?: string;
   metricsPort?: string;
   /** 'text' | 'json'; false = the old `--no-output` spelling of --no-instance-output. */
   output: string | false;
@@ -120,7 +121,8 @@ export function register(program: Command): void {
     .command('up')
     .argument('[paths...]', 'manifest files or directories (*.yaml, *.yml, *.json)', ['.'])
     .option('--otlp-port <port>', 'port of the OTLP/HTTP metrics receiver for opentelemetry triggers', String(DEFAULT_OTLP_HTTP_PORT))
-    .option('--otlp-host <host>', 'address the OTLP receiver listens on (0.0.0.0 to take metrics from other machines)', '127.0.0.1')
+    .option('--otlp-host <host>', 'address the OTLP receivers listen on (0.0.0.0 to take metrics from other machines)', '127.0.0.1')
+    .option('--otlp-grpc-port <port>', 'also receive OTLP over gRPC on this port (4317 is the usual one; 0 picks one); default: no gRPC receiver')
     .option('--metrics-port <port>', "serve the operator's Prometheus metrics (KEDA's keda_* and updraft_*) on 127.0.0.1:<port>/metrics (0 picks one)")
     .option(
       '-o, --output <format>',
@@ -151,6 +153,7 @@ Examples:
   updraft up examples/quickstart
   updraft up examples/quickstart --load /work --stages 20s:40,40s:150,30s:0     # the whole quickstart, ~2 min
   updraft up examples/quickstart --otlp-port 14318 --no-instance-output --chart run.svg
+  updraft up examples/quickstart --otlp-grpc-port 4317     # a Collector's otlp exporter can push here too
   updraft up examples/quickstart --load /work --output json > run.json`,
     )
     .action(async (paths: string[], o: UpOptions) => {
@@ -190,6 +193,8 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     switch (e.type) {
       case 'otlp-receiver':
         return say(`OTLP metrics receiver on ${e.url}/v1/metrics`);
+      case 'otlp-grpc-receiver':
+        return say(`OTLP/gRPC metrics receiver on ${e.address}`);
       case 'pool': {
         const line = describeEvent(e.group, e.event);
         return line ? say(line) : undefined;
@@ -239,6 +244,7 @@ async function runUp(plan: UpPlan, o: UpOptions): Promise<void> {
     run = await startLocal(plan, {
       otlpPort,
       otlpHost: o.otlpHost,
+      ...(o.otlpGrpcPort !== undefined ? { otlpGrpcPort: parsePort('--otlp-grpc-port', o.otlpGrpcPort) } : {}),
       ...(o.metricsPort !== undefined ? { metricsPort: parsePort('--metrics-port', o.metricsPort) } : {}),
       output: showInstances ? (l) => out.line(`${l.instance} | ${l.line}`) : () => undefined,
       load,

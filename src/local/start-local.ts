@@ -15,6 +15,7 @@ import { Scheduler } from '../runtime/scheduler.ts';
 import { sharedOtlpMetricStore } from '../scalers/common/otlp-metric-store.ts';
 import type { Scaler } from '../scalers/scaler.ts';
 import { DEFAULT_OTLP_HTTP_PORT, OtlpReceiver } from '../servers/otlp-receiver.ts';
+import type { OtlpGrpcReceiver } from '../servers/otlp-grpc-receiver.ts';
 import { ProcessPool, type OutputLine, type PoolEvent } from '../targets/process-pool.ts';
 import { ProcessService } from '../targets/process-service.ts';
 import { startLocalMetrics, type LocalMetrics } from './local-metrics.ts';
@@ -24,6 +25,7 @@ import { RunRecorder, type LiveStatus } from './run-recorder.ts';
 /** What a local run reports, in the order it happens. Objects are named `namespace/name`. */
 export type LocalEvent =
   | { type: 'otlp-receiver'; url: string }
+  | { type: 'otlp-grpc-receiver'; address: string }
   | { type: 'pool'; group: string; event: PoolEvent }
   | { type: 'service'; group: string; url: string }
   | { type: 'build-warning'; scaledObject: ScaledObject; message: string }
@@ -51,6 +53,8 @@ export interface LocalOptions {
   otlpPort?: number;
   /** Address it listens on (default 127.0.0.1). */
   otlpHost?: string;
+  /** Port of the OTLP/gRPC receiver on otlpHost (0 picks a free one); undefined: none. Started only if a trigger is `opentelemetry`. */
+  otlpGrpcPort?: number;
   /** Serve the operator's metrics (KEDA's and Updraft's) on this port's /metrics (0 picks one); undefined: none. */
   metricsPort?: number;
   metricsHost?: string;
@@ -77,6 +81,8 @@ export interface RunningLocal {
   readonly startedMs: number;
   /** The OTLP receiver's URL (127.0.0.1 in place of 0.0.0.0), when one runs. */
   readonly otlpUrl?: string;
+  /** The OTLP/gRPC receiver's host:port, when one runs. */
+  readonly otlpGrpcAddress?: string;
   /** The /metrics port, with metricsPort. */
   readonly metricsPort?: number;
   /** `namespace/name` of the ProcessGroup → its pool. */
@@ -117,6 +123,8 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
   const cache = new ReadingsCache();
   let receiver: OtlpReceiver | undefined;
   let otlpUrl: string | undefined;
+  let grpcReceiver: OtlpGrpcReceiver | undefined;
+  let otlpGrpcAddress: string | undefined;
   let serviceUrl: string | undefined;
   let loadSummary: LoadSummary | undefined;
   let loadDone = opts.load === undefined;
@@ -132,6 +140,7 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
       await Promise.all(services.map((s) => s.close()));
       await Promise.all([...pools.values()].map((p) => p.close()));
       await receiver?.close();
+      await grpcReceiver?.close();
       await metrics?.close();
     })());
 
@@ -146,6 +155,17 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
       otlpUrl = url.replace('0.0.0.0', '127.0.0.1');
       baseEnv.OTEL_EXPORTER_OTLP_ENDPOINT = otlpUrl;
       emit({ type: 'otlp-receiver', url: otlpUrl });
+      if (opts.otlpGrpcPort !== undefined) {
+        // Loaded only when asked for: grpc-js stays out of a run that does not use it.
+        const { OtlpGrpcReceiver } = await import('../servers/otlp-grpc-receiver.ts');
+        const r = new OtlpGrpcReceiver({ store, port: opts.otlpGrpcPort, host });
+        const { address } = await r.start().catch((err: Error) => {
+          throw new Error(`cannot listen for OTLP/gRPC on ${host}:${opts.otlpGrpcPort} (${err.message}); stop what uses it or pass another --otlp-grpc-port`);
+        });
+        grpcReceiver = r;
+        otlpGrpcAddress = address.replace('0.0.0.0', '127.0.0.1');
+        emit({ type: 'otlp-grpc-receiver', address: otlpGrpcAddress });
+      }
     }
 
     for (const { group, baseDir } of plan.groups) {
@@ -233,6 +253,7 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
   return {
     startedMs,
     otlpUrl,
+    otlpGrpcAddress,
     metricsPort: metrics?.port,
     pools,
     serviceUrl,
