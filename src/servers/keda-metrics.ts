@@ -10,6 +10,7 @@ import type { ScaledJob, ScaledObject } from '../api/types.ts';
 import type { KubeObject } from '../kube/client.ts';
 import type { PollReport, ScalingMode } from '../runtime/object-runner.ts';
 import type { TriggerReading } from '../runtime/readings-cache.ts';
+import { httpStatusCodeLabel, type ScalerTelemetrySink, type TriggerAttribution } from '../scalers/common/scaler-telemetry.ts';
 import type { Scaler } from '../scalers/scaler.ts';
 import type { AdmissionRequestInfo, ValidationResult } from './admission-webhook.ts';
 import { kedaScalerLabel } from './keda-scaler-names.ts';
@@ -117,6 +118,30 @@ export const FAMILIES = {
     otel: 'keda.resource.registered.count',
     otelAlso: [{ name: 'keda.resource.totals', help: "DEPRECATED - use 'keda.resource.registered.count'", factor: 1 }],
   },
+  // KEDA pkg/metricscollector/prommetrics.go httpClientRequestsTotal / opentelemetry.go otHTTPClientRequestsCounter:
+  // every outbound HTTP request of a metric read, by trigger and status (`error` when no response came).
+  httpRequests: {
+    name: 'keda_scaler_http_requests_total',
+    help: 'Total number of outbound HTTP requests issued during scaler metric collection.',
+    labels: ['namespace', 'scaled_resource', 'scaler', 'trigger_name', 'metric_name', 'status_code'],
+    otel: 'keda.scaler.http.requests.count',
+  },
+  // KEDA prommetrics.go emptyUpstreamResponse, recorded by the prometheus scaler for a query with no series
+  // (pkg/scalers/prometheus_scaler.go); in OpenTelemetry the kind is a boolean `isScaledObject` (opentelemetry.go).
+  emptyUpstream: {
+    name: 'keda_scaler_empty_upstream_responses_total',
+    help: 'Number of times a query returns an empty result',
+    labels: ['namespace', 'scaledResource', 'triggerName', 'metricName', 'resourceType', 'ignoreNullValues'],
+    otel: 'keda.scaler.empty.upstream.responses',
+    otelAttributes: (l: Labels) => ({
+      namespace: l.namespace,
+      scaledResource: l.scaledResource,
+      triggerName: l.triggerName,
+      metricName: l.metricName,
+      isScaledObject: l.resourceType === 'ScaledObject',
+      ignoreNullValues: l.ignoreNullValues === 'true',
+    }),
+  },
   // Updraft's own.
   decisions: {
     name: 'updraft_scale_decisions_total',
@@ -160,6 +185,26 @@ export const FAMILIES = {
   },
 } satisfies Record<string, FamilySpec>;
 
+/** KEDA's histogram buckets of keda_scaler_http_request_duration_seconds (prommetrics.go newHTTPClientRequestDuration). */
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * keda_scaler_http_request_duration_seconds: by scaler and status only, unless KEDA's
+ * --enable-high-cardinality-metrics-labels adds the object, trigger and metric (prommetrics.go
+ * newHTTPClientRequestDuration; opentelemetry.go RecordHTTPClientRequest keeps the SDK's buckets).
+ */
+export function httpDurationFamily(highCardinalityLabels: boolean): FamilySpec {
+  return {
+    name: 'keda_scaler_http_request_duration_seconds',
+    help: 'Duration in seconds of outbound HTTP requests issued during scaler metric collection.',
+    labels: highCardinalityLabels ? ['namespace', 'scaled_resource', 'scaler', 'trigger_name', 'metric_name', 'status_code'] : ['scaler', 'status_code'],
+    buckets: HTTP_DURATION_BUCKETS,
+    otel: 'keda.scaler.http.request.duration.seconds',
+    otelUnit: 's',
+    otelSdkBuckets: true,
+  };
+}
+
 /**
  * The kind of a decision's reason, a small fixed set (the reason text itself is per object and too varied to be a
  * label): from the engine action and the Ready/Active conditions it sets.
@@ -202,18 +247,24 @@ interface ObjectEntry {
 export interface OperatorMetricsOptions {
   version: string;
   gitCommit?: string;
+  /** KEDA's --enable-high-cardinality-metrics-labels: the HTTP duration histogram also by object, trigger and metric. */
+  highCardinalityLabels?: boolean;
 }
 
 /** The collector. Every method is total: a bad input never throws into a scale loop. */
-export class OperatorMetrics {
+export class OperatorMetrics implements ScalerTelemetrySink {
   private readonly f: {
     gauges: Record<'buildInfo' | 'scalerValue' | 'scalerLatency' | 'scalerActive' | 'soPaused' | 'loopLatency' | 'directReplicas', GaugeFamily>;
     upDown: Record<'triggerRegistered' | 'resourceRegistered', GaugeFamily>;
-    counters: Record<'scalerErrors' | 'soErrors' | 'sjErrors' | 'decisions' | 'sourceQueries' | 'webhookDecisions', CounterFamily>;
-    histograms: Record<'sourceQuerySeconds' | 'pollLateness', HistogramFamily>;
+    counters: Record<
+      'scalerErrors' | 'soErrors' | 'sjErrors' | 'decisions' | 'sourceQueries' | 'webhookDecisions' | 'httpRequests' | 'emptyUpstream',
+      CounterFamily
+    >;
+    histograms: Record<'sourceQuerySeconds' | 'pollLateness' | 'httpDuration', HistogramFamily>;
   };
   /** `scaledobject/<ns>/<name>` → what was registered for it. */
   private readonly objects = new Map<string, ObjectEntry>();
+  private readonly highCardinalityLabels: boolean;
   /** Registered resources: `<type>/<ns>/<name>` → namespace label. */
   private readonly resources = new Map<string, { type: ResourceType; namespace: string; triggers: string[] }>();
 
@@ -237,9 +288,16 @@ export class OperatorMetrics {
         decisions: backend.counter(F.decisions),
         sourceQueries: backend.counter(F.sourceQueries),
         webhookDecisions: backend.counter(F.webhookDecisions),
+        httpRequests: backend.counter(F.httpRequests),
+        emptyUpstream: backend.counter(F.emptyUpstream),
       },
-      histograms: { sourceQuerySeconds: backend.histogram(F.sourceQuerySeconds), pollLateness: backend.histogram(F.pollLateness) },
+      histograms: {
+        sourceQuerySeconds: backend.histogram(F.sourceQuerySeconds),
+        pollLateness: backend.histogram(F.pollLateness),
+        httpDuration: backend.histogram(httpDurationFamily(o.highCardinalityLabels ?? false)),
+      },
     };
+    this.highCardinalityLabels = o.highCardinalityLabels ?? false;
     // The labels `updraft --version` prints (src/api/build-info.ts); version and git_commit as the caller gives them.
     this.f.gauges.buildInfo.set({ ...buildInfo().labels, version: o.version, git_commit: o.gitCommit ?? buildInfo().labels.git_commit }, 1);
   }
@@ -439,6 +497,40 @@ export class OperatorMetrics {
         this.f.counters.scalerErrors.remove(labels);
       }
     }
+  }
+
+  /**
+   * One outbound HTTP request of a trigger's metric read (KEDA http_roundtripper.go RoundTrip →
+   * prommetrics.go RecordHTTPClientRequest): `statusCode` undefined when no response came.
+   */
+  httpRequest(who: TriggerAttribution, seconds: number, statusCode: number | undefined): void {
+    guard(() => {
+      const status_code = httpStatusCodeLabel(statusCode);
+      const full = {
+        namespace: who.namespace,
+        scaled_resource: who.scaledResource,
+        scaler: who.scaler,
+        trigger_name: who.triggerName,
+        metric_name: who.metricName,
+        status_code,
+      };
+      this.f.counters.httpRequests.inc(full);
+      this.f.histograms.httpDuration.observe(this.highCardinalityLabels ? full : { scaler: who.scaler, status_code }, seconds);
+    });
+  }
+
+  /** A query answered with no series (KEDA prometheus_scaler.go → RecordEmptyUpstreamResponse). */
+  emptyUpstreamResponse(who: TriggerAttribution, ignoreNullValues: boolean): void {
+    guard(() => {
+      this.f.counters.emptyUpstream.inc({
+        namespace: who.namespace,
+        scaledResource: who.scaledResource,
+        triggerName: who.triggerName,
+        metricName: who.metricName,
+        resourceType: who.resourceType,
+        ignoreNullValues: String(ignoreNullValues),
+      });
+    });
   }
 
   /** One admission decision (every kind; KEDA's ScaledObject counters are kept by the webhook server itself). */

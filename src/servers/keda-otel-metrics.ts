@@ -62,7 +62,7 @@ export function otelBackend(meter: Meter): MetricsBackend {
       const h = meter.createHistogram(s.otel, {
         description: s.help,
         unit: s.otelUnit,
-        advice: s.buckets ? { explicitBucketBoundaries: s.buckets } : undefined,
+        advice: s.buckets && !s.otelSdkBuckets ? { explicitBucketBoundaries: s.buckets } : undefined,
       });
       return { observe: (l, v) => h.record(v, attrs(s, l)) };
     },

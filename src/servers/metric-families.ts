@@ -16,11 +16,13 @@ export interface FamilySpec {
   otelUnit?: string;
   /** An integer gauge in OpenTelemetry (KEDA's Int64ObservableGauge). */
   otelInt?: boolean;
-  /** Prometheus labels → OpenTelemetry attributes (KEDA names some of them differently there). */
-  otelAttributes?: (labels: Labels) => Labels;
+  /** Prometheus labels → OpenTelemetry attributes (KEDA names some of them differently there, and types a few as booleans). */
+  otelAttributes?: (labels: Labels) => Record<string, string | boolean>;
   /** More OpenTelemetry names for the same values (KEDA's deprecated instruments), with a unit factor. */
   otelAlso?: ReadonlyArray<{ name: string; help: string; factor: number }>;
   buckets?: number[];
+  /** The OpenTelemetry histogram keeps the SDK's default boundaries (KEDA sets `buckets` on the Prometheus one only). */
+  otelSdkBuckets?: boolean;
 }
 
 export interface GaugeFamily {
