@@ -260,3 +260,22 @@ test('readings cache: fresh() refuses an old reading and next() waits for a new 
   c.deletePrefix('so/');
   assert.equal(c.get('so/0'), undefined);
 });
+
+test('lateness is measured when a run starts, so time waiting for a concurrency slot counts', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  const late = new Map<string, number[]>();
+  const s = new Scheduler({ concurrency: 1, onLateness: (key, ms) => late.set(key, [...(late.get(key) ?? []), ms]) });
+  const release: Array<() => void> = [];
+  for (const key of ['a', 'b']) s.register(key, { intervalMs: 60_000, run: () => new Promise<void>((r) => release.push(r)) });
+  t.mock.timers.tick(0);
+  await settle();
+  assert.deepEqual(late.get('a'), [0]);
+  assert.equal(late.get('b'), undefined, 'b waits for the slot a holds');
+  t.mock.timers.tick(250);
+  release.shift()!();
+  await settle();
+  assert.deepEqual(late.get('b'), [250], 'b was due at 0 and started at 250');
+  release.shift()!();
+  await settle();
+  await s.stop();
+});

@@ -22,7 +22,11 @@ export interface SchedulerOptions {
   now?: () => number;
   /** Called when a run throws (tasks should handle their own errors; this is the last resort). */
   onError?: (key: string, error: unknown) => void;
-  /** Called with how late a run started versus its due time (KEDA's keda_internal_scale_loop_latency_seconds). */
+  /**
+   * Called as each run starts, with how late it starts versus when it was due: true lateness, including the time it
+   * waited in the ready queue for a concurrency slot (KEDA's keda_internal_scale_loop_latency_seconds measures only
+   * how late its per-object timer fired, `pkg/scaling/scale_handler.go` startScaleLoop).
+   */
   onLateness?: (key: string, lateMs: number) => void;
 }
 
@@ -129,7 +133,6 @@ export class Scheduler {
         this.rerun.add(key);
         continue;
       }
-      this.opts.onLateness?.(key, Math.max(0, now - t.due));
       this.ready.push(key);
     }
     this.drain();
@@ -152,6 +155,7 @@ export class Scheduler {
     this.inFlightKeys.add(key);
     this.running++;
     const started = this.now();
+    this.opts.onLateness?.(key, Math.max(0, started - t.due));
     const signals = [this.shutdown.signal];
     if (t.timeoutMs !== undefined) signals.push(AbortSignal.timeout(t.timeoutMs));
     try {
