@@ -12,23 +12,21 @@
 //    aggregator (what the HPA controller does) and straight to Updraft's server with the front-proxy identity.
 //
 // usage: node --import tsx bench/reaction-latency.ts [rounds=5]     env: HPA_SYNC=15 REQUESTS=3000 CONCURRENCY=8
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { GVR, KubeClient } from '../src/kube/client.ts';
 import { startOperator } from '../src/operator/operator.ts';
 import { startControlPlane } from '../test/support/control-plane.ts';
 import { deploymentObject } from '../test/support/manifests.ts';
 import { installCrds, registerMetricsApi } from '../test/support/metrics-api-registration.ts';
 import { startPrometheus } from '../test/support/prometheus.ts';
+import { metricsApiLoad } from './support/metrics-api-load.ts';
 
 const rounds = Number(process.argv[2] ?? 5);
 const hpaSync = Number(process.env.HPA_SYNC ?? 15);
 const requests = Number(process.env.REQUESTS ?? 3000);
 const concurrency = Number(process.env.CONCURRENCY ?? 8);
 const root = join(fileURLToPath(import.meta.url), '..', '..');
-const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const stats = (xs: number[]) => {
@@ -172,32 +170,8 @@ try {
 
   // 3. metrics API under load from a second process
   const path = '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3Dhpapath';
-  const load = async (label: string, url: string, certFile: string, keyFile: string, caFile: string, headers: string[] = []) => {
-    const { stdout } = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(root, 'bench', 'support', 'metrics-api-load.ts'),
-        url,
-        caFile,
-        certFile,
-        keyFile,
-        String(requests),
-        String(concurrency),
-        ...headers,
-      ],
-      { cwd: root, maxBuffer: 1 << 20 },
-    );
-    const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
-      requests: number;
-      errors: number;
-      seconds: number;
-      p50: number;
-      p90: number;
-      p99: number;
-      max: number;
-    };
+  const load = async (label: string, url: string, certFile: string, keyFile: string, caFile: string, headers: Record<string, string> = {}) => {
+    const r = await metricsApiLoad({ url, caFile, certFile, keyFile, requests, concurrency, headers });
     console.log(
       `  ${label.padEnd(52)} ${r.requests} ok / ${r.errors} errors in ${r.seconds.toFixed(1)} s = ${(r.requests / r.seconds).toFixed(0)} req/s   p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  max ${r.max.toFixed(1)} ms`,
     );
@@ -226,7 +200,7 @@ try {
     cp.frontProxy.clientCertFile,
     cp.frontProxy.clientKeyFile,
     cert.caFile,
-    ['X-Remote-User=system:serviceaccount:kube-system:horizontal-pod-autoscaler', 'X-Remote-Group=system:serviceaccounts'],
+    { 'X-Remote-User': 'system:serviceaccount:kube-system:horizontal-pod-autoscaler', 'X-Remote-Group': 'system:serviceaccounts' },
   );
 } finally {
   await stopOperator?.();
