@@ -5,6 +5,7 @@ import type { PodSpecLike } from '../auth/container-env.ts';
 import type { ObjectSource } from '../auth/object-source.ts';
 import { resolveTriggerAuth } from '../auth/resolve-trigger-auth.ts';
 import { buildScaler } from '../scalers/index.ts';
+import type { ScalerTelemetrySink } from '../scalers/common/scaler-telemetry.ts';
 import type { PodWatcher, Scaler } from '../scalers/scaler.ts';
 
 export interface BuildScalersOptions {
@@ -17,6 +18,8 @@ export interface BuildScalersOptions {
   httpTimeoutMs?: number;
   /** The operator's shared pod watches (kubernetes-workload triggers); absent without a cluster. */
   podWatcher?: PodWatcher;
+  /** Where the triggers' HTTP requests and empty answers are counted (the operator's metrics); absent: nowhere. */
+  scalerTelemetry?: ScalerTelemetrySink;
 }
 
 /** KEDA_HTTP_DEFAULT_TIMEOUT of this process (KEDA `cmd/operator/main.go`: ResolveOsEnvInt("KEDA_HTTP_DEFAULT_TIMEOUT", 3000), ms): set by `updraft operator`, used when a caller passes no httpTimeoutMs. */
@@ -63,6 +66,7 @@ export async function buildObjectScalers(obj: ScaledObject | ScaledJob, opts: Bu
         podIdentity: auth.podIdentity,
         httpTimeoutMs: opts.httpTimeoutMs ?? defaultHttpTimeoutMs,
         ...(opts.podWatcher ? { podWatcher: opts.podWatcher } : {}),
+        ...(opts.scalerTelemetry ? { telemetry: opts.scalerTelemetry } : {}),
       });
       scalers.push(built.resolveMetricSpecs ? await withSourceSpecs(built, opts.httpTimeoutMs ?? defaultHttpTimeoutMs) : built);
     } catch (err) {

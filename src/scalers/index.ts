@@ -8,6 +8,7 @@ import * as awsDynamodbStreams from './aws-dynamodb-streams.ts';
 import * as awsKinesisStream from './aws-kinesis-stream.ts';
 import * as awsSqsQueue from './aws-sqs-queue.ts';
 import * as cpu from './cpu.ts';
+import { bindTelemetry } from './common/scaler-telemetry.ts';
 import { metadataKeys, type OfflineParse } from './common/typed-config.ts';
 import * as kafka from './kafka.ts';
 import * as kubernetesWorkload from './kubernetes-workload.ts';
@@ -206,6 +207,20 @@ export function buildScaler(ctx: ScalerContext): Scaler {
     ...(ctx.otlpStore ? { otlpStore: ctx.otlpStore } : {}),
     ...(ctx.now ? { now: ctx.now } : {}),
     ...(ctx.podWatcher ? { podWatcher: ctx.podWatcher } : {}),
+    // KEDA BuildScalerRequestCtx (pkg/metricscollector/http_roundtripper.go): trigger type, trigger name, the metric
+    // being read, and the owning object; every reader here reports one metric per read, its first spec's.
+    ...(ctx.telemetry && metricSpecs.length > 0
+      ? {
+          telemetry: bindTelemetry(ctx.telemetry, {
+            namespace: ctx.namespace,
+            scaledResource: ctx.objectName,
+            resourceType: ctx.objectKind,
+            scaler: ctx.trigger.type,
+            triggerName: ctx.trigger.name ?? '',
+            metricName: metricSpecs[0].metricName,
+          }),
+        }
+      : {}),
   });
   const complete = (r: RawReading): Reading => ({ metrics: r.metrics, active: r.active ?? activeByThreshold(r.metrics, activationThreshold) });
   const scaler: Scaler = {

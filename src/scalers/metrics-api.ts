@@ -182,7 +182,7 @@ export const descriptor = defineScaler<MetricsApiConfig>({
     const url = requestURL(config);
     return {
       async read(signal) {
-        const res = await lease.client.get(url, config.headers, config.timeoutMs, signal, `${TYPE}: GET ${displayAddress(url)}`);
+        const res = await lease.client.get(url, config.headers, config.timeoutMs, signal, `${TYPE}: GET ${displayAddress(url)}`, ctx.telemetry);
         if (res.status !== 200) throw statusError(res.status, url);
         try {
           return { metrics: [{ name, value: valueFromResponse(res.body, config.valueLocation, config.format) }] };

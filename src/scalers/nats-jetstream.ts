@@ -5,6 +5,7 @@
 import { shownValue, httpUrlParam } from './common/address-policy.ts';
 import { ClientPool } from './common/client-pool.ts';
 import { displayAddress, HttpGetter } from './common/http-get.ts';
+import type { TriggerTelemetry } from './common/scaler-telemetry.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, int, lookupParam, resolveConfig, str } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
@@ -271,10 +272,10 @@ function shown(url: string): string {
 /** One HTTP client (keep-alive agent) per monitoring endpoint and scheme, shared by the triggers that name it. */
 export const natsHttpClients = new ClientPool<HttpGetter>((h) => h.close());
 
-export function httpGetJson(http: HttpGetter, timeoutMs: number): GetJson {
+export function httpGetJson(http: HttpGetter, timeoutMs: number, telemetry?: TriggerTelemetry): GetJson {
   return async (url, signal) => {
     const u = new URL(url);
-    const res = await http.get(u, { accept: 'application/json' }, timeoutMs, signal, `${TYPE}: GET ${displayAddress(u)}`);
+    const res = await http.get(u, { accept: 'application/json' }, timeoutMs, signal, `${TYPE}: GET ${displayAddress(u)}`, telemetry);
     if (res.status < 200 || res.status > 299) {
       const kind = res.status === 401 || res.status === 403 ? 'auth' : 'other';
       throw new ReadError(kind, `${TYPE}: ${displayAddress(u)} answered HTTP ${res.status}`);
@@ -308,7 +309,7 @@ export const descriptor = defineScaler<NatsJetStreamConfig>({
   createReader(config, ctx) {
     const name = ctx.metricSpecs[0].metricName;
     const lease = natsHttpClients.acquire(`${config.scheme}://${config.endpoint}`, () => new HttpGetter(`${config.scheme}:`));
-    const monitor = new JetStreamMonitor(config, httpGetJson(lease.client, ctx.httpTimeoutMs));
+    const monitor = new JetStreamMonitor(config, httpGetJson(lease.client, ctx.httpTimeoutMs, ctx.telemetry));
     return {
       async read(signal): Promise<RawReading> {
         return { metrics: [{ name, value: await monitor.lag(signal) }] };

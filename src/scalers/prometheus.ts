@@ -191,8 +191,12 @@ interface PromResponse {
   data?: { resultType?: string; result?: unknown };
 }
 
-/** KEDA result handling: exactly one element; empty/NaN/±Inf are 0 with ignoreNullValues, else errors. */
-export function valueFromResponse(body: string, config: Pick<PrometheusConfig, 'query' | 'ignoreNullValues'>): number {
+/**
+ * KEDA result handling: exactly one element; empty/NaN/±Inf are 0 with ignoreNullValues, else errors. `onEmpty` is
+ * told of an answer with no series (or a series without a value) either way, as KEDA counts it in
+ * keda_scaler_empty_upstream_responses_total (pkg/scalers/prometheus_scaler.go ExecutePromQuery); NaN/±Inf are not.
+ */
+export function valueFromResponse(body: string, config: Pick<PrometheusConfig, 'query' | 'ignoreNullValues'>, onEmpty?: () => void): number {
   let parsed: PromResponse;
   try {
     parsed = JSON.parse(body) as PromResponse;
@@ -211,6 +215,7 @@ export function valueFromResponse(body: string, config: Pick<PrometheusConfig, '
   if (result.length > 1) throw new ReadError('bad-query', `${TYPE}: prometheus query ${config.query} returned multiple elements; aggregate it, e.g. sum(...)`);
   const value = (result[0] as { value?: unknown[] } | undefined)?.value;
   if (result.length === 0 || !Array.isArray(value) || value.length < 2) {
+    if (result.length === 0 || !Array.isArray(value) || value.length === 0) onEmpty?.();
     if (config.ignoreNullValues) return 0;
     throw new ReadError('empty', `${TYPE}: prometheus metrics 'prometheus' target may be lost, the result is empty (query ${config.query})`);
   }
@@ -270,9 +275,9 @@ export const descriptor = defineScaler<PrometheusConfig>({
             throw new ReadError('auth', `${TYPE}: cannot sign the query for Amazon Managed Prometheus: ${why}`, { cause: e });
           }
         }
-        const res = await http.get(url, headers, config.timeoutMs, signal, `${TYPE}: query`);
+        const res = await http.get(url, headers, config.timeoutMs, signal, `${TYPE}: query`, ctx.telemetry);
         if (res.status < 200 || res.status > 299) throw statusError(res.status, res.body, config, identity);
-        const value = valueFromResponse(res.body, config);
+        const value = valueFromResponse(res.body, config, () => ctx.telemetry?.emptyUpstreamResponse(config.ignoreNullValues));
         return { metrics: [{ name, value }] };
       },
       async close() {

@@ -589,6 +589,7 @@ export const descriptor = defineScaler<RabbitMQConfig>({
           config.timeoutMs,
           signal,
           `${TYPE}: management API`,
+          ctx.telemetry,
         );
         if (res.status !== 200) throw httpStatusError(res.status, res.body, url, config);
         return reading(queueInfoFromBody(res.body, config));

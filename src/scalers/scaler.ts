@@ -4,6 +4,7 @@
 import type { MetricTargetType, Trigger, TriggerAuthenticationSpec } from '../api/types.ts';
 import type { AwsCredentialCache } from '../auth/aws-credentials.ts';
 import type { OtlpMetricStore } from './common/otlp-metric-store.ts';
+import type { ScalerTelemetrySink, TriggerTelemetry } from './common/scaler-telemetry.ts';
 import type { ConfigInput, Fields } from './common/typed-config.ts';
 
 /** A trigger's metadata (or resolved auth) is wrong. Message reads "<type>: <field> <what is wrong>, got <x>". */
@@ -98,6 +99,8 @@ export interface ScalerContext {
   now?: () => number;
   /** Pod watches (kubernetes-workload triggers); only the operator has a cluster to watch. */
   podWatcher?: PodWatcher;
+  /** The operator's per-request HTTP and empty-answer metrics (common/scaler-telemetry.ts); absent: not recorded. */
+  telemetry?: ScalerTelemetrySink;
 }
 
 export interface Scaler {
@@ -145,6 +148,8 @@ export interface ReaderContext {
   otlpStore?: OtlpMetricStore;
   now?: () => number;
   podWatcher?: PodWatcher;
+  /** Bound to this trigger and its metric: readers pass it to HttpGetter.get and report empty answers to it. */
+  telemetry?: TriggerTelemetry;
 }
 
 /**

@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { ReadError } from '../scaler.ts';
 import { AddressRefusedError, checkLiteralHost, guardedLookup, type AddressPolicy, type Resolver } from './address-policy.ts';
+import type { TriggerTelemetry } from './scaler-telemetry.ts';
 
 export interface HttpTlsOptions {
   rejectUnauthorized: boolean;
@@ -68,8 +69,12 @@ export class HttpGetter {
         : new http.Agent({ keepAlive: httpDefaults.keepAlive, maxSockets: 4, lookup });
   }
 
-  /** GET `url`; rejects with ReadError('timeout' | 'unreachable' | 'other'). Bodies are capped at 8 MiB. */
-  get(url: URL, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal, what: string): Promise<HttpResponse> {
+  /**
+   * GET `url`; rejects with ReadError('timeout' | 'unreachable' | 'other'). Bodies are capped at 8 MiB.
+   * `telemetry` (the reading trigger's, ReaderContext) gets the request's time to the response head and its status,
+   * or no status when none came (KEDA's InstrumentedRoundTripper times RoundTrip, which returns at the headers).
+   */
+  get(url: URL, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal, what: string, telemetry?: TriggerTelemetry): Promise<HttpResponse> {
     const mod = this.protocol === 'https:' ? https : http;
     const shownUrl = displayAddress(url);
     // node:net skips `lookup` for a literal IP host, so check that one here.
@@ -77,6 +82,13 @@ export class HttpGetter {
     if (literal) return Promise.reject(new ReadError('other', `${what}: ${literal.message}`, { cause: literal }));
     return new Promise<HttpResponse>((resolve, reject) => {
       let timedOut = false;
+      const started = performance.now();
+      let observed = false;
+      const observe = (status: number | undefined) => {
+        if (observed || !telemetry) return;
+        observed = true;
+        telemetry.httpRequest((performance.now() - started) / 1000, status);
+      };
       const req = mod.request(url, { method: 'GET', headers, agent: this.agent });
       const timer = setTimeout(() => {
         timedOut = true;
@@ -91,6 +103,7 @@ export class HttpGetter {
       };
       req.on('error', (e: NodeJS.ErrnoException) => {
         done();
+        observe(undefined);
         if (e instanceof AddressRefusedError) reject(new ReadError('other', `${what}: ${e.message}`, { cause: e }));
         else if (timedOut) reject(new ReadError('timeout', `${what}: no answer from ${shownUrl} within ${timeoutMs} ms`, { cause: e }));
         else if (signal.aborted) reject(new ReadError('timeout', `${what}: read cancelled (${shownUrl})`, { cause: e }));
@@ -110,6 +123,7 @@ export class HttpGetter {
         } else reject(new ReadError('other', `${what}: request to ${shownUrl} failed: ${e.code ?? e.message}`, { cause: e }));
       });
       req.on('response', (res) => {
+        observe(res.statusCode ?? 0);
         let text = '';
         const decoder = new TextDecoder();
         let size = 0;
