@@ -24,43 +24,17 @@ import { GVR, isAlreadyExists, isConflict, isNotFound, type GroupVersionResource
 import { ListWatch } from '../kube/list-watch.ts';
 import type { LiveCertificate } from '../servers/serving-tls.ts';
 import type { Logger } from './scaled-object-controller.ts';
+import { CERT_DEFAULTS, type RenewBefore } from './cert-settings.ts';
+
+export { CERT_DEFAULTS, parseRenewBefore, serviceDnsNames, type RenewBefore } from './cert-settings.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-/** cert-controller's defaults (pkg/rotator/rotator.go). */
-export const CERT_DEFAULTS = {
-  caValidityMs: 10 * 365 * DAY,
-  certValidityMs: 365 * DAY,
-  renewBefore: { ms: 90 * DAY } as RenewBefore,
-  checkIntervalMs: 12 * HOUR,
-  bundlePropagationMs: 30_000,
-};
 /** cert-controller backdates notBefore by an hour for clock skew between the operator and its clients. */
-const BACKDATE_MS = HOUR;
+const BACKDATE_MS = 3_600_000;
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 /** When the bundle last gained a CA (the serving certificate it signs is used from this + bundlePropagationMs). */
 export const BUNDLE_CHANGED_ANNOTATION = 'updraft.dev/ca-bundle-changed-at';
-
-export type RenewBefore = { ms: number } | { fraction: number };
-
-/** "2160h" (a Go duration) or "50%" (of each certificate's validity) → RenewBefore; undefined when neither. */
-export function parseRenewBefore(raw: string, parseDuration: (s: string) => number | undefined): RenewBefore | undefined {
-  const pct = /^(\d+(?:\.\d+)?)%$/.exec(raw.trim());
-  if (pct) {
-    const fraction = Number(pct[1]) / 100;
-    return fraction > 0 && fraction < 1 ? { fraction } : undefined;
-  }
-  const ms = parseDuration(raw.trim());
-  return ms !== undefined && ms > 0 ? { ms } : undefined;
-}
-
-/** KEDA's SANs for one Service (certificate_manager.go getDNSNames): name, name.ns, name.ns.svc, name.ns.svc.<domain>. */
-export function serviceDnsNames(services: string[], namespace: string, clusterDomain: string): string[] {
-  const names = services.flatMap((s) => [s, `${s}.${namespace}`, `${s}.${namespace}.svc`, `${s}.${namespace}.svc.${clusterDomain}`]);
-  return [...new Set(names)];
-}
 
 export interface CertRotationOptions {
   client: KubeClient;
