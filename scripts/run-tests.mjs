@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the test suites with node's own test runner (one runner for the whole repo).
-// usage: node scripts/run-tests.mjs [unit|integration|e2e|all|integration,e2e] [--coverage] [extra files...]
+// usage: node scripts/run-tests.mjs [unit|integration|e2e|slow|all|integration,e2e] [--coverage] [extra files...]
+// `slow` (test/slow: the real KEDA, built by scripts/slow/keda.sh) is not part of `all`: `npm run test:slow` runs it.
 // --coverage runs the files under c8 and prints coverage per module, failing below the floors in coverage.mjs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -14,6 +15,7 @@ const suites = {
   unit: ['src'],
   integration: ['test/integration'],
   e2e: ['test/e2e'],
+  slow: ['test/slow'],
 };
 
 function find(dir) {
@@ -37,9 +39,9 @@ const args = process.argv.slice(2);
 const coverage = args.includes('--coverage');
 const positional = args.filter((a) => a !== '--coverage');
 const which = positional[0] ?? 'unit';
-const names = which === 'all' ? Object.keys(suites) : which.split(',');
+const names = which === 'all' ? Object.keys(suites).filter((n) => n !== 'slow') : which.split(',');
 if (names.some((n) => !suites[n])) {
-  console.error(`unknown suite '${which}'; use unit, integration, e2e, all or a comma list`);
+  console.error(`unknown suite '${which}'; use unit, integration, e2e, slow, all or a comma list`);
   process.exit(2);
 }
 const dirs = names.flatMap((n) => suites[n]);

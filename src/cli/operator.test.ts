@@ -89,7 +89,8 @@ describe("updraft operator accepts KEDA's flags", () => {
   }
   for (const name of SHARED_FLAGS) {
     test(`--${name} is Updraft's own flag with KEDA's meaning`, async () => {
-      const value = name === 'leader-elect' || name === 'enable-opentelemetry-metrics' ? [] : [name.endsWith('address') ? ':9999' : '/x'];
+      const bools = ['leader-elect', 'enable-opentelemetry-metrics', 'enable-cert-rotation', 'enable-webhook-patching', 'enable-apiservice-patching'];
+      const value = bools.includes(name) ? [] : [name.endsWith('address') ? ':9999' : '/x'];
       const seen = await parseOperator([`--${name}`, ...value]);
       assert.deepEqual(seen.ignored, []);
     });
@@ -114,23 +115,15 @@ describe("updraft operator accepts KEDA's flags", () => {
     assert.equal((await parseOperator(['--enable-prometheus-metrics=true'])).metricsBindAddress, ':8080');
   });
   test('KEDA flags without an effect: one warning line naming them all; a bad bool or level is an error, not a crash-loop on an unknown flag', async () => {
-    const seen = await parseOperator([
-      '--kube-api-qps=50',
-      '--kube-api-burst',
-      '60',
-      '--enable-cert-rotation=true',
-      '--operator-service-name=keda-operator',
-      '--ca-dir=/a',
-      '--ca-dir=/b',
-    ]);
-    assert.deepEqual(seen.ignored, ['--kube-api-qps', '--kube-api-burst', '--operator-service-name', '--enable-cert-rotation', '--ca-dir']);
+    const seen = await parseOperator(['--kube-api-qps=50', '--kube-api-burst', '60', '--k8s-cluster-name=kubernetes-default', '--ca-dir=/a', '--ca-dir=/b']);
+    assert.deepEqual(seen.ignored, ['--kube-api-qps', '--kube-api-burst', '--k8s-cluster-name', '--ca-dir']);
     assert.deepEqual(seen.caDir, ['/a', '/b']);
     assert.equal(
       ignoredFlagsWarning(seen.ignored),
-      'updraft: warning: KEDA flags --kube-api-qps, --kube-api-burst, --operator-service-name, --enable-cert-rotation, --ca-dir have no effect in Updraft (accepted and ignored; see docs/helm.md)',
+      'updraft: warning: KEDA flags --kube-api-qps, --kube-api-burst, --k8s-cluster-name, --ca-dir have no effect in Updraft (accepted and ignored; see docs/helm.md)',
     );
     assert.equal(ignoredFlagsWarning([]), undefined);
-    await assert.rejects(parseOperator(['--enable-cert-rotation=maybe']), /--enable-cert-rotation: 'maybe' is not a boolean/);
+    await assert.rejects(parseOperator(['--enable-prometheus-metrics=maybe']), /--enable-prometheus-metrics: 'maybe' is not a boolean/);
     assert.throws(() => zapLevel('loud'), /--zap-log-level: 'loud' is not a level/);
     assert.equal(zapLevel('panic'), 'error');
     await assert.rejects(parseOperator(['--not-a-keda-flag=1']), /unknown option '--not-a-keda-flag=1'/);

@@ -1,10 +1,12 @@
 // `updraft operator`: run the operator against a cluster (in-cluster config or a kubeconfig). One process serves
 // the scale loops, the external metrics API, the admission webhook, Prometheus /metrics and the health probes;
 // the flags are the ones the Helm chart (deploy/helm/updraft) passes.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseGoDuration } from '../api/values.ts';
+import { CERT_DEFAULTS, parseRenewBefore, serviceDnsNames } from '../operator/cert-settings.ts';
+import type { CertRotationOptions } from '../operator/cert-rotation.ts';
 import { AddressPolicy, setScalerAddressPolicy } from '../scalers/common/address-policy.ts';
 import { setScalerHttpDefaults } from '../scalers/common/http-get.ts';
 import { buildInfo } from '../api/build-info.ts';
@@ -12,6 +14,7 @@ import { parseTlsVersion, useColor } from './flags.ts';
 import {
   addKedaFlags,
   applyKedaFlags,
+  goBool,
   ignoredFlagsWarning,
   kedaHttpDefaults,
   kedaHttpTimeoutMs,
@@ -64,6 +67,19 @@ interface OperatorFlags {
   otlpTokenFile?: string;
   takeOverFromKeda: boolean;
   kedaNamespace?: string;
+  enableCertRotation?: boolean | string;
+  certSecretName: string;
+  operatorServiceName: string;
+  metricsServerServiceName: string;
+  webhooksServiceName: string;
+  k8sClusterDomain: string;
+  validatingWebhookName: string;
+  enableWebhookPatching: boolean | string;
+  enableApiservicePatching: boolean | string;
+  certCaValidity: string;
+  certValidity: string;
+  certRenewBefore: string;
+  certBundlePropagation: string;
 }
 
 /** The OTLP/gRPC receiver's TLS files: none, or certificate and key (and a CA for mTLS). */
@@ -189,6 +205,27 @@ export function register(program: Command): void {
     )
     .option('--take-over-from-keda', 'scale even while a KEDA operator holds and renews its Lease (operator.keda.sh); default: wait for it to stop', false)
     .option('--keda-namespace <ns>', "namespace of KEDA's operator Lease (default: --namespace)")
+    // KEDA's certificate flags (cmd/operator/main.go) under KEDA's names, Updraft's defaults (the chart's names).
+    .option(
+      '--enable-cert-rotation [bool]',
+      'the operator creates, renews and publishes its own CA and serving certificate in --cert-secret-name (default: on when no certificate is in --cert-dir / --tls-cert-file)',
+    )
+    .option('--cert-secret-name <name>', 'Secret of the operator-managed CA and certificate (ca.crt, ca.key, tls.crt, tls.key)', 'updraft-certs')
+    .option('--operator-service-name <name>', 'Service of the operator (a SAN of the certificate)', 'updraft-operator')
+    .option('--metrics-server-service-name <name>', 'Service of the metrics API (a SAN)', 'updraft-operator-metrics-apiserver')
+    .option('--webhooks-service-name <name>', 'Service of the admission webhook (a SAN)', 'updraft-admission-webhooks')
+    .option('--k8s-cluster-domain <domain>', 'cluster DNS domain of the SANs', 'cluster.local')
+    .option('--validating-webhook-name <name>', 'ValidatingWebhookConfiguration whose caBundle the rotation keeps current', 'updraft-admission')
+    .option('--enable-webhook-patching [bool]', "patch the webhook configuration's caBundle (and add the webhook Service to the SANs)", true)
+    .option('--enable-apiservice-patching [bool]', "patch the external metrics APIService's caBundle", true)
+    .option('--cert-ca-validity <duration>', 'validity of the operator-managed CA (Go duration)', '87600h')
+    .option('--cert-validity <duration>', 'validity of the operator-managed serving certificate (Go duration)', '8760h')
+    .option(
+      '--cert-renew-before <duration|percent>',
+      "renew a certificate when this much of it is left: a Go duration or a percentage of its validity (e.g. '50%')",
+      '2160h',
+    )
+    .option('--cert-bundle-propagation <duration>', 'how long a new CA is published in the caBundles before the certificate it signs is served', '30s')
     .option(
       '--enable-opentelemetry-metrics [bool]',
       "also push the operator's metrics over OTLP/HTTP (KEDA's flag; OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL http/protobuf or http/json, _HEADERS, OTEL_METRIC_EXPORT_INTERVAL)",
@@ -244,6 +281,12 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
       setScalerAddressPolicy(addressPolicy);
       const certFile = opts.tlsCertFile ?? join(opts.certDir, 'tls.crt');
       const keyFile = opts.tlsKeyFile ?? join(opts.certDir, 'tls.key');
+      const certPlan = certRotationPlan(opts, {
+        given: cmd.getOptionValueSource('enableCertRotation') === 'cli',
+        certFile,
+        keyFile,
+        serving: !!(metricsApi || webhook),
+      });
       const log = pino(
         {
           level: opts.logLevel,
@@ -296,6 +339,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         otlpReceiver: otlp ? { port: otlp.port, host: otlp.host ?? '0.0.0.0', token: otlpToken } : undefined,
         otlpGrpcReceiver: otlpGrpc ? { port: otlpGrpc.port, host: otlpGrpc.host ?? '0.0.0.0', token: otlpToken, tls: otlpGrpcTls } : undefined,
         kedaLease: { namespace: opts.kedaNamespace || undefined, takeOver: opts.takeOverFromKeda },
+        certRotation: certPlan.rotation,
       });
       if ((otlp || otlpGrpc) && !otlpToken)
         log.warn({ port: op.otlpReceiverPort, grpcPort: op.otlpGrpcReceiverPort }, 'the OTLP receiver accepts unauthenticated pushes; set --otlp-token-file');
@@ -310,6 +354,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
           otlpGrpcReceiverPort: op.otlpGrpcReceiverPort,
           mode: opts.mode,
           allowedScalerAddresses: addressPolicy.exceptions,
+          certificates: certPlan.why,
         },
         'operator started',
       );
@@ -321,6 +366,67 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
       process.once('SIGINT', () => void shutdown('SIGINT'));
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
     });
+}
+
+/**
+ * Whether the operator manages its own certificates (cert-rotation.ts), and with which settings. `--enable-cert-rotation`
+ * decides when given (KEDA's flag; the chart always passes it); otherwise the rotation is on exactly when no certificate
+ * is at --tls-cert-file / <cert-dir>/tls.crt, so mounted certificates (cert-manager, a Secret of your own) are left alone.
+ */
+export function certRotationPlan(
+  opts: Pick<
+    OperatorFlags,
+    | 'enableCertRotation'
+    | 'namespace'
+    | 'certSecretName'
+    | 'operatorServiceName'
+    | 'metricsServerServiceName'
+    | 'webhooksServiceName'
+    | 'k8sClusterDomain'
+    | 'validatingWebhookName'
+    | 'enableWebhookPatching'
+    | 'enableApiservicePatching'
+    | 'certCaValidity'
+    | 'certValidity'
+    | 'certRenewBefore'
+    | 'certBundlePropagation'
+  >,
+  ctx: { given: boolean; certFile: string; keyFile: string; serving: boolean },
+): { rotation?: Omit<CertRotationOptions, 'client' | 'log' | 'isLeader'>; why: string } {
+  if (!ctx.serving) return { why: 'no TLS server (metrics API and webhook off)' };
+  const mounted = existsSync(ctx.certFile) && existsSync(ctx.keyFile);
+  if (ctx.given ? !goBool('enable-cert-rotation', opts.enableCertRotation) : mounted)
+    return { why: ctx.given ? 'files (--enable-cert-rotation=false)' : `files (certificate mounted at ${ctx.certFile})` };
+  const duration = (flag: string, raw: string) => {
+    const ms = parseGoDuration(raw);
+    if (ms === undefined || ms <= 0) throw new Error(`${flag}: '${raw}' is not a positive duration (use e.g. 8760h, 720h, 30s)`);
+    return ms;
+  };
+  const renewBefore = parseRenewBefore(opts.certRenewBefore, parseGoDuration);
+  if (!renewBefore)
+    throw new Error(`--cert-renew-before: '${opts.certRenewBefore}' is neither a positive duration (e.g. 2160h) nor a percentage between 0 and 100 (e.g. 50%)`);
+  const webhookPatching = goBool('enable-webhook-patching', opts.enableWebhookPatching);
+  // KEDA certificate_manager.go: the operator and metrics server Services always, the webhook one with webhook patching.
+  const services = [opts.operatorServiceName, opts.metricsServerServiceName, ...(webhookPatching ? [opts.webhooksServiceName] : [])];
+  return {
+    why: `operator-managed (Secret ${opts.namespace}/${opts.certSecretName}${mounted ? `; the files in ${ctx.certFile} are not used` : ''})`,
+    rotation: {
+      namespace: opts.namespace,
+      secretName: opts.certSecretName,
+      // The metrics API's Service first: the certificate's common name, as Helm's genSignedCert had it.
+      dnsNames: serviceDnsNames(
+        [opts.metricsServerServiceName, ...services.filter((s) => s !== opts.metricsServerServiceName)],
+        opts.namespace,
+        opts.k8sClusterDomain,
+      ),
+      caValidityMs: duration('--cert-ca-validity', opts.certCaValidity),
+      certValidityMs: duration('--cert-validity', opts.certValidity),
+      renewBefore,
+      bundlePropagationMs: parseGoDuration(opts.certBundlePropagation) ?? CERT_DEFAULTS.bundlePropagationMs,
+      apiServices: goBool('enable-apiservice-patching', opts.enableApiservicePatching) ? ['v1beta1.external.metrics.k8s.io'] : [],
+      validatingWebhooks: webhookPatching ? [opts.validatingWebhookName] : [],
+    },
+  };
 }
 
 /**
