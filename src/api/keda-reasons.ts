@@ -57,9 +57,23 @@ export const SoCondition = {
   unpaused: { type: 'Paused', status: 'False', reason: 'ScaledObjectUnpaused', message: 'pause annotation removed for ScaledObject' },
   fallbackActive: { type: 'Fallback', status: 'True', reason: 'FallbackExists', message: 'At least one trigger is falling back on this scaled object' },
   noFallback: { type: 'Fallback', status: 'False', reason: 'NoFallbackFound', message: 'No fallbacks are active on this scaled object' },
+  // HPAActive mirrors the generated HPA's ScalingActive condition (KEDA pkg/scaling/executor/scale_scaledobjects.go
+  // getHPAHealth): True while it scales; True with ScalingDisabled while the target is at 0 (the HPA idles on
+  // purpose); False with the HPA's own reason (HPAMetricsUnavailable when it gives none) otherwise.
+  hpaActive: { type: 'HPAActive', status: 'True', reason: 'HPAActive', message: 'HPA is actively scaling' },
+  hpaScalingDisabled: (message: string): Condition => ({ type: 'HPAActive', status: 'True', reason: 'ScalingDisabled', message }),
+  hpaNotActive: (reason: string, message: string): Condition => ({
+    type: 'HPAActive',
+    status: 'False',
+    reason: reason || 'HPAMetricsUnavailable',
+    message: `HPA is not actively scaling: ${message}`,
+  }),
   /** Updraft's, not KEDA's: see LAST_SCALE_CONDITION below. */
   lastScale: (from: number, to: number, atMs: number, reason: string): Condition => lastScaleCondition(from, to, atMs, reason),
-} as const satisfies Record<string, Condition | ((m: string) => Condition) | ((from: number, to: number, atMs: number, reason: string) => Condition)>;
+} as const satisfies Record<
+  string,
+  Condition | ((m: string) => Condition) | ((reason: string, m: string) => Condition) | ((from: number, to: number, atMs: number, reason: string) => Condition)
+>;
 
 /** The ScaledJob conditions KEDA writes (`controllers/keda/scaledjob_controller.go`, `pkg/scaling/executor/scale_jobs.go`). */
 export const SjCondition = {

@@ -29,6 +29,11 @@ export function setCondition(conditions: readonly Condition[] | undefined, next:
   return list;
 }
 
+/** The conditions without the one of type `type` (the same array when there is none). */
+export function removeCondition(conditions: Condition[] | undefined, type: string): Condition[] | undefined {
+  return conditions?.some((c) => c.type === type) ? conditions.filter((c) => c.type !== type) : conditions;
+}
+
 export function getCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
   return conditions?.find((c) => c.type === type);
 }

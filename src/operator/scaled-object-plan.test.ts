@@ -331,6 +331,73 @@ describe('ScaledObject reconcile plan', () => {
   });
 });
 
+// HPAActive mirrors the HPA's ScalingActive condition (KEDA pkg/scaling/executor/scale_scaledobjects.go
+// getHPAHealth and its tests): one row per ScalingActive state, each in hpa mode with a running loop.
+const HPA_ACTIVE_ROWS: Array<{
+  name: string;
+  mode?: 'hpa' | 'direct';
+  scalingActive?: ScaledObjectFacts['hpaScalingActive'];
+  before?: Condition;
+  want: Condition | undefined;
+}> = [
+  {
+    name: 'ScalingActive=True: HPAActive=True HPAActive "HPA is actively scaling"',
+    scalingActive: { status: 'True', reason: 'ValidMetricFound', message: 'the HPA was able to successfully calculate a replica count' },
+    want: { type: 'HPAActive', status: 'True', reason: 'HPAActive', message: 'HPA is actively scaling' },
+  },
+  {
+    name: 'ScalingActive=False ScalingDisabled (target at 0): HPAActive stays True, reason ScalingDisabled with the HPA’s message',
+    scalingActive: { status: 'False', reason: 'ScalingDisabled', message: 'scaling is disabled since the replica count of the target is zero' },
+    want: { type: 'HPAActive', status: 'True', reason: 'ScalingDisabled', message: 'scaling is disabled since the replica count of the target is zero' },
+  },
+  {
+    name: 'ScalingActive=False FailedGetExternalMetric: HPAActive=False with the HPA’s reason, message prefixed',
+    scalingActive: { status: 'False', reason: 'FailedGetExternalMetric', message: 'unable to get external metric' },
+    want: { type: 'HPAActive', status: 'False', reason: 'FailedGetExternalMetric', message: 'HPA is not actively scaling: unable to get external metric' },
+  },
+  {
+    name: 'ScalingActive=False with no reason: HPAActive=False HPAMetricsUnavailable',
+    scalingActive: { status: 'False', message: 'no metrics' },
+    want: { type: 'HPAActive', status: 'False', reason: 'HPAMetricsUnavailable', message: 'HPA is not actively scaling: no metrics' },
+  },
+  {
+    name: 'ScalingActive=Unknown with a reason: HPAActive=False with that reason (only True is healthy)',
+    scalingActive: { status: 'Unknown', reason: 'FailedGetScale', message: 'cannot read /scale' },
+    want: { type: 'HPAActive', status: 'False', reason: 'FailedGetScale', message: 'HPA is not actively scaling: cannot read /scale' },
+  },
+  {
+    name: 'no ScalingActive observed (no HPA yet): no HPAActive condition is added',
+    want: undefined,
+  },
+  {
+    name: 'no ScalingActive observed after one was: the last HPAActive is kept',
+    before: { type: 'HPAActive', status: 'True', reason: 'HPAActive', message: 'HPA is actively scaling' },
+    want: { type: 'HPAActive', status: 'True', reason: 'HPAActive', message: 'HPA is actively scaling' },
+  },
+  {
+    name: 'direct mode (no HPA): an HPAActive left from hpa mode is removed, and none is written',
+    mode: 'direct',
+    scalingActive: { status: 'True' },
+    before: { type: 'HPAActive', status: 'True', reason: 'HPAActive', message: 'HPA is actively scaling' },
+    want: undefined,
+  },
+];
+
+describe('HPAActive condition', () => {
+  for (const r of HPA_ACTIVE_ROWS) {
+    it(r.name, () => {
+      const o = so(r.mode === 'direct' ? { 'updraft.dev/mode': 'direct' } : {});
+      const status = steadyStatus(r.before ? { conditions: [...(steadyStatus().conditions ?? []), r.before] } : {});
+      const plan = planScaledObject(facts(o, { status, runner: { ...running(o), builtFor: runnerIdentity(o, 'hpa') }, hpaScalingActive: r.scalingActive }));
+      assert.deepEqual(
+        plan.status(structuredClone(status)).conditions?.find((c) => c.type === 'HPAActive'),
+        r.want,
+      );
+      assert.deepEqual(plan.events, [], 'no Event: HPAActive changes are status only, as in KEDA');
+    });
+  }
+});
+
 describe('lastActiveTime writes', () => {
   const o = so({}, { pollingInterval: 30, cooldownPeriod: 300 });
   const t = Date.parse('2026-01-01T12:00:00Z');

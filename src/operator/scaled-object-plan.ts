@@ -9,13 +9,13 @@ import type { GroupVersionKindResource } from '../api/gvkr.ts';
 import { gvkString } from '../api/gvkr.ts';
 import { EventMessage, EventReason, RUNTIME_READY_REASONS, SoCondition } from '../api/keda-reasons.ts';
 import { isPaused, isPausedScaleIn, isPausedScaleOut, pausedReplicas } from '../api/pause.ts';
-import { ANNOTATION_UPDRAFT_MODE, type ScaledObject, type ScaledObjectStatus } from '../api/types.ts';
+import { ANNOTATION_UPDRAFT_MODE, type Condition, type ScaledObject, type ScaledObjectStatus } from '../api/types.ts';
 import { validateScaledObject } from '../api/validate.ts';
 import { validateScalingModifiers } from '../engine/formula.ts';
 import type { TriggerBuildError } from '../runtime/build-scalers.ts';
 import type { ScalingMode } from '../runtime/object-runner.ts';
 import type { MetricSpec } from '../scalers/scaler.ts';
-import { getCondition, setCondition, withInitialConditions } from './conditions.ts';
+import { getCondition, removeCondition, setCondition, withInitialConditions } from './conditions.ts';
 import { buildHpa, HpaBuildError, type HorizontalPodAutoscaler } from './hpa.ts';
 import { rfc3339Seconds } from '../api/values.ts';
 
@@ -57,6 +57,23 @@ export interface ScaledObjectFacts {
   defaultMode: ScalingMode;
   /** The generated HPA's app.kubernetes.io/version label. */
   version: string;
+  /**
+   * The ScalingActive condition of the HPA named in status.hpaName, as the informer has it; undefined when there
+   * is none yet (no HPA, or it has not reported one).
+   */
+  hpaScalingActive?: { status: string; reason?: string; message?: string };
+}
+
+/**
+ * The HPAActive condition for an HPA's ScalingActive condition, or undefined to leave HPAActive as it is (no HPA
+ * observed yet: KEDA keeps the last observed state). KEDA: pkg/scaling/executor/scale_scaledobjects.go
+ * getHPAHealth.
+ */
+export function hpaActiveCondition(scalingActive: ScaledObjectFacts['hpaScalingActive']): Condition | undefined {
+  if (!scalingActive) return undefined;
+  if (scalingActive.status === 'True') return SoCondition.hpaActive;
+  if (scalingActive.reason === 'ScalingDisabled') return SoCondition.hpaScalingDisabled(scalingActive.message ?? '');
+  return SoCondition.hpaNotActive(scalingActive.reason ?? '', scalingActive.message ?? '');
 }
 
 export interface PlannedEvent {
@@ -257,6 +274,11 @@ export function planScaledObject(f: ScaledObjectFacts): ScaledObjectPlan {
       conditions: keepsRuntimeReady(s) ? s.conditions : setCondition(s.conditions, SoCondition.ready),
     };
     if (!so.spec.fallback) next.conditions = setCondition(next.conditions, SoCondition.noFallback);
+    // HPAActive: hpa mode mirrors the HPA; direct mode has no HPA, so no HPAActive (one left from hpa mode goes).
+    if (mode === 'hpa') {
+      const hpaActive = hpaActiveCondition(f.hpaScalingActive);
+      if (hpaActive) next.conditions = setCondition(next.conditions, hpaActive);
+    } else next.conditions = removeCondition(next.conditions, 'HPAActive');
     return next;
   };
   const readyBefore = getCondition(f.status.conditions, 'Ready')?.status === 'True';
