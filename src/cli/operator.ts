@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseGoDuration } from '../api/values.ts';
-import { CERT_DEFAULTS, parseRenewBefore, serviceDnsNames } from '../operator/cert-settings.ts';
+import { CERT_DEFAULTS, parseRenewBefore, serviceDnsNames } from '../api/cert-settings.ts';
 import type { CertRotationOptions } from '../operator/cert-rotation.ts';
 import { AddressPolicy, setScalerAddressPolicy } from '../scalers/common/address-policy.ts';
 import { setScalerHttpDefaults } from '../scalers/common/http-get.ts';

@@ -24,9 +24,9 @@ import { GVR, isAlreadyExists, isConflict, isNotFound, type GroupVersionResource
 import { ListWatch } from '../kube/list-watch.ts';
 import type { LiveCertificate } from '../servers/serving-tls.ts';
 import type { Logger } from './scaled-object-controller.ts';
-import { CERT_DEFAULTS, type RenewBefore } from './cert-settings.ts';
+import { CERT_DEFAULTS, type RenewBefore } from '../api/cert-settings.ts';
 
-export { CERT_DEFAULTS, parseRenewBefore, serviceDnsNames, type RenewBefore } from './cert-settings.ts';
+export { CERT_DEFAULTS, parseRenewBefore, serviceDnsNames, type RenewBefore } from '../api/cert-settings.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 

@@ -206,6 +206,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     clusterObjectNamespace: o.namespace,
     podWatcher: podWatches.watcher,
     getCached: (ns, name) => soWatch.get(ns, name),
+    getHpa: (ns, name) => hpaWatch.get(ns, name),
     metrics: dashboardHistory ? { scaledObjectPolled: (...a) => (metrics.scaledObjectPolled(...a), dashboardHistory.scaledObjectPolled(...a)) } : metrics,
     requeue: (key) => queue.add(key),
   });
@@ -241,15 +242,24 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     onDelete: enqueueJob,
     onError: (err) => o.log.warn({ error: err.message }, 'ScaledJob watch interrupted; resuming'),
   });
-  // Owned HPAs: a manual edit or deletion is reverted by reconciling the owner (KEDA watches owned HPAs too).
+  // Owned HPAs: a manual edit or deletion is reverted by reconciling the owner (KEDA watches owned HPAs too), and
+  // a change of the HPA's ScalingActive condition updates the owner's HPAActive at once (KEDA reads it each poll).
   const hpaWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.hpas, namespaces: o.watchNamespaces });
   const ownerOf = (hpa: KubeObject) => {
     const ref = hpa.metadata.ownerReferences?.find((r) => r.kind === 'ScaledObject' && r.controller);
     if (ref) queue.add(`${hpa.metadata.namespace}/${ref.name}`);
   };
+  const scalingActive = (hpa: KubeObject) => {
+    const c = (hpa as { status?: { conditions?: Array<{ type: string; status?: string; reason?: string; message?: string }> } }).status?.conditions?.find(
+      (x) => x.type === 'ScalingActive',
+    );
+    return c ? `${c.status}/${c.reason}/${c.message}` : '';
+  };
   hpaWatch.on({
     onUpdate: (a, b) =>
-      a.metadata.resourceVersion !== b.metadata.resourceVersion && JSON.stringify(a.spec) !== JSON.stringify(b.spec) ? ownerOf(b) : undefined,
+      a.metadata.resourceVersion !== b.metadata.resourceVersion && (JSON.stringify(a.spec) !== JSON.stringify(b.spec) || scalingActive(a) !== scalingActive(b))
+        ? ownerOf(b)
+        : undefined,
     onDelete: ownerOf,
     onError: (err) => o.log.warn({ error: err.message }, 'HPA watch interrupted; resuming'),
   });

@@ -54,6 +54,8 @@ export interface ControllerOptions {
   podWatcher?: PodWatcher;
   /** Read the ScaledObject from the informer store (fresh annotations/status). */
   getCached(namespace: string, name: string): KubeObject | undefined;
+  /** Read an HPA from the informer store (its ScalingActive condition feeds HPAActive); absent: HPAActive is not written. */
+  getHpa?(namespace: string, name: string): KubeObject | undefined;
   /** Ask for another reconcile of `namespace/name` (the operator's work queue). */
   requeue?(key: string): void;
   /** Least time between two scaler refreshes after read errors (default 30 s). */
@@ -223,7 +225,19 @@ export class ScaledObjectController {
     const runner = entry
       ? { builtFor: entry.identity, ...(entry.stale ? { stale: entry.stale } : {}), metricSpecs: entry.scalers.flatMap((x) => x.metricSpecs) }
       : {};
-    const base = { status: raw.status ?? {}, runner, defaultMode: this.o.defaultMode, version: this.o.version };
+    const status = raw.status ?? {};
+    // KEDA reads the HPA named in status.hpaName (pkg/scaling/executor/scale_scaledobjects.go getHPAHealth).
+    const hpa = status.hpaName
+      ? (this.o.getHpa?.(raw.metadata.namespace ?? '', status.hpaName) as { status?: { conditions?: Condition[] } } | undefined)
+      : undefined;
+    const scalingActive = hpa?.status?.conditions?.find((c) => c.type === 'ScalingActive');
+    const base = {
+      status,
+      runner,
+      defaultMode: this.o.defaultMode,
+      version: this.o.version,
+      ...(scalingActive ? { hpaScalingActive: { status: scalingActive.status, reason: scalingActive.reason, message: scalingActive.message } } : {}),
+    };
     const parsed = parseScaledObject(raw);
     if (!parsed.ok) {
       const message = parsed.problems

@@ -1,4 +1,4 @@
-// The operator-managed certificates' settings (cert-rotation.ts), without its dependencies: the CLI parses its
+// The operator-managed certificates' settings (src/operator/cert-rotation.ts), without its dependencies: the CLI parses its
 // flags with these before the operator's module graph is loaded.
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
