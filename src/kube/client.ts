@@ -10,6 +10,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { RequestContext, SecurityAuthentication } from '@kubernetes/client-node';
+import { ApiBudget, priorityOf, type ApiPriority } from './api-budget.ts';
 
 /** Group/version/resource of a kind, as the REST path names it. Core group is "". */
 export interface GroupVersionResource {
@@ -155,6 +156,8 @@ export interface RequestSpec {
   /** Whole-request timeout (default 30 s; watches use `stream` instead). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Its place in the API budget's queue (default from the method and path: api-budget.ts priorityOf). */
+  priority?: ApiPriority;
 }
 
 export interface KubeClientOptions {
@@ -163,6 +166,11 @@ export interface KubeClientOptions {
   userAgent?: string;
   /** Sockets kept open to the API server (each running watch holds one). Default Infinity, like Go's transport. */
   maxSockets?: number;
+  /**
+   * Client-side rate limit (client-go's QPS/burst; KEDA's --kube-api-qps/--kube-api-burst), served by priority:
+   * `/scale` and HPA writes first, status writes and Events last (api-budget.ts). Default: none.
+   */
+  budget?: { qps: number; burst: number };
   /** API server warnings (`Warning: 299 - "..."` headers: deprecations, admission webhook warnings). */
   onWarning?(warning: string, method: string, path: string): void;
 }
@@ -191,6 +199,8 @@ export class KubeClient {
   private readonly userAgent: string;
   private readonly onWarning?: KubeClientOptions['onWarning'];
   private readonly discovery = new Map<string, Promise<ResolvedResource[]>>();
+  /** The client-side API budget, when one is set. */
+  readonly budget?: ApiBudget;
 
   private constructor(
     readonly kubeConfig: KubeConfig,
@@ -209,6 +219,7 @@ export class KubeClient {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? 'updraft';
     this.onWarning = options.onWarning;
+    if (options.budget) this.budget = new ApiBudget(options.budget);
   }
 
   /** Build from a loaded KubeConfig; reads its TLS material once (the pinned agent keeps it). */
@@ -323,6 +334,7 @@ export class KubeClient {
 
   /** One JSON request; non-2xx answers become KubeApiError with the server's Status. */
   async request<T>(spec: RequestSpec): Promise<T> {
+    if (this.budget) await this.budget.take(spec.priority ?? priorityOf(spec.method, spec.path), spec.signal);
     const timeout = AbortSignal.timeout(spec.timeoutMs ?? this.requestTimeoutMs);
     const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
     const { res } = await this.open({ ...spec, signal }, 'application/json');
@@ -344,6 +356,7 @@ export class KubeClient {
    * Abort `signal` to close it.
    */
   async stream(path: string, query: RequestSpec['query'], signal: AbortSignal): Promise<http.IncomingMessage> {
+    if (this.budget) await this.budget.take('normal', signal);
     const { res } = await this.open({ method: 'GET', path, query, signal }, 'application/json');
     const code = res.statusCode ?? 0;
     if (code < 200 || code >= 300) {
