@@ -32,6 +32,7 @@ export const SHARED_FLAGS = [
   'kubeconfig',
   'filepath-auth-root-path',
   'enable-opentelemetry-metrics',
+  'enable-high-cardinality-metrics-labels',
   'tls-cert-file',
   // The certificate rotation (src/operator/cert-rotation.ts); the names default to the chart's, not KEDA's.
   'enable-cert-rotation',
@@ -54,7 +55,6 @@ export const KEDA_FLAGS: readonly KedaFlag[] = [
   { name: 'zap-stacktrace-level', from: [O, A, W] },
   // cmd/operator/main.go
   { name: 'enable-prometheus-metrics', bool: true, from: [O], mapsTo: '--metrics-bind-address=0 (when false)' },
-  { name: 'enable-high-cardinality-metrics-labels', bool: true, from: [O] },
   { name: 'metrics-service-bind-address', from: [O] },
   { name: 'profiling-bind-address', from: [O, A, W] },
   { name: 'kube-api-qps', from: [O, A, W] },

@@ -89,7 +89,14 @@ describe("updraft operator accepts KEDA's flags", () => {
   }
   for (const name of SHARED_FLAGS) {
     test(`--${name} is Updraft's own flag with KEDA's meaning`, async () => {
-      const bools = ['leader-elect', 'enable-opentelemetry-metrics', 'enable-cert-rotation', 'enable-webhook-patching', 'enable-apiservice-patching'];
+      const bools = [
+        'leader-elect',
+        'enable-opentelemetry-metrics',
+        'enable-high-cardinality-metrics-labels',
+        'enable-cert-rotation',
+        'enable-webhook-patching',
+        'enable-apiservice-patching',
+      ];
       const value = bools.includes(name) ? [] : [name.endsWith('address') ? ':9999' : '/x'];
       const seen = await parseOperator([`--${name}`, ...value]);
       assert.deepEqual(seen.ignored, []);

@@ -58,6 +58,7 @@ interface OperatorFlags {
   logTimeEncoding: string;
   allowScalerAddress: string[];
   enableOpentelemetryMetrics: boolean | string;
+  enableHighCardinalityMetricsLabels: boolean | string;
   filepathAuthRootPath: string;
   otlpHttpBindAddress: string;
   otlpGrpcBindAddress: string;
@@ -231,6 +232,11 @@ export function register(program: Command): void {
       "also push the operator's metrics over OTLP/HTTP (KEDA's flag; OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL http/protobuf or http/json, _HEADERS, OTEL_METRIC_EXPORT_INTERVAL)",
       false,
     )
+    .option(
+      '--enable-high-cardinality-metrics-labels [bool]',
+      "KEDA's flag: keda_scaler_http_request_duration_seconds also by namespace, scaled_resource, trigger_name and metric_name (default: scaler and status_code only)",
+      false,
+    )
     .addHelpText(
       'after',
       `
@@ -336,6 +342,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         retryPeriodMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RETRY_PERIOD'),
         // KEDA's Go flag takes --enable-opentelemetry-metrics, =true and =false.
         openTelemetryMetrics: opts.enableOpentelemetryMetrics === true || opts.enableOpentelemetryMetrics === 'true',
+        highCardinalityMetricsLabels: goBool('enable-high-cardinality-metrics-labels', opts.enableHighCardinalityMetricsLabels),
         otlpReceiver: otlp ? { port: otlp.port, host: otlp.host ?? '0.0.0.0', token: otlpToken } : undefined,
         otlpGrpcReceiver: otlpGrpc ? { port: otlpGrpc.port, host: otlpGrpc.host ?? '0.0.0.0', token: otlpToken, tls: otlpGrpcTls } : undefined,
         kedaLease: { namespace: opts.kedaNamespace || undefined, takeOver: opts.takeOverFromKeda },

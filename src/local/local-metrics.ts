@@ -5,6 +5,7 @@ import type { ScaledObject } from '../api/types.ts';
 import type { KubeObject } from '../kube/client.ts';
 import type { PollReport } from '../runtime/object-runner.ts';
 import type { ReadingsCache } from '../runtime/readings-cache.ts';
+import type { ScalerTelemetrySink } from '../scalers/common/scaler-telemetry.ts';
 import type { Scaler } from '../scalers/scaler.ts';
 import { OperatorMetrics } from '../servers/keda-metrics.ts';
 import { prometheusBackend } from '../servers/metric-families.ts';
@@ -16,6 +17,8 @@ export interface LocalMetrics {
   register(so: ScaledObject): void;
   polled(so: ScaledObject, scalers: readonly Scaler[], report: PollReport): void;
   loopLateness(key: string, lateMs: number): void;
+  /** The triggers' HTTP request and empty-answer counters (keda_scaler_http_*, keda_scaler_empty_upstream_responses_total). */
+  telemetry: ScalerTelemetrySink;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,7 @@ export async function startLocalMetrics(o: { port: number; host?: string; cache:
     register: (so) => metrics.resourceChanged('scaled_object', so as unknown as KubeObject),
     polled: (so, scalers, report) => metrics.scaledObjectPolled(so, scalers, report, 'direct'),
     loopLateness: (key, ms) => metrics.loopLateness(key, ms),
+    telemetry: metrics,
     async close() {
       off();
       await server.close();

@@ -187,6 +187,7 @@ export async function startLocal(plan: LocalPlan, opts: LocalOptions = {}): Prom
       if (!pool) throw new Error(`ScaledObject ${so.metadata.namespace}/${so.metadata.name}: no ProcessGroup ${so.spec.scaleTargetRef.name} in the plan`);
       const built = await buildObjectScalers(so, {
         source: plan.source,
+        ...(metrics ? { scalerTelemetry: metrics.telemetry } : {}),
         podSpec: { containers: [{ name: pool.name, env: Object.entries(pool.group.spec.env).map(([name, value]) => ({ name, value })) }] },
       });
       for (const message of built.warnings) emit({ type: 'build-warning', scaledObject: so, message });

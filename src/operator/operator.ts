@@ -88,6 +88,8 @@ export interface OperatorOptions {
   openTelemetryMetrics?: boolean | { env?: Record<string, string | undefined> };
   /** The keda_build_info git_commit label. */
   gitCommit?: string;
+  /** KEDA's --enable-high-cardinality-metrics-labels: keda_scaler_http_request_duration_seconds by object, trigger and metric too. */
+  highCardinalityMetricsLabels?: boolean;
   /**
    * The OTLP/HTTP receiver (`POST /v1/metrics`) `opentelemetry` triggers read: a Collector gateway or SDKs push to
    * it. With `token`, a push must carry `Authorization: Bearer <token>` (else 401). A replica that is not
@@ -181,7 +183,11 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     ? startOtelMetrics({ version, ...(typeof o.openTelemetryMetrics === 'object' ? o.openTelemetryMetrics : {}) })
     : undefined;
   if (otel) o.log.info({ endpoint: otel.endpoint, protocol: otel.protocol, intervalMs: otel.intervalMs }, 'exporting metrics over OTLP');
-  const metrics = new OperatorMetrics(fanOut([prometheusBackend(registry), ...(otel ? [otel.backend] : [])]), { version, gitCommit: o.gitCommit });
+  const metrics = new OperatorMetrics(fanOut([prometheusBackend(registry), ...(otel ? [otel.backend] : [])]), {
+    version,
+    gitCommit: o.gitCommit,
+    highCardinalityLabels: o.highCardinalityMetricsLabels,
+  });
   let leading = !o.leaderElection;
   // One work queue per kind; only the leader reconciles (a standby keeps its caches warm).
   const workQueue = (reconcile: (key: string) => Promise<void>, what: string) =>
@@ -205,6 +211,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     version,
     clusterObjectNamespace: o.namespace,
     podWatcher: podWatches.watcher,
+    scalerTelemetry: metrics,
     getCached: (ns, name) => soWatch.get(ns, name),
     getHpa: (ns, name) => hpaWatch.get(ns, name),
     metrics: dashboardHistory ? { scaledObjectPolled: (...a) => (metrics.scaledObjectPolled(...a), dashboardHistory.scaledObjectPolled(...a)) } : metrics,
@@ -231,6 +238,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     version,
     clusterObjectNamespace: o.namespace,
     podWatcher: podWatches.watcher,
+    scalerTelemetry: metrics,
     getCached: (ns, name) => sjWatch.get(ns, name),
     metrics: dashboardHistory ? { scaledJobPolled: (...a) => (metrics.scaledJobPolled(...a), dashboardHistory.scaledJobPolled(...a)) } : metrics,
   });

@@ -15,6 +15,7 @@ import { buildObjectScalers } from '../runtime/build-scalers.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import type { ReadingsCache } from '../runtime/readings-cache.ts';
 import { TriggerReads } from '../runtime/trigger-reads.ts';
+import type { ScalerTelemetrySink } from '../scalers/common/scaler-telemetry.ts';
 import type { PodWatcher, Scaler } from '../scalers/scaler.ts';
 import type { OperatorMetrics } from '../servers/keda-metrics.ts';
 import { jobLoopIdentity, jobNeedsBuild, planScaledJob, type JobLoopIdentity, type ScaledJobFacts, type ScaledJobStatus } from './scaled-job-plan.ts';
@@ -50,6 +51,8 @@ export interface ScaledJobControllerOptions {
   clusterObjectNamespace?: string;
   /** The shared pod watches kubernetes-workload triggers count from. */
   podWatcher?: PodWatcher;
+  /** Where the triggers' outbound HTTP requests and empty answers are counted (the operator's metrics). */
+  scalerTelemetry?: ScalerTelemetrySink;
   getCached(namespace: string, name: string): KubeObject | undefined;
   now?: () => number;
   /** The operator's metrics (servers/keda-metrics.ts), fed after each poll. */
@@ -141,6 +144,7 @@ export class ScaledJobController {
         podSpec: template,
         clusterObjectNamespace: this.o.clusterObjectNamespace,
         podWatcher: this.o.podWatcher,
+        scalerTelemetry: this.o.scalerTelemetry,
       });
       facts.build = built.ok
         ? { ok: true, scalerTypes: built.scalers.map((x) => x.type), metricSpecs: built.scalers.flatMap((x) => x.metricSpecs), warnings: built.warnings }

@@ -15,6 +15,7 @@ import { buildObjectScalers } from '../runtime/build-scalers.ts';
 import { ObjectRunner, type PollReport, type ScalingMode } from '../runtime/object-runner.ts';
 import type { ReadingsCache } from '../runtime/readings-cache.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
+import type { ScalerTelemetrySink } from '../scalers/common/scaler-telemetry.ts';
 import type { PodWatcher, Scaler } from '../scalers/scaler.ts';
 import type { OperatorMetrics } from '../servers/keda-metrics.ts';
 import { KubeScaleTarget } from '../targets/kube-scale.ts';
@@ -52,6 +53,8 @@ export interface ControllerOptions {
   clusterObjectNamespace?: string;
   /** The shared pod watches kubernetes-workload triggers count from. */
   podWatcher?: PodWatcher;
+  /** Where the triggers' outbound HTTP requests and empty answers are counted (the operator's metrics). */
+  scalerTelemetry?: ScalerTelemetrySink;
   /** Read the ScaledObject from the informer store (fresh annotations/status). */
   getCached(namespace: string, name: string): KubeObject | undefined;
   /** Read an HPA from the informer store (its ScalingActive condition feeds HPAActive); absent: HPAActive is not written. */
@@ -152,6 +155,7 @@ export class ScaledObjectController {
           podSpec: pod,
           clusterObjectNamespace: this.o.clusterObjectNamespace,
           podWatcher: this.o.podWatcher,
+          scalerTelemetry: this.o.scalerTelemetry,
         });
         if (!built.ok) return undefined;
         const runner = new ObjectRunner({ so, scalers: built.scalers, target, mode: 'hpa', scheduler: this.o.scheduler, cache: this.o.cache, now: this.o.now });
@@ -261,6 +265,7 @@ export class ScaledObjectController {
       podSpec: checked.podSpec,
       clusterObjectNamespace: this.o.clusterObjectNamespace,
       podWatcher: this.o.podWatcher,
+      scalerTelemetry: this.o.scalerTelemetry,
     });
     facts.build = built.ok
       ? { ok: true, scalerTypes: built.scalers.map((x) => x.type), metricSpecs: built.scalers.flatMap((x) => x.metricSpecs), warnings: built.warnings }
