@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseScaledJob } from '../api/parse.ts';
 import type { Condition, ScaledJob } from '../api/types.ts';
-import { jobLoopIdentity, planScaledJob, type ScaledJobFacts } from './scaled-job-plan.ts';
+import { jobLabels, jobLoopIdentity, planScaledJob, type ScaledJobFacts } from './scaled-job-plan.ts';
 
 function sj(annotations: Record<string, string> = {}, rollout?: Record<string, string>): ScaledJob {
   const r = parseScaledJob({
@@ -131,6 +131,62 @@ describe('ScaledJob reconcile plan', () => {
       if (r.want.retry) assert.match(plan.retry ?? '', r.want.retry);
       else assert.equal(plan.retry, undefined);
       if (r.want.noWrite) assert.deepEqual(status, JSON.parse(JSON.stringify(r.facts.status)));
+    });
+  }
+});
+
+// scaledjob.keda.sh/job-excluded-labels (KEDA pkg/scaling/executor/scale_jobs.go generateJobs and
+// tests/internals/scaled_job_validation): which of the ScaledJob's labels its Jobs get.
+const KEDA_LABELS = {
+  'app.kubernetes.io/name': 'worker',
+  'app.kubernetes.io/version': '2.20.2',
+  'app.kubernetes.io/part-of': 'worker',
+  'app.kubernetes.io/managed-by': 'keda-operator',
+  'scaledjob.keda.sh/name': 'worker',
+};
+const LABEL_ROWS: Array<{ name: string; labels: Record<string, string>; annotation?: string; want: Record<string, string> }> = [
+  {
+    name: 'no annotation: every label of the ScaledJob is copied beside KEDA’s',
+    labels: { team: 'a', 'foo.bar/environment': 'prod' },
+    want: { ...KEDA_LABELS, team: 'a', 'foo.bar/environment': 'prod' },
+  },
+  {
+    name: 'the labels the annotation names are not copied (KEDA’s e2e: foo.bar/environment,foo.bar/version)',
+    labels: { team: 'a', 'foo.bar/environment': 'prod', 'foo.bar/version': '1' },
+    annotation: 'foo.bar/environment,foo.bar/version',
+    want: { ...KEDA_LABELS, team: 'a' },
+  },
+  {
+    name: 'entries are trimmed and empty ones ignored (Updraft; KEDA splits on "," only)',
+    labels: { team: 'a', env: 'prod', tier: 'web' },
+    annotation: ' env , ,tier',
+    want: { ...KEDA_LABELS, team: 'a' },
+  },
+  {
+    name: 'a name that is not a label of the ScaledJob excludes nothing',
+    labels: { team: 'a' },
+    annotation: 'absent',
+    want: { ...KEDA_LABELS, team: 'a' },
+  },
+  {
+    name: 'a ScaledJob label overrides KEDA’s app.kubernetes.io/* one, as in KEDA; excluded, KEDA’s stays',
+    labels: { 'app.kubernetes.io/name': 'custom', 'app.kubernetes.io/part-of': 'shop' },
+    annotation: 'app.kubernetes.io/part-of',
+    want: { ...KEDA_LABELS, 'app.kubernetes.io/name': 'custom' },
+  },
+  {
+    name: 'scaledjob.keda.sh/name is always the ScaledJob’s name (Updraft counts its Jobs by it)',
+    labels: { 'scaledjob.keda.sh/name': 'other' },
+    annotation: 'scaledjob.keda.sh/name',
+    want: KEDA_LABELS,
+  },
+];
+
+describe('Job labels and scaledjob.keda.sh/job-excluded-labels', () => {
+  for (const r of LABEL_ROWS) {
+    it(r.name, () => {
+      const o = sj(r.annotation === undefined ? {} : { 'scaledjob.keda.sh/job-excluded-labels': r.annotation });
+      assert.deepEqual(jobLabels({ metadata: { ...o.metadata, labels: r.labels } }, '2.20.2'), r.want);
     });
   }
 });

@@ -4,7 +4,7 @@
 // `controllers/keda/scaledjob_controller.go` (pause, rollout cleanup, scalers, conditions, Events).
 import { EventMessage, EventReason, SjCondition } from '../api/keda-reasons.ts';
 import { isPaused } from '../api/pause.ts';
-import type { Condition, ScaledJob } from '../api/types.ts';
+import { ANNOTATION_JOB_EXCLUDED_LABELS, type Condition, type ScaledJob } from '../api/types.ts';
 import { getCondition, setCondition, withInitialConditions } from './conditions.ts';
 import type { BuildFacts, PlannedEvent } from './scaled-object-plan.ts';
 
@@ -114,5 +114,31 @@ export function planScaledJob(f: ScaledJobFacts): ScaledJobPlan {
     loop: 'start',
     // Unless `gradual`, Jobs of other generations go (KEDA's default and `immediate`).
     cleanupOldGenerations: strategy !== 'gradual',
+  };
+}
+
+/**
+ * The labels of a Job the ScaledJob creates (KEDA `pkg/scaling/executor/scale_jobs.go` generateJobs): KEDA's
+ * app.kubernetes.io/* set, then the ScaledJob's own labels except those its `scaledjob.keda.sh/job-excluded-labels`
+ * annotation names (comma-separated)
+ * (they may override the app.kubernetes.io/* ones, as in KEDA), then scaledjob.keda.sh/name, which Updraft counts
+ * the Jobs by and so never lets a ScaledJob label replace. Entries of the annotation are trimmed (KEDA splits on
+ * "," only; a label key has no spaces, so " b" can only mean "b").
+ */
+export function jobLabels(sj: Pick<ScaledJob, 'metadata'>, version: string): Record<string, string> {
+  const name = sj.metadata.name;
+  const excluded = new Set(
+    (sj.metadata.annotations[ANNOTATION_JOB_EXCLUDED_LABELS] ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== ''),
+  );
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/version': version,
+    'app.kubernetes.io/part-of': name,
+    'app.kubernetes.io/managed-by': 'keda-operator',
+    ...Object.fromEntries(Object.entries(sj.metadata.labels ?? {}).filter(([k]) => !excluded.has(k))),
+    'scaledjob.keda.sh/name': name,
   };
 }
