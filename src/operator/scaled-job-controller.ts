@@ -18,7 +18,15 @@ import { TriggerReads } from '../runtime/trigger-reads.ts';
 import type { ScalerTelemetrySink } from '../scalers/common/scaler-telemetry.ts';
 import type { PodWatcher, Scaler } from '../scalers/scaler.ts';
 import type { OperatorMetrics } from '../servers/keda-metrics.ts';
-import { jobLoopIdentity, jobNeedsBuild, planScaledJob, type JobLoopIdentity, type ScaledJobFacts, type ScaledJobStatus } from './scaled-job-plan.ts';
+import {
+  jobLabels,
+  jobLoopIdentity,
+  jobNeedsBuild,
+  planScaledJob,
+  type JobLoopIdentity,
+  type ScaledJobFacts,
+  type ScaledJobStatus,
+} from './scaled-job-plan.ts';
 import { getCondition, setCondition } from './conditions.ts';
 import type { Logger } from './scaled-object-controller.ts';
 import { rfc3339Seconds } from '../api/values.ts';
@@ -285,14 +293,8 @@ export class ScaledJobController {
       metadata: {
         generateName: `${name}-`,
         namespace,
-        labels: {
-          ...sj.metadata.labels,
-          'app.kubernetes.io/name': name,
-          'app.kubernetes.io/version': this.o.version,
-          'app.kubernetes.io/part-of': name,
-          'app.kubernetes.io/managed-by': 'keda-operator',
-          [LABEL_SCALEDJOB_NAME]: name,
-        },
+        // KEDA's labels and the ScaledJob's, less those scaledjob.keda.sh/job-excluded-labels names (scaled-job-plan.ts).
+        labels: jobLabels(sj, this.o.version),
         annotations: { ...annotations, [ANNOTATION_SCALEDJOB_GENERATION]: String(sj.metadata.generation ?? 0) },
         ownerReferences: [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', name, uid: sj.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
       },
