@@ -144,6 +144,8 @@ export class CertRotator {
   readonly records: RotationRecord[] = [];
   /** Completed caBundle patches (object kind/name → time), for the rotation figures. */
   readonly patches: Array<{ target: string; at: number; caSerials: string[] }> = [];
+  /** CAs this replica created (serial, time), for the rotation figures. */
+  readonly cas: Array<{ serial: string; at: number }> = [];
   private readonly o: Required<Omit<CertRotationOptions, 'caName' | 'caOrganization' | 'apiServices' | 'validatingWebhooks'>> &
     Pick<CertRotationOptions, 'caName' | 'caOrganization'> & { apiServices: string[]; validatingWebhooks: string[] };
   private readonly watch: ListWatch<SecretObject>;
@@ -343,6 +345,7 @@ export class CertRotator {
       const ca = await this.createCa(now);
       m = { ...m, bundle: [ca.cert, ...m.bundle], signingCa: ca.cert, caKeyPem: ca.keyPem, bundleChangedAt: now };
       changed = true;
+      this.cas.push({ serial: ca.cert.serialNumber, at: now });
       this.o.log.info({ secret: this.secretRef, caSerial: ca.cert.serialNumber, notAfter: ca.cert.validTo }, 'certificate authority created');
     } else next.push(expiresAt(m.signingCa) - this.renewBeforeMs(expiresAt(m.signingCa) - startsAt(m.signingCa) - BACKDATE_MS));
     const signingCa = m.signingCa!;
