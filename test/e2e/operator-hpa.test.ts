@@ -148,6 +148,16 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
     assert.match(printed, /REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS/);
   });
 
+  test('while the HPA scales, the ScaledObject has HPAActive=True (reason HPAActive), mirroring ScalingActive=True', async () => {
+    const c = await eventually('HPAActive=True/HPAActive', async () => {
+      const x = await condition('web', 'HPAActive');
+      return x?.status === 'True' && x.reason === 'HPAActive' ? x : undefined;
+    });
+    assert.equal(c.message, 'HPA is actively scaling');
+    const hpa = await getJson<{ status: { conditions?: Cond[] } }>(['get', 'hpa', 'keda-hpa-web']);
+    assert.equal(hpa.status.conditions?.find((x) => x.type === 'ScalingActive')?.status, 'True');
+  });
+
   test('the metric drops to 0: KEDA scales to zero after cooldown and the HPA reports ScalingDisabled', async () => {
     setGauge('requests_web', 0);
     await eventually('web back to 0', async () => ((await replicas('web')) === 0 ? true : undefined));
@@ -157,6 +167,19 @@ describe('operator (hpa mode) with the real HPA controller and the external metr
       return c?.status === 'False' && c.reason === 'ScalingDisabled' ? c : undefined;
     });
     assert.ok(hpa);
+  });
+
+  test('at 0 replicas the HPA disables itself: HPAActive stays True with reason ScalingDisabled and the HPA’s message', async () => {
+    const hpa = await getJson<{ status: { conditions?: Cond[] } }>(['get', 'hpa', 'keda-hpa-web']);
+    const scalingActive = hpa.status.conditions?.find((x) => x.type === 'ScalingActive');
+    const c = await eventually('HPAActive=True/ScalingDisabled', async () => {
+      const x = await condition('web', 'HPAActive');
+      return x?.status === 'True' && x.reason === 'ScalingDisabled' ? x : undefined;
+    });
+    assert.equal(c.message, scalingActive?.message);
+  });
+
+  test('the metric rises again: Updraft scales 0→1 and the HPA takes over from there', async () => {
     setGauge('requests_web', 60);
     // Updraft scales 0→1; the HPA then computes 3 (60 / 25) but, with no behavior set, its 300 s downscale
     // stabilization takes the highest recommendation of the last five minutes: the 4 from the previous test.
