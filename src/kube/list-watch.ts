@@ -37,6 +37,12 @@ export interface ListWatchOptions {
    * from a snapshot; an expired version is answered with 410 and leads to a normal relist.
    */
   startResourceVersion?: string;
+  /**
+   * Keep only what the caller reads of each object (applied before it is stored and announced): bounded memory
+   * per object for large kinds such as every Deployment of a cluster. Keep metadata.name, namespace and
+   * resourceVersion.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
 }
 
 export interface ListWatchStats {
@@ -158,7 +164,8 @@ export class ListWatch<T extends KubeObject = KubeObject> {
     for (const [key, obj] of fresh) this.upsert(key, obj);
   }
 
-  private upsert(key: string, obj: T): void {
+  private upsert(key: string, raw: T): void {
+    const obj = this.opts.transform ? (this.opts.transform(raw) as T) : raw;
     const old = this.store.get(key);
     this.store.set(key, obj);
     if (!old) this.emit('onAdd', obj);
@@ -280,7 +287,7 @@ export class ListWatch<T extends KubeObject = KubeObject> {
         if (event.type === 'DELETED') {
           const old = this.store.get(key);
           this.store.delete(key);
-          this.emit('onDelete', old ?? obj);
+          this.emit('onDelete', old ?? (this.opts.transform ? (this.opts.transform(obj) as T) : obj));
         } else {
           this.upsert(key, obj);
         }

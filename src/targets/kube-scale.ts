@@ -4,6 +4,7 @@
 import type { GroupVersionResource, KubeClient, KubeObject } from '../kube/client.ts';
 import { GVR } from '../kube/client.ts';
 import type { GetOptions, ReplicaCounts, ScaleTarget } from './scale-target.ts';
+import type { WorkloadWatch } from './workload-watch.ts';
 
 interface PodLike extends KubeObject {
   status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
@@ -26,16 +27,23 @@ export class KubeScaleTarget implements ScaleTarget {
     private readonly kind: string,
     private readonly namespace: string,
     private readonly name: string,
+    /** The operator's Deployment/StatefulSet watch: replicas without a request when no pod count is needed. */
+    private readonly workloads?: Pick<WorkloadWatch, 'get'>,
   ) {
     this.description = `${kind} ${namespace}/${name}`;
   }
 
   /**
-   * `/scale` always; the pod list only when the decision uses the ready count (Value targets) or Resource metrics
+   * From the workload watch when it has the object and no pod count is needed (Deployments, StatefulSets), else
+   * `/scale`; the pod list only when the decision uses the ready count (Value targets) or Resource metrics
    * are computed here (direct mode), and then also the pods' metrics.k8s.io/v1beta1 PodMetrics (what the HPA
    * controller reads, through the same /scale selector).
    */
   async get(_signal?: AbortSignal, opts: GetOptions = {}): Promise<ReplicaCounts> {
+    const needPods = opts.readyPods !== false || opts.resources === true;
+    const cached = needPods ? undefined : this.workloads?.get(this.gvr, this.namespace, this.name);
+    // KEDA: a Deployment without spec.replicas counts as 1 (the API server's default), `pkg/scaling/resolver/scale_resolvers.go` GetCurrentReplicas.
+    if (cached) return { replicas: cached.spec.replicas ?? 1, readyReplicas: cached.status?.replicas ?? 0 };
     const scale = await this.client.getScale(this.gvr, this.namespace, this.name);
     const selector = scale.status.selector;
     const pods = opts.readyPods !== false || opts.resources ? await this.listPods(selector) : undefined;
