@@ -8,6 +8,7 @@ import { rfc3339Seconds } from './values.ts';
 export const EventReason = {
   ScaledObjectReady: 'ScaledObjectReady',
   ScaledObjectCheckFailed: 'ScaledObjectCheckFailed',
+  ScaledObjectUpdateFailed: 'ScaledObjectUpdateFailed',
   ScaledObjectDeleted: 'ScaledObjectDeleted',
   ScaledObjectPaused: 'ScaledObjectPaused',
   ScaledObjectUnpaused: 'ScaledObjectUnpaused',
@@ -15,9 +16,12 @@ export const EventReason = {
   ScaledObjectFallbackDeactivated: 'ScaledObjectFallbackDeactivated',
   ScaledJobReady: 'ScaledJobReady',
   ScaledJobCheckFailed: 'ScaledJobCheckFailed',
+  ScaledJobUpdateFailed: 'ScaledJobUpdateFailed',
   ScaledJobDeleted: 'ScaledJobDeleted',
   ScaledJobPaused: 'ScaledJobPaused',
   ScaledJobUnpaused: 'ScaledJobUnpaused',
+  // Declared by KEDA, emitted nowhere in it (pausing a ScaledJob cannot fail in Updraft either): kept for completeness.
+  ScaledJobPauseFailed: 'ScaledJobPauseFailed',
   ScaledJobRolloutCleanupStarted: 'ScaledJobRolloutCleanupStarted',
   ScaledJobRolloutCleanupCompleted: 'ScaledJobRolloutCleanupCompleted',
   ScaledJobRolloutCleanupFailed: 'ScaledJobRolloutCleanupFailed',
@@ -27,6 +31,8 @@ export const EventReason = {
   KEDAScalersStarted: 'KEDAScalersStarted',
   KEDAScalersStopped: 'KEDAScalersStopped',
   KEDAScalerFailed: 'KEDAScalerFailed',
+  /** A read failed for an object with scalingModifiers (the trigger is a formula's metric source), in place of KEDAScalerFailed. */
+  KEDAMetricSourceFailed: 'KEDAMetricSourceFailed',
   KEDAScaleTargetActivated: 'KEDAScaleTargetActivated',
   KEDAScaleTargetDeactivated: 'KEDAScaleTargetDeactivated',
   TriggerAuthenticationAdded: 'TriggerAuthenticationAdded',
@@ -120,6 +126,9 @@ export const EventMessage = {
   scaledObjectPaused: 'ScaledObject is paused',
   scaledObjectUnpaused: 'pause annotation removed for ScaledObject',
   scaledObjectDeleted: 'ScaledObject was deleted',
+  // KEDA pkg/common/message/message.go ScaledJobRemoved; pkg/scaling/scale_handler.go (DeleteScalableObject).
+  scaledJobDeleted: 'ScaledJob was deleted',
+  scalersStopped: 'Stopped scalers watch',
   targetMissing: "Target resource doesn't exist",
   targetNoScale: "Target resource doesn't expose /scale subresource",
   scalerBuilt: (type: string) => `Scaler ${type} is built`,

@@ -41,9 +41,24 @@ const rows: Array<{ name: string; facts: ScaledJobFacts; want: Want }> = [
     want: { conditions: [['Ready', 'False', 'ScaledJobCheckFailed']], events: ['ScaledJobCheckFailed'], loop: 'stop', retry: /jobTargetRef/ },
   },
   {
-    name: 'paused: the loop stops, Paused=True with one Event, Jobs are left alone',
+    name: 'paused: the running loop stops (KEDAScalersStopped), Paused=True with one Event, Jobs are left alone',
     facts: { parsed: { ok: true, sj: sj({ 'autoscaling.keda.sh/paused': 'true' }) }, status: {}, loop: jobLoopIdentity(sj()) },
-    want: { conditions: [['Paused', 'True', 'ScaledJobPaused']], events: ['ScaledJobPaused'], loop: 'stop', cleanup: false },
+    want: { conditions: [['Paused', 'True', 'ScaledJobPaused']], events: ['KEDAScalersStopped', 'ScaledJobPaused'], loop: 'stop', cleanup: false },
+  },
+  {
+    name: 'a new spec whose scalers fail to build stops the running loop: KEDAScalersStopped, then the failure Events',
+    facts: {
+      parsed: { ok: true, sj: { ...sj(), metadata: { ...sj().metadata, generation: 4 } } },
+      status: {},
+      loop: jobLoopIdentity(sj()),
+      build: { ok: false, errors: [{ triggerIndex: 0, type: 'prometheus', message: 'serverAddress is required' }], warnings: [] },
+    },
+    want: {
+      conditions: [['Ready', 'False', 'ScaledJobCheckFailed']],
+      events: ['KEDAScalersStopped', 'KEDAScalerFailed', 'ScaledJobCheckFailed'],
+      loop: 'stop',
+      retry: /serverAddress/,
+    },
   },
   {
     name: 'still paused: no Event again',

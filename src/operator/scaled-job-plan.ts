@@ -57,6 +57,14 @@ const initial = (s: ScaledJobStatus): ScaledJobStatus =>
   !s.conditions || withInitialConditions(s.conditions).length !== s.conditions.length ? { ...s, conditions: withInitialConditions(s.conditions) } : s;
 
 export function planScaledJob(f: ScaledJobFacts): ScaledJobPlan {
+  const plan = planReconcile(f);
+  // As for ScaledObjects: KEDAScalersStopped when a running poll loop stops (pause, a failed check).
+  if (plan.loop === 'stop' && f.loop)
+    return { ...plan, events: [{ type: 'Normal', reason: EventReason.KEDAScalersStopped, message: EventMessage.scalersStopped }, ...plan.events] };
+  return plan;
+}
+
+function planReconcile(f: ScaledJobFacts): ScaledJobPlan {
   const failed = (message: string, events: PlannedEvent[] = [], before: (s: ScaledJobStatus) => ScaledJobStatus = (s) => s): ScaledJobPlan => ({
     status: (s) => {
       const b = before(initial(s));

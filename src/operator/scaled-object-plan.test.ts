@@ -68,6 +68,26 @@ const duplicate: MetricSpec[] = [SQS, { ...SQS }];
 
 const rows: Array<{ name: string; facts: ScaledObjectFacts; want: Want }> = [
   {
+    name: 'paused with a loop running: the loop stops with KEDAScalersStopped, then ScaledObjectPaused',
+    facts: facts(so({ 'autoscaling.keda.sh/paused': 'true' }), { status: { hpaName: 'keda-hpa-worker' }, runner: running(so()) }),
+    want: { conditions: [['Paused', 'True', 'ScaledObjectPaused']], events: ['KEDAScalersStopped', 'ScaledObjectPaused'], hpa: 'delete', runner: 'stop' },
+  },
+  {
+    name: 'the target disappears under a running loop: KEDAScalersStopped, then ScaledObjectCheckFailed, retried',
+    facts: facts(so(), {
+      status: steadyStatus(),
+      runner: running(so()),
+      target: { ok: false, message: 'Deployment default/worker not found', eventMessage: "Target resource doesn't exist" },
+    }),
+    want: {
+      conditions: [['Ready', 'False', 'ScaledObjectCheckFailed']],
+      events: ['KEDAScalersStopped', 'ScaledObjectCheckFailed'],
+      hpa: 'none',
+      runner: 'stop',
+      retry: /not found/,
+    },
+  },
+  {
     name: 'a spec that does not parse: Ready=False ScaledObjectCheckFailed, Active Unknown, a Warning Event, no loop, no retry (an edit fixes it)',
     facts: { ...facts(so()), parsed: { ok: false, message: 'spec.triggers: Required' } },
     want: {

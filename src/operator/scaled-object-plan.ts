@@ -152,6 +152,15 @@ function checkFailed(message: string, eventMessage: string, extra: Partial<Scale
 }
 
 export function planScaledObject(f: ScaledObjectFacts): ScaledObjectPlan {
+  const plan = planReconcile(f);
+  // KEDA emits KEDAScalersStopped when it stops an object's scale loop (pkg/scaling/scale_handler.go
+  // DeleteScalableObject: pause, deletion); Updraft also stops it on a failed check, and says so the same way.
+  if (plan.runner === 'stop' && f.runner.builtFor)
+    return { ...plan, events: [{ type: 'Normal', reason: EventReason.KEDAScalersStopped, message: EventMessage.scalersStopped }, ...plan.events] };
+  return plan;
+}
+
+function planReconcile(f: ScaledObjectFacts): ScaledObjectPlan {
   if (!f.parsed.ok) {
     // Not retried: nothing but an edit of the object can fix it, and the edit comes back through the watch.
     return {
