@@ -1,7 +1,7 @@
 // A real HTTP(S) API for the metrics-api scaler, on loopback: serves one value (set by the test) in each format
 // KEDA reads, behind each auth mode, and counts the TCP connections it accepts (to prove keep-alive sharing).
 //   /<auth>/<format>   auth: open | basic | bearer | apikey-header | apikey-query;  format: json | yaml | xml | prom
-//   /hang              never answers;   /missing  404
+//   /hang              never answers;   /missing  404;   /error  500 (a broken API)
 // The https variant asks for a client certificate signed by `clientCa` (mutual TLS) when one is given.
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
@@ -57,6 +57,10 @@ export async function startMetricsApiServer(opts: { tls?: { cert: string; key: s
     state.requests++;
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/hang') return; // the client's timeout ends it
+    if (url.pathname === '/error') {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+      return;
+    }
     const [, auth, format] = url.pathname.split('/');
     if (!format || !['json', 'yaml', 'xml', 'prom'].includes(format)) {
       res.writeHead(404).end('not found');
