@@ -11,6 +11,7 @@ import { EventRecorder } from '../kube/events.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
 import { ListWatch } from '../kube/list-watch.ts';
 import { PodWatchers } from '../runtime/pod-watcher.ts';
+import { WorkloadWatch } from '../targets/workload-watch.ts';
 import { ReadingsCache } from '../runtime/readings-cache.ts';
 import type { ScalingMode } from '../runtime/object-runner.ts';
 import { Scheduler } from '../runtime/scheduler.ts';
@@ -172,6 +173,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     restrictSecretsToNamespace: o.restrictSecretAccess ? o.namespace : undefined,
   });
   // kubernetes-workload triggers: one pod watch per (namespace, selector), shared, stopped with its last trigger.
+  // Deployments and StatefulSets (replicas, pod template env sources) from one watch each, as KEDA's informer cache.
+  const workloads = new WorkloadWatch(o.client, { namespaces: o.watchNamespaces });
   const podWatches = new PodWatchers(o.client, {
     onError: (namespace, labelSelector, err) => o.log.warn({ namespace, labelSelector, error: err.message }, 'pod watch interrupted; resuming'),
   });
@@ -214,6 +217,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     scalerTelemetry: metrics,
     getCached: (ns, name) => soWatch.get(ns, name),
     getHpa: (ns, name) => hpaWatch.get(ns, name),
+    workloads,
     metrics: dashboardHistory ? { scaledObjectPolled: (...a) => (metrics.scaledObjectPolled(...a), dashboardHistory.scaledObjectPolled(...a)) } : metrics,
     requeue: (key) => queue.add(key),
   });
@@ -344,6 +348,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     soWatch.start();
     sjWatch.start();
     hpaWatch.start();
+    workloads.start();
     for (const w of authWatches) w.start();
   };
   if (o.leaderElection) {
@@ -393,6 +398,11 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   if (waitingForKeda) leading = false;
   startWatches();
   await soWatch.waitForSync(60_000);
+  // Before the first reconciles, so they read targets from the watch rather than each with two GETs. Without it
+  // (RBAC without list/watch on apps), targets are read with requests, as before.
+  await workloads
+    .waitForSync(30_000)
+    .catch((err: Error) => o.log.warn({ error: err.message }, 'Deployment/StatefulSet watch not synced; reading targets directly'));
   if (!waitingForKeda) {
     elector?.start();
     if (!o.leaderElection) requeueAll();
@@ -438,6 +448,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     await soWatch.stop();
     await sjWatch.stop();
     await hpaWatch.stop();
+    await workloads.stop();
     for (const w of authWatches) await w.stop();
     await authTracker.stop();
     await controller.stopAll({ flush: leading });

@@ -19,6 +19,7 @@ import type { ScalerTelemetrySink } from '../scalers/common/scaler-telemetry.ts'
 import type { PodWatcher, Scaler } from '../scalers/scaler.ts';
 import type { OperatorMetrics } from '../servers/keda-metrics.ts';
 import { KubeScaleTarget } from '../targets/kube-scale.ts';
+import type { WorkloadWatch } from '../targets/workload-watch.ts';
 import { getCondition, setCondition } from './conditions.ts';
 import { hpaUpdateReasons, type HorizontalPodAutoscaler } from './hpa.ts';
 import {
@@ -53,6 +54,8 @@ export interface ControllerOptions {
   clusterObjectNamespace?: string;
   /** The shared pod watches kubernetes-workload triggers count from. */
   podWatcher?: PodWatcher;
+  /** Deployments and StatefulSets from one watch: target checks and polls read their replicas without a request. */
+  workloads?: Pick<WorkloadWatch, 'get'>;
   /** Where the triggers' outbound HTTP requests and empty answers are counted (the operator's metrics). */
   scalerTelemetry?: ScalerTelemetrySink;
   /** Read the ScaledObject from the informer store (fresh annotations/status). */
@@ -147,7 +150,7 @@ export class ScaledObjectController {
     const building = (async () => {
       try {
         const resolved = await this.resolveTarget(so);
-        const target = new KubeScaleTarget(this.o.client, resolved, resolved.kind, namespace, so.spec.scaleTargetRef.name);
+        const target = new KubeScaleTarget(this.o.client, resolved, resolved.kind, namespace, so.spec.scaleTargetRef.name, this.o.workloads);
         const workload = await this.o.client.get(resolved, namespace, so.spec.scaleTargetRef.name);
         const pod = (workload as { spec?: { template?: { spec?: PodSpecLike } } }).spec?.template?.spec;
         const built = await buildObjectScalers(so, {
@@ -284,9 +287,12 @@ export class ScaledObjectController {
       if (err instanceof CheckFailed) return { target: { ok: false, message: err.message, eventMessage: err.eventMessage } };
       throw err;
     }
+    // A Deployment or StatefulSet the operator's watch holds (both always expose /scale): no GET of it or of /scale,
+    // as KEDA reads them from its informer cache. Any other kind, or one the watch has not seen yet, is read.
+    const cached = this.o.workloads?.get(resolved, namespace, ref.name) ?? undefined;
     let workload: KubeObject;
     try {
-      workload = await this.o.client.get(resolved, namespace, ref.name);
+      workload = cached ?? (await this.o.client.get(resolved, namespace, ref.name));
     } catch (err) {
       if (isNotFound(err))
         return {
@@ -300,7 +306,7 @@ export class ScaledObjectController {
     }
     let scaleReplicas: number;
     try {
-      scaleReplicas = (await this.o.client.getScale(resolved, namespace, ref.name)).spec.replicas;
+      scaleReplicas = cached ? (cached.spec.replicas ?? 1) : (await this.o.client.getScale(resolved, namespace, ref.name)).spec.replicas;
     } catch (err) {
       if (isNotFound(err))
         return {
@@ -338,7 +344,7 @@ export class ScaledObjectController {
       const status = facts.status;
       const identity = runnerIdentity(so, this.o.defaultMode);
       const gvkr = facts.target.gvkr;
-      const target = new KubeScaleTarget(this.o.client, gvkr, gvkr.kind, namespace, so.spec.scaleTargetRef.name);
+      const target = new KubeScaleTarget(this.o.client, gvkr, gvkr.kind, namespace, so.spec.scaleTargetRef.name, this.o.workloads);
       const runner = new ObjectRunner({
         so,
         scalers,
@@ -378,7 +384,7 @@ export class ScaledObjectController {
 
   private async target(so: ScaledObject): Promise<KubeScaleTarget> {
     const r = await this.resolveTarget(so);
-    return new KubeScaleTarget(this.o.client, r, r.kind, so.metadata.namespace, so.spec.scaleTargetRef.name);
+    return new KubeScaleTarget(this.o.client, r, r.kind, so.metadata.namespace, so.spec.scaleTargetRef.name, this.o.workloads);
   }
 
   private async ensureHpa(so: ScaledObject, desired: HorizontalPodAutoscaler, previousName: string | undefined): Promise<void> {
