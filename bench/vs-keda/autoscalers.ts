@@ -12,6 +12,8 @@ import { registerMetricsApi } from '../../test/support/metrics-api-registration.
 import { waitFor } from '../../test/support/wait.ts';
 
 export const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..');
+/** Where bin/updraft.js and its lib/ are: this checkout, or UPDRAFT_BENCH_ROOT (e.g. a copy of an earlier build, for before/after). */
+const updraftRoot = process.env.UPDRAFT_BENCH_ROOT ?? repoRoot;
 
 export interface AutoscalerRun {
   name: string;
@@ -43,7 +45,7 @@ export interface Autoscaler {
 
 /** lib/ from `npm run build`: the runtime the image runs (bin/updraft.js with UPDRAFT_RUNTIME=compiled). */
 export function updraftBuilt(): boolean {
-  return existsSync(join(repoRoot, 'lib', 'cli', 'main.js'));
+  return existsSync(join(updraftRoot, 'lib', 'cli', 'main.js'));
 }
 
 function updraft(name: string, mode: 'hpa' | 'direct'): Autoscaler {
@@ -56,7 +58,7 @@ function updraft(name: string, mode: 'hpa' | 'direct'): Autoscaler {
       const metricsPort = await freePort();
       const args = [
         ...(opts.nodeArgs ?? []),
-        join(repoRoot, 'bin', 'updraft.js'),
+        join(updraftRoot, 'bin', 'updraft.js'),
         'operator',
         '--kubeconfig',
         cp.kubeconfig,
@@ -82,7 +84,7 @@ function updraft(name: string, mode: 'hpa' | 'direct'): Autoscaler {
       const logFile = join(cp.dir, 'logs', `${name}.log`);
       const log = createWriteStream(logFile);
       const child: ChildProcess = spawn(process.execPath, args, {
-        cwd: repoRoot,
+        cwd: updraftRoot,
         env: { ...process.env, UPDRAFT_RUNTIME: 'compiled', ...(opts.env ?? {}) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
