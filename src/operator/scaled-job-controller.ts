@@ -4,6 +4,7 @@
 // (engine/scaledjob.ts), count running and pending Jobs, create Jobs per the scaling strategy, clean up the Job
 // history beyond the limits, and write status conditions and Events. No HPA, no cooldown, no fallback.
 import { parseScaledJob } from '../api/parse.ts';
+import { EventMessage, EventReason } from '../api/keda-reasons.ts';
 import { FINALIZER, type ScaledJob } from '../api/types.ts';
 import type { PodSpecLike } from '../auth/container-env.ts';
 import type { ObjectSource } from '../auth/object-source.ts';
@@ -106,6 +107,7 @@ export class ScaledJobController {
     const finalizers = raw.metadata.finalizers ?? [];
     if (raw.metadata.deletionTimestamp) {
       // Jobs go with their owner (ownerReferences); only the loop and the finalizer are ours to clear.
+      const hadLoop = this.loops.has(key);
       await this.stopLoop(key);
       if (finalizers.includes(FINALIZER)) {
         await this.o.client.mergePatch(
@@ -115,6 +117,10 @@ export class ScaledJobController {
           { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion: raw.metadata.resourceVersion } },
           { fieldManager: FIELD_MANAGER },
         );
+        // KEDA controllers/keda/scaledjob_finalizer.go and pkg/scaling/scale_handler.go.
+        const target = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name, namespace, uid: raw.metadata.uid } };
+        if (hadLoop) this.o.events.event(target, 'Normal', EventReason.KEDAScalersStopped, EventMessage.scalersStopped);
+        this.o.events.event(target, 'Warning', EventReason.ScaledJobDeleted, EventMessage.scaledJobDeleted);
       }
       return;
     }
@@ -165,6 +171,15 @@ export class ScaledJobController {
       if (parsed.ok && plan.cleanupOldGenerations) await this.cleanupOldGenerations(parsed.value, parsed.value.metadata.generation ?? 0);
       await updateStatus<SjStatus, SjObject>(this.o.client, GVR.scaledJobs, { namespace, name }, (s) => dropUndefined(plan.status(s)), {
         fieldManager: FIELD_MANAGER,
+      }).catch((err: Error) => {
+        // KEDA controllers/keda/scaledjob_controller.go: a failed status write is a ScaledJobUpdateFailed Event.
+        this.o.events.event(
+          { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledJob', metadata: { name, namespace, uid: raw.metadata.uid } },
+          'Warning',
+          EventReason.ScaledJobUpdateFailed,
+          err.message,
+        );
+        throw err;
       });
       for (const e of plan.events)
         this.o.events.event(

@@ -333,9 +333,15 @@ export class ScaledObjectController {
     if (plan.scaleTo !== undefined && so) await (await this.target(so)).set(plan.scaleTo);
     if (so && plan.hpa.action === 'ensure') await this.ensureHpa(so, plan.hpa.hpa, plan.hpa.deletePrevious);
     if (so && plan.hpa.action === 'delete') await this.deleteHpa(so, plan.hpa.name);
-    await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => dropUndefined(plan.status(s)), {
-      fieldManager: FIELD_MANAGER,
-    });
+    try {
+      await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => dropUndefined(plan.status(s)), {
+        fieldManager: FIELD_MANAGER,
+      });
+    } catch (err) {
+      // KEDA controllers/keda/scaledobject_controller.go: a failed status write is a ScaledObjectUpdateFailed Event.
+      this.o.events.event(this.eventTarget(raw), 'Warning', EventReason.ScaledObjectUpdateFailed, (err as Error).message);
+      throw err;
+    }
     if (plan.warn) this.o.log.warn({ namespace, scaledObject: name, error: plan.warn }, 'ScaledObject check failed');
     for (const e of plan.events) this.o.events.event(this.eventTarget(raw), e.type, e.reason, e.message);
     if (!so || !facts.target?.ok) return;
@@ -415,6 +421,7 @@ export class ScaledObjectController {
 
   private async finalize(key: string, raw: SoObject): Promise<void> {
     const { namespace, name } = raw.metadata as { namespace: string; name: string };
+    const hadLoop = this.runners.has(key);
     await this.stopRunner(key);
     const parsed = parseScaledObject(raw);
     const status = raw.status ?? {};
@@ -441,6 +448,7 @@ export class ScaledObjectController {
         { metadata: { finalizers: finalizers.filter((f) => f !== FINALIZER), resourceVersion: raw.metadata.resourceVersion } },
         { fieldManager: FIELD_MANAGER },
       );
+      if (hadLoop) this.o.events.event(this.eventTarget(raw), 'Normal', EventReason.KEDAScalersStopped, EventMessage.scalersStopped);
       this.o.events.event(this.eventTarget(raw), 'Warning', EventReason.ScaledObjectDeleted, EventMessage.scaledObjectDeleted);
     }
   }
@@ -553,7 +561,9 @@ export class ScaledObjectController {
       const type = so.spec.triggers[i]?.type ?? 'unknown';
       if (r.error && r.error !== before) {
         this.lastReadError.set(errKey, r.error);
-        this.event(so, 'Warning', EventReason.KEDAScalerFailed, EventMessage.triggerFailed(i, type, r.error));
+        // KEDA pkg/scaling/scale_handler.go: with scalingModifiers the trigger is a formula's metric source.
+        const reason = so.spec.advanced.scalingModifiers?.formula ? EventReason.KEDAMetricSourceFailed : EventReason.KEDAScalerFailed;
+        this.event(so, 'Warning', reason, EventMessage.triggerFailed(i, type, r.error));
         this.o.log.warn({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, trigger: i, type, error: r.error }, 'trigger read failed');
       } else if (!r.error && before !== undefined) {
         this.lastReadError.delete(errKey);
