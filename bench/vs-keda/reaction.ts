@@ -11,8 +11,8 @@
 //   after the object has settled at its low value. The time includes Prometheus' own scrape (every 500 ms), the
 //   same for every autoscaler.
 // - source queries per trigger per minute in steady state (gauge 10, threshold 25, one replica, active), at
-//   minReplicaCount 0 and 1, pollingInterval 30 s and 1 s: each object has its own PromQL query, counted at the
-//   proxy over the whole window (at least `steadyMinutes`).
+//   minReplicaCount 0 and 1, pollingInterval 30 s and 1 s, and with `useCachedMetrics: true`: each object has its
+//   own PromQL query, counted at the proxy over the whole window (at least `steadyMinutes`).
 // - external metrics API latency through the kube-apiserver's aggregator at fixed request rates from a second
 //   process (bench/support/metrics-api-load.ts), for the autoscalers that serve it.
 import { join } from 'node:path';
@@ -141,7 +141,12 @@ interface ReactionObject {
 
 const gaugeOf = (name: string) => name.replaceAll('-', '_');
 
-function scaledObject(name: string, query: string, serverAddress: string, o: { pollingInterval: number; minReplicaCount: number; threshold: number }) {
+function scaledObject(
+  name: string,
+  query: string,
+  serverAddress: string,
+  o: { pollingInterval: number; minReplicaCount: number; threshold: number; useCachedMetrics?: boolean },
+) {
   return {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',
@@ -155,7 +160,9 @@ function scaledObject(name: string, query: string, serverAddress: string, o: { p
       // Scale-down without the 300 s window, so rounds can repeat (both autoscalers pass it to the HPA; Updraft's
       // direct mode applies the same behavior itself).
       advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } },
-      triggers: [{ type: 'prometheus', metadata: { serverAddress, query, threshold: String(o.threshold) } }],
+      triggers: [
+        { type: 'prometheus', metadata: { serverAddress, query, threshold: String(o.threshold) }, ...(o.useCachedMetrics ? { useCachedMetrics: true } : {}) },
+      ],
     },
   };
 }
@@ -170,7 +177,11 @@ export async function runReaction(def: Autoscaler, opts: ReactionOptions): Promi
     { key: `0→1 poll ${p}s`, name: `zero-p${p}`, gauge: gaugeOf(`zero-p${p}`), pollingInterval: p, low: 0, high: 23, lowReplicas: 0, reached: (n) => n > 0 },
     { key: `1→4 poll ${p}s`, name: `out-p${p}`, gauge: gaugeOf(`out-p${p}`), pollingInterval: p, low: 25, high: 100, lowReplicas: 1, reached: (n) => n >= 4 },
   ]);
-  const steadyObjects = polls.flatMap((p) => [0, 1].map((min) => ({ key: `min${min} poll ${p}s`, name: `steady-min${min}-p${p}`, pollingInterval: p, min })));
+  const steadyObjects = polls.flatMap((p) => [
+    ...[0, 1].map((min) => ({ key: `min${min} poll ${p}s`, name: `steady-min${min}-p${p}`, pollingInterval: p, min, cached: false })),
+    // useCachedMetrics: true — the HPA is answered from the last poll, so exactly one read per interval is the goal.
+    { key: `min1 poll ${p}s useCachedMetrics`, name: `steady-cached-p${p}`, pollingInterval: p, min: 1, cached: true },
+  ]);
 
   const gauges: Record<string, { value: number }> = {};
   for (const o of reactionObjects) gauges[o.gauge] = { value: o.low };
@@ -209,7 +220,12 @@ export async function runReaction(def: Autoscaler, opts: ReactionOptions): Promi
           ]),
           ...steadyObjects.flatMap((o) => [
             deploymentObject(o.name, o.min),
-            scaledObject(o.name, gaugeOf(o.name), proxy.url, { pollingInterval: o.pollingInterval, minReplicaCount: o.min, threshold: 25 }),
+            scaledObject(o.name, gaugeOf(o.name), proxy.url, {
+              pollingInterval: o.pollingInterval,
+              minReplicaCount: o.min,
+              threshold: 25,
+              useCachedMetrics: o.cached,
+            }),
           ]),
         ],
       }),
@@ -270,7 +286,7 @@ export async function runReaction(def: Autoscaler, opts: ReactionOptions): Promi
 
     // The external metrics API through the aggregator, as the HPA controller asks it (admin client here).
     if ((opts.apiRates ?? []).length > 0) {
-      const steady = steadyObjects.find((o) => o.min === 1 && o.pollingInterval === polls[0])!;
+      const steady = steadyObjects.find((o) => o.min === 1 && !o.cached && o.pollingInterval === polls[0])!;
       const url = `${cp.server}/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/s0-prometheus?labelSelector=${encodeURIComponent(`scaledobject.keda.sh/name=${steady.name}`)}`;
       const pki = (f: string) => join(cp.dir, 'pki', f);
       for (const rate of opts.apiRates ?? []) {
