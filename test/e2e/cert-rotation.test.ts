@@ -162,7 +162,7 @@ describe('operator-managed certificates (KEDA --enable-cert-rotation) on a real 
         ],
       }),
     });
-    for (const name of ['web', 'dry']) await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(deploymentObject(name, 0)) });
+    for (const name of ['web', 'dry', 'taken']) await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(deploymentObject(name, 0)) });
     leader = await operator('leader', { metricsPort, webhookPort });
     leaderCerts = leader.certRotation!;
     await waitFor('the first operator to lead', async () => leader.isLeader(), 30_000);
@@ -200,21 +200,30 @@ describe('operator-managed certificates (KEDA --enable-cert-rotation) on a real 
       },
       60_000,
     );
-    // The webhook answers the apiserver: an invalid ScaledObject is denied by Updraft's validator (not "failed calling webhook").
+    // The webhook answers the apiserver: it admits a ScaledObject, then denies a second one for the same workload
+    // (Updraft's validator's message, not "failed calling webhook").
+    await eventually(
+      'the webhook to admit a ScaledObject',
+      () => client.create(GVR.scaledObjects, soObject('owner', 'taken') as KubeObject).catch(() => undefined),
+      30_000,
+    );
+    let last = '';
     const denied = await eventually(
       'the webhook to deny an invalid ScaledObject',
       async () => {
         try {
-          await client.create(GVR.scaledObjects, soObject('invalid', 'dry', { minReplicaCount: 5, maxReplicaCount: 2 }) as KubeObject, { dryRun: true });
+          // Only the webhook knows the workload is taken (KEDA verifyScaledObjects); the CRD schema cannot refuse it.
+          await client.create(GVR.scaledObjects, soObject('dup', 'taken') as KubeObject, { dryRun: true });
+          last = 'admitted';
           return undefined;
         } catch (err) {
-          const m = (err as Error).message;
+          const m = (last = (err as Error).message);
           return /denied the request/.test(m) ? m : undefined;
         }
       },
       30_000,
-    );
-    assert.match(denied, /admission webhook "vscaledobject\.kb\.io" denied the request/);
+    ).catch((err: Error) => assert.fail(`${err.message}; last answer: ${last}`));
+    assert.match(denied, /admission webhook "vscaledobject\.kb\.io" denied the request: .*taken/);
     assert.ok(!logs.some((l) => /PRIVATE KEY|BEGIN CERTIFICATE/.test(l)), 'no key or certificate material in the logs');
   });
 
