@@ -64,6 +64,39 @@ describe('every manifest under examples/eks passes updraft validate', () => {
   }
 });
 
+// ---- no secrets or real accounts in the examples; the IAM documents are well-formed ----
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => (statSync(join(dir, n)).isDirectory() ? allFiles(join(dir, n)) : [join(dir, n)]));
+}
+
+// Placeholders only: ACCOUNT_ID / WORKSPACE_ID, moto's account 123456789012 in local/ files.
+const secretPatterns = [
+  { what: 'an AWS access key id', re: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { what: "a 12-digit account id other than moto's", re: /(?<![0-9])(?!123456789012)[0-9]{12}(?![0-9])/ },
+  { what: 'an AMP workspace id', re: /ws-[0-9a-f]{8}-[0-9a-f]{4}-/ },
+  { what: 'a bearer token value', re: /Bearer [A-Za-z0-9._-]{16,}/ },
+];
+
+describe('examples/eks holds placeholders, not secrets or real ids', () => {
+  for (const file of allFiles(eks)) {
+    test(relative(root, file), () => {
+      const text = readFileSync(file, 'utf8');
+      for (const p of secretPatterns) assert.doesNotMatch(text, p.re, `${p.what} in ${file}`); // hygiene: allow-table several checks of one file
+    });
+  }
+  for (const file of allFiles(eks).filter((f) => f.endsWith('.json'))) {
+    test(`${relative(root, file)} is an IAM policy document`, () => {
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { Version?: string; Statement?: Array<{ Effect?: string; Action?: string | string[] }> };
+      assert.equal(doc.Version, '2012-10-17');
+      assert.ok(Array.isArray(doc.Statement) && doc.Statement.length > 0);
+      assert.ok(doc.Statement.every((st) => st.Effect === 'Allow' && st.Action !== undefined && st.Action !== '*'));
+    });
+  }
+});
+
 // ---- the local variants are the walkthroughs' ScaledObjects, changed only where the source is ----
 
 const localVariants = [
