@@ -178,6 +178,8 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     setDepth('frozen', 40);
     await scrapedAtLeast('frozen', 40, 6);
     assert.equal(await replicas('frozen'), 2);
+    // KEDA pkg/scaling/scale_handler.go: stopping the scale loop is a KEDAScalersStopped Event.
+    await eventually('a KEDAScalersStopped Event', async () => ((await eventReasons('frozen')).includes('KEDAScalersStopped') ? true : undefined));
   });
 
   test('force-activation scales from zero with no load, says why, and lets go when removed', async () => {
@@ -227,6 +229,103 @@ describe('operator (direct mode) on a real control plane', { timeout: 600_000 },
     await eventually('replicas = 6', async () => ((await replicas('keep')) === 6 ? true : undefined));
     await kubectl(['delete', 'scaledobject', 'keep', '--wait=true', '--timeout=60s']);
     assert.equal(await replicas('keep'), 6);
+    await eventually('KEDAScalersStopped and ScaledObjectDeleted Events', async () => {
+      const reasons = await eventReasons('keep');
+      return reasons.includes('KEDAScalersStopped') && reasons.includes('ScaledObjectDeleted') ? true : undefined;
+    });
+  });
+
+  test('with scalingModifiers, a trigger whose source fails is a KEDAMetricSourceFailed Event, not KEDAScalerFailed (as KEDA)', async () => {
+    await deployment('modsrc', 1);
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'modsrc', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'modsrc' },
+          pollingInterval: 1,
+          minReplicaCount: 1,
+          advanced: { scalingModifiers: { formula: 'queue * 2', target: '5' } },
+          // Nothing listens on port 1: every read fails.
+          triggers: [{ type: 'prometheus', name: 'queue', metadata: { serverAddress: 'http://127.0.0.1:1', query: 'depth_modsrc', threshold: '5' } }],
+        },
+      }),
+    );
+    await eventually('a KEDAMetricSourceFailed Event', async () => ((await eventReasons('modsrc')).includes('KEDAMetricSourceFailed') ? true : undefined));
+    assert.ok(!(await eventReasons('modsrc')).includes('KEDAScalerFailed'));
+    await kubectl(['delete', 'scaledobject', 'modsrc', '--wait=true', '--timeout=60s']);
+  });
+
+  test('a status write the API server refuses is a ScaledObjectUpdateFailed Event; once allowed, the object becomes Ready', async () => {
+    // A ValidatingAdmissionPolicy that denies status writes of ScaledObjects labelled block-status (a real refusal).
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'admissionregistration.k8s.io/v1',
+            kind: 'ValidatingAdmissionPolicy',
+            metadata: { name: 'block-scaledobject-status' },
+            spec: {
+              failurePolicy: 'Fail',
+              matchConstraints: {
+                resourceRules: [{ apiGroups: ['keda.sh'], apiVersions: ['*'], operations: ['UPDATE'], resources: ['scaledobjects/status'] }],
+              },
+              matchConditions: [{ name: 'labelled', expression: "has(object.metadata.labels) && 'block-status' in object.metadata.labels" }],
+              validations: [{ expression: 'false', message: 'status writes of this ScaledObject are blocked by the test' }],
+            },
+          },
+          {
+            apiVersion: 'admissionregistration.k8s.io/v1',
+            kind: 'ValidatingAdmissionPolicyBinding',
+            metadata: { name: 'block-scaledobject-status' },
+            spec: { policyName: 'block-scaledobject-status', validationActions: ['Deny'] },
+          },
+        ],
+      }),
+    );
+    // The policy applies once the API server has loaded it: probe with a status write of our own.
+    await deployment('blocked', 1);
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'vap-probe', namespace: 'default', labels: { 'block-status': 'yes' }, annotations: { 'autoscaling.keda.sh/paused': 'true' } },
+        spec: { scaleTargetRef: { name: 'blocked' }, triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'x', threshold: '5' } }] },
+      }),
+    );
+    await eventually('the policy to deny a status write', async () => {
+      const denied = await kubectl(['patch', 'scaledobject', 'vap-probe', '--subresource=status', '--type=merge', '-p', '{"status":{"hpaName":"probe"}}']).then(
+        () => false,
+        (err: Error) => /blocked by the test/.test(err.message),
+      );
+      return denied ? true : undefined;
+    });
+    await kubectl(['delete', 'scaledobject', 'vap-probe', '--wait=true', '--timeout=60s']);
+
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'blocked', namespace: 'default', labels: { 'block-status': 'yes' } },
+        spec: {
+          scaleTargetRef: { name: 'blocked' },
+          pollingInterval: 1,
+          minReplicaCount: 1,
+          triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'depth_blocked', threshold: '5' } }],
+        },
+      }),
+    );
+    await eventually('a ScaledObjectUpdateFailed Event', async () => ((await eventReasons('blocked')).includes('ScaledObjectUpdateFailed') ? true : undefined));
+    await kubectl(['label', 'scaledobject', 'blocked', 'block-status-']);
+    await eventually('Ready=True once the status can be written', async () => ((await condition('blocked', 'Ready'))?.status === 'True' ? true : undefined));
+    await kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', 'block-scaledobject-status']);
   });
 
   test('a target that does not exist makes the ScaledObject not Ready with a clear message, and it recovers once created', async () => {
