@@ -1,4 +1,4 @@
-// Start-up time of the CLI as a user feels it: `updraft --help`, `updraft validate --help` and a real
+// Start-up time of the CLI as a user feels it: `updraft --help`, `updraft validate --help`, `updraft operator --help` and a real
 // `updraft validate` of the seed manifests, each run as a fresh process (bin/updraft.js, tsx included).
 // Prints the median and min wall time over N runs.
 // usage: node --import tsx bench/cli-startup.ts [runs=9]
@@ -12,6 +12,7 @@ const runs = Number(process.argv[2] ?? 9);
 const cases: Array<[string, string[]]> = [
   ['updraft --help', ['--help']],
   ['updraft validate --help', ['validate', '--help']],
+  ['updraft operator --help', ['operator', '--help']],
   ['updraft validate examples/seed-manifests/', ['validate', 'examples/seed-manifests/']],
 ];
 
