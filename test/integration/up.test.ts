@@ -137,3 +137,68 @@ spec:
     if (up.exitCode === null) up.kill('SIGKILL');
   }
 });
+
+it('with --otlp-grpc-port, a push from the SDK gRPC exporter wakes the ProcessGroup from zero', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'updraft-up-grpc-'));
+  const from = 26000 + (process.pid % 100) * 20;
+  writeFileSync(
+    join(dir, 'up.yaml'),
+    `
+apiVersion: updraft.dev/v1alpha1
+kind: ProcessGroup
+metadata: { name: grpc-worker }
+spec:
+  command: ${JSON.stringify(process.execPath)}
+  args: [${JSON.stringify(fixture)}, "--port", "$(PORT)"]
+  ports: { from: ${from}, to: ${from + 19} }
+  readinessProbe: { httpGet: { path: /healthz }, periodSeconds: 1 }
+  terminationGracePeriodSeconds: 2
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: { name: grpc-worker }
+spec:
+  scaleTargetRef: { apiVersion: updraft.dev/v1alpha1, kind: ProcessGroup, name: grpc-worker }
+  minReplicaCount: 0
+  maxReplicaCount: 5
+  pollingInterval: 1
+  cooldownPeriod: 30
+  triggers:
+  - type: opentelemetry
+    metadata: { metricName: grpc.queue.depth, window: 3s, threshold: "5" }
+`,
+  );
+  const up = spawn(process.execPath, [bin, 'up', dir, '--otlp-port', '0', '--otlp-grpc-port', '0', '--no-dashboard'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  up.stderr.on('data', (d) => (stderr += d));
+  const lines: string[] = [];
+  const seen = (re: RegExp) => lines.map((l) => l.match(re)).find((m) => m);
+  createInterface({ input: up.stdout }).on('line', (line) => lines.push(line));
+  const waitLine = async (re: RegExp, ms = 20_000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const m = seen(re);
+      if (m) return m;
+      if (Date.now() > deadline || up.exitCode !== null) throw new Error(`no line matching ${re}; output:\n${lines.join('\n')}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 50)); // hygiene: allow-sleep polling the output lines for a condition
+    }
+  };
+  const exited = new Promise<number | null>((r) => up.once('exit', (code) => r(code)));
+  const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
+  const { MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
+  try {
+    const address = (await waitLine(/OTLP\/gRPC metrics receiver on (\S+)/))[1];
+    await waitLine(/running; Ctrl-C stops every instance/);
+    const provider = new MeterProvider({
+      readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `http://${address}` }), exportIntervalMillis: 3_600_000 })],
+    });
+    provider.getMeter('up').createGauge('grpc.queue.depth').record(12);
+    await provider.forceFlush();
+    await provider.shutdown();
+    await waitLine(/scale 0→1/);
+    up.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    if (up.exitCode === null) up.kill('SIGKILL');
+  }
+});
