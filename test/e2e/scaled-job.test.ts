@@ -142,11 +142,46 @@ describe('ScaledJob on a real control plane', { timeout: 600_000 }, () => {
     await kubectl(['annotate', 'scaledjob', 'worker', 'autoscaling.keda.sh/paused-']);
     await waitFor('new Jobs after unpausing', async () => (await jobs()).some((j) => !names.has(j.metadata.name)), 30_000, 250);
     assert.equal((await condition('Paused')).status, 'False');
+    assert.match(await events(), /KEDAScalersStopped/, 'pausing stopped the poll loop (KEDA: KEDAScalersStopped)');
     setQueue(0);
   });
 
   test('deleting the ScaledJob clears its finalizer; the garbage collector removes its Jobs', async () => {
     await kubectl(['delete', 'scaledjob', 'worker', '--wait=true', '--timeout=60s']);
     await waitJobs(0, 90_000);
+    await waitFor('a ScaledJobDeleted Event', async () => /ScaledJobDeleted/.test(await events()), 30_000, 250);
+  });
+
+  test('scaledjob.keda.sh/job-excluded-labels: the labels it names are not copied onto the Jobs, the others are', async () => {
+    setQueue(0);
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledJob',
+        metadata: {
+          name: 'labelled',
+          namespace: 'default',
+          labels: { team: 'batch', 'foo.bar/environment': 'prod', 'foo.bar/version': '1' },
+          annotations: { 'scaledjob.keda.sh/job-excluded-labels': 'foo.bar/environment,foo.bar/version' },
+        },
+        spec: {
+          pollingInterval: 1,
+          maxReplicaCount: 1,
+          jobTargetRef: { backoffLimit: 0, template: { spec: { containers: [{ name: 'work', image: 'registry.invalid/never-pulled:1' }] } } },
+          triggers: [{ type: 'prometheus', metadata: { serverAddress: prom.url, query: 'queue_jobs', threshold: '1' } }],
+        },
+      }),
+    );
+    setQueue(1);
+    const labelled = async () => (JSON.parse(await kubectl(['get', 'jobs', '-l', 'scaledjob.keda.sh/name=labelled', '-o', 'json'])) as { items: Job[] }).items;
+    await waitFor('a Job of labelled', async () => (await labelled()).length >= 1, 30_000, 250);
+    const [job] = await labelled();
+    assert.equal(job.metadata.labels.team, 'batch');
+    assert.equal(job.metadata.labels['foo.bar/environment'], undefined);
+    assert.equal(job.metadata.labels['foo.bar/version'], undefined);
+    assert.equal(job.metadata.labels['scaledjob.keda.sh/name'], 'labelled');
+    setQueue(0);
+    await kubectl(['delete', 'scaledjob', 'labelled', '--wait=true', '--timeout=60s']);
   });
 });
