@@ -38,6 +38,9 @@ const KEDA_INSTRUMENTS = [
   'keda.trigger.totals',
   'keda.resource.registered.count',
   'keda.resource.totals',
+  'keda.scaler.http.requests.count',
+  'keda.scaler.http.request.duration.seconds',
+  'keda.scaler.empty.upstream.responses',
 ];
 const UPDRAFT_INSTRUMENTS = [
   'updraft.scale.decisions',
@@ -54,7 +57,7 @@ interface OtlpMetric {
   histogram?: { dataPoints: DataPoint[] };
 }
 interface DataPoint {
-  attributes?: Array<{ key: string; value: { stringValue?: string } }>;
+  attributes?: Array<{ key: string; value: { stringValue?: string; boolValue?: boolean } }>;
   asDouble?: number;
   asInt?: string;
 }
@@ -119,6 +122,17 @@ function feed(m: OperatorMetrics): void {
   );
   m.loopLateness('scaledobject.shop.orders', 40);
   m.sourceRead('scaledobject.shop.orders/0', { metrics: [{ name: 's0-prometheus', value: 12 }], active: true, at: 1, durationMs: 30, source: 'poll' });
+  const who = {
+    namespace: 'shop',
+    scaledResource: 'orders',
+    resourceType: 'ScaledObject' as const,
+    scaler: 'prometheus',
+    triggerName: 'depth',
+    metricName: 's0-prometheus',
+  };
+  m.httpRequest(who, 0.02, 200);
+  m.httpRequest(who, 0.5, undefined);
+  m.emptyUpstreamResponse(who, false);
 }
 
 describe('OpenTelemetry metrics into a real OpenTelemetry Collector', { skip: built.bin ? false : built.why, timeout: 300_000 }, () => {
@@ -239,6 +253,39 @@ describe('OpenTelemetry metrics into a real OpenTelemetry Collector', { skip: bu
         assert.ok(p);
         assert.deepEqual(attrs(p), { namespace: 'shop', scaledObject: 'orders', scaler: 'prometheusScaler', scalerIndex: '0', metric: 's0-prometheus' });
         assert.equal(p.asDouble, 12);
+      });
+      test("keda.scaler.http.requests.count has KEDA's six attributes; the duration histogram scaler and status_code only", () => {
+        const ok = (got.get('keda.scaler.http.requests.count') ?? []).find((x) => attrs(x).status_code === '200');
+        assert.deepEqual(ok && attrs(ok), {
+          namespace: 'shop',
+          scaled_resource: 'orders',
+          scaler: 'prometheus',
+          trigger_name: 'depth',
+          metric_name: 's0-prometheus',
+          status_code: '200',
+        });
+        assert.ok((got.get('keda.scaler.http.requests.count') ?? []).some((x) => attrs(x).status_code === 'error'));
+        assert.deepEqual(
+          (got.get('keda.scaler.http.request.duration.seconds') ?? []).map(attrs).sort((a, b) => a.status_code.localeCompare(b.status_code)),
+          [
+            { scaler: 'prometheus', status_code: '200' },
+            { scaler: 'prometheus', status_code: 'error' },
+          ],
+        );
+      });
+      test('keda.scaler.empty.upstream.responses carries isScaledObject and ignoreNullValues as booleans', () => {
+        const p = (got.get('keda.scaler.empty.upstream.responses') ?? [])[0];
+        assert.ok(p);
+        const a = Object.fromEntries((p.attributes ?? []).map((x) => [x.key, x.value.stringValue ?? x.value.boolValue]));
+        assert.deepEqual(a, {
+          namespace: 'shop',
+          scaledResource: 'orders',
+          triggerName: 'depth',
+          metricName: 's0-prometheus',
+          isScaledObject: true,
+          ignoreNullValues: false,
+        });
+        assert.equal(Number(p.asInt), 1);
       });
       test('keda.scaler.errors counts the failed ScaledJob read with scaledJob and triggerIndex', () => {
         const p = (got.get('keda.scaler.errors') ?? []).find((x) => attrs(x).scaledJob === 'export');
