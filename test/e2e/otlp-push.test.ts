@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { sharedOtlpMetricStore } from '../../src/scalers/common/otlp-metric-store.ts';
+import { MetricsServiceDefinition } from '../../src/servers/otlp-grpc-receiver.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { deploymentObject } from '../support/manifests.ts';
 import { eventually as poll } from '../support/wait.ts';
@@ -32,8 +35,12 @@ describe('OTLP push to the operator on a real control plane', { timeout: 300_000
   before(async () => {
     cp = await startControlPlane();
     await installCrds(cp, root);
-    op = await startTestOperator(cp, { otlpReceiver: { port: 0, host: '127.0.0.1', token: () => TOKEN } });
+    op = await startTestOperator(cp, {
+      otlpReceiver: { port: 0, host: '127.0.0.1', token: () => TOKEN },
+      otlpGrpcReceiver: { port: 0, host: '127.0.0.1', token: () => TOKEN },
+    });
     assert.ok(op.op.otlpReceiverPort);
+    assert.ok(op.op.otlpGrpcReceiverPort);
     url = `http://127.0.0.1:${op.op.otlpReceiverPort}`;
   });
   after(async () => {
@@ -77,6 +84,49 @@ describe('OTLP push to the operator on a real control plane', { timeout: 300_000
       depth.record(0);
       await provider.forceFlush();
       await eventually('replicas back to 0 after cooldown', async () => ((await replicas('shop')) === 0 ? true : undefined));
+    } finally {
+      await provider.shutdown();
+    }
+  });
+
+  test('an SDK gRPC exporter (OTLP/gRPC, the token in metadata) scales a Deployment 0→3→0 (direct mode)', async () => {
+    await kubectl(['apply', '-f', '-'], JSON.stringify(deploymentObject('cart', 0)));
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: 'cart', namespace: 'default' },
+        spec: {
+          scaleTargetRef: { name: 'cart' },
+          pollingInterval: 5,
+          cooldownPeriod: 2,
+          minReplicaCount: 0,
+          maxReplicaCount: 10,
+          triggers: [{ type: 'opentelemetry', metadata: { metricName: 'cart.queue.depth', aggregation: 'max', window: '5s', threshold: '5' } }],
+        },
+      }),
+    );
+    await eventually('the scale loop of cart', async () => op.op.controller.runner('default', 'cart'));
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${TOKEN}`);
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': 'cart', 'service.instance.id': 'collector-gateway-0' }),
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: new GrpcExporter({ url: `http://127.0.0.1:${op.op.otlpGrpcReceiverPort}`, metadata }),
+          exportIntervalMillis: 3_600_000,
+        }),
+      ],
+    });
+    try {
+      const depth = provider.getMeter('e2e').createGauge('cart.queue.depth');
+      depth.record(15);
+      await provider.forceFlush();
+      await eventually('replicas = 3 (15 / threshold 5)', async () => ((await replicas('cart')) === 3 ? true : undefined));
+      depth.record(0);
+      await provider.forceFlush();
+      await eventually('replicas back to 0 after cooldown', async () => ((await replicas('cart')) === 0 ? true : undefined));
     } finally {
       await provider.shutdown();
     }
@@ -132,6 +182,7 @@ describe('OTLP push to the operator on a real control plane', { timeout: 300_000
       watchNamespaces: ['keda'],
       kedaLease: { namespace: 'keda', retryMs: 200 },
       otlpReceiver: { port: 0, host: '127.0.0.1', token: () => TOKEN },
+      otlpGrpcReceiver: { port: 0, host: '127.0.0.1', token: () => TOKEN },
     });
     try {
       assert.equal(second.op.waitingForKeda(), true);
@@ -147,6 +198,17 @@ describe('OTLP push to the operator on a real control plane', { timeout: 300_000
       });
       assert.equal(res.status, 503);
       assert.match(await res.text(), /KEDA operator holds Lease keda\/operator.keda.sh/);
+      // The gRPC receiver refuses the same way: UNAVAILABLE (retried by exporters) naming why.
+      const Client = grpc.makeGenericClientConstructor(MetricsServiceDefinition, 'MetricsService');
+      const client = new Client(`127.0.0.1:${second.op.otlpGrpcReceiverPort}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+        Export(b: Buffer, m: grpc.Metadata, cb: (err: grpc.ServiceError | null) => void): void;
+      };
+      const md = new grpc.Metadata();
+      md.set('authorization', `Bearer ${TOKEN}`);
+      const grpcErr = await new Promise<grpc.ServiceError | null>((resolve) => client.Export(Buffer.alloc(0), md, resolve));
+      client.close();
+      assert.equal(grpcErr?.code, grpc.status.UNAVAILABLE);
+      assert.match(grpcErr?.details ?? '', /KEDA operator holds Lease keda\/operator.keda.sh/);
       const events = await eventually('a KEDAOperatorActive Event on the Lease', async () => {
         const out = await kubectl(['get', 'events', '-n', 'keda', '--field-selector', 'involvedObject.name=operator.keda.sh', '-o', 'json']);
         const items = (JSON.parse(out) as { items: Array<{ reason: string }> }).items;
