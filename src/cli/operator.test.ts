@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
-import { goDurationMs, parseBindAddress, parseTlsVersion, register } from './operator.ts';
+import { goDurationMs, otlpGrpcTlsFiles, parseBindAddress, parseTlsVersion, register } from './operator.ts';
 import {
   applyKedaFlags,
   ignoredFlagsWarning,
@@ -164,3 +164,25 @@ describe("updraft operator accepts KEDA's flags", () => {
     assert.equal(bad.warnings.length, 2);
   });
 });
+
+const grpcTlsRows: Array<{ name: string; flags: Parameters<typeof otlpGrpcTlsFiles>[0]; want?: ReturnType<typeof otlpGrpcTlsFiles>; error?: RegExp }> = [
+  { name: 'no TLS flags: plaintext gRPC', flags: {}, want: undefined },
+  { name: 'certificate and key: TLS', flags: { otlpGrpcTlsCertFile: 'c', otlpGrpcTlsKeyFile: 'k' }, want: { certFile: 'c', keyFile: 'k' } },
+  {
+    name: 'with a CA: mTLS',
+    flags: { otlpGrpcTlsCertFile: 'c', otlpGrpcTlsKeyFile: 'k', otlpGrpcTlsCaFile: 'ca' },
+    want: { certFile: 'c', keyFile: 'k', caFile: 'ca' },
+  },
+  {
+    name: 'a certificate without its key is refused',
+    flags: { otlpGrpcTlsCertFile: 'c' },
+    error: /--otlp-grpc-tls-cert-file and --otlp-grpc-tls-key-file go together/,
+  },
+  { name: 'a CA without a certificate is refused', flags: { otlpGrpcTlsCaFile: 'ca' }, error: /--otlp-grpc-tls-ca-file needs --otlp-grpc-tls-cert-file/ },
+];
+for (const r of grpcTlsRows) {
+  test(`--otlp-grpc-tls-*: ${r.name}`, () => {
+    if (r.error) assert.throws(() => otlpGrpcTlsFiles(r.flags), r.error);
+    else assert.deepEqual(otlpGrpcTlsFiles(r.flags), r.want);
+  });
+}
