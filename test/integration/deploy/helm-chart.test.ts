@@ -144,6 +144,18 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
     assert.equal(find(annotated, 'ServiceAccount', 'updraft-operator')[0].metadata.annotations?.['eks.amazonaws.com/role-arn'], 'arn:aws:iam::1:role/r');
   });
 
+  test('otlpReceiver.enabled: the otlp Service has otlp-http 4318 and otlp-grpc 4317, the operator both bind flags; grpcPort 0 drops gRPC', () => {
+    type Svc = Doc & { spec: { ports: Array<{ name: string; port: number; targetPort: string; appProtocol?: string }> } };
+    const ports = (docs: Doc[]) => (find(docs, 'Service', 'updraft-operator-otlp')[0] as Svc).spec.ports.map((p) => `${p.name}:${p.port}:${p.targetPort}:${p.appProtocol}`);
+    const args = (docs: Doc[]) => (podOf(docs, 'updraft-operator').containers as Array<{ args: string[] }>)[0].args.filter((a) => a.startsWith('--otlp'));
+    const both = render(['otlpReceiver.enabled=true']).docs;
+    assert.deepEqual(ports(both), ['otlp-http:4318:otlp-http:http', 'otlp-grpc:4317:otlp-grpc:grpc']);
+    assert.deepEqual(args(both), ['--otlp-http-bind-address=:4318', '--otlp-grpc-bind-address=:4317']);
+    const httpOnly = render(['otlpReceiver.enabled=true', 'otlpReceiver.grpcPort=0']).docs;
+    assert.deepEqual(ports(httpOnly), ['otlp-http:4318:otlp-http:http']);
+    assert.deepEqual(args(httpOnly), ['--otlp-http-bind-address=:4318']);
+  });
+
   test('monitors render only with prometheus.operator.enabled, as in the KEDA chart', () => {
     const off = render(['prometheus.operator.serviceMonitor.enabled=true', 'prometheus.operator.podMonitor.enabled=true', 'prometheus.operator.prometheusRules.enabled=true']).docs;
     assert.equal(off.filter((d) => d.apiVersion.startsWith('monitoring.coreos.com/')).length, 0);
