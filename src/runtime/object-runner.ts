@@ -69,6 +69,25 @@ export interface ObjectRunnerOptions {
 /** Metric requests for a trigger without useCachedMetrics within this long share one reading. */
 export const FRESH_READ_MS = 1000;
 
+/**
+ * Where the operator's own poll decides nothing from the triggers (hpaPollReusesReads), it reuses a reading the
+ * HPA's metric requests made up to this long ago, and reads the source itself only when the HPA has not asked
+ * for that long (the HPA's default sync is 15 s).
+ */
+export const HPA_READ_REUSE_MS = 60_000;
+
+/**
+ * True where the poll decides nothing from the triggers' values: hpa mode with minReplicaCount ≥ 1 and no
+ * idleReplicaCount. The HPA owns every replica count from min to max and reads the triggers itself (through the
+ * metrics API); activation only matters at 0. The poll still runs — it keeps replicas ≥ minReplicaCount, writes
+ * status (Active, triggersActivity), fallback and keda_scaler_* metrics — but from the HPA's readings. KEDA polls
+ * the sources every pollingInterval regardless (`pkg/scaling/scale_handler.go` checkScalers → getScaledObjectState);
+ * docs/operator.md states the trade-off.
+ */
+export function hpaPollReusesReads(so: ScaledObject, mode: ScalingMode): boolean {
+  return mode === 'hpa' && so.spec.minReplicaCount >= 1 && so.spec.idleReplicaCount === undefined;
+}
+
 export type MetricAnswer = { ok: true; value: number; fallback: boolean } | { ok: false; error: string };
 
 export function objectKey(so: Pick<ScaledObject, 'metadata'>): string {
@@ -175,7 +194,7 @@ export class ObjectRunner {
       return undefined;
     }
     this.lastCounts = { counts, at: this.now() };
-    const maxAge = this.maxAgeMs();
+    const maxAge = hpaPollReusesReads(this.opts.so, this.opts.mode) ? Math.max(this.maxAgeMs(), HPA_READ_REUSE_MS) : this.maxAgeMs();
     const readings = await this.reads.readAll(maxAge, signal);
     const reads = this.engineReads(readings, counts.resources);
     const now = this.now();

@@ -1,6 +1,7 @@
 // The last reading of each trigger (DESIGN.md "Readings cache"). Polls and pushes write here; the engine, the
 // external metrics API, status and `explain` read from here. A reader that needs a fresh value asks for one
-// (`next`) instead of silently getting an old one.
+// (`next`) instead of silently getting an old one. Triggers with identical queries share reads through `shared`.
+import { SharedReads } from './shared-reads.ts';
 
 export interface TriggerReading {
   /** Metric values of the trigger (raw, as the scaler returned them). Empty when the read failed. */
@@ -14,7 +15,8 @@ export interface TriggerReading {
   at: number;
   /** How long the read took (ms); 0 for pushed data. */
   durationMs: number;
-  source: 'poll' | 'push';
+  /** `shared`: another trigger's read of the identical query (shared-reads.ts), not a query of its own. */
+  source: 'poll' | 'push' | 'shared';
 }
 
 type Listener = (key: string, reading: TriggerReading) => void;
@@ -23,6 +25,8 @@ export class ReadingsCache {
   private readonly entries = new Map<string, TriggerReading>();
   private readonly waiters = new Map<string, Array<(r: TriggerReading) => void>>();
   private readonly listeners = new Set<Listener>();
+  /** Reads of identical queries across triggers, one per interval (shared-reads.ts). */
+  readonly shared = new SharedReads();
 
   set(key: string, reading: TriggerReading): void {
     this.entries.set(key, reading);

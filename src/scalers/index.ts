@@ -1,6 +1,7 @@
 // The registry of trigger types Updraft can read, and the only ways to get at a trigger's meaning: `describeTrigger`
 // (pure: config, metric specs, activation threshold — for validate, simulate, explain, the webhook) and
 // `buildScaler` (the same, plus the reader — for the runtime and probe). No other table of trigger semantics exists.
+import { createHash } from 'node:crypto';
 import type { MetricTargetType, Trigger } from '../api/types.ts';
 import * as awsCloudwatch from './aws-cloudwatch.ts';
 import * as awsDynamodb from './aws-dynamodb.ts';
@@ -186,6 +187,41 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Parse the trigger and build its scaler (no I/O until the first read). Throws ConfigError. */
+/**
+ * Types whose reads are not a function of the config alone: external scalers send the ScaledObject's own reference
+ * (KEDA externalscaler.proto ScaledObjectRef), so two objects' identical metadata are still two questions.
+ */
+const UNSHARED_TYPES = new Set(['external', 'external-push', 'cpu', 'memory']);
+
+/** A canonical JSON of plain data (sorted keys; URLs, RegExps, Dates, Buffers by value), or undefined when the value holds anything else (no sharing then). */
+function canonical(v: unknown): string | undefined {
+  if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+  if (v === undefined) return 'null';
+  if (v instanceof URL || v instanceof RegExp) return JSON.stringify(`${v.constructor.name}:${String(v)}`);
+  if (v instanceof Date) return JSON.stringify(`Date:${v.toISOString()}`);
+  if (Buffer.isBuffer(v)) return JSON.stringify(`Buffer:${v.toString('base64')}`);
+  if (Array.isArray(v)) {
+    const parts = v.map(canonical);
+    return parts.includes(undefined) ? undefined : `[${parts.join(',')}]`;
+  }
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const parts: string[] = [];
+    for (const k of Object.keys(v).sort()) {
+      const c = canonical((v as Record<string, unknown>)[k]);
+      if (c === undefined) return undefined;
+      parts.push(`${JSON.stringify(k)}:${c}`);
+    }
+    return `{${parts.join(',')}}`;
+  }
+  return undefined;
+}
+
+/** The shared-read key of a trigger: a hash of what its reads depend on (secrets included, so only the hash is kept). */
+function queryKey(ctx: ScalerContext, type: string, config: unknown): string | undefined {
+  const c = canonical({ type, config, authParams: ctx.authParams, podIdentity: ctx.podIdentity ?? null, namespace: ctx.namespace });
+  return c === undefined ? undefined : createHash('sha256').update(c).digest('hex');
+}
+
 export function buildScaler(ctx: ScalerContext): Scaler {
   const { descriptor, config, metricSpecs, activationThreshold } = describeTrigger(ctx.trigger, ctx.triggerIndex, {
     authParams: ctx.authParams,
@@ -223,10 +259,12 @@ export function buildScaler(ctx: ScalerContext): Scaler {
       : {}),
   });
   const complete = (r: RawReading): Reading => ({ metrics: r.metrics, active: r.active ?? activeByThreshold(r.metrics, activationThreshold) });
+  const shareKey = reader.subscribe || reader.metricSpecs || UNSHARED_TYPES.has(descriptor.type) ? undefined : queryKey(ctx, descriptor.type, config);
   const scaler: Scaler = {
     type: descriptor.type,
     metricSpecs,
     activationThreshold,
+    ...(shareKey ? { shareKey } : {}),
     read: async (signal) => complete(await reader.read(signal)),
     close: () => reader.close(),
     ...(reader.metricSpecs ? { resolveMetricSpecs: (signal: AbortSignal) => reader.metricSpecs!(signal) } : {}),

@@ -111,6 +111,11 @@ export interface Scaler {
   readonly activationThreshold?: number;
   /** Read the source once. Honour `signal` (per-read timeout / shutdown). Throws ReadError on failure. */
   read(signal: AbortSignal): Promise<Reading>;
+  /**
+   * Equal for two scalers that read the identical query (type, resolved config and credentials, namespace): a
+   * hash, never the config itself. The runtime then reads once for both (runtime/shared-reads.ts). Unset: never shared.
+   */
+  readonly shareKey?: string;
   /** Metric specs only the source knows (KEDA external scalers: GetMetricSpec); the runtime's build uses them instead of `metricSpecs`. */
   resolveMetricSpecs?(signal: AbortSignal): Promise<MetricSpec[]>;
   /** Push triggers: deliver readings as they arrive; returns an unsubscribe function. */
