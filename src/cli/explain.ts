@@ -79,6 +79,10 @@ export function renderExplanation(r: ScaledObjectExplanation, now = Date.parse(r
     for (const c of hpa.conditions) out.push(`  ${c.type.padEnd(14)} ${c.status.padEnd(6)} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
     if (!hpa.behavior)
       out.push("  no behavior set: scale-down waits for the HPA's 300 s stabilization window (the highest recommendation of the last 5 minutes)");
+  } else if (r.mode === 'unknown') {
+    out.push(
+      "no HPA recorded and the object is not Ready: in hpa mode the operator creates the HPA once the object is valid (see the Ready condition above); in direct mode (annotation updraft.dev/mode: direct or the operator's --mode) there is none",
+    );
   } else {
     out.push(
       r.lastScale

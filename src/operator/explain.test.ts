@@ -177,6 +177,28 @@ describe('explainReport', () => {
     assert.match(text, /no HPA: in direct mode Updraft applies the HPA algorithm itself; "last scale" above is its last step/);
   });
 
+  describe('the mode shown: the annotation, else the recorded HPA, else Ready without an HPA is direct, else unknown', () => {
+    const rows: Array<{ name: string; hpa: boolean; annotation?: string; ready: boolean; want: string }> = [
+      { name: 'HPA recorded', hpa: true, ready: true, want: 'hpa' },
+      { name: 'Ready, no HPA', hpa: false, ready: true, want: 'direct' },
+      { name: 'not Ready, no HPA, no annotation', hpa: false, ready: false, want: 'unknown' },
+      { name: 'not Ready, annotation hpa', hpa: false, annotation: 'hpa', ready: false, want: 'hpa' },
+      { name: 'not Ready, annotation direct', hpa: false, annotation: 'direct', ready: false, want: 'direct' },
+    ];
+    for (const row of rows)
+      it(row.name, async () => {
+        const so = scaledObject({ hpa: row.hpa, ...(row.annotation ? { annotations: { 'updraft.dev/mode': row.annotation } } : {}) }) as KubeObject & {
+          status: { conditions: Array<{ type: string; status: string }> };
+        };
+        if (!row.ready) so.status.conditions = so.status.conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c));
+        const r = await explainReport(stubClient(so), 'q', 'consumer', NOW);
+        assert.ok(r.valid);
+        if (!r.valid) return;
+        assert.equal(r.mode, row.want);
+        if (row.want === 'unknown') assert.match(renderExplanation(r, NOW), /no HPA recorded and the object is not Ready/);
+      });
+  });
+
   it('an invalid ScaledObject: its problems only; a missing one: how to list them', async () => {
     const bad = scaledObject({ hpa: false }) as KubeObject & { spec: { maxReplicaCount: number } };
     bad.spec.maxReplicaCount = -1;

@@ -5,6 +5,7 @@
 // serve the same report. Times stay RFC 3339 strings, as read: the reader says "2m ago" against its own clock.
 import { LAST_SCALE_CONDITION, parseLastScaleMessage } from '../api/keda-reasons.ts';
 import { parseScaledObject } from '../api/parse.ts';
+import { ANNOTATION_UPDRAFT_MODE } from '../api/types.ts';
 import { isPaused, isPausedScaleIn, isPausedScaleOut, pausedReplicas } from '../api/pause.ts';
 import { parseQuantity } from '../api/values.ts';
 import { DEFAULT_TOLERANCE, externalAverageValueReplicas, externalValueReplicas } from '../engine/hpa-replicas.ts';
@@ -88,8 +89,12 @@ export interface InvalidExplainReport extends ExplainReportBase {
 export interface ExplainReport extends ExplainReportBase {
   valid: true;
   target: { apiVersion: string; kind: string; name: string };
-  /** hpa when the status names an HPA, else direct. */
-  mode: 'hpa' | 'direct';
+  /**
+   * The object's `updraft.dev/mode` annotation when set; else hpa when the status names an HPA, direct when the object
+   * is Ready without one (a Ready hpa-mode object always has its HPA recorded), and unknown otherwise (the operator's
+   * default mode is not visible from the cluster).
+   */
+  mode: 'hpa' | 'direct' | 'unknown';
   hpaName?: string;
   bounds: { minReplicaCount: number; maxReplicaCount: number; idleReplicaCount?: number; pollingIntervalSeconds: number; cooldownPeriodSeconds: number };
   lastActiveTime?: string;
@@ -153,6 +158,14 @@ const condition = (c: Cond): ExplainCondition => ({
   ...(c.message ? { message: c.message } : {}),
 });
 
+function modeOf(raw: KubeObject, status: SoStatus): 'hpa' | 'direct' | 'unknown' {
+  const annotated = raw.metadata?.annotations?.[ANNOTATION_UPDRAFT_MODE];
+  if (annotated === 'hpa' || annotated === 'direct') return annotated;
+  if (status.hpaName) return 'hpa';
+  const ready = status.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'True' ? 'direct' : 'unknown';
+}
+
 /** Thrown when the ScaledObject does not exist; the message says how to list them. */
 export class ScaledObjectNotFound extends Error {}
 
@@ -177,7 +190,7 @@ export async function explainReport(client: KubeClient, namespace: string, name:
     ...base,
     valid: true,
     target: { apiVersion: ref.apiVersion || 'apps/v1', kind: ref.kind, name: ref.name },
-    mode: status.hpaName ? 'hpa' : 'direct',
+    mode: modeOf(raw, status),
     ...(status.hpaName ? { hpaName: status.hpaName } : {}),
     bounds: {
       minReplicaCount: so.spec.minReplicaCount,
