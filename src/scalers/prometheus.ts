@@ -230,8 +230,14 @@ export function valueFromResponse(body: string, config: Pick<PrometheusConfig, '
 function statusError(status: number, body: string, config: PrometheusConfig, identity?: string): ReadError {
   let detail = '';
   try {
-    const p = JSON.parse(body) as PromResponse;
+    const p = JSON.parse(body) as PromResponse & { message?: unknown; Message?: unknown };
     if (p.error) detail = `: ${p.errorType ? `${p.errorType}: ` : ''}${p.error}`;
+    // Amazon Managed Prometheus (API Gateway) answers a refusal as {"message": "User: arn:... is not authorized to
+    // perform: aps:QueryMetrics ..."}: the sentence that names the missing permission.
+    else {
+      const m = typeof p.message === 'string' ? p.message : typeof p.Message === 'string' ? p.Message : '';
+      if (m) detail = `: ${m.length > 400 ? `${m.slice(0, 400)}…` : m}`;
+    }
   } catch {
     // not JSON (a proxy's page); the status says enough
   }

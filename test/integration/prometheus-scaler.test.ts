@@ -210,6 +210,37 @@ describe('prometheus scaler failures and request shape', () => {
   });
 });
 
+describe("a refusal's own words reach the error", () => {
+  const rows = [
+    {
+      name: 'Amazon Managed Prometheus 403 {"message"} names the missing aps:QueryMetrics',
+      status: 403,
+      body: '{"message":"User: arn:aws:sts::111122223333:assumed-role/app/x is not authorized to perform: aps:QueryMetrics on resource: arn:aws:aps:us-east-1:111122223333:workspace/ws-1"}',
+      kind: 'auth',
+      message: /status: 403: User: arn:aws:sts::111122223333:assumed-role\/app\/x is not authorized to perform: aps:QueryMetrics/,
+    },
+    {
+      name: 'Prometheus 400 {"error"} keeps errorType and error',
+      status: 400,
+      body: '{"status":"error","errorType":"bad_data","error":"parse error"}',
+      kind: 'bad-query',
+      message: /status: 400: bad_data: parse error/,
+    },
+    { name: 'a proxy page that is not JSON: the status only', status: 502, body: '<html>bad gateway</html>', kind: 'other', message: /status: 502 \(/ },
+  ];
+  for (const row of rows)
+    test(row.name, async () => {
+      const server = await startCaptureServer(() => ({ status: row.status, body: row.body }));
+      try {
+        const e = await readError({ serverAddress: server.url, query: 'up', threshold: '1' });
+        assert.equal(e.kind, row.kind);
+        assert.match(e.message, row.message);
+      } finally {
+        await server.stop();
+      }
+    });
+});
+
 describe('Amazon Managed Prometheus SigV4 signing', () => {
   const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
   let capture: CaptureServer;
