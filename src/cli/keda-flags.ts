@@ -34,6 +34,9 @@ export const SHARED_FLAGS = [
   'enable-opentelemetry-metrics',
   'enable-high-cardinality-metrics-labels',
   'tls-cert-file',
+  // The client-side API budget (src/kube/api-budget.ts): a token bucket like client-go's, served by priority.
+  'kube-api-qps',
+  'kube-api-burst',
   // The certificate rotation (src/operator/cert-rotation.ts); the names default to the chart's, not KEDA's.
   'enable-cert-rotation',
   'cert-secret-name',
@@ -57,8 +60,6 @@ export const KEDA_FLAGS: readonly KedaFlag[] = [
   { name: 'enable-prometheus-metrics', bool: true, from: [O], mapsTo: '--metrics-bind-address=0 (when false)' },
   { name: 'metrics-service-bind-address', from: [O] },
   { name: 'profiling-bind-address', from: [O, A, W] },
-  { name: 'kube-api-qps', from: [O, A, W] },
-  { name: 'kube-api-burst', from: [O, A, W] },
   { name: 'disable-compression', bool: true, from: [O, A] },
   { name: 'k8s-cluster-name', from: [O] },
   { name: 'ca-dir', repeatable: true, from: [O] },

@@ -122,12 +122,19 @@ describe("updraft operator accepts KEDA's flags", () => {
     assert.equal((await parseOperator(['--enable-prometheus-metrics=true'])).metricsBindAddress, ':8080');
   });
   test('KEDA flags without an effect: one warning line naming them all; a bad bool or level is an error, not a crash-loop on an unknown flag', async () => {
-    const seen = await parseOperator(['--kube-api-qps=50', '--kube-api-burst', '60', '--k8s-cluster-name=kubernetes-default', '--ca-dir=/a', '--ca-dir=/b']);
-    assert.deepEqual(seen.ignored, ['--kube-api-qps', '--kube-api-burst', '--k8s-cluster-name', '--ca-dir']);
+    const seen = await parseOperator([
+      '--http-max-idle-conns=50',
+      '--http-idle-conn-timeout',
+      '60s',
+      '--k8s-cluster-name=kubernetes-default',
+      '--ca-dir=/a',
+      '--ca-dir=/b',
+    ]);
+    assert.deepEqual(seen.ignored, ['--k8s-cluster-name', '--ca-dir', '--http-max-idle-conns', '--http-idle-conn-timeout']);
     assert.deepEqual(seen.caDir, ['/a', '/b']);
     assert.equal(
       ignoredFlagsWarning(seen.ignored),
-      'updraft: warning: KEDA flags --kube-api-qps, --kube-api-burst, --k8s-cluster-name, --ca-dir have no effect in Updraft (accepted and ignored; see docs/helm.md)',
+      'updraft: warning: KEDA flags --k8s-cluster-name, --ca-dir, --http-max-idle-conns, --http-idle-conn-timeout have no effect in Updraft (accepted and ignored; see docs/helm.md)',
     );
     assert.equal(ignoredFlagsWarning([]), undefined);
     await assert.rejects(parseOperator(['--enable-prometheus-metrics=maybe']), /--enable-prometheus-metrics: 'maybe' is not a boolean/);

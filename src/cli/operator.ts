@@ -36,8 +36,28 @@ export { parseTlsVersion };
 
 const LEVELS = ['debug', 'info', 'warn', 'error'];
 
+/** The API budget's defaults: well above KEDA's 20/30 (client-go's), which cannot start 1,000 ScaledObjects in 15 minutes. */
+export const DEFAULT_KUBE_API_QPS = 500;
+export const DEFAULT_KUBE_API_BURST = 1000;
+
+/**
+ * --kube-api-qps / --kube-api-burst → the client's API budget; a negative qps turns it off (client-go: a negative
+ * QPS disables its rate limiter, `k8s.io/client-go/rest/config.go`).
+ */
+export function parseApiBudget(qps: string, burst: string): { qps: number; burst: number } | undefined {
+  const q = Number(qps);
+  const b = Number(burst);
+  if (qps.trim() === '' || !Number.isFinite(q) || q === 0)
+    throw new Error(`--kube-api-qps: '${qps}' is not a number of requests per second > 0 (a negative value turns the budget off)`);
+  if (q < 0) return undefined;
+  if (!Number.isInteger(b) || b < 1) throw new Error(`--kube-api-burst: '${burst}' is not a whole number of requests ≥ 1`);
+  return { qps: q, burst: b };
+}
+
 interface OperatorFlags {
   kubeconfig?: string;
+  kubeApiQps: string;
+  kubeApiBurst: string;
   namespace: string;
   mode: string;
   leaderElect: boolean;
@@ -206,6 +226,12 @@ export function register(program: Command): void {
     )
     .option('--take-over-from-keda', 'scale even while a KEDA operator holds and renews its Lease (operator.keda.sh); default: wait for it to stop', false)
     .option('--keda-namespace <ns>', "namespace of KEDA's operator Lease (default: --namespace)")
+    .option(
+      '--kube-api-qps <n>',
+      "API requests per second the operator sends, sustained (KEDA's flag): waiting requests go /scale and HPA writes first, then reads, then status writes, then Events; negative: no limit",
+      String(DEFAULT_KUBE_API_QPS),
+    )
+    .option('--kube-api-burst <n>', 'API requests that may go at once after a quiet period', String(DEFAULT_KUBE_API_BURST))
     // KEDA's certificate flags (cmd/operator/main.go) under KEDA's names, Updraft's defaults (the chart's names).
     .option(
       '--enable-cert-rotation [bool]',
@@ -303,7 +329,8 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         // Colour only on a terminal and never with NO_COLOR (pino-pretty runs in a worker, where stdout is no TTY).
         opts.logFormat === 'console' ? pino.transport({ target: 'pino-pretty', options: { colorize: useColor(process.stdout) } }) : undefined,
       );
-      const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig });
+      const budget = parseApiBudget(opts.kubeApiQps, opts.kubeApiBurst);
+      const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig, ...(budget ? { budget } : {}) });
       const op = await startOperator({
         client,
         gitCommit: buildInfo().labels.git_commit,
