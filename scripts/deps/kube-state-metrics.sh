@@ -24,6 +24,12 @@ if [ -x "$BIN" ] && [ -f "$OUT/.complete" ]; then
   echo "$BIN"
   exit 0
 fi
+# A binary is only moved into place once built, so one that runs is complete (a run stopped before the check).
+if [ -x "$BIN" ] && "$BIN" version >/dev/null 2>&1; then
+  touch "$OUT/.complete"
+  echo "$BIN"
+  exit 0
+fi
 export GOMODCACHE="$CACHE/go/mod"
 export GOCACHE="$CACHE/go/build"
 export CGO_ENABLED=0
@@ -38,6 +44,6 @@ log "building (cold: several minutes on 2 cores)"
 # The main package is the module root (main.go); the version is stamped as the release Makefile does.
 (cd "$src" && go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=${KSM_VERSION#v}" -o "$BIN.new" .)
 mv "$BIN.new" "$BIN"
-"$BIN" --version >/dev/null 2>&1 || { log "$BIN --version failed"; exit 1; }
+"$BIN" version >/dev/null 2>&1 || { log "$BIN version failed"; exit 1; }
 touch "$OUT/.complete"
 echo "$BIN"
