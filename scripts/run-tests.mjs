@@ -50,7 +50,9 @@ if (files.length === 0) {
   console.error(`no test files found for suite '${which}'`);
   process.exit(1);
 }
-const testArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files];
+// The slow files each run a control plane plus the real KEDA and sample replicas every 100 ms: one at a time.
+const concurrency = names.includes('slow') ? 1 : 2;
+const testArgs = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files];
 if (!coverage) {
   const r = spawnSync(process.execPath, testArgs, { cwd: root, stdio: 'inherit' });
   process.exit(r.status ?? 1);
