@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { ReadError } from '../scaler.ts';
 import { AddressRefusedError, checkLiteralHost, guardedLookup, type AddressPolicy, type Resolver } from './address-policy.ts';
+import { ClientPool, poolKey, type Lease } from './client-pool.ts';
 import type { TriggerTelemetry } from './scaler-telemetry.ts';
 
 export interface HttpTlsOptions {
@@ -46,8 +47,26 @@ export function setScalerHttpDefaults(d: ScalerHttpDefaults): void {
 }
 export const scalerHttpDefaults = (): ScalerHttpDefaults => ({ ...httpDefaults });
 
+/**
+ * Agents shared by every HttpGetter with the same protocol, TLS options, defaults and address policy (client-pool.ts):
+ * 10,000 triggers on one Prometheus keep a few dozen sockets, not 10,000 (bounded memory per trigger). The last
+ * close() destroys the agent.
+ */
+const agents = new ClientPool<http.Agent | https.Agent>((a) => a.destroy());
+const identities = new WeakMap<object, number>();
+let nextIdentity = 1;
+const identity = (o: object | undefined): number => {
+  if (!o) return 0;
+  let id = identities.get(o);
+  if (id === undefined) identities.set(o, (id = nextIdentity++));
+  return id;
+};
+/** Sockets per server of an agent, shared or not: keep-alive makes 4 enough for thousands of reads a second on a LAN. */
+const MAX_SOCKETS = 4;
+
 export class HttpGetter {
   private readonly agent: http.Agent | https.Agent;
+  private readonly lease: Lease<http.Agent | https.Agent>;
 
   constructor(
     private readonly protocol: 'http:' | 'https:',
@@ -56,17 +75,27 @@ export class HttpGetter {
   ) {
     // Connect-time address check (address-policy.ts): the agents resolve host names through guardedLookup, which
     // refuses cloud metadata / link-local addresses after DNS, so a name resolving to 169.254.169.254 never connects.
+    // TLS material enters the key only through poolKey's hash.
+    const key = poolKey(
+      protocol,
+      { cert: tls?.cert, key: tls?.key, ca: tls?.ca },
+      { rejectUnauthorized: tls?.rejectUnauthorized ?? true, ...httpDefaults, policy: identity(options.policy), resolve: identity(options.resolve) },
+    );
+    this.lease = agents.acquire(key, () => this.createAgent(protocol, tls, options));
+    this.agent = this.lease.client;
+  }
+
+  private createAgent(protocol: 'http:' | 'https:', tls: HttpTlsOptions | undefined, options: HttpGetterOptions): http.Agent | https.Agent {
     const lookup = guardedLookup(options);
-    this.agent =
-      protocol === 'https:'
-        ? new https.Agent({
-            keepAlive: httpDefaults.keepAlive,
-            maxSockets: 4,
-            lookup,
-            minVersion: httpDefaults.minVersion,
-            ...(tls ?? { rejectUnauthorized: true }),
-          })
-        : new http.Agent({ keepAlive: httpDefaults.keepAlive, maxSockets: 4, lookup });
+    return protocol === 'https:'
+      ? new https.Agent({
+          keepAlive: httpDefaults.keepAlive,
+          maxSockets: MAX_SOCKETS,
+          lookup,
+          minVersion: httpDefaults.minVersion,
+          ...(tls ?? { rejectUnauthorized: true }),
+        })
+      : new http.Agent({ keepAlive: httpDefaults.keepAlive, maxSockets: MAX_SOCKETS, lookup });
   }
 
   /**
@@ -143,6 +172,6 @@ export class HttpGetter {
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.lease.release();
   }
 }
