@@ -176,6 +176,7 @@ describe('operator-managed certificates (KEDA --enable-cert-rotation) on a real 
 
   test('with no certificate mounted, the operator creates the Secret, patches both caBundles, and the aggregator and the webhook client trust it', async () => {
     const s = await secret();
+    // hygiene: allow-table the four keys of ONE Secret
     for (const key of ['ca.crt', 'ca.key', 'tls.crt', 'tls.key']) assert.ok(s.data?.[key], `Secret ${SECRET} has ${key}`);
     const cert = new X509Certificate(Buffer.from(s.data!['tls.crt']!, 'base64'));
     assert.match(cert.subjectAltName ?? '', new RegExp(`DNS:${METRICS_SVC}\\.${NS}\\.svc\\b`));
@@ -280,6 +281,7 @@ describe('operator-managed certificates (KEDA --enable-cert-rotation) on a real 
           failures.push(`${kind} at +${at - started} ms: ${(err as Error).message}`);
         }
         calls[kind]++;
+        // hygiene: allow-sleep the stream's pacing (one call every everyMs), not a wait for a condition
         await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (Date.now() - at))));
       }
     };
@@ -342,6 +344,18 @@ describe('operator-managed certificates (KEDA --enable-cert-rotation) on a real 
     assert.notEqual(leaderCerts.servingSerial(), firstSerial);
     assert.equal(operators[0], leader, 'the same operator process served throughout');
     assert.ok(!logs.some((l) => /PRIVATE KEY|BEGIN CERTIFICATE/.test(l)), 'no key or certificate material in the logs');
+  });
+
+  test('a caBundle reset by someone else (a helm upgrade, an edit) is patched back by the leader at once', async () => {
+    const stale = readFileSync(cp.caFile).toString('base64');
+    await client.mergePatch(GVR.apiServices, undefined, APISERVICE, { spec: { caBundle: stale } });
+    await eventually(
+      // Within seconds, not at the 12 h resync: the APIService is watched.
+      'the APIService caBundle to be the Secret ca.crt again',
+      async () =>
+        (await client.get<ApiService>(GVR.apiServices, undefined, APISERVICE)).spec.caBundle === (await secret()).data!['ca.crt'] ? true : undefined,
+      15_000,
+    );
   });
 
   test('with certificates mounted (no --enable-cert-rotation), `updraft operator` serves the files and leaves the Secret alone', async () => {
