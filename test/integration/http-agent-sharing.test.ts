@@ -13,7 +13,8 @@ let proxy: CountingProxy;
 before(async () => {
   prom = await startPrometheus({ gauges: { queue: { value: 7 } } });
   proxy = await startCountingProxy(prom.url);
-  await prom.waitForValue('queue', (v) => v === 7);
+  // The scaler queries at a whole second (KEDA's time=RFC3339): wait until samples are older than that.
+  await prom.waitForScrapes('queue', 4);
 });
 after(async () => {
   await proxy?.stop();
