@@ -98,8 +98,11 @@ const isReady = (so: KubeObject) =>
     (c) => c.type === 'Ready' && c.status === 'True',
   );
 
+/** Prometheus' /api/v1/query count; NaN when it does not answer (e.g. its connection limit, --web.max-connections 512, is used up). */
 async function prometheusQueries(url: string): Promise<number> {
-  const samples = parsePromText(await scrape(`${url}/metrics`), (n) => n === 'prometheus_http_requests_total');
+  const text = await scrape(`${url}/metrics`).catch(() => undefined);
+  if (text === undefined) return NaN;
+  const samples = parsePromText(text, (n) => n === 'prometheus_http_requests_total');
   return samples.filter((s) => s.labels.handler === '/api/v1/query').reduce((a, s) => a + s.value, 0);
 }
 
@@ -230,6 +233,7 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
         );
     }
     const queries = queriesTo - queriesFrom;
+    if (Number.isNaN(queries)) notes.push('Prometheus did not answer its /metrics (connection limit used up?): source queries unknown');
     return {
       autoscaler: a.name,
       n,
