@@ -48,9 +48,24 @@ export function requestMetrics(registry: Registry, server: string): RequestMetri
   };
 }
 
+/**
+ * The registry as registry.metrics() writes it, one metric family at a time with a turn of the event loop between
+ * them: at 10,000 ScaledObjects the page is ~10 MB and rendering it in one go blocks the process ~0.4 s, which every
+ * scale loop due meanwhile would wait for; family by family the longest block is one family (~50 ms).
+ */
+export async function renderMetrics(registry: Registry): Promise<string> {
+  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return registry.metrics();
+  const parts: string[] = [];
+  for (const metric of registry.getMetricsAsArray()) {
+    parts.push(await registry.getSingleMetricAsString((metric as { name: string }).name));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return `${parts.join('\n\n')}\n`;
+}
+
 /** Write the registry in the Prometheus text format. */
 export async function writeMetrics(registry: Registry, res: http.ServerResponse): Promise<void> {
-  const body = await registry.metrics();
+  const body = await renderMetrics(registry);
   res.writeHead(200, { 'Content-Type': registry.contentType });
   res.end(body);
 }
