@@ -242,7 +242,7 @@ describe('operator-managed certificates (KEDA --enable-cert-rotation) on a real 
     await waitFor('the standby to serve the rotated certificate', async () => certs.servingSerial() === leaderCerts.servingSerial(), 10_000);
     const bundle = Buffer.from((await secret()).data!['ca.crt']!, 'base64').toString();
     assert.equal(await servedSerial(standby.metricsApiPort!, bundle), certs.servingSerial());
-    assert.ok(rotated);
+    assert.ok(rotated, 'the leader rotated');
     assert.deepEqual(certs.patches, []);
     assert.deepEqual(certs.cas, []);
   });
