@@ -204,8 +204,8 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
     assert.equal(serving.spec.secretName, 'kedaorg-certs');
     assert.deepEqual([serving.spec.duration, serving.spec.renewBefore], ['8760h0m0s', '5840h0m0s']);
     assert.deepEqual(serving.spec.issuerRef, { name: 'keda-operator-issuer', kind: 'Issuer', group: 'cert-manager.io' });
-    // hygiene: allow-table several names of ONE rendered Certificate
     // The Services' names: metricsServer.name (the chart's own key), webhooks.name and operator.name from KEDA's file.
+    // hygiene: allow-table several names of ONE rendered Certificate
     for (const name of ['updraft-operator-metrics-apiserver.updraft-system.svc', 'keda-admission-webhooks.updraft-system.svc.cluster.local', 'keda-operator.updraft-system.svc'])
       assert.ok(serving.spec.dnsNames?.includes(name), `${name} in ${serving.spec.dnsNames?.join(' ')}`);
     assert.deepEqual(c.injected, ['updraft-system/keda-operator-tls-certificates', 'updraft-system/keda-operator-tls-certificates']);
