@@ -149,6 +149,8 @@ export class CertRotator {
   private readonly o: Required<Omit<CertRotationOptions, 'caName' | 'caOrganization' | 'apiServices' | 'validatingWebhooks'>> &
     Pick<CertRotationOptions, 'caName' | 'caOrganization'> & { apiServices: string[]; validatingWebhooks: string[] };
   private readonly watch: ListWatch<SecretObject>;
+  /** The APIServices and webhook configurations, so a caBundle reset (a helm upgrade, an edit) is patched back at once, as cert-controller's ReconcileWH does. */
+  private readonly targetWatches: ListWatch<KubeObject>[] = [];
   private served?: { cert: string; key: string; serial: string };
   private readonly listeners = new Set<() => void>();
   private timer?: NodeJS.Timeout;
@@ -208,6 +210,25 @@ export class CertRotator {
       onDelete: () => this.secretChanged(),
       onError: (err) => this.o.log.warn({ secret: this.secretRef, error: err.message }, 'certificate Secret watch interrupted; resuming'),
     });
+    const targets: Array<[GroupVersionResource, string, string]> = [
+      ...this.o.apiServices.map((n) => [GVR.apiServices, n, `APIService ${n}`] as [GroupVersionResource, string, string]),
+      ...this.o.validatingWebhooks.map(
+        (n) => [GVR.validatingWebhookConfigurations, n, `ValidatingWebhookConfiguration ${n}`] as [GroupVersionResource, string, string],
+      ),
+    ];
+    for (const [gvr, name, target] of targets) {
+      const w = new ListWatch<KubeObject>(this.o.client, { gvr, fieldSelector: `metadata.name=${name}` });
+      const changed = () => {
+        this.published.delete(target);
+        if (this.o.isLeader() && this.served) this.schedule(0);
+      };
+      w.on({
+        onAdd: changed,
+        onUpdate: changed,
+        onError: (err) => this.o.log.warn({ target, error: err.message }, 'caBundle target watch interrupted; resuming'),
+      });
+      this.targetWatches.push(w);
+    }
   }
 
   private get secretRef() {
@@ -231,6 +252,7 @@ export class CertRotator {
   /** Starts the Secret watch and resolves once a serving certificate is in hand (written here or by another replica). */
   async start(timeoutMs = 60_000): Promise<void> {
     this.watch.start();
+    for (const w of this.targetWatches) w.start();
     await this.watch.waitForSync(timeoutMs);
     const deadline = this.now() + timeoutMs;
     for (;;) {
@@ -252,6 +274,7 @@ export class CertRotator {
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
     await this.watch.stop();
+    for (const w of this.targetWatches) await w.stop();
   }
 
   private secretChanged() {
