@@ -22,7 +22,12 @@ const who: TriggerAttribution = {
 function setup(highCardinalityLabels = false) {
   const registry = new Registry();
   const m = new OperatorMetrics(prometheusBackend(registry), { version: '2.21.0', highCardinalityLabels });
-  const values = async (name: string) => (await registry.getMetricsAsJSON()).find((x) => x.name === name)?.values ?? [];
+  const values = async (name: string) =>
+    ((await registry.getMetricsAsJSON()).find((x) => x.name === name)?.values ?? []) as Array<{
+      labels: Record<string, string | number>;
+      value: number;
+      metricName?: string;
+    }>;
   const labelNames = (name: string) => [...(registry.getSingleMetric(name) as unknown as { labelNames: string[] }).labelNames].sort();
   return { m, values, labelNames };
 }

@@ -266,7 +266,7 @@ describe('OpenTelemetry metrics into a real OpenTelemetry Collector', { skip: bu
         });
         assert.ok((got.get('keda.scaler.http.requests.count') ?? []).some((x) => attrs(x).status_code === 'error'));
         assert.deepEqual(
-          (got.get('keda.scaler.http.request.duration.seconds') ?? []).map(attrs).sort((a, b) => a.status_code.localeCompare(b.status_code)),
+          (got.get('keda.scaler.http.request.duration.seconds') ?? []).map(attrs).sort((a, b) => String(a.status_code).localeCompare(String(b.status_code))),
           [
             { scaler: 'prometheus', status_code: '200' },
             { scaler: 'prometheus', status_code: 'error' },
