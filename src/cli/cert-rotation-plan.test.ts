@@ -54,6 +54,7 @@ describe('operator certificates: operator-managed rotation or mounted files (cer
     assert.deepEqual(r.renewBefore, { ms: 2160 * 3_600_000 });
     assert.equal(r.bundlePropagationMs, 30_000);
     assert.deepEqual(r.apiServices, ['v1beta1.external.metrics.k8s.io']);
+    assert.deepEqual(r.apiServiceBackend, { namespace: 'keda', name: 'updraft-operator-metrics-apiserver' });
     assert.deepEqual(r.validatingWebhooks, ['updraft-admission']);
     assert.equal(r.dnsNames[0], 'updraft-operator-metrics-apiserver');
     // hygiene: allow-table several names of ONE plan's SAN list

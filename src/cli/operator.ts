@@ -458,6 +458,8 @@ export function certRotationPlan(
       renewBefore,
       bundlePropagationMs: parseGoDuration(opts.certBundlePropagation) ?? CERT_DEFAULTS.bundlePropagationMs,
       apiServices: goBool('enable-apiservice-patching', opts.enableApiservicePatching) ? ['v1beta1.external.metrics.k8s.io'] : [],
+      // Only while it routes to this operator's metrics Service (not KEDA's during a migration).
+      apiServiceBackend: { namespace: opts.namespace, name: opts.metricsServerServiceName },
       validatingWebhooks: webhookPatching ? [opts.validatingWebhookName] : [],
     },
   };

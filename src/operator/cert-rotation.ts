@@ -55,6 +55,11 @@ export interface CertRotationOptions {
   checkIntervalMs?: number;
   /** APIServices whose spec.caBundle is kept equal to the bundle (KEDA: v1beta1.external.metrics.k8s.io). */
   apiServices?: string[];
+  /**
+   * The metrics API's Service: an APIService that routes elsewhere (KEDA's metrics server during a migration, another
+   * adapter) is left alone, so a second operator never breaks the one that serves it. Unset: patched by name, as KEDA.
+   */
+  apiServiceBackend?: { namespace: string; name: string };
   /** ValidatingWebhookConfigurations whose webhooks' caBundle is kept equal to the bundle (KEDA: keda-admission). */
   validatingWebhooks?: string[];
   isLeader(): boolean;
@@ -146,8 +151,8 @@ export class CertRotator {
   readonly patches: Array<{ target: string; at: number; caSerials: string[] }> = [];
   /** CAs this replica created (serial, time), for the rotation figures. */
   readonly cas: Array<{ serial: string; at: number }> = [];
-  private readonly o: Required<Omit<CertRotationOptions, 'caName' | 'caOrganization' | 'apiServices' | 'validatingWebhooks'>> &
-    Pick<CertRotationOptions, 'caName' | 'caOrganization'> & { apiServices: string[]; validatingWebhooks: string[] };
+  private readonly o: Required<Omit<CertRotationOptions, 'caName' | 'caOrganization' | 'apiServices' | 'validatingWebhooks' | 'apiServiceBackend'>> &
+    Pick<CertRotationOptions, 'caName' | 'caOrganization' | 'apiServiceBackend'> & { apiServices: string[]; validatingWebhooks: string[] };
   private readonly watch: ListWatch<SecretObject>;
   /** The APIServices and webhook configurations, so a caBundle reset (a helm upgrade, an edit) is patched back at once, as cert-controller's ReconcileWH does. */
   private readonly targetWatches: ListWatch<KubeObject>[] = [];
@@ -456,8 +461,19 @@ export class CertRotator {
     for (const name of this.o.apiServices) {
       const target = `APIService ${name}`;
       if (this.published.get(target) === bundle) continue;
-      const svc = await this.getOptional<KubeObject & { spec?: { caBundle?: string; insecureSkipTLSVerify?: boolean } }>(GVR.apiServices, name, target);
+      const svc = await this.getOptional<
+        KubeObject & { spec?: { caBundle?: string; insecureSkipTLSVerify?: boolean; service?: { namespace?: string; name?: string } } }
+      >(GVR.apiServices, name, target);
       if (!svc) continue;
+      const backend = this.o.apiServiceBackend;
+      const routed = svc.spec?.service;
+      if (backend && (routed?.namespace !== backend.namespace || routed?.name !== backend.name)) {
+        this.warnOnce(
+          `${target} backend`,
+          `${target} routes to ${routed ? `${routed.namespace}/${routed.name}` : 'no Service'}, not this operator's metrics API Service ${backend.namespace}/${backend.name}; its caBundle is left alone (point the APIService at ${backend.name} to let the operator manage it)`,
+        );
+        continue;
+      }
       if (svc.spec?.insecureSkipTLSVerify) {
         this.warnOnce(
           target,

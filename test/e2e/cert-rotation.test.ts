@@ -53,6 +53,7 @@ describe('operator-managed certificates (KEDA --enable-cert-rotation) on a real 
     renewBefore: { fraction: 0.5 },
     bundlePropagationMs: 3_000,
     apiServices: [APISERVICE],
+    apiServiceBackend: { namespace: NS, name: METRICS_SVC },
     validatingWebhooks: [WEBHOOK_CONFIG],
   };
   const operator = async (identity: string, servers: { metricsPort: number; webhookPort?: number }) => {
@@ -352,6 +353,25 @@ describe('operator-managed certificates (KEDA --enable-cert-rotation) on a real 
     await eventually(
       // Within seconds, not at the 12 h resync: the APIService is watched.
       'the APIService caBundle to be the Secret ca.crt again',
+      async () =>
+        (await client.get<ApiService>(GVR.apiServices, undefined, APISERVICE)).spec.caBundle === (await secret()).data!['ca.crt'] ? true : undefined,
+      15_000,
+    );
+  });
+
+  test("an APIService routed to another Service (KEDA's metrics server during a migration) keeps its caBundle", async () => {
+    const stale = readFileSync(cp.caFile).toString('base64');
+    await client.mergePatch(GVR.apiServices, undefined, APISERVICE, { spec: { caBundle: stale, service: { name: 'keda-operator-metrics-apiserver' } } });
+    await waitFor(
+      'the leader to say why it leaves the APIService alone',
+      async () => logs.some((l) => l.startsWith('leader warn') && l.includes('routes to default/keda-operator-metrics-apiserver')),
+      15_000,
+    );
+    assert.equal((await client.get<ApiService>(GVR.apiServices, undefined, APISERVICE)).spec.caBundle, stale);
+    // Pointed back at the operator's Service, it is managed again.
+    await client.mergePatch(GVR.apiServices, undefined, APISERVICE, { spec: { service: { name: METRICS_SVC } } });
+    await eventually(
+      'the caBundle to be the Secret ca.crt again',
       async () =>
         (await client.get<ApiService>(GVR.apiServices, undefined, APISERVICE)).spec.caBundle === (await secret()).data!['ca.crt'] ? true : undefined,
       15_000,
