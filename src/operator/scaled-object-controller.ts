@@ -600,7 +600,10 @@ export class ScaledObjectController {
       fieldManager: FIELD_MANAGER,
       ...(current ? { current } : {}),
     });
-    if (r.changed && r.object.metadata.resourceVersion) this.lastWrittenRv.set(key, r.object.metadata.resourceVersion);
+    // The version this write (or the read before it) saw: once the informer's copy carries it again, polls start
+    // from that copy. Only after our own writes, a status write elsewhere (the reconcile's, another client's) would
+    // have made every later poll GET the object until the loop's next change.
+    if (r.object.metadata.resourceVersion) this.lastWrittenRv.set(key, r.object.metadata.resourceVersion);
   }
 
   private event(so: ScaledObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
