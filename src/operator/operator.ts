@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KEDA_COMPAT_VERSION } from '../api/build-info.ts';
-import { CertRotator, type CertRotationOptions } from './cert-rotation.ts';
+import type { CertRotator, CertRotationOptions } from './cert-rotation.ts';
 import { ClusterObjectSource } from './cluster-object-source.ts';
 import { operatorDashboardSource } from './dashboard-source.ts';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
@@ -20,9 +20,10 @@ import { startAdmissionWebhookServer } from '../servers/admission-webhook.ts';
 import type { LiveCertificate } from '../servers/serving-tls.ts';
 import { createRegistry, startMetricsServer, startProbeServer } from '../servers/prometheus-metrics.ts';
 import { OperatorMetrics, type ResourceType } from '../servers/keda-metrics.ts';
-import { startOtelMetrics } from '../servers/keda-otel-metrics.ts';
-import { OtlpReceiver } from '../servers/otlp-receiver.ts';
-import { OtlpGrpcReceiver, type OtlpGrpcReceiverOptions } from '../servers/otlp-grpc-receiver.ts';
+// The optional parts below (OTLP exporter, OTLP receivers, certificate rotation) are imported when enabled, so an
+// operator without them never loads OpenTelemetry, protobufjs, gRPC or @peculiar/x509 (a faster start).
+import type { OtlpReceiver } from '../servers/otlp-receiver.ts';
+import type { OtlpGrpcReceiver, OtlpGrpcReceiverOptions } from '../servers/otlp-grpc-receiver.ts';
 import { sharedOtlpMetricStore } from '../scalers/common/otlp-metric-store.ts';
 import { KEDA_LEASE_NAME, KedaLeaseGuard } from './keda-lease-guard.ts';
 import { fanOut, prometheusBackend } from '../servers/metric-families.ts';
@@ -183,7 +184,10 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   // The operator's metrics (KEDA's and Updraft's): Prometheus /metrics, and OTLP with --enable-opentelemetry-metrics.
   const registry = createRegistry({ defaultMetrics: true });
   const otel = o.openTelemetryMetrics
-    ? startOtelMetrics({ version, ...(typeof o.openTelemetryMetrics === 'object' ? o.openTelemetryMetrics : {}) })
+    ? (await import('../servers/keda-otel-metrics.ts')).startOtelMetrics({
+        version,
+        ...(typeof o.openTelemetryMetrics === 'object' ? o.openTelemetryMetrics : {}),
+      })
     : undefined;
   if (otel) o.log.info({ endpoint: otel.endpoint, protocol: otel.protocol, intervalMs: otel.intervalMs }, 'exporting metrics over OTLP');
   const metrics = new OperatorMetrics(fanOut([prometheusBackend(registry), ...(otel ? [otel.backend] : [])]), {
@@ -473,6 +477,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   try {
     if (o.certRotation && (o.externalMetrics || o.webhook)) {
       binding = `certificate rotation (Secret ${o.namespace}/${o.certRotation.secretName})`;
+      const { CertRotator } = await import('./cert-rotation.ts');
       certRotator = new CertRotator({ ...o.certRotation, client: o.client, log: o.log, isLeader: () => leading });
       await certRotator.start();
     }
@@ -536,6 +541,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
           : 'this Updraft replica is a standby (not the leader); retry: the Service routes the retry to the leader';
     if (o.otlpReceiver) {
       binding = `the OTLP receiver (port ${o.otlpReceiver.port})`;
+      const { OtlpReceiver } = await import('../servers/otlp-receiver.ts');
       otlpReceiver = new OtlpReceiver({
         store: sharedOtlpMetricStore(),
         port: o.otlpReceiver.port,
@@ -547,6 +553,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     }
     if (o.otlpGrpcReceiver) {
       binding = `the OTLP/gRPC receiver (port ${o.otlpGrpcReceiver.port})`;
+      const { OtlpGrpcReceiver } = await import('../servers/otlp-grpc-receiver.ts');
       otlpGrpcReceiver = new OtlpGrpcReceiver({
         store: sharedOtlpMetricStore(),
         port: o.otlpGrpcReceiver.port,
