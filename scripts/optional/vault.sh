@@ -7,10 +7,13 @@
 # are used. OpenBao is not served by the module proxy (403 "This module version is not
 # available"), hence Vault. Heavy: run under `flock /tmp/updraft-heavy.lock`. Cached: a second run returns at once.
 set -euo pipefail
-VAULT_VERSION="v1.21.4"
-# v1.21.4 requires sdk v0.21.0 but compiles against its own newer ./sdk (ActivationFunc with a third argument):
-# a newer published sdk (the latest on the module proxy) is used instead.
-SDK_VERSION="v0.25.1"
+# A release whose go.mod requires published api/sdk versions that match the code: v1.21.4 requires sdk v0.21.0 but
+# compiles against its newer in-tree ./sdk (ActivationFunc with a third argument), and the proxy serves no
+# pseudo-versions of sdk at a release commit. v1.19.0 was tagged six days after the sdk v0.15.2 it requires
+# (a patch tag cut from the same release branch), the closest pair of any 1.15–1.21 release.
+VAULT_VERSION="${VAULT_VERSION:-v1.19.0}"
+# Empty: the sdk version Vault's go.mod requires.
+SDK_VERSION="${VAULT_SDK_VERSION:-}"
 cache=${UPDRAFT_CACHE:-$HOME/.cache/updraft}
 bin=$cache/vault/$VAULT_VERSION/vault
 if [ -x "$bin" ]; then exit 0; fi
@@ -19,6 +22,8 @@ if ! command -v go >/dev/null; then
   exit 0
 fi
 export GOMODCACHE=$cache/go/mod GOCACHE=$cache/go/build GOFLAGS=-mod=mod GOTOOLCHAIN=local
+# The checksum database is not reachable here, the proxy is (go.sum is written from what the proxy serves).
+export GOSUMDB=off
 dir=$(cd /tmp && go mod download -json "github.com/hashicorp/vault@$VAULT_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
 work=$cache/vault/src-$VAULT_VERSION
 rm -rf "$work"; mkdir -p "$work"
@@ -27,7 +32,7 @@ cd "$work"
 for m in api api/auth/approle api/auth/kubernetes api/auth/userpass sdk; do
   go mod edit -dropreplace="github.com/hashicorp/vault/$m"
 done
-go mod edit -require="github.com/hashicorp/vault/sdk@$SDK_VERSION"
+if [ -n "$SDK_VERSION" ]; then go mod edit -require="github.com/hashicorp/vault/sdk@$SDK_VERSION"; fi
 mkdir -p "$(dirname "$bin")"
 go build -p 2 -trimpath -ldflags "-s -w" -o "$bin.tmp" .
 mv "$bin.tmp" "$bin"
