@@ -4,9 +4,26 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { LookupFunction } from 'node:net';
-import { fromNodeProviderChain, fromTemporaryCredentials, fromWebToken } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { TriggerAuthenticationSpec } from '../api/types.ts';
+
+/** @aws-sdk/credential-providers, imported by the first credential request (not with the module: most operators never use AWS). */
+let providersLib: Promise<typeof import('@aws-sdk/credential-providers')> | undefined;
+function providers(): Promise<typeof import('@aws-sdk/credential-providers')> {
+  return (providersLib ??= import('@aws-sdk/credential-providers').catch((e: unknown) => {
+    providersLib = undefined;
+    throw e;
+  }));
+}
+
+/** A provider made by `make` once the providers package is loaded (made once, so its own caching is kept). */
+function deferredProvider(make: (p: typeof import('@aws-sdk/credential-providers')) => AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let made: AwsCredentialIdentityProvider | undefined;
+  return async (options) => {
+    made ??= make(await providers());
+    return made(options);
+  };
+}
 
 /** Who a trigger acts as. */
 export type AwsIdentity =
@@ -232,7 +249,7 @@ export class AwsCredentialCache {
   private operator(region: string): AwsCredentialIdentityProvider {
     if (this.options.operatorCredentials) return this.options.operatorCredentials(region);
     const stsConfig = { region, ...(this.options.stsEndpoint ? { endpoint: this.options.stsEndpoint } : {}) };
-    return fromNodeProviderChain({ clientConfig: stsConfig });
+    return deferredProvider((p) => p.fromNodeProviderChain({ clientConfig: stsConfig }));
   }
 
   private build(id: AwsIdentity, region: string): AwsCredentialIdentityProvider {
@@ -249,17 +266,21 @@ export class AwsCredentialCache {
     const stsConfig = { region, ...(this.options.stsEndpoint ? { endpoint: this.options.stsEndpoint } : {}) };
     // KEDA (aws_config_cache.go): session name "KEDA"; with a web identity token file, AssumeRoleWithWebIdentity on
     // the target role first, then AssumeRole from the operator's credentials (with ExternalId when given).
-    const assumeRole = fromTemporaryCredentials({
-      params: { RoleArn: id.roleArn, RoleSessionName: 'KEDA', ...(id.externalId ? { ExternalId: id.externalId } : {}) },
-      masterCredentials: this.operator(region),
-      clientConfig: stsConfig,
-    });
+    const masterCredentials = this.operator(region);
+    const assumeRole = deferredProvider((p) =>
+      p.fromTemporaryCredentials({
+        params: { RoleArn: id.roleArn, RoleSessionName: 'KEDA', ...(id.externalId ? { ExternalId: id.externalId } : {}) },
+        masterCredentials,
+        clientConfig: stsConfig,
+      }),
+    );
     const env = this.options.env ?? process.env;
     return async () => {
       const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
       if (tokenFile) {
         try {
           const token = (await readFile(tokenFile, 'utf8')).trim();
+          const { fromWebToken } = await providers();
           return await fromWebToken({ roleArn: id.roleArn, webIdentityToken: token, roleSessionName: 'KEDA', clientConfig: stsConfig })();
         } catch {
           // KEDA falls back to AssumeRole when web identity fails (e.g. the role does not trust the operator's token).

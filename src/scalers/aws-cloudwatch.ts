@@ -1,9 +1,10 @@
 // `aws-cloudwatch`: scale on a CloudWatch metric or Metrics Insights / math expression (KEDA
 // pkg/scalers/aws_cloudwatch_scaler.go), read with GetMetricData.
-import { CloudWatchClient, GetMetricDataCommand, StandardUnit, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { GetMetricDataCommand, MetricDataQuery, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { type AwsIdentity } from '../auth/aws-credentials.ts';
 import { httpUrlParam } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
+import { lazyClient, lazyReader } from './common/lazy-client.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, float, int, resolveConfig, str } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
@@ -66,7 +67,38 @@ export interface AwsCloudwatchConfig {
 
 // ---- 2. parse ----
 
-const STANDARD_UNITS = new Set<string>(Object.values(StandardUnit));
+// The SDK's StandardUnit values, written out so parse does not load the SDK; the Record type makes tsc fail when a
+// new SDK version adds a unit this list lacks.
+const UNITS: Record<StandardUnit, true> = {
+  Bits: true,
+  'Bits/Second': true,
+  Bytes: true,
+  'Bytes/Second': true,
+  Count: true,
+  'Count/Second': true,
+  Gigabits: true,
+  'Gigabits/Second': true,
+  Gigabytes: true,
+  'Gigabytes/Second': true,
+  Kilobits: true,
+  'Kilobits/Second': true,
+  Kilobytes: true,
+  'Kilobytes/Second': true,
+  Megabits: true,
+  'Megabits/Second': true,
+  Megabytes: true,
+  'Megabytes/Second': true,
+  Microseconds: true,
+  Milliseconds: true,
+  None: true,
+  Percent: true,
+  Seconds: true,
+  Terabits: true,
+  'Terabits/Second': true,
+  Terabytes: true,
+  'Terabytes/Second': true,
+};
+const STANDARD_UNITS = new Set<string>(Object.keys(UNITS));
 
 function checkStatPeriod(p: number): void {
   // KEDA checkMetricStatPeriod: CloudWatch only stores high-resolution periods of 1/5/10/30/60 s.
@@ -187,12 +219,16 @@ export function valueFromResults(
   return values[0];
 }
 
+/** The SDK, loaded by the first reader (common/lazy-client.ts). */
+export const sdk = lazyClient('@aws-sdk/client-cloudwatch', () => import('@aws-sdk/client-cloudwatch'));
+
 export interface CloudWatchLike {
   send(command: GetMetricDataCommand, options?: { abortSignal?: AbortSignal }): Promise<{ MetricDataResults?: Array<{ Values?: number[] }> }>;
 }
 
 export async function readMetric(config: AwsCloudwatchConfig, cw: CloudWatchLike, name: string, nowMs: number, signal: AbortSignal): Promise<RawReading> {
   const { start, end } = queryWindow(nowMs, config);
+  const { GetMetricDataCommand } = await sdk.load();
   const out = await cw.send(
     new GetMetricDataCommand({
       StartTime: start,
@@ -226,15 +262,17 @@ export const descriptor = defineScaler<AwsCloudwatchConfig>({
   activationThreshold: (config) => config.activationTargetMetricValue,
   createReader(config, ctx) {
     const what = config.query.kind === 'expression' ? `expression ${config.query.expression}` : `${config.query.namespace}/${config.query.metricName}`;
-    return awsScaler({
-      type: TYPE,
-      ctx,
-      config,
-      service: 'cloudwatch',
-      makeClient: (cfg) => new CloudWatchClient({ ...cfg, maxAttempts: 1 }),
-      operation: `GetMetricData (${what})`,
-      // ctx.now: a test reads the window that holds datapoints pushed just now (the query ends at a period boundary).
-      read: (client, signal) => readMetric(config, client, ctx.metricSpecs[0].metricName, (ctx.now ?? Date.now)(), signal),
-    });
+    return lazyReader(TYPE, [sdk], () =>
+      awsScaler({
+        type: TYPE,
+        ctx,
+        config,
+        service: 'cloudwatch',
+        makeClient: (cfg) => new (sdk.get().CloudWatchClient)({ ...cfg, maxAttempts: 1 }),
+        operation: `GetMetricData (${what})`,
+        // ctx.now: a test reads the window that holds datapoints pushed just now (the query ends at a period boundary).
+        read: (client, signal) => readMetric(config, client, ctx.metricSpecs[0].metricName, (ctx.now ?? Date.now)(), signal),
+      }),
+    );
   },
 });

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { countShards, descriptor, latestStreamArn, MAX_PAGES, parse, streamsClients, streamsReader, type StreamsClients } from './aws-dynamodb-streams.ts';
+import {
+  countShards,
+  descriptor,
+  latestStreamArn,
+  loadClients,
+  MAX_PAGES,
+  parse,
+  streamsClients,
+  streamsReader,
+  type StreamsClients,
+} from './aws-dynamodb-streams.ts';
 import { ReadError } from './scaler.ts';
 
 interface KedaRow {
@@ -301,6 +311,7 @@ for (const [name, md, field, message] of bad) {
 
 test('aws-dynamodb-streams: one shared entry holds a DynamoDB and a DynamoDB Streams client, destroyed together', async () => {
   const lookup = (() => undefined) as never;
+  await loadClients();
   const c = streamsClients({
     region: REGION,
     credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),

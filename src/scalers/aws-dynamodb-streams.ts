@@ -1,11 +1,12 @@
 // `aws-dynamodb-streams`: scale on the number of shards of a table's DynamoDB stream (KEDA
 // pkg/scalers/aws_dynamodb_streams_scaler.go): DescribeTable gives LatestStreamArn, then DescribeStream pages
 // through the stream's shards.
-import { DescribeTableCommand, DynamoDBClient, type DescribeTableCommandOutput } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, type DescribeStreamCommandOutput } from '@aws-sdk/client-dynamodb-streams';
+import type { DescribeTableCommand, DescribeTableCommandOutput } from '@aws-sdk/client-dynamodb';
+import type { DescribeStreamCommand, DescribeStreamCommandOutput } from '@aws-sdk/client-dynamodb-streams';
 import type { AwsClientConfig, AwsIdentity } from '../auth/aws-credentials.ts';
 import { httpUrlParam } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
+import { lazyClient, lazyReader } from './common/lazy-client.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { int, resolveConfig, str } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
@@ -57,6 +58,12 @@ export function parse(input: ParseInput): AwsDynamodbStreamsConfig {
 
 // ---- 3. the reader ----
 
+/** The two SDKs, loaded by the first reader (common/lazy-client.ts). */
+export const dynamodbSdk = lazyClient('@aws-sdk/client-dynamodb', () => import('@aws-sdk/client-dynamodb'));
+export const streamsSdk = lazyClient('@aws-sdk/client-dynamodb-streams', () => import('@aws-sdk/client-dynamodb-streams'));
+/** Load both (tests that build the clients themselves). */
+export const loadClients = () => Promise.all([dynamodbSdk.load(), streamsSdk.load()]);
+
 /** The two SDK clients a trigger uses, shared as one per (identity, region, endpoint). */
 export interface StreamsClients {
   db: { send(command: DescribeTableCommand, options?: { abortSignal?: AbortSignal }): Promise<Pick<DescribeTableCommandOutput, 'Table'>> };
@@ -65,8 +72,8 @@ export interface StreamsClients {
 }
 
 export function streamsClients(cfg: AwsClientConfig): StreamsClients {
-  const db = new DynamoDBClient({ ...cfg, maxAttempts: 1 });
-  const streams = new DynamoDBStreamsClient({ ...cfg, maxAttempts: 1 });
+  const db = new (dynamodbSdk.get().DynamoDBClient)({ ...cfg, maxAttempts: 1 });
+  const streams = new (streamsSdk.get().DynamoDBStreamsClient)({ ...cfg, maxAttempts: 1 });
   return {
     db,
     streams,
@@ -79,6 +86,7 @@ export function streamsClients(cfg: AwsClientConfig): StreamsClients {
 
 /** KEDA getDynamoDBStreamsArn: the table's LatestStreamArn; a table without a stream is an error. */
 export async function latestStreamArn(clients: Pick<StreamsClients, 'db'>, tableName: string, signal: AbortSignal): Promise<string> {
+  const { DescribeTableCommand } = await dynamodbSdk.load();
   const out = await clients.db.send(new DescribeTableCommand({ TableName: tableName }), { abortSignal: signal });
   const arn = out.Table?.LatestStreamArn;
   if (!arn) {
@@ -98,6 +106,7 @@ export const MAX_PAGES = 1000;
  * LastEvaluatedShardId until it is absent.
  */
 export async function countShards(clients: Pick<StreamsClients, 'streams'>, streamArn: string, signal: AbortSignal): Promise<number> {
+  const { DescribeStreamCommand } = await streamsSdk.load();
   let count = 0;
   let start: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -140,13 +149,15 @@ export const descriptor = defineScaler<AwsDynamodbStreamsConfig>({
     externalMetricSpec(triggerIndex, `aws-dynamodb-streams-${config.tableName}`, config.shardCount, TYPE, metricType),
   activationThreshold: (config) => config.activationShardCount,
   createReader: (config, ctx) =>
-    awsScaler({
-      type: TYPE,
-      ctx,
-      config,
-      service: 'dynamodb-streams',
-      makeClient: streamsClients,
-      operation: `DescribeTable and DescribeStream for table ${config.tableName}`,
-      read: streamsReader(config, ctx.metricSpecs[0].metricName),
-    }),
+    lazyReader(TYPE, [dynamodbSdk, streamsSdk], () =>
+      awsScaler({
+        type: TYPE,
+        ctx,
+        config,
+        service: 'dynamodb-streams',
+        makeClient: streamsClients,
+        operation: `DescribeTable and DescribeStream for table ${config.tableName}`,
+        read: streamsReader(config, ctx.metricSpecs[0].metricName),
+      }),
+    ),
 });

@@ -1,10 +1,11 @@
 // `aws-dynamodb`: scale on the number of items a DynamoDB Query matches (KEDA pkg/scalers/aws_dynamodb_scaler.go):
 // the Query's Count, one Query per poll.
-import { DynamoDBClient, QueryCommand, type AttributeValue, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, QueryCommand, QueryCommandInput, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { AwsIdentity } from '../auth/aws-credentials.ts';
 import { truncate } from '../api/problem.ts';
 import { httpUrlParam } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
+import { lazyClient, lazyReader } from './common/lazy-client.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { int, resolveConfig, str } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
@@ -188,12 +189,16 @@ export function queryCount(out: Pick<QueryCommandOutput, 'Count'>, tableName: st
   return n;
 }
 
+/** The SDK, loaded by the first reader (common/lazy-client.ts). */
+export const sdk = lazyClient('@aws-sdk/client-dynamodb', () => import('@aws-sdk/client-dynamodb'));
+
 /** The part of DynamoDBClient the reader uses. */
 export interface DynamodbLike {
   send(command: QueryCommand, options?: { abortSignal?: AbortSignal }): Promise<Pick<QueryCommandOutput, 'Count'>>;
 }
 
 export async function readQuery(config: AwsDynamodbConfig, db: DynamodbLike, name: string, signal: AbortSignal): Promise<RawReading> {
+  const { QueryCommand } = await sdk.load();
   const out = await db.send(new QueryCommand(queryInput(config)), { abortSignal: signal });
   return { metrics: [{ name, value: queryCount(out, config.tableName) }] };
 }
@@ -217,13 +222,15 @@ export const descriptor = defineScaler<AwsDynamodbConfig>({
   metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `aws-dynamodb-${config.tableName}`, config.targetValue, TYPE, metricType),
   activationThreshold: (config) => config.activationTargetValue,
   createReader: (config, ctx) =>
-    awsScaler({
-      type: TYPE,
-      ctx,
-      config,
-      service: 'dynamodb',
-      makeClient: (cfg) => new DynamoDBClient({ ...cfg, maxAttempts: 1 }),
-      operation: `Query on table ${config.tableName}${config.indexName ? ` index ${config.indexName}` : ''}`,
-      read: (client, signal) => readQuery(config, client, ctx.metricSpecs[0].metricName, signal),
-    }),
+    lazyReader(TYPE, [sdk], () =>
+      awsScaler({
+        type: TYPE,
+        ctx,
+        config,
+        service: 'dynamodb',
+        makeClient: (cfg) => new (sdk.get().DynamoDBClient)({ ...cfg, maxAttempts: 1 }),
+        operation: `Query on table ${config.tableName}${config.indexName ? ` index ${config.indexName}` : ''}`,
+        read: (client, signal) => readQuery(config, client, ctx.metricSpecs[0].metricName, signal),
+      }),
+    ),
 });

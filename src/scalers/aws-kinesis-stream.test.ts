@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { descriptor, kinesisClient, openShardCount, parse, readStream, type KinesisLike } from './aws-kinesis-stream.ts';
+import { descriptor, kinesisClient, loadClients, openShardCount, parse, readStream, type KinesisLike } from './aws-kinesis-stream.ts';
 import { ReadError } from './scaler.ts';
 
 type PodIdentity = NonNullable<Parameters<typeof parse>[0]['podIdentity']>;
@@ -239,6 +239,7 @@ test('aws-kinesis-stream: a summary without OpenShardCount is a ReadError, 0 ope
 
 test('aws-kinesis-stream: the client speaks HTTP/1.1 through the guarded agents, one attempt per read', async () => {
   const lookup = (() => undefined) as never;
+  await loadClients();
   const client = kinesisClient({
     region: 'eu-west-1',
     credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),

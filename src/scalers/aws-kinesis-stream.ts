@@ -1,10 +1,10 @@
 // `aws-kinesis-stream`: scale on the number of open shards of a Kinesis data stream (KEDA
 // pkg/scalers/aws_kinesis_stream_scaler.go), read with one DescribeStreamSummary per poll.
-import { DescribeStreamSummaryCommand, KinesisClient, type DescribeStreamSummaryCommandOutput } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { DescribeStreamSummaryCommand, DescribeStreamSummaryCommandOutput, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AwsClientConfig, AwsIdentity } from '../auth/aws-credentials.ts';
 import { httpUrlParam } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
+import { lazyClient, lazyReader } from './common/lazy-client.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { int, resolveConfig, str } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
@@ -65,6 +65,12 @@ export function openShardCount(out: Pick<DescribeStreamSummaryCommandOutput, 'St
   return n;
 }
 
+/** The SDK and the HTTP/1.1 handler, loaded by the first reader (common/lazy-client.ts). */
+export const sdk = lazyClient('@aws-sdk/client-kinesis', () => import('@aws-sdk/client-kinesis'));
+export const httpHandler = lazyClient('@smithy/node-http-handler', () => import('@smithy/node-http-handler'));
+/** Load both (tests that build a client themselves). */
+export const loadClients = () => Promise.all([sdk.load(), httpHandler.load()]);
+
 /** The part of KinesisClient the reader uses. */
 export interface KinesisLike {
   send(
@@ -74,6 +80,7 @@ export interface KinesisLike {
 }
 
 export async function readStream(config: AwsKinesisStreamConfig, kinesis: KinesisLike, name: string, signal: AbortSignal): Promise<RawReading> {
+  const { DescribeStreamSummaryCommand } = await sdk.load();
   const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: config.streamName }), { abortSignal: signal });
   return { metrics: [{ name, value: openShardCount(out, config.streamName) }] };
 }
@@ -85,6 +92,8 @@ export async function readStream(config: AwsKinesisStreamConfig, kinesis: Kinesi
  */
 export function kinesisClient(cfg: AwsClientConfig): KinesisClient {
   const { requestHandler, ...rest } = cfg;
+  const { KinesisClient } = sdk.get();
+  const { NodeHttpHandler } = httpHandler.get();
   return new KinesisClient({ ...rest, maxAttempts: 1, requestHandler: new NodeHttpHandler(requestHandler ?? {}) });
 }
 
@@ -97,13 +106,15 @@ export const descriptor = defineScaler<AwsKinesisStreamConfig>({
   metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `aws-kinesis-${config.streamName}`, config.shardCount, TYPE, metricType),
   activationThreshold: (config) => config.activationShardCount,
   createReader: (config, ctx) =>
-    awsScaler({
-      type: TYPE,
-      ctx,
-      config,
-      service: 'kinesis',
-      makeClient: kinesisClient,
-      operation: `DescribeStreamSummary on stream ${config.streamName}`,
-      read: (client, signal) => readStream(config, client, ctx.metricSpecs[0].metricName, signal),
-    }),
+    lazyReader(TYPE, [sdk, httpHandler], () =>
+      awsScaler({
+        type: TYPE,
+        ctx,
+        config,
+        service: 'kinesis',
+        makeClient: kinesisClient,
+        operation: `DescribeStreamSummary on stream ${config.streamName}`,
+        read: (client, signal) => readStream(config, client, ctx.metricSpecs[0].metricName, signal),
+      }),
+    ),
 });

@@ -1,8 +1,9 @@
 // `aws-sqs-queue`: scale on the number of messages in an SQS queue (KEDA pkg/scalers/aws_sqs_queue_scaler.go).
-import { GetQueueAttributesCommand, SQSClient, type QueueAttributeName } from '@aws-sdk/client-sqs';
+import type { GetQueueAttributesCommand, QueueAttributeName } from '@aws-sdk/client-sqs';
 import { type AwsIdentity } from '../auth/aws-credentials.ts';
 import { httpUrlParam, refusedHost } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, awsScaler, triggerAwsIdentity } from './common/aws-scaler.ts';
+import { lazyClient, lazyReader } from './common/lazy-client.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, int, resolveConfig, str } from './common/typed-config.ts';
 import { truncate } from '../api/problem.ts';
@@ -125,12 +126,16 @@ export function queueValue(attributes: Partial<Record<string, string>>, names: r
   return sum;
 }
 
+/** The SDK, loaded by the first reader (common/lazy-client.ts). */
+export const sdk = lazyClient('@aws-sdk/client-sqs', () => import('@aws-sdk/client-sqs'));
+
 /** The part of SQSClient the reader uses. */
 export interface SqsLike {
   send(command: GetQueueAttributesCommand, options?: { abortSignal?: AbortSignal }): Promise<{ Attributes?: Partial<Record<string, string>> }>;
 }
 
 export async function readQueue(config: AwsSqsQueueConfig, sqs: SqsLike, name: string, signal: AbortSignal): Promise<RawReading> {
+  const { GetQueueAttributesCommand } = await sdk.load();
   const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: config.queueURL, AttributeNames: config.attributeNames }), { abortSignal: signal });
   const value = queueValue(out.Attributes ?? {}, config.attributeNames);
   return { metrics: [{ name, value }] };
@@ -145,13 +150,15 @@ export const descriptor = defineScaler<AwsSqsQueueConfig>({
   metricSpecs: (config, triggerIndex, metricType) => externalMetricSpec(triggerIndex, `aws-sqs-${config.queueName}`, config.queueLength, TYPE, metricType),
   activationThreshold: (config) => config.activationQueueLength,
   createReader: (config, ctx) =>
-    awsScaler({
-      type: TYPE,
-      ctx,
-      config,
-      service: 'sqs',
-      makeClient: (cfg) => new SQSClient({ ...cfg, maxAttempts: 1 }),
-      operation: `GetQueueAttributes on ${config.queueURL}`,
-      read: (client, signal) => readQueue(config, client, ctx.metricSpecs[0].metricName, signal),
-    }),
+    lazyReader(TYPE, [sdk], () =>
+      awsScaler({
+        type: TYPE,
+        ctx,
+        config,
+        service: 'sqs',
+        makeClient: (cfg) => new (sdk.get().SQSClient)({ ...cfg, maxAttempts: 1 }),
+        operation: `GetQueueAttributes on ${config.queueURL}`,
+        read: (client, signal) => readQueue(config, client, ctx.metricSpecs[0].metricName, signal),
+      }),
+    ),
 });

@@ -221,3 +221,57 @@ describe('scaler input with prototype keys', () => {
     });
   }
 });
+
+// Client libraries load with a trigger's first reader, never with the registry (common/lazy-client.ts): a fresh
+// process imports src/scalers/index.ts under a resolve hook that logs every module URL, and require.cache is read
+// after, so neither an ESM import nor a CJS require of a client package goes unseen.
+const HEAVY_CLIENTS = [
+  '@aws-sdk/',
+  '@smithy/node-http-handler',
+  '@platformatic/kafka',
+  'amqplib',
+  'pg',
+  'mysql2',
+  'ioredis',
+  'redis',
+  'nats',
+  '@grpc/grpc-js',
+  '@grpc/proto-loader',
+  '@opentelemetry/',
+];
+
+describe('scaler registry loads no client library', () => {
+  const loaded = (async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'updraft-registry-'));
+    const log = join(dir, 'modules.log');
+    const hooks = `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+    const script = `await import(${JSON.stringify(new URL('./index.ts', import.meta.url).href)}); const { createRequire } = await import('node:module'); console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
+    try {
+      const out = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const cjs = JSON.parse(out.trim().split('\n').pop()!) as string[];
+      return [...readFileSync(log, 'utf8').split('\n').filter(Boolean), ...cjs.map((f) => `file://${f}`)];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  })();
+  for (const pkg of HEAVY_CLIENTS) {
+    it(`importing src/scalers/index.ts does not load ${pkg}`, async () => {
+      const hits = (await loaded).filter((u) => u.includes(`/node_modules/${pkg}${pkg.endsWith('/') ? '' : '/'}`));
+      assert.deepEqual(hits.slice(0, 3), [], `${pkg} is loaded by the registry: import it through lazyClient (common/lazy-client.ts)`);
+    });
+  }
+  it('the module log saw the registry itself (the hook works)', async () => {
+    assert.ok((await loaded).some((u) => u.endsWith('/src/scalers/index.ts')));
+  });
+});

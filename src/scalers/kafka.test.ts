@@ -2363,7 +2363,8 @@ const saslModes: Array<[string, Record<string, string>, Record<string, string>]>
 ];
 for (const [name, md, auth] of saslModes) {
   test(`kafka pooled reader (${name}): one client per key, an unreachable cluster is an error of its own kind, released on close`, async () => {
-    const { createKafkaReader, kafkaClientPoolSize } = await import('./kafka.ts');
+    const { createKafkaReader, kafkaClientPoolSize, loadClients } = await import('./kafka.ts');
+    await loadClients();
     const c = p({ bootstrapServers: `127.0.0.1:${await closedPort()}`, consumerGroup: 'g', topic: 't', ...md }, auth);
     const before = kafkaClientPoolSize();
     const a = createKafkaReader(c, readerCtx(c));

@@ -10,13 +10,14 @@
 // credentials (ClientPool); the per-trigger state (excludePersistentLag's previous offsets) stays in the reader.
 import https from 'node:https';
 import http from 'node:http';
-import { Admin, type SASLOptions } from '@platformatic/kafka';
+import type { SASLOptions } from '@platformatic/kafka';
 import { defaultAwsCredentials, type AwsIdentity } from '../auth/aws-credentials.ts';
 import { SigV4Signer } from '../auth/sigv4.ts';
 import { truncate } from '../api/problem.ts';
 import { AddressRefusedError, checkLiteralHost, findAddressRefused, guardedLookup, httpUrlParam, refusedHost } from './common/address-policy.ts';
 import { AWS_IDENTITY_KEYS, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { ClientPool, poolKey } from './common/client-pool.ts';
+import { lazyClient, lazyReader } from './common/lazy-client.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, int, list, oneOf, resolveConfig, str } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading, type ReaderContext, type TriggerReader } from './scaler.ts';
@@ -576,7 +577,12 @@ function saslOptions(config: KafkaConfig, ctx: Pick<ReaderContext, 'awsCredentia
   }
 }
 
+/** @platformatic/kafka, loaded by the first reader (common/lazy-client.ts); `loadClients` for tests that build readers themselves. */
+const kafkaLib = lazyClient('@platformatic/kafka', () => import('@platformatic/kafka'));
+export const loadClients = () => kafkaLib.load();
+
 function createAdmin(config: KafkaConfig, ctx: Pick<ReaderContext, 'awsCredentials'>): KafkaAdminLike {
+  const { Admin } = kafkaLib.get();
   const sasl = saslOptions(config, ctx);
   const t = config.tls;
   return new Admin({
@@ -786,5 +792,5 @@ export const descriptor = defineScaler<KafkaConfig>({
   metricSpecs: (config, triggerIndex, metricType) =>
     externalMetricSpec(triggerIndex, config.topic ? `kafka-${config.topic}` : `kafka-${config.consumerGroup}-topics`, config.lagThreshold, TYPE, metricType),
   activationThreshold: (config) => config.activationLagThreshold,
-  createReader: (config, ctx) => createKafkaReader(config, ctx),
+  createReader: (config, ctx) => lazyReader(TYPE, [kafkaLib], () => createKafkaReader(config, ctx)),
 });

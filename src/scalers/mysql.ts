@@ -2,15 +2,19 @@
 // sets the session READ ONLY with a server-side statement timeout (max_execution_time on MySQL, max_statement_time on
 // MariaDB), runs the query in a READ ONLY transaction (one statement: multipleStatements is off), then rolls back;
 // on a mysql2 pool shared by every trigger that names the same server, user, database and password.
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { truncate } from '../api/problem.ts';
 import { parseGoDuration } from '../api/values.ts';
 import { ClientPool, poolKey } from './common/client-pool.ts';
 import { refusedHost } from './common/address-policy.ts';
+import { lazyClient } from './common/lazy-client.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { shownQuery, singleNumber, type CellKind } from './common/sql-value.ts';
 import { float, int, lookupParam, resolveConfig, str } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
+
+/** mysql2, loaded by the first connection (common/lazy-client.ts). */
+const mysqlLib = lazyClient('mysql2', () => import('mysql2/promise').then((m) => m.default));
 
 export const TYPE = 'mysql';
 
@@ -247,7 +251,7 @@ export class MysqlServer {
     if (!this.pool) {
       const t = this.target;
       const ssl = this.ssl();
-      this.pool = mysql.createPool({
+      this.pool = mysqlLib.get().createPool({
         ...(t.socketPath ? { socketPath: t.socketPath } : { host: t.host, port: t.port }),
         user: t.user,
         password: t.password ?? '',
@@ -274,6 +278,7 @@ export class MysqlServer {
   }
 
   async connect(): Promise<mysql.PoolConnection> {
+    await mysqlLib.load();
     try {
       return await this.get().getConnection();
     } catch (e) {

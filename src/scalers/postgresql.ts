@@ -1,13 +1,17 @@
 // `postgresql`: scale on the number one SQL query returns (KEDA pkg/scalers/postgresql_scaler.go). The query runs in
 // a READ ONLY transaction with a statement_timeout, through the extended protocol (one statement, no `; DROP ...`),
 // on a pg.Pool shared by every trigger that names the same server, user, database and password.
-import pg from 'pg';
+import type pg from 'pg';
 import { ClientPool, poolKey } from './common/client-pool.ts';
 import { refusedHost } from './common/address-policy.ts';
+import { lazyClient } from './common/lazy-client.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { shownQuery, singleNumber, type CellKind } from './common/sql-value.ts';
 import { float, int, lookupParam, resolveConfig, str } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
+
+/** pg, loaded by the first connection (common/lazy-client.ts). */
+const pgLib = lazyClient('pg', () => import('pg').then((m) => m.default));
 
 export const TYPE = 'postgresql';
 
@@ -362,7 +366,7 @@ export class PgServer {
     if (!p) {
       const { host, port } = this.target.hosts[i];
       const password = this.target.password ?? '';
-      p = new pg.Pool({
+      p = new (pgLib.get().Pool)({
         host,
         port,
         user: this.target.user,
@@ -384,6 +388,7 @@ export class PgServer {
 
   /** A connected client, trying the hosts in order from the one that last worked. */
   async connect(): Promise<pg.PoolClient> {
+    await pgLib.load();
     const n = this.target.hosts.length;
     let last: unknown;
     for (let k = 0; k < n; k++) {

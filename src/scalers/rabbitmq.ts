@@ -3,13 +3,17 @@
 // for one queue or a regex of queues combined by sum/max/avg (KEDA pkg/scalers/rabbitmq_scaler.go).
 // One AMQP connection (with one channel) per broker, vhost and credentials, and one keep-alive HTTP agent per
 // management endpoint, shared by every trigger that names them (ClientPool).
-import { connect as amqpConnect, type Channel, type ChannelModel } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
 import { checkLiteralHost, guardedLookup, httpUrlParam, refusedHost, shownValue } from './common/address-policy.ts';
 import { ClientPool, poolKey, type Lease } from './common/client-pool.ts';
 import { displayAddress, HttpGetter } from './common/http-get.ts';
+import { lazyClient } from './common/lazy-client.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, duration, float, int, oneOf, resolveConfig, str } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput, type RawReading } from './scaler.ts';
+
+/** amqplib, loaded by the first AMQP connection (common/lazy-client.ts). */
+const amqplib = lazyClient('amqplib', () => import('amqplib'));
 
 export const TYPE = 'rabbitmq';
 
@@ -432,6 +436,7 @@ export class AmqpHandle {
         const literal = checkLiteralHost(t.hostname);
         if (literal) throw new ReadError('other', `${TYPE}: ${literal.message}`, { cause: literal });
         if (!this.model) {
+          const { connect: amqpConnect } = await amqplib.load();
           const model = await amqpConnect(
             { protocol: t.protocol, hostname: t.hostname, port: t.port, username: t.username, password: t.password, vhost: t.vhost, heartbeat: 30 },
             {

@@ -12,8 +12,8 @@ import dns from 'node:dns';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
+import { lazyClient, type LazyClient } from './lazy-client.ts';
 import type { MetricTargetType } from '../../api/types.ts';
 import { metricNameWithIndex } from '../../api/metric-name.ts';
 import { refusedHost, scalerAddressPolicy, shownValue } from './address-policy.ts';
@@ -188,11 +188,37 @@ export function valueFromMetricsResponse(type: string, address: string, metricNa
   return total;
 }
 
-const CODE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(grpc.status)
-    .filter(([, v]) => typeof v === 'number')
-    .map(([k, v]) => [v as number, k]),
-);
+/** gRPC and its proto loader, loaded by the first reader (lazy-client.ts). */
+const grpcLib = lazyClient('@grpc/grpc-js', () => import('@grpc/grpc-js'));
+const protoLoaderLib = lazyClient('@grpc/proto-loader', () => import('@grpc/proto-loader'));
+/** What `createExternalReader` needs loaded (external.ts and external-push.ts build it through lazyReader). */
+export const externalClients: ReadonlyArray<LazyClient<unknown>> = [grpcLib, protoLoaderLib];
+
+/**
+ * The gRPC status codes (grpc/doc/statuscodes.md, a wire-protocol constant), so classifying an error needs no
+ * grpc-js; the key type makes tsc fail if grpc-js' `status` enum names a code this table lacks.
+ */
+const STATUS: Record<keyof typeof grpc.status, number> = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+};
+
+const CODE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(STATUS).map(([k, v]) => [v, k]));
 
 /** A gRPC failure as a ReadError whose kind says what to fix (codes: grpc/doc/statuscodes.md). */
 export function readErrorFromGrpc(
@@ -202,32 +228,32 @@ export function readErrorFromGrpc(
   err: { code?: number; details?: string; message?: string },
   aborted = false,
 ): ReadError {
-  const code = err.code ?? grpc.status.UNKNOWN;
+  const code = err.code ?? STATUS.UNKNOWN;
   const details = (err.details || err.message || '').replace(/\s+/g, ' ').slice(0, 300);
   const head = `${type}: ${method} on the external scaler at ${shownValue(address)} failed: ${CODE_NAMES[code] ?? code}${details ? `: ${details}` : ''}`;
   switch (code) {
-    case grpc.status.UNAVAILABLE:
+    case STATUS.UNAVAILABLE:
       if (/certificate|handshake|ssl|tls|alert|wrong version number/i.test(details)) {
         return new ReadError('auth', `${head} (the TLS handshake failed: check enableTLS, caCert, tlsClientCert and tlsClientKey)`, { cause: err });
       }
       return new ReadError('unreachable', `${head} (is the scaler running and scalerAddress right?)`, { cause: err });
-    case grpc.status.DEADLINE_EXCEEDED:
+    case STATUS.DEADLINE_EXCEEDED:
       return new ReadError('timeout', head, { cause: err });
-    case grpc.status.CANCELLED:
+    case STATUS.CANCELLED:
       return new ReadError(aborted ? 'timeout' : 'other', head, { cause: err });
-    case grpc.status.UNAUTHENTICATED:
-    case grpc.status.PERMISSION_DENIED:
+    case STATUS.UNAUTHENTICATED:
+    case STATUS.PERMISSION_DENIED:
       return new ReadError('auth', head, { cause: err });
-    case grpc.status.INVALID_ARGUMENT:
-    case grpc.status.NOT_FOUND:
-    case grpc.status.FAILED_PRECONDITION:
-    case grpc.status.OUT_OF_RANGE:
+    case STATUS.INVALID_ARGUMENT:
+    case STATUS.NOT_FOUND:
+    case STATUS.FAILED_PRECONDITION:
+    case STATUS.OUT_OF_RANGE:
       return new ReadError('bad-query', `${head} (check the trigger's metadata: the scaler receives all of it)`, { cause: err });
-    case grpc.status.UNIMPLEMENTED:
+    case STATUS.UNIMPLEMENTED:
       return new ReadError('bad-query', `${head} (the server does not implement ${method}${method === 'StreamIsActive' ? '; use type external' : ''})`, {
         cause: err,
       });
-    case grpc.status.RESOURCE_EXHAUSTED:
+    case STATUS.RESOURCE_EXHAUSTED:
       return new ReadError('throttled', head, { cause: err });
     default:
       return new ReadError('other', head, { cause: err });
@@ -258,20 +284,22 @@ interface ScalerStub extends grpc.Client {
 let serviceCtor: grpc.ServiceClientConstructor | undefined;
 function service(): grpc.ServiceClientConstructor {
   if (!serviceCtor) {
-    const def = protoLoader.loadSync(fileURLToPath(new URL('./externalscaler.proto', import.meta.url)), { keepCase: true, longs: Number, defaults: true });
-    const pkg = grpc.loadPackageDefinition(def) as unknown as { externalscaler: { ExternalScaler: grpc.ServiceClientConstructor } };
+    const def = protoLoaderLib
+      .get()
+      .loadSync(fileURLToPath(new URL('./externalscaler.proto', import.meta.url)), { keepCase: true, longs: Number, defaults: true });
+    const pkg = grpcLib.get().loadPackageDefinition(def) as unknown as { externalscaler: { ExternalScaler: grpc.ServiceClientConstructor } };
     serviceCtor = pkg.externalscaler.ExternalScaler;
   }
   return serviceCtor;
 }
 
 function credentials(cfg: ExternalConfig): grpc.ChannelCredentials {
-  if (!cfg.useTls) return grpc.credentials.createInsecure();
+  if (!cfg.useTls) return grpcLib.get().credentials.createInsecure();
   // KEDA appends caCert to the system roots.
   const roots = cfg.caCert ? Buffer.from(`${rootCertificates.join('\n')}\n${cfg.caCert}\n`) : null;
   const key = cfg.tlsClientKey ? Buffer.from(cfg.tlsClientKey) : null;
   const chain = cfg.tlsClientCert ? Buffer.from(cfg.tlsClientCert) : null;
-  return grpc.credentials.createSsl(roots, key, chain, cfg.unsafeSsl ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {});
+  return grpcLib.get().credentials.createSsl(roots, key, chain, cfg.unsafeSsl ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {});
 }
 
 const pool = new ClientPool<ScalerStub>((c) => c.close());
@@ -317,7 +345,7 @@ export function createExternalReader(cfg: ExternalConfig, ctx: ReaderContext, o:
   // resolve the name again); literal addresses were checked at parse.
   const guard = async (): Promise<void> => {
     const s = stub();
-    if (s.getChannel().getConnectivityState(false) === grpc.connectivityState.READY) return;
+    if (s.getChannel().getConnectivityState(false) === grpcLib.get().connectivityState.READY) return;
     if (isIP(cfg.host)) return; // a literal address was checked at parse
     const policy = scalerAddressPolicy();
     if (policy.allowsHost(cfg.host)) return;
@@ -339,12 +367,11 @@ export function createExternalReader(cfg: ExternalConfig, ctx: ReaderContext, o:
 
   const unary = <T>(method: 'IsActive' | 'GetMetricSpec' | 'GetMetrics', req: unknown, signal: AbortSignal): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      if (signal.aborted)
-        return reject(readErrorFromGrpc(o.type, cfg.address, method, { code: grpc.status.CANCELLED, details: 'aborted before the call' }, true));
+      if (signal.aborted) return reject(readErrorFromGrpc(o.type, cfg.address, method, { code: STATUS.CANCELLED, details: 'aborted before the call' }, true));
       const onAbort = () => call.cancel();
       const call = (stub()[method] as (r: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback<T>) => grpc.ClientUnaryCall)(
         req,
-        new grpc.Metadata(),
+        new (grpcLib.get().Metadata)(),
         {},
         (err, res) => {
           signal.removeEventListener('abort', onAbort);

@@ -5,7 +5,8 @@
 // connection (a cluster client holds one per node).
 import dns from 'node:dns';
 import net from 'node:net';
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { lazyClient } from './lazy-client.ts';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { checkLiteralHost, guardedLookup, refusedHost } from './address-policy.ts';
 import { ClientPool, poolKey, type Lease } from './client-pool.ts';
 import { bool, int, list, oneOf, str, type ConfigInput } from './typed-config.ts';
@@ -193,6 +194,9 @@ export function parseConnection(type: string, kind: RedisKind, c: ConnectionValu
 
 type Client = Redis | Cluster;
 
+/** ioredis, loaded by the first connection (lazy-client.ts). */
+const ioredis = lazyClient('ioredis', () => import('ioredis'));
+
 /** One shared connection (or cluster client); recreated when ioredis gave up on it. */
 export class RedisHandle {
   private client: Client | undefined;
@@ -211,6 +215,7 @@ export class RedisHandle {
     this.creating ??= (async () => {
       try {
         await this.checkAddresses();
+        await ioredis.load();
         const client = this.create();
         client.on('error', (e: Error) => {
           this.lastError = e;
@@ -255,13 +260,13 @@ export class RedisHandle {
         // Connect-time address policy for the seed nodes (address-policy.ts).
         dnsLookup: (hostname, callback) => lookup(hostname, { all: false }, (err, address) => callback(err, address as string)),
       };
-      return new Cluster(
+      return new (ioredis.get().Cluster)(
         c.addresses.map((a) => ({ host: a.host, port: a.port })),
         options,
       );
     }
     if (c.kind === 'sentinel') {
-      return new Redis({
+      return new (ioredis.get().Redis)({
         ...base,
         db: c.db,
         name: c.sentinel?.master ?? '',
@@ -273,7 +278,7 @@ export class RedisHandle {
         ...(c.tls ? { enableTLSForSentinelMode: true, sentinelTLS: base.tls } : {}),
       });
     }
-    return new Redis({ ...base, db: c.db, host: c.addresses[0].host, port: c.addresses[0].port });
+    return new (ioredis.get().Redis)({ ...base, db: c.db, host: c.addresses[0].host, port: c.addresses[0].port });
   }
 
   /** Resolve (and check) the host names this client will connect to, as the connect-time address policy. */
