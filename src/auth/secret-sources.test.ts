@@ -1,8 +1,8 @@
 // The Vault client against a local server answering with responses in the shape a Vault 1.x dev server gives
 // (KV v1 read, KV v2 read with data.data + metadata, kubernetes login auth.client_token, lookup-self, 403 errors),
 // the value extraction of KEDA `hashicorpvault_handler.go` `getSecretValue`, and the bound token expiry setting.
-// The same cases against a real Vault (built by scripts/optional/vault.sh): test/integration/vault.test.ts and
-// test/e2e/vault-kubernetes-auth.test.ts; these run on every checkout, those once the binary is built.
+// The same cases against a real Vault (built by scripts/slow/vault.sh): test/slow/vault.test.ts and
+// test/slow/vault-kubernetes-auth.test.ts; these run on every checkout, those once the binary is built.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';

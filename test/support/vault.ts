@@ -1,5 +1,5 @@
 // A real HashiCorp Vault dev server (`vault server -dev`: in memory, unsealed, KV v2 mounted at secret/, a known
-// root token) for the hashiCorpVault TriggerAuthentication tests. The binary comes from scripts/optional/vault.sh
+// root token) for the hashiCorpVault TriggerAuthentication tests. The binary comes from scripts/slow/vault.sh
 // (built from the Go module proxy, cached under ~/.cache/updraft/vault/<version>/vault); without it the tests skip
 // and say how to build it.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +16,7 @@ export function vaultBinary(): { bin?: string; why?: string } {
   const dir = join(process.env.UPDRAFT_CACHE ?? join(homedir(), '.cache', 'updraft'), 'vault');
   const versions = existsSync(dir) ? readdirSync(dir).filter((v) => /^v\d/.test(v) && existsSync(join(dir, v, 'vault'))) : [];
   if (versions.length === 0)
-    return { why: 'no Vault binary; build it with `flock /tmp/updraft-heavy.lock bash scripts/optional/vault.sh` (not run by npm test)' };
+    return { why: 'no Vault binary; build it with `flock /tmp/updraft-heavy.lock bash scripts/slow/vault.sh` (npm run test:slow builds it)' };
   return { bin: join(dir, versions.sort().at(-1)!, 'vault') };
 }
 

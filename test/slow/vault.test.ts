@@ -1,7 +1,7 @@
 // The hashiCorpVault secret source against a real Vault dev server (test/support/vault.ts; the binary from
-// scripts/optional/vault.sh): token auth, KV v2 (`secretV2`, and `""` auto-detected as KEDA's getSecretValue
+// scripts/slow/vault.sh): token auth, KV v2 (`secretV2`, and `""` auto-detected as KEDA's getSecretValue
 // does), KV v1 (`secret`), `pki` issuing a certificate, a missing path, a missing key and a refused token.
-// Kubernetes auth against the real API server's TokenReview is in test/e2e/vault-kubernetes-auth.test.ts.
+// Kubernetes auth against the real API server's TokenReview is in test/slow/vault-kubernetes-auth.test.ts.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # NOT run by npm test: the build takes about 15 minutes on 2 cores (the scripts/deps/ budget is 10); see docs/authentication.md.
-# Run by hand: flock /tmp/updraft-heavy.lock bash scripts/optional/vault.sh
+# Run by hand: flock /tmp/updraft-heavy.lock bash scripts/slow/vault.sh
 # HashiCorp Vault (the real server, run as `vault server -dev`) for the hashiCorpVault TriggerAuthentication tests,
 # built from the Go module proxy: the module zip of github.com/hashicorp/vault, with its replace directives that
 # point at sibling folders (./api, ./sdk — separate modules, not inside the zip) dropped so published api/sdk versions
@@ -18,7 +18,7 @@ cache=${UPDRAFT_CACHE:-$HOME/.cache/updraft}
 bin=$cache/vault/$VAULT_VERSION/vault
 if [ -x "$bin" ]; then exit 0; fi
 if ! command -v go >/dev/null; then
-  echo "scripts/optional/vault.sh: go is not installed; the Vault tests will be skipped" >&2
+  echo "scripts/slow/vault.sh: go is not installed; the Vault tests will be skipped" >&2
   exit 0
 fi
 export GOMODCACHE=$cache/go/mod GOCACHE=$cache/go/build GOFLAGS=-mod=mod GOTOOLCHAIN=local
