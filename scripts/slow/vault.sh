@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# NOT run by npm test: the build takes about 15 minutes on 2 cores (the scripts/deps/ budget is 10); see docs/authentication.md.
+# Run by npm run test:slow (not npm test): the build takes about 15 minutes on 2 cores (the scripts/deps/ budget is 10); see docs/authentication.md.
 # Run by hand: flock /tmp/updraft-heavy.lock bash scripts/slow/vault.sh
 # HashiCorp Vault (the real server, run as `vault server -dev`) for the hashiCorpVault TriggerAuthentication tests,
 # built from the Go module proxy: the module zip of github.com/hashicorp/vault, with its replace directives that
