@@ -238,6 +238,7 @@ const HEAVY_CLIENTS = [
   '@grpc/grpc-js',
   '@grpc/proto-loader',
   '@opentelemetry/',
+  'fast-xml-parser',
 ];
 
 describe('scaler registry loads no client library', () => {

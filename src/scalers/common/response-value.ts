@@ -4,7 +4,8 @@
 //  - yaml, xml: KEDA's dot path (pkg/util/value_by_path.go: `a.b.0.c`, array elements by index);
 //  - prometheus: a metric selector `name{label="value",...}` over the text exposition format.
 // A string value is read as a Kubernetes quantity ("64", "1k", "500m"), as KEDA does.
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser } from 'fast-xml-parser';
 import YAML from 'yaml';
 import { parseQuantity } from '../../api/values.ts';
 
@@ -217,19 +218,28 @@ function fromYaml(body: string, loc: string): number {
   return fromTree(doc, loc);
 }
 
-const xmlParser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  trimValues: true,
-  processEntities: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
+// fast-xml-parser is required (its CommonJS build, synchronously) by the first XML answer, not with the registry
+// (lazy-client.ts explains why): most operators never read XML.
+let xmlParserMade: XMLParser | undefined;
+function xmlParser(): XMLParser {
+  if (!xmlParserMade) {
+    const { XMLParser: Parser } = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
+    xmlParserMade = new Parser({
+      ignoreAttributes: true,
+      parseTagValue: false,
+      trimValues: true,
+      processEntities: true,
+      ignoreDeclaration: true,
+      ignorePiTags: true,
+    });
+  }
+  return xmlParserMade;
+}
 
 function fromXml(body: string, loc: string): number {
   let doc: unknown;
   try {
-    doc = xmlParser.parse(body, true);
+    doc = xmlParser().parse(body, true);
   } catch (e) {
     throw new ValueError('other', `the response is not valid XML: ${(e as Error).message.split('\n')[0]}`);
   }
