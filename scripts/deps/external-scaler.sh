@@ -5,19 +5,19 @@
 # proxy here, so the project carries this harness; docs/scalers.md "external" says why.)
 # Cached by the hash of its sources: a second run returns at once.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/include/go-build.sh"
 cd "$(dirname "$0")/../.."
 src=test/support/external-scaler-harness
-cache=${UPDRAFT_CACHE:-$HOME/.cache/updraft}
 hash=$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -c1-16)
-bin=$cache/external-scaler/$hash/external-scaler-harness
-if [ -x "$bin" ]; then exit 0; fi
-if ! command -v go >/dev/null; then
-  echo "scripts/deps/external-scaler.sh: go is not installed; the external scaler tests will be skipped" >&2
-  exit 0
-fi
-mkdir -p "$(dirname "$bin")"
-export GOMODCACHE=$cache/go/mod GOCACHE=$cache/go/build GOFLAGS=-mod=readonly
-(cd "$src" && go build -trimpath -ldflags "-s -w" -o "$bin.tmp" .)
-mv "$bin.tmp" "$bin"
-ln -sfn "$hash" "$cache/external-scaler/current"
-echo "external scaler harness: $bin"
+OUT="$CACHE/external-scaler/$hash"
+BIN="$OUT/external-scaler-harness"
+LOG_NAME=scripts/deps/external-scaler.sh
+# Keyed by the sources' hash: a binary in place is complete (moved there once built), and a done run prints nothing.
+go_build_done() { [ -x "$BIN" ]; }
+go_build_ready() { :; }
+go_build_start 0 "go is not installed; the external scaler tests will be skipped"
+go_build_env -mod=readonly
+(cd "$src" && go build -ldflags "-s -w" -o "$BIN.new" .)
+mv "$BIN.new" "$BIN"
+ln -sfn "$hash" "$CACHE/external-scaler/current"
+echo "external scaler harness: $BIN"

@@ -6,17 +6,16 @@
 set -euo pipefail
 CORE="${OTELCOL_CORE_VERSION:-v0.165.0}"
 CONTRIB="${OTELCOL_CONTRIB_VERSION:-v0.165.0}"
-CACHE="${UPDRAFT_CACHE:-$HOME/.cache/updraft}/otelcol"
+. "$(dirname "${BASH_SOURCE[0]}")/include/go-build.sh"
+OUT="$CACHE/otelcol"
 # Keyed by main.go too: a change of the component list builds a new binary.
-BIN="$CACHE/updraft-otelcol-$CORE-$(sha256sum "$(dirname "$0")/otelcol/main.go" | cut -c1-12)"
-if [ -x "$BIN" ]; then echo "$BIN"; exit 0; fi
-mkdir -p "$CACHE"
-# The module and build caches are the control plane's (scripts/control-plane/build.sh): shared deps compile once.
-export GOMODCACHE="${UPDRAFT_CACHE:-$HOME/.cache/updraft}/go/mod"
-export GOCACHE="${UPDRAFT_CACHE:-$HOME/.cache/updraft}/go/build"
-export GOTOOLCHAIN=local
-# The checksum database is not reachable here, the proxy is (go.sum is written from what the proxy serves).
-export GOSUMDB=off
+BIN="$OUT/updraft-otelcol-$CORE-$(sha256sum "$(dirname "$0")/otelcol/main.go" | cut -c1-12)"
+LOCK="$BIN.lock"
+LOG_NAME=deps/otelcol
+# Keyed by version and main.go: a binary in place is complete (moved there once built).
+go_build_done() { [ -x "$BIN" ]; }
+go_build_start 1 "go is not installed (need go >= 1.24)"
+go_build_env -mod=mod
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 cp "$(dirname "$0")/otelcol/main.go" "$WORK/main.go"
@@ -30,7 +29,6 @@ cd "$WORK"
     "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/fileexporter@$CONTRIB"
   # -e: the file exporter's *test* imports name a module version the proxy does not serve; the build needs none of them.
   go mod tidy -e
-  CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$BIN.tmp" .
+  go build -ldflags='-s -w' -o "$BIN.new" .
 } >&2
-mv "$BIN.tmp" "$BIN"
-echo "$BIN"
+go_build_finish

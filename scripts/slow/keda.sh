@@ -11,36 +11,31 @@
 # KEDA_VERSION is pinned here only; test/support/keda.ts reads it from this file.
 set -euo pipefail
 KEDA_VERSION="v2.21.0"
-cache=${UPDRAFT_CACHE:-$HOME/.cache/updraft}
-out=$cache/keda/$KEDA_VERSION
-log() { echo "scripts/slow/keda.sh: $*" >&2; }
-if [ -x "$out/keda" ] && [ -x "$out/keda-adapter" ] && [ -f "$out/crds/.done" ]; then exit 0; fi
-if ! command -v go >/dev/null; then
-  log "go is not installed; the KEDA slow tests will be skipped"
-  exit 0
-fi
-export GOMODCACHE=$cache/go/mod GOCACHE=$cache/go/build GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
-mkdir -p "$cache/keda"
-exec 9>"$cache/keda/.build.lock"
-flock 9
-if [ -x "$out/keda" ] && [ -x "$out/keda-adapter" ] && [ -f "$out/crds/.done" ]; then exit 0; fi
+. "$(dirname "${BASH_SOURCE[0]}")/../deps/include/go-build.sh"
+OUT="$CACHE/keda/$KEDA_VERSION"
+LOCK="$CACHE/keda/.build-$KEDA_VERSION.lock"
+LOG_NAME=scripts/slow/keda.sh
+# $OUT is replaced whole once both binaries and the CRDs are in it (test/support/keda.ts kedaBuilt checks the same); a done run prints nothing.
+go_build_done() { [ -x "$OUT/keda" ] && [ -x "$OUT/keda-adapter" ] && [ -f "$OUT/crds/.done" ]; }
+go_build_ready() { :; }
+go_build_start 0 "go is not installed; the KEDA slow tests will be skipped"
+go_build_env -mod=mod
 start=$(date +%s)
 log "downloading github.com/kedacore/keda/v2@$KEDA_VERSION"
-dir=$(cd /tmp && go mod download -json "github.com/kedacore/keda/v2@$KEDA_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
-[ -n "$dir" ] && [ -f "$dir/go.mod" ] || { log "go mod download gave no module dir"; exit 1; }
-work=$cache/keda/src-$KEDA_VERSION
-rm -rf "$work"; mkdir -p "$work"
-cp -r "$dir"/. "$work"/; chmod -R u+w "$work"
+dir=$(go_module_dir "github.com/kedacore/keda/v2@$KEDA_VERSION")
+work=$CACHE/keda/src-$KEDA_VERSION
+go_module_copy "$dir" "$work"
 cd "$work"
-mkdir -p "$out.new/crds"
+mkdir -p "$OUT.new/crds"
 # KEDA's Makefile sets these through -X (Makefile: GO_LDFLAGS, pkg/version).
 ldflags="-s -w -X github.com/kedacore/keda/v2/version.Version=${KEDA_VERSION#v} -X github.com/kedacore/keda/v2/version.GitCommit=module-proxy"
 log "building ./cmd/operator (cold: long)"
-go build -p 2 -trimpath -ldflags "$ldflags" -o "$out.new/keda" ./cmd/operator
+go build -p 2 -ldflags "$ldflags" -o "$OUT.new/keda" ./cmd/operator
 log "building ./cmd/adapter"
-go build -p 2 -trimpath -ldflags "$ldflags" -o "$out.new/keda-adapter" ./cmd/adapter
-cp config/crd/bases/*.yaml "$out.new/crds/"
-touch "$out.new/crds/.done"
-rm -rf "$out"; mv "$out.new" "$out"
+go build -p 2 -ldflags "$ldflags" -o "$OUT.new/keda-adapter" ./cmd/adapter
+cp config/crd/bases/*.yaml "$OUT.new/crds/"
+touch "$OUT.new/crds/.done"
+rm -rf "$OUT"
+mv "$OUT.new" "$OUT"
 rm -rf "$work"
-log "built in $(($(date +%s) - start))s into $out ($(du -sh "$out/keda" | cut -f1) keda, $(du -sh "$out/keda-adapter" | cut -f1) keda-adapter)"
+log "built in $(($(date +%s) - start))s into $OUT ($(du -sh "$OUT/keda" | cut -f1) keda, $(du -sh "$OUT/keda-adapter" | cut -f1) keda-adapter)"

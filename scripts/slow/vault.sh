@@ -14,27 +14,24 @@ set -euo pipefail
 VAULT_VERSION="${VAULT_VERSION:-v1.19.0}"
 # Empty: the sdk version Vault's go.mod requires.
 SDK_VERSION="${VAULT_SDK_VERSION:-}"
-cache=${UPDRAFT_CACHE:-$HOME/.cache/updraft}
-bin=$cache/vault/$VAULT_VERSION/vault
-if [ -x "$bin" ]; then exit 0; fi
-if ! command -v go >/dev/null; then
-  echo "scripts/slow/vault.sh: go is not installed; the Vault tests will be skipped" >&2
-  exit 0
-fi
-export GOMODCACHE=$cache/go/mod GOCACHE=$cache/go/build GOFLAGS=-mod=mod GOTOOLCHAIN=local
-# The checksum database is not reachable here, the proxy is (go.sum is written from what the proxy serves).
-export GOSUMDB=off
-dir=$(cd /tmp && go mod download -json "github.com/hashicorp/vault@$VAULT_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
-work=$cache/vault/src-$VAULT_VERSION
-rm -rf "$work"; mkdir -p "$work"
-cp -r "$dir"/. "$work"/; chmod -R u+w "$work"
+. "$(dirname "${BASH_SOURCE[0]}")/../deps/include/go-build.sh"
+OUT="$CACHE/vault/$VAULT_VERSION"
+BIN="$OUT/vault"
+LOG_NAME=scripts/slow/vault.sh
+# A binary in place is complete (moved there once built); a done run prints nothing.
+go_build_done() { [ -x "$BIN" ]; }
+go_build_ready() { :; }
+go_build_start 0 "go is not installed; the Vault tests will be skipped"
+go_build_env -mod=mod
+dir=$(go_module_dir "github.com/hashicorp/vault@$VAULT_VERSION")
+work=$CACHE/vault/src-$VAULT_VERSION
+go_module_copy "$dir" "$work"
 cd "$work"
 for m in api api/auth/approle api/auth/kubernetes api/auth/userpass sdk; do
   go mod edit -dropreplace="github.com/hashicorp/vault/$m"
 done
 if [ -n "$SDK_VERSION" ]; then go mod edit -require="github.com/hashicorp/vault/sdk@$SDK_VERSION"; fi
-mkdir -p "$(dirname "$bin")"
-go build -p 2 -trimpath -ldflags "-s -w" -o "$bin.tmp" .
-mv "$bin.tmp" "$bin"
+go build -p 2 -ldflags "-s -w" -o "$BIN.new" .
+mv "$BIN.new" "$BIN"
 rm -rf "$work"
-"$bin" version
+"$BIN" version
