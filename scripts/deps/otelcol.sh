@@ -12,8 +12,6 @@ OUT="$CACHE/otelcol"
 BIN="$OUT/updraft-otelcol-$CORE-$(sha256sum "$(dirname "$0")/otelcol/main.go" | cut -c1-12)"
 LOCK="$BIN.lock"
 LOG_NAME=deps/otelcol
-# Keyed by version and main.go: a binary in place is complete (moved there once built).
-go_build_done() { [ -x "$BIN" ]; }
 go_build_start 1 "go is not installed (need go >= 1.24)"
 go_build_env -mod=mod
 WORK="$(mktemp -d)"

@@ -18,9 +18,7 @@ SDK_VERSION="${VAULT_SDK_VERSION:-}"
 OUT="$CACHE/vault/$VAULT_VERSION"
 BIN="$OUT/vault"
 LOG_NAME=scripts/slow/vault.sh
-# A binary in place is complete (moved there once built); a done run prints nothing.
-go_build_done() { [ -x "$BIN" ]; }
-go_build_ready() { :; }
+QUIET=1
 go_build_start 0 "go is not installed; the Vault tests will be skipped"
 go_build_env -mod=mod
 dir=$(go_module_dir "github.com/hashicorp/vault@$VAULT_VERSION")

@@ -3,8 +3,8 @@
 # because scripts/test.sh runs every scripts/deps/*.sh (not lib/: .gitignore ignores every lib/ folder); run by hand it does nothing.
 #
 # A script sets OUT (its cache folder), BIN (the binary), LOG_NAME (its stderr prefix), optionally BIN_CHECK (an argument
-# that makes a complete $BIN exit 0, e.g. `version`) and LOCK (default $OUT/.build.lock), may redefine go_build_done and
-# go_build_ready below, then:
+# that makes a complete $BIN exit 0, e.g. `version`), LOCK (default $OUT/.build.lock) and QUIET=1 (a done run prints
+# nothing, for callers that find the binary themselves), may redefine go_build_done, then:
 #   go_build_start <exit status when go is missing> <message>   returns only when a build is needed, holding LOCK
 #   go_build_env <-mod=...>                                     the Go environment of every build here
 #   src=$(go_module_dir <module>@<version>)                      the module's source, from the Go module proxy
@@ -16,11 +16,11 @@ CACHE="${UPDRAFT_CACHE:-$HOME/.cache/updraft}"
 
 log() { echo "$LOG_NAME: $*" >&2; }
 
-# Built: a binary is only moved into place once built, and .complete is written after it ran.
-go_build_done() { [ -x "$BIN" ] && [ -f "$OUT/.complete" ]; }
+# Built: a binary is only moved into place once built; with BIN_CHECK, .complete is written after it ran.
+go_build_done() { [ -x "$BIN" ] && { [ -z "${BIN_CHECK:-}" ] || [ -f "$OUT/.complete" ]; }; }
 
 # What a run that finds the build done prints on stdout.
-go_build_ready() { echo "$BIN"; }
+go_build_ready() { [ -n "${QUIET:-}" ] || echo "$BIN"; }
 
 go_build_start() {
   if go_build_done; then
