@@ -156,6 +156,46 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
     assert.deepEqual(args(httpOnly), ['--otlp-http-bind-address=:4318']);
   });
 
+  // KEDA's chart renders the operator's PodDisruptionBudget from the legacy flat podDisruptionBudget.minAvailable /
+  // maxUnavailable and from podDisruptionBudget.operator, written after them so its keys win (kedacore/charts
+  // keda/templates/manager/poddisruptionbudget.yaml; metrics-server/ and webhooks/ alike: Updraft's one pod is all three).
+  type Pdb = Doc & { spec: { minAvailable?: number | string; maxUnavailable?: number | string; unhealthyPodEvictionPolicy?: string; selector: { matchLabels: Record<string, string> } } };
+  const pdbSpec = (docs: Doc[]) => {
+    const pdbs = find(docs, 'PodDisruptionBudget') as Pdb[];
+    if (pdbs.length === 0) return undefined;
+    assert.deepEqual(pdbs.map((p) => p.metadata.name), ['updraft-operator'], 'one PodDisruptionBudget, the operator\'s');
+    const { selector, ...rest } = pdbs[0].spec;
+    assert.deepEqual(selector.matchLabels, (find(docs, 'Deployment', 'updraft-operator')[0] as Doc & { spec: { selector: { matchLabels: Record<string, string> } } }).spec.selector.matchLabels, 'it selects the operator pods');
+    return rest;
+  };
+  const pdbRows: Array<{ name: string; sets: string[]; want: Record<string, number | string> | undefined }> = [
+    { name: 'none set: no PodDisruptionBudget', sets: [], want: undefined },
+    { name: 'flat minAvailable', sets: ['podDisruptionBudget.minAvailable=1'], want: { minAvailable: 1 } },
+    { name: 'flat maxUnavailable as a percentage', sets: ['podDisruptionBudget.maxUnavailable=50%'], want: { maxUnavailable: '50%' } },
+    { name: 'operator.maxUnavailable wins over the flat one', sets: ['podDisruptionBudget.maxUnavailable=1', 'podDisruptionBudget.operator.maxUnavailable=2'], want: { maxUnavailable: 2 } },
+    {
+      name: 'flat minAvailable with operator.unhealthyPodEvictionPolicy',
+      sets: ['podDisruptionBudget.minAvailable=1', 'podDisruptionBudget.operator.unhealthyPodEvictionPolicy=AlwaysAllow'],
+      want: { minAvailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    },
+    { name: 'operator.minAvailable alone', sets: ['podDisruptionBudget.operator.minAvailable=2'], want: { minAvailable: 2 } },
+    // KEDA's template tests each key with `if`, which takes 0 for unset.
+    { name: 'flat minAvailable 0 counts as unset, as in KEDA', sets: ['podDisruptionBudget.minAvailable=0'], want: undefined },
+  ];
+  for (const row of pdbRows) {
+    test(`podDisruptionBudget: ${row.name}`, () => {
+      assert.deepEqual(pdbSpec(render(row.sets).docs), row.want);
+    });
+  }
+  test('podDisruptionBudget: flat minAvailable with operator.maxUnavailable fails the render naming both (a PDB takes one)', () => {
+    assert.match(renderError(['podDisruptionBudget.minAvailable=1', 'podDisruptionBudget.operator.maxUnavailable=1']), /podDisruptionBudget: minAvailable \(1\) and maxUnavailable \(1\) are both set/);
+  });
+  test("podDisruptionBudget: the flat keys' PodDisruptionBudget is accepted by the API server", async () => {
+    const { docs } = render(['podDisruptionBudget.maxUnavailable=1']);
+    const out = await cp.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(find(docs, 'PodDisruptionBudget')[0]) });
+    assert.match(out, /poddisruptionbudget.policy\/updraft-operator created \(server dry run\)/);
+  });
+
   test('monitors render only with prometheus.operator.enabled, as in the KEDA chart', () => {
     const off = render(['prometheus.operator.serviceMonitor.enabled=true', 'prometheus.operator.podMonitor.enabled=true', 'prometheus.operator.prometheusRules.enabled=true']).docs;
     assert.equal(off.filter((d) => d.apiVersion.startsWith('monitoring.coreos.com/')).length, 0);

@@ -60,7 +60,8 @@ describe('values.schema.json', { skip: !haveHelm && `helm not built (${helm}); r
             'webhooks: { hostUsers: null }',
             'certificates: { operator: { apiServicePatching: { enabled: false }, caDirs: [/custom/ca] } }',
             'extraArgs: { webhooks: { v: 2 }, keda: { enable-opentelemetry-metrics: true } }',
-            'podDisruptionBudget: { minAvailable: 1, maxUnavailable: null, operator: { maxUnavailable: "50%" } }',
+            // Not minAvailable and maxUnavailable together: a PodDisruptionBudget takes one (the chart fails the render).
+            'podDisruptionBudget: { minAvailable: 1, maxUnavailable: null, operator: { minAvailable: "50%" } }',
             'prometheus:',
             '  operator: { appProtocol: http, serviceMonitor: { namespace: monitoring } }',
             '  metricServer: { appProtocol: http, serviceMonitor: { namespace: monitoring } }',
