@@ -74,6 +74,24 @@ serviceAccount.annotations."eks.amazonaws.com/role-arn"). A flat key that is set
 {{- end -}}
 
 {{/* The Secret holding the OTLP receiver's bearer token: otlpReceiver.existingSecret, else the chart's own when otlpReceiver.token is set; empty = no authentication. */}}
+{{/* "true" when the OTLP/gRPC receiver serves TLS from otlpReceiver.grpcTLS.existingSecret (mounted at /var/run/updraft/otlp-grpc-tls); fails on a grpcTLS that cannot work. */}}
+{{- define "updraft.otlpGrpcTLS" -}}
+{{- $r := .Values.otlpReceiver -}}
+{{- $tls := $r.grpcTLS | default dict -}}
+{{- if $r.enabled -}}
+{{- if and $tls.caSecret (not $tls.caKey) -}}
+{{- fail "otlpReceiver.grpcTLS.caSecret is set without caKey: set otlpReceiver.grpcTLS.caKey to the key of that Secret holding the client CA certificate (e.g. ca.crt)" -}}
+{{- end -}}
+{{- if and $tls.caKey (not $tls.existingSecret) -}}
+{{- fail "otlpReceiver.grpcTLS.caKey (mTLS) needs otlpReceiver.grpcTLS.existingSecret, the Secret with the receiver's certificate and key (mTLS is TLS with client certificates)" -}}
+{{- end -}}
+{{- if and $tls.existingSecret (not $r.grpcPort) -}}
+{{- fail "otlpReceiver.grpcTLS.existingSecret is set but otlpReceiver.grpcPort is 0 (no OTLP/gRPC receiver): set grpcPort, or unset grpcTLS.existingSecret" -}}
+{{- end -}}
+{{- if $tls.existingSecret -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "updraft.otlpTokenSecret" -}}
 {{- if .Values.otlpReceiver.existingSecret -}}{{ .Values.otlpReceiver.existingSecret }}{{- else if .Values.otlpReceiver.token -}}{{ .Values.operator.name }}-otlp-token{{- end -}}
 {{- end -}}
