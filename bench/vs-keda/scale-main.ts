@@ -2,7 +2,7 @@
 // printing ScaleResult per run. Heavy: run it under the machine's heavy-work lock.
 //   npm run build && flock /tmp/updraft-heavy.lock node --import tsx bench/vs-keda/scale-main.ts [--n 1000,5000,10000]
 //     [--autoscaler updraftHpa,updraftDirect,keda,kedaFastClient] [--minutes 2] [--polling-interval 30]
-//     [--active-fraction 0.1] [--min-replicas 0] [--json out.json] [-- extra updraft operator flags]
+//     [--active-fraction 0.1] [--min-replicas 0] [--cpu-prof-dir D] [--heap-prof-dir D] [--json out.json] [-- extra updraft operator flags]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startCountingProxy } from '../../test/support/counting-proxy.ts';
@@ -21,6 +21,7 @@ const { values, positionals } = parseArgs({
     'min-replicas': { type: 'string', default: '0' },
     'ready-timeout': { type: 'string', default: '600' },
     'cpu-prof-dir': { type: 'string' },
+    'heap-prof-dir': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -47,7 +48,11 @@ try {
         readyTimeoutSeconds: Number(values['ready-timeout']),
         start: {
           extraArgs: positionals,
-          ...(values['cpu-prof-dir'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] } : {}),
+          nodeArgs: [
+            ...(values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : []),
+            // Sampled allocations still live at exit (Node --heap-prof), for where the memory per object goes.
+            ...(values['heap-prof-dir'] ? ['--heap-prof', `--heap-prof-dir=${values['heap-prof-dir']}`] : []),
+          ],
         },
       });
       results.push(r);

@@ -268,7 +268,7 @@ export function register(program: Command): void {
       `
 Environment (as KEDA): WATCH_NAMESPACE (comma list, empty = all), WATCH_LABEL_SELECTOR, WATCH_LABEL_SELECTOR_FOR_TRIGGERAUTH,
 KEDA_HTTP_DEFAULT_TIMEOUT (ms, default 3000), KEDA_HTTP_DISABLE_KEEP_ALIVE, KEDA_HTTP_MIN_TLS_VERSION (TLS10..TLS13), KEDA_RESTRICT_SECRET_ACCESS (true: Secrets only from --namespace),
-KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES (default 5), KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION / _RENEW_DEADLINE /
+KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES (default 50; KEDA's 5), KEDA_SCALEDJOB_CTRL_MAX_RECONCILES (default 5; KEDA's 1), KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION / _RENEW_DEADLINE /
 _RETRY_PERIOD (Go durations, e.g. 15s), UPDRAFT_DEFAULT_MODE (default for --mode).
 
 Example (outside a cluster, one replica, direct mode, no metrics API):
@@ -363,7 +363,8 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
           : undefined,
         // ':8090' listens on every address, as the other bind flags do; '127.0.0.1:8090' only on localhost.
         dashboard: dashboard ? { port: dashboard.port, host: dashboard.host ?? '0.0.0.0' } : undefined,
-        maxReconciles: Number(process.env.KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES ?? 5),
+        maxReconciles: positiveIntEnv('KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES'),
+        maxJobReconciles: positiveIntEnv('KEDA_SCALEDJOB_CTRL_MAX_RECONCILES'),
         leaseDurationMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_LEASE_DURATION'),
         renewDeadlineMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE'),
         retryPeriodMs: goDurationMs('KEDA_OPERATOR_LEADER_ELECTION_RETRY_PERIOD'),
@@ -469,6 +470,15 @@ export function certRotationPlan(
  * An optional Go duration from the environment ("15s", "1m30s", "500ms"); empty → undefined (the default).
  * KEDA `ResolveOsEnvDuration` (pkg/util/env_resolver.go) is time.ParseDuration; a negative one is refused here.
  */
+/** An integer ≥ 1 from the environment (KEDA kedautil.ResolveOsEnvInt), undefined when unset; anything else stops the operator. */
+export function positiveIntEnv(envName: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[envName];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${envName}: '${raw}' is not a whole number ≥ 1 (e.g. ${envName}=10)`);
+  return n;
+}
+
 export function goDurationMs(envName: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
   const raw = env[envName];
   if (!raw) return undefined;

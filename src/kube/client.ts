@@ -94,6 +94,8 @@ export interface ListOptions {
 export interface WriteOptions {
   fieldManager?: string;
   dryRun?: boolean;
+  /** Its place in the API budget's queue (default from the method and path: api-budget.ts priorityOf). */
+  priority?: ApiPriority;
 }
 
 /** Content types of the PATCH verb (Kubernetes API conventions). */
@@ -415,6 +417,7 @@ export class KubeClient {
       body: patch,
       contentType: PatchType.Merge,
       query: writeQuery(opts),
+      ...(opts.priority ? { priority: opts.priority } : {}),
     });
   }
 

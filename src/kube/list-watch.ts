@@ -45,6 +45,17 @@ export interface ListWatchOptions {
   transform?: (obj: KubeObject) => KubeObject;
 }
 
+/**
+ * The object without metadata.managedFields: what a controller's cache needs (controller-runtime's informers
+ * drop them the same way with cache.TransformStripManagedFields). On a ScaledObject or an HPA they are most of the
+ * object's size, and the watch holds one copy per object.
+ */
+export function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  if (!obj.metadata.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
 export interface ListWatchStats {
   lists: number;
   watches: number;

@@ -2,6 +2,7 @@
 // subresource, conditional on the resourceVersion read, re-reading and re-applying the change on 409 Conflict.
 // KEDA patches status only on change too (`pkg/status` UpdateScaledObjectStatus compares before writing).
 import { isConflict, type GroupVersionResource, type KubeClient, type KubeObject } from './client.ts';
+import type { ApiPriority } from './api-budget.ts';
 import { deepEqual, mergePatchDiff } from './merge-patch.ts';
 
 export interface StatusUpdateResult<T> {
@@ -22,7 +23,7 @@ export async function updateStatus<S extends object, T extends KubeObject & { st
   gvr: GroupVersionResource,
   ref: { namespace?: string; name: string },
   mutate: (current: S, object: T) => S,
-  opts: { current?: T; maxAttempts?: number; fieldManager?: string } = {},
+  opts: { current?: T; maxAttempts?: number; fieldManager?: string; priority?: ApiPriority } = {},
 ): Promise<StatusUpdateResult<T>> {
   const maxAttempts = opts.maxAttempts ?? 5;
   let object = opts.current ?? (await client.get<T>(gvr, ref.namespace, ref.name));
@@ -35,6 +36,7 @@ export async function updateStatus<S extends object, T extends KubeObject & { st
       const updated = await client.patchStatus<T>(gvr, ref.namespace, ref.name, patch, {
         resourceVersion: object.metadata.resourceVersion,
         fieldManager: opts.fieldManager,
+        ...(opts.priority ? { priority: opts.priority } : {}),
       });
       return { changed: true, object: updated, attempts: attempt };
     } catch (err) {

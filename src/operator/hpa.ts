@@ -13,6 +13,8 @@ import {
   type ScaledObject,
 } from '../api/types.ts';
 import type { MetricSpec } from '../scalers/scaler.ts';
+import type { KubeObject } from '../kube/client.ts';
+import { withoutManagedFields } from '../kube/list-watch.ts';
 import { formatMilliQuantity, targetQuantity } from '../kube/quantity.ts';
 import { parseGoFloat, parseQuantity } from '../api/values.ts';
 
@@ -309,4 +311,23 @@ export function hpaUpdateReasons(desired: HorizontalPodAutoscaler, found: Horizo
     reasons.push('annotations differ');
   }
   return reasons;
+}
+
+/**
+ * What the operator's HPA watch keeps of each HPA: its metadata without managedFields, its spec (hpaUpdateReasons
+ * compares it with the desired one) and of its status only the conditions (HPAActive) and replica counts — the
+ * current metrics, written by the HPA controller at every sync, are not read, so updates stay small in memory.
+ */
+export function cachedHpa(obj: KubeObject): KubeObject {
+  const o = withoutManagedFields(obj) as KubeObject & { status?: { conditions?: unknown; currentReplicas?: number; desiredReplicas?: number } };
+  if (!o.status) return o;
+  const { conditions, currentReplicas, desiredReplicas } = o.status;
+  return {
+    ...o,
+    status: {
+      ...(conditions !== undefined ? { conditions } : {}),
+      ...(currentReplicas !== undefined ? { currentReplicas } : {}),
+      ...(desiredReplicas !== undefined ? { desiredReplicas } : {}),
+    },
+  } as KubeObject;
 }

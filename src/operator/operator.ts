@@ -9,7 +9,8 @@ import { operatorDashboardSource } from './dashboard-source.ts';
 import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
-import { ListWatch } from '../kube/list-watch.ts';
+import { ListWatch, withoutManagedFields } from '../kube/list-watch.ts';
+import { cachedHpa } from './hpa.ts';
 import { PodWatchers } from '../runtime/pod-watcher.ts';
 import { WorkloadWatch } from '../targets/workload-watch.ts';
 import { ReadingsCache } from '../runtime/readings-cache.ts';
@@ -110,7 +111,14 @@ export interface OperatorOptions {
    * (--take-over-from-keda). `false` skips the check.
    */
   kedaLease?: false | { namespace?: string; takeOver?: boolean; retryMs?: number };
+  /**
+   * Concurrent ScaledObject reconciles (KEDA_SCALEDOBJECT_CTRL_MAX_RECONCILES). Default 50, not KEDA's 5: a
+   * reconcile here waits on the API server without holding a thread, and the API budget (--kube-api-qps) is what
+   * bounds the requests; at KEDA's 5, 10,000 new objects take minutes to become Ready.
+   */
   maxReconciles?: number;
+  /** Concurrent ScaledJob reconciles (KEDA_SCALEDJOB_CTRL_MAX_RECONCILES). Default 5 (KEDA's 1), for the same reason. */
+  maxJobReconciles?: number;
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
@@ -197,16 +205,21 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   });
   let leading = !o.leaderElection;
   // One work queue per kind; only the leader reconciles (a standby keeps its caches warm).
-  const workQueue = (reconcile: (key: string) => Promise<void>, what: string) =>
+  const workQueue = (reconcile: (key: string) => Promise<void>, what: string, concurrency: number) =>
     new WorkQueue((key) => (leading ? reconcile(key) : Promise.resolve()), {
-      concurrency: o.maxReconciles ?? 5,
+      concurrency,
       onError: (key, err, attempt) => o.log.warn({ key, attempt, error: (err as Error).message }, `${what} reconcile failed; retrying with backoff`),
     });
   const keyOf = (obj: KubeObject) => `${obj.metadata.namespace}/${obj.metadata.name}`;
 
   // The dashboard's memory of every poll (a bounded ring per object), fed beside the metrics by the controllers' poll hook.
   const dashboardHistory = o.dashboard ? new DashboardHistory() : undefined;
-  const soWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.scaledObjects, namespaces: o.watchNamespaces, labelSelector: o.watchLabelSelector });
+  const soWatch = new ListWatch<KubeObject>(o.client, {
+    gvr: GVR.scaledObjects,
+    namespaces: o.watchNamespaces,
+    labelSelector: o.watchLabelSelector,
+    transform: withoutManagedFields,
+  });
   const controller = new ScaledObjectController({
     client: o.client,
     events,
@@ -221,11 +234,13 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     scalerTelemetry: metrics,
     getCached: (ns, name) => soWatch.get(ns, name),
     getHpa: (ns, name) => hpaWatch.get(ns, name),
+    // ensureHpa reads the HPA from the watch once it has listed (KEDA's client reads it from the informer cache).
+    hpaFromCache: (ns, name) => (hpaWatch.hasSynced() ? (hpaWatch.get(ns, name) ?? null) : undefined),
     workloads,
     metrics: dashboardHistory ? { scaledObjectPolled: (...a) => (metrics.scaledObjectPolled(...a), dashboardHistory.scaledObjectPolled(...a)) } : metrics,
     requeue: (key) => queue.add(key),
   });
-  const queue = workQueue((key) => controller.reconcile(key), 'ScaledObject');
+  const queue = workQueue((key) => controller.reconcile(key), 'ScaledObject', o.maxReconciles ?? 50);
   const enqueue = (obj: KubeObject) => queue.add(keyOf(obj));
   soWatch.on({
     onAdd: enqueue,
@@ -235,7 +250,12 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   });
 
   // ScaledJobs: their own watch, queue and controller; the same shared scheduler runs their poll loops.
-  const sjWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.scaledJobs, namespaces: o.watchNamespaces, labelSelector: o.watchLabelSelector });
+  const sjWatch = new ListWatch<KubeObject>(o.client, {
+    gvr: GVR.scaledJobs,
+    namespaces: o.watchNamespaces,
+    labelSelector: o.watchLabelSelector,
+    transform: withoutManagedFields,
+  });
   const jobController = new ScaledJobController({
     client: o.client,
     events,
@@ -250,7 +270,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     getCached: (ns, name) => sjWatch.get(ns, name),
     metrics: dashboardHistory ? { scaledJobPolled: (...a) => (metrics.scaledJobPolled(...a), dashboardHistory.scaledJobPolled(...a)) } : metrics,
   });
-  const jobQueue = workQueue((key) => jobController.reconcile(key), 'ScaledJob');
+  const jobQueue = workQueue((key) => jobController.reconcile(key), 'ScaledJob', o.maxJobReconciles ?? 5);
   const enqueueJob = (obj: KubeObject) => jobQueue.add(keyOf(obj));
   sjWatch.on({
     onAdd: enqueueJob,
@@ -260,7 +280,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   });
   // Owned HPAs: a manual edit or deletion is reverted by reconciling the owner (KEDA watches owned HPAs too), and
   // a change of the HPA's ScalingActive condition updates the owner's HPAActive at once (KEDA reads it each poll).
-  const hpaWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.hpas, namespaces: o.watchNamespaces });
+  const hpaWatch = new ListWatch<KubeObject>(o.client, { gvr: GVR.hpas, namespaces: o.watchNamespaces, transform: cachedHpa });
   const ownerOf = (hpa: KubeObject) => {
     const ref = hpa.metadata.ownerReferences?.find((r) => r.kind === 'ScaledObject' && r.controller);
     if (ref) queue.add(`${hpa.metadata.namespace}/${ref.name}`);
@@ -407,6 +427,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   await workloads
     .waitForSync(30_000)
     .catch((err: Error) => o.log.warn({ error: err.message }, 'Deployment/StatefulSet watch not synced; reading targets directly'));
+  // Likewise the HPAs: once listed, the reconciles create or compare them without a GET each.
+  await hpaWatch.waitForSync(30_000).catch((err: Error) => o.log.warn({ error: err.message }, 'HPA watch not synced; reading HPAs directly'));
   if (!waitingForKeda) {
     elector?.start();
     if (!o.leaderElection) requeueAll();

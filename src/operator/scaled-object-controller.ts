@@ -8,7 +8,7 @@ import { FINALIZER, LABEL_SCALEDOBJECT_NAME, type Condition, type ScaledObject, 
 import { pausedReplicas } from '../api/pause.ts';
 import type { PodSpecLike } from '../auth/container-env.ts';
 import type { ObjectSource } from '../auth/object-source.ts';
-import { GVR, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
+import { GVR, isAlreadyExists, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { dropUndefined, updateStatus } from '../kube/status.ts';
 import { buildObjectScalers } from '../runtime/build-scalers.ts';
@@ -62,6 +62,12 @@ export interface ControllerOptions {
   getCached(namespace: string, name: string): KubeObject | undefined;
   /** Read an HPA from the informer store (its ScalingActive condition feeds HPAActive); absent: HPAActive is not written. */
   getHpa?(namespace: string, name: string): KubeObject | undefined;
+  /**
+   * The HPA as the synced watch holds it, for ensureHpa: `null` when the watch has listed and holds no such HPA,
+   * `undefined` when the watch has not listed (then the HPA is read with a GET). A stale copy costs a conflict and a
+   * retry, never a lost change (the update is conditional on its resourceVersion).
+   */
+  hpaFromCache?(namespace: string, name: string): KubeObject | null | undefined;
   /** Ask for another reconcile of `namespace/name` (the operator's work queue). */
   requeue?(key: string): void;
   /** Least time between two scaler refreshes after read errors (default 30 s). */
@@ -98,8 +104,13 @@ export class ScaledObjectController {
   private readonly runners = new Map<string, RunnerEntry>();
   /** Last read error per `namespace/name#trigger`, so a failure is reported when it starts or changes. */
   private readonly lastReadError = new Map<string, string>();
-  /** resourceVersion of the scale loop's last status write per object (patchStatus). */
-  private readonly lastWrittenRv = new Map<string, string>();
+  /**
+   * Per object, the resourceVersion of the last status write or read (the reconcile's or the scale loop's), and
+   * until the watch delivers that version, the status it carried: the next write starts from it without a GET.
+   */
+  private readonly lastWritten = new Map<string, { rv: string; object?: SoObject }>();
+  /** The last status write queued per object (serialStatus). */
+  private readonly statusWrites = new Map<string, Promise<void>>();
 
   constructor(private readonly o: ControllerOptions) {}
 
@@ -334,8 +345,23 @@ export class ScaledObjectController {
     if (so && plan.hpa.action === 'ensure') await this.ensureHpa(so, plan.hpa.hpa, plan.hpa.deletePrevious);
     if (so && plan.hpa.action === 'delete') await this.deleteHpa(so, plan.hpa.name);
     try {
-      await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => dropUndefined(plan.status(s)), {
-        fieldManager: FIELD_MANAGER,
+      // From the watch's copy (or the scale loop's last write, when the watch has not delivered it yet): no GET; a
+      // newer version on the server is a conflict, re-read and re-applied by updateStatus. Ahead of the scale
+      // loops' status writes in the API budget: Ready is what a new object waits for.
+      await this.serialStatus(key, async () => {
+        const current = this.statusBase(key, raw) ?? raw;
+        const r = await updateStatus<ScaledObjectStatus, SoObject>(
+          this.o.client,
+          GVR.scaledObjects,
+          { namespace, name },
+          (s) => dropUndefined(plan.status(s)),
+          {
+            fieldManager: FIELD_MANAGER,
+            current,
+            priority: 'normal',
+          },
+        );
+        this.remember(key, r.object, r.object !== raw);
       });
     } catch (err) {
       // KEDA controllers/keda/scaledobject_controller.go: a failed status write is a ScaledObjectUpdateFailed Event.
@@ -396,16 +422,25 @@ export class ScaledObjectController {
   private async ensureHpa(so: ScaledObject, desired: HorizontalPodAutoscaler, previousName: string | undefined): Promise<void> {
     const ns = so.metadata.namespace;
     if (previousName && previousName !== desired.metadata.name) await this.deleteHpa(so, previousName);
-    let found: HorizontalPodAutoscaler | undefined;
-    try {
-      found = await this.o.client.get<HorizontalPodAutoscaler & KubeObject>(GVR.hpas, ns, desired.metadata.name);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    const cached = this.o.hpaFromCache?.(ns, desired.metadata.name);
+    let found: HorizontalPodAutoscaler | undefined = cached === null ? undefined : (cached as (HorizontalPodAutoscaler & KubeObject) | undefined);
+    if (cached === undefined) {
+      try {
+        found = await this.o.client.get<HorizontalPodAutoscaler & KubeObject>(GVR.hpas, ns, desired.metadata.name);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
     }
     if (!found) {
-      await this.o.client.create(GVR.hpas, desired as HorizontalPodAutoscaler & KubeObject, { fieldManager: FIELD_MANAGER });
-      this.o.log.info({ namespace: ns, scaledObject: so.metadata.name, hpa: desired.metadata.name }, 'created HPA');
-      return;
+      try {
+        await this.o.client.create(GVR.hpas, desired as HorizontalPodAutoscaler & KubeObject, { fieldManager: FIELD_MANAGER });
+        this.o.log.info({ namespace: ns, scaledObject: so.metadata.name, hpa: desired.metadata.name }, 'created HPA');
+        return;
+      } catch (err) {
+        // The watch had not delivered it yet (created by the reconcile just before): compare with the server's.
+        if (cached === undefined || !isAlreadyExists(err)) throw err;
+        found = await this.o.client.get<HorizontalPodAutoscaler & KubeObject>(GVR.hpas, ns, desired.metadata.name);
+      }
     }
     const reasons = hpaUpdateReasons(desired, found);
     if (reasons.length === 0) return;
@@ -454,7 +489,7 @@ export class ScaledObjectController {
   }
 
   private async stopRunner(key: string): Promise<void> {
-    this.lastWrittenRv.delete(key);
+    this.lastWritten.delete(key);
     const e = this.runners.get(key);
     if (!e) return;
     this.runners.delete(key);
@@ -593,17 +628,67 @@ export class ScaledObjectController {
   private async patchStatus(so: ScaledObject, mutate: (s: ScaledObjectStatus) => ScaledObjectStatus): Promise<void> {
     const { namespace, name } = so.metadata;
     const key = `${namespace}/${name}`;
-    const cached = this.o.getCached(namespace, name) as SoObject | undefined;
-    const last = this.lastWrittenRv.get(key);
-    const current = cached && (last === undefined || cached.metadata.resourceVersion === last) ? cached : undefined;
-    const r = await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => dropUndefined(mutate(s)), {
-      fieldManager: FIELD_MANAGER,
-      ...(current ? { current } : {}),
+    await this.serialStatus(key, async () => {
+      const cached = this.o.getCached(namespace, name) as SoObject | undefined;
+      const current = this.statusBase(key, cached);
+      const r = await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => dropUndefined(mutate(s)), {
+        fieldManager: FIELD_MANAGER,
+        ...(current ? { current } : {}),
+      });
+      // The version this write (or the read before it) saw: once the informer's copy carries it again, polls start
+      // from that copy. Only after our own writes, a status write elsewhere (another client's) would have made every
+      // later poll GET the object until the loop's next change.
+      this.remember(key, r.object, r.object !== cached);
     });
-    // The version this write (or the read before it) saw: once the informer's copy carries it again, polls start
-    // from that copy. Only after our own writes, a status write elsewhere (the reconcile's, another client's) would
-    // have made every later poll GET the object until the loop's next change.
-    if (r.object.metadata.resourceVersion) this.lastWrittenRv.set(key, r.object.metadata.resourceVersion);
+  }
+
+  /**
+   * One status write of an object at a time (the reconcile's and the scale loop's), each starting from the one
+   * before: two writers never race each other into a conflict and a re-read.
+   */
+  private serialStatus(key: string, write: () => Promise<void>): Promise<void> {
+    const before = this.statusWrites.get(key) ?? Promise.resolve();
+    const mine = before.then(write, write);
+    const tail = mine.catch(() => undefined);
+    this.statusWrites.set(key, tail);
+    void tail.then(() => {
+      if (this.statusWrites.get(key) === tail) this.statusWrites.delete(key);
+    });
+    return mine;
+  }
+
+  /**
+   * Where a status write of `key` starts: the watch's copy when it carries our last write (or we never wrote);
+   * else what our last write returned, while the watch has not delivered it (a newer write by someone else is then
+   * a conflict and a re-read); else undefined: the watch's copy is of another version than ours, so read first.
+   */
+  private statusBase(key: string, cached: SoObject | undefined): SoObject | undefined {
+    const last = this.lastWritten.get(key);
+    if (cached && (last === undefined || cached.metadata.resourceVersion === last.rv)) {
+      if (last) last.object = undefined; // the watch has caught up: its copy is the one to start from
+      return cached;
+    }
+    return last?.object;
+  }
+
+  /** Record the version (and, until the watch has it, the status) of a status write or read of `key`. */
+  private remember(key: string, obj: SoObject, keepStatus = true): void {
+    const rv = obj.metadata.resourceVersion;
+    if (!rv) return;
+    const m = obj.metadata;
+    this.lastWritten.set(key, {
+      rv,
+      ...(keepStatus
+        ? {
+            object: {
+              apiVersion: obj.apiVersion,
+              kind: obj.kind,
+              metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: rv },
+              status: obj.status,
+            },
+          }
+        : {}),
+    });
   }
 
   private event(so: ScaledObject, type: 'Normal' | 'Warning', reason: string, message: string): void {

@@ -100,6 +100,37 @@ describe('the steady cost of scale loops, from the audit log and the source', { 
     for (const name of names) await cp.kubectl(['delete', 'scaledobject', name, '--ignore-not-found', '--wait=true']);
   };
 
+  test('a new ScaledObject is made Ready with one metadata patch, one HPA create and one status write, reading neither the object nor its HPA', async (c) => {
+    c.after(removing(['fresh']));
+    await apply(deploymentObject('fresh', 0));
+    const a0 = await auditSize();
+    await apply(scaledObject('fresh', 'vector(0) + 0 * 4', { pollingInterval: 30 }));
+    await waitFor(
+      'fresh Ready',
+      async () => {
+        const so = JSON.parse(await cp.kubectl(['get', 'scaledobject', 'fresh', '-o', 'json'])) as {
+          status?: { conditions?: Array<{ type: string; status: string }> };
+        };
+        return so.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true;
+      },
+      60_000,
+      100,
+    );
+    const a1 = await auditSize();
+    await cp.kubectl(['get', 'namespace', 'default']);
+    await waitFor('audit log flushed', async () => (await auditSize()) > a1, 10_000);
+    const mine = (await operatorRequests(a0, await auditSize()))
+      .filter((e) => e.objectRef?.name === 'fresh' || e.objectRef?.name === 'keda-hpa-fresh')
+      .map((e) => `${e.verb} ${e.objectRef?.resource}/${e.objectRef?.subresource ?? ''}`);
+    const count = (k: string) => mine.filter((x) => x === k).length;
+    assert.equal(count('get scaledobjects/'), 0, `no GET of the ScaledObject (the watch's copy and the patch's answer are used): ${mine.join(', ')}`);
+    assert.equal(count('get horizontalpodautoscalers/'), 0, `no GET of the HPA (the synced HPA watch says it is missing): ${mine.join(', ')}`);
+    assert.equal(count('patch scaledobjects/'), 1, `one patch for the finalizer and label: ${mine.join(', ')}`);
+    assert.equal(count('create horizontalpodautoscalers/'), 1, `one HPA create: ${mine.join(', ')}`);
+    // Ready in one write; the first poll's Active and the HPA's first sync (HPAActive) may each add one by now.
+    assert.ok(count('patch scaledobjects/status') >= 1 && count('patch scaledobjects/status') <= 3, `at most 3 status writes: ${mine.join(', ')}`);
+  });
+
   test('polls of an idle object send no GET of /scale and no status write', async (c) => {
     c.after(removing(['idle']));
     await apply(deploymentObject('idle', 0));
