@@ -39,25 +39,34 @@ const LEVELS = ['debug', 'info', 'warn', 'error'];
 /** The API budget's defaults: well above KEDA's 20/30 (client-go's), which cannot start 1,000 ScaledObjects in 15 minutes. */
 export const DEFAULT_KUBE_API_QPS = 500;
 export const DEFAULT_KUBE_API_BURST = 1000;
+/** Unanswered API requests at most, beyond which requests wait in priority order (api-budget.ts). */
+export const DEFAULT_KUBE_API_MAX_IN_FLIGHT = 50;
 
 /**
  * --kube-api-qps / --kube-api-burst → the client's API budget; a negative qps turns it off (client-go: a negative
  * QPS disables its rate limiter, `k8s.io/client-go/rest/config.go`).
  */
-export function parseApiBudget(qps: string, burst: string): { qps: number; burst: number } | undefined {
+export function parseApiBudget(
+  qps: string,
+  burst: string,
+  maxInFlight = String(DEFAULT_KUBE_API_MAX_IN_FLIGHT),
+): { qps: number; burst: number; maxInFlight: number } | undefined {
   const q = Number(qps);
   const b = Number(burst);
+  const m = Number(maxInFlight);
+  if (!Number.isInteger(m) || m < 1) throw new Error(`--kube-api-max-in-flight: '${maxInFlight}' is not a whole number of requests ≥ 1`);
   if (qps.trim() === '' || !Number.isFinite(q) || q === 0)
     throw new Error(`--kube-api-qps: '${qps}' is not a number of requests per second > 0 (a negative value turns the budget off)`);
   if (q < 0) return undefined;
   if (!Number.isInteger(b) || b < 1) throw new Error(`--kube-api-burst: '${burst}' is not a whole number of requests ≥ 1`);
-  return { qps: q, burst: b };
+  return { qps: q, burst: b, maxInFlight: m };
 }
 
 interface OperatorFlags {
   kubeconfig?: string;
   kubeApiQps: string;
   kubeApiBurst: string;
+  kubeApiMaxInFlight: string;
   namespace: string;
   mode: string;
   leaderElect: boolean;
@@ -232,6 +241,11 @@ export function register(program: Command): void {
       String(DEFAULT_KUBE_API_QPS),
     )
     .option('--kube-api-burst <n>', 'API requests that may go at once after a quiet period', String(DEFAULT_KUBE_API_BURST))
+    .option(
+      '--kube-api-max-in-flight <n>',
+      'unanswered API requests at most (Updraft only): beyond that, requests wait in the same priority order, so a slow API server does not queue /scale writes behind status writes and Events',
+      String(DEFAULT_KUBE_API_MAX_IN_FLIGHT),
+    )
     // KEDA's certificate flags (cmd/operator/main.go) under KEDA's names, Updraft's defaults (the chart's names).
     .option(
       '--enable-cert-rotation [bool]',
@@ -329,7 +343,7 @@ Example (outside a cluster, one replica, direct mode, no metrics API):
         // Colour only on a terminal and never with NO_COLOR (pino-pretty runs in a worker, where stdout is no TTY).
         opts.logFormat === 'console' ? pino.transport({ target: 'pino-pretty', options: { colorize: useColor(process.stdout) } }) : undefined,
       );
-      const budget = parseApiBudget(opts.kubeApiQps, opts.kubeApiBurst);
+      const budget = parseApiBudget(opts.kubeApiQps, opts.kubeApiBurst, opts.kubeApiMaxInFlight);
       const client = await KubeClient.fromEnvironment({ kubeconfig: opts.kubeconfig, ...(budget ? { budget } : {}) });
       const op = await startOperator({
         client,

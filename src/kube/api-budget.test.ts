@@ -109,3 +109,49 @@ test('under its budget the client sends a /scale write before status writes and 
     await server.stop();
   }
 });
+
+test('beyond maxInFlight unanswered requests, the next wait for a slot and are served by priority', async () => {
+  const b = new ApiBudget({ qps: 1e6, burst: 1000, maxInFlight: 2 });
+  const r1 = await b.acquire('normal');
+  const r2 = await b.acquire('normal');
+  assert.equal(b.inFlight, 2, 'two slots taken');
+  const order: string[] = [];
+  const asked: Array<[ApiPriority, string]> = [
+    ['event', 'event-1'],
+    ['status', 'status-1'],
+    ['scale', 'scale-1'],
+    ['normal', 'get-1'],
+  ];
+  const served = asked.map(([p, name]) => b.acquire(p).then((release) => (order.push(name), release)));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, [], 'no slot free: all wait although tokens are plenty');
+  assert.equal(b.queued, 4, 'four waiting');
+  r1();
+  r1(); // a second release of the same slot is ignored
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, ['scale-1'], 'the freed slot goes to the /scale write');
+  r2();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, ['scale-1', 'get-1'], 'then the read');
+  for (const release of await Promise.all(served.slice(2))) release();
+  await Promise.all(served).then((rs) => rs.forEach((release) => release()));
+  assert.deepEqual(order, ['scale-1', 'get-1', 'status-1', 'event-1'], 'then status, then the Event');
+  assert.equal(b.inFlight, 0, 'every slot released');
+});
+
+test('a watch takes a token but no slot: it starts while every slot is taken', async () => {
+  const b = new ApiBudget({ qps: 1e6, burst: 1000, maxInFlight: 1 });
+  const release = await b.acquire('normal');
+  const blocked = b.acquire('status');
+  let started = false;
+  await b.take('normal').then(() => (started = true));
+  assert.ok(started, 'the watch went');
+  assert.equal(b.queued, 1, 'the status write still waits');
+  release();
+  (await blocked)();
+  assert.equal(b.inFlight, 0, 'released');
+});
+
+test('a bad maxInFlight is refused naming the flag', () => {
+  assert.throws(() => new ApiBudget({ qps: 10, burst: 1, maxInFlight: 0 }), /--kube-api-max-in-flight must be an integer ≥ 1, got 0/);
+});

@@ -172,7 +172,7 @@ export interface KubeClientOptions {
    * Client-side rate limit (client-go's QPS/burst; KEDA's --kube-api-qps/--kube-api-burst), served by priority:
    * `/scale` and HPA writes first, status writes and Events last (api-budget.ts). Default: none.
    */
-  budget?: { qps: number; burst: number };
+  budget?: { qps: number; burst: number; maxInFlight?: number };
   /** API server warnings (`Warning: 299 - "..."` headers: deprecations, admission webhook warnings). */
   onWarning?(warning: string, method: string, path: string): void;
 }
@@ -336,7 +336,15 @@ export class KubeClient {
 
   /** One JSON request; non-2xx answers become KubeApiError with the server's Status. */
   async request<T>(spec: RequestSpec): Promise<T> {
-    if (this.budget) await this.budget.take(spec.priority ?? priorityOf(spec.method, spec.path), spec.signal);
+    const done = this.budget ? await this.budget.acquire(spec.priority ?? priorityOf(spec.method, spec.path), spec.signal) : undefined;
+    try {
+      return await this.send<T>(spec);
+    } finally {
+      done?.();
+    }
+  }
+
+  private async send<T>(spec: RequestSpec): Promise<T> {
     const timeout = AbortSignal.timeout(spec.timeoutMs ?? this.requestTimeoutMs);
     const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
     const { res } = await this.open({ ...spec, signal }, 'application/json');

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildScaler } from '../../src/scalers/index.ts';
+import { MAX_SOCKETS } from '../../src/scalers/common/http-get.ts';
 import { httpClients } from '../../src/scalers/metrics-api.ts';
 import { ReadError, type Scaler } from '../../src/scalers/scaler.ts';
 import { freePort } from '../support/free-port.ts';
@@ -125,7 +126,7 @@ describe('metrics-api scaler against a real HTTP API', () => {
     api.value = 9;
     const readings = await Promise.all(scalers.map((s) => s.read(signal())));
     assert.ok(readings.every((r) => r.metrics[0].value === 9));
-    assert.ok(api.connections - before <= 4, `${api.connections - before} connections for 200 parallel reads (agent maxSockets 4)`);
+    assert.ok(api.connections - before <= MAX_SOCKETS, `${api.connections - before} connections for 200 parallel reads (agent maxSockets ${MAX_SOCKETS})`);
     await Promise.all(scalers.map((s) => s.close()));
     assert.equal(httpClients.size, 0);
   });
