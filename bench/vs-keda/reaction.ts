@@ -7,8 +7,8 @@
 //   spec.replicas (a watch, not a poll: the event arrives within milliseconds of the write). 0→1: gauge 0 → 23,
 //   threshold 5, minReplicaCount 0 (the operator's own activation path in KEDA and Updraft alike). 1→N: gauge
 //   25 → 100, target 25 per pod, minReplicaCount 1, so 1 → 4 in one HPA step (the HPA's default scale-up policy
-//   allows max(4 pods, 100 %) per period). Each step lands at a random point of max(pollingInterval, HPA sync),
-//   after the object has settled at its low value. The time includes Prometheus' own scrape (every 500 ms), the
+//   allows max(4 pods, 100 %) per period). Each step lands at a fixed phase (PHASES) of the autoscaler's read
+//   cycle, seen at the proxy, after the object has settled at its low value: the same phases for every autoscaler. The time includes Prometheus' own scrape (every 500 ms), the
 //   same for every autoscaler.
 // - source queries per trigger per minute in steady state (gauge 10, threshold 25, one replica, active), at
 //   minReplicaCount 0 and 1, pollingInterval 30 s and 1 s, and with `useCachedMetrics: true`: each object has its
@@ -46,6 +46,8 @@ export interface Samples {
   p95: number;
   /** Rounds that timed out (counted, not in `seconds`). */
   timeouts: number;
+  /** Per round, seconds after the autoscaler's read that the step landed (NaN: reads not seen, random phase). */
+  phases: number[];
 }
 
 export interface ReactionResult {
@@ -62,6 +64,8 @@ export interface ReactionResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Where in the read cycle round i steps (fraction of the gap between two reads), cycled: spread evenly. */
+const PHASES = [0.5, 0.1, 0.7, 0.3, 0.9];
 const NS = 'default';
 
 /** Nearest-rank quantile of a non-empty list. */
@@ -243,6 +247,7 @@ export async function runReaction(def: Autoscaler, opts: ReactionOptions): Promi
 
     const roundsOf = async (o: ReactionObject): Promise<void> => {
       const samples: number[] = [];
+      const phases: number[] = [];
       let timeouts = 0;
       const settleMs = (3 * o.pollingInterval + 2 * hpaSync + 60) * 1000;
       for (let i = 0; i < opts.rounds; i++) {
@@ -254,8 +259,22 @@ export async function runReaction(def: Autoscaler, opts: ReactionOptions): Promi
           timeouts++;
           continue;
         }
-        // A random phase against both the poll and the HPA's sync, after the low value has surely been read.
-        await sleep(1000 + Math.random() * Math.max(o.pollingInterval, hpaSync) * 1000);
+        // The step lands at a fixed phase of the autoscaler's own read cycle, the same phases for every
+        // autoscaler, so rounds compare like with like: two reads of this object's query at the proxy give the cycle
+        // (the HPA's sync for 1→N — KEDA and Updraft both skip their own polls there and read at each HPA request
+        // — the operator's poll for 0→1), and round i steps at PHASES[i] of it after the second. Random when the
+        // reads cannot be seen.
+        const readTimeout = (2 * Math.max(o.pollingInterval, hpaSync) + 30) * 1000;
+        try {
+          const r1 = await proxy.nextRequest(o.gauge, readTimeout);
+          const r2 = await proxy.nextRequest(o.gauge, readTimeout);
+          const phase = PHASES[i % PHASES.length] * (r2 - r1);
+          await sleep(Math.max(0, r2 + phase - performance.now()));
+          phases.push(Math.round(phase) / 1000);
+        } catch {
+          await sleep(1000 + Math.random() * Math.max(o.pollingInterval, hpaSync) * 1000);
+          phases.push(NaN);
+        }
         const t0 = performance.now();
         gauges[o.gauge].value = o.high;
         try {
@@ -268,7 +287,7 @@ export async function runReaction(def: Autoscaler, opts: ReactionOptions): Promi
         }
       }
       gauges[o.gauge].value = o.low;
-      result.reaction[o.key] = { seconds: samples, median: quantile(samples, 0.5), p95: quantile(samples, 0.95), timeouts };
+      result.reaction[o.key] = { seconds: samples, phases, median: quantile(samples, 0.5), p95: quantile(samples, 0.95), timeouts };
     };
     await Promise.all(reactionObjects.map(roundsOf));
 

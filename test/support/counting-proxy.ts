@@ -50,17 +50,26 @@ export interface CountingHttpProxy {
   requests(query: string): number;
   /** Every key seen with its count. */
   counts(): Record<string, number>;
+  /** performance.now() of the next request for `query` (rejects after timeoutMs). */
+  nextRequest(query: string, timeoutMs: number): Promise<number>;
   stop(): Promise<void>;
 }
 
 export async function startCountingHttpProxy(target: string): Promise<CountingHttpProxy> {
   const to = new URL(target);
   const counts = new Map<string, number>();
+  const waiters = new Map<string, Array<(t: number) => void>>();
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
+    const t = performance.now();
     const u = new URL(req.url ?? '/', 'http://proxy');
     const key = u.searchParams.get('query') ?? u.pathname;
     counts.set(key, (counts.get(key) ?? 0) + 1);
+    const w = waiters.get(key);
+    if (w) {
+      waiters.delete(key);
+      for (const f of w) f(t);
+    }
     const up = http.request(
       { host: to.hostname, port: Number(to.port), method: req.method, path: req.url, headers: { ...req.headers, host: to.host }, agent },
       (r) => {
@@ -81,6 +90,22 @@ export async function startCountingHttpProxy(target: string): Promise<CountingHt
     url: `http://127.0.0.1:${port}`,
     requests: (query) => counts.get(query) ?? 0,
     counts: () => Object.fromEntries(counts),
+    nextRequest: (query, timeoutMs) =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const list = waiters.get(query) ?? [];
+          waiters.set(
+            query,
+            list.filter((f) => f !== done),
+          );
+          reject(new Error(`no request for ${query} within ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+        const done = (t: number) => {
+          clearTimeout(timer);
+          resolve(t);
+        };
+        waiters.set(query, [...(waiters.get(query) ?? []), done]);
+      }),
     stop: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
