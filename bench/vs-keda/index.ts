@@ -6,7 +6,7 @@
 //   npm run build && flock /tmp/updraft-heavy.lock npm run bench:vs-keda -- --quick
 //     --quick               N=100, 3 rounds per reaction, 10 s per metrics-API rate
 //     (full)                N=100,1000,5000,10000, 5 rounds, 30 s per rate
-//     --n 100,1000          the scale Ns
+//     --n 100,1000          the scale Ns; `N:a+b` runs only autoscalers a and b at that N (e.g. 10000:updraftHpa)
 //     --rounds 5            rounds per reaction row (each: 0→1 and 1→4, at pollingInterval 30 s and 1 s)
 //     --scale-autoscalers keda,kedaFastClient,updraftHpa,updraftDirect
 //     --ready-timeout 600   cap on each scale phase's wait for all Ready (reported as "x of N Ready after T")
@@ -39,7 +39,13 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick;
-const ns = (values.n ?? (quick ? '100' : '100,1000,5000,10000')).split(',').map(Number);
+// Each N with the autoscalers run at it (`10000:updraftHpa+updraftDirect`; plain N: every --scale-autoscalers).
+const nSpecs = (values.n ?? (quick ? '100' : '100,1000,5000,10000')).split(',').map((x) => {
+  const [n, only] = x.split(':');
+  if (!(Number(n) > 0)) throw new Error(`--n: '${x}' is not N or N:autoscaler+autoscaler`);
+  return { n: Number(n), only: only ? (only.split('+') as Array<keyof typeof autoscalers>) : undefined };
+});
+const ns = nSpecs.map((x) => x.n);
 const rounds = Number(values.rounds ?? (quick ? 3 : 5));
 const apiSeconds = Number(values['api-seconds'] ?? (quick ? 10 : 30));
 type Name = keyof typeof autoscalers;
@@ -108,8 +114,9 @@ if (!values['skip-scale']) {
   const prom = await startPrometheus({});
   const proxy = await startCountingProxy(prom.url);
   try {
-    for (const n of ns) {
-      for (const name of scaleNames) {
+    for (const { n, only } of nSpecs) {
+      for (const name of only ?? scaleNames) {
+        if (!autoscalers[name]) throw new Error(`--n ${n}: unknown autoscaler '${name}' (use ${Object.keys(autoscalers).join(', ')})`);
         if (name.startsWith('keda') && !hasKeda) continue;
         out.phaseLoad[`scale ${name} N=${n}`] = loadavg().map((x) => Number(x.toFixed(1)));
         log(`scale: ${name} N=${n}`);
@@ -265,7 +272,10 @@ const md = [
   '',
   ...out.reaction.flatMap((r) => [
     `- reaction ${r.autoscaler}: ${Object.entries(r.reaction)
-      .map(([k, s]) => `${k} [${s.seconds.map((x) => x.toFixed(2)).join(', ')}] s`)
+      .map(
+        ([k, s]) =>
+          `${k} [${s.seconds.map((x) => x.toFixed(2)).join(', ')}] s at phases [${(s.phases ?? []).map((x) => x.toFixed(1)).join(', ')}] s after a read`,
+      )
       .join('; ')}; steady window ${fmt(r.steadyMinutes)} min${r.errors.length ? `; errors: ${r.errors.join(' | ')}` : ''}`,
   ]),
   ...out.scale.map((s) =>

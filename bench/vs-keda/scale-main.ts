@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startCountingProxy } from '../../test/support/counting-proxy.ts';
 import { startPrometheus } from '../../test/support/prometheus.ts';
-import { autoscalers, kedaAvailable } from './autoscalers.ts';
+import { join } from 'node:path';
+import { autoscalers, kedaAvailable, repoRoot } from './autoscalers.ts';
 import { runScale, type ScaleResult } from './scale.ts';
 
 const { values, positionals } = parseArgs({
@@ -46,13 +47,15 @@ try {
         activeFraction: Number(values['active-fraction']),
         minReplicaCount: Number(values['min-replicas']),
         readyTimeoutSeconds: Number(values['ready-timeout']),
+        heapProfileAtEnd: values['heap-prof-dir'] !== undefined,
         start: {
           extraArgs: positionals,
           nodeArgs: [
             ...(values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : []),
-            // Sampled allocations still live at exit (Node --heap-prof), for where the memory per object goes.
-            ...(values['heap-prof-dir'] ? ['--heap-prof', `--heap-prof-dir=${values['heap-prof-dir']}`] : []),
+            // Sampled live heap at the end of the steady window (bench/support/heap-sampler.mjs), for where the memory per object goes.
+            ...(values['heap-prof-dir'] ? ['--import', join(repoRoot, 'bench', 'support', 'heap-sampler.mjs')] : []),
           ],
+          ...(values['heap-prof-dir'] ? { env: { HEAP_SAMPLER_DIR: values['heap-prof-dir'] } } : {}),
         },
       });
       results.push(r);

@@ -28,6 +28,8 @@ export interface ScaleOptions {
   minReplicaCount?: number;
   /** Give up waiting for all Ready after this long (default 600 s). */
   readyTimeoutSeconds?: number;
+  /** Signal SIGUSR2 to the autoscaler's processes at the end of the steady window (heap-sampler.mjs writes a profile). */
+  heapProfileAtEnd?: boolean;
   /** Passed to the autoscaler's start (Updraft: extra flags, node flags). */
   start?: StartOptions;
   /** Progress lines (default: stderr). */
@@ -192,6 +194,10 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
       sampleGauge(metricsTo);
     }
     const usage = await procs.stop();
+    if (opts.heapProfileAtEnd) {
+      for (const pid of run.pids()) process.kill(pid, 'SIGUSR2');
+      await new Promise((r) => setTimeout(r, 5000));
+    }
     await new Promise((r) => setTimeout(r, 1500));
     const [auditTo, apiTo, queriesTo] = await Promise.all([audit.mark(), apiserverRequestTotals(cp), prometheusQueries(opts.prometheusUrl)]);
     const windowMs = Date.now() - w0;
