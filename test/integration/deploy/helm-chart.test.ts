@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
 import { freePort } from '../../support/free-port.ts';
-import { waitFor } from '../../support/wait.ts';
+import { certFactory } from '../../support/openssl-certs.ts';
+import { eventually, waitFor } from '../../support/wait.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const chart = join(root, 'deploy', 'helm', 'updraft');
@@ -64,6 +65,53 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
   after(async () => {
     await cp?.stop();
   });
+  /**
+   * `updraft operator` with exactly the rendered container's args and env, for a run here: only each
+   * `--*-bind-address=:N` moves to a free loopback port, and a flag value under a mount path (`--cert-dir=/certs`,
+   * `--otlp-grpc-tls-cert-file=/var/run/updraft/otlp-grpc-tls/tls.crt`) to the local folder `mounts` gives for it.
+   */
+  const operatorRun = async (docs: Doc[], mounts: Record<string, string>) => {
+    const container = (find(docs, 'Deployment', 'updraft-operator')[0] as Doc & { spec: { template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; value?: string }> }> } } } }).spec.template.spec.containers[0];
+    assert.equal(container.args[0], 'operator');
+    const ports = new Map<string, number>();
+    const args: string[] = [];
+    for (const a of container.args.slice(1)) {
+      const m = /^(--[a-z-]+-bind-address)=:(\d+)$/.exec(a);
+      const mount = Object.keys(mounts).find((dir) => a.includes(`=${dir}`));
+      if (m) {
+        const port = await freePort();
+        ports.set(m[1], port);
+        args.push(`${m[1]}=127.0.0.1:${port}`);
+      } else args.push(mount ? a.replace(`=${mount}`, `=${mounts[mount]}`) : a);
+    }
+    const env: Record<string, string> = { ...process.env, POD_NAMESPACE: 'updraft-system', POD_NAME: 'updraft-operator-0' } as Record<string, string>;
+    for (const e of container.env) if (e.value !== undefined) env[e.name] = e.value;
+    return { argv: [join(root, 'bin', 'updraft.js'), 'operator', ...args, '--kubeconfig', cp.kubeconfig], env, ports };
+  };
+  /** A folder with tls.crt/tls.key for 127.0.0.1 from the control plane's CA: what the chart's `certificates` mount holds. */
+  const servingCertDir = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'updraft-chart-certs-'));
+    const cert = await cp.issueServingCert('updraft-operator', ['127.0.0.1']);
+    copyFileSync(cert.certFile, join(dir, 'tls.crt'));
+    copyFileSync(cert.keyFile, join(dir, 'tls.key'));
+    return dir;
+  };
+  /** Runs the operator while `body` runs (a failure carries the operator's output), then stops it; returns its output. */
+  const whileOperatorRuns = async (run: { argv: string[]; env: Record<string, string> }, body: () => Promise<void>): Promise<string> => {
+    const child = spawn(process.execPath, run.argv, { env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    try {
+      await body();
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\noperator output:\n${output}`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    return output;
+  };
 
   test('default values: operator, services, APIService, webhook, RBAC and CRDs, all accepted by the API server', async () => {
     const { text, docs } = render();
@@ -196,6 +244,62 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
     assert.match(out, /poddisruptionbudget.policy\/updraft-operator created \(server dry run\)/);
   });
 
+  describe('otlpReceiver.grpcTLS: the OTLP/gRPC receiver serves TLS (mTLS with caKey) from a Secret you manage', () => {
+    const on = ['otlpReceiver.enabled=true', 'otlpReceiver.grpcTLS.existingSecret=otlp-tls'];
+    type Pod = PodSpec & { volumes: Array<{ name: string; projected?: { sources: Array<{ secret: { name: string; items: Array<{ key: string; path: string }> } }> } }> };
+    const tlsOf = (docs: Doc[]) => {
+      const pod = podOf(docs, 'updraft-operator') as Pod & { containers: Array<{ volumeMounts: Array<{ name: string; mountPath: string }> }> };
+      return {
+        flags: pod.containers[0].args.filter((a) => a.startsWith('--otlp-grpc-tls-')),
+        mount: pod.containers[0].volumeMounts.find((m) => m.name === 'otlp-grpc-tls')?.mountPath,
+        secrets: pod.volumes.find((v) => v.name === 'otlp-grpc-tls')?.projected?.sources.map((x) => `${x.secret.name}: ${x.secret.items.map((i) => `${i.key}>${i.path}`).join(' ')}`),
+      };
+    };
+    const dir = '/var/run/updraft/otlp-grpc-tls';
+    const tlsFlags = [`--otlp-grpc-tls-cert-file=${dir}/tls.crt`, `--otlp-grpc-tls-key-file=${dir}/tls.key`];
+    const rows: Array<{ name: string; sets: string[]; want: ReturnType<typeof tlsOf> }> = [
+      { name: 'existingSecret: TLS from its tls.crt and tls.key', sets: on, want: { flags: tlsFlags, mount: dir, secrets: ['otlp-tls: tls.crt>tls.crt tls.key>tls.key'] } },
+      {
+        name: 'caKey: mTLS, the client CA from the same Secret',
+        sets: [...on, 'otlpReceiver.grpcTLS.caKey=ca.crt'],
+        want: { flags: [...tlsFlags, `--otlp-grpc-tls-ca-file=${dir}/ca.crt`], mount: dir, secrets: ['otlp-tls: tls.crt>tls.crt tls.key>tls.key ca.crt>ca.crt'] },
+      },
+      {
+        name: 'caSecret with caKey: the client CA from its own Secret',
+        sets: [...on, 'otlpReceiver.grpcTLS.caKey=ca.pem', 'otlpReceiver.grpcTLS.caSecret=collector-ca'],
+        want: { flags: [...tlsFlags, `--otlp-grpc-tls-ca-file=${dir}/ca.crt`], mount: dir, secrets: ['otlp-tls: tls.crt>tls.crt tls.key>tls.key', 'collector-ca: ca.pem>ca.crt'] },
+      },
+      {
+        name: 'certKey and keyKey name other keys of the Secret',
+        sets: [...on, 'otlpReceiver.grpcTLS.certKey=cert.pem', 'otlpReceiver.grpcTLS.keyKey=key.pem'],
+        want: { flags: tlsFlags, mount: dir, secrets: ['otlp-tls: cert.pem>tls.crt key.pem>tls.key'] },
+      },
+      { name: 'no existingSecret: plaintext gRPC, nothing mounted', sets: ['otlpReceiver.enabled=true'], want: { flags: [], mount: undefined, secrets: undefined } },
+      { name: 'the receiver off: grpcTLS renders nothing', sets: ['otlpReceiver.grpcTLS.existingSecret=otlp-tls'], want: { flags: [], mount: undefined, secrets: undefined } },
+    ];
+    for (const row of rows) {
+      test(row.name, () => {
+        assert.deepEqual(tlsOf(render(row.sets).docs), row.want);
+      });
+    }
+    const refused: Array<{ name: string; sets: string[]; want: RegExp }> = [
+      { name: 'caKey without existingSecret', sets: ['otlpReceiver.enabled=true', 'otlpReceiver.grpcTLS.caKey=ca.crt'], want: /otlpReceiver.grpcTLS.caKey \(mTLS\) needs otlpReceiver.grpcTLS.existingSecret/ },
+      { name: 'caSecret without caKey', sets: [...on, 'otlpReceiver.grpcTLS.caSecret=collector-ca'], want: /otlpReceiver.grpcTLS.caSecret is set without caKey: set otlpReceiver.grpcTLS.caKey/ },
+      { name: 'existingSecret with grpcPort 0', sets: [...on, 'otlpReceiver.grpcPort=0'], want: /otlpReceiver.grpcTLS.existingSecret is set but otlpReceiver.grpcPort is 0/ },
+      { name: 'a typo under grpcTLS (values.schema.json)', sets: [...on, 'otlpReceiver.grpcTLS.caFile=ca.crt'], want: /at '\/otlpReceiver\/grpcTLS': additional properties 'caFile' not allowed/ },
+    ];
+    for (const row of refused) {
+      test(`refused: ${row.name}`, () => {
+        assert.match(renderError(row.sets), row.want);
+      });
+    }
+    test('the API server accepts the mTLS Deployment (projected volume from two Secrets)', async () => {
+      const { docs } = render([...on, 'otlpReceiver.grpcTLS.caKey=ca.pem', 'otlpReceiver.grpcTLS.caSecret=collector-ca']);
+      const out = await cp.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(find(docs, 'Deployment', 'updraft-operator')[0]) });
+      assert.match(out, /deployment.apps\/updraft-operator created \(server dry run\)/);
+    });
+  });
+
   test('monitors render only with prometheus.operator.enabled, as in the KEDA chart', () => {
     const off = render(['prometheus.operator.serviceMonitor.enabled=true', 'prometheus.operator.podMonitor.enabled=true', 'prometheus.operator.prometheusRules.enabled=true']).docs;
     assert.equal(off.filter((d) => d.apiVersion.startsWith('monitoring.coreos.com/')).length, 0);
@@ -275,37 +379,15 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
 
   test('the operator runs with exactly the args and env the chart gives it: probes, /metrics, metrics API and webhook listen', async (t) => {
     const { docs } = render();
-    const container = (find(docs, 'Deployment', 'updraft-operator')[0] as Doc & { spec: { template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; value?: string }> }> } } } }).spec.template.spec.containers[0];
-    assert.equal(container.args[0], 'operator');
-    // Same flags; only the listen ports (to free ones on loopback) and the certificate directory change.
-    const ports = new Map<string, number>();
-    const certDir = mkdtempSync(join(tmpdir(), 'updraft-chart-certs-'));
-    const cert = await cp.issueServingCert('updraft-operator', ['127.0.0.1']);
-    copyFileSync(cert.certFile, join(certDir, 'tls.crt'));
-    copyFileSync(cert.keyFile, join(certDir, 'tls.key'));
-    const args: string[] = [];
-    for (const a of container.args.slice(1)) {
-      const m = /^(--[a-z-]+-bind-address)=:(\d+)$/.exec(a);
-      if (m) {
-        const port = await freePort();
-        ports.set(m[1], port);
-        args.push(`${m[1]}=127.0.0.1:${port}`);
-      } else if (a.startsWith('--cert-dir=')) args.push(`--cert-dir=${certDir}`);
-      else args.push(a);
-    }
+    const certDir = await servingCertDir();
+    const { argv, env, ports } = await operatorRun(docs, { '/certs': certDir });
     assert.deepEqual([...ports.keys()].sort(), ['--health-probe-bind-address', '--metrics-api-bind-address', '--metrics-bind-address', '--webhook-bind-address']);
-    const env: Record<string, string> = { ...process.env, POD_NAMESPACE: 'updraft-system', POD_NAME: 'updraft-operator-0' } as Record<string, string>;
-    for (const e of container.env) if (e.value !== undefined) env[e.name] = e.value;
     // Before the CRDs exist the operator stops at once with what to do, instead of waiting on a watch.
-    const early = spawnSync(process.execPath, [join(root, 'bin', 'updraft.js'), 'operator', ...args, '--kubeconfig', cp.kubeconfig], { env, encoding: 'utf8', timeout: 60_000 });
+    const early = spawnSync(process.execPath, argv, { env, encoding: 'utf8', timeout: 60_000 });
     assert.equal(early.status, 1);
     assert.match(early.stderr, /^updraft: the keda.sh\/v1alpha1 CRDs are not installed .*kubectl apply -f deploy\/crds\//m);
     for (const f of readdirSync(join(root, 'deploy', 'crds'))) await cp.kubectl(['apply', '-f', join(root, 'deploy', 'crds', f)]);
-    const child = spawn(process.execPath, [join(root, 'bin', 'updraft.js'), 'operator', ...args, '--kubeconfig', cp.kubeconfig], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    try {
+    const output = await whileOperatorRuns({ argv, env }, async () => {
       const get = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`).then(async (r) => ({ status: r.status, body: await r.text() }));
       await waitFor('the probes port to answer /readyz', async () => (await get(ports.get('--health-probe-bind-address')!, '/readyz').catch(() => ({ status: 0 }))).status === 200, 60_000, 250);
       assert.equal((await get(ports.get('--health-probe-bind-address')!, '/healthz')).status, 200);
@@ -324,14 +406,46 @@ describe('rendered chart', { skip: !haveHelm && `helm not built (${helm}); run s
       }
       // The chart asks for leader election on the Lease named by --leader-election-id, held by POD_NAME.
       await waitFor('the Lease to be held', async () => /updraft-operator-0/.test(await cp.kubectl(['get', 'lease', '-n', 'updraft-system', 'operator.updraft.dev', '-o', 'jsonpath={.spec.holderIdentity}']).catch(() => '')), 30_000, 250);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\noperator output:\n${output}`);
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(certDir, { recursive: true, force: true });
-    }
+    }).finally(() => rmSync(certDir, { recursive: true, force: true }));
     assert.doesNotMatch(output, /error: unknown option/);
+  });
+  test("otlpReceiver.grpcTLS with caKey: the operator, run with the chart's args, serves the Secret's certificate on otlp-grpc and refuses a client without one", async () => {
+    const certs = certFactory();
+    const ca = certs.ca('otlp-ca');
+    const server = certs.leaf('otlp-server', ca, { cn: 'updraft-otlp', usage: 'server', hosts: ['127.0.0.1', 'localhost'] });
+    const client = certs.leaf('otlp-client', ca, { cn: 'collector', usage: 'client' });
+    // The Secret's keys as the projected volume lays them out.
+    const tlsDir = mkdtempSync(join(tmpdir(), 'updraft-chart-otlp-tls-'));
+    copyFileSync(server.certFile, join(tlsDir, 'tls.crt'));
+    copyFileSync(server.keyFile, join(tlsDir, 'tls.key'));
+    copyFileSync(ca.certFile, join(tlsDir, 'ca.crt'));
+    const certDir = await servingCertDir();
+    const { docs } = render(['otlpReceiver.enabled=true', 'otlpReceiver.grpcTLS.existingSecret=otlp-tls', 'otlpReceiver.grpcTLS.caKey=ca.crt']);
+    const run = await operatorRun(docs, { '/certs': certDir, '/var/run/updraft/otlp-grpc-tls': tlsDir });
+    await whileOperatorRuns(run, async () => {
+      const port = run.ports.get('--otlp-grpc-bind-address')!;
+      // The server's certificate subject on a handshake with the client certificate; the error code of one without.
+      const withCert = () =>
+        new Promise<string>((resolve, reject) => {
+          const s = connect({ host: '127.0.0.1', port, ca: ca.cert, cert: client.cert, key: client.key, servername: 'localhost', ALPNProtocols: ['h2'] }, () => {
+            resolve(String(s.getPeerCertificate().subject.CN));
+            s.end();
+          });
+          s.once('error', reject);
+        });
+      assert.equal(await eventually('the otlp-grpc port to complete a TLS handshake', () => withCert().catch(() => undefined), 60_000), 'updraft-otlp', 'the mounted certificate');
+      const without = await new Promise<string>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port, ca: ca.cert, servername: 'localhost', ALPNProtocols: ['h2'] });
+        s.resume();
+        s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+        s.once('close', () => resolve('closed without an error'));
+      });
+      assert.match(without, /CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/, 'a client without a certificate is refused (mTLS)');
+    }).finally(() => {
+      rmSync(certDir, { recursive: true, force: true });
+      rmSync(tlsDir, { recursive: true, force: true });
+      certs.cleanup();
+    });
   });
   // Runs last: the test above needs the CRDs absent at first, so this install leaves them out (crds.install=false).
   test("helm install with KEDA's values file: the release deploys and the operator Deployment's pod spec is accepted (kwok: no real containers)", async () => {
