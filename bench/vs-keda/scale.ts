@@ -5,6 +5,9 @@
 // Each ScaledObject has its own kwok Deployment and one prometheus trigger with a query of its own (the text
 // differs per object, the value does not: `vector(v) + 0 * i`), so no two triggers could share a read.
 // A fraction (`activeFraction`, default 0.1) reads 5 (active: one pod, an HPA that syncs in hpa mode), the rest 0.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { ControlPlane } from '../../test/support/control-plane.ts';
 import { startControlPlane } from '../../test/support/control-plane.ts';
 import { deploymentObject } from '../../test/support/manifests.ts';
@@ -259,6 +262,15 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
     };
   } finally {
     await run?.stop().catch((e: unknown) => log(`stopping ${a.name} failed: ${String(e)}`));
+    // The autoscaler's log outlives the control plane's directory, for what happened in a run.
+    if (run?.logFile) {
+      const kept = join(tmpdir(), 'vs-keda-logs', `${a.name}-N${n}-${new Date().toISOString().slice(0, 19).replaceAll(':', '-')}.log`);
+      await mkdir(dirname(kept), { recursive: true });
+      await copyFile(run.logFile, kept).then(
+        () => log(`log kept at ${kept}`),
+        () => undefined,
+      );
+    }
     await watch?.stop().catch(() => undefined);
     client.close();
     await cp.stop().catch((e: unknown) => log(`stopping the control plane failed: ${String(e)}`));
