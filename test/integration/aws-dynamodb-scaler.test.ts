@@ -3,28 +3,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { AwsCredentialCache } from '../../src/auth/aws-credentials.ts';
 import { buildScaler } from '../../src/scalers/index.ts';
 import { ReadError, type ScalerContext } from '../../src/scalers/scaler.ts';
-import { startCaptureServer } from '../support/capture-server.ts';
-import { startCountingProxy } from '../support/counting-proxy.ts';
-import { freePort } from '../support/free-port.ts';
-import { createIamUserKeys, startMoto, type Moto } from '../support/moto.ts';
-import { contextFor } from '../support/scaler-context.ts';
+import { assertClosedPortUnreachable, assertKeepAlive, assertWrongSecretRefused, operatorCache, signedMoto, testCreds } from '../support/aws-scaler.ts';
+import { startMoto, type Moto } from '../support/moto.ts';
+import { contextFor, readScalerOnce } from '../support/scaler-context.ts';
 
 const TYPE = 'aws-dynamodb';
-const testCreds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const signal = () => AbortSignal.timeout(15_000);
-const operatorCache = () => new AwsCredentialCache({ operatorCredentials: () => async () => testCreds });
-
-async function read(metadata: Record<string, string>, extra: Partial<ScalerContext>) {
-  const scaler = buildScaler(contextFor(TYPE, metadata, extra));
-  try {
-    return { reading: await scaler.read(signal()), spec: scaler.metricSpecs[0] };
-  } finally {
-    await scaler.close();
-  }
-}
+const read = (metadata: Record<string, string>, extra: Partial<ScalerContext>) => readScalerOnce(contextFor(TYPE, metadata, extra));
 
 /** A `jobs` table keyed by (queue, id) with a `by-status` GSI on status; `items` jobs per queue and status. */
 async function createJobs(db: DynamoDBClient, items: Array<{ queue: string; status: string; n: number }>): Promise<void> {
@@ -176,11 +163,7 @@ describe('aws-dynamodb against moto', () => {
   }
 
   test('a closed port is an unreachable ReadError naming the endpoint', async () => {
-    const closed = `http://127.0.0.1:${await freePort()}`;
-    await assert.rejects(
-      read(md({ awsEndpoint: closed }), { awsCredentials: operatorCache() }),
-      (e: unknown) => e instanceof ReadError && e.kind === 'unreachable' && e.message.includes(`cannot reach ${closed}`),
-    );
+    await assertClosedPortUnreachable((awsEndpoint) => read(md({ awsEndpoint }), { awsCredentials: operatorCache() }));
   });
 
   test('100 triggers on one table (different queries) share one DynamoDB client; the last close drops it', async () => {
@@ -200,71 +183,35 @@ describe('aws-dynamodb against moto', () => {
 });
 
 describe('aws-dynamodb against moto with request authentication', () => {
-  let moto: Moto;
-  let good: { accessKeyId: string; secretAccessKey: string };
-  before(async () => {
-    moto = await startMoto({ auth: true });
-    good = await createIamUserKeys(moto, 'keda-dynamodb');
-    const db = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: testCreds });
-    await createJobs(db, [{ queue: 'orders', status: 'queued', n: 7 }]);
-    db.destroy();
-    await moto.resetAuth(0);
-  });
-  after(async () => moto?.stop());
-  const md = () => ({ ...byQueue('orders'), awsRegion: 'us-east-1', awsEndpoint: moto.endpoint });
+  const auth = signedMoto(
+    'keda-dynamodb',
+    async (moto) => {
+      const db = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: testCreds });
+      await createJobs(db, [{ queue: 'orders', status: 'queued', n: 7 }]);
+      db.destroy();
+    },
+    'awsAccessKeyId',
+  );
+  const md = () => ({ ...byQueue('orders'), awsRegion: 'us-east-1', awsEndpoint: auth.moto.endpoint });
 
   test('access keys from the TriggerAuthentication sign the Query: 7 items', async () => {
-    const { reading } = await read(md(), {
-      authParams: { awsAccessKeyId: good.accessKeyId, awsSecretAccessKey: good.secretAccessKey },
-      awsCredentials: new AwsCredentialCache(),
-    });
+    const { reading } = await read(md(), auth.signedBy());
     assert.equal(reading.metrics[0].value, 7);
   });
 
   test('a wrong secret is an auth ReadError naming the key id prefix, never the secret', async () => {
-    const secret = 'definitely-wrong-dynamodb-secret';
-    await assert.rejects(
-      read(md(), { authParams: { awsAccessKeyId: good.accessKeyId, awsSecretAccessKey: secret }, awsCredentials: new AwsCredentialCache() }),
-      (e: unknown) => {
-        assert.ok(e instanceof ReadError);
-        assert.equal(e.kind, 'auth');
-        assert.match(e.message, new RegExp(`refused for access key ${good.accessKeyId.slice(0, 4)}…`));
-        assert.doesNotMatch(e.message, new RegExp(secret));
-        return true;
-      },
-    );
+    await assertWrongSecretRefused((secret) => read(md(), auth.signedBy(secret)), auth.keys.accessKeyId);
   });
 });
 
 describe('aws-dynamodb: connections to one keep-alive endpoint (moto closes every connection, so a local stub answers)', () => {
   test("100 triggers reading one after another hold one connection; reading all at once stays within the agent's 50 sockets", async () => {
-    const answers: Record<string, unknown> = { 'DynamoDB_20120810.Query': { Count: 42, ScannedCount: 42 } };
-    const stub = await startCaptureServer((req) => ({
-      body: JSON.stringify(answers[req.headers['x-amz-target'] ?? ''] ?? {}),
-      headers: { 'content-type': 'application/x-amz-json-1.0' },
-    }));
-    const proxy = await startCountingProxy(stub.url);
-    try {
-      const aws = operatorCache();
-      const scalers = Array.from({ length: 100 }, (_, i) =>
-        buildScaler({
-          ...contextFor(
-            TYPE,
-            { ...{ ...byQueue('orders'), awsRegion: 'us-east-1', identityOwner: 'operator' }, awsEndpoint: proxy.url },
-            { awsCredentials: aws },
-          ),
-          triggerIndex: i,
-        }),
-      );
-      for (const s of scalers) assert.equal((await s.read(signal())).metrics[0].value, 42);
-      assert.equal(proxy.accepted(), 1);
-      await Promise.all(scalers.map((s) => s.read(signal())));
-      assert.ok(proxy.accepted() <= 50 + 0, `${proxy.accepted()} connections`);
-      await Promise.all(scalers.map((s) => s.close()));
-      assert.equal(aws.clientCount, 0);
-    } finally {
-      await proxy.stop();
-      await stub.stop();
-    }
+    await assertKeepAlive({
+      type: TYPE,
+      metadata: { ...byQueue('orders'), awsRegion: 'us-east-1', identityOwner: 'operator' },
+      answers: { 'DynamoDB_20120810.Query': { Count: 42, ScannedCount: 42 } },
+      value: 42,
+      connections: 1,
+    });
   });
 });

@@ -4,28 +4,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { AwsCredentialCache } from '../../src/auth/aws-credentials.ts';
 import { buildScaler } from '../../src/scalers/index.ts';
 import { ReadError, type ScalerContext } from '../../src/scalers/scaler.ts';
+import { assertClosedPortUnreachable, assertKeepAlive, assertWrongSecretRefused, operatorCache, signedMoto, testCreds } from '../support/aws-scaler.ts';
 import { startCaptureServer } from '../support/capture-server.ts';
-import { startCountingProxy } from '../support/counting-proxy.ts';
-import { freePort } from '../support/free-port.ts';
-import { createIamUserKeys, startMoto, type Moto } from '../support/moto.ts';
-import { contextFor } from '../support/scaler-context.ts';
+import { startMoto, type Moto } from '../support/moto.ts';
+import { contextFor, readScalerOnce } from '../support/scaler-context.ts';
 
 const TYPE = 'aws-dynamodb-streams';
-const testCreds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const signal = () => AbortSignal.timeout(15_000);
-const operatorCache = () => new AwsCredentialCache({ operatorCredentials: () => async () => testCreds });
-
-async function read(metadata: Record<string, string>, extra: Partial<ScalerContext>) {
-  const scaler = buildScaler(contextFor(TYPE, metadata, extra));
-  try {
-    return { reading: await scaler.read(signal()), spec: scaler.metricSpecs[0] };
-  } finally {
-    await scaler.close();
-  }
-}
+const read = (metadata: Record<string, string>, extra: Partial<ScalerContext>) => readScalerOnce(contextFor(TYPE, metadata, extra));
 
 async function createTable(db: DynamoDBClient, name: string, stream: boolean): Promise<void> {
   await db.send(
@@ -105,11 +93,7 @@ describe('aws-dynamodb-streams against moto', () => {
   });
 
   test('a closed port is an unreachable ReadError naming the endpoint', async () => {
-    const closed = `http://127.0.0.1:${await freePort()}`;
-    await assert.rejects(
-      read(md({ awsEndpoint: closed }), { awsCredentials: operatorCache() }),
-      (e: unknown) => e instanceof ReadError && e.kind === 'unreachable' && e.message.includes(`cannot reach ${closed}`),
-    );
+    await assertClosedPortUnreachable((awsEndpoint) => read(md({ awsEndpoint }), { awsCredentials: operatorCache() }));
   });
 
   test('100 triggers on tables behind one endpoint share one client entry (DynamoDB + Streams); the last close drops it', async () => {
@@ -181,74 +165,34 @@ describe('aws-dynamodb-streams paging, against a recording server (moto keeps on
 });
 
 describe('aws-dynamodb-streams against moto with request authentication', () => {
-  let moto: Moto;
-  let good: { accessKeyId: string; secretAccessKey: string };
-  before(async () => {
-    moto = await startMoto({ auth: true });
-    good = await createIamUserKeys(moto, 'keda-streams');
+  const auth = signedMoto('keda-streams', async (moto) => {
     const db = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: testCreds });
     await createTable(db, 'orders', true);
     db.destroy();
-    await moto.resetAuth(0);
   });
-  after(async () => moto?.stop());
-  const md = () => ({ tableName: 'orders', awsRegion: 'us-east-1', awsEndpoint: moto.endpoint });
+  const md = () => ({ tableName: 'orders', awsRegion: 'us-east-1', awsEndpoint: auth.moto.endpoint });
 
   test('access keys from the TriggerAuthentication sign DescribeTable and DescribeStream: 1 shard', async () => {
-    const { reading } = await read(md(), {
-      authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: good.secretAccessKey },
-      awsCredentials: new AwsCredentialCache(),
-    });
+    const { reading } = await read(md(), auth.signedBy());
     assert.equal(reading.metrics[0].value, 1);
   });
 
   test('a wrong secret is an auth ReadError naming the key id prefix, never the secret', async () => {
-    const secret = 'definitely-wrong-streams-secret';
-    await assert.rejects(
-      read(md(), { authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: secret }, awsCredentials: new AwsCredentialCache() }),
-      (e: unknown) => {
-        assert.ok(e instanceof ReadError);
-        assert.equal(e.kind, 'auth');
-        assert.match(e.message, new RegExp(`refused for access key ${good.accessKeyId.slice(0, 4)}…`));
-        assert.doesNotMatch(e.message, new RegExp(secret));
-        return true;
-      },
-    );
+    await assertWrongSecretRefused((secret) => read(md(), auth.signedBy(secret)), auth.keys.accessKeyId);
   });
 });
 
 describe('aws-dynamodb-streams: connections to one keep-alive endpoint (moto closes every connection, so a local stub answers)', () => {
   test("100 triggers reading one after another hold two connections (DynamoDB and DynamoDB Streams); reading all at once stays within the agent's 50 sockets", async () => {
-    const answers: Record<string, unknown> = {
-      'DynamoDB_20120810.DescribeTable': { Table: { LatestStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/x' } },
-      'DynamoDBStreams_20120810.DescribeStream': { StreamDescription: { Shards: [{ ShardId: 'a' }, { ShardId: 'b' }] } },
-    };
-    const stub = await startCaptureServer((req) => ({
-      body: JSON.stringify(answers[req.headers['x-amz-target'] ?? ''] ?? {}),
-      headers: { 'content-type': 'application/x-amz-json-1.0' },
-    }));
-    const proxy = await startCountingProxy(stub.url);
-    try {
-      const aws = operatorCache();
-      const scalers = Array.from({ length: 100 }, (_, i) =>
-        buildScaler({
-          ...contextFor(
-            TYPE,
-            { ...{ tableName: 'orders', awsRegion: 'us-east-1', identityOwner: 'operator' }, awsEndpoint: proxy.url },
-            { awsCredentials: aws },
-          ),
-          triggerIndex: i,
-        }),
-      );
-      for (const s of scalers) assert.equal((await s.read(signal())).metrics[0].value, 2);
-      assert.equal(proxy.accepted(), 2);
-      await Promise.all(scalers.map((s) => s.read(signal())));
-      assert.ok(proxy.accepted() <= 50 + 1, `${proxy.accepted()} connections`);
-      await Promise.all(scalers.map((s) => s.close()));
-      assert.equal(aws.clientCount, 0);
-    } finally {
-      await proxy.stop();
-      await stub.stop();
-    }
+    await assertKeepAlive({
+      type: TYPE,
+      metadata: { tableName: 'orders', awsRegion: 'us-east-1', identityOwner: 'operator' },
+      answers: {
+        'DynamoDB_20120810.DescribeTable': { Table: { LatestStreamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/x' } },
+        'DynamoDBStreams_20120810.DescribeStream': { StreamDescription: { Shards: [{ ShardId: 'a' }, { ShardId: 'b' }] } },
+      },
+      value: 2,
+      connections: 2,
+    });
   });
 });

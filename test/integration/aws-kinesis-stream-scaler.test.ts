@@ -4,28 +4,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateStreamCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { AwsCredentialCache } from '../../src/auth/aws-credentials.ts';
 import { buildScaler } from '../../src/scalers/index.ts';
 import { ReadError, type ScalerContext } from '../../src/scalers/scaler.ts';
-import { startCaptureServer } from '../support/capture-server.ts';
-import { startCountingProxy } from '../support/counting-proxy.ts';
-import { freePort } from '../support/free-port.ts';
-import { createIamUserKeys, startMoto, type Moto } from '../support/moto.ts';
-import { contextFor } from '../support/scaler-context.ts';
+import { assertClosedPortUnreachable, assertKeepAlive, assertWrongSecretRefused, operatorCache, signedMoto, testCreds } from '../support/aws-scaler.ts';
+import { startMoto, type Moto } from '../support/moto.ts';
+import { contextFor, readScalerOnce } from '../support/scaler-context.ts';
 
 const TYPE = 'aws-kinesis-stream';
-const testCreds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const signal = () => AbortSignal.timeout(15_000);
-const operatorCache = () => new AwsCredentialCache({ operatorCredentials: () => async () => testCreds });
-
-async function read(metadata: Record<string, string>, extra: Partial<ScalerContext>) {
-  const scaler = buildScaler(contextFor(TYPE, metadata, extra));
-  try {
-    return { reading: await scaler.read(signal()), spec: scaler.metricSpecs[0] };
-  } finally {
-    await scaler.close();
-  }
-}
+const read = (metadata: Record<string, string>, extra: Partial<ScalerContext>) => readScalerOnce(contextFor(TYPE, metadata, extra));
 
 function kinesis(moto: Moto, credentials = testCreds): KinesisClient {
   // moto has no HTTP/2; the scaler's client uses HTTP/1.1 as well (src/scalers/aws-kinesis-stream.ts).
@@ -89,11 +76,7 @@ describe('aws-kinesis-stream against moto', () => {
   });
 
   test('a closed port is an unreachable ReadError naming the endpoint', async () => {
-    const closed = `http://127.0.0.1:${await freePort()}`;
-    await assert.rejects(
-      read(md({ awsEndpoint: closed }), { awsCredentials: operatorCache() }),
-      (e: unknown) => e instanceof ReadError && e.kind === 'unreachable' && e.message.includes(`cannot reach ${closed}`),
-    );
+    await assertClosedPortUnreachable((awsEndpoint) => read(md({ awsEndpoint }), { awsCredentials: operatorCache() }));
   });
 
   test('100 triggers on one stream, identity, region and endpoint share one Kinesis client; the last close drops it', async () => {
@@ -111,73 +94,31 @@ describe('aws-kinesis-stream against moto', () => {
 });
 
 describe('aws-kinesis-stream against moto with request authentication', () => {
-  let moto: Moto;
-  let good: { accessKeyId: string; secretAccessKey: string };
-  before(async () => {
-    moto = await startMoto({ auth: true });
-    good = await createIamUserKeys(moto, 'keda-kinesis');
+  const auth = signedMoto('keda-kinesis', async (moto) => {
     const k = kinesis(moto);
     await k.send(new CreateStreamCommand({ StreamName: 'auth-stream', ShardCount: 4 }));
     k.destroy();
-    await moto.resetAuth(0); // from now on every request must be signed by a known key
   });
-  after(async () => moto?.stop());
-  const md = () => ({ streamName: 'auth-stream', awsRegion: 'us-east-1', awsEndpoint: moto.endpoint });
+  const md = () => ({ streamName: 'auth-stream', awsRegion: 'us-east-1', awsEndpoint: auth.moto.endpoint });
 
   test('access keys from the TriggerAuthentication sign the request: 4 open shards', async () => {
-    const { reading } = await read(md(), {
-      authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: good.secretAccessKey },
-      awsCredentials: new AwsCredentialCache(),
-    });
+    const { reading } = await read(md(), auth.signedBy());
     assert.equal(reading.metrics[0].value, 4);
   });
 
   test('a wrong secret is an auth ReadError naming the key id prefix, never the secret', async () => {
-    const secret = 'definitely-wrong-kinesis-secret';
-    await assert.rejects(
-      read(md(), { authParams: { awsAccessKeyID: good.accessKeyId, awsSecretAccessKey: secret }, awsCredentials: new AwsCredentialCache() }),
-      (e: unknown) => {
-        assert.ok(e instanceof ReadError);
-        assert.equal(e.kind, 'auth');
-        assert.match(e.message, new RegExp(`refused for access key ${good.accessKeyId.slice(0, 4)}…`));
-        assert.doesNotMatch(e.message, new RegExp(secret));
-        return true;
-      },
-    );
+    await assertWrongSecretRefused((secret) => read(md(), auth.signedBy(secret)), auth.keys.accessKeyId);
   });
 });
 
 describe('aws-kinesis-stream: connections to one keep-alive endpoint (moto closes every connection, so a local stub answers)', () => {
   test("100 triggers reading one after another hold one connection; reading all at once stays within the agent's 50 sockets", async () => {
-    const answers: Record<string, unknown> = {
-      'Kinesis_20131202.DescribeStreamSummary': { StreamDescriptionSummary: { StreamName: 'orders', OpenShardCount: 3 } },
-    };
-    const stub = await startCaptureServer((req) => ({
-      body: JSON.stringify(answers[req.headers['x-amz-target'] ?? ''] ?? {}),
-      headers: { 'content-type': 'application/x-amz-json-1.0' },
-    }));
-    const proxy = await startCountingProxy(stub.url);
-    try {
-      const aws = operatorCache();
-      const scalers = Array.from({ length: 100 }, (_, i) =>
-        buildScaler({
-          ...contextFor(
-            TYPE,
-            { ...{ streamName: 'orders', awsRegion: 'us-east-1', identityOwner: 'operator' }, awsEndpoint: proxy.url },
-            { awsCredentials: aws },
-          ),
-          triggerIndex: i,
-        }),
-      );
-      for (const s of scalers) assert.equal((await s.read(signal())).metrics[0].value, 3);
-      assert.equal(proxy.accepted(), 1);
-      await Promise.all(scalers.map((s) => s.read(signal())));
-      assert.ok(proxy.accepted() <= 50 + 0, `${proxy.accepted()} connections`);
-      await Promise.all(scalers.map((s) => s.close()));
-      assert.equal(aws.clientCount, 0);
-    } finally {
-      await proxy.stop();
-      await stub.stop();
-    }
+    await assertKeepAlive({
+      type: TYPE,
+      metadata: { streamName: 'orders', awsRegion: 'us-east-1', identityOwner: 'operator' },
+      answers: { 'Kinesis_20131202.DescribeStreamSummary': { StreamDescriptionSummary: { StreamName: 'orders', OpenShardCount: 3 } } },
+      value: 3,
+      connections: 1,
+    });
   });
 });

@@ -10,11 +10,11 @@ import { AwsCredentialCache } from '../../src/auth/aws-credentials.ts';
 import { buildScaler } from '../../src/scalers/index.ts';
 import { kafkaClientPoolSize, mskIamToken } from '../../src/scalers/kafka.ts';
 import { SigV4Signer } from '../../src/auth/sigv4.ts';
-import { ReadError, type Scaler } from '../../src/scalers/scaler.ts';
+import type { Scaler } from '../../src/scalers/scaler.ts';
 import { freePort } from '../support/free-port.ts';
 import { startKafka, type KafkaBroker } from '../support/kafka.ts';
 import { motoVenv } from '../support/moto.ts';
-import { contextFor } from '../support/scaler-context.ts';
+import { contextFor, readErrorOf } from '../support/scaler-context.ts';
 
 const signal = () => AbortSignal.timeout(20_000);
 
@@ -30,15 +30,7 @@ async function withScaler<T>(metadata: Record<string, string>, authParams: Recor
 const readOnce = (metadata: Record<string, string>, authParams: Record<string, string> = {}, extra = {}) =>
   withScaler(metadata, authParams, (s) => s.read(signal()), extra);
 
-async function readError(metadata: Record<string, string>, authParams: Record<string, string> = {}, extra = {}): Promise<ReadError> {
-  try {
-    await readOnce(metadata, authParams, extra);
-  } catch (e) {
-    assert.ok(e instanceof ReadError, `expected ReadError, got ${String(e)}`);
-    return e;
-  }
-  throw new Error('expected the read to fail');
-}
+const readError = (metadata: Record<string, string>, authParams: Record<string, string> = {}, extra = {}) => readErrorOf(readOnce(metadata, authParams, extra));
 
 describe('kafka scaler against a real Kafka broker', () => {
   let k: KafkaBroker;

@@ -9,7 +9,7 @@ import { rabbitmqPoolSizes } from '../../src/scalers/rabbitmq.ts';
 import { ReadError, type Scaler } from '../../src/scalers/scaler.ts';
 import { freePort } from '../support/free-port.ts';
 import { startRabbitMQ, type LocalRabbitMQ } from '../support/rabbitmq.ts';
-import { contextFor } from '../support/scaler-context.ts';
+import { contextFor, readErrorOf, readScalerOnce } from '../support/scaler-context.ts';
 
 const signal = () => AbortSignal.timeout(10_000);
 
@@ -17,24 +17,9 @@ function scaler(metadata: Record<string, string>, authParams: Record<string, str
   return buildScaler(contextFor('rabbitmq', metadata, { authParams }));
 }
 
-async function readOnce(metadata: Record<string, string>, authParams: Record<string, string> = {}) {
-  const s = scaler(metadata, authParams);
-  try {
-    return { reading: await s.read(signal()), spec: s.metricSpecs[0] };
-  } finally {
-    await s.close();
-  }
-}
-
-async function readError(metadata: Record<string, string>, authParams: Record<string, string> = {}): Promise<ReadError> {
-  try {
-    await readOnce(metadata, authParams);
-  } catch (e) {
-    assert.ok(e instanceof ReadError, `expected ReadError, got ${String(e)}`);
-    return e;
-  }
-  throw new Error('expected the read to fail');
-}
+const readOnce = (metadata: Record<string, string>, authParams: Record<string, string> = {}) =>
+  readScalerOnce(contextFor('rabbitmq', metadata, { authParams }), 10_000);
+const readError = (metadata: Record<string, string>, authParams: Record<string, string> = {}) => readErrorOf(readOnce(metadata, authParams));
 
 describe('rabbitmq scaler against a real RabbitMQ', () => {
   let rmq: LocalRabbitMQ;

@@ -9,7 +9,7 @@ import { buildScaler } from '../../src/scalers/index.ts';
 import { ReadError, type Scaler } from '../../src/scalers/scaler.ts';
 import { freePort } from '../support/free-port.ts';
 import { startRedis, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinel, type RedisServer } from '../support/redis.ts';
-import { contextFor } from '../support/scaler-context.ts';
+import { contextFor, readErrorOf, readScalerOnce } from '../support/scaler-context.ts';
 
 const PASSWORD = 'redis-test-pw';
 const signal = () => AbortSignal.timeout(10_000);
@@ -18,24 +18,10 @@ function scaler(type: string, metadata: Record<string, string>, authParams: Reco
   return buildScaler(contextFor(type, metadata, { authParams }));
 }
 
-async function readOnce(type: string, metadata: Record<string, string>, authParams: Record<string, string> = {}) {
-  const s = scaler(type, metadata, authParams);
-  try {
-    return { reading: await s.read(signal()), spec: s.metricSpecs[0] };
-  } finally {
-    await s.close();
-  }
-}
-
-async function readError(type: string, metadata: Record<string, string>, authParams: Record<string, string> = {}): Promise<ReadError> {
-  try {
-    await readOnce(type, metadata, authParams);
-  } catch (e) {
-    assert.ok(e instanceof ReadError, `expected ReadError, got ${String(e)}`);
-    return e;
-  }
-  throw new Error('expected the read to fail');
-}
+const readOnce = (type: string, metadata: Record<string, string>, authParams: Record<string, string> = {}) =>
+  readScalerOnce(contextFor(type, metadata, { authParams }), 10_000);
+const readError = (type: string, metadata: Record<string, string>, authParams: Record<string, string> = {}) =>
+  readErrorOf(readOnce(type, metadata, authParams));
 
 describe('redis scalers against a standalone redis-server with a password', () => {
   let redis: RedisServer;
