@@ -111,6 +111,8 @@ export class ScaledObjectController {
   private readonly lastWritten = new Map<string, { rv: string; object?: SoObject }>();
   /** The last status write queued per object (serialStatus). */
   private readonly statusWrites = new Map<string, Promise<void>>();
+  /** The scale loop's status write per object that is queued and not started yet, with the changes it will apply. */
+  private readonly queuedStatus = new Map<string, { mutates: Array<(s: ScaledObjectStatus) => ScaledObjectStatus>; done: Promise<void> }>();
 
   constructor(private readonly o: ControllerOptions) {}
 
@@ -390,7 +392,12 @@ export class ScaledObjectController {
         hooks: {
           onPoll: (report) => {
             this.o.metrics?.scaledObjectPolled(so, scalers, report, identity.mode);
-            return this.afterPoll(so, report);
+            // Not awaited: the poll's scheduler slot is free once it has decided (and scaled); its status write and
+            // Events wait for the API server on their own (in order per object, coalesced: patchStatus), so a slow
+            // API server delays status, never the next polls.
+            void this.afterPoll(so, report).catch((err: unknown) =>
+              this.o.log.error({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, error: (err as Error).message }, 'status after poll failed'),
+            );
           },
           onTargetError: (message) => this.onTargetError(so, message),
         },
@@ -625,13 +632,23 @@ export class ScaledObjectController {
    * other case reads the object first. The write is conditional on the resourceVersion either way, so a stale copy
    * can only cost a conflict and a re-read, never a lost change.
    */
-  private async patchStatus(so: ScaledObject, mutate: (s: ScaledObjectStatus) => ScaledObjectStatus): Promise<void> {
+  private patchStatus(so: ScaledObject, mutate: (s: ScaledObjectStatus) => ScaledObjectStatus): Promise<void> {
     const { namespace, name } = so.metadata;
     const key = `${namespace}/${name}`;
-    await this.serialStatus(key, async () => {
+    // A write of this object that is queued but not started takes this change too: one write for every poll
+    // that finished while the API server was slow, each change applied in order.
+    const queued = this.queuedStatus.get(key);
+    if (queued) {
+      queued.mutates.push(mutate);
+      return queued.done;
+    }
+    const mutates = [mutate];
+    const done = this.serialStatus(key, async () => {
+      this.queuedStatus.delete(key);
       const cached = this.o.getCached(namespace, name) as SoObject | undefined;
       const current = this.statusBase(key, cached);
-      const r = await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, (s) => dropUndefined(mutate(s)), {
+      const all = (s: ScaledObjectStatus) => mutates.reduce((acc, m) => dropUndefined(m(acc)), s);
+      const r = await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, all, {
         fieldManager: FIELD_MANAGER,
         ...(current ? { current } : {}),
       });
@@ -640,6 +657,8 @@ export class ScaledObjectController {
       // later poll GET the object until the loop's next change.
       this.remember(key, r.object, r.object !== cached);
     });
+    this.queuedStatus.set(key, { mutates, done });
+    return done;
   }
 
   /**
