@@ -165,10 +165,27 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
     if (ready < n) notes.push(`${ready} of ${n} Ready after ${opts.readyTimeoutSeconds ?? 600} s`);
     log(`${ready}/${n} Ready in ${readySeconds.toFixed(1)} s`);
 
-    // Let the start-up wave pass (first polls, HPAs' first syncs) before the steady window.
+    // Let the start-up wave pass (first polls, HPAs' first syncs) before the steady window: at least one interval and
+    // one HPA sync, then until the autoscaler's own writes have settled — fewer than N/100 in 15 s (at 10,000 the
+    // first polls' and the HPAs' first-sync status writes take minutes to drain through the API server) — or 10 min.
     await new Promise((r) => setTimeout(r, (opts.pollingInterval + 15) * 1000));
-
     const audit = new AuditLog(cp.auditLogPath!);
+    const settleUntil = Date.now() + 600_000;
+    for (;;) {
+      const from = await audit.mark();
+      await new Promise((r) => setTimeout(r, 15_000));
+      const c = await audit.count(from, await audit.mark());
+      const writes = Object.entries(c.byKey)
+        .filter(([k]) => !k.startsWith('GET') && !k.startsWith('LIST') && !k.startsWith('WATCH'))
+        .reduce((x, [, v]) => x + v, 0);
+      if (writes < Math.max(10, n / 100) || Date.now() > settleUntil) {
+        log(`writes settled: ${writes} in 15 s${Date.now() > settleUntil ? ' (gave up waiting after 10 min)' : ''}`);
+        if (Date.now() > settleUntil) notes.push(`its writes had not settled 10 min after all Ready (${writes} in 15 s)`);
+        break;
+      }
+      log(`settling: ${writes} writes in 15 s`);
+    }
+
     const pidNames = run.pidNames ?? run.pids().map((_, i) => `${run!.name}#${i}`);
     const pids: Record<string, number> = Object.fromEntries(run.pids().map((p, i) => [pidNames[i], p]));
     pids['kube-apiserver'] = cp.pids['kube-apiserver'];
