@@ -71,11 +71,11 @@ for (const [name, md, auth, message, pi] of bad) {
   test(`prometheus parse error: ${name}`, () => assert.throws(() => p(md, auth, pi), { name: 'ConfigError', message }));
 }
 
-test('prometheus query URL: query escaped RFC 3986, time RFC3339 UTC without fractions, namespace, extra parameters', () => {
+test('prometheus query URL: query escaped RFC 3986, time RFC3339 UTC with its milliseconds (KEDA drops them), namespace, extra parameters', () => {
   const c = p({ ...base, serverAddress: 'http://prom:9090/sub/', query: 'sum(rate(x{a="b c"}[1m]))', namespace: 'ns', queryParameters: 'k=v w' });
   assert.equal(
     queryURL(c, new Date('2026-01-02T03:04:05.678Z')).href,
-    'http://prom:9090/sub/api/v1/query?query=sum%28rate%28x%7Ba%3D%22b%20c%22%7D%5B1m%5D%29%29&time=2026-01-02T03%3A04%3A05Z&namespace=ns&k=v%20w',
+    'http://prom:9090/sub/api/v1/query?query=sum%28rate%28x%7Ba%3D%22b%20c%22%7D%5B1m%5D%29%29&time=2026-01-02T03%3A04%3A05.678Z&namespace=ns&k=v%20w',
   );
 });
 

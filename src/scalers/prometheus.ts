@@ -8,7 +8,6 @@ import { AWS_IDENTITY_KEYS, triggerAwsIdentity } from './common/aws-scaler.ts';
 import { externalMetricSpec } from './common/metric-target.ts';
 import { bool, duration, float, keyValues, resolveConfig, someOf, str, type ConfigInput } from './common/typed-config.ts';
 import { ConfigError, defineScaler, ReadError, type ParseInput } from './scaler.ts';
-import { rfc3339Seconds } from '../api/values.ts';
 
 export const TYPE = 'prometheus';
 
@@ -174,10 +173,16 @@ function rfc3986(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** `GET <server>/api/v1/query?query=…&time=<RFC3339 UTC>[&namespace=…][&k=v…]` (KEDA ExecutePromQuery). */
+/**
+ * `GET <server>/api/v1/query?query=…&time=<RFC3339 UTC>[&namespace=…][&k=v…]` (KEDA ExecutePromQuery).
+ * Difference from KEDA: `time` keeps its milliseconds. KEDA formats time.Now() with time.RFC3339 (whole seconds,
+ * pkg/scalers/prometheus_scaler.go), so its query evaluates up to 1 s before the read and a step in the series
+ * can take one more poll to be seen (measured at pollingInterval 1 s: bench/vs-keda). Prometheus, Thanos, Cortex,
+ * Mimir and Amazon Managed Prometheus parse RFC 3339 with fractional seconds.
+ */
 export function queryURL(config: PrometheusConfig, now: Date): URL {
   const base = config.serverAddress.href.replace(/\/+$/, '');
-  const time = rfc3339Seconds(now);
+  const time = now.toISOString();
   let q = `query=${rfc3986(config.query)}&time=${rfc3986(time)}`;
   if (config.namespace) q += `&namespace=${rfc3986(config.namespace)}`;
   for (const [k, v] of Object.entries(config.queryParameters)) q += `&${rfc3986(k)}=${rfc3986(v)}`;
