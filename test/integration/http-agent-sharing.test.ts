@@ -1,7 +1,8 @@
 // Triggers on one HTTP server share one keep-alive agent (src/scalers/common/http-get.ts): 200 prometheus triggers
-// against a real Prometheus open the agent's few sockets, not 200, and the last close frees them.
+// against a real Prometheus open at most the agent's MAX_SOCKETS, not 200, and the last close frees them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { MAX_SOCKETS } from '../../src/scalers/common/http-get.ts';
 import { buildScaler } from '../../src/scalers/index.ts';
 import type { ScalerContext } from '../../src/scalers/scaler.ts';
 import { startCountingProxy, type CountingProxy } from '../support/counting-proxy.ts';
@@ -13,7 +14,7 @@ let proxy: CountingProxy;
 before(async () => {
   prom = await startPrometheus({ gauges: { queue: { value: 7 } } });
   proxy = await startCountingProxy(prom.url);
-  // The scaler queries at a whole second (KEDA's time=RFC3339): wait until samples are older than that.
+  // Samples scraped before the scalers' query time.
   await prom.waitForScrapes('queue', 4);
 });
 after(async () => {
@@ -21,7 +22,7 @@ after(async () => {
   await prom?.stop();
 });
 
-test('200 prometheus triggers with their own queries share one agent: at most 4 connections, closed with the last trigger', async () => {
+test(`200 prometheus triggers with their own queries share one agent: at most ${MAX_SOCKETS} connections, closed with the last trigger`, async () => {
   const scalers = Array.from({ length: 200 }, (_, i) =>
     buildScaler({
       trigger: { type: 'prometheus', metadata: { serverAddress: proxy.url, query: `queue + 0 * ${i}`, threshold: '5' } },
@@ -36,7 +37,7 @@ test('200 prometheus triggers with their own queries share one agent: at most 4 
   );
   const readings = await Promise.all(scalers.map((s) => s.read(AbortSignal.timeout(10_000))));
   assert.deepEqual(new Set(readings.map((r) => r.metrics[0]?.value)), new Set([7]), 'every trigger read its value');
-  assert.ok(proxy.accepted() <= 4, `${proxy.accepted()} connections for 200 triggers`);
+  assert.ok(proxy.accepted() <= MAX_SOCKETS, `${proxy.accepted()} connections for 200 triggers (agent maxSockets ${MAX_SOCKETS})`);
   await Promise.all(scalers.slice(1).map((s) => s.close()));
   assert.ok(proxy.open() > 0, 'one trigger still holds the agent');
   await scalers[0].close();
