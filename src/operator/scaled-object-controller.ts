@@ -342,7 +342,7 @@ export class ScaledObjectController {
   private async apply(key: string, raw: SoObject, facts: ScaledObjectFacts, plan: ScaledObjectPlan, scalers: Scaler[] | undefined): Promise<void> {
     const { namespace, name } = raw.metadata as { namespace: string; name: string };
     const so = facts.parsed.ok ? facts.parsed.so : undefined;
-    if (plan.runner === 'stop') await this.stopRunner(key);
+    if (plan.runner === 'stop') await this.stopRunner(key, { forget: false });
     if (plan.scaleTo !== undefined && so) await (await this.target(so)).set(plan.scaleTo);
     if (so && plan.hpa.action === 'ensure') await this.ensureHpa(so, plan.hpa.hpa, plan.hpa.deletePrevious);
     if (so && plan.hpa.action === 'delete') await this.deleteHpa(so, plan.hpa.name);
@@ -351,7 +351,9 @@ export class ScaledObjectController {
       // newer version on the server is a conflict, re-read and re-applied by updateStatus. Ahead of the scale
       // loops' status writes in the API budget: Ready is what a new object waits for.
       await this.serialStatus(key, async () => {
-        const current = this.statusBase(key, raw) ?? raw;
+        // The watch's copy as it is now, not as the reconcile began: a write queued before this one may have landed.
+        const cachedNow = (this.o.getCached(namespace, name) as SoObject | undefined) ?? raw;
+        const current = this.statusBase(key, cachedNow) ?? cachedNow;
         const r = await updateStatus<ScaledObjectStatus, SoObject>(
           this.o.client,
           GVR.scaledObjects,
@@ -363,7 +365,7 @@ export class ScaledObjectController {
             priority: 'normal',
           },
         );
-        this.remember(key, r.object, r.object !== raw);
+        this.remember(key, r.object, r.object !== cachedNow);
       });
     } catch (err) {
       // KEDA controllers/keda/scaledobject_controller.go: a failed status write is a ScaledObjectUpdateFailed Event.
@@ -374,7 +376,7 @@ export class ScaledObjectController {
     for (const e of plan.events) this.o.events.event(this.eventTarget(raw), e.type, e.reason, e.message);
     if (!so || !facts.target?.ok) return;
     if (plan.runner === 'start' && scalers) {
-      await this.stopRunner(key);
+      await this.stopRunner(key, { forget: false }); // the status this reconcile just wrote stays the next write's base
       const status = facts.status;
       const identity = runnerIdentity(so, this.o.defaultMode);
       const gvkr = facts.target.gvkr;
@@ -495,8 +497,9 @@ export class ScaledObjectController {
     }
   }
 
-  private async stopRunner(key: string): Promise<void> {
-    this.lastWritten.delete(key);
+  /** Stop the loop of `key`; `forget` also drops what its last status write was (the object is gone or not ours). */
+  private async stopRunner(key: string, opts: { forget?: boolean } = { forget: true }): Promise<void> {
+    if (opts.forget) this.lastWritten.delete(key);
     const e = this.runners.get(key);
     if (!e) return;
     this.runners.delete(key);
