@@ -342,7 +342,7 @@ export class ScaledObjectController {
   private async apply(key: string, raw: SoObject, facts: ScaledObjectFacts, plan: ScaledObjectPlan, scalers: Scaler[] | undefined): Promise<void> {
     const { namespace, name } = raw.metadata as { namespace: string; name: string };
     const so = facts.parsed.ok ? facts.parsed.so : undefined;
-    if (plan.runner === 'stop') await this.stopRunner(key, { forget: false });
+    if (plan.runner === 'stop') await this.stopRunner(key, false);
     if (plan.scaleTo !== undefined && so) await (await this.target(so)).set(plan.scaleTo);
     if (so && plan.hpa.action === 'ensure') await this.ensureHpa(so, plan.hpa.hpa, plan.hpa.deletePrevious);
     if (so && plan.hpa.action === 'delete') await this.deleteHpa(so, plan.hpa.name);
@@ -376,7 +376,7 @@ export class ScaledObjectController {
     for (const e of plan.events) this.o.events.event(this.eventTarget(raw), e.type, e.reason, e.message);
     if (!so || !facts.target?.ok) return;
     if (plan.runner === 'start' && scalers) {
-      await this.stopRunner(key, { forget: false }); // the status this reconcile just wrote stays the next write's base
+      await this.stopRunner(key, false); // the status this reconcile just wrote stays the next write's base
       const status = facts.status;
       const identity = runnerIdentity(so, this.o.defaultMode);
       const gvkr = facts.target.gvkr;
@@ -498,8 +498,8 @@ export class ScaledObjectController {
   }
 
   /** Stop the loop of `key`; `forget` also drops what its last status write was (the object is gone or not ours). */
-  private async stopRunner(key: string, opts: { forget?: boolean } = { forget: true }): Promise<void> {
-    if (opts.forget) this.lastWritten.delete(key);
+  private async stopRunner(key: string, forget = true): Promise<void> {
+    if (forget) this.lastWritten.delete(key);
     const e = this.runners.get(key);
     if (!e) return;
     this.runners.delete(key);
@@ -630,10 +630,11 @@ export class ScaledObjectController {
   }
 
   /**
-   * The scale loop's status write. It starts from the informer's copy when that copy is known to be current (it
-   * carries the resourceVersion of our own last write, or we never wrote), so a steady poll costs no GET; any
-   * other case reads the object first. The write is conditional on the resourceVersion either way, so a stale copy
-   * can only cost a conflict and a re-read, never a lost change.
+   * The scale loop's status write, queued behind the object's other status writes (serialStatus) and coalesced
+   * with the ones queued and not started. It starts from statusBase: the informer's copy when it carries our last
+   * write (or we never wrote), else that write's answer, else a fresh read, so a steady poll costs no GET. The write
+   * is conditional on the resourceVersion either way, so a stale base can only cost a conflict and a re-read,
+   * never a lost change.
    */
   private patchStatus(so: ScaledObject, mutate: (s: ScaledObjectStatus) => ScaledObjectStatus): Promise<void> {
     const { namespace, name } = so.metadata;
