@@ -5,7 +5,6 @@
 //     [--active-fraction 0.1] [--min-replicas 0] [--cpu-prof-dir D] [--heap-prof-dir D] [--json out.json] [-- extra updraft operator flags]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startCountingProxy } from '../../test/support/counting-proxy.ts';
 import { startPrometheus } from '../../test/support/prometheus.ts';
 import { join } from 'node:path';
 import { autoscalers, kedaAvailable, repoRoot } from './autoscalers.ts';
@@ -30,8 +29,8 @@ const { values, positionals } = parseArgs({
 const ns = values.n.split(',').map(Number);
 const names = values.autoscaler.split(',') as Array<keyof typeof autoscalers>;
 for (const name of names) if (!autoscalers[name]) throw new Error(`--autoscaler: unknown '${name}' (use ${Object.keys(autoscalers).join(', ')})`);
+// Triggers query Prometheus directly, not through a proxy in this process (see index.ts).
 const prom = await startPrometheus({});
-const proxy = await startCountingProxy(prom.url);
 const results: ScaleResult[] = [];
 try {
   for (const n of ns) {
@@ -42,7 +41,7 @@ try {
       }
       const r = await runScale(autoscalers[name], n, {
         pollingInterval: Number(values['polling-interval']),
-        prometheusUrl: proxy.url,
+        prometheusUrl: prom.url,
         minutes: Number(values.minutes),
         activeFraction: Number(values['active-fraction']),
         minReplicaCount: Number(values['min-replicas']),
@@ -64,7 +63,6 @@ try {
     }
   }
 } finally {
-  await proxy.stop();
   await prom.stop();
 }
 console.log('\nautoscaler        N  ready_s  late_p50  p95  p99  max(ms)  cpu_s/min  rss_MiB  api/min  status/min  queries/trigger/min');

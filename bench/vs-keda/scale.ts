@@ -68,6 +68,11 @@ export interface ScaleResult {
   apiserverRequestsPerMin: Record<string, number>;
   /** Prometheus /api/v1/query requests per trigger per minute. */
   sourceQueriesPerTriggerPerMin: number;
+  /**
+   * The autoscaler's event loop in the window (Node.js autoscalers: prom-client's default metrics): the largest of
+   * the per-scrape lag p99s, the largest lag, and GC time per minute. Absent for KEDA.
+   */
+  eventLoop?: { lagP99MsMax: number; lagMaxMs: number; gcSecondsPerMin: number };
   windowSeconds: number;
   notes: string[];
 }
@@ -114,10 +119,19 @@ async function prometheusQueries(url: string): Promise<number> {
 const LATENESS_HISTOGRAM = 'updraft_poll_lateness_seconds';
 const LATENESS_GAUGE = 'keda_internal_scale_loop_latency_seconds';
 
+// Node's own (prom-client default metrics; the lag statistics cover the time since the previous scrape): whether a
+// late poll waited for the autoscaler's event loop (lag, GC) or for a scheduler slot (a slow source read).
+const EVENT_LOOP_LAG_P99 = 'nodejs_eventloop_lag_p99_seconds';
+const EVENT_LOOP_LAG_MAX = 'nodejs_eventloop_lag_max_seconds';
+const GC_SECONDS = 'nodejs_gc_duration_seconds_sum';
+const NODE_SERIES = new Set([EVENT_LOOP_LAG_P99, EVENT_LOOP_LAG_MAX, GC_SECONDS]);
+
 async function scrapeAll(run: AutoscalerRun): Promise<Sample[]> {
   const pages = await Promise.all(run.metricsUrls.map((u) => scrape(u).catch(() => '')));
-  return pages.flatMap((p) => parsePromText(p, (n) => n.startsWith(LATENESS_HISTOGRAM) || n === LATENESS_GAUGE));
+  return pages.flatMap((p) => parsePromText(p, (n) => n.startsWith(LATENESS_HISTOGRAM) || n === LATENESS_GAUGE || NODE_SERIES.has(n)));
 }
+
+const sumOf = (samples: Sample[], name: string) => samples.filter((s) => s.name === name).reduce((a, s) => a + s.value, 0);
 
 /** Creates N Deployments and ScaledObjects, starts the autoscaler, waits for all Ready, then measures a steady window. */
 export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Promise<ScaleResult> {
@@ -203,8 +217,14 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
     const w0 = Date.now();
     // The per-object gauge (last iteration's lateness), sampled: KEDA has only this one.
     const gaugeValues: number[] = [];
+    const lagP99: number[] = [];
+    const lagMax: number[] = [];
     const sampleGauge = (s: Sample[]) => {
-      for (const x of s) if (x.name === LATENESS_GAUGE) gaugeValues.push(x.value * 1000);
+      for (const x of s) {
+        if (x.name === LATENESS_GAUGE) gaugeValues.push(x.value * 1000);
+        else if (x.name === EVENT_LOOP_LAG_P99) lagP99.push(x.value * 1000);
+        else if (x.name === EVENT_LOOP_LAG_MAX) lagMax.push(x.value * 1000);
+      }
     };
     sampleGauge(metricsFrom);
     let metricsTo = metricsFrom;
@@ -258,6 +278,19 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
           "KEDA's keda_internal_scale_loop_latency_seconds is timer-only: how late its per-object ticker fired, not the time from when a poll was due to when it ran",
         );
     }
+    let eventLoop: ScaleResult['eventLoop'];
+    if (lagMax.length > 1) {
+      // The first sample covers the time before the window (since the previous scrape, during the settling wait).
+      const within = { p99: lagP99.slice(1), max: lagMax.slice(1) };
+      eventLoop = {
+        lagP99MsMax: Math.round(Math.max(...within.p99) * 10) / 10,
+        lagMaxMs: Math.round(Math.max(...within.max) * 10) / 10,
+        gcSecondsPerMin: Math.round(((sumOf(metricsTo, GC_SECONDS) - sumOf(metricsFrom, GC_SECONDS)) / (windowMs / 60_000)) * 100) / 100,
+      };
+      notes.push(
+        `event loop of the autoscaler: lag p99 ≤ ${eventLoop.lagP99MsMax} ms and max ${eventLoop.lagMaxMs} ms over ${within.max.length} scrape intervals; GC ${eventLoop.gcSecondsPerMin} s/min`,
+      );
+    }
     const queries = queriesTo - queriesFrom;
     if (Number.isNaN(queries)) notes.push('Prometheus did not answer its /metrics (connection limit used up?): source queries unknown');
     return {
@@ -274,6 +307,7 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
       statusWritesPerMin,
       apiserverRequestsPerMin: perMinute(apiFrom, apiTo, windowMs),
       sourceQueriesPerTriggerPerMin: Math.round((queries / n / (windowMs / 60_000)) * 100) / 100,
+      ...(eventLoop ? { eventLoop } : {}),
       windowSeconds: Math.round(windowMs / 1000),
       notes,
     };
