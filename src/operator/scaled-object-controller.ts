@@ -9,6 +9,7 @@ import { pausedReplicas } from '../api/pause.ts';
 import type { PodSpecLike } from '../auth/container-env.ts';
 import type { ObjectSource } from '../auth/object-source.ts';
 import { GVR, isAlreadyExists, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
+import type { ApiPriority } from '../kube/api-budget.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { dropUndefined, updateStatus } from '../kube/status.ts';
 import { buildObjectScalers } from '../runtime/build-scalers.ts';
@@ -89,6 +90,18 @@ interface RunnerEntry {
 
 const FIELD_MANAGER = 'updraft-operator';
 
+/** How long a new loop's first poll may hold the reconcile's status write, so both go as one (apply). */
+export const FIRST_POLL_WAIT_MS = 1000;
+
+/** A status write queued and not started (queueStatus): the changes it will apply, in order. */
+interface QueuedStatus {
+  mutates: Array<(s: ScaledObjectStatus) => ScaledObjectStatus>;
+  done: Promise<void>;
+  priority?: ApiPriority;
+  fallback?: SoObject;
+  hold?: Promise<void>;
+}
+
 type SoObject = KubeObject & { spec?: unknown; status?: ScaledObjectStatus };
 
 class CheckFailed extends Error {
@@ -112,7 +125,7 @@ export class ScaledObjectController {
   /** The last status write queued per object (serialStatus). */
   private readonly statusWrites = new Map<string, Promise<void>>();
   /** The scale loop's status write per object that is queued and not started yet, with the changes it will apply. */
-  private readonly queuedStatus = new Map<string, { mutates: Array<(s: ScaledObjectStatus) => ScaledObjectStatus>; done: Promise<void> }>();
+  private readonly queuedStatus = new Map<string, QueuedStatus>();
 
   constructor(private readonly o: ControllerOptions) {}
 
@@ -346,27 +359,32 @@ export class ScaledObjectController {
     if (plan.scaleTo !== undefined && so) await (await this.target(so)).set(plan.scaleTo);
     if (so && plan.hpa.action === 'ensure') await this.ensureHpa(so, plan.hpa.hpa, plan.hpa.deletePrevious);
     if (so && plan.hpa.action === 'delete') await this.deleteHpa(so, plan.hpa.name);
+    // A new loop starts before the reconcile's status write, and that write waits (FIRST_POLL_WAIT_MS at most) for
+    // the loop's first poll: the poll's status (Active, triggersActivity) joins it, so a new object costs one status
+    // write, not two (KEDA's loop also starts before its reconcile writes Ready, controllers/keda/
+    // scaledobject_controller.go reconcileScaledObject → requestScaleLoop, then the status update).
+    const runner = plan.runner === 'start' && scalers && so && facts.target?.ok ? await this.newRunner(key, so, facts, scalers) : undefined;
+    let firstPoll: (() => void) | undefined;
+    const held = runner
+      ? new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, FIRST_POLL_WAIT_MS);
+          timer.unref?.();
+          firstPoll = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        })
+      : undefined;
+    // From the watch's copy (or the scale loop's last write, when the watch has not delivered it yet): no GET; a
+    // newer version on the server is a conflict, re-read and re-applied by updateStatus. Ahead of the scale
+    // loops' status writes in the API budget: Ready is what a new object waits for.
+    const written = this.queueStatus(key, (s) => plan.status(s), { priority: 'normal', fallback: raw, ...(held ? { hold: held } : {}) });
+    if (runner) {
+      runner.onFirstPoll = firstPoll;
+      runner.runner.start();
+    }
     try {
-      // From the watch's copy (or the scale loop's last write, when the watch has not delivered it yet): no GET; a
-      // newer version on the server is a conflict, re-read and re-applied by updateStatus. Ahead of the scale
-      // loops' status writes in the API budget: Ready is what a new object waits for.
-      await this.serialStatus(key, async () => {
-        // The watch's copy as it is now, not as the reconcile began: a write queued before this one may have landed.
-        const cachedNow = (this.o.getCached(namespace, name) as SoObject | undefined) ?? raw;
-        const current = this.statusBase(key, cachedNow) ?? cachedNow;
-        const r = await updateStatus<ScaledObjectStatus, SoObject>(
-          this.o.client,
-          GVR.scaledObjects,
-          { namespace, name },
-          (s) => dropUndefined(plan.status(s)),
-          {
-            fieldManager: FIELD_MANAGER,
-            current,
-            priority: 'normal',
-          },
-        );
-        this.remember(key, r.object, r.object !== cachedNow);
-      });
+      await written;
     } catch (err) {
       // KEDA controllers/keda/scaledobject_controller.go: a failed status write is a ScaledObjectUpdateFailed Event.
       this.o.events.event(this.eventTarget(raw), 'Warning', EventReason.ScaledObjectUpdateFailed, (err as Error).message);
@@ -374,41 +392,58 @@ export class ScaledObjectController {
     }
     if (plan.warn) this.o.log.warn({ namespace, scaledObject: name, error: plan.warn }, 'ScaledObject check failed');
     for (const e of plan.events) this.o.events.event(this.eventTarget(raw), e.type, e.reason, e.message);
-    if (!so || !facts.target?.ok) return;
-    if (plan.runner === 'start' && scalers) {
-      await this.stopRunner(key, false); // the status this reconcile just wrote stays the next write's base
-      const status = facts.status;
-      const identity = runnerIdentity(so, this.o.defaultMode);
-      const gvkr = facts.target.gvkr;
-      const target = new KubeScaleTarget(this.o.client, gvkr, gvkr.kind, namespace, so.spec.scaleTargetRef.name, this.o.workloads);
-      const runner = new ObjectRunner({
-        so,
-        scalers,
-        target,
-        mode: identity.mode,
-        scheduler: this.o.scheduler,
-        cache: this.o.cache,
-        now: this.o.now,
-        lastActiveTime: status.lastActiveTime ? Date.parse(status.lastActiveTime) : undefined,
-        health: status.health,
-        hooks: {
-          onPoll: (report) => {
-            this.o.metrics?.scaledObjectPolled(so, scalers, report, identity.mode);
-            // Not awaited: the poll's scheduler slot is free once it has decided (and scaled); its status write and
-            // Events wait for the API server on their own (in order per object, coalesced: patchStatus), so a slow
-            // API server delays status, never the next polls.
-            void this.afterPoll(so, report).catch((err: unknown) =>
-              this.o.log.error({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, error: (err as Error).message }, 'status after poll failed'),
-            );
-          },
-          onTargetError: (message) => this.onTargetError(so, message),
+    if (!runner && plan.runner === 'keep' && facts.target?.ok) this.runners.get(key)?.runner.start();
+  }
+
+  /** A loop for `so`, registered and not started (apply starts it); a previous loop of the key is stopped first. */
+  private async newRunner(
+    key: string,
+    so: ScaledObject,
+    facts: ScaledObjectFacts,
+    scalers: Scaler[],
+  ): Promise<{ runner: ObjectRunner; onFirstPoll?: () => void }> {
+    await this.stopRunner(key, false); // the status the last write left stays the next write's base
+    const { namespace } = so.metadata;
+    const status = facts.status;
+    const identity = runnerIdentity(so, this.o.defaultMode);
+    const gvkr = (facts.target as Extract<TargetFacts, { ok: true }>).gvkr;
+    const target = new KubeScaleTarget(this.o.client, gvkr, gvkr.kind, namespace, so.spec.scaleTargetRef.name, this.o.workloads);
+    const handle: { runner: ObjectRunner; onFirstPoll?: () => void } = {} as { runner: ObjectRunner };
+    handle.runner = new ObjectRunner({
+      so,
+      scalers,
+      target,
+      mode: identity.mode,
+      scheduler: this.o.scheduler,
+      cache: this.o.cache,
+      now: this.o.now,
+      lastActiveTime: status.lastActiveTime ? Date.parse(status.lastActiveTime) : undefined,
+      health: status.health,
+      hooks: {
+        onPoll: (report) => {
+          this.o.metrics?.scaledObjectPolled(so, scalers, report, identity.mode);
+          // Not awaited: the poll's scheduler slot is free once it has decided (and scaled); its status write and
+          // Events wait for the API server on their own (in order per object, coalesced: patchStatus), so a slow
+          // API server delays status, never the next polls.
+          void this.afterPoll(so, report).catch((err: unknown) =>
+            this.o.log.error({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, error: (err as Error).message }, 'status after poll failed'),
+          );
+          // After afterPoll has queued its change: the reconcile's held write may go now, with it.
+          const first = handle.onFirstPoll;
+          handle.onFirstPoll = undefined;
+          first?.();
         },
-      });
-      this.runners.set(key, { runner, scalers, identity, refreshedAt: this.o.now?.() ?? Date.now() });
-      runner.start();
-    } else if (plan.runner === 'keep') {
-      this.runners.get(key)?.runner.start();
-    }
+        onTargetError: async (message) => {
+          const written = this.onTargetError(so, message); // queues its change before the held write is let go
+          const first = handle.onFirstPoll;
+          handle.onFirstPoll = undefined;
+          first?.();
+          await written;
+        },
+      },
+    });
+    this.runners.set(key, { runner: handle.runner, scalers, identity, refreshedAt: this.o.now?.() ?? Date.now() });
+    return handle;
   }
 
   private async resolveTarget(so: ScaledObject) {
@@ -629,40 +664,52 @@ export class ScaledObjectController {
     this.o.log.warn({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, error: message }, 'cannot read replicas');
   }
 
-  /**
-   * The scale loop's status write, queued behind the object's other status writes (serialStatus) and coalesced
-   * with the ones queued and not started. It starts from statusBase: the informer's copy when it carries our last
-   * write (or we never wrote), else that write's answer, else a fresh read, so a steady poll costs no GET. The write
-   * is conditional on the resourceVersion either way, so a stale base can only cost a conflict and a re-read,
-   * never a lost change.
-   */
+  /** The scale loop's status write (queueStatus, at the status priority). */
   private patchStatus(so: ScaledObject, mutate: (s: ScaledObjectStatus) => ScaledObjectStatus): Promise<void> {
-    const { namespace, name } = so.metadata;
-    const key = `${namespace}/${name}`;
-    // A write of this object that is queued but not started takes this change too: one write for every poll
-    // that finished while the API server was slow, each change applied in order.
+    return this.queueStatus(`${so.metadata.namespace}/${so.metadata.name}`, mutate);
+  }
+
+  /**
+   * A status write of `key`, queued behind the object's other status writes (serialStatus) and coalesced with the
+   * ones queued and not started: one write for every change that arrived while the API server was slow, each
+   * applied in order. It starts from statusBase: the informer's copy when it carries our last write (or we never
+   * wrote), else that write's answer, else `fallback` (the reconcile's copy), else a fresh read, so a steady poll
+   * costs no GET. The write is conditional on the resourceVersion either way, so a stale base can only cost a
+   * conflict and a re-read, never a lost change. `hold`: the write does not start before it settles (changes keep
+   * joining it meanwhile); `priority`: the reconcile's writes go ahead of the loops' in the API budget.
+   */
+  private queueStatus(
+    key: string,
+    mutate: (s: ScaledObjectStatus) => ScaledObjectStatus,
+    opts: { priority?: ApiPriority; fallback?: SoObject; hold?: Promise<void> } = {},
+  ): Promise<void> {
     const queued = this.queuedStatus.get(key);
     if (queued) {
       queued.mutates.push(mutate);
+      if (opts.priority) queued.priority = opts.priority;
+      if (opts.fallback) queued.fallback = opts.fallback;
       return queued.done;
     }
-    const mutates = [mutate];
-    const done = this.serialStatus(key, async () => {
+    const entry: QueuedStatus = { mutates: [mutate], done: Promise.resolve(), ...opts };
+    const [namespace, name] = key.split('/');
+    entry.done = this.serialStatus(key, async () => {
+      if (entry.hold) await entry.hold;
       this.queuedStatus.delete(key);
       const cached = this.o.getCached(namespace, name) as SoObject | undefined;
-      const current = this.statusBase(key, cached);
-      const all = (s: ScaledObjectStatus) => mutates.reduce((acc, m) => dropUndefined(m(acc)), s);
+      const current = this.statusBase(key, cached) ?? cached ?? entry.fallback;
+      const all = (s: ScaledObjectStatus) => entry.mutates.reduce((acc, m) => dropUndefined(m(acc)), s);
       const r = await updateStatus<ScaledObjectStatus, SoObject>(this.o.client, GVR.scaledObjects, { namespace, name }, all, {
         fieldManager: FIELD_MANAGER,
         ...(current ? { current } : {}),
+        ...(entry.priority ? { priority: entry.priority } : {}),
       });
-      // The version this write (or the read before it) saw: once the informer's copy carries it again, polls start
+      // The version this write (or the read before it) saw: once the informer's copy carries it again, writes start
       // from that copy. Only after our own writes, a status write elsewhere (another client's) would have made every
-      // later poll GET the object until the loop's next change.
+      // later write GET the object until the loop's next change.
       this.remember(key, r.object, r.object !== cached);
     });
-    this.queuedStatus.set(key, { mutates, done });
-    return done;
+    this.queuedStatus.set(key, entry);
+    return entry.done;
   }
 
   /**

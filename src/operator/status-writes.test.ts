@@ -19,6 +19,8 @@ interface Sent {
   resourceVersion?: string;
   /** The PATCH's status body (a merge patch). */
   patch?: unknown;
+  /** The API budget priority the PATCH asked for (none: the default for its path). */
+  priority?: string;
   /** How many requests had been answered when this one arrived. */
   answeredBefore: number;
 }
@@ -98,8 +100,15 @@ class FakeApi {
         this.answered++;
         return this.copy(name);
       },
-      patchStatus: async (_gvr: unknown, _ns: string | undefined, name: string, patch: unknown, opts: { resourceVersion?: string } = {}) => {
-        await this.arrive({ verb: 'PATCH', name, resourceVersion: opts.resourceVersion, patch, answeredBefore: this.answered });
+      patchStatus: async (_gvr: unknown, _ns: string | undefined, name: string, patch: unknown, opts: { resourceVersion?: string; priority?: string } = {}) => {
+        await this.arrive({
+          verb: 'PATCH',
+          name,
+          resourceVersion: opts.resourceVersion,
+          patch,
+          answeredBefore: this.answered,
+          ...(opts.priority ? { priority: opts.priority } : {}),
+        });
         this.answered++;
         const o = this.object(name);
         if (opts.resourceVersion !== undefined && opts.resourceVersion !== o.metadata.resourceVersion) {
@@ -154,11 +163,16 @@ function setup(names: string[]) {
     log,
     getCached: (_ns: string, name: string) => watch.get(name),
   } as Partial<ControllerOptions> as ControllerOptions);
-  const writer = controller as unknown as { patchStatus(so: ScaledObject, mutate: Mutate): Promise<void> };
+  const writer = controller as unknown as {
+    patchStatus(so: ScaledObject, mutate: Mutate): Promise<void>;
+    queueStatus(key: string, mutate: Mutate, o?: { priority?: string; hold?: Promise<void> }): Promise<void>;
+  };
   const so = (name: string) =>
     ({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name, namespace: NS, uid: `uid-${name}` } }) as unknown as ScaledObject;
   const write = (name: string, mutate: Mutate) => writer.patchStatus(so(name), mutate);
-  return { api, watch, write };
+  // The reconcile's write (apply): ahead in the API budget, held until the new loop's first poll has reported.
+  const reconcileWrite = (name: string, mutate: Mutate, hold: Promise<void>) => writer.queueStatus(`${NS}/${name}`, mutate, { priority: 'normal', hold });
+  return { api, watch, write, reconcileWrite };
 }
 
 // A hang (a write waiting on one that never ends) fails the row instead of stalling the run.
@@ -197,6 +211,30 @@ describe('ScaledObject status writes (patchStatus)', () => {
       triggersActivity: { s0: { isActive: false } },
     });
   });
+
+  test(
+    "a reconcile's held status write takes the first poll's change: one PATCH, the reconcile's change first, at the reconcile's priority",
+    opts,
+    async () => {
+      const { api, write, reconcileWrite } = setup(['a']);
+      let letGo!: () => void;
+      const hold = new Promise<void>((r) => (letGo = r));
+      const ready = reconcileWrite('a', (s) => ({ ...s, hpaName: 'keda-hpa-a', triggersActivity: { s0: { isActive: true } } }), hold);
+      const poll = write('a', (s) => ({ ...s, triggersActivity: { s0: { isActive: false } } }));
+      await new Promise((r) => setImmediate(r));
+      assert.equal(api.sent.length, 0, 'nothing is sent while the write is held');
+      letGo();
+      await Promise.all([ready, poll]);
+      const patches = api.patches();
+      assert.equal(patches.length, 1, `one PATCH for the reconcile and the first poll, got ${JSON.stringify(patches)}`);
+      assert.deepEqual(
+        patches[0].patch,
+        { hpaName: 'keda-hpa-a', triggersActivity: { s0: { isActive: false } } },
+        "the poll's change applied after the reconcile's",
+      );
+      assert.equal(patches[0].priority, 'normal', "sent at the reconcile's priority, ahead of the loops' status writes");
+    },
+  );
 
   test("two objects' status writes do not wait for each other: B's PATCH is sent and answered while A's is held", opts, async () => {
     const { api, write } = setup(['a', 'b']);

@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { GVR, KubeClient, type KubeObject } from '../../src/kube/client.ts';
+import { ListWatch } from '../../src/kube/list-watch.ts';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.ts';
 import { deploymentObject } from '../support/manifests.ts';
 import { installCrds, registerMetricsApi } from '../support/metrics-api-registration.ts';
@@ -15,6 +17,10 @@ import { startTestOperator, type TestOperator } from '../support/test-operator.t
 import { eventually, waitFor } from '../support/wait.ts';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
+
+interface SoStatus {
+  status?: { conditions?: Array<{ type: string; status: string }>; triggersActivity?: Record<string, { isActive: boolean }> };
+}
 
 interface AuditLine {
   verb: string;
@@ -100,22 +106,34 @@ describe('the steady cost of scale loops, from the audit log and the source', { 
     for (const name of names) await cp.kubectl(['delete', 'scaledobject', name, '--ignore-not-found', '--wait=true']);
   };
 
-  test('a new ScaledObject is made Ready with one metadata patch, one HPA create and one status write, reading neither the object nor its HPA', async (c) => {
+  test('a new ScaledObject is made Ready with one metadata patch, one HPA create and one status write that also carries its first poll, reading neither the object nor its HPA', async (c) => {
     c.after(removing(['fresh']));
     await apply(deploymentObject('fresh', 0));
+    // Every version of the object as the API server stores it: the first with Ready=True shows what that write carried.
+    const client = await KubeClient.fromEnvironment({ kubeconfig: cp.kubeconfig, userAgent: 'updraft-test' });
+    const versions: SoStatus[] = [];
+    const watch = new ListWatch<KubeObject>(client, { gvr: GVR.scaledObjects, namespaces: ['default'] });
+    watch.on({
+      onAdd: (o) => void (o.metadata.name === 'fresh' && versions.push(o as { status?: SoStatus['status'] } as SoStatus)),
+      onUpdate: (_, o) => void (o.metadata.name === 'fresh' && versions.push(o as { status?: SoStatus['status'] } as SoStatus)),
+    });
+    watch.start();
+    c.after(async () => {
+      await watch.stop();
+      client.close();
+    });
+    await watch.waitForSync(30_000);
     const a0 = await auditSize();
     await apply(scaledObject('fresh', 'vector(0) + 0 * 4', { pollingInterval: 30 }));
-    await waitFor(
-      'fresh Ready',
-      async () => {
-        const so = JSON.parse(await cp.kubectl(['get', 'scaledobject', 'fresh', '-o', 'json'])) as {
-          status?: { conditions?: Array<{ type: string; status: string }> };
-        };
-        return so.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true;
-      },
-      60_000,
-      100,
+    const isReady = (v: SoStatus) => v.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true;
+    await waitFor('fresh Ready', async () => versions.some(isReady), 60_000, 50);
+    const firstReady = versions.find(isReady)!;
+    assert.equal(
+      firstReady.status?.conditions?.find((x) => x.type === 'Active')?.status,
+      'False',
+      `the write that made it Ready carries the first poll's Active=False: ${JSON.stringify(firstReady.status)}`,
     );
+    assert.deepEqual(firstReady.status?.triggersActivity, { 's0-prometheus': { isActive: false } }, "and the first poll's triggersActivity");
     const a1 = await auditSize();
     await cp.kubectl(['get', 'namespace', 'default']);
     await waitFor('audit log flushed', async () => (await auditSize()) > a1, 10_000);
@@ -127,8 +145,8 @@ describe('the steady cost of scale loops, from the audit log and the source', { 
     assert.equal(count('get horizontalpodautoscalers/'), 0, `no GET of the HPA (the synced HPA watch says it is missing): ${mine.join(', ')}`);
     assert.equal(count('patch scaledobjects/'), 1, `one patch for the finalizer and label: ${mine.join(', ')}`);
     assert.equal(count('create horizontalpodautoscalers/'), 1, `one HPA create: ${mine.join(', ')}`);
-    // Ready in one write; the first poll's Active and the HPA's first sync (HPAActive) may each add one by now.
-    assert.ok(count('patch scaledobjects/status') >= 1 && count('patch scaledobjects/status') <= 3, `at most 3 status writes: ${mine.join(', ')}`);
+    // Ready and the first poll in one write; the HPA's first sync (HPAActive) may add one by now.
+    assert.ok(count('patch scaledobjects/status') >= 1 && count('patch scaledobjects/status') <= 2, `at most 2 status writes: ${mine.join(', ')}`);
   });
 
   test('polls of an idle object send no GET of /scale and no status write', async (c) => {
