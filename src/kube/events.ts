@@ -79,8 +79,10 @@ export function redactSecrets(message: string): string {
 
 const MAX_MESSAGE = 1024;
 
+/** What a repeat needs of the Event we created: its name and count (not the whole answer, ~4 KiB each). */
 interface CacheEntry {
-  event: RecordedEvent;
+  name: string;
+  count: number;
 }
 
 export class EventRecorder {
@@ -167,11 +169,11 @@ export class EventRecorder {
     const cached = this.identical.get(key);
     if (cached) {
       try {
-        const patched = await this.client.mergePatch<RecordedEvent & KubeObject>(GVR.events, ns, cached.event.metadata.name, {
-          count: cached.event.count + 1,
+        const patched = await this.client.mergePatch<RecordedEvent & KubeObject>(GVR.events, ns, cached.name, {
+          count: cached.count + 1,
           lastTimestamp: ts,
         });
-        cached.event = patched;
+        cached.count = patched.count;
         this.identical.delete(key);
         this.identical.set(key, cached); // refresh LRU position
         return;
@@ -205,7 +207,7 @@ export class EventRecorder {
       action: reason,
     };
     const created = await this.client.create<RecordedEvent & KubeObject>(GVR.events, body as RecordedEvent & KubeObject);
-    this.identical.set(key, { event: created });
+    this.identical.set(key, { name: created.metadata.name, count: created.count });
     if (this.identical.size > 4096) this.identical.delete(this.identical.keys().next().value as string);
   }
 }
