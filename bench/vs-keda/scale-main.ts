@@ -2,7 +2,7 @@
 // printing ScaleResult per run. Heavy: run it under the machine's heavy-work lock.
 //   npm run build && flock /tmp/updraft-heavy.lock node --import tsx bench/vs-keda/scale-main.ts [--n 1000,5000,10000]
 //     [--autoscaler updraftHpa,updraftDirect,keda,kedaFastClient] [--minutes 2] [--polling-interval 30]
-//     [--active-fraction 0.1] [--min-replicas 0] [--cpu-prof-dir D] [--heap-prof-dir D] [--json out.json] [-- extra updraft operator flags]
+//     [--active-fraction 0.1] [--min-replicas 0] [--cpu-prof-dir D] [--heap-prof-dir D | --cpu-window-prof-dir D] [--json out.json] [-- extra updraft operator flags]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPrometheus } from '../../test/support/prometheus.ts';
@@ -22,10 +22,12 @@ const { values, positionals } = parseArgs({
     'ready-timeout': { type: 'string', default: '600' },
     'cpu-prof-dir': { type: 'string' },
     'heap-prof-dir': { type: 'string' },
+    'cpu-window-prof-dir': { type: 'string' },
     json: { type: 'string' },
   },
 });
 
+if (values['heap-prof-dir'] && values['cpu-window-prof-dir']) throw new Error('--heap-prof-dir and --cpu-window-prof-dir both signal SIGUSR2: use one per run');
 const ns = values.n.split(',').map(Number);
 const names = values.autoscaler.split(',') as Array<keyof typeof autoscalers>;
 for (const name of names) if (!autoscalers[name]) throw new Error(`--autoscaler: unknown '${name}' (use ${Object.keys(autoscalers).join(', ')})`);
@@ -47,14 +49,19 @@ try {
         minReplicaCount: Number(values['min-replicas']),
         readyTimeoutSeconds: Number(values['ready-timeout']),
         heapProfileAtEnd: values['heap-prof-dir'] !== undefined,
+        cpuProfileWindow: values['cpu-window-prof-dir'] !== undefined,
         start: {
           extraArgs: positionals,
           nodeArgs: [
             ...(values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : []),
             // Sampled live heap at the end of the steady window (bench/support/heap-sampler.mjs), for where the memory per object goes.
             ...(values['heap-prof-dir'] ? ['--import', join(repoRoot, 'bench', 'support', 'heap-sampler.mjs')] : []),
+            // The steady window's CPU profile (bench/support/cpu-sampler.mjs), for what holds up the event loop.
+            ...(values['cpu-window-prof-dir'] ? ['--import', join(repoRoot, 'bench', 'support', 'cpu-sampler.mjs')] : []),
           ],
-          ...(values['heap-prof-dir'] ? { env: { HEAP_SAMPLER_DIR: values['heap-prof-dir'] } } : {}),
+          ...(values['heap-prof-dir'] || values['cpu-window-prof-dir']
+            ? { env: { HEAP_SAMPLER_DIR: values['heap-prof-dir'] ?? '', CPU_SAMPLER_DIR: values['cpu-window-prof-dir'] ?? '' } }
+            : {}),
         },
       });
       results.push(r);

@@ -33,6 +33,8 @@ export interface ScaleOptions {
   readyTimeoutSeconds?: number;
   /** Signal SIGUSR2 to the autoscaler's processes at the end of the steady window (heap-sampler.mjs writes a profile). */
   heapProfileAtEnd?: boolean;
+  /** Signal SIGUSR2 at the start and at the end of the steady window (cpu-sampler.mjs profiles that window). */
+  cpuProfileWindow?: boolean;
   /** Passed to the autoscaler's start (Updraft: extra flags, node flags). */
   start?: StartOptions;
   /** Progress lines (default: stderr). */
@@ -180,11 +182,14 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
     log(`${ready}/${n} Ready in ${readySeconds.toFixed(1)} s`);
 
     // Let the start-up wave pass (first polls, HPAs' first syncs) before the steady window: at least one interval and
-    // one HPA sync, then until the autoscaler's own writes have settled — fewer than N/100 in 15 s (at 10,000 the
-    // first polls' and the HPAs' first-sync status writes take minutes to drain through the API server) — or 10 min.
+    // one HPA sync, then until the autoscaler's own writes have settled — fewer than N/100 in 15 s, or fewer than
+    // N/20 and no longer falling (the active objects' steady lastActiveTime refresh stays above N/100 at 10 % active;
+    // at 10,000 the start-up wave's HPAActive writes and Events take minutes to drain through the API server) — or
+    // 10 min.
     await new Promise((r) => setTimeout(r, (opts.pollingInterval + 15) * 1000));
     const audit = new AuditLog(cp.auditLogPath!);
     const settleUntil = Date.now() + 600_000;
+    let previous = Infinity;
     for (;;) {
       const from = await audit.mark();
       await new Promise((r) => setTimeout(r, 15_000));
@@ -192,7 +197,9 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
       const writes = Object.entries(c.byKey)
         .filter(([k]) => !k.startsWith('GET') && !k.startsWith('LIST') && !k.startsWith('WATCH'))
         .reduce((x, [, v]) => x + v, 0);
-      if (writes < Math.max(10, n / 100) || Date.now() > settleUntil) {
+      const flat = writes < n / 20 && writes >= 0.9 * previous;
+      previous = writes;
+      if (writes < Math.max(10, n / 100) || flat || Date.now() > settleUntil) {
         log(`writes settled: ${writes} in 15 s${Date.now() > settleUntil ? ' (gave up waiting after 10 min)' : ''}`);
         if (Date.now() > settleUntil) notes.push(`its writes had not settled 10 min after all Ready (${writes} in 15 s)`);
         break;
@@ -214,6 +221,7 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
       scrapeAll(run),
     ]);
     await procs.start();
+    if (opts.cpuProfileWindow) for (const pid of run.pids()) process.kill(pid, 'SIGUSR2');
     const w0 = Date.now();
     // The per-object gauge (last iteration's lateness), sampled: KEDA has only this one.
     const gaugeValues: number[] = [];
@@ -234,6 +242,7 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
       sampleGauge(metricsTo);
     }
     const usage = await procs.stop();
+    if (opts.cpuProfileWindow) for (const pid of run.pids()) process.kill(pid, 'SIGUSR2');
     if (opts.heapProfileAtEnd) {
       for (const pid of run.pids()) process.kill(pid, 'SIGUSR2');
       await new Promise((r) => setTimeout(r, 5000));

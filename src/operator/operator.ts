@@ -244,7 +244,10 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const enqueue = (obj: KubeObject) => queue.add(keyOf(obj));
   soWatch.on({
     onAdd: enqueue,
-    onUpdate: (a, b) => (needsReconcile(a, b, { labels: true }) ? enqueue(b) : undefined),
+    onUpdate: (a, b) => {
+      controller.observed(b);
+      if (needsReconcile(a, b, { labels: true })) enqueue(b);
+    },
     onDelete: enqueue,
     onError: (err, what) => o.log.warn({ what, error: err.message }, 'ScaledObject watch interrupted; resuming'),
   });

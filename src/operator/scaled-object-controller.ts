@@ -379,20 +379,34 @@ export class ScaledObjectController {
     // newer version on the server is a conflict, re-read and re-applied by updateStatus. Ahead of the scale
     // loops' status writes in the API budget: Ready is what a new object waits for.
     const written = this.queueStatus(key, (s) => plan.status(s), { priority: 'normal', fallback: raw, ...(held ? { hold: held } : {}) });
+    const failed = (err: unknown) =>
+      // KEDA controllers/keda/scaledobject_controller.go: a failed status write is a ScaledObjectUpdateFailed Event.
+      this.o.events.event(this.eventTarget(raw), 'Warning', EventReason.ScaledObjectUpdateFailed, (err as Error).message);
+    const afterWrite = () => {
+      if (plan.warn) this.o.log.warn({ namespace, scaledObject: name, error: plan.warn }, 'ScaledObject check failed');
+      for (const e of plan.events) this.o.events.event(this.eventTarget(raw), e.type, e.reason, e.message);
+    };
     if (runner) {
       runner.onFirstPoll = firstPoll;
       runner.runner.start();
+      // The reconcile does not wait for its held write: its worker goes on to the next object (with 50 workers
+      // each held up to FIRST_POLL_WAIT_MS, a start-up wave would reconcile 50 objects a second). A failed write is
+      // reconciled again, and that reconcile's write (the loop kept, nothing held) is awaited and backs off.
+      void written.then(afterWrite, (err: unknown) => {
+        failed(err);
+        this.o.log.warn({ namespace, scaledObject: name, error: (err as Error).message }, 'status write failed; reconciling again');
+        this.o.requeue?.(key);
+      });
+      return;
     }
     try {
       await written;
     } catch (err) {
-      // KEDA controllers/keda/scaledobject_controller.go: a failed status write is a ScaledObjectUpdateFailed Event.
-      this.o.events.event(this.eventTarget(raw), 'Warning', EventReason.ScaledObjectUpdateFailed, (err as Error).message);
+      failed(err);
       throw err;
     }
-    if (plan.warn) this.o.log.warn({ namespace, scaledObject: name, error: plan.warn }, 'ScaledObject check failed');
-    for (const e of plan.events) this.o.events.event(this.eventTarget(raw), e.type, e.reason, e.message);
-    if (!runner && plan.runner === 'keep' && facts.target?.ok) this.runners.get(key)?.runner.start();
+    afterWrite();
+    if (plan.runner === 'keep' && facts.target?.ok) this.runners.get(key)?.runner.start();
   }
 
   /** A loop for `so`, registered and not started (apply starts it); a previous loop of the key is stopped first. */
@@ -739,6 +753,15 @@ export class ScaledObjectController {
       return cached;
     }
     return last?.object;
+  }
+
+  /**
+   * The watch delivered `obj`: once it carries our last write's version, that write's status copy is dropped (the
+   * watch's copy is the next write's base), so an object that writes rarely does not hold its status twice.
+   */
+  observed(obj: KubeObject): void {
+    const last = this.lastWritten.get(`${obj.metadata.namespace}/${obj.metadata.name}`);
+    if (last?.object && last.rv === obj.metadata.resourceVersion) last.object = undefined;
   }
 
   /** Record the version (and, until the watch has it, the status) of a status write or read of `key`. */
