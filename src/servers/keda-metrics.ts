@@ -268,6 +268,9 @@ export class OperatorMetrics implements ScalerTelemetrySink {
   private readonly highCardinalityLabels: boolean;
   /** Registered resources: `<type>/<ns>/<name>` → namespace label. */
   private readonly resources = new Map<string, { type: ResourceType; namespace: string; triggers: string[] }>();
+  /** Registered resources per `<type>/<namespace>`, and triggers per type (keda_resource/trigger_registered_total). */
+  private readonly resourceCounts = new Map<string, number>();
+  private readonly triggerCounts = new Map<string, number>();
 
   constructor(backend: MetricsBackend, o: OperatorMetricsOptions) {
     const F = FAMILIES;
@@ -455,9 +458,23 @@ export class OperatorMetrics implements ScalerTelemetrySink {
       const triggers = deleted ? [] : triggerTypesOf(obj);
       if (deleted) this.resources.delete(key);
       else this.resources.set(key, { type, namespace, triggers });
-      if (!before || deleted) this.setCount('resource', { type, namespace });
-      const changedTypes = new Set([...(before?.triggers ?? []), ...triggers]);
-      for (const t of changedTypes) this.setCount('trigger', { type: t });
+      // Counts kept as they change, not recounted over every resource: this runs on every watch event (each status
+      // write), so a recount made it O(objects) per event — at 10,000 ScaledObjects ~10 % of the operator's time.
+      if (!before !== deleted) {
+        const k = `${type}/${namespace}`;
+        const n = (this.resourceCounts.get(k) ?? 0) + (deleted ? -1 : 1);
+        this.resourceCounts.set(k, n);
+        this.f.upDown.resourceRegistered.set({ type, namespace }, n);
+      }
+      const delta = new Map<string, number>();
+      for (const t of before?.triggers ?? []) delta.set(t, (delta.get(t) ?? 0) - 1);
+      for (const t of triggers) delta.set(t, (delta.get(t) ?? 0) + 1);
+      for (const [t, d] of delta) {
+        const n = (this.triggerCounts.get(t) ?? 0) + d;
+        this.triggerCounts.set(t, n);
+        // As before: every type the object had or has is written (a type's count can return to 0 and stay 0).
+        this.f.upDown.triggerRegistered.set({ type: t }, n);
+      }
       if (type === 'scaled_object') {
         const labels = { namespace, scaledObject: obj.metadata.name };
         if (deleted) this.f.gauges.soPaused.remove(labels);
@@ -469,16 +486,6 @@ export class OperatorMetrics implements ScalerTelemetrySink {
       if (deleted && (type === 'scaled_object' || type === 'scaled_job'))
         this.forget(type === 'scaled_object' ? 'scaledobject' : 'scaledjob', namespace, obj.metadata.name);
     });
-  }
-
-  private setCount(what: 'resource' | 'trigger', labels: Labels): void {
-    let n = 0;
-    for (const r of this.resources.values()) {
-      if (what === 'resource' && r.type === labels.type && r.namespace === labels.namespace) n++;
-      if (what === 'trigger') n += r.triggers.filter((t) => t === labels.type).length;
-    }
-    const g = what === 'resource' ? this.f.upDown.resourceRegistered : this.f.upDown.triggerRegistered;
-    g.set(labels, n);
   }
 
   /** Remove an object's per-scaler series (KEDA `DeleteScalerMetrics`); counters of the object stay, as in KEDA. */
