@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createRegistry, renderMetrics } from './prometheus-metrics.ts';
 
 const family = (text: string, name: string) => text.split('\n\n').find((f) => f.includes(`# TYPE ${name} `));
 
-test('the /metrics page is what prom-client writes: gauges, counters, histograms, escaping and default labels', async () => {
+async function pages() {
   const registry = createRegistry({ defaultMetrics: true, labels: { pod: 'operator-0' } });
   const g = new Gauge({ name: 'many_series', help: 'h with \\ and\nnewline', labelNames: ['i', 'q'], registers: [registry] });
   const c = new Counter({ name: 'other_total', help: 'h', labelNames: ['i'], registers: [registry] });
@@ -16,14 +16,32 @@ test('the /metrics page is what prom-client writes: gauges, counters, histograms
     if (i < 2500) h.observe({ i: String(i) }, i / 1000);
   }
   const page = await renderMetrics(registry);
-  // Default metrics change between two renders (CPU, memory): compare the families this test controls, and the shape.
-  const whole = await registry.metrics();
-  for (const name of ['many_series', 'other_total', 'took_seconds']) {
-    assert.ok(family(whole, name), `${name} is on prom-client's page`);
-    assert.equal(family(page, name), family(whole, name), name);
-  }
-  assert.equal(page.split('\n\n').length, whole.split('\n\n').length);
-  assert.ok(page.endsWith('\n') && !page.endsWith('\n\n'));
+  return { page, whole: await registry.metrics() };
+}
+
+// Default metrics change between two renders (CPU, memory): each row compares one family this test controls.
+describe('the /metrics page is what prom-client writes (escaping and default labels included)', () => {
+  const rendered = pages();
+  test('a gauge with escaped HELP and label values, +Inf values', async () => {
+    const { page, whole } = await rendered;
+    assert.ok(family(whole, 'many_series'));
+    assert.equal(family(page, 'many_series'), family(whole, 'many_series'));
+  });
+  test('a counter', async () => {
+    const { page, whole } = await rendered;
+    assert.ok(family(whole, 'other_total'));
+    assert.equal(family(page, 'other_total'), family(whole, 'other_total'));
+  });
+  test('a histogram (buckets, sum, count)', async () => {
+    const { page, whole } = await rendered;
+    assert.ok(family(whole, 'took_seconds'));
+    assert.equal(family(page, 'took_seconds'), family(whole, 'took_seconds'));
+  });
+  test('the same families in the same shape', async () => {
+    const { page, whole } = await rendered;
+    assert.equal(page.split('\n\n').length, whole.split('\n\n').length);
+    assert.ok(page.endsWith('\n') && !page.endsWith('\n\n'));
+  });
 });
 
 test('one family of 20,000 series is written in slices: timers due meanwhile run during it', async () => {
