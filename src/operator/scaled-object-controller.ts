@@ -364,21 +364,10 @@ export class ScaledObjectController {
     // write, not two (KEDA's loop also starts before its reconcile writes Ready, controllers/keda/
     // scaledobject_controller.go reconcileScaledObject → requestScaleLoop, then the status update).
     const runner = plan.runner === 'start' && scalers && so && facts.target?.ok ? await this.newRunner(key, so, facts, scalers) : undefined;
-    let firstPoll: (() => void) | undefined;
-    const held = runner
-      ? new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, FIRST_POLL_WAIT_MS);
-          timer.unref?.();
-          firstPoll = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        })
-      : undefined;
     // From the watch's copy (or the scale loop's last write, when the watch has not delivered it yet): no GET; a
     // newer version on the server is a conflict, re-read and re-applied by updateStatus. Ahead of the scale
     // loops' status writes in the API budget: Ready is what a new object waits for.
-    const written = this.queueStatus(key, (s) => plan.status(s), { priority: 'normal', fallback: raw, ...(held ? { hold: held } : {}) });
+    const written = this.queueStatus(key, (s) => plan.status(s), { priority: 'normal', fallback: raw, ...(runner ? { hold: runner.firstPoll } : {}) });
     const failed = (err: unknown) =>
       // KEDA controllers/keda/scaledobject_controller.go: a failed status write is a ScaledObjectUpdateFailed Event.
       this.o.events.event(this.eventTarget(raw), 'Warning', EventReason.ScaledObjectUpdateFailed, (err as Error).message);
@@ -387,7 +376,6 @@ export class ScaledObjectController {
       for (const e of plan.events) this.o.events.event(this.eventTarget(raw), e.type, e.reason, e.message);
     };
     if (runner) {
-      runner.onFirstPoll = firstPoll;
       runner.runner.start();
       // The reconcile does not wait for its held write: its worker goes on to the next object (with 50 workers
       // each held up to FIRST_POLL_WAIT_MS, a start-up wave would reconcile 50 objects a second). A failed write is
@@ -409,21 +397,33 @@ export class ScaledObjectController {
     if (plan.runner === 'keep' && facts.target?.ok) this.runners.get(key)?.runner.start();
   }
 
-  /** A loop for `so`, registered and not started (apply starts it); a previous loop of the key is stopped first. */
+  /**
+   * A loop for `so`, registered and not started (apply starts it); a previous loop of the key is stopped first.
+   * `firstPoll` settles once its first poll (or failed replica read) has queued its status change, or after
+   * FIRST_POLL_WAIT_MS.
+   */
   private async newRunner(
     key: string,
     so: ScaledObject,
     facts: ScaledObjectFacts,
     scalers: Scaler[],
-  ): Promise<{ runner: ObjectRunner; onFirstPoll?: () => void }> {
+  ): Promise<{ runner: ObjectRunner; firstPoll: Promise<void> }> {
     await this.stopRunner(key, false); // the status the last write left stays the next write's base
     const { namespace } = so.metadata;
     const status = facts.status;
     const identity = runnerIdentity(so, this.o.defaultMode);
     const gvkr = (facts.target as Extract<TargetFacts, { ok: true }>).gvkr;
     const target = new KubeScaleTarget(this.o.client, gvkr, gvkr.kind, namespace, so.spec.scaleTargetRef.name, this.o.workloads);
-    const handle: { runner: ObjectRunner; onFirstPoll?: () => void } = {} as { runner: ObjectRunner };
-    handle.runner = new ObjectRunner({
+    let polled!: () => void;
+    const firstPoll = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, FIRST_POLL_WAIT_MS);
+      timer.unref?.();
+      polled = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    const runner = new ObjectRunner({
       so,
       scalers,
       target,
@@ -442,22 +442,17 @@ export class ScaledObjectController {
           void this.afterPoll(so, report).catch((err: unknown) =>
             this.o.log.error({ namespace: so.metadata.namespace, scaledObject: so.metadata.name, error: (err as Error).message }, 'status after poll failed'),
           );
-          // After afterPoll has queued its change: the reconcile's held write may go now, with it.
-          const first = handle.onFirstPoll;
-          handle.onFirstPoll = undefined;
-          first?.();
+          polled(); // after afterPoll has queued its change: the reconcile's held write may go now, with it
         },
         onTargetError: async (message) => {
           const written = this.onTargetError(so, message); // queues its change before the held write is let go
-          const first = handle.onFirstPoll;
-          handle.onFirstPoll = undefined;
-          first?.();
+          polled();
           await written;
         },
       },
     });
-    this.runners.set(key, { runner: handle.runner, scalers, identity, refreshedAt: this.o.now?.() ?? Date.now() });
-    return handle;
+    this.runners.set(key, { runner, scalers, identity, refreshedAt: this.o.now?.() ?? Date.now() });
+    return { runner, firstPoll };
   }
 
   private async resolveTarget(so: ScaledObject) {
@@ -687,8 +682,8 @@ export class ScaledObjectController {
    * A status write of `key`, queued behind the object's other status writes (serialStatus) and coalesced with the
    * ones queued and not started: one write for every change that arrived while the API server was slow, each
    * applied in order. It starts from statusBase: the informer's copy when it carries our last write (or we never
-   * wrote), else that write's answer, else `fallback` (the reconcile's copy), else a fresh read, so a steady poll
-   * costs no GET. The write is conditional on the resourceVersion either way, so a stale base can only cost a
+   * wrote), else that write's answer; else the informer's copy as it is (a newer version written by someone else),
+   * else `fallback` (the reconcile's copy), else a fresh read, so a steady poll costs no GET. The write is conditional on the resourceVersion either way, so a stale base can only cost a
    * conflict and a re-read, never a lost change. `hold`: the write does not start before it settles (changes keep
    * joining it meanwhile); `priority`: the reconcile's writes go ahead of the loops' in the API budget.
    */

@@ -22,21 +22,18 @@ async function pages() {
 // Default metrics change between two renders (CPU, memory): each row compares one family this test controls.
 describe('the /metrics page is what prom-client writes (escaping and default labels included)', () => {
   const rendered = pages();
-  test('a gauge with escaped HELP and label values, +Inf values', async () => {
-    const { page, whole } = await rendered;
-    assert.ok(family(whole, 'many_series'));
-    assert.equal(family(page, 'many_series'), family(whole, 'many_series'));
-  });
-  test('a counter', async () => {
-    const { page, whole } = await rendered;
-    assert.ok(family(whole, 'other_total'));
-    assert.equal(family(page, 'other_total'), family(whole, 'other_total'));
-  });
-  test('a histogram (buckets, sum, count)', async () => {
-    const { page, whole } = await rendered;
-    assert.ok(family(whole, 'took_seconds'));
-    assert.equal(family(page, 'took_seconds'), family(whole, 'took_seconds'));
-  });
+  const rows: Array<[family: string, what: string]> = [
+    ['many_series', 'a gauge with escaped HELP and label values, +Inf values'],
+    ['other_total', 'a counter'],
+    ['took_seconds', 'a histogram (buckets, sum, count)'],
+  ];
+  for (const [name, what] of rows) {
+    test(what, async () => {
+      const { page, whole } = await rendered;
+      assert.ok(family(whole, name));
+      assert.equal(family(page, name), family(whole, name));
+    });
+  }
   test('the same families in the same shape', async () => {
     const { page, whole } = await rendered;
     assert.equal(page.split('\n\n').length, whole.split('\n\n').length);
