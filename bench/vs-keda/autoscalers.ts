@@ -36,6 +36,11 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Node flags for Updraft's process, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
   nodeArgs?: string[];
+  /**
+   * Run Updraft's process under `nice -n <nice>` (negative needs root): with a higher priority than the control
+   * plane sharing this machine's cores, what is left of its lateness is its own work, not a wait for a core.
+   */
+  nice?: number;
 }
 
 export interface Autoscaler {
@@ -83,7 +88,9 @@ function updraft(name: string, mode: 'hpa' | 'direct'): Autoscaler {
       args.push(...(opts.extraArgs ?? []));
       const logFile = join(cp.dir, 'logs', `${name}.log`);
       const log = createWriteStream(logFile);
-      const child: ChildProcess = spawn(process.execPath, args, {
+      // `nice` execs node, so the pid is node's and every thread it starts has the same priority.
+      const [cmd, cmdArgs] = opts.nice === undefined ? [process.execPath, args] : ['nice', ['-n', String(opts.nice), process.execPath, ...args]];
+      const child: ChildProcess = spawn(cmd, cmdArgs, {
         cwd: updraftRoot,
         env: { ...process.env, UPDRAFT_RUNTIME: 'compiled', ...(opts.env ?? {}) },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -201,7 +201,9 @@ for (const rate of [200, 670]) {
 
 const sum = (rec: Record<string, number> | undefined, own: (k: string) => boolean) =>
   rec ? Object.entries(rec).reduce((a, [k, v]) => (own(k) ? a + v : a), 0) : undefined;
-const isOwn = (k: string) => k !== 'kube-apiserver' && k !== 'etcd';
+// The control plane's processes (scripts/control-plane/up.sh names them) are measured too; the rest are the autoscaler's.
+const CONTROL_PLANE = new Set(['kube-apiserver', 'etcd', 'kwok', 'kube-controller-manager', 'kube-scheduler']);
+const isOwn = (k: string) => !CONTROL_PLANE.has(k);
 const scaleOf = (name: string, n: number) => out.scale.find((s) => s.autoscaler === name && s.n === n && !('failed' in s));
 const ready = (s?: ScaleResult) =>
   !s ? '–' : Number.isFinite(s.readySeconds) ? `${fmt(s.readySeconds)} s` : `${s.ready} of ${s.n} after ${fmt(Number(values['ready-timeout']), 0)} s`;
@@ -286,7 +288,7 @@ const md = [
   ...out.scale.map((s) =>
     'failed' in s
       ? `- scale ${s.autoscaler} N=${s.n}: failed: ${(s as unknown as { failed: string }).failed}`
-      : `- scale ${s.autoscaler} N=${s.n}: API requests/min ${JSON.stringify(s.apiRequestsPerMin)}; CPU-s/min ${JSON.stringify(s.cpuSecondsPerMin)}; RSS MiB ${JSON.stringify(s.rssMiB)}; lateness from ${s.latenessSource}${s.notes.length ? `; notes: ${s.notes.join(' | ')}` : ''}`,
+      : `- scale ${s.autoscaler} N=${s.n}: API requests/min ${JSON.stringify(s.apiRequestsPerMin)}; CPU-s/min ${JSON.stringify(s.cpuSecondsPerMin)}; RSS MiB ${JSON.stringify(s.rssMiB)}; main thread waiting for a core s/min ${JSON.stringify(s.mainThreadWaitSecondsPerMin ?? {})}; machine cores busy ${s.machineCoresBusy ?? '?'}; lateness from ${s.latenessSource}${s.notes.length ? `; notes: ${s.notes.join(' | ')}` : ''}`,
   ),
   '',
 ].join('\n');

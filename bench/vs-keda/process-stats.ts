@@ -10,19 +10,35 @@ export interface ProcessSample {
   cpuSeconds: number;
   /** Resident set size, bytes (VmRSS). */
   rssBytes: number;
+  /**
+   * Seconds the process's main thread (the event loop of a Node.js process) has waited on a run queue for a CPU
+   * since it started (`/proc/<pid>/task/<pid>/schedstat`, second field, ns): time it was ready to run and another
+   * process had the core. NaN where the kernel does not keep schedstats.
+   */
+  mainThreadWaitSeconds: number;
   at: number;
 }
 
 /** One sample of `pid`; undefined when the process is gone. */
 export async function sampleProcess(pid: number): Promise<ProcessSample | undefined> {
   try {
-    const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')]);
+    const [stat, status, sched] = await Promise.all([
+      readFile(`/proc/${pid}/stat`, 'utf8'),
+      readFile(`/proc/${pid}/status`, 'utf8'),
+      readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').catch(() => ''),
+    ]);
     // Fields after the ")" closing the command name (which may hold spaces): utime is the 14th field, stime the 15th.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(rest[11]);
     const stime = Number(rest[12]);
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { cpuSeconds: (utime + stime) / TICKS_PER_SECOND, rssBytes: rssKb * 1024, at: Date.now() };
+    const waitNs = Number(sched.split(' ')[1]);
+    return {
+      cpuSeconds: (utime + stime) / TICKS_PER_SECOND,
+      rssBytes: rssKb * 1024,
+      mainThreadWaitSeconds: sched ? waitNs / 1e9 : NaN,
+      at: Date.now(),
+    };
   } catch {
     return undefined;
   }
@@ -32,6 +48,18 @@ export interface ProcessUsage {
   cpuSecondsPerMin: Record<string, number>;
   /** Peak RSS seen while watching, MiB. */
   rssMiB: Record<string, number>;
+  /** Seconds per minute each process's main thread waited for a CPU while ready to run (see ProcessSample). */
+  mainThreadWaitSecondsPerMin: Record<string, number>;
+  /** The whole machine's busy cores over the window (0..cores, from /proc/stat), every process counted. */
+  machineCoresBusy: number;
+}
+
+/** Busy and total jiffies of all CPUs since boot (/proc/stat's first line; idle + iowait count as not busy). */
+async function machineJiffies(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
+  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((x, y) => x + y, 0);
+  return { busy: total - f[3] - f[4], total };
 }
 
 /**
@@ -43,6 +71,7 @@ export class ProcessWatch {
   private last = new Map<string, ProcessSample>();
   private peak = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private machineFrom: { busy: number; total: number } | undefined;
 
   constructor(
     private readonly pids: Record<string, number>,
@@ -50,6 +79,7 @@ export class ProcessWatch {
   ) {}
 
   async start(): Promise<void> {
+    this.machineFrom = await machineJiffies();
     await this.sample(true);
     this.timer = setInterval(() => void this.sample(false), this.everyMs);
   }
@@ -57,12 +87,22 @@ export class ProcessWatch {
   async stop(): Promise<ProcessUsage> {
     if (this.timer) clearInterval(this.timer);
     await this.sample(false);
-    const usage: ProcessUsage = { cpuSecondsPerMin: {}, rssMiB: {} };
+    const m = await machineJiffies();
+    const from = this.machineFrom ?? m;
+    const cores = (await readFile('/proc/stat', 'utf8')).split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
+    const usage: ProcessUsage = {
+      cpuSecondsPerMin: {},
+      rssMiB: {},
+      mainThreadWaitSecondsPerMin: {},
+      machineCoresBusy: m.total > from.total ? round2(((m.busy - from.busy) / (m.total - from.total)) * cores) : NaN,
+    };
     for (const [name, a] of this.first) {
       const b = this.last.get(name);
       if (!b || b.at <= a.at) continue;
       usage.cpuSecondsPerMin[name] = round2((b.cpuSeconds - a.cpuSeconds) / ((b.at - a.at) / 60_000));
       usage.rssMiB[name] = Math.round((this.peak.get(name) ?? b.rssBytes) / 1024 / 1024);
+      if (Number.isFinite(b.mainThreadWaitSeconds - a.mainThreadWaitSeconds))
+        usage.mainThreadWaitSecondsPerMin[name] = round2((b.mainThreadWaitSeconds - a.mainThreadWaitSeconds) / ((b.at - a.at) / 60_000));
     }
     return usage;
   }

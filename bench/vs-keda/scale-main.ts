@@ -2,7 +2,7 @@
 // printing ScaleResult per run. Heavy: run it under the machine's heavy-work lock.
 //   npm run build && flock /tmp/updraft-heavy.lock node --import tsx bench/vs-keda/scale-main.ts [--n 1000,5000,10000]
 //     [--autoscaler updraftHpa,updraftDirect,keda,kedaFastClient] [--minutes 2] [--polling-interval 30]
-//     [--active-fraction 0.1] [--min-replicas 0] [--cpu-prof-dir D] [--heap-prof-dir D | --cpu-window-prof-dir D] [--json out.json] [-- extra updraft operator flags]
+//     [--active-fraction 0.1] [--min-replicas 0] [--cpu-prof-dir D] [--heap-prof-dir D | --cpu-window-prof-dir D] [--json out.json] [--node-arg=--max-semi-space-size=64 ...] [--nice -10] [-- extra updraft operator flags]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPrometheus } from '../../test/support/prometheus.ts';
@@ -24,6 +24,10 @@ const { values, positionals } = parseArgs({
     'heap-prof-dir': { type: 'string' },
     'cpu-window-prof-dir': { type: 'string' },
     json: { type: 'string' },
+    // V8 flags for Updraft's process, e.g. --node-arg=--max-semi-space-size=64 (repeatable).
+    'node-arg': { type: 'string', multiple: true },
+    // Updraft's process under `nice -n N` (see StartOptions.nice).
+    nice: { type: 'string' },
   },
 });
 
@@ -52,7 +56,9 @@ try {
         cpuProfileWindow: values['cpu-window-prof-dir'] !== undefined,
         start: {
           extraArgs: positionals,
+          ...(values.nice !== undefined ? { nice: Number(values.nice) } : {}),
           nodeArgs: [
+            ...(values['node-arg'] ?? []),
             ...(values['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof-dir']}`] : []),
             // Sampled live heap at the end of the steady window (bench/support/heap-sampler.mjs), for where the memory per object goes.
             ...(values['heap-prof-dir'] ? ['--import', join(repoRoot, 'bench', 'support', 'heap-sampler.mjs')] : []),

@@ -61,6 +61,13 @@ export interface ScaleResult {
   latenessSource: string;
   cpuSecondsPerMin: Record<string, number>;
   rssMiB: Record<string, number>;
+  /**
+   * Seconds per minute each process's main thread was ready to run but waited for a core (schedstat): how much of
+   * the lateness is this machine's other processes, not the autoscaler's own work.
+   */
+  mainThreadWaitSecondsPerMin?: Record<string, number>;
+  /** Busy cores of the whole machine over the window (every process: control plane, Prometheus, the bench). */
+  machineCoresBusy?: number;
   /** The autoscaler's own requests (audit log) per minute, by `VERB resource`. */
   apiRequestsPerMin: Record<string, number>;
   apiRequestsPerMinTotal: number;
@@ -209,8 +216,8 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
 
     const pidNames = run.pidNames ?? run.pids().map((_, i) => `${run!.name}#${i}`);
     const pids: Record<string, number> = Object.fromEntries(run.pids().map((p, i) => [pidNames[i], p]));
-    pids['kube-apiserver'] = cp.pids['kube-apiserver'];
-    pids.etcd = cp.pids.etcd;
+    // Every control-plane process (kube-apiserver, etcd, kube-controller-manager, kwok): what else wants the cores.
+    for (const [name, pid] of Object.entries(cp.pids)) pids[name] = pid;
     const procs = new ProcessWatch(pids);
     // The profiler starts before the window: starting it stalls the process ~0.8 s at 10,000 objects (the inspector
     // collects every compiled function), which inside the window would show as late polls.
@@ -316,6 +323,8 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
       latenessSource,
       cpuSecondsPerMin: usage.cpuSecondsPerMin,
       rssMiB: usage.rssMiB,
+      mainThreadWaitSecondsPerMin: usage.mainThreadWaitSecondsPerMin,
+      machineCoresBusy: usage.machineCoresBusy,
       apiRequestsPerMin,
       apiRequestsPerMinTotal: Math.round(Object.values(apiRequestsPerMin).reduce((x, y) => x + y, 0)),
       statusWritesPerMin,
