@@ -2,7 +2,7 @@
 // printing ScaleResult per run. Heavy: run it under the machine's heavy-work lock.
 //   npm run build && flock /tmp/updraft-heavy.lock node --import tsx bench/vs-keda/scale-main.ts [--n 1000,5000,10000]
 //     [--autoscaler updraftHpa,updraftDirect,keda,kedaFastClient] [--minutes 2] [--polling-interval 30]
-//     [--active-fraction 0.1] [--min-replicas 0] [--cpu-prof-dir D] [--heap-prof-dir D | --cpu-window-prof-dir D] [--json out.json] [--node-arg=--max-semi-space-size=64 ...] [--nice -10] [-- extra updraft operator flags]
+//     [--active-fraction 0.1] [--min-replicas 0] [--cpu-prof-dir D] [--heap-prof-dir D | --cpu-window-prof-dir D] [--json out.json] [--node-arg=--max-semi-space-size=64 ...] [--nice=-10] [-- extra updraft operator flags]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPrometheus } from '../../test/support/prometheus.ts';

@@ -233,8 +233,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     podWatcher: podWatches.watcher,
     scalerTelemetry: metrics,
     getCached: (ns, name) => soWatch.get(ns, name),
-    getHpa: (ns, name) => hpaWatch.get(ns, name),
-    // ensureHpa reads the HPA from the watch once it has listed (KEDA's client reads it from the informer cache).
+    // ensureHpa and HPAActive read the HPA from the watch once it has listed (KEDA's client reads it from the informer cache).
     hpaFromCache: (ns, name) => (hpaWatch.hasSynced() ? (hpaWatch.get(ns, name) ?? null) : undefined),
     workloads,
     metrics: dashboardHistory ? { scaledObjectPolled: (...a) => (metrics.scaledObjectPolled(...a), dashboardHistory.scaledObjectPolled(...a)) } : metrics,

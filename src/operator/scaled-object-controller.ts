@@ -61,12 +61,11 @@ export interface ControllerOptions {
   scalerTelemetry?: ScalerTelemetrySink;
   /** Read the ScaledObject from the informer store (fresh annotations/status). */
   getCached(namespace: string, name: string): KubeObject | undefined;
-  /** Read an HPA from the informer store (its ScalingActive condition feeds HPAActive); absent: HPAActive is not written. */
-  getHpa?(namespace: string, name: string): KubeObject | undefined;
   /**
-   * The HPA as the synced watch holds it, for ensureHpa: `null` when the watch has listed and holds no such HPA,
-   * `undefined` when the watch has not listed (then the HPA is read with a GET). A stale copy costs a conflict and a
-   * retry, never a lost change (the update is conditional on its resourceVersion).
+   * The HPA as the synced watch holds it: `null` when the watch has listed and holds no such HPA, `undefined` when
+   * the watch has not listed (ensureHpa then reads it with a GET; a stale copy costs a conflict and a retry, never a
+   * lost change, the update being conditional on its resourceVersion). The reconcile's HPAActive comes from its
+   * ScalingActive condition and is not written without it. Absent: ensureHpa always GETs, HPAActive is never written.
    */
   hpaFromCache?(namespace: string, name: string): KubeObject | null | undefined;
   /** Ask for another reconcile of `namespace/name` (the operator's work queue). */
@@ -261,7 +260,7 @@ export class ScaledObjectController {
     const status = raw.status ?? {};
     // KEDA reads the HPA named in status.hpaName (pkg/scaling/executor/scale_scaledobjects.go getHPAHealth).
     const hpa = status.hpaName
-      ? (this.o.getHpa?.(raw.metadata.namespace ?? '', status.hpaName) as { status?: { conditions?: Condition[] } } | undefined)
+      ? ((this.o.hpaFromCache?.(raw.metadata.namespace ?? '', status.hpaName) ?? undefined) as { status?: { conditions?: Condition[] } } | undefined)
       : undefined;
     const scalingActive = hpa?.status?.conditions?.find((c) => c.type === 'ScalingActive');
     const base = {
