@@ -32,11 +32,10 @@ export async function sampleProcess(pid: number): Promise<ProcessSample | undefi
     const utime = Number(rest[11]);
     const stime = Number(rest[12]);
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    const waitNs = Number(sched.split(' ')[1]);
     return {
       cpuSeconds: (utime + stime) / TICKS_PER_SECOND,
       rssBytes: rssKb * 1024,
-      mainThreadWaitSeconds: sched ? waitNs / 1e9 : NaN,
+      mainThreadWaitSeconds: sched ? Number(sched.split(' ')[1]) / 1e9 : NaN,
       at: Date.now(),
     };
   } catch {
@@ -54,24 +53,27 @@ export interface ProcessUsage {
   machineCoresBusy: number;
 }
 
-/** Busy and total jiffies of all CPUs since boot (/proc/stat's first line; idle + iowait count as not busy). */
-async function machineJiffies(): Promise<{ busy: number; total: number }> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
-  const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+/**
+ * Busy and total jiffies of all CPUs since boot (/proc/stat's first line; idle + iowait count as not busy) and the
+ * number of CPUs (its cpuN lines).
+ */
+async function machineJiffies(): Promise<{ busy: number; total: number; cores: number }> {
+  const lines = (await readFile('/proc/stat', 'utf8')).split('\n');
+  const f = lines[0].trim().split(/\s+/).slice(1, 9).map(Number);
   const total = f.reduce((x, y) => x + y, 0);
-  return { busy: total - f[3] - f[4], total };
+  return { busy: total - f[3] - f[4], total, cores: lines.filter((l) => /^cpu\d+ /.test(l)).length };
 }
 
 /**
- * Watches named processes over a window: CPU seconds per minute between start() and stop(), and the peak RSS of
- * samples taken every `everyMs` in between.
+ * Watches named processes over a window: CPU seconds and main-thread run-queue wait per minute between start() and
+ * stop(), the peak RSS of samples taken every `everyMs` in between, and the whole machine's busy cores.
  */
 export class ProcessWatch {
   private first = new Map<string, ProcessSample>();
   private last = new Map<string, ProcessSample>();
   private peak = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
-  private machineFrom: { busy: number; total: number } | undefined;
+  private machineFrom: Awaited<ReturnType<typeof machineJiffies>> | undefined;
 
   constructor(
     private readonly pids: Record<string, number>,
@@ -89,20 +91,20 @@ export class ProcessWatch {
     await this.sample(false);
     const m = await machineJiffies();
     const from = this.machineFrom ?? m;
-    const cores = (await readFile('/proc/stat', 'utf8')).split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
     const usage: ProcessUsage = {
       cpuSecondsPerMin: {},
       rssMiB: {},
       mainThreadWaitSecondsPerMin: {},
-      machineCoresBusy: m.total > from.total ? round2(((m.busy - from.busy) / (m.total - from.total)) * cores) : NaN,
+      machineCoresBusy: m.total > from.total ? round2(((m.busy - from.busy) / (m.total - from.total)) * m.cores) : NaN,
     };
     for (const [name, a] of this.first) {
       const b = this.last.get(name);
       if (!b || b.at <= a.at) continue;
-      usage.cpuSecondsPerMin[name] = round2((b.cpuSeconds - a.cpuSeconds) / ((b.at - a.at) / 60_000));
+      const perMin = (seconds: number) => round2(seconds / ((b.at - a.at) / 60_000));
+      usage.cpuSecondsPerMin[name] = perMin(b.cpuSeconds - a.cpuSeconds);
       usage.rssMiB[name] = Math.round((this.peak.get(name) ?? b.rssBytes) / 1024 / 1024);
-      if (Number.isFinite(b.mainThreadWaitSeconds - a.mainThreadWaitSeconds))
-        usage.mainThreadWaitSecondsPerMin[name] = round2((b.mainThreadWaitSeconds - a.mainThreadWaitSeconds) / ((b.at - a.at) / 60_000));
+      const waited = b.mainThreadWaitSeconds - a.mainThreadWaitSeconds;
+      if (Number.isFinite(waited)) usage.mainThreadWaitSecondsPerMin[name] = perMin(waited);
     }
     return usage;
   }
