@@ -2,7 +2,7 @@
 // printing ScaleResult per run. Heavy: run it under the machine's heavy-work lock.
 //   npm run build && flock /tmp/updraft-heavy.lock node --import tsx bench/vs-keda/scale-main.ts [--n 1000,5000,10000]
 //     [--autoscaler updraftHpa,updraftDirect,keda,kedaFastClient] [--minutes 2] [--polling-interval 30]
-//     [--active-fraction 0.1] [--min-replicas 0] [--cpu-prof-dir D] [--heap-prof-dir D | --cpu-window-prof-dir D] [--json out.json] [--node-arg=--max-semi-space-size=64 ...] [--nice=-10] [-- extra updraft operator flags]
+//     [--active-fraction 0.1] [--min-replicas 0] [--cpu-prof-dir D] [--heap-prof-dir D | --cpu-window-prof-dir D | --alloc-window-prof-dir D] [--json out.json] [--node-arg=--max-semi-space-size=64 ...] [--nice=-10] [-- extra updraft operator flags]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPrometheus } from '../../test/support/prometheus.ts';
@@ -23,6 +23,7 @@ const { values, positionals } = parseArgs({
     'cpu-prof-dir': { type: 'string' },
     'heap-prof-dir': { type: 'string' },
     'cpu-window-prof-dir': { type: 'string' },
+    'alloc-window-prof-dir': { type: 'string' },
     json: { type: 'string' },
     // V8 flags for Updraft's process, e.g. --node-arg=--max-semi-space-size=64 (repeatable).
     'node-arg': { type: 'string', multiple: true },
@@ -31,7 +32,8 @@ const { values, positionals } = parseArgs({
   },
 });
 
-if (values['heap-prof-dir'] && values['cpu-window-prof-dir']) throw new Error('--heap-prof-dir and --cpu-window-prof-dir both signal SIGUSR2: use one per run');
+const profilers = (['heap-prof-dir', 'cpu-window-prof-dir', 'alloc-window-prof-dir'] as const).filter((k) => values[k] !== undefined);
+if (profilers.length > 1) throw new Error(`--${profilers.join(' and --')} all signal SIGUSR2: use one per run`);
 const ns = values.n.split(',').map(Number);
 const names = values.autoscaler.split(',') as Array<keyof typeof autoscalers>;
 for (const name of names) if (!autoscalers[name]) throw new Error(`--autoscaler: unknown '${name}' (use ${Object.keys(autoscalers).join(', ')})`);
@@ -53,7 +55,7 @@ try {
         minReplicaCount: Number(values['min-replicas']),
         readyTimeoutSeconds: Number(values['ready-timeout']),
         heapProfileAtEnd: values['heap-prof-dir'] !== undefined,
-        cpuProfileWindow: values['cpu-window-prof-dir'] !== undefined,
+        profileWindow: values['cpu-window-prof-dir'] !== undefined || values['alloc-window-prof-dir'] !== undefined,
         start: {
           extraArgs: positionals,
           ...(values.nice !== undefined ? { nice: Number(values.nice) } : {}),
@@ -64,9 +66,17 @@ try {
             ...(values['heap-prof-dir'] ? ['--import', join(repoRoot, 'bench', 'support', 'heap-sampler.mjs')] : []),
             // The steady window's CPU profile (bench/support/cpu-sampler.mjs), for what holds up the event loop.
             ...(values['cpu-window-prof-dir'] ? ['--import', join(repoRoot, 'bench', 'support', 'cpu-sampler.mjs')] : []),
+            // What the steady window allocated, garbage included (bench/support/alloc-sampler.mjs), for what keeps the GC busy.
+            ...(values['alloc-window-prof-dir'] ? ['--import', join(repoRoot, 'bench', 'support', 'alloc-sampler.mjs')] : []),
           ],
-          ...(values['heap-prof-dir'] || values['cpu-window-prof-dir']
-            ? { env: { HEAP_SAMPLER_DIR: values['heap-prof-dir'] ?? '', CPU_SAMPLER_DIR: values['cpu-window-prof-dir'] ?? '' } }
+          ...(profilers.length
+            ? {
+                env: {
+                  HEAP_SAMPLER_DIR: values['heap-prof-dir'] ?? '',
+                  CPU_SAMPLER_DIR: values['cpu-window-prof-dir'] ?? '',
+                  ALLOC_SAMPLER_DIR: values['alloc-window-prof-dir'] ?? '',
+                },
+              }
             : {}),
         },
       });

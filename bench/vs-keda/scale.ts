@@ -33,8 +33,8 @@ export interface ScaleOptions {
   readyTimeoutSeconds?: number;
   /** Signal SIGUSR2 to the autoscaler's processes at the end of the steady window (heap-sampler.mjs writes a profile). */
   heapProfileAtEnd?: boolean;
-  /** Signal SIGUSR2 at the start and at the end of the steady window (cpu-sampler.mjs profiles that window). */
-  cpuProfileWindow?: boolean;
+  /** Signal SIGUSR2 at the start and at the end of the steady window (cpu-sampler.mjs or alloc-sampler.mjs profiles that window). */
+  profileWindow?: boolean;
   /** Passed to the autoscaler's start (Updraft: extra flags, node flags). */
   start?: StartOptions;
   /** Progress lines (default: stderr). */
@@ -221,7 +221,7 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
     const procs = new ProcessWatch(pids);
     // The profiler starts before the window: starting it stalls the process ~0.8 s at 10,000 objects (the inspector
     // collects every compiled function), which inside the window would show as late polls.
-    if (opts.cpuProfileWindow) {
+    if (opts.profileWindow) {
       for (const pid of run.pids()) process.kill(pid, 'SIGUSR2');
       await new Promise((r) => setTimeout(r, 5000));
     }
@@ -254,7 +254,7 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
       sampleGauge(metricsTo);
     }
     const usage = await procs.stop();
-    if (opts.cpuProfileWindow) for (const pid of run.pids()) process.kill(pid, 'SIGUSR2');
+    if (opts.profileWindow) for (const pid of run.pids()) process.kill(pid, 'SIGUSR2');
     if (opts.heapProfileAtEnd) {
       for (const pid of run.pids()) process.kill(pid, 'SIGUSR2');
       await new Promise((r) => setTimeout(r, 5000));
