@@ -186,7 +186,11 @@ export async function runScale(a: Autoscaler, n: number, opts: ScaleOptions): Pr
     }
     const readySeconds = ready === n ? (Date.now() - started) / 1000 : NaN;
     if (ready < n) notes.push(`${ready} of ${n} Ready after ${opts.readyTimeoutSeconds ?? 600} s`);
-    log(`${ready}/${n} Ready in ${readySeconds.toFixed(1)} s`);
+    log(
+      ready === n
+        ? `${n}/${n} Ready in ${readySeconds.toFixed(1)} s`
+        : `${ready}/${n} Ready after ${opts.readyTimeoutSeconds ?? 600} s (timed out); measuring anyway`,
+    );
 
     // Let the start-up wave pass (first polls, HPAs' first syncs) before the steady window: at least one interval and
     // one HPA sync, then until the autoscaler's own writes have settled — fewer than N/100 in 15 s, or fewer than
